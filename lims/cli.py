@@ -1,0 +1,33 @@
+"""The ``lims`` command line.
+
+Every sub-command lives in its own module under :mod:`lims.commands` and exposes
+``command``. Domain errors end with a clear message on stderr and a non-zero exit
+code, never a traceback.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import click
+
+from lims import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="lims")
+def main() -> None:
+    """Metrology LIMS: verification, calibration, certificates, inspection, traceability."""
+
+
+def _register_commands() -> None:
+    import lims.commands as pkg
+
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{pkg.__name__}.{info.name}")
+        cmd = getattr(module, "command", None)
+        if isinstance(cmd, click.Command):
+            main.add_command(cmd)
+
+
+_register_commands()
