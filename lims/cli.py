@@ -14,7 +14,33 @@ import click
 from lims import __version__
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LimsGroup(click.Group):
+    """Turns domain errors into a clear message and a non-zero exit code (never a traceback)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            raise click.exceptions.Exit(130) from None
+        except Exception as exc:  # noqa: BLE001 - the last line of defence for users
+            raise click.ClickException(_describe(exc)) from exc
+
+
+def _describe(exc: Exception) -> str:
+    from lims.errors import LimsError
+
+    if isinstance(exc, LimsError):
+        return exc.message
+    name = type(exc).__module__
+    if name.startswith("sqlalchemy"):
+        orig = getattr(exc, "orig", None)
+        return f"database error: {orig or exc}".splitlines()[0]
+    return f"{type(exc).__name__}: {exc}"
+
+
+@click.group(cls=LimsGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="lims")
 def main() -> None:
     """Metrology LIMS: verification, calibration, certificates, inspection, traceability."""

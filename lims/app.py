@@ -1,0 +1,69 @@
+"""Flask application factory: ``lims.app:create_app``."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g, request
+from sqlalchemy.orm import Session
+
+from lims.config import Settings
+from lims.db import make_engine, make_session_factory
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    """Build the app. ``overrides`` are passed to :meth:`Settings.from_env` (tests use them)."""
+    settings = settings or Settings.from_env(**overrides)
+    app = Flask(__name__, instance_path=str(settings.instance_path),
+                template_folder="web/templates", static_folder="web/static")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        LIMS=settings,
+        BABEL_DEFAULT_LOCALE=settings.language,
+        BABEL_TRANSLATION_DIRECTORIES="translations",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_url,
+        RATELIMIT_HEADERS_ENABLED=True,
+        API_TITLE="Metrology LIMS API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(settings.extra)
+
+    engine = make_engine(settings.database_url)
+    app.extensions["lims.engine"] = engine
+    app.extensions["lims.sessions"] = make_session_factory(engine)
+
+    @app.teardown_appcontext
+    def _close_session(exc: BaseException | None) -> None:
+        db: Session | None = g.pop("db", None)
+        if db is not None:
+            if exc is not None:
+                db.rollback()
+            db.close()
+
+    from lims.web import init_web
+
+    init_web(app)
+    return app
+
+
+def get_db() -> Session:
+    """The request's database session (one per request, closed at teardown)."""
+    from flask import current_app
+
+    if "db" not in g:
+        g.db = current_app.extensions["lims.sessions"]()
+    return g.db
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]

@@ -1,0 +1,20 @@
+"""Shared set-up for commands that use the database."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from sqlalchemy.orm import Session
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    from lims.config import database_url
+    from lims.db import make_engine, make_session_factory, session_scope
+
+    engine = make_engine(database_url())
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()

@@ -1,0 +1,41 @@
+"""``lims demo``: a working system with demo data in one command."""
+from __future__ import annotations
+
+import os
+import secrets
+
+import click
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--no-serve", is_flag=True, help="create the database and demo data, then stop")
+def command(host: str, port: int, no_serve: bool) -> None:
+    """Create the database under instance/, seed demo data once, and serve the app."""
+    from lims.config import Settings
+    from lims.db import make_engine, make_session_factory, session_scope
+    from lims.migrate import upgrade
+    from lims.services.demo import demo_present, seed_demo
+
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with session_scope(make_session_factory(engine)) as session:
+        if demo_present(session):
+            click.echo("demo data already present; reusing it (the password was printed when it was created)")
+            created = None
+        else:
+            password = os.environ.get("LIMS_DEMO_PASSWORD") or secrets.token_urlsafe(9)
+            created = seed_demo(session, password, base_url=settings.base_url)
+    engine.dispose()
+    if created is not None:
+        click.echo("demo data created. Sign in with any of these users:")
+        for username, roles in created.users:
+            click.echo(f"  {username:<12} {', '.join(roles)}")
+        click.echo(f"password for all of them: {created.password}")
+    if no_serve:
+        return
+    from lims.commands.serve import run_server
+
+    run_server(host, port)

@@ -1,0 +1,44 @@
+"""``lims user add`` and ``lims user token``."""
+from __future__ import annotations
+
+import click
+
+from lims.commands._context import unit_of_work
+
+ROLES = ["admin", "technician", "reviewer", "inspector", "business"]
+
+
+@click.group("user")
+def command() -> None:
+    """Users and API tokens."""
+
+
+@command.command("add")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES), help="repeat for several")
+@click.option("--full-name", default="")
+@click.option("--email", default="")
+@click.option("--organisation-id", type=int, default=None, help="for business users")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              envvar="LIMS_NEW_USER_PASSWORD", help="asked for when not given")
+def add(username: str, roles: tuple[str, ...], full_name: str, email: str, organisation_id: int | None,
+        password: str) -> None:
+    """Create a user."""
+    from lims.services.users import create_user
+
+    with unit_of_work() as session:
+        user = create_user(session, None, username=username, password=password, roles=list(roles),
+                           full_name=full_name, email=email, organisation_id=organisation_id)
+        click.echo(f"user {user.username} created with roles: {', '.join(sorted(user.roles))}")
+
+
+@command.command("token")
+@click.argument("username")
+@click.option("--label", default="cli", show_default=True)
+def token(username: str, label: str) -> None:
+    """Print a new API token for USERNAME (shown once; only its hash is kept)."""
+    from lims.services.users import create_api_token, get_user
+
+    with unit_of_work() as session:
+        user = get_user(session, username)
+        click.echo(create_api_token(session, None, user, label=label))

@@ -1,0 +1,80 @@
+"""Configuration from environment variables, with defaults that work with no set-up.
+
+| variable | default | meaning |
+|---|---|---|
+| ``LIMS_INSTANCE_PATH`` | ``./instance`` | folder for the SQLite file, the secret key and signing keys |
+| ``LIMS_DATABASE_URL`` | SQLite file ``instance/lims.sqlite3`` | SQLAlchemy URL; PostgreSQL for multi-user |
+| ``LIMS_SECRET_KEY`` | generated once into ``instance/secret_key`` | signs session cookies and CSRF tokens |
+| ``LIMS_BASE_URL`` | ``http://127.0.0.1:5000`` | public address used in QR links |
+| ``LIMS_LANGUAGE`` | ``vi`` | default language of pages and certificates (``vi`` or ``en``) |
+| ``LIMS_RATELIMIT_STORAGE_URL`` | ``memory://`` | rate-limit storage; ``redis://host:6379`` to share it between processes |
+| ``LIMS_SIGNING_KEY_FILE`` | ``instance/signing-keys/`` | the lab's Ed25519 certificate signing key(s) |
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LANGUAGES = ("vi", "en")
+
+
+def instance_path() -> Path:
+    return Path(os.environ.get("LIMS_INSTANCE_PATH") or Path.cwd() / "instance").resolve()
+
+
+def _secret_key(folder: Path) -> str:
+    env = os.environ.get("LIMS_SECRET_KEY")
+    if env:
+        return env
+    path = folder / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    folder.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # Create with 0600 so other local users cannot read it.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def database_url(folder: Path | None = None) -> str:
+    url = os.environ.get("LIMS_DATABASE_URL")
+    if url:
+        return url
+    folder = folder or instance_path()
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'lims.sqlite3'}"
+
+
+@dataclass
+class Settings:
+    instance_path: Path
+    database_url: str
+    secret_key: str
+    base_url: str
+    language: str
+    ratelimit_storage_url: str
+    signing_key_path: Path
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        folder = Path(overrides.pop("instance_path", None) or instance_path())
+        language = os.environ.get("LIMS_LANGUAGE", "vi")
+        if language not in LANGUAGES:
+            language = "vi"
+        values = dict(
+            instance_path=folder,
+            database_url=overrides.pop("database_url", None) or database_url(folder),
+            secret_key=overrides.pop("secret_key", None) or _secret_key(folder),
+            base_url=(os.environ.get("LIMS_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+            language=language,
+            ratelimit_storage_url=os.environ.get("LIMS_RATELIMIT_STORAGE_URL", "memory://"),
+            signing_key_path=Path(os.environ.get("LIMS_SIGNING_KEY_FILE") or folder / "signing-keys"),
+        )
+        extra = overrides.pop("extra", {})
+        values.update(overrides)
+        return cls(**values, extra=extra)

@@ -1,0 +1,55 @@
+"""Domain errors of the application layer.
+
+The web layer turns these into a 4xx page or a JSON problem ``{"error": ..., "detail": ...}``;
+the CLI into a message on stderr and a non-zero exit code.
+"""
+from __future__ import annotations
+
+
+class LimsError(Exception):
+    """Base of every error a user is meant to read."""
+
+    status = 400
+    code = "error"
+
+    def __init__(self, message: str, *, field: str | None = None, detail: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.detail = dict(detail or {})
+        if field and "field" not in self.detail:
+            self.detail["field"] = field
+
+    def to_problem(self) -> dict:
+        return {"error": self.message, "detail": self.detail}
+
+
+class ValidationError(LimsError):
+    """Bad input: names the field; nothing was written."""
+
+    status = 422
+    code = "invalid"
+
+    def __init__(self, message: str, *, field: str | None = None, errors: dict[str, str] | None = None):
+        detail = {}
+        if errors:
+            detail["fields"] = errors
+        super().__init__(message, field=field, detail=detail)
+        self.errors = errors or ({field: message} if field else {})
+
+
+class NotFound(LimsError):
+    status = 404
+    code = "not_found"
+
+
+class PermissionDenied(LimsError):
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(LimsError):
+    """The data changed under the user (optimistic locking) or a uniqueness rule was hit."""
+
+    status = 409
+    code = "conflict"

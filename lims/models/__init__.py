@@ -1,0 +1,20 @@
+"""SQLAlchemy 2.0 typed models. Importing this package registers every table on ``Base.metadata``."""
+from lims.models.base import Base, UTCDateTime, utcnow
+from lims.models.org import ApiToken, Organisation, OrgKind, Role, User, UserRole
+from lims.models.catalog import (
+    Instrument,
+    InstrumentStatus,
+    InstrumentType,
+    Procedure,
+    ReferenceStandard,
+    StandardCalibration,
+    StandardStatus,
+    WorkKind,
+)
+from lims.models.audit import AuditEvent
+
+__all__ = [
+    "ApiToken", "AuditEvent", "Base", "Instrument", "InstrumentStatus", "InstrumentType",
+    "Organisation", "OrgKind", "Procedure", "ReferenceStandard", "Role", "StandardCalibration",
+    "StandardStatus", "User", "UserRole", "UTCDateTime", "WorkKind", "utcnow",
+]

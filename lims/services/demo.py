@@ -1,0 +1,163 @@
+"""Demo data: the lab, two businesses, users for every role, instrument types, standards, instruments.
+
+Later features append their own seeders to :data:`SEEDERS` (service requests, records,
+certificates ...), each taking the session and the :class:`DemoContext` built so far.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lims.models import Instrument, InstrumentType, Organisation, OrgKind, ReferenceStandard, User
+from lims.services import catalog
+from lims.services.users import create_user
+
+LAB_NAME = "Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng Lạng Sơn"
+
+
+@dataclass
+class DemoContext:
+    password: str
+    base_url: str
+    lab: Organisation | None = None
+    businesses: list[Organisation] = field(default_factory=list)
+    users: list[tuple[str, list[str]]] = field(default_factory=list)
+    user_objs: dict[str, User] = field(default_factory=dict)
+    types: dict[str, InstrumentType] = field(default_factory=dict)
+    standards: dict[str, ReferenceStandard] = field(default_factory=dict)
+    instruments: list[Instrument] = field(default_factory=list)
+
+
+Seeder = Callable[[Session, DemoContext], None]
+SEEDERS: list[Seeder] = []
+
+
+def seeder(fn: Seeder) -> Seeder:
+    """Register ``fn`` to run, in registration order, after the foundation's demo data."""
+    if fn not in SEEDERS:
+        SEEDERS.append(fn)
+    return fn
+
+
+def demo_present(session: Session) -> bool:
+    return session.scalar(select(Organisation.id).where(Organisation.kind == OrgKind.lab.value)) is not None
+
+
+def seed_demo(session: Session, password: str, base_url: str = "http://127.0.0.1:5000") -> DemoContext:
+    ctx = DemoContext(password=password, base_url=base_url)
+    _seed_foundation(session, ctx)
+    _load_feature_seeders()
+    for fn in SEEDERS:
+        fn(session, ctx)
+    return ctx
+
+
+def _load_feature_seeders() -> None:
+    """Import the service modules that register seeders (kept lazy so services stay independent)."""
+    import importlib
+    import pkgutil
+
+    import lims.services as pkg
+
+    for info in pkgutil.iter_modules(pkg.__path__):
+        if info.name.startswith("demo_"):
+            importlib.import_module(f"{pkg.__name__}.{info.name}")
+
+
+def _seed_foundation(session: Session, ctx: DemoContext) -> None:
+    today = date.today()
+    ctx.lab = catalog.create_organisation(session, None, {
+        "name": LAB_NAME, "kind": "lab", "tax_code": "4900123456",
+        "address": "Số 2 đường Hoàng Văn Thụ, phường Chi Lăng, thành phố Lạng Sơn",
+        "phone": "0205 3812 345", "email": "tdc@langson.example.vn",
+    })
+    ctx.businesses = [
+        catalog.create_organisation(session, None, {
+            "name": "Công ty TNHH Thương mại Hữu Nghị", "tax_code": "4900234567",
+            "address": "Khu kinh tế cửa khẩu Đồng Đăng, huyện Cao Lộc, Lạng Sơn", "phone": "0205 3851 111",
+            "email": "huunghi@example.vn",
+        }),
+        catalog.create_organisation(session, None, {
+            "name": "Hợp tác xã Nông sản Mẫu Sơn", "tax_code": "4900345678-001",
+            "address": "Xã Mẫu Sơn, huyện Lộc Bình, Lạng Sơn", "phone": "0205 3840 222",
+            "email": "mauson@example.vn",
+        }),
+    ]
+    people = [
+        ("admin", ["admin"], "Quản trị hệ thống", None),
+        ("ktv.lan", ["technician"], "Nguyễn Thị Lan", None),
+        ("ktv.hung", ["technician"], "Hoàng Văn Hùng", None),
+        ("soatxet.minh", ["reviewer"], "Lê Đức Minh", None),
+        ("thanhtra.thu", ["inspector"], "Vi Thị Thu", None),
+        ("dn.huunghi", ["business"], "Phòng QA Hữu Nghị", ctx.businesses[0].id),
+        ("dn.mauson", ["business"], "HTX Mẫu Sơn", ctx.businesses[1].id),
+    ]
+    for username, roles, full_name, org_id in people:
+        user = create_user(session, None, username=username, password=ctx.password, roles=roles,
+                           full_name=full_name, organisation_id=org_id if org_id else
+                           (ctx.lab.id if "business" not in roles else None))
+        ctx.users.append((username, roles))
+        ctx.user_objs[username] = user
+
+    types = [
+        {"code": "CAN-KTD", "name_vi": "Cân không tự động", "name_en": "Non-automatic weighing instrument",
+         "quantity": "mass", "unit": "kg", "requires_verification": True, "verification_interval_months": 12},
+        {"code": "AP-KE", "name_vi": "Áp kế kiểu lò xo", "name_en": "Bourdon tube pressure gauge",
+         "quantity": "pressure", "unit": "bar", "requires_verification": True, "verification_interval_months": 12},
+        {"code": "NHIET-KE", "name_vi": "Nhiệt kế điện tử", "name_en": "Digital thermometer",
+         "quantity": "temperature", "unit": "degC", "requires_verification": False},
+        {"code": "CDXD", "name_vi": "Cột đo xăng dầu", "name_en": "Fuel dispenser",
+         "quantity": "volume", "unit": "L", "requires_verification": True, "verification_interval_months": 12},
+    ]
+    for t in types:
+        ctx.types[t["code"]] = catalog.create_instrument_type(session, None, t)
+
+    standards = [
+        ({"code": "QC-F1-01", "name": "Bộ quả cân chuẩn cấp chính xác F1 (1 mg – 20 kg)", "quantity": "mass",
+          "manufacturer": "Häfner", "model": "F1 set", "serial_number": "HF-22051", "range_min": 0.000001,
+          "range_max": 20, "range_unit": "kg", "accuracy_class": "F1"},
+         {"certificate_number": "VMI-KL-2026/0415", "calibrated_by": "Viện Đo lường Việt Nam (VMI)",
+          "calibration_date": today - timedelta(days=120), "due_date": today + timedelta(days=245),
+          "expanded_uncertainty": 0.33, "uncertainty_unit": "mg", "coverage_factor": 2}),
+        ({"code": "AP-CHUAN-01", "name": "Áp kế chuẩn chỉ thị số 0–60 bar", "quantity": "pressure",
+          "manufacturer": "Fluke", "model": "700G08", "serial_number": "FL-4471", "range_min": 0,
+          "range_max": 60, "range_unit": "bar", "accuracy_class": "0,05 %"},
+         {"certificate_number": "VMI-AS-2026/0188", "calibrated_by": "Viện Đo lường Việt Nam (VMI)",
+          "calibration_date": today - timedelta(days=200), "due_date": today + timedelta(days=165),
+          "expanded_uncertainty": 15, "uncertainty_unit": "mbar", "coverage_factor": 2}),
+        ({"code": "NK-CHUAN-01", "name": "Nhiệt kế điện trở platin chuẩn", "quantity": "temperature",
+          "manufacturer": "Fluke", "model": "1524 + 5615", "serial_number": "FL-5615-882", "range_min": -50,
+          "range_max": 400, "range_unit": "degC", "accuracy_class": ""},
+         {"certificate_number": "QUATEST1-NĐ-2025/0932", "calibrated_by": "Trung tâm Kỹ thuật 1 (QUATEST 1)",
+          "calibration_date": today - timedelta(days=400), "due_date": today - timedelta(days=35),
+          "expanded_uncertainty": 0.03, "uncertainty_unit": "delta_degC", "coverage_factor": 2}),
+    ]
+    for std_data, cal in standards:
+        std = catalog.create_reference_standard(session, None, std_data)
+        catalog.add_standard_calibration(session, None, std.id, cal)
+        ctx.standards[std.code] = std
+
+    hn, ms = ctx.businesses
+    instruments = [
+        {"owner_id": hn.id, "type_id": ctx.types["CAN-KTD"].id, "manufacturer": "Mettler Toledo",
+         "model": "ICS425", "serial_number": "MT-8823911", "range_min": 0, "range_max": 60, "range_unit": "kg",
+         "resolution": 0.01, "accuracy_class": "III", "location": "Kho hàng cửa khẩu Đồng Đăng"},
+        {"owner_id": hn.id, "type_id": ctx.types["CAN-KTD"].id, "manufacturer": "A&D", "model": "GX-6100",
+         "serial_number": "AD-T1200457", "range_min": 0, "range_max": 6.1, "range_unit": "kg",
+         "resolution": 0.01, "accuracy_class": "II", "location": "Phòng thí nghiệm"},
+        {"owner_id": hn.id, "type_id": ctx.types["AP-KE"].id, "manufacturer": "Wika", "model": "213.53",
+         "serial_number": "WK-1907733", "range_min": 0, "range_max": 16, "range_unit": "bar",
+         "resolution": 0.5, "accuracy_class": "1.6", "location": "Trạm khí nén"},
+        {"owner_id": ms.id, "type_id": ctx.types["CAN-KTD"].id, "manufacturer": "Nhơn Hòa", "model": "NHS-150",
+         "serial_number": "NH-150-30211", "range_min": 0, "range_max": 150, "range_unit": "kg",
+         "resolution": 0.05, "accuracy_class": "IIII", "location": "Điểm thu mua hồi Lộc Bình"},
+        {"owner_id": ms.id, "type_id": ctx.types["NHIET-KE"].id, "manufacturer": "Testo", "model": "104",
+         "serial_number": "TS-104-77120", "range_min": -50, "range_max": 250, "range_unit": "degC",
+         "resolution": 0.1, "accuracy_class": "", "location": "Kho lạnh", "calibration_interval_months": 12},
+    ]
+    for data in instruments:
+        ctx.instruments.append(catalog.create_instrument(session, None, data))

@@ -1,0 +1,170 @@
+"""Small helpers that turn raw input into typed values, collecting one message per field.
+
+Used by every service so that the web forms, the API and the CLI report the same
+messages for the same mistake, naming the field.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from lims.errors import ValidationError
+from lims.i18n import _
+
+# The physical quantity an instrument type measures, and a unit of that quantity that any
+# unit given for it must be convertible to.
+QUANTITY_UNITS: dict[str, str] = {
+    "mass": "kg",
+    "volume": "L",
+    "pressure": "Pa",
+    "temperature": "K",
+    "length": "m",
+    "force": "N",
+    "voltage": "V",
+    "current": "A",
+    "resistance": "ohm",
+    "power": "W",
+    "energy": "J",
+    "frequency": "Hz",
+    "time": "s",
+    "speed": "m/s",
+    "flow": "m**3/s",
+    "density": "kg/m**3",
+    "concentration": "mg/L",
+    "relative_humidity": "percent_RH",
+    "dose_rate": "Sv/h",
+}
+
+
+class Checker:
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def fail(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, message)
+
+    def done(self) -> None:
+        if self.errors:
+            field, message = next(iter(self.errors.items()))
+            raise ValidationError(f"{field}: {message}", field=field, errors=dict(self.errors))
+
+    def text(self, data: dict, field: str, *, required: bool = True, max_len: int = 255, default: str = "") -> str:
+        value = data.get(field)
+        value = "" if value is None else str(value).strip()
+        if not value:
+            if required:
+                self.fail(field, _("This field is required."))
+            return default
+        if len(value) > max_len:
+            self.fail(field, _("At most %(n)s characters.", n=max_len))
+        return value
+
+    def number(self, data: dict, field: str, *, required: bool = True, positive: bool = False,
+               non_negative: bool = False) -> float | None:
+        value = data.get(field)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.fail(field, _("This field is required."))
+            return None
+        try:
+            number = float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
+        except (TypeError, ValueError):
+            self.fail(field, _("%(value)s is not a number.", value=repr(value)))
+            return None
+        if number != number or number in (float("inf"), float("-inf")):
+            self.fail(field, _("Must be a finite number."))
+            return None
+        if positive and number <= 0:
+            self.fail(field, _("Must be greater than zero."))
+        if non_negative and number < 0:
+            self.fail(field, _("Must not be negative."))
+        return number
+
+    def integer(self, data: dict, field: str, *, required: bool = True, minimum: int | None = None) -> int | None:
+        value = data.get(field)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.fail(field, _("This field is required."))
+            return None
+        try:
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError
+            number = int(str(value).strip()) if isinstance(value, str) else int(value)
+        except (TypeError, ValueError):
+            self.fail(field, _("%(value)s is not a whole number.", value=repr(value)))
+            return None
+        if minimum is not None and number < minimum:
+            self.fail(field, _("Must be at least %(minimum)s.", minimum=minimum))
+        return number
+
+    def choice(self, data: dict, field: str, choices: list[str] | tuple[str, ...], *, default: str | None = None) -> str:
+        value = data.get(field)
+        value = default if value in (None, "") else str(value)
+        if value not in choices:
+            self.fail(field, _("Must be one of: %(choices)s.", choices=", ".join(choices)))
+            return default or ""
+        return value
+
+    def boolean(self, data: dict, field: str, default: bool = False) -> bool:
+        value = data.get(field)
+        if value is None or value == "":
+            return default
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "y", "on"):
+            return True
+        if text in ("0", "false", "no", "n", "off"):
+            return False
+        self.fail(field, _("Must be true or false."))
+        return default
+
+    def day(self, data: dict, field: str, *, required: bool = True) -> date | None:
+        value = data.get(field)
+        if value is None or value == "":
+            if required:
+                self.fail(field, _("This field is required."))
+            return None
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value).strip())
+        except ValueError:
+            self.fail(field, _("%(value)s is not a date (YYYY-MM-DD).", value=repr(value)))
+            return None
+
+    def unit(self, data: dict, field: str, *, quantity: str | None = None, required: bool = True) -> str:
+        """A unit the program's pint registry knows, of the given physical quantity."""
+        text = self.text(data, field, required=required, max_len=32)
+        if not text:
+            return text
+        from lims.metrology.units import ureg
+
+        try:
+            unit = ureg.Unit(text)
+        except Exception:
+            self.fail(field, _("Unknown unit %(unit)s.", unit=repr(text)))
+            return text
+        if quantity is not None:
+            ref = QUANTITY_UNITS.get(quantity)
+            if ref is not None and not unit.is_compatible_with(ureg.Unit(ref)):
+                self.fail(field, _("The unit %(unit)s does not measure %(quantity)s (expected a unit like %(ref)s).",
+                                    unit=repr(text), quantity=quantity, ref=repr(ref)))
+        return text
+
+
+def check_tax_code(value: str) -> bool:
+    """Vietnamese tax code (mã số thuế): 10 digits, or 10 digits, a dash and 3 digits for a branch."""
+    digits = value.replace("-", "")
+    if not digits.isdigit():
+        return False
+    return (len(value) == 10 and value.isdigit()) or (len(value) == 14 and value[10] == "-" and len(digits) == 13)
+
+
+def require_exists(check: Checker, session, model, field: str, value: Any):
+    if value is None:
+        return None
+    obj = session.get(model, value)
+    if obj is None:
+        check.fail(field, _("Nothing with id %(id)s.", id=value))
+    return obj

@@ -1,0 +1,62 @@
+"""Web layer: blueprints ``ui`` (staff and business pages), ``public`` (no login) and ``api`` (/api/v1)."""
+from __future__ import annotations
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+
+from lims.config import LANGUAGES
+from lims.i18n import set_language
+from lims.web.extensions import Api, babel, csrf, limiter
+
+
+def select_language() -> str:
+    """?lang= (remembered in the session), then the user's preference, then LIMS_LANGUAGE."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        session["lang"] = asked
+        return asked
+    if session.get("lang") in LANGUAGES:
+        return session["lang"]
+    user = current_user
+    if getattr(user, "is_authenticated", False) and getattr(user, "language", None) in LANGUAGES:
+        return user.language
+    header = request.accept_languages.best_match(LANGUAGES) if request.path.startswith("/api/") else None
+    from flask import current_app
+
+    return header or current_app.config["LIMS"].language
+
+
+def init_web(app: Flask) -> None:
+    from lims.web.auth import init_auth
+    from lims.web.errors import init_errors
+
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_language)
+    limiter.init_app(app)
+    init_auth(app)
+    init_errors(app)
+
+    @app.before_request
+    def _language_for_services():
+        from flask_babel import get_locale
+
+        g.lang = str(get_locale() or "vi")
+        g._lang_token = set_language(g.lang)
+
+    @app.context_processor
+    def _globals():
+        return {"lang": g.get("lang", "vi"), "languages": LANGUAGES}
+
+    from lims.web import public, ui
+    from lims.web.api import BLUEPRINTS, register
+    from lims.web.filters import init_filters
+
+    init_filters(app)
+    app.register_blueprint(ui.bp)
+    app.register_blueprint(public.bp)
+    api = Api(app)
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    api.spec.options["security"] = [{"bearer": []}]
+    register(api)
+    for bp in BLUEPRINTS:
+        csrf.exempt(bp)

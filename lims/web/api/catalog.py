@@ -1,0 +1,260 @@
+"""Organisations, instrument types, instruments, reference standards, procedures and users."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from lims.app import get_db
+from lims.models import Role
+from lims.services import catalog, users
+from lims.web.api.common import body, int_param, json_body, query_int
+from lims.web.auth import acting_user, roles_required
+
+bp = Blueprint("api_catalog", __name__, url_prefix="", description="Organisations, instruments and standards")
+
+STAFF = (Role.technician, Role.reviewer, Role.inspector)
+
+
+class OrganisationSchema(Schema):
+    id = fields.Int(dump_only=True)
+    kind = fields.Str(metadata={"enum": ["lab", "business"]})
+    name = fields.Str(required=True)
+    tax_code = fields.Str(allow_none=True, metadata={"description": "Vietnamese tax code (mã số thuế)"})
+    address = fields.Str()
+    phone = fields.Str()
+    email = fields.Str()
+
+
+class InstrumentTypeSchema(Schema):
+    id = fields.Int(dump_only=True)
+    code = fields.Str(required=True)
+    name_vi = fields.Str(required=True)
+    name_en = fields.Str()
+    quantity = fields.Str(required=True, metadata={"description": "mass, pressure, temperature, volume, ..."})
+    unit = fields.Str(required=True, metadata={"description": "unit of readings, e.g. kg, bar, degC"})
+    requires_verification = fields.Bool(metadata={"description": "subject to legal control (nhóm 2)"})
+    verification_interval_months = fields.Int(allow_none=True)
+
+
+class InstrumentSchema(Schema):
+    id = fields.Int(dump_only=True)
+    owner_id = fields.Int(required=True)
+    type_id = fields.Int(required=True)
+    manufacturer = fields.Str()
+    model = fields.Str()
+    serial_number = fields.Str(required=True)
+    range_min = fields.Float()
+    range_max = fields.Float(required=True)
+    range_unit = fields.Str(required=True)
+    resolution = fields.Float(allow_none=True, metadata={"description": "in range_unit"})
+    accuracy_class = fields.Str()
+    location = fields.Str()
+    status = fields.Str()
+    calibration_interval_months = fields.Int(allow_none=True)
+    next_due = fields.Date(allow_none=True)
+    version_id = fields.Int(dump_only=True)
+
+
+class StandardCalibrationSchema(Schema):
+    id = fields.Int(dump_only=True)
+    certificate_number = fields.Str(required=True)
+    calibrated_by = fields.Str(required=True)
+    calibration_date = fields.Date(required=True)
+    due_date = fields.Date(required=True)
+    expanded_uncertainty = fields.Float(required=True)
+    uncertainty_unit = fields.Str(required=True)
+    coverage_factor = fields.Float()
+    notes = fields.Str()
+
+
+class ReferenceStandardSchema(Schema):
+    id = fields.Int(dump_only=True)
+    code = fields.Str(required=True)
+    name = fields.Str(required=True)
+    quantity = fields.Str(required=True)
+    manufacturer = fields.Str()
+    model = fields.Str()
+    serial_number = fields.Str()
+    range_min = fields.Float()
+    range_max = fields.Float(required=True)
+    range_unit = fields.Str(required=True)
+    accuracy_class = fields.Str()
+    status = fields.Str(dump_only=True)
+    calibrations = fields.List(fields.Nested(StandardCalibrationSchema), dump_only=True)
+
+
+class ProcedureSchema(Schema):
+    id = fields.Int(dump_only=True)
+    code = fields.Str(required=True)
+    version = fields.Int(dump_only=True)
+    title_vi = fields.Str(required=True)
+    title_en = fields.Str()
+    kind = fields.Str(required=True, metadata={"enum": ["verification", "calibration", "test"]})
+    instrument_type_id = fields.Int(allow_none=True)
+    spec = fields.Dict()
+    active = fields.Bool(dump_only=True)
+
+
+class UserSchema(Schema):
+    id = fields.Int(dump_only=True)
+    username = fields.Str(required=True)
+    full_name = fields.Str()
+    email = fields.Str()
+    password = fields.Str(load_only=True, required=True)
+    roles = fields.List(fields.Str(), required=True)
+    organisation_id = fields.Int(allow_none=True)
+    active = fields.Bool(dump_only=True)
+
+
+PAGING = [int_param("limit", "at most this many (default 200, max 1000)"), int_param("offset", "skip this many")]
+
+
+@bp.route("/organisations")
+class Organisations(MethodView):
+    @roles_required(*STAFF)
+    @bp.response(200, OrganisationSchema(many=True))
+    def get(self):
+        """List organisations (staff)."""
+        return catalog.list_organisations(get_db())
+
+    @bp.doc(**body(OrganisationSchema))
+    @bp.response(201, OrganisationSchema)
+    def post(self):
+        """Create an organisation (admin)."""
+        db = get_db()
+        org = catalog.create_organisation(db, acting_user(), json_body())
+        db.commit()
+        return org
+
+
+@bp.route("/instrument-types")
+class InstrumentTypes(MethodView):
+    @bp.response(200, InstrumentTypeSchema(many=True))
+    def get(self):
+        """List instrument types."""
+        return catalog.list_instrument_types(get_db())
+
+    @bp.doc(**body(InstrumentTypeSchema))
+    @bp.response(201, InstrumentTypeSchema)
+    def post(self):
+        """Create an instrument type (admin)."""
+        db = get_db()
+        itype = catalog.create_instrument_type(db, acting_user(), json_body())
+        db.commit()
+        return itype
+
+
+@bp.route("/instruments")
+class Instruments(MethodView):
+    @bp.doc(parameters=PAGING + [int_param("owner_id", "only this owner's instruments")])
+    @bp.response(200, InstrumentSchema(many=True))
+    def get(self):
+        """List instruments; a business user sees only its own."""
+        user = acting_user()
+        owner = catalog.visible_owner(user)
+        asked = query_int("owner_id")
+        if owner is None:
+            owner = asked
+        return catalog.list_instruments(get_db(), owner_id=owner, limit=query_int("limit", 200, maximum=1000),
+                                        offset=query_int("offset", 0))
+
+    @bp.doc(**body(InstrumentSchema))
+    @bp.response(201, InstrumentSchema)
+    def post(self):
+        """Register an instrument (admin, technician)."""
+        db = get_db()
+        inst = catalog.create_instrument(db, acting_user(), json_body())
+        db.commit()
+        return inst
+
+
+@bp.route("/instruments/<int:instrument_id>")
+class InstrumentItem(MethodView):
+    @bp.response(200, InstrumentSchema)
+    def get(self, instrument_id: int):
+        """One instrument."""
+        inst = catalog.get_instrument(get_db(), instrument_id)
+        owner = catalog.visible_owner(acting_user())
+        if owner is not None and inst.owner_id != owner:
+            from lims.errors import NotFound
+            from lims.i18n import _
+
+            raise NotFound(_("No instrument with id %(id)s.", id=instrument_id))
+        return inst
+
+
+@bp.route("/reference-standards")
+class ReferenceStandards(MethodView):
+    @roles_required(*STAFF)
+    @bp.response(200, ReferenceStandardSchema(many=True))
+    def get(self):
+        """List the lab's reference standards with their calibrations."""
+        return catalog.list_reference_standards(get_db())
+
+    @bp.doc(**body(ReferenceStandardSchema))
+    @bp.response(201, ReferenceStandardSchema)
+    def post(self):
+        """Add a reference standard (admin)."""
+        db = get_db()
+        std = catalog.create_reference_standard(db, acting_user(), json_body())
+        db.commit()
+        return std
+
+
+@bp.route("/reference-standards/<int:standard_id>/calibrations")
+class StandardCalibrations(MethodView):
+    @bp.doc(**body(StandardCalibrationSchema))
+    @bp.response(201, StandardCalibrationSchema)
+    def post(self, standard_id: int):
+        """Record an external calibration certificate of a reference standard (admin)."""
+        db = get_db()
+        cal = catalog.add_standard_calibration(db, acting_user(), standard_id, json_body())
+        db.commit()
+        return cal
+
+
+@bp.route("/procedures")
+class Procedures(MethodView):
+    @roles_required(*STAFF)
+    @bp.response(200, ProcedureSchema(many=True))
+    def get(self):
+        """List active procedures."""
+        return catalog.list_procedures(get_db())
+
+    @bp.doc(**body(ProcedureSchema))
+    @bp.response(201, ProcedureSchema)
+    def post(self):
+        """Add a procedure, or a new version of one (admin)."""
+        db = get_db()
+        proc = catalog.create_procedure(db, acting_user(), json_body())
+        db.commit()
+        return proc
+
+
+@bp.route("/users")
+class Users(MethodView):
+    @roles_required(Role.admin)
+    @bp.response(200, UserSchema(many=True))
+    def get(self):
+        """List users (admin)."""
+        from sqlalchemy import select
+
+        from lims.models import User
+
+        return list(get_db().scalars(select(User).order_by(User.username)))
+
+    @bp.doc(**body(UserSchema))
+    @bp.response(201, UserSchema)
+    def post(self):
+        """Create a user (admin)."""
+        db = get_db()
+        data = json_body()
+        roles = data.get("roles")
+        user = users.create_user(
+            db, acting_user(), username=str(data.get("username") or ""), password=str(data.get("password") or ""),
+            roles=[str(r) for r in roles] if isinstance(roles, list) else [], full_name=str(data.get("full_name") or ""),
+            email=str(data.get("email") or ""), organisation_id=data.get("organisation_id"),
+        )
+        db.commit()
+        return user

@@ -1,0 +1,56 @@
+"""Jinja filters: numbers with units, dates, in the page's language."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, g
+
+
+def fmt_number(value: float | int | None, digits: int | None = None) -> str:
+    """Vietnamese pages use a decimal comma and a dot between thousands; English the reverse."""
+    if value is None:
+        return "—"
+    if isinstance(value, int) and digits is None:
+        text = f"{value:,}"
+    else:
+        text = f"{value:,.{digits}f}" if digits is not None else f"{value:,.10g}" if abs(value) >= 1e15 else _plain(value)
+    if g.get("lang", "vi") == "vi":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
+
+
+def _plain(value: float) -> str:
+    text = f"{value:,.6f}".rstrip("0").rstrip(".")
+    return text if text not in ("-0", "") else "0"
+
+
+def fmt_quantity(value: float | None, unit: str | None, digits: int | None = None) -> str:
+    if value is None:
+        return "—"
+    return f"{fmt_number(value, digits)} {unit_symbol(unit)}".strip()
+
+
+def unit_symbol(unit: str | None) -> str:
+    if not unit:
+        return ""
+    try:
+        from lims.metrology.units import ureg
+
+        return f"{ureg.Unit(unit):~P}"
+    except Exception:
+        return unit
+
+
+def fmt_date(value: date | datetime | None) -> str:
+    if value is None:
+        return "—"
+    if g.get("lang", "vi") == "vi":
+        return value.strftime("%d/%m/%Y") if not isinstance(value, datetime) else value.strftime("%d/%m/%Y %H:%M")
+    return value.strftime("%Y-%m-%d") if not isinstance(value, datetime) else value.strftime("%Y-%m-%d %H:%M")
+
+
+def init_filters(app: Flask) -> None:
+    app.add_template_filter(fmt_number, "number")
+    app.add_template_filter(fmt_quantity, "quantity")
+    app.add_template_filter(fmt_date, "day")
+    app.add_template_filter(unit_symbol, "unit")
