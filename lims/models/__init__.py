@@ -12,9 +12,23 @@ from lims.models.catalog import (
     WorkKind,
 )
 from lims.models.audit import AuditEvent
+from lims.models.work import (
+    Certificate,
+    CertificateStatus,
+    NumberSequence,
+    Record,
+    RecordPoint,
+    RecordStandard,
+    RecordStatus,
+    RequestStatus,
+    ServiceRequest,
+    ServiceRequestItem,
+)
 
 __all__ = [
     "ApiToken", "AuditEvent", "Base", "Instrument", "InstrumentStatus", "InstrumentType",
     "Organisation", "OrgKind", "Procedure", "ReferenceStandard", "Role", "StandardCalibration",
     "StandardStatus", "User", "UserRole", "UTCDateTime", "WorkKind", "utcnow",
+    "Certificate", "CertificateStatus", "NumberSequence", "Record", "RecordPoint", "RecordStandard",
+    "RecordStatus", "RequestStatus", "ServiceRequest", "ServiceRequestItem",
 ]

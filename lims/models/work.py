@@ -1,0 +1,243 @@
+"""Service requests, records (biên bản) with their measurement points, and certificates.
+
+A record is the technician's work on one instrument with one procedure; its computed
+results are stored with their units when it is saved. An approved record and an issued
+certificate are never updated in place (DESIGN.md, Storage): a correction issues a new
+certificate that supersedes the old one.
+"""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lims.models.base import Base, UTCDateTime, utcnow
+from lims.models.catalog import Instrument, Procedure, ReferenceStandard, StandardCalibration
+from lims.models.org import Organisation, User
+
+
+class RequestStatus(str, enum.Enum):
+    submitted = "submitted"  # filed by the business or by the lab on its behalf
+    accepted = "accepted"  # the lab has received it (and the instruments)
+    in_progress = "in_progress"
+    completed = "completed"
+    cancelled = "cancelled"
+
+
+class RecordStatus(str, enum.Enum):
+    draft = "draft"
+    submitted = "submitted"
+    returned = "returned"
+    approved = "approved"
+
+
+class CertificateStatus(str, enum.Enum):
+    valid = "valid"
+    revoked = "revoked"
+    superseded = "superseded"
+    # "expired" is not stored: it follows from valid_until and today's date.
+
+
+class ServiceRequest(Base):
+    """Phiếu yêu cầu: a business asks for verification or calibration of instruments."""
+
+    __tablename__ = "service_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # verification / calibration / test
+    status: Mapped[str] = mapped_column(String(20), default=RequestStatus.submitted.value, index=True)
+    on_site: Mapped[bool] = mapped_column(Boolean, default=False)  # work at the customer's premises
+    received_date: Mapped[date | None] = mapped_column(Date)
+    wanted_by: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    version_id: Mapped[int] = mapped_column(Integer, default=1)
+
+    customer: Mapped[Organisation] = relationship()
+    requested_by: Mapped[User | None] = relationship()
+    items: Mapped[list["ServiceRequestItem"]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="ServiceRequestItem.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+
+class ServiceRequestItem(Base):
+    __tablename__ = "service_request_item"
+    __table_args__ = (UniqueConstraint("request_id", "instrument_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("service_request.id", ondelete="CASCADE"), index=True)
+    instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id"), index=True)
+    verification_type: Mapped[str | None] = mapped_column(String(20))  # initial / periodic / after_repair
+
+    request: Mapped[ServiceRequest] = relationship(back_populates="items")
+    instrument: Mapped[Instrument] = relationship()
+
+
+class Record(Base):
+    """Biên bản: one instrument, one procedure, the readings, the computed results."""
+
+    __tablename__ = "record"
+    __table_args__ = (
+        Index("ix_record_instrument_approved", "instrument_id", "approved_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    request_item_id: Mapped[int | None] = mapped_column(ForeignKey("service_request_item.id"), index=True)
+    instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id"), index=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # verification / calibration / test
+    verification_type: Mapped[str | None] = mapped_column(String(20))  # initial / periodic / after_repair
+    status: Mapped[str] = mapped_column(String(20), default=RecordStatus.draft.value, index=True)
+    technician_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    place: Mapped[str] = mapped_column(String(255), default="")  # where the work was done
+    received_date: Mapped[date | None] = mapped_column(Date)
+    work_date: Mapped[date | None] = mapped_column(Date)
+    # Environmental conditions: {"temperature": {"value": 23.1, "unit": "degC"}, "humidity": {...}, ...}
+    environment: Mapped[dict] = mapped_column(JSON, default=dict)
+    adjusted: Mapped[bool] = mapped_column(Boolean, default=False)  # before/after adjustment reported
+    # Computed on save: per-point and overall results, decision rule text, uncertainty budget summary.
+    results: Mapped[dict] = mapped_column(JSON, default=dict)
+    verdict: Mapped[str | None] = mapped_column(String(20))  # pass / fail / conditional_pass / ...
+    remarks: Mapped[str] = mapped_column(Text, default="")
+    return_comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    version_id: Mapped[int] = mapped_column(Integer, default=1)
+
+    instrument: Mapped[Instrument] = relationship()
+    procedure: Mapped[Procedure] = relationship()
+    technician: Mapped[User] = relationship(foreign_keys=[technician_id])
+    reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
+    request_item: Mapped[ServiceRequestItem | None] = relationship()
+    points: Mapped[list["RecordPoint"]] = relationship(
+        back_populates="record", cascade="all, delete-orphan", order_by="RecordPoint.seq"
+    )
+    standards: Mapped[list["RecordStandard"]] = relationship(
+        back_populates="record", cascade="all, delete-orphan", order_by="RecordStandard.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+
+class RecordPoint(Base):
+    """One measurement point: what was applied, what the instrument showed, what follows."""
+
+    __tablename__ = "record_point"
+    __table_args__ = (UniqueConstraint("record_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("record.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    test: Mapped[str] = mapped_column(String(40))  # weighing, eccentricity, repeatability, rising, falling ...
+    label: Mapped[str] = mapped_column(String(120), default="")
+    nominal: Mapped[float | None] = mapped_column(Float)  # applied load / reference value
+    unit: Mapped[str] = mapped_column(String(32))
+    readings: Mapped[list] = mapped_column(JSON, default=list)  # indications, in ``unit``
+    reference_value: Mapped[float | None] = mapped_column(Float)  # conventional true value, in ``unit``
+    source: Mapped[dict | None] = mapped_column(JSON)  # {"port": ..., "driver": ..., "raw": [...]} when captured
+    # Computed, in ``unit`` (errors and uncertainties are differences: for degC read delta_degC).
+    indication: Mapped[float | None] = mapped_column(Float)
+    error: Mapped[float | None] = mapped_column(Float)
+    uncertainty: Mapped[float | None] = mapped_column(Float)  # expanded, U
+    coverage_factor: Mapped[float | None] = mapped_column(Float)
+    mpe: Mapped[float | None] = mapped_column(Float)
+    verdict: Mapped[str | None] = mapped_column(String(20))
+
+    record: Mapped[Record] = relationship(back_populates="points")
+
+
+class RecordStandard(Base):
+    """A reference standard used in a record, with the calibration in force at the time."""
+
+    __tablename__ = "record_standard"
+    __table_args__ = (UniqueConstraint("record_id", "standard_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("record.id", ondelete="CASCADE"), index=True)
+    standard_id: Mapped[int] = mapped_column(ForeignKey("reference_standard.id"), index=True)
+    calibration_id: Mapped[int] = mapped_column(ForeignKey("standard_calibration.id"))
+
+    record: Mapped[Record] = relationship(back_populates="standards")
+    standard: Mapped[ReferenceStandard] = relationship()
+    calibration: Mapped[StandardCalibration] = relationship()
+
+
+class Certificate(Base):
+    """Giấy chứng nhận kiểm định / hiệu chuẩn, issued when a record is approved."""
+
+    __tablename__ = "certificate"
+    __table_args__ = (
+        UniqueConstraint("year", "kind", "seq"),
+        CheckConstraint("seq > 0", name="seq_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(60), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    record_id: Mapped[int] = mapped_column(ForeignKey("record.id"), index=True)
+    instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    issue_date: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default=CertificateStatus.valid.value)
+    stamp_number: Mapped[str | None] = mapped_column(String(40))  # số tem, verification only
+    language: Mapped[str] = mapped_column(String(5), default="vi")
+    # The certificate document as issued (numbers computed once; the PDF renders these).
+    document: Mapped[dict] = mapped_column(JSON, default=dict)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    pdf_path: Mapped[str | None] = mapped_column(String(255))  # relative to the instance folder
+    signing_key_id: Mapped[str | None] = mapped_column(String(40))
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"), index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    revoke_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    record: Mapped[Record] = relationship()
+    instrument: Mapped[Instrument] = relationship()
+    customer: Mapped[Organisation] = relationship()
+    issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
+    revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])
+    supersedes: Mapped["Certificate | None"] = relationship(remote_side=[id], foreign_keys=[supersedes_id])
+
+
+class NumberSequence(Base):
+    """Gap-free counters (certificate numbers per year and kind, request and record numbers).
+
+    Incremented inside the issuing transaction with a row lock, so two processes never get
+    the same number and a rolled-back issue leaves no gap.
+    """
+
+    __tablename__ = "number_sequence"
+    __table_args__ = (UniqueConstraint("name", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))  # e.g. certificate:verification, record, request
+    year: Mapped[int] = mapped_column(Integer)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)
