@@ -1,0 +1,1 @@
+"""Protocol drivers, one module per device family; each registers itself by name."""

@@ -1,0 +1,1 @@
+"""Simulated devices, one module per device family; each registers itself."""
