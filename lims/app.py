@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from lims.config import Settings
 from lims.db import make_engine, make_session_factory
+from lims.i18n import translation_dirs
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
@@ -19,7 +20,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         SECRET_KEY=settings.secret_key,
         LIMS=settings,
         BABEL_DEFAULT_LOCALE=settings.language,
-        BABEL_TRANSLATION_DIRECTORIES="translations",
+        BABEL_TRANSLATION_DIRECTORIES=";".join(str(d) for d in translation_dirs()),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,

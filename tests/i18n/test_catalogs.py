@@ -1,0 +1,52 @@
+"""Every message the program shows has a Vietnamese translation, and the compiled catalogs are current."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from lims.i18n import TRANSLATIONS, translation_dirs
+
+ROOT = Path(__file__).resolve().parents[2]
+METHODS = [("lims/**.py", "python"), ("lims/web/templates/**.html", "jinja2")]
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "N_": None}
+
+
+def _vi_messages() -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for folder in translation_dirs():
+        po = folder / "vi" / "LC_MESSAGES" / "messages.po"
+        if po.exists():
+            with po.open("rb") as fh:
+                for m in read_po(fh):
+                    if m.id:
+                        merged[m.id if isinstance(m.id, str) else m.id[0]] = m.string
+    return merged
+
+
+def test_every_message_in_code_and_templates_has_a_vietnamese_translation():
+    vi = _vi_messages()
+    missing = []
+    for filename, _lineno, message, _comments, _context in extract_from_dir(
+        str(ROOT), method_map=METHODS, keywords=KEYWORDS
+    ):
+        if not filename.startswith("lims"):
+            continue
+        msgid = message if isinstance(message, str) else message[0]
+        if not vi.get(msgid):
+            missing.append(f"{filename}: {msgid!r}")
+    assert not missing, "untranslated messages:\n" + "\n".join(sorted(set(missing)))
+
+
+def test_compiled_catalogs_match_their_sources():
+    """Run `python -m lims.i18n compile` after editing a .po file."""
+    for po_path in TRANSLATIONS.glob("*/*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        assert mo_path.exists(), f"{mo_path} missing"
+        with po_path.open("rb") as fh:
+            po = {m.id: m.string for m in read_po(fh) if m.id and not m.fuzzy}
+        with mo_path.open("rb") as fh:
+            mo = {m.id: m.string for m in read_mo(fh) if m.id}
+        assert po == mo, f"{mo_path} is older than {po_path}"
