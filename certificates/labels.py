@@ -125,7 +125,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "status.draft": ("BẢN NHÁP", "DRAFT"),
     "status.superseded": ("ĐÃ BỊ THAY THẾ", "SUPERSEDED"),
     "status.revoked": ("ĐÃ BỊ THU HỒI", "REVOKED"),
-    "status.issued": ("", ""),
+    "status.valid": ("", ""),
     "stamp.label": ("TEM KIỂM ĐỊNH", "VERIFIED"),
     "stamp.valid_until": ("Hiệu lực đến", "Valid until"),
 }

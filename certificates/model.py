@@ -53,10 +53,11 @@ class Kind(str, Enum):
 
 
 class Status(str, Enum):
-    """Life-cycle state printed on the document (anything but ``issued`` gets a watermark)."""
+    """Life-cycle state printed on the document (anything but ``valid`` gets a watermark; "expired" is not a
+    stored state, it follows from ``valid_until``)."""
 
     DRAFT = "draft"
-    ISSUED = "issued"
+    VALID = "valid"
     SUPERSEDED = "superseded"
     REVOKED = "revoked"
 
@@ -433,7 +434,7 @@ class CertificateDocument:
     conformity: Conformity | None = None
     valid_until: date | None = None
     stamp_number: str | None = None
-    status: Status = Status.ISSUED
+    status: Status = Status.VALID
     supersedes: str | None = None
     language: str = "vi"
     title: Text | None = None

@@ -38,7 +38,7 @@ class PageInfo:
 
 def page_info(doc: CertificateDocument, lang: str, regular: str, bold: str) -> PageInfo:
     """Collect the strings printed on every page of ``doc``."""
-    watermark = status_label(doc.status, lang) if doc.status is not Status.ISSUED else ""
+    watermark = status_label(doc.status, lang) if doc.status is not Status.VALID else ""
     return PageInfo(
         lab_name=text_for(doc.laboratory.name, lang),
         number_text=f"{label('number', lang)}: {doc.number}",
