@@ -57,3 +57,5 @@ def _register_commands() -> None:
 
 
 _register_commands()
+if __name__ == "__main__":  # python -m lims.cli
+    main()
