@@ -1,0 +1,121 @@
+"""Dimensional analysis of a measurement model before any number is computed.
+
+Every term of a sum must have the same dimension, functions other than ``sqrt`` take a
+pure number, and a temperature in °C (an offset unit) may only be added to or subtracted
+from: ``t_x - t_s`` is a difference (delta_degC), ``t + dt`` is a temperature, while
+``2 * t`` has no meaning (pint's rules for offset units). The model's result must have
+the dimension of the measurand (JCGM 100 4.1: Y and f(X) are the same quantity).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from lims.metrology.errors import BudgetUnitError
+from lims.metrology.expression import Bin, Const, Func, Neg, Node, Var
+from lims.metrology.units import UnitInfo, dimension_name, ureg
+
+__all__ = ["ModelDimension", "analyse"]
+
+_DIMENSIONLESS = ureg.get_dimensionality(ureg.Unit(""))
+
+
+class ModelDimension:
+    """Dimension of a (sub)model and whether it is a temperature on an offset scale (°C)."""
+
+    __slots__ = ("dimensionality", "offset", "label")
+
+    def __init__(self, dimensionality: Any, offset: bool, label: str) -> None:
+        self.dimensionality = dimensionality
+        self.offset = offset
+        self.label = label
+
+
+def _fail(message: str, *nodes: Node, units: tuple[str, ...] = ()) -> BudgetUnitError:
+    names = [n.name for n in nodes if isinstance(n, Var)]
+    return BudgetUnitError(message, input=names[0] if names else None, field="model", units=units)
+
+
+def _describe(node: Node, dim: ModelDimension) -> str:
+    return f"'{node.text()}' ({dim.label})"
+
+
+def analyse(node: Node, infos: Sequence[UnitInfo], expected: Any = None) -> ModelDimension:
+    """The dimension of ``node`` given the units of the inputs; raises BudgetUnitError.
+
+    ``expected`` is the dimension the node should have (the measurand's for the terms of
+    the top-level sum); it only serves to name the input at fault in a mismatch.
+    """
+    if isinstance(node, Const):
+        return ModelDimension(_DIMENSIONLESS, False, "a pure number")
+    if isinstance(node, Var):
+        info = infos[node.index]
+        return ModelDimension(info.dimensionality, info.is_offset,
+                              f"{info.text}, a {dimension_name(info.dimensionality)}")
+    if isinstance(node, Neg):
+        inner = analyse(node.arg, infos, expected)
+        if inner.offset:
+            raise _fail(f"the model negates {_describe(node.arg, inner)}: a temperature in °C cannot "
+                        "be negated; use K or a temperature difference (delta_degC)", node.arg)
+        return inner
+    if isinstance(node, Func):
+        inner = analyse(node.arg, infos)
+        if inner.offset:
+            raise _fail(f"the model takes {node.name}() of {_describe(node.arg, inner)}; "
+                        "use K or a temperature difference (delta_degC)", node.arg)
+        if node.name == "sqrt":
+            dims = inner.dimensionality ** 0.5
+            return ModelDimension(dims, False, f"a {dimension_name(dims)}")
+        if inner.dimensionality != _DIMENSIONLESS:
+            raise _fail(f"{node.name}() in the model needs a pure number, but "
+                        f"{_describe(node.arg, inner)} has a unit", node.arg)
+        return ModelDimension(_DIMENSIONLESS, False, "a pure number")
+    assert isinstance(node, Bin)
+    if node.op in ("+", "-"):
+        left, right = analyse(node.left, infos, expected), analyse(node.right, infos, expected)
+        return _additive(node, left, right, expected)
+    left, right = analyse(node.left, infos), analyse(node.right, infos)
+    if left.offset or right.offset:
+        culprit = node.left if left.offset else node.right
+        dim = left if left.offset else right
+        raise _fail(f"the model multiplies, divides or raises {_describe(culprit, dim)}: a "
+                    "temperature in °C can only be added or subtracted; use K or a temperature "
+                    "difference (delta_degC)", culprit)
+    if node.op == "*":
+        dims = left.dimensionality * right.dimensionality
+    elif node.op == "/":
+        dims = left.dimensionality / right.dimensionality
+    else:
+        if right.dimensionality != _DIMENSIONLESS:
+            raise _fail(f"the exponent {_describe(node.right, right)} must be a pure number", node.right)
+        if left.dimensionality == _DIMENSIONLESS:
+            dims = _DIMENSIONLESS
+        elif isinstance(node.right, Const):
+            dims = left.dimensionality ** node.right.value
+        else:
+            raise _fail(f"{_describe(node.left, left)} has a unit, so its exponent "
+                        f"'{node.right.text()}' must be a fixed number", node.left)
+    return ModelDimension(dims, False, f"a {dimension_name(dims)}")
+
+
+def _additive(node: Bin, left: ModelDimension, right: ModelDimension, expected: Any) -> ModelDimension:
+    if left.dimensionality != right.dimensionality:
+        word = "adds" if node.op == "+" else "subtracts"
+        culprit = node.left if expected is not None and left.dimensionality != expected else node.right
+        other = node.right if culprit is node.left else node.left
+        raise _fail(
+            f"the model {word} {_describe(node.left, left)} and {_describe(node.right, right)}, "
+            "which are not the same kind of quantity",
+            culprit, other,
+        )
+    if left.offset and right.offset:
+        if node.op == "+":
+            raise _fail(f"the model adds two temperatures in °C ({node.text()}); use K, or add "
+                        "a temperature difference (delta_degC)", node.left, node.right)
+        return ModelDimension(left.dimensionality, False, "a temperature difference (delta_degC)")
+    if right.offset and node.op == "-":
+        raise _fail(f"the model subtracts the temperature {_describe(node.right, right)} from a "
+                    "temperature difference; write the temperature first", node.right)
+    if left.offset or right.offset:
+        return ModelDimension(left.dimensionality, True, "a temperature in °C")
+    return left

@@ -1,0 +1,447 @@
+"""Maximum permissible errors (MPE, sai số cho phép lớn nhất) as data plus small functions.
+
+Rules a procedure can name as data (``mpe_from_spec``)::
+
+    {"rule": "r76", "accuracy_class": "III", "e": "5 g", "in_service": false}
+    {"rule": "percent_of_reading", "percent": 0.5, "fixed": "0.2 delta_degC"}
+    {"rule": "percent_of_span", "percent": 1.6, "span": ["0 bar", "16 bar"]}
+    {"rule": "percent_of_span", "accuracy_class": 1.6, "full_scale": "16 bar"}
+    {"rule": "fixed", "mpe": "0.5 delta_degC"}
+    {"rule": "piecewise", "bands": [{"up_to": "10 kg", "mpe": "5 g"}, {"up_to": null, "mpe": "10 g"}]}
+
+Every MPE is returned as a positive pint quantity (the limits are ± that value); MPEs of
+temperatures are differences (delta_degC). The OIML R76 table lives in
+:mod:`lims.metrology.tables` so a correction is a one-line change.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from lims.metrology.errors import MPEError, UnitError
+from lims.metrology.tables import (
+    R76_CLASSES,
+    R76_IN_SERVICE_FACTOR,
+    R76_INSTRUMENT_LIMITS,
+    R76_MPE_BANDS,
+)
+from lims.metrology.units import (
+    Q_,
+    as_delta,
+    canonical_unit,
+    format_number,
+    format_quantity,
+    parse_quantity,
+    unit_info,
+)
+
+__all__ = [
+    "MpeRule", "R76Rule", "PercentOfReadingRule", "PercentOfSpanRule", "FixedRule", "PiecewiseRule",
+    "r76_mpe", "r76_class", "r76_instrument", "R76Instrument", "percent_of_reading",
+    "percent_of_span", "fixed_mpe", "parse_mpe_spec", "mpe_from_spec", "RULES",
+]
+
+Lang = Literal["vi", "en"]
+_REL_TOL = 1e-9  # loads at a band boundary stay in the lower band despite float noise
+
+
+class MpeRule(Protocol):
+    """What every MPE rule offers."""
+
+    def mpe(self, at: Any = None) -> Any:
+        """The MPE (positive quantity) at a reading or load."""
+
+    def describe(self, lang: Lang = "vi") -> str:
+        """The rule as a certificate states it."""
+
+    def to_spec(self) -> dict[str, Any]:
+        """The rule as data (inverse of :func:`parse_mpe_spec`)."""
+
+
+def _quantity(value: Any, what: str, dimension: str | None = None) -> Any:
+    try:
+        return parse_quantity(value, dimension=dimension)
+    except UnitError as exc:
+        raise UnitError(f"{what}: {exc.message}", units=exc.units) from exc
+
+
+def _positive(q: Any, what: str) -> Any:
+    if not q.magnitude > 0:
+        raise MPEError(f"{what} must be positive, not {q.magnitude:g} {canonical_unit(q.units)}")
+    return q
+
+
+def _compatible(q: Any, reference: Any, what: str, reference_what: str) -> None:
+    a, b = unit_info(canonical_unit(q.units)), unit_info(canonical_unit(reference.units))
+    if a.dimensionality != b.dimensionality:
+        raise UnitError(
+            f"{what} is in {a.text}, which does not fit {reference_what} in {b.text}",
+            units=(a.text, b.text),
+        )
+
+
+def r76_class(accuracy_class: Any) -> str:
+    """Normalise an OIML R76 accuracy class: ``"iii"``, ``"III"`` or ``3`` -> ``"III"``."""
+    text = str(accuracy_class).strip().upper()
+    text = {"1": "I", "2": "II", "3": "III", "4": "IIII"}.get(text, text)
+    if text not in R76_CLASSES:
+        raise MPEError(f"unknown OIML R76 accuracy class {accuracy_class!r} (use I, II, III or IIII)")
+    return text
+
+
+def _r76_multiple(accuracy_class: str, m_e: float) -> float:
+    """MPE in units of e for a load of ``m_e`` e at initial verification (OIML R76-1 3.5.1)."""
+    for upper, multiple in R76_MPE_BANDS[accuracy_class]:
+        if m_e <= upper * (1.0 + _REL_TOL):
+            return multiple
+    top = R76_MPE_BANDS[accuracy_class][-1][0]
+    raise MPEError(
+        f"a load of {format_number(m_e, 'en', None)} e is beyond the class {accuracy_class} table of "
+        f"OIML R76-1 (up to {format_number(top, 'en', 0)} e); check the load and e"
+    )
+
+
+def r76_mpe(accuracy_class: Any, e: Any, load: Any, in_service: bool = False) -> Any:
+    """MPE of a non-automatic weighing instrument at ``load`` (OIML R76-1:2006 3.5.1, 3.5.2).
+
+    Initial verification: ±0.5 e, ±1 e, ±1.5 e by load band (class III: up to 500 e,
+    2 000 e, 10 000 e); in service twice that (3.5.2). Returned in the unit of ``e``.
+    """
+    klass = r76_class(accuracy_class)
+    e_q = _positive(_quantity(e, "the verification scale interval e", "[mass]"), "e")
+    load_q = _quantity(load, "the load", canonical_unit(e_q.units))
+    m = load_q.to(e_q.units).magnitude
+    if m < 0:
+        raise MPEError(f"the load {format_quantity(load_q, 'en')} is negative")
+    multiple = _r76_multiple(klass, m / e_q.magnitude)
+    factor = R76_IN_SERVICE_FACTOR if in_service else 1.0
+    return Q_(multiple * factor * float(e_q.magnitude), e_q.units)
+
+
+@dataclass(frozen=True, slots=True)
+class R76Instrument:
+    """Number of verification scale intervals n = Max/e and minimum capacity (OIML R76-1 3.2, 3.3.1)."""
+
+    accuracy_class: str
+    n: float
+    min_capacity: Any
+
+
+def r76_instrument(accuracy_class: Any, e: Any, max_capacity: Any) -> R76Instrument:
+    """Check n = Max/e against the class limits and give Min (OIML R76-1 Table 3).
+
+    Raises :class:`MPEError` when e or n is outside what the class allows.
+    """
+    klass = r76_class(accuracy_class)
+    e_q = _positive(_quantity(e, "e", "[mass]"), "e")
+    max_q = _positive(_quantity(max_capacity, "the maximum capacity", "[mass]"), "the maximum capacity")
+    e_g = float(e_q.to("g").magnitude)
+    n = float(max_q.to(e_q.units).magnitude / e_q.magnitude)
+    for e_low, e_high, n_min, n_max, min_e in R76_INSTRUMENT_LIMITS[klass]:
+        if e_low * (1 - _REL_TOL) <= e_g <= e_high * (1 + _REL_TOL):
+            if n < n_min * (1 - _REL_TOL) or n > n_max * (1 + _REL_TOL):
+                limit = f"{n_min:g} to {n_max:g}" if math.isfinite(n_max) else f"at least {n_min:g}"
+                raise MPEError(f"class {klass} with e = {format_quantity(e_q, 'en')} needs n = Max/e "
+                               f"{limit}, but n = {n:g}")
+            return R76Instrument(klass, n, Q_(min_e * float(e_q.magnitude), e_q.units))
+    raise MPEError(f"e = {format_quantity(e_q, 'en')} is not allowed for class {klass} (OIML R76-1 Table 3)")
+
+
+def percent_of_reading(percent: float, reading: Any, fixed: Any = None) -> Any:
+    """±(p % of |reading| + fixed): meters, thermometers (IEC 60751: ±(0.15 + 0.002·|t|) °C).
+
+    For a temperature in °C the percentage applies to the number of degrees and the MPE is
+    a difference (delta_degC).
+    """
+    p = _percent(percent)
+    reading_q = _quantity(reading, "the reading")
+    mpe = as_delta(Q_(abs(float(reading_q.magnitude)) * p / 100.0, reading_q.units))
+    if fixed is not None:
+        fixed_q = as_delta(_quantity(fixed, "the fixed part of the MPE"))
+        _compatible(fixed_q, mpe, "the fixed part of the MPE", "the reading")
+        mpe = mpe + fixed_q.to(mpe.units)
+    return mpe
+
+
+def percent_of_span(percent: float, span: Any) -> Any:
+    """±p % of the span (accuracy class of a pressure gauge, EN 837-1 / OIML R101 6.1).
+
+    ``span`` is the full-scale value (range from zero) or a pair ``(low, high)``.
+    """
+    p = _percent(percent)
+    low, high = _span(span)
+    width = as_delta(high) - as_delta(low) if unit_info(canonical_unit(high.units)).is_offset else high - low
+    return as_delta(width) * (p / 100.0)
+
+
+def fixed_mpe(value: Any) -> Any:
+    """A fixed ±MPE (for example ±0.5 °C for a clinical thermometer)."""
+    return _positive(as_delta(_quantity(value, "the MPE")), "the MPE")
+
+
+def _percent(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise MPEError(f"the percentage must be a positive number, not {value!r}")
+    return float(value)
+
+
+def _span(span: Any) -> tuple[Any, Any]:
+    if isinstance(span, (list, tuple)):
+        if len(span) != 2:
+            raise MPEError(f"a span is [low, high], not {span!r}")
+        low, high = _quantity(span[0], "the low end of the span"), _quantity(span[1], "the high end of the span")
+        _compatible(low, high, "the low end of the span", "the high end")
+        if unit_info(canonical_unit(low.units)).is_offset != unit_info(canonical_unit(high.units)).is_offset:
+            raise UnitError("give both ends of the span in the same kind of unit (both degC or both K)")
+        high = high.to(low.units)
+    else:
+        high = _quantity(span, "the full scale")
+        low = Q_(0.0, high.units)
+    if not high.magnitude > low.magnitude:
+        raise MPEError("the span's high end must be above its low end")
+    return low, high
+
+
+@dataclass(frozen=True, slots=True)
+class R76Rule:
+    """OIML R76-1 MPE of a non-automatic weighing instrument."""
+
+    accuracy_class: str
+    e: str
+    in_service: bool = False
+
+    def mpe(self, at: Any = None) -> Any:
+        if at is None:
+            raise MPEError("the OIML R76 MPE depends on the load; give the load")
+        return r76_mpe(self.accuracy_class, self.e, at, self.in_service)
+
+    def describe(self, lang: Lang = "vi") -> str:
+        vi = lang == "vi"
+        factor = R76_IN_SERVICE_FACTOR if self.in_service else 1.0
+        parts, previous = [], 0.0
+        for upper, multiple in R76_MPE_BANDS[self.accuracy_class]:
+            mpe = f"±{format_number(multiple * factor, lang)} e"
+            if math.isfinite(upper):
+                parts.append(f"{mpe} {'đến' if vi else 'up to'} {format_number(upper, lang, 0)} e")
+            else:
+                parts.append(f"{mpe} {'trên' if vi else 'above'} {format_number(previous, lang, 0)} e")
+            previous = upper
+        e_text = format_quantity(self.e, lang)
+        if vi:
+            stage = "trong sử dụng" if self.in_service else "kiểm định ban đầu"
+            return f"OIML R76-1, cấp chính xác {self.accuracy_class}, e = {e_text}, {stage}: MPE " + "; ".join(parts)
+        stage = "in service" if self.in_service else "initial verification"
+        return f"OIML R76-1, accuracy class {self.accuracy_class}, e = {e_text}, {stage}: MPE " + "; ".join(parts)
+
+    def to_spec(self) -> dict[str, Any]:
+        return {"rule": "r76", "accuracy_class": self.accuracy_class, "e": self.e, "in_service": self.in_service}
+
+
+@dataclass(frozen=True, slots=True)
+class PercentOfReadingRule:
+    """±(p % of reading [+ fixed])."""
+
+    percent: float
+    fixed: str | None = None
+
+    def mpe(self, at: Any = None) -> Any:
+        if at is None:
+            raise MPEError("a percent-of-reading MPE depends on the reading; give the reading")
+        return percent_of_reading(self.percent, at, self.fixed)
+
+    def describe(self, lang: Lang = "vi") -> str:
+        p = format_number(self.percent, lang)
+        reading = "giá trị đọc" if lang == "vi" else "of reading"
+        if self.fixed is None:
+            return f"±{p} % {reading}"
+        return f"±({p} % {reading} + {format_quantity(self.fixed, lang)})"
+
+    def to_spec(self) -> dict[str, Any]:
+        spec: dict[str, Any] = {"rule": "percent_of_reading", "percent": self.percent}
+        if self.fixed is not None:
+            spec["fixed"] = self.fixed
+        return spec
+
+
+@dataclass(frozen=True, slots=True)
+class PercentOfSpanRule:
+    """±p % of span (accuracy class of a gauge)."""
+
+    percent: float
+    span: tuple[str, str]
+
+    def mpe(self, at: Any = None) -> Any:
+        result = percent_of_span(self.percent, list(self.span))
+        if at is not None:
+            _compatible(as_delta(_quantity(at, "the reading")), result, "the reading", "the span")
+        return result
+
+    def describe(self, lang: Lang = "vi") -> str:
+        p = format_number(self.percent, lang)
+        low, high = (format_quantity(s, lang) for s in self.span)
+        if lang == "vi":
+            return f"±{p} % khoảng đo ({low} đến {high})"
+        return f"±{p} % of span ({low} to {high})"
+
+    def to_spec(self) -> dict[str, Any]:
+        return {"rule": "percent_of_span", "percent": self.percent, "span": list(self.span)}
+
+
+@dataclass(frozen=True, slots=True)
+class FixedRule:
+    """A fixed ±MPE."""
+
+    value: str
+
+    def mpe(self, at: Any = None) -> Any:
+        result = fixed_mpe(self.value)
+        if at is not None:
+            _compatible(as_delta(_quantity(at, "the reading")), result, "the reading", "the MPE")
+        return result
+
+    def describe(self, lang: Lang = "vi") -> str:
+        return f"±{format_quantity(fixed_mpe(self.value), lang)}"
+
+    def to_spec(self) -> dict[str, Any]:
+        return {"rule": "fixed", "mpe": self.value}
+
+
+@dataclass(frozen=True, slots=True)
+class PiecewiseRule:
+    """A fixed ±MPE per band of readings: ``bands`` = ((up_to or None, mpe), ...) ascending."""
+
+    bands: tuple[tuple[str | None, str], ...]
+
+    def mpe(self, at: Any = None) -> Any:
+        if at is None:
+            raise MPEError("a banded MPE depends on the reading; give the reading")
+        reading = _quantity(at, "the reading")
+        for up_to, mpe in self.bands:
+            if up_to is None:
+                return fixed_mpe(mpe)
+            limit = _quantity(up_to, "the band limit")
+            _compatible(reading, limit, "the reading", "the band limits")
+            if abs(float(reading.to(limit.units).magnitude)) <= float(limit.magnitude) * (1 + _REL_TOL):
+                return fixed_mpe(mpe)
+        raise MPEError(f"the reading {format_quantity(reading, 'en')} is above the last band "
+                       f"(up to {self.bands[-1][0]})")
+
+    def describe(self, lang: Lang = "vi") -> str:
+        parts = []
+        for up_to, mpe in self.bands:
+            value = format_quantity(fixed_mpe(mpe), lang)
+            if up_to is None:
+                parts.append(f"±{value} " + ("cho phần còn lại" if lang == "vi" else "above"))
+            else:
+                parts.append(f"±{value} " + ("đến" if lang == "vi" else "up to") + f" {format_quantity(up_to, lang)}")
+        return "; ".join(parts)
+
+    def to_spec(self) -> dict[str, Any]:
+        return {"rule": "piecewise", "bands": [{"up_to": u, "mpe": m} for u, m in self.bands]}
+
+
+def _text(value: Any, what: str) -> str:
+    """A quantity given in a spec, checked now and kept as its text."""
+    q = _quantity(value, what)
+    return value.strip() if isinstance(value, str) else f"{float(q.magnitude)!r} {canonical_unit(q.units)}"
+
+
+def _keys(spec: Mapping[str, Any], required: set[str], optional: set[str]) -> None:
+    rule = spec["rule"]
+    missing = sorted(required - set(spec))
+    if missing:
+        raise MPEError(f"the MPE rule '{rule}' needs '{missing[0]}'")
+    unknown = sorted(set(spec) - required - optional - {"rule", "description"})
+    if unknown:
+        raise MPEError(f"the MPE rule '{rule}' has an unknown key '{unknown[0]}'")
+
+
+def _parse_r76(spec: Mapping[str, Any]) -> MpeRule:
+    _keys(spec, {"accuracy_class", "e"}, {"in_service"})
+    in_service = spec.get("in_service", False)
+    if not isinstance(in_service, bool):
+        raise MPEError(f"in_service must be true or false, not {in_service!r}")
+    e = _text(spec["e"], "e")
+    _positive(_quantity(e, "e", "[mass]"), "e")
+    return R76Rule(r76_class(spec["accuracy_class"]), e, in_service)
+
+
+def _parse_percent_of_reading(spec: Mapping[str, Any]) -> MpeRule:
+    _keys(spec, {"percent"}, {"fixed"})
+    fixed = spec.get("fixed")
+    return PercentOfReadingRule(_percent(spec["percent"]),
+                                None if fixed is None else _text(fixed, "the fixed part"))
+
+
+def _parse_percent_of_span(spec: Mapping[str, Any]) -> MpeRule:
+    _keys(spec, set(), {"percent", "accuracy_class", "span", "full_scale"})
+    if ("percent" in spec) == ("accuracy_class" in spec):
+        raise MPEError("the MPE rule 'percent_of_span' needs either 'percent' or 'accuracy_class'")
+    if ("span" in spec) == ("full_scale" in spec):
+        raise MPEError("the MPE rule 'percent_of_span' needs either 'span' [low, high] or 'full_scale'")
+    percent = _percent(spec.get("percent", spec.get("accuracy_class")))
+    if "span" in spec:
+        raw = spec["span"]
+        if not isinstance(raw, Sequence) or isinstance(raw, str) or len(raw) != 2:
+            raise MPEError(f"a span is [low, high], not {raw!r}")
+        span = (_text(raw[0], "the low end of the span"), _text(raw[1], "the high end of the span"))
+    else:
+        high = _text(spec["full_scale"], "the full scale")
+        span = (f"0 {canonical_unit(_quantity(high, 'the full scale').units)}", high)
+    percent_of_span(percent, list(span))
+    return PercentOfSpanRule(percent, span)
+
+
+def _parse_fixed(spec: Mapping[str, Any]) -> MpeRule:
+    _keys(spec, {"mpe"}, set())
+    value = _text(spec["mpe"], "the MPE")
+    fixed_mpe(value)
+    return FixedRule(value)
+
+
+def _parse_piecewise(spec: Mapping[str, Any]) -> MpeRule:
+    _keys(spec, {"bands"}, set())
+    raw = spec["bands"]
+    if not isinstance(raw, Sequence) or isinstance(raw, str) or not raw:
+        raise MPEError("'bands' is a list of {\"up_to\": ..., \"mpe\": ...}")
+    bands = []
+    for n, band in enumerate(raw):
+        if not isinstance(band, Mapping) or set(band) != {"up_to", "mpe"}:
+            raise MPEError(f"band {n + 1} must be {{\"up_to\": ..., \"mpe\": ...}}")
+        up_to = band["up_to"]
+        if up_to is None and n != len(raw) - 1:
+            raise MPEError("only the last band may have no upper limit (\"up_to\": null)")
+        bands.append((None if up_to is None else _text(up_to, "up_to"), _text(band["mpe"], "mpe")))
+        fixed_mpe(bands[-1][1])
+    limits = [_quantity(u, "up_to") for u, _ in bands if u is not None]
+    for a, b in zip(limits, limits[1:]):
+        _compatible(b, a, "a band limit", "the first band limit")
+        if not b.to(a.units).magnitude > a.magnitude:
+            raise MPEError("the band limits must increase")
+    return PiecewiseRule(tuple(bands))
+
+
+RULES = {
+    "r76": _parse_r76,
+    "percent_of_reading": _parse_percent_of_reading,
+    "percent_of_span": _parse_percent_of_span,
+    "fixed": _parse_fixed,
+    "piecewise": _parse_piecewise,
+}
+
+
+def parse_mpe_spec(spec: Mapping[str, Any]) -> MpeRule:
+    """An MPE rule from data; raises :class:`MPEError` or :class:`UnitError` naming the fault."""
+    if not isinstance(spec, Mapping) or "rule" not in spec:
+        raise MPEError(f"an MPE rule is an object with a 'rule' ({', '.join(RULES)}), not {spec!r}")
+    parser = RULES.get(spec["rule"])
+    if parser is None:
+        raise MPEError(f"unknown MPE rule {spec['rule']!r} (known: {', '.join(RULES)})")
+    return parser(spec)
+
+
+def mpe_from_spec(spec: Mapping[str, Any], reading_or_load: Any = None) -> Any:
+    """The MPE a rule given as data allows at a reading or load (positive quantity)."""
+    return parse_mpe_spec(spec).mpe(reading_or_load)

@@ -1,0 +1,78 @@
+"""How a measurement result is rounded and written on a certificate (JCGM 100:2008, 7.2).
+
+* The expanded uncertainty is given to two significant digits and the value is rounded
+  to the same decimal place (JCGM 100 7.2.6), rounding half away from zero.
+* Floats are first reduced to 12 significant digits, so that binary noise
+  (10.0275 − 10.0 = 0.027499999999999858) does not decide a rounding.
+* The result reads ``E = (0.028 ± 0.015) bar; k = 2.32; p = 95.45 %`` (en) or
+  ``E = (0,028 ± 0,015) bar; k = 2,32; p = 95,45 %`` (vi), as JCGM 100 7.2.4 recommends.
+"""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
+
+from lims.metrology.units import format_unit
+
+__all__ = ["round_result", "result_text"]
+
+Lang = Literal["vi", "en"]
+
+
+def _decimal(value: float) -> Decimal:
+    return Decimal(f"{value:.12g}")
+
+
+def round_result(value: float, expanded_uncertainty: float, significant_digits: int = 2) -> tuple[Decimal, Decimal]:
+    """Value and expanded uncertainty rounded for a certificate (JCGM 100 7.2.6).
+
+    Returns two :class:`~decimal.Decimal` numbers with the same exponent, e.g.
+    ``round_result(0.0275, 0.014716) == (Decimal("0.028"), Decimal("0.015"))``.
+    A zero uncertainty leaves the value at up to 12 significant digits.
+    """
+    if expanded_uncertainty < 0:
+        raise ValueError("an expanded uncertainty is zero or positive")
+    u = _decimal(expanded_uncertainty)
+    if u == 0:
+        return _decimal(value), u
+    exponent = u.adjusted() - (significant_digits - 1)
+    rounded = u.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
+    if rounded.adjusted() - (significant_digits - 1) > exponent:  # 0.0996 -> 0.10, not 0.100
+        exponent += 1
+        rounded = u.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
+    number = _decimal(value).quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
+    if number.is_zero():
+        number = abs(number)
+    return number, rounded
+
+
+def _plain(number: Decimal, lang: Lang) -> str:
+    text = format(number, "f")
+    return text.replace(".", ",") if lang == "vi" else text
+
+
+def _percent(p: float, lang: Lang) -> str:
+    text = format(_decimal(p * 100).normalize(), "f")
+    return text.replace(".", ",") if lang == "vi" else text
+
+
+def result_text(
+    symbol: str,
+    value: float,
+    expanded_uncertainty: float,
+    unit: str,
+    k: float,
+    coverage_probability: float,
+    lang: Lang = "en",
+) -> str:
+    """The result as a certificate prints it (JCGM 100 7.2.4 and 7.2.6)."""
+    number, uncertainty = round_result(value, expanded_uncertainty)
+    symbol_text = format_unit(unit)
+    unit_part = f" {symbol_text}" if symbol_text else ""
+    k_text = format(Decimal(f"{k:.15g}").quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), "f")
+    if lang == "vi":
+        k_text = k_text.replace(".", ",")
+    if uncertainty == 0:
+        return f"{symbol} = {_plain(number, lang)}{unit_part}"
+    return (f"{symbol} = ({_plain(number, lang)} ± {_plain(uncertainty, lang)}){unit_part}; "
+            f"k = {k_text}; p = {_percent(coverage_probability, lang)} %")
