@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_url,
         RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_ENABLED=True,
         API_TITLE="Metrology LIMS API",
         API_VERSION="v1",
         OPENAPI_VERSION="3.0.3",
