@@ -90,7 +90,8 @@ def init_auth(app: Flask) -> None:
         user = user_for_token(db, token)
         if user is not None:
             g.api_token_auth = True
-            db.commit()  # last_used_at
+            if db.dirty:
+                db.commit()  # last_used_at
         return user
 
     @login_manager.unauthorized_handler
