@@ -37,7 +37,7 @@ def _make(data: str, *, ecc: str = "M", border: int = QUIET_ZONE) -> qrcode.QRCo
     code.add_data(data)
     try:
         code.make(fit=True)
-    except qrcode.exceptions.DataOverflowError:
+    except (qrcode.exceptions.DataOverflowError, ValueError):
         raise RenderError(f"the URL is too long for a QR code ({len(data)} characters)") from None
     return code
 
