@@ -104,9 +104,11 @@ def _same_kind(symbol: str, field: str, text: Any, info: UnitInfo, target: UnitI
         )
 
 
-def _difference(symbol: str, field: str, value: Any, target: UnitInfo) -> float:
-    """An uncertainty (a difference) converted to the input's unit; °C reads as a difference."""
-    number, info = _quantity(value, symbol, field, target)
+def _difference(symbol: str, field: str, value: Any, target: UnitInfo, default: UnitInfo | None) -> float:
+    """An uncertainty (a difference) converted to the input's unit; °C reads as a difference.
+
+    A bare number is read in ``default``, the input's declared ``unit`` (if any)."""
+    number, info = _quantity(value, symbol, field, default)
     _same_kind(symbol, field, value, info, target)
     if number < 0:
         raise _err(symbol, field, f"{field} {value!r} is negative; an uncertainty is zero or positive")
@@ -166,11 +168,12 @@ def parse_input(entry: Any, position: int) -> BudgetInput:
     statement = statements[0]
     description = entry.get("description", entry.get("name"))
     unit: UnitInfo | None = None
+    declared: UnitInfo | None = None
     if "unit" in entry:
         if not isinstance(entry["unit"], str):
             raise _err(symbol, "unit", f"unit must be text such as 'bar', not {entry['unit']!r}")
         try:
-            unit = unit_info(entry["unit"])
+            unit = declared = unit_info(entry["unit"])
         except UnitError as exc:
             raise _unit_err(symbol, "unit", exc.message, exc.units) from exc
     for key in ("k", "pooled_sd", "pooled_dof"):
@@ -188,17 +191,17 @@ def parse_input(entry: Any, position: int) -> BudgetInput:
     if "distribution" in entry:
         distribution = normalise_distribution(entry["distribution"], symbol)
     if statement == "standard_uncertainty":
-        u = _difference(symbol, statement, entry[statement], unit)
+        u = _difference(symbol, statement, entry[statement], unit, declared)
     elif statement == "expanded_uncertainty":
         if distribution != "normal":
             raise _err(symbol, "distribution", "an expanded uncertainty with k is normal; use half_width "
                                                f"for a {distribution} distribution")
-        u = _difference(symbol, statement, entry[statement], unit) / _coverage_factor(entry.get("k"), symbol)
+        u = _difference(symbol, statement, entry[statement], unit, declared) / _coverage_factor(entry.get("k"), symbol)
     else:
         if "distribution" not in entry:
             raise _err(symbol, "distribution", "a half_width needs its 'distribution' "
                                                "(rectangular, triangular, arcsine, or normal with k)")
-        half_width = _difference(symbol, statement, entry[statement], unit)
+        half_width = _difference(symbol, statement, entry[statement], unit, declared)
         if distribution == "normal":
             u = half_width / _coverage_factor(entry.get("k"), symbol)
         else:
@@ -217,6 +220,7 @@ def parse_input(entry: Any, position: int) -> BudgetInput:
 
 def _parse_readings(entry: Mapping[str, Any], symbol: str, unit: UnitInfo | None,
                     description: Any) -> BudgetInput:
+    declared = unit
     if "value" in entry:
         raise _err(symbol, "value", "give either readings (their mean is the estimate) or a value, not both")
     if "dof" in entry:
@@ -232,7 +236,7 @@ def _parse_readings(entry: Mapping[str, Any], symbol: str, unit: UnitInfo | None
     mean, s = type_a(values)
     n = len(values)
     if "pooled_sd" in entry:
-        pooled = _difference(symbol, "pooled_sd", entry["pooled_sd"], unit)
+        pooled = _difference(symbol, "pooled_sd", entry["pooled_sd"], unit, declared)
         u, dof = pooled / math.sqrt(n), _dof(entry.get("pooled_dof"), symbol, "pooled_dof")
     else:
         if "pooled_dof" in entry:

@@ -86,8 +86,8 @@ class Func(Node):
     source: ast.AST | None = None
 
 
-def _model_error(message: str) -> BudgetError:
-    return BudgetError(message, field="model")
+def _model_error(message: str, symbol: str | None = None) -> BudgetError:
+    return BudgetError(message, field="model", input=symbol)
 
 
 def _fold(op: str, a: float, b: float) -> float:
@@ -221,7 +221,7 @@ def _convert(node: ast.AST, index: dict[str, int], text: str) -> Node:
             raise _model_error(f"the function '{node.id}' needs an argument in parentheses")
         known = ", ".join(sorted(index)) or "none"
         raise _model_error(
-            f"the model uses '{node.id}', which is not one of the inputs ({known})"
+            f"the model uses '{node.id}', which is not one of the inputs ({known})", node.id
         )
     if isinstance(node, ast.BinOp) and type(node.op) in _AST_OPS:
         op = _AST_OPS[type(node.op)]

@@ -41,6 +41,7 @@ __all__ = [
     "quantity_to_dict",
     "quantity_from_dict",
     "as_delta",
+    "same_kind",
     "dimension_name",
     "LAB_UNITS",
 ]
@@ -315,6 +316,23 @@ def parse_quantity(
                 units=(info.text, target.text),
             ) from exc
     return quantity
+
+
+def same_kind(a: Any, b: Any) -> None:
+    """Raise :class:`UnitError` naming both units unless ``a`` and ``b`` (quantities or unit
+    texts) measure the same kind of quantity, e.g. before adding a mass to a volume."""
+    infos = []
+    for item in (a, b):
+        unit = item.units if isinstance(item, pint.Quantity) else item
+        infos.append(unit_info(unit if isinstance(unit, str) else canonical_unit(unit)))
+    first, second = infos
+    if first.dimensionality != second.dimensionality:
+        raise UnitError(
+            f"{_unit_label(first)} (a {dimension_name(first.dimensionality)}) and "
+            f"{_unit_label(second)} (a {dimension_name(second.dimensionality)}) are not the same "
+            "kind of quantity",
+            units=(first.text, second.text),
+        )
 
 
 def as_delta(value: Any) -> Any:

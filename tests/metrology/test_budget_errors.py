@@ -1,0 +1,146 @@
+"""Bad budgets get one clear message naming the input (issue: exit code 2 in the CLI)."""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from lims.metrology.errors import BudgetError, BudgetUnitError, UnitError
+from lims.metrology.uncertainty import evaluate_budget
+
+GOOD: dict[str, Any] = {
+    "measurand": {"symbol": "E", "unit": "bar"},
+    "model": "p_x - p_s + dp_res",
+    "inputs": [
+        {"symbol": "p_x", "readings": ["10.02 bar", "10.03 bar", "10.02 bar"]},
+        {"symbol": "p_s", "value": "10 bar", "expanded_uncertainty": "1.5 mbar", "k": 2},
+        {"symbol": "dp_res", "value": "0 bar", "half_width": "5 mbar", "distribution": "rectangular"},
+    ],
+}
+
+
+def budget_with(path: tuple[Any, ...], value: Any) -> dict[str, Any]:
+    budget = copy.deepcopy(GOOD)
+    target: Any = budget
+    for key in path[:-1]:
+        target = target[key]
+    if value is KeyError:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return budget
+
+
+def test_good_budget_evaluates() -> None:
+    assert evaluate_budget(GOOD).value == pytest.approx(10.023333333 - 10)
+
+
+CASES = [
+    # (what, budget, input named, text in message, error class)
+    ("unknown symbol in the model", budget_with(("model",), "p_x - p_q + dp_res"), "p_q",
+     "'p_q', which is not one of the inputs", BudgetError),
+    ("two uncertainty statements", budget_with(("inputs", 1, "standard_uncertainty"), "1 mbar"), "p_s",
+     "two uncertainty statements", BudgetError),
+    ("no uncertainty statement", budget_with(("inputs", 1, "expanded_uncertainty"), KeyError), "p_s",
+     "no uncertainty statement", BudgetError),
+    ("negative uncertainty", budget_with(("inputs", 2, "half_width"), "-5 mbar"), "dp_res",
+     "negative", BudgetError),
+    ("unit that does not fit the model",
+     budget_with(("inputs", 2), {"symbol": "dp_res", "value": "0 g", "standard_uncertainty": "5 g"}), "dp_res",
+     "'dp_res' (g, a mass)", BudgetUnitError),
+    ("value unit that does not fit its uncertainty", budget_with(("inputs", 2, "value"), "0 g"), "dp_res",
+     "half_width '5 mbar' is a pressure (mbar), but dp_res is a mass (g)", BudgetUnitError),
+    ("uncertainty unit that does not fit its input", budget_with(("inputs", 1, "expanded_uncertainty"), "1.5 mL"),
+     "p_s", "is a volume (mL), but p_s is a pressure (bar)", BudgetUnitError),
+    ("reading with a wrong unit", budget_with(("inputs", 0, "readings"), ["10.02 bar", "10.03 kg"]), "p_x",
+     "mass (kg)", BudgetUnitError),
+    ("expanded uncertainty without k", budget_with(("inputs", 1, "k"), KeyError), "p_s",
+     "coverage factor 'k'", BudgetError),
+    ("half width without distribution", budget_with(("inputs", 2, "distribution"), KeyError), "dp_res",
+     "needs its 'distribution'", BudgetError),
+    ("unknown distribution", budget_with(("inputs", 2, "distribution"), "poisson"), "dp_res",
+     "unknown distribution 'poisson'", BudgetError),
+    ("one reading without pooled sd", budget_with(("inputs", 0, "readings"), ["10.02 bar"]), "p_x",
+     "one reading gives no type A uncertainty", BudgetError),
+    ("value and readings", budget_with(("inputs", 0, "value"), "10 bar"), "p_x",
+     "either readings", BudgetError),
+    ("misspelt key", budget_with(("inputs", 2, "half_widht"), "5 mbar"), "dp_res",
+     "unknown key 'half_widht'", BudgetError),
+    ("negative dof", budget_with(("inputs", 1, "dof"), -3), "p_s", "positive number", BudgetError),
+    ("zero k", budget_with(("inputs", 1, "k"), 0), "p_s", "k must be positive", BudgetError),
+    ("bare number without unit", budget_with(("inputs", 2, "half_width"), 5), "dp_res",
+     "has no unit", BudgetUnitError),
+    ("unknown unit", budget_with(("inputs", 2, "value"), "0 barr"), "dp_res", "unknown unit 'barr'",
+     BudgetUnitError),
+    ("input unused by the model", budget_with(("model",), "p_x - p_s"), "dp_res", "not used in the model",
+     BudgetError),
+    ("duplicate symbol", budget_with(("inputs", 2, "symbol"), "p_s"), "p_s", "appears twice", BudgetError),
+    ("symbol that is a function name", budget_with(("inputs", 2, "symbol"), "sqrt"), "sqrt",
+     "function or constant", BudgetError),
+    ("correlation with an unknown input", budget_with(("correlations",), [{"a": "p_x", "b": "q", "r": 0.5}]),
+     None, "'q', which is not an input", BudgetError),
+    ("correlation out of range", budget_with(("correlations",), [{"a": "p_x", "b": "p_s", "r": 1.5}]),
+     "p_x", "between -1 and 1", BudgetError),
+]
+
+
+@pytest.mark.parametrize(("what", "budget", "symbol", "text", "error"), CASES, ids=[c[0] for c in CASES])
+def test_bad_budget_message_names_the_input(what: str, budget: dict, symbol: str | None, text: str,
+                                            error: type[Exception]) -> None:
+    with pytest.raises(error) as caught:
+        evaluate_budget(budget)
+    message = str(caught.value)
+    assert text in message
+    assert "\n" not in message
+    if symbol is not None:
+        assert f"'{symbol}'" in message
+        assert caught.value.input == symbol  # type: ignore[attr-defined]
+
+
+def test_contradictory_correlations_refused() -> None:
+    """r(a,b) = r(a,c) = 0.9 with r(b,c) = −0.9 is impossible (matrix not positive semi-definite)."""
+    budget = {
+        "measurand": {"symbol": "Y", "unit": "g"},
+        "model": "a + b + c",
+        "inputs": [{"symbol": s, "value": "1 g", "standard_uncertainty": "1 mg"} for s in "abc"],
+        "correlations": [{"a": "a", "b": "b", "r": 0.9}, {"a": "a", "b": "c", "r": 0.9},
+                         {"a": "b", "b": "c", "r": -0.9}],
+    }
+    with pytest.raises(BudgetError, match="contradict each other"):
+        evaluate_budget(budget)
+
+
+@pytest.mark.parametrize(
+    ("budget", "text"),
+    [
+        ({"model": "x", "inputs": []}, "needs a 'measurand'"),
+        ({"measurand": {"symbol": "E"}, "model": "x", "inputs": []}, "needs a 'unit'"),
+        ({"measurand": {"symbol": "E", "unit": "bar"}, "model": "x", "inputs": []}, "list of 'inputs'"),
+        (budget_with(("coverage_probability",), 95), "between 0 and 1"),
+        (budget_with(("modle",), "x"), "unknown key 'modle'"),
+        (budget_with(("measurand", "unit"), "g"), "the measurand E is in g"),
+        (budget_with(("model",), "p_x - p_s + dp_res + "), "not a valid expression"),
+    ],
+)
+def test_bad_budget_as_a_whole(budget: dict, text: str) -> None:
+    with pytest.raises(BudgetError, match=text.replace("(", r"\(")):
+        evaluate_budget(budget)
+
+
+def test_unit_mismatch_is_both_a_budget_and_a_unit_error() -> None:
+    with pytest.raises(UnitError) as caught:
+        evaluate_budget(budget_with(("inputs", 2), {"symbol": "dp_res", "value": "0 g",
+                                                    "standard_uncertainty": "5 g"}))
+    assert isinstance(caught.value, BudgetError) and isinstance(caught.value, ValueError)
+    assert caught.value.to_problem()["detail"]["input"] == "dp_res"
+
+
+def test_model_without_value_at_the_estimates() -> None:
+    budget = {
+        "measurand": {"symbol": "Y", "unit": "dimensionless"},
+        "model": "log(x)",
+        "inputs": [{"symbol": "x", "value": -1, "unit": "dimensionless", "standard_uncertainty": 0.1}],
+    }
+    with pytest.raises(BudgetError, match="has no value at the input estimates"):
+        evaluate_budget(budget)
