@@ -5,6 +5,7 @@ import copy
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,11 +24,7 @@ DATA = Path(__file__).parent / "data"
 GOLDEN = Path(__file__).parent / "golden"
 
 
-def pressure_budget() -> dict:
-    return load_budget(DATA / "pressure_gauge.json")
-
-
-def test_issue_pressure_budget_worked_by_hand() -> None:
+def test_issue_pressure_budget_worked_by_hand(pressure_budget: Any) -> None:
     """The budget of the issue, worked by hand (JCGM 100 4.2, 4.3, 5.1.2, G.4.1, G.6.4, 7.2.6).
 
     p_x readings 10.02, 10.03, 10.02, 10.04 bar: mean 10.0275 bar; deviations −7.5, 2.5, −7.5,
@@ -41,7 +38,7 @@ def test_issue_pressure_budget_worked_by_hand() -> None:
     t_95.45(9) = 2.32 (Table G.2); U = 2.3198 × 6.34265 = 14.714 mbar.
     Certificate: U = 0.015 bar (two significant digits), E = 0.0275 -> 0.028 bar.
     """
-    result = evaluate_budget(pressure_budget())
+    result = evaluate_budget(copy.deepcopy(pressure_budget))
     u_a = math.sqrt(275 / 3) / 2 * 1e-3
     u_others = [0.75e-3, 0.5e-3, 5e-3 / math.sqrt(3), 4e-3 / math.sqrt(2), 1e-3 / math.sqrt(6)]
     variance = u_a**2 + sum(u**2 for u in u_others)
@@ -110,10 +107,10 @@ def test_coverage_factor_matches_gum_table_g2(dof: float, p: float, k: float) ->
     assert coverage_factor(dof, p) == pytest.approx(k, abs=0.005)
 
 
-def test_effective_dof_truncated_unless_fractional() -> None:
+def test_effective_dof_truncated_unless_fractional(pressure_budget: Any) -> None:
     """JCGM 100 G.6.4: ν_eff = 9.24 is truncated to 9; with fractional ν, t_95.45(9.24) < t_95.45(9)."""
     assert coverage_factor(9.2446, 0.9545) == coverage_factor(9, 0.9545)
-    fractional = evaluate_budget(pressure_budget(), fractional_dof=True)
+    fractional = evaluate_budget(copy.deepcopy(pressure_budget), fractional_dof=True)
     assert coverage_factor(10, 0.9545) < fractional.k < coverage_factor(9, 0.9545)
 
 
@@ -123,22 +120,7 @@ def test_welch_satterthwaite_by_hand() -> None:
     assert welch_satterthwaite(5.0, [3.0, 4.0], [math.inf, math.inf]) == math.inf
 
 
-def impedance_budget(model: str, with_phase: bool = True) -> dict:
-    """JCGM 100 H.2 (simultaneous resistance and reactance), approach 1 of H.2.3."""
-    inputs = [
-        {"symbol": "V", "value": "4.9990 V", "standard_uncertainty": "0.0032 V"},
-        {"symbol": "I", "value": "19.6610 mA", "standard_uncertainty": "0.0095 mA"},
-        {"symbol": "phi", "value": "1.04446 rad", "standard_uncertainty": "0.00075 rad"},
-    ]
-    correlations = [{"a": "V", "b": "I", "r": -0.36}, {"a": "V", "b": "phi", "r": 0.86},
-                    {"a": "I", "b": "phi", "r": -0.65}]
-    if not with_phase:
-        inputs, correlations = inputs[:2], correlations[:1]
-    return {"measurand": {"symbol": "Z", "unit": "ohm"}, "model": model, "inputs": inputs,
-            "correlations": correlations}
-
-
-def test_correlated_budget_gum_h2_impedance() -> None:
+def test_correlated_budget_gum_h2_impedance(impedance_budget: Any) -> None:
     """JCGM 100 H.2.4 (Table H.3): Z = V/I = 254.260 Ω with u(Z) = 0.236 Ω, r(V, I) = −0.36.
 
     By hand (5.2.2): (u_Z/Z)² = (u_V/V)² + (u_I/I)² − 2·0.36·(u_V/V)(u_I/I)
@@ -157,7 +139,7 @@ def test_correlated_budget_gum_h2_impedance() -> None:
     assert evaluate_budget(independent).standard_uncertainty < result.standard_uncertainty
 
 
-def test_correlated_budget_gum_h2_resistance_and_reactance() -> None:
+def test_correlated_budget_gum_h2_resistance_and_reactance(impedance_budget: Any) -> None:
     """JCGM 100 H.2.4: X = V/I·sin φ = 219.847 Ω, u(X) = 0.295 Ω; R = V/I·cos φ = 127.732 Ω.
 
     With the correlation coefficients rounded as printed in H.2.3 (−0.36, 0.86, −0.65), the
@@ -181,10 +163,10 @@ def test_correlated_budget_gum_h2_resistance_and_reactance() -> None:
     assert rows["V"]["sensitivity"]["unit"] == "ohm/V"
 
 
-def test_units_are_resolved_whatever_the_inputs_are_written_in() -> None:
+def test_units_are_resolved_whatever_the_inputs_are_written_in(pressure_budget: Any) -> None:
     """The same budget with p_s in kPa, uncertainties in Pa and the measurand in kPa."""
-    base = evaluate_budget(pressure_budget())
-    mixed = pressure_budget()
+    base = evaluate_budget(copy.deepcopy(pressure_budget))
+    mixed = copy.deepcopy(pressure_budget)
     mixed["measurand"]["unit"] = "kPa"
     mixed["inputs"][1] = {"symbol": "p_s", "value": "1000.00 kPa", "expanded_uncertainty": "150 Pa", "k": 2}
     mixed["inputs"][3] = {"symbol": "dp_res", "value": "0 Pa", "half_width": "500 Pa",
@@ -248,14 +230,14 @@ def test_offset_temperature_misuse_is_refused(model: str, unit: str, message: st
         evaluate_budget(thermometer_budget(model, unit))
 
 
-def test_zero_uncertainty_constant_is_allowed() -> None:
+def test_zero_uncertainty_constant_is_allowed(pressure_budget: Any) -> None:
     """A nominal value known exactly contributes nothing (u = 0) and keeps ν_eff finite."""
-    budget = pressure_budget()
+    budget = copy.deepcopy(pressure_budget)
     budget["model"] += " + p_nom - p_nom2"
     budget["inputs"] += [{"symbol": "p_nom", "value": "1 bar", "standard_uncertainty": "0 bar"},
                          {"symbol": "p_nom2", "value": "1 bar", "standard_uncertainty": "0 mbar"}]
     result = evaluate_budget(budget)
-    base = evaluate_budget(pressure_budget())
+    base = evaluate_budget(copy.deepcopy(pressure_budget))
     assert result.standard_uncertainty == pytest.approx(base.standard_uncertainty, rel=1e-12)
     assert result.dof_effective == pytest.approx(base.dof_effective, rel=1e-12)
 
@@ -281,7 +263,7 @@ def test_pooled_standard_deviation_and_normal_half_width() -> None:
     assert result.dof_effective == pytest.approx(u_c**4 / (0.04**4 / 19))
 
 
-def test_sensitivity_override() -> None:
+def test_sensitivity_override(impedance_budget: Any) -> None:
     """JCGM 100 5.1.4: a coefficient found experimentally replaces the derivative."""
     budget = impedance_budget("V / I", with_phase=False)
     budget["correlations"] = []
@@ -297,29 +279,29 @@ def test_sensitivity_override() -> None:
         evaluate_budget(budget)
 
 
-def test_template_filled_with_a_records_values() -> None:
+def test_template_filled_with_a_records_values(pressure_budget: Any) -> None:
     """A procedure's budget template, filled per point with with_values, gives the same result."""
-    template = prepare_budget(pressure_budget())
+    template = prepare_budget(copy.deepcopy(pressure_budget))
     filled = template.with_values({
         "p_x": ["5.01 bar", "5.02 bar", "5.01 bar", "5.00 bar"],
         "p_s": "5.0000 bar",
         "dp_res": {"half_width": "2 mbar", "distribution": "rectangular"},
     })
-    direct = pressure_budget()
+    direct = copy.deepcopy(pressure_budget)
     direct["inputs"][0]["readings"] = ["5.01 bar", "5.02 bar", "5.01 bar", "5.00 bar"]
     direct["inputs"][1]["value"] = "5.0000 bar"
     direct["inputs"][3] = {"symbol": "dp_res", "value": "0 bar", "half_width": "2 mbar",
                            "distribution": "rectangular"}
     assert filled.evaluate().to_dict() == evaluate_budget(direct).to_dict()
-    assert template.evaluate().to_dict() == evaluate_budget(pressure_budget()).to_dict()
+    assert template.evaluate().to_dict() == evaluate_budget(copy.deepcopy(pressure_budget)).to_dict()
     with pytest.raises(BudgetError, match="stated by readings"):
         template.with_values({"p_x": "5 bar"})
     with pytest.raises(BudgetError, match="not an input"):
         template.with_values({"p_y": "5 bar"})
 
 
-def test_prepared_budget_evaluates_repeatably_and_is_not_changed() -> None:
-    prepared = prepare_budget(pressure_budget())
+def test_prepared_budget_evaluates_repeatably_and_is_not_changed(pressure_budget: Any) -> None:
+    prepared = prepare_budget(copy.deepcopy(pressure_budget))
     first, second = prepared.evaluate().to_dict(), prepared.evaluate().to_dict()
     assert first == second
     raw_before = copy.deepcopy(prepared.raw)
