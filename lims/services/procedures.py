@@ -1,0 +1,298 @@
+"""Procedures as data: what a record measures, the limits and the uncertainty model.
+
+A procedure file (``lims/procedures/*.json``) holds ``code``, ``title_vi``, ``title_en``,
+``kind``, ``instrument_type`` (the type's code) and ``spec``:
+
+``quantity``
+    the physical quantity of the measurement points (``mass``, ``pressure``, ``temperature`` ...).
+``environment``
+    conditions to record: ``[{"key": "temperature", "unit": "degC", "min": 15, "max": 35,
+    "required": true}, ...]``; a value outside [min, max] is refused.
+``tests``
+    the measurement points, in order. Each test names ``test`` (weighing, eccentricity,
+    repeatability, rising, falling, calibration ...) and ``readings`` (how many per point), and its
+    points as ``loads`` (a list), ``load`` (one load, repeated over ``positions``), ``fractions``
+    (of the span) or ``values`` (in the instrument's unit). A load is ``{"fraction": 0.5}`` (of the
+    span), ``{"e": 500}`` (scale intervals), ``{"value": 2.0}``, ``{"at": "min"}`` (Min of OIML
+    R76-1 3.2 for the class) or ``{"at": "mpe_changes"}`` (the loads where the R76 MPE changes).
+    ``reference_required`` asks the technician for the reference value at each point (a
+    thermometer calibration reads the reference thermometer); otherwise it is the nominal value.
+``hysteresis``
+    true: rising and falling points at the same nominal value are compared (EN 837-1).
+``mpe``, ``decision``
+    see :mod:`lims.services.workflow_rules`.
+``budget``
+    an uncertainty budget of :mod:`lims.metrology.budget` whose texts may hold placeholders
+    filled with each point's values: ``{unit}``, ``{delta_unit}``, ``{reference}``,
+    ``{half_resolution}``, ``{standard_U}``, ``{standard_k}``, and ``"readings": "{readings}"``.
+
+``lims procedures load`` and the demo load the files into the Procedure table; a changed file
+becomes a new version of the procedure (records keep the version they were made with).
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lims.errors import ValidationError
+from lims.i18n import _
+from lims.models import InstrumentType, Procedure, User
+from lims.services import audit, catalog
+from lims.services.validation import QUANTITY_UNITS
+from lims.services.workflow_rules import (
+    R76_BANDS,
+    InstrumentFacts,
+    check_decision_rule,
+    check_mpe_rule,
+    r76_class,
+    r76_min_capacity_in_e,
+)
+
+PROCEDURES_DIR = Path(__file__).resolve().parent.parent / "procedures"
+TEST_NAMES = ("weighing", "eccentricity", "repeatability", "rising", "falling", "calibration")
+_SPEC_KEYS = {"schema", "quantity", "references", "environment", "tests", "hysteresis", "mpe", "decision",
+              "budget", "e", "unit"}
+_TEST_KEYS = {"test", "readings", "loads", "load", "positions", "fractions", "values", "reference_required"}
+MAX_READINGS = 50
+
+
+@dataclass(frozen=True)
+class PlannedPoint:
+    test: str
+    label: str
+    nominal: float
+    readings: int
+    reference_required: bool
+
+
+def _fail(field: str, message: str) -> ValidationError:
+    return ValidationError(f"{field}: {message}", field=field, errors={field: message})
+
+
+# ---------------------------------------------------------------- checking a spec
+
+
+def check_spec(spec: Any, unit: str | None = None) -> None:
+    """Refuse a procedure spec that cannot be used, naming the part at fault.
+
+    ``unit`` is the instrument type's unit; with it the budget template is tried out once.
+    """
+    if not isinstance(spec, dict):
+        raise _fail("spec", _("The procedure specification must be a JSON object."))
+    unknown = sorted(set(spec) - _SPEC_KEYS)
+    if unknown:
+        raise _fail(f"spec.{unknown[0]}", _("Unknown key in the procedure specification."))
+    if spec.get("quantity") not in QUANTITY_UNITS:
+        raise _fail("spec.quantity", _("Must be one of: %(choices)s.", choices=", ".join(sorted(QUANTITY_UNITS))))
+    env = spec.get("environment", [])
+    if not isinstance(env, list):
+        raise _fail("spec.environment", _("Must be a list."))
+    for n, item in enumerate(env):
+        if not isinstance(item, dict) or not isinstance(item.get("key"), str) or not isinstance(item.get("unit"), str):
+            raise _fail(f"spec.environment.{n}", _("Each condition needs a key and a unit."))
+    tests = spec.get("tests")
+    if not isinstance(tests, list) or not tests:
+        raise _fail("spec.tests", _("A procedure needs at least one test."))
+    for n, test in enumerate(tests):
+        _check_test(test, f"spec.tests.{n}")
+    check_mpe_rule(spec.get("mpe", {"rule": "none"}))
+    check_decision_rule(spec.get("decision", {"rule": "simple"}))
+    if "budget" in spec and unit:
+        from lims.services.workflow_compute import evaluate_point_budget
+        from lims.metrology.units import Q_, as_delta
+
+        delta = str(as_delta(Q_(1.0, unit)).units)
+        try:
+            evaluate_point_budget(spec["budget"], unit=unit, readings=[1.0, 1.0], reference=1.0,
+                                  half_resolution=0.5, standard_u=f"0.1 {delta}", standard_k=2.0)
+        except ValidationError as exc:
+            raise _fail("spec.budget", exc.message) from exc
+
+
+def _check_test(test: Any, field: str) -> None:
+    if not isinstance(test, dict):
+        raise _fail(field, _("Each test must be a JSON object."))
+    unknown = sorted(set(test) - _TEST_KEYS)
+    if unknown:
+        raise _fail(f"{field}.{unknown[0]}", _("Unknown key in the procedure specification."))
+    if test.get("test") not in TEST_NAMES:
+        raise _fail(f"{field}.test", _("Must be one of: %(choices)s.", choices=", ".join(TEST_NAMES)))
+    readings = test.get("readings", 1)
+    if isinstance(readings, bool) or not isinstance(readings, int) or not 1 <= readings <= MAX_READINGS:
+        raise _fail(f"{field}.readings", _("Must be a whole number from 1 to %(n)s.", n=MAX_READINGS))
+    ways = [k for k in ("loads", "load", "fractions", "values") if k in test]
+    if len(ways) != 1:
+        raise _fail(field, _("Give the points of a test in exactly one way: loads, load, fractions or values."))
+    if "loads" in test:
+        if not isinstance(test["loads"], list) or not test["loads"]:
+            raise _fail(f"{field}.loads", _("Must be a list."))
+        for m, load in enumerate(test["loads"]):
+            _check_load(load, f"{field}.loads.{m}")
+    if "load" in test:
+        _check_load(test["load"], f"{field}.load")
+        positions = test.get("positions", 1)
+        if isinstance(positions, bool) or not isinstance(positions, int) or not 1 <= positions <= 20:
+            raise _fail(f"{field}.positions", _("Must be a whole number from 1 to %(n)s.", n=20))
+    for key in ("fractions", "values"):
+        if key in test:
+            values = test[key]
+            if not isinstance(values, list) or not values or not all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values):
+                raise _fail(f"{field}.{key}", _("Must be a list of numbers."))
+
+
+def _check_load(load: Any, field: str) -> None:
+    if not isinstance(load, dict) or len(load) != 1:
+        raise _fail(field, _("A load is one of fraction, e, value or at."))
+    key, value = next(iter(load.items()))
+    if key == "at":
+        if value not in ("min", "mpe_changes"):
+            raise _fail(field, _("Must be one of: %(choices)s.", choices="min, mpe_changes"))
+    elif key in ("fraction", "e", "value"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise _fail(field, _("Must be a finite number."))
+    else:
+        raise _fail(field, _("A load is one of fraction, e, value or at."))
+
+
+# ---------------------------------------------------------------- planning the points
+
+
+def _round_to(value: float, step: float | None) -> float:
+    if step:
+        value = round(value / step) * step
+    return float(f"{value:.12g}")
+
+
+def plan_points(spec: dict, facts: InstrumentFacts) -> list[PlannedPoint]:
+    """The measurement points of a new record for this instrument (in its range unit)."""
+    check_mpe_rule(spec.get("mpe", {"rule": "none"}), facts)
+    e = facts.resolution
+    span = facts.range_max - facts.range_min
+    cls = r76_class(facts.accuracy_class)
+    points: list[PlannedPoint] = []
+
+    def loads_of(load: dict) -> list[tuple[float, str]]:
+        key, value = next(iter(load.items()))
+        if key == "fraction":
+            label = "Max" if value == 1 else ("0" if value == 0 else f"{value * 100:g} % Max")
+            return [(facts.range_min + value * span, label)]
+        if key == "value":
+            return [(float(value), "")]
+        if key == "e":
+            if not e:
+                raise _fail("instrument_id", _("The instrument has no scale interval e (resolution)."))
+            return [(value * e, f"{value:g} e")]
+        if not e or cls is None:
+            raise _fail("instrument_id", _("This procedure needs an OIML R76 class and scale interval e."))
+        if value == "min":
+            from lims.metrology.units import Q_
+
+            e_in_g = float(Q_(e, facts.unit).to("g").magnitude) if facts.unit else e
+            n = r76_min_capacity_in_e(cls, e_in_g)
+            return [(n * e, "Min")]
+        return [(limit * e, f"{limit:g} e") for limit in R76_BANDS[cls]]
+
+    for test in spec["tests"]:
+        name = test["test"]
+        count = int(test.get("readings", 1))
+        ref = bool(test.get("reference_required", False))
+        planned: list[tuple[float, str]] = []
+        if "loads" in test:
+            for load in test["loads"]:
+                planned.extend(loads_of(load))
+            seen: dict[float, str] = {}
+            for value, label in planned:
+                value = _round_to(value, e)
+                if facts.range_min <= value <= facts.range_max and value not in seen:
+                    seen[value] = label
+            planned = sorted(seen.items())
+        elif "load" in test:
+            value, label = loads_of(test["load"])[0]
+            value = _round_to(value, e)
+            positions = int(test.get("positions", 1))
+            if name == "repeatability":
+                label = f"n = {count}"
+            planned = [(value, f"P{p}" if positions > 1 else label) for p in range(1, positions + 1)]
+        elif "fractions" in test:
+            mark = {"rising": "↑", "falling": "↓"}.get(name, "")
+            planned = [(_round_to(facts.range_min + f * span, e), mark) for f in test["fractions"]]
+        else:
+            planned = [(_round_to(float(v), e), "") for v in test["values"]
+                       if facts.range_min <= v <= facts.range_max]
+        points.extend(PlannedPoint(name, label, value, count, ref) for value, label in planned)
+    if not points:
+        raise _fail("procedure_id", _("The procedure gives no measurement point inside this instrument's range."))
+    return points
+
+
+# ---------------------------------------------------------------- loading procedure files
+
+
+def read_procedure_file(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _fail("file", _("Cannot read %(file)s: %(reason)s", file=path.name, reason=str(exc))) from exc
+    if not isinstance(data, dict):
+        raise _fail("file", _("%(file)s must hold one JSON object.", file=path.name))
+    return data
+
+
+def load_procedures(session: Session, actor: User | None, paths: list[Path] | None = None) -> list[tuple[Procedure, str]]:
+    """Load procedure files into the Procedure table.
+
+    A file whose content equals the latest version of its code is left alone ("unchanged");
+    a changed one becomes a new version ("new version"); an unknown code is "created".
+    Every file is checked first; nothing is written when one is wrong.
+    """
+    if paths is None:
+        paths = sorted(PROCEDURES_DIR.glob("*.json"))
+    prepared = []
+    for path in paths:
+        data = read_procedure_file(path)
+        try:
+            type_code = data.get("instrument_type")
+            itype = None
+            if type_code:
+                itype = session.scalar(select(InstrumentType).where(InstrumentType.code == type_code))
+                if itype is None:
+                    raise _fail("instrument_type", _("No instrument type with code %(code)s.", code=repr(type_code)))
+            check_spec(data.get("spec"), itype.unit if itype else None)
+        except ValidationError as exc:
+            raise ValidationError(f"{path.name}: {exc.message}", field=exc.field, errors=exc.errors) from exc
+        prepared.append((data, itype))
+    out = []
+    for data, itype in prepared:
+        latest = session.scalar(select(Procedure).where(Procedure.code == data.get("code"))
+                                .order_by(Procedure.version.desc()).limit(1))
+        fields = {"code": data.get("code"), "title_vi": data.get("title_vi"), "title_en": data.get("title_en", ""),
+                  "kind": data.get("kind"), "instrument_type_id": itype.id if itype else None,
+                  "spec": data.get("spec")}
+        if latest is not None and latest.spec == fields["spec"] and latest.title_vi == fields["title_vi"] \
+                and latest.title_en == fields["title_en"] and latest.kind == fields["kind"] \
+                and latest.instrument_type_id == fields["instrument_type_id"]:
+            out.append((latest, "unchanged"))
+            continue
+        proc = catalog.create_procedure(session, actor, fields)
+        if latest is not None:
+            before = audit.snapshot(latest)
+            latest.active = False
+            audit.record(session, actor, "procedure.deactivate", latest, before=before, after=audit.snapshot(latest))
+        out.append((proc, "created" if latest is None else "new version"))
+    session.flush()
+    return out
+
+
+def procedures_for(session: Session, instrument_type_id: int, kind: str | None = None) -> list[Procedure]:
+    """Active procedures for an instrument type (and kind of work)."""
+    q = select(Procedure).where(Procedure.active.is_(True), Procedure.instrument_type_id == instrument_type_id)
+    if kind:
+        q = q.where(Procedure.kind == kind)
+    return list(session.scalars(q.order_by(Procedure.code, Procedure.version)))

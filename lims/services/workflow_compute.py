@@ -1,0 +1,271 @@
+"""Computation of a record's results on save (no database: plain values in, plain values out).
+
+At each point (EURAMET cg-18 / JCGM 100 style, the model comes from the procedure):
+
+* indication I = mean of the readings;
+* error E = the budget's estimate of the measurand (for the shipped additive models
+  E = I − reference value; without a budget, E = I − reference value);
+* expanded uncertainty U = k·u_c from the procedure's budget template filled with this point's
+  values (JCGM 100 5.1.2, G.4.1, G.6.4 through :mod:`lims.metrology.uncertainty`);
+* MPE from the procedure's MPE rule and the verdict by its decision rule
+  (:mod:`lims.services.workflow_rules`);
+* repeatability (OIML R76-1 3.6.1): the spread of the results, max − min, must not exceed the
+  MPE at that load; hysteresis (EN 837-1 9): |I(falling) − I(rising)| at one nominal value must
+  not exceed the MPE.
+
+The overall verdict is the most severe of the points'. All values are in the instrument's
+unit; errors, uncertainties and MPEs are differences (``delta_degC`` for ``degC``).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from lims.errors import ValidationError
+from lims.i18n import _
+from lims.services.workflow_rules import InstrumentFacts, decide, mpe_at, rule_description, worst
+
+
+@dataclass
+class PointData:
+    seq: int
+    test: str
+    label: str
+    nominal: float | None
+    unit: str
+    readings: list[float]
+    reference_value: float | None = None
+
+
+@dataclass(frozen=True)
+class StandardData:
+    id: int
+    code: str
+    quantity: str
+    range_min: float
+    range_max: float
+    range_unit: str
+    expanded_uncertainty: float
+    uncertainty_unit: str
+    coverage_factor: float
+    calibration_id: int
+
+
+@dataclass
+class PointResult:
+    seq: int
+    indication: float | None = None
+    reference_value: float | None = None
+    error: float | None = None
+    uncertainty: float | None = None
+    coverage_factor: float | None = None
+    dof_effective: float | None = None
+    mpe: float | None = None
+    verdict: str | None = None
+    standard: StandardData | None = None
+    spread: float | None = None
+    budget_rows: list[dict] = field(default_factory=list)
+
+
+def r12(value: float | None) -> float | None:
+    """Round away floating-point noise (12 significant digits): 20.0 − 19.99 → 0.01."""
+    if value is None:
+        return None
+    return float(f"{value:.12g}")
+
+
+def delta_unit(unit: str) -> str:
+    from lims.metrology.units import Q_, as_delta, canonical_unit
+
+    return canonical_unit(as_delta(Q_(1.0, unit)).units)
+
+
+def convert(value: float, from_unit: str, to_unit: str, *, delta: bool = False) -> float:
+    from lims.metrology.units import Q_, as_delta
+
+    if from_unit == to_unit:
+        return value
+    q = Q_(value, from_unit)
+    if delta:
+        return float(as_delta(q).to(as_delta(Q_(1.0, to_unit)).units).magnitude)
+    return float(q.to(to_unit).magnitude)
+
+
+def covers(std: StandardData, value: float, unit: str) -> bool:
+    """Whether the standard's range covers ``value`` (a zero load needs no standard, except in temperature)."""
+    if value == 0 and std.quantity != "temperature":
+        return True
+    v = convert(value, unit, std.range_unit)
+    tol = 1e-9 * max(abs(std.range_max), abs(std.range_min), 1.0)
+    return std.range_min - tol <= v <= std.range_max + tol
+
+
+def choose_standard(standards: list[StandardData], value: float, unit: str) -> StandardData | None:
+    """Of the standards covering ``value``, the one with the smallest expanded uncertainty."""
+    fitting = [s for s in standards if covers(s, value, unit)]
+    if not fitting:
+        return None
+    return min(fitting, key=lambda s: convert(s.expanded_uncertainty, s.uncertainty_unit, unit, delta=True))
+
+
+def _fill(template: Any, strings: dict[str, str], exact: dict[str, Any]) -> Any:
+    if isinstance(template, dict):
+        return {k: _fill(v, strings, exact) for k, v in template.items()}
+    if isinstance(template, list):
+        return [_fill(v, strings, exact) for v in template]
+    if isinstance(template, str):
+        if template in exact:
+            return exact[template]
+        try:
+            return template.format_map(strings)
+        except (KeyError, ValueError, IndexError) as exc:
+            raise ValidationError(_("The uncertainty budget template has an unknown placeholder in %(text)s.",
+                                    text=repr(template)), field="spec.budget") from exc
+    return template
+
+
+def evaluate_point_budget(template: dict, *, unit: str, readings: list[float], reference: float,
+                          half_resolution: float, standard_u: str, standard_k: float):
+    """Fill the procedure's budget template with one point's values and evaluate it (GUM)."""
+    from lims.metrology.errors import MetrologyError
+    from lims.metrology.uncertainty import evaluate_budget
+
+    delta = delta_unit(unit)
+    strings = {"unit": unit, "delta_unit": delta, "reference": repr(float(reference)),
+               "half_resolution": repr(float(half_resolution)), "standard_U": standard_u,
+               "standard_k": repr(float(standard_k))}
+    exact: dict[str, Any] = {"{standard_k}": float(standard_k)}
+    exact["{readings}"] = [f"{float(r)!r} {unit}" for r in readings] if len(readings) >= 2 else "{readings}"
+    budget = _fill({k: v for k, v in template.items() if k != "title"}, strings, exact)
+    for entry in budget.get("inputs", []):
+        if isinstance(entry, dict) and entry.get("readings") == "{readings}":
+            # One reading: no type A evaluation; its rounding is in the resolution inputs.
+            del entry["readings"]
+            entry["value"] = f"{float(readings[0])!r} {unit}"
+            entry["standard_uncertainty"] = f"0 {delta}"
+    try:
+        return evaluate_budget(budget)
+    except MetrologyError as exc:
+        raise ValidationError(_("The uncertainty budget cannot be evaluated: %(reason)s", reason=exc.message),
+                              field="spec.budget") from exc
+
+
+def compute(spec: dict, facts: InstrumentFacts, verification_type: str | None, points: list[PointData],
+            standards: list[StandardData]) -> tuple[dict[int, PointResult], dict]:
+    """Per-point results and the ``Record.results`` JSON (see the module docstring)."""
+    from lims.metrology.budget import DEFAULT_COVERAGE_PROBABILITY
+
+    mpe_rule = spec.get("mpe", {"rule": "none"})
+    decision = spec.get("decision", {"rule": "simple"})
+    template = spec.get("budget")
+    unit = facts.unit
+    err_unit = delta_unit(unit)
+    half_res = (facts.resolution or 0.0) / 2.0
+    coverage_probability = float(template.get("coverage_probability", DEFAULT_COVERAGE_PROBABILITY)) \
+        if template else DEFAULT_COVERAGE_PROBABILITY
+    out: dict[int, PointResult] = {}
+    for p in points:
+        res = PointResult(seq=p.seq)
+        out[p.seq] = res
+        if not p.readings or p.nominal is None:
+            continue
+        readings = [convert(r, p.unit, unit) for r in p.readings]
+        reference = p.reference_value if p.reference_value is not None else p.nominal
+        reference = convert(reference, p.unit, unit)
+        indication = math.fsum(readings) / len(readings)
+        res.indication = r12(indication)
+        res.reference_value = r12(reference)
+        error = indication - reference
+        std = choose_standard(standards, reference, unit)
+        res.standard = std
+        if template and std is not None:
+            result = evaluate_point_budget(
+                template, unit=unit, readings=readings, reference=reference, half_resolution=half_res,
+                standard_u=f"{std.expanded_uncertainty!r} {std.uncertainty_unit}", standard_k=std.coverage_factor)
+            error = result.value
+            res.uncertainty = r12(result.expanded_uncertainty)
+            res.coverage_factor = r12(result.k)
+            res.dof_effective = None if math.isinf(result.dof_effective) else r12(result.dof_effective)
+            res.budget_rows = result.rows()
+            coverage_probability = result.coverage_probability
+        res.error = r12(error)
+        res.mpe = r12(mpe_at(mpe_rule, facts, reference, unit, verification_type))
+        res.verdict = decide(decision, res.error, res.mpe, res.uncertainty)
+        if p.test == "repeatability" and len(readings) >= 2:
+            res.spread = r12(max(readings) - min(readings))
+            if res.mpe is not None:
+                spread_ok = "pass" if decide({"rule": "simple"}, res.spread, res.mpe, None) == "pass" else "fail"
+                res.verdict = worst([res.verdict, spread_ok])
+
+    hysteresis = _hysteresis(spec, points, out, mpe_rule, facts, verification_type)
+    verdicts = [r.verdict for r in out.values()] + [h["verdict"] for h in hysteresis]
+    overall = worst(verdicts)
+    by_seq = {p.seq: p for p in points}
+    worst_point = max((r for r in out.values() if r.uncertainty is not None), key=lambda r: r.uncertainty,
+                      default=None)
+
+    def q(value: float | None, u: str) -> dict | None:
+        return None if value is None else {"value": value, "unit": u}
+
+    results: dict[str, Any] = {
+        "error_unit": err_unit,
+        "coverage_probability": coverage_probability,
+        "decision_rule": rule_description(decision),
+        "mpe_rule": dict(mpe_rule),
+        "verdict": overall,
+        "points": [
+            {
+                "seq": p.seq, "test": p.test, "label": p.label,
+                "nominal": q(p.nominal, p.unit),
+                "readings": [{"value": v, "unit": p.unit} for v in p.readings],
+                "reference_value": q(out[p.seq].reference_value, unit),
+                "indication": q(out[p.seq].indication, unit),
+                "error": q(out[p.seq].error, err_unit),
+                "uncertainty": q(out[p.seq].uncertainty, err_unit),
+                "coverage_factor": out[p.seq].coverage_factor,
+                "dof_effective": out[p.seq].dof_effective,
+                "mpe": q(out[p.seq].mpe, err_unit),
+                "verdict": out[p.seq].verdict,
+                "standard": out[p.seq].standard.code if out[p.seq].standard else None,
+                **({"spread": q(out[p.seq].spread, err_unit)} if out[p.seq].spread is not None else {}),
+            }
+            for p in points
+        ],
+        "complete": all(out[p.seq].error is not None for p in points),
+        "computed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    if hysteresis:
+        results["hysteresis"] = hysteresis
+    if template:
+        results["budget"] = {
+            "title": template.get("title", ""),
+            "model": template.get("model", ""),
+            "measurand": {"symbol": (template.get("measurand") or {}).get("symbol", "E"), "unit": err_unit},
+            "coverage_probability": coverage_probability,
+            "at_point": worst_point.seq if worst_point else None,
+            "at_label": by_seq[worst_point.seq].label if worst_point else None,
+            "table": worst_point.budget_rows if worst_point else [],
+        }
+    return out, results
+
+
+def _hysteresis(spec: dict, points: list[PointData], out: dict[int, PointResult], mpe_rule: dict,
+                facts: InstrumentFacts, verification_type: str | None) -> list[dict]:
+    if not spec.get("hysteresis"):
+        return []
+    rising = {p.nominal: out[p.seq] for p in points if p.test == "rising" and out[p.seq].indication is not None}
+    falling = {p.nominal: out[p.seq] for p in points if p.test == "falling" and out[p.seq].indication is not None}
+    err_unit = delta_unit(facts.unit)
+    rows = []
+    for nominal in sorted(set(rising) & set(falling)):
+        value = r12(abs(falling[nominal].indication - rising[nominal].indication))
+        mpe = r12(mpe_at(mpe_rule, facts, nominal, facts.unit, verification_type))
+        rows.append({
+            "nominal": {"value": nominal, "unit": facts.unit},
+            "hysteresis": {"value": value, "unit": err_unit},
+            "mpe": None if mpe is None else {"value": mpe, "unit": err_unit},
+            "verdict": decide({"rule": "simple"}, value, mpe, None),
+        })
+    return rows
