@@ -62,8 +62,9 @@ def _normal_quantile(p: float) -> float:
 def coverage_factor(dof: float, p: float = DEFAULT_COVERAGE_PROBABILITY, *, fractional_dof: bool = False) -> float:
     """k = t_p(ν) (JCGM 100 G.3.4, G.6.4); the normal quantile for infinite ν (G.3.3).
 
-    ν is truncated to the next lower integer unless ``fractional_dof``; a ν below 1 is
-    used as it is.
+    ν is truncated to the next lower integer unless ``fractional_dof`` (a ν within a relative
+    1e-9 below an integer counts as that integer, so 26.999999999999996 from rounding
+    stays 27); a ν below 1 is used as it is.
     """
     if not 0 < p < 1:
         raise BudgetError(f"the coverage probability must be between 0 and 1, not {p!r}",
@@ -73,7 +74,7 @@ def coverage_factor(dof: float, p: float = DEFAULT_COVERAGE_PROBABILITY, *, frac
     if not dof > 0:
         raise BudgetError(f"degrees of freedom must be positive, not {dof!r}", field="dof")
     if not fractional_dof and dof >= 1:
-        dof = float(math.floor(dof))
+        dof = float(math.floor(dof * (1.0 + 1e-9)))
     return _t_quantile(dof, p)
 
 
