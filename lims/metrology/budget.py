@@ -17,7 +17,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pint
@@ -28,7 +28,10 @@ from lims.metrology.distributions import HALF_WIDTH_DIVISORS, normalise_distribu
 from lims.metrology.errors import BudgetError, BudgetUnitError, UnitError
 from lims.metrology.units import UnitInfo, canonical_unit, dimension_name, split_quantity, unit_info, ureg
 
-__all__ = ["BudgetInput", "PreparedBudget", "prepare_budget", "DEFAULT_COVERAGE_PROBABILITY"]
+if TYPE_CHECKING:
+    from lims.metrology.uncertainty import BudgetResult
+
+__all__ = ["BudgetInput", "PreparedBudget", "prepare_budget", "parse_budget", "DEFAULT_COVERAGE_PROBABILITY"]
 
 DEFAULT_COVERAGE_PROBABILITY = 0.9545
 STATEMENTS = ("standard_uncertainty", "expanded_uncertainty", "half_width", "readings")
@@ -348,7 +351,7 @@ class PreparedBudget:
                 entry["value"] = str(new) if isinstance(new, pint.Quantity) else new
         return prepare_budget(raw)
 
-    def evaluate(self, **options: Any) -> Any:
+    def evaluate(self, **options: Any) -> BudgetResult:
         """Shortcut for :func:`lims.metrology.uncertainty.evaluate_budget` on this budget."""
         from lims.metrology.uncertainty import evaluate_budget
 
@@ -377,7 +380,9 @@ def _coverage_probability(raw: Mapping[str, Any]) -> float:
     return float(value)
 
 
-def _correlations(raw: Any, index: Mapping[str, int], inputs: Sequence[BudgetInput]) -> tuple[tuple[int, int, float], ...]:
+def _correlations(
+    raw: Any, index: Mapping[str, int], inputs: Sequence[BudgetInput]
+) -> tuple[tuple[int, int, float], ...]:
     if raw is None:
         return ()
     if not isinstance(raw, Sequence) or isinstance(raw, str):
@@ -518,3 +523,7 @@ def _check_model_units(program: ModelProgram, inputs: Sequence[BudgetInput], mea
             f"the model gives a temperature difference, but the measurand {symbol} is in "
             f"{measurand.text}; give the measurand unit as delta_degC or K",
             field="measurand", units=(measurand.text,))
+
+
+#: Another name for :func:`prepare_budget` (parse a budget dict into a prepared budget).
+parse_budget = prepare_budget

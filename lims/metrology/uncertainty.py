@@ -29,6 +29,7 @@ from lims.metrology.budget import (
     DEFAULT_COVERAGE_PROBABILITY,
     BudgetInput,
     PreparedBudget,
+    parse_budget,
     prepare_budget,
 )
 from lims.metrology.errors import BudgetError
@@ -40,6 +41,7 @@ __all__ = [
     "BudgetResult",
     "PreparedBudget",
     "prepare_budget",
+    "parse_budget",
     "evaluate_budget",
     "evaluate_budget_file",
     "load_budget",

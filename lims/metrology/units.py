@@ -350,7 +350,7 @@ def as_delta(value: Any) -> Any:
 def _prefix_and_base(name: str) -> tuple[str, str]:
     try:
         candidates = ureg.parse_unit_name(name)
-    except Exception:  # noqa: BLE001 - pint raises several kinds here
+    except Exception:  # pint raises several kinds here
         candidates = ()
     if not candidates:
         return "", name
@@ -411,7 +411,7 @@ def canonical_unit(unit: Any) -> str:
     try:
         if ureg.parse_units(text) == parsed:
             return text
-    except Exception:  # noqa: BLE001 - fall back to pint's long names below
+    except Exception:  # fall back to pint's long names below
         pass
     return str(parsed)
 

@@ -94,15 +94,18 @@ def test_mpe_r76_json_exactly_as_the_issue_says() -> None:
     assert code == 0
     assert json.loads(out) == {"mpe": {"value": 2.5, "unit": "g"}}
     assert json.loads(out)["mpe"] == quantity_to_dict(r76_mpe("III", "5 g", "2 kg"))
-    code, out, _ = run("mpe", "r76", "--accuracy-class", "III", "--e", "5 g", "--load", "2 kg", "--in-service", "--json")
+    code, out, _ = run("mpe", "r76", "--accuracy-class", "III", "--e", "5 g", "--load", "2 kg",
+                       "--in-service", "--json")
     assert json.loads(out) == {"mpe": {"value": 5.0, "unit": "g"}}
     code, out, _ = run("mpe", "r76", "--accuracy-class", "III", "--e", "5 g", "--load", "12 kg", "--lang", "en")
     assert code == 0 and out.startswith("MPE = ±7.5 g") and "OIML R76-1" in out
 
 
 def test_mpe_other_rules_equal_the_functions() -> None:
-    code, out, _ = run("mpe", "reading", "--percent", "0.2", "--reading", "100 degC", "--fixed", "0.15 delta_degC", "--json")
-    assert code == 0 and json.loads(out)["mpe"] == quantity_to_dict(percent_of_reading(0.2, "100 degC", "0.15 delta_degC"))
+    code, out, _ = run("mpe", "reading", "--percent", "0.2", "--reading", "100 degC",
+                       "--fixed", "0.15 delta_degC", "--json")
+    expected = percent_of_reading(0.2, "100 degC", "0.15 delta_degC")
+    assert code == 0 and json.loads(out)["mpe"] == quantity_to_dict(expected)
     code, out, _ = run("mpe", "span", "--accuracy-class", "1.6", "--full-scale", "16 bar", "--json")
     assert code == 0 and json.loads(out)["mpe"] == quantity_to_dict(percent_of_span(1.6, "16 bar"))
     code, out, _ = run("mpe", "span", "--percent", "1", "--span", "-50 degC", "150 degC", "--json")
@@ -126,13 +129,15 @@ def test_mpe_decide_equals_the_function() -> None:
 @pytest.mark.parametrize(
     ("args", "text"),
     [
-        (["mpe", "r76", "--accuracy-class", "III", "--e", "5 g", "--load", "2 bar"], "'2 bar' is a pressure (bar), but a mass (g)"),
+        (["mpe", "r76", "--accuracy-class", "III", "--e", "5 g", "--load", "2 bar"],
+         "'2 bar' is a pressure (bar), but a mass (g)"),
         (["mpe", "r76", "--accuracy-class", "V", "--e", "5 g", "--load", "2 kg"], "accuracy class 'V'"),
         (["mpe", "r76", "--accuracy-class", "III", "--e", "5 g", "--load", "60 kg"], "beyond the class III table"),
         (["mpe", "spec", "{\"rule\": \"nope\"}", "--at", "1 g"], "unknown MPE rule 'nope'"),
         (["mpe", "spec", "{rule", "--at", "1 g"], "not valid JSON"),
         (["mpe", "span", "--percent", "1.6"], "--span LOW HIGH or --full-scale"),
-        (["mpe", "decide", "--error", "0.4 g", "--mpe", "0.5 g", "--rule", "guard_band"], "needs the expanded uncertainty"),
+        (["mpe", "decide", "--error", "0.4 g", "--mpe", "0.5 g", "--rule", "guard_band"],
+         "needs the expanded uncertainty"),
     ],
 )
 def test_mpe_bad_input_exits_2(args: list[str], text: str) -> None:

@@ -16,7 +16,6 @@ from lims.metrology.uncertainty import (
     coverage_factor,
     evaluate_budget,
     evaluate_budget_file,
-    load_budget,
     welch_satterthwaite,
 )
 

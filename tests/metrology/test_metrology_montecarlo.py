@@ -169,7 +169,9 @@ def test_coverage_interval_by_hand_jcgm101_7_7() -> None:
     assert coverage_interval(skewed, 0.6, "shortest") == (0.0, 0.6)
 
 
-@pytest.mark.parametrize(("u", "delta"), [(6.3427e-3, 5e-5), (2.0, 0.05), (10.149, 0.5), (0.0996, 0.005), (1.0e-4, 5e-6)])
+@pytest.mark.parametrize(
+    ("u", "delta"), [(6.3427e-3, 5e-5), (2.0, 0.05), (10.149, 0.5), (0.0996, 0.005), (1.0e-4, 5e-6)]
+)
 def test_numerical_tolerance_jcgm101_7_9_2(u: float, delta: float) -> None:
     """u(y) = c × 10^l with c of two digits; δ = ½ × 10^l (e.g. 6.3 × 10⁻³ -> δ = 5 × 10⁻⁵)."""
     assert numerical_tolerance(u) == pytest.approx(delta)
