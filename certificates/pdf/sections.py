@@ -16,6 +16,7 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from certificates.chart import error_chart
@@ -67,6 +68,17 @@ def para(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text), style)
 
 
+def fit(text: str, style: ParagraphStyle, width: float) -> str | Paragraph:
+    """The plain string when it fits on one line of ``width`` points, else a wrapping paragraph.
+
+    Tables draw plain strings several times faster than paragraphs; the table's style then
+    sets the font to match ``style``.
+    """
+    if "\n" not in text and stringWidth(text, style.fontName, style.fontSize) <= width:
+        return text
+    return para(text, style)
+
+
 def _t(value: Text | None, lang: str) -> str:
     return text_for(value, lang)
 
@@ -94,13 +106,17 @@ def title_block(doc: CertificateDocument, lang: str, st: Styles, verify_url: str
 
 
 def _pairs_table(pairs: list[tuple[str, str]], st: Styles, width: float) -> Table:
-    rows = [[para(k, st.label), para(v, st.body)] for k, v in pairs if v]
-    table = Table(rows, colWidths=[52 * mm, width - 52 * mm])
+    label_width, pad = 52 * mm, 6
+    rows = [[fit(k, st.label, label_width - pad), fit(v, st.body, width - label_width - pad)] for k, v in pairs if v]
+    table = Table(rows, colWidths=[label_width, width - label_width])
     table.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), pad),
         ("TOPPADDING", (0, 0), (-1, -1), 1.2),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 1.2),
+        ("FONT", (0, 0), (0, -1), st.label.fontName, st.label.fontSize, st.label.leading),
+        ("FONT", (1, 0), (1, -1), st.body.fontName, st.body.fontSize, st.body.leading),
     ]))
     return table
 
@@ -151,25 +167,30 @@ def standards(doc: CertificateDocument, lang: str, st: Styles, width: float) -> 
     """Reference standards with certificate numbers and calibrating body (7.8.4.1 c)."""
     head = ["standards.name", "standards.identification", "standards.certificate", "standards.calibrated_by",
             "standards.valid_until"]
-    rows: list[list[Any]] = [[para(label(h, lang), st.head) for h in head]]
+    widths = [w * width for w in (0.32, 0.14, 0.17, 0.24, 0.13)]
+    rows: list[list[Any]] = [[fit(label(h, lang), st.head, w - 12) for h, w in zip(head, widths)]]
     for s in doc.reference_standards:
         name = _t(s.name, lang) + (f" ({_t(s.accuracy, lang)})" if s.accuracy else "")
-        rows.append([para(name, st.cell), para(s.identification, st.cell), para(s.certificate_number, st.cell),
-                     para(s.calibrated_by, st.cell),
-                     para(format_date(s.valid_until, lang) if s.valid_until else "", st.cell)])
-    table = Table(rows, colWidths=[w * width for w in (0.32, 0.14, 0.17, 0.24, 0.13)], repeatRows=1)
-    table.setStyle(_grid())
+        cells = [name, s.identification, s.certificate_number, s.calibrated_by,
+                 format_date(s.valid_until, lang) if s.valid_until else ""]
+        rows.append([fit(c, st.cell, w - 12) for c, w in zip(cells, widths)])
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    table.setStyle(_grid(st))
     statement = _t(doc.traceability_statement, lang) or label("traceability.default", lang)
     return [para(label("standards", lang), st.heading), table, Spacer(1, 1.5 * mm), para(statement, st.small)]
 
 
-def _grid() -> TableStyle:
+def _grid(st: Styles) -> TableStyle:
+    """Ruled table: bold centred header row on a tint, body in the cell style."""
     return TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.4, LINE),
         ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("TOPPADDING", (0, 0), (-1, -1), 2),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("FONT", (0, 0), (-1, 0), st.head.fontName, st.head.fontSize, st.head.leading),
+        ("ALIGN", (0, 0), (-1, 0), "CENTER"),
+        ("FONT", (0, 1), (-1, -1), st.cell.fontName, st.cell.fontSize, st.cell.leading),
     ])
 
 
@@ -216,16 +237,19 @@ def results_table(section: ResultSection, lang: str, st: Styles, width: float) -
     cols = _columns(section)
     has_label = any(r.label for r in section.rows)
     has_verdict = any(r.verdict for r in section.rows)
-    header: list[Any] = [para(label("col.point", lang), st.head)]
+    first_width = 0.22 if has_label else 0.06
+    rest = (1 - first_width) / (len(cols) + (1 if has_verdict else 0))
+    head_width = rest * width - 12
+    header: list[Any] = [fit(label("col.point", lang), st.head, first_width * width - 12)]
     units_in_head = []
     for col in cols:
         units = {v.unit for r in section.rows if isinstance(v := col.get(r), Measure)}
         shared = len(units) == 1 and col.key != "col.k"
         units_in_head.append(shared)
         unit = display_unit(next(iter(units))) if shared else ""
-        header.append(para(label(col.key, lang) + (f" ({unit})" if unit else ""), st.head))
+        header.append(fit(label(col.key, lang) + (f" ({unit})" if unit else ""), st.head, head_width))
     if has_verdict:
-        header.append(para(label("col.verdict", lang), st.head))
+        header.append(fit(label("col.verdict", lang), st.head, head_width))
     body: list[list[Any]] = [header]
     for i, row in enumerate(section.rows, start=1):
         first = f"{i}" + (f". {_t(row.label, lang)}" if has_label and row.label else "")
@@ -234,12 +258,8 @@ def results_table(section: ResultSection, lang: str, st: Styles, width: float) -
         if has_verdict:
             line.append(verdict_label(row.verdict, lang) if row.verdict else "–")
         body.append(line)
-    first_width = 0.22 if has_label else 0.06
-    rest = (1 - first_width) / (len(header) - 1)
     table = Table(body, colWidths=[first_width * width] + [rest * width] * (len(header) - 1), repeatRows=1)
-    style = _grid()
-    style.add("FONTNAME", (0, 1), (-1, -1), st.regular)
-    style.add("FONTSIZE", (0, 1), (-1, -1), 8)
+    style = _grid(st)
     style.add("ALIGN", (1, 1), (-1, -1), "RIGHT")
     style.add("ALIGN", (0, 1), (0, -1), "CENTER" if not has_label else "LEFT")
     if has_verdict:
