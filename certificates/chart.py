@@ -33,7 +33,8 @@ def _points(section: ResultSection) -> tuple[str, str, list[tuple[float, float, 
             assert row.error is not None
             x = rescale(row.nominal.value, row.nominal.unit, x_unit)
             e = rescale(row.error.value, row.error.unit, y_unit)
-            u = rescale(row.uncertainty.expanded.value, row.uncertainty.expanded.unit, y_unit) if row.uncertainty else None
+            unc = row.uncertainty.expanded if row.uncertainty else None
+            u = rescale(unc.value, unc.unit, y_unit) if unc else None
             m = rescale(row.mpe.value, row.mpe.unit, y_unit) if row.mpe else None
             points.append((float(x), float(e), None if u is None else float(u), None if m is None else float(m)))
     except UnitError:
@@ -96,10 +97,10 @@ def error_chart(section: ResultSection, lang: str, width: float, height: float, 
 
     # Lines of one style go into one path: a chart of a few shapes draws several times faster
     # than one shape per line.
-    grid, axes, limits_path, bars = (Path(strokeColor=light, strokeWidth=0.3, fillColor=None),
-                                     Path(strokeColor=grey, strokeWidth=0.5, fillColor=None),
-                                     Path(strokeColor=mpe_colour, strokeWidth=1, strokeDashArray=(3, 2), fillColor=None),
-                                     Path(strokeColor=err_colour, strokeWidth=0.8, fillColor=None))
+    grid = Path(strokeColor=light, strokeWidth=0.3, fillColor=None)
+    axes = Path(strokeColor=grey, strokeWidth=0.5, fillColor=None)
+    limits_path = Path(strokeColor=mpe_colour, strokeWidth=1, strokeDashArray=(3, 2), fillColor=None)
+    bars = Path(strokeColor=err_colour, strokeWidth=0.8, fillColor=None)
 
     def segment(path: Any, x1: float, y1: float, x2: float, y2: float) -> None:
         path.moveTo(x1, y1)

@@ -105,7 +105,9 @@ def _unit(measure: Measure, where: str) -> str:
     try:
         return dsi_unit(measure.unit)
     except UnitError:
-        raise DccError(f"{where}: the unit {measure.unit!r} has no D-SI spelling; add it to certificates.units") from None
+        raise DccError(
+            f"{where}: the unit {measure.unit!r} has no D-SI spelling; add it to certificates.units"
+        ) from None
 
 
 def _real(parent: Any, measure: Measure, where: str, uncertainty: Uncertainty | None = None) -> Any:
@@ -230,12 +232,12 @@ def _items(admin: Any, doc: CertificateDocument) -> None:
     if ins.model:
         _el(item, "dcc:model", ins.model)
     idents = _el(item, "dcc:identifications")
-    for issuer, value, key in (("manufacturer", ins.serial_number, "instrument.serial_number"),
-                               ("owner", ins.identifier, "instrument.identifier")):
-        if value:
+    for issuer, number, key in (("manufacturer", ins.serial_number, "instrument.serial_number"),
+                                ("owner", ins.identifier, "instrument.identifier")):
+        if number:
             ident = _el(idents, "dcc:identification")
             _el(ident, "dcc:issuer", issuer)
-            _el(ident, "dcc:value", value)
+            _el(ident, "dcc:value", number)
             _text(ident, "dcc:name", _both(key))
     if ins.resolution is not None:
         quantity = _el(_el(item, "dcc:itemQuantities"), "dcc:itemQuantity", refType="basic_resolution")

@@ -39,7 +39,7 @@ def read_catalog(catalog: Path) -> dict[str, Path]:
     return mapping
 
 
-class _CatalogResolver(etree.Resolver):  # type: ignore[misc]
+class _CatalogResolver(etree.Resolver):
     def __init__(self, mapping: dict[str, Path]) -> None:
         super().__init__()
         self.mapping = mapping

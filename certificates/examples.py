@@ -38,7 +38,8 @@ LAB = Laboratory(
         "Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng",
         "Centre for Standards, Metrology and Quality Technology",
     ),
-    address=LocalText("Số 2 đường Trần Hưng Đạo, phường Hồng Hà, Hà Nội", "2 Tran Hung Dao Street, Hong Ha Ward, Hanoi"),
+    address=LocalText("Số 2 đường Trần Hưng Đạo, phường Hồng Hà, Hà Nội",
+                      "2 Tran Hung Dao Street, Hong Ha Ward, Hanoi"),
     city="Hà Nội",
     phone="024 3800 0000",
     email="kiemdinh@example.vn",
@@ -92,7 +93,8 @@ def example_verification(number: str = "2025-KD-000123") -> CertificateDocument:
             accuracy_class="III",
             condition=LocalText("Nguyên vẹn, hoạt động bình thường", "Intact, working normally"),
         ),
-        method=Method("ĐLVN 16:2009", LocalText("Cân bàn – Quy trình kiểm định", "Platform scales – verification procedure")),
+        method=Method("ĐLVN 16:2009",
+                      LocalText("Cân bàn – Quy trình kiểm định", "Platform scales – verification procedure")),
         received_on=date(2025, 3, 3),
         performed_on=date(2025, 3, 4),
         issued_on=date(2025, 3, 5),
@@ -100,7 +102,8 @@ def example_verification(number: str = "2025-KD-000123") -> CertificateDocument:
         environment=(
             EnvironmentalCondition(LocalText("Nhiệt độ", "Temperature"), Measure(Decimal("25.0"), "degC"),
                                    Measure(Decimal("1.0"), "delta_degC")),
-            EnvironmentalCondition(LocalText("Độ ẩm tương đối", "Relative humidity"), Measure(Decimal("65"), "percent")),
+            EnvironmentalCondition(LocalText("Độ ẩm tương đối", "Relative humidity"),
+                                   Measure(Decimal("65"), "percent")),
         ),
         reference_standards=(
             ReferenceStandard(
@@ -132,7 +135,7 @@ def example_calibration(number: str = "2025-HC-000045") -> CertificateDocument:
 
     def rows(errors: tuple[str, ...]) -> tuple[ResultRow, ...]:
         out = []
-        for nominal, error in zip(("0", "50", "100", "150", "200"), errors):
+        for nominal, error in zip(("0", "50", "100", "150", "200"), errors, strict=True):
             n = Decimal(nominal)
             err_mg = Decimal(error)
             out.append(ResultRow(

@@ -106,7 +106,7 @@ def _decode(tp: Any, value: Any, where: str) -> Any:
         if not isinstance(value, str):
             raise DocumentError(where, "must be a text")
         return value
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise DocumentError(where, "must be an object")
         hints = _hints(tp)

@@ -65,7 +65,7 @@ class KeyStore:
         self._keys: list[tuple[str, Ed25519PrivateKey]] = []
 
     @classmethod
-    def in_directory(cls, directory: str | os.PathLike[str], *, create: bool = True) -> "KeyStore":
+    def in_directory(cls, directory: str | os.PathLike[str], *, create: bool = True) -> KeyStore:
         """The store in ``directory`` (created with mode 0700 when missing)."""
         folder = Path(directory)
         if create:

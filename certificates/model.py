@@ -172,7 +172,7 @@ class Measure:
             raise DocumentError("unit", f"the value {self.value} has no unit (write '1' if dimensionless)")
 
     @classmethod
-    def from_quantity(cls, quantity: Any) -> "Measure":
+    def from_quantity(cls, quantity: Any) -> Measure:
         """From a pint ``Quantity`` (duck-typed: ``magnitude`` and ``units``), unit as its symbol."""
         return cls(quantity.magnitude, format(quantity.units, "~") or "1")
 
@@ -237,7 +237,8 @@ class ResultRow:
                 other = getattr(self, name)
                 unit = other.expanded.unit if isinstance(other, Uncertainty) else (other.unit if other else None)
                 if unit is not None and not compatible(unit, self.error.unit):
-                    raise DocumentError(name, f"unit {unit!r} cannot be compared with the error's unit {self.error.unit!r}")
+                    raise DocumentError(
+                        name, f"unit {unit!r} cannot be compared with the error's unit {self.error.unit!r}")
 
 
 @dataclass(frozen=True)
@@ -394,7 +395,7 @@ def _enum(cls: type[Enum], value: Any, where: str) -> Any:
     try:
         return cls(value)
     except ValueError:
-        allowed = ", ".join(m.value for m in cls)  # type: ignore[attr-defined]
+        allowed = ", ".join(m.value for m in cls)
         raise DocumentError(where, f"{value!r} is not one of {allowed}") from None
 
 
@@ -449,7 +450,8 @@ class CertificateDocument:
             raise DocumentError("number", "the certificate number must be on one line")
         _set(self, "kind", _enum(Kind, self.kind, "kind"))
         _set(self, "status", _enum(Status, self.status, "status"))
-        _set(self, "performance_location", _enum(PerformanceLocation, self.performance_location, "performance_location"))
+        _set(self, "performance_location",
+             _enum(PerformanceLocation, self.performance_location, "performance_location"))
         for name, cls in (("laboratory", Laboratory), ("customer", Customer), ("instrument", Instrument),
                           ("method", Method), ("authorised_by", Person)):
             if not isinstance(getattr(self, name), cls):

@@ -112,7 +112,7 @@ def qr_flowable(data: str, size: float, *, ecc: str = "M") -> Any:
     """A platypus flowable of ``size`` × ``size`` points drawing the QR code."""
     from reportlab.platypus import Flowable
 
-    class _QR(Flowable):  # type: ignore[misc]
+    class _QR(Flowable):
         def wrap(self, *_: float) -> tuple[float, float]:
             return size, size
 

@@ -160,7 +160,7 @@ class PublicKeySet:
         return list(self._keys)
 
     @classmethod
-    def from_jwks(cls, jwks: Mapping[str, Any] | str | bytes) -> "PublicKeySet":
+    def from_jwks(cls, jwks: Mapping[str, Any] | str | bytes) -> PublicKeySet:
         """Read a JWK Set (RFC 7517 section 5) of Ed25519 ``OKP`` keys (RFC 8037 section 2).
 
         Raises :class:`KeyStoreError` when the set is malformed or a key id does not match
@@ -202,7 +202,7 @@ def _lookup_key(keys: Any, key_id: str) -> Ed25519PublicKey | None:
     if isinstance(keys, PublicKeySet):
         return keys.get(key_id)
     if hasattr(keys, "public_key"):  # a KeyStore
-        return keys.public_key(key_id)  # type: ignore[no-any-return]
+        return keys.public_key(key_id)
     if isinstance(keys, (str, bytes)) or (isinstance(keys, Mapping) and "keys" in keys):
         return PublicKeySet.from_jwks(keys).get(key_id)
     if isinstance(keys, Mapping):

@@ -95,7 +95,7 @@ def _split_terms(text: str) -> list[tuple[str, int]]:
     if len(parts) > 2:
         raise UnitError("unit", f"cannot read unit {text!r}: use at most one '/'")
     out: list[tuple[str, int]] = []
-    for sign, part in zip((1, -1), parts):
+    for sign, part in zip((1, -1), parts, strict=False):
         part = part.strip()
         if part.startswith("(") and part.endswith(")"):
             part = part[1:-1]

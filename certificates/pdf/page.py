@@ -76,7 +76,7 @@ def draw_page(canvas: Canvas, info: PageInfo) -> None:
 def numbered_canvas(info: PageInfo) -> type[Canvas]:
     """A canvas class that writes "number — page x of y" in the footer of every page."""
 
-    class NumberedCanvas(Canvas):  # type: ignore[misc]
+    class NumberedCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []

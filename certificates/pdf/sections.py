@@ -22,7 +22,7 @@ from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Spacer, T
 from certificates.chart import error_chart
 from certificates.formatting import format_date, format_measure, format_number, format_probability
 from certificates.labels import label, place_label, stage_label, verdict_label
-from certificates.model import CertificateDocument, Kind, Measure, ResultRow, ResultSection, Text, text_for
+from certificates.model import CertificateDocument, Measure, ResultSection, Text, text_for
 from certificates.qr import qr_flowable
 from certificates.units import display_unit
 
@@ -168,12 +168,12 @@ def standards(doc: CertificateDocument, lang: str, st: Styles, width: float) -> 
     head = ["standards.name", "standards.identification", "standards.certificate", "standards.calibrated_by",
             "standards.valid_until"]
     widths = [w * width for w in (0.32, 0.14, 0.17, 0.24, 0.13)]
-    rows: list[list[Any]] = [[fit(label(h, lang), st.head, w - 12) for h, w in zip(head, widths)]]
+    rows: list[list[Any]] = [[fit(label(h, lang), st.head, w - 12) for h, w in zip(head, widths, strict=True)]]
     for s in doc.reference_standards:
         name = _t(s.name, lang) + (f" ({_t(s.accuracy, lang)})" if s.accuracy else "")
         cells = [name, s.identification, s.certificate_number, s.calibrated_by,
                  format_date(s.valid_until, lang) if s.valid_until else ""]
-        rows.append([fit(c, st.cell, w - 12) for c, w in zip(cells, widths)])
+        rows.append([fit(c, st.cell, w - 12) for c, w in zip(cells, widths, strict=True)])
     table = Table(rows, colWidths=widths, repeatRows=1)
     table.setStyle(_grid(st))
     statement = _t(doc.traceability_statement, lang) or label("traceability.default", lang)
@@ -254,7 +254,7 @@ def results_table(section: ResultSection, lang: str, st: Styles, width: float) -
     for i, row in enumerate(section.rows, start=1):
         first = f"{i}" + (f". {_t(row.label, lang)}" if has_label and row.label else "")
         line: list[Any] = [para(first, st.cell) if has_label else first]
-        line += [_cell(col.get(row), col, shared, lang) for col, shared in zip(cols, units_in_head)]
+        line += [_cell(col.get(row), col, shared, lang) for col, shared in zip(cols, units_in_head, strict=True)]
         if has_verdict:
             line.append(verdict_label(row.verdict, lang) if row.verdict else "–")
         body.append(line)

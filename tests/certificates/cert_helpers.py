@@ -9,7 +9,10 @@ from certificates.model import CertificateDocument
 
 BASE_URL = "https://lims.tdc.gov.vn"
 #: A fixed URL of realistic length (95-character token) for rendering tests that do not sign.
-VERIFY_URL = BASE_URL + "/v/AQ8xYkB8A0DxqBfGmyC4jVd0c9Qm3zj1U0n8fYk2Yx5m7s0PqL4aRr2T6wWc9hJd1eFg3iKl5oZu7vXy9AbCdEfGhIjKlMn"
+VERIFY_URL = BASE_URL + "/v/" + (
+    "AQ8xYkB8A0DxqBfGmyC4jVd0c9Qm3zj1U0n8fYk2Yx5m7s0P"
+    "qL4aRr2T6wWc9hJd1eFg3iKl5oZu7vXy9AbCdEfGhIjKlMn"
+)
 
 
 def pdf_pages_text(pdf: bytes) -> list[str]:

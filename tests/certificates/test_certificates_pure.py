@@ -24,6 +24,7 @@ def test_imports_neither_flask_nor_sqlalchemy_nor_the_app() -> None:
 
 
 def test_importing_the_package_does_not_load_the_renderers() -> None:
-    code = "import sys, certificates; print(sorted({m.split('.')[0] for m in sys.modules} & {'reportlab', 'lxml', 'qrcode'}))"
+    code = ("import sys, certificates\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'reportlab', 'lxml', 'qrcode'}))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
