@@ -54,6 +54,10 @@ def init_web(app: Flask) -> None:
     init_filters(app)
     app.register_blueprint(ui.bp)
     app.register_blueprint(public.bp)
+    from lims.web import certificates, public_certificates
+
+    app.register_blueprint(public_certificates.bp)
+    app.register_blueprint(certificates.bp)
     api = Api(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]

@@ -1,0 +1,141 @@
+"""``lims certificates``: list, export, re-render missing PDFs, signing keys."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from lims.commands._context import unit_of_work
+
+
+@click.group("certificates")
+def command() -> None:
+    """Issued certificates: list, export (PDF, JSON, DCC XML), re-render, signing keys."""
+
+
+@command.command("list")
+@click.option("--json", "as_json", is_flag=True, help="print a JSON array instead of a table")
+@click.option("--status", type=click.Choice(["valid", "expired", "revoked", "superseded"]), default=None)
+@click.option("--kind", type=click.Choice(["verification", "calibration"]), default=None)
+@click.option("--limit", type=click.IntRange(1, 1_000_000), default=1000, show_default=True)
+def list_(as_json: bool, status: str | None, kind: str | None, limit: int) -> None:
+    """List certificates, newest first."""
+    from lims.services import certificates as certs
+
+    ctx = certs.current_context()
+    with unit_of_work() as session:
+        rows, total = certs.list_certificates(session, None, status=status, kind=kind, limit=limit)
+        items = [{
+            "number": c.number, "kind": c.kind, "status": certs.effective_status(c),
+            "issue_date": c.issue_date.isoformat(), "valid_until": c.valid_until.isoformat() if c.valid_until else None,
+            "verify_url": certs.verify_url(c, ctx), "stamp_number": c.stamp_number,
+            "customer": c.customer.name, "serial_number": c.instrument.serial_number, "pdf_sha256": c.pdf_sha256,
+        } for c in rows]
+    if as_json:
+        click.echo(json.dumps(items, ensure_ascii=False, indent=2))
+        return
+    if not items:
+        click.echo("no certificates")
+        return
+    for it in items:
+        click.echo(f"{it['number']:<20} {it['kind']:<13} {it['status']:<11} {it['issue_date']}  "
+                   f"{it['valid_until'] or '—':<10}  {it['serial_number']:<16} {it['customer']}")
+    if total > len(items):
+        click.echo(f"… {total - len(items)} more (use --limit)")
+
+
+@command.command("export")
+@click.argument("number")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "json", "dcc"]), default="pdf", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), default=None,
+              help="file to write (default: standard output for json/dcc, NUMBER.pdf for pdf)")
+@click.option("--language", type=click.Choice(["vi", "en"]), default=None, help="PDF language (default: as issued)")
+def export(number: str, fmt: str, output: Path | None, language: str | None) -> None:
+    """Write certificate NUMBER as PDF (as issued), JSON or DCC 3.3.0 XML (schema-validated)."""
+    from lims.services import certificates as certs
+
+    ctx = certs.current_context()
+    with unit_of_work() as session:
+        cert = certs.get_by_number(session, number)
+        if fmt == "pdf":
+            data = certs.pdf_bytes(cert, lang=language, context=ctx)
+        elif fmt == "json":
+            data = (json.dumps(certs.json_export(cert), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        else:
+            data = certs.dcc_export(cert, ctx)
+        stem = certs._safe_name(cert.number)
+    if output is None and fmt == "pdf" and sys.stdout.isatty():
+        output = Path(f"{stem}.pdf")
+    if output is None:
+        stream = click.get_binary_stream("stdout")
+        stream.write(data)
+        stream.flush()
+        return
+    output.write_bytes(data)
+    click.echo(f"{output} ({len(data):,} bytes)", err=True)
+
+
+def _render_one(job: tuple[int, dict, str, str]) -> tuple[int, bytes]:
+    from lims.services.certificates import render_stored
+
+    cert_id, document, url, lang = job
+    return cert_id, render_stored(document, url, lang)
+
+
+@command.command("render")
+@click.option("--all-missing", is_flag=True, required=True,
+              help="render every certificate whose PDF file is missing under the instance folder")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="processes drawing PDFs (default: one per CPU core)")
+def render(all_missing: bool, workers: int | None) -> None:
+    """Draw again, from the stored documents, the PDFs missing from the instance folder.
+
+    Numbers are never recomputed. A PDF whose SHA-256 differs from the one recorded at issue
+    (another reportlab or font version) is written but reported; the recorded hash is kept.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from tqdm import tqdm
+
+    from lims.models import Certificate
+    from lims.services import certificates as certs
+
+    ctx = certs.current_context()
+    workers = workers or os.cpu_count() or 2
+    with unit_of_work() as session:
+        missing = certs.missing_pdfs(session, ctx)
+        if not missing:
+            click.echo("every certificate has its PDF")
+            return
+        jobs = [(c.id, c.document["certificate"], certs.verify_url(c, ctx), c.language) for c in missing]
+        differing: list[str] = []
+        spawn = multiprocessing.get_context("spawn")  # no fork of a process holding DB connections
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=spawn) as pool, \
+                tqdm(total=len(jobs), unit="PDF", desc="rendering", file=sys.stderr) as bar:
+            for cert_id, data in pool.map(_render_one, jobs, chunksize=4):
+                cert = session.get(Certificate, cert_id)
+                if not certs.store_rendered(session, cert, data, ctx):
+                    differing.append(cert.number)
+                bar.update(1)
+    click.echo(f"rendered {len(jobs)} PDF(s) with {min(workers, len(jobs))} process(es)")
+    if differing:
+        click.echo(f"warning: {len(differing)} PDF(s) differ from the issued file (SHA-256 kept as issued): "
+                   + ", ".join(differing[:20]), err=True)
+
+
+@command.command("keys")
+@click.option("--rotate", is_flag=True, help="add a new signing key; older certificates keep verifying")
+def keys(rotate: bool) -> None:
+    """Show the signing keys (public part), or rotate to a new key."""
+    from lims.services import certificates as certs
+
+    store = certs.current_context().keystore
+    if rotate:
+        click.echo(f"new signing key {store.rotate()}")
+    for jwk in store.public_jwks()["keys"]:
+        click.echo(f"{jwk['kid']}  {jwk['status']:<8} {jwk['x']}")
+    click.echo(f"key file: {store.path}")

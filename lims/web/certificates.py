@@ -1,0 +1,201 @@
+"""Staff and business pages for certificates: list, detail, downloads, amend, revoke, stamp label.
+
+Staff (technicians, reviewers, inspectors, admins) see every certificate; a business user
+only those of its own organisation. Amending and revoking need the reviewer role.
+"""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+
+from lims.app import get_db
+from lims.errors import ValidationError
+from lims.models import Certificate, Record, RecordStatus, Role
+from lims.services import certificates as certs
+from lims.web.auth import acting_user, roles_required
+from lims.web.nav import NavItem, add_nav
+from lims.web.public_certificates import certificate_context
+
+bp = Blueprint("certificates", __name__, url_prefix="/certificates")
+
+VIEWERS = (Role.technician, Role.reviewer, Role.inspector, Role.business)
+PAGE = 50
+
+STATUS_LABELS = {"valid": _l("valid"), "expired": _l("expired"), "revoked": _l("revoked"),
+                 "superseded": _l("superseded")}
+KIND_LABELS = {"verification": _l("verification"), "calibration": _l("calibration")}
+STATUS_CLASS = {"valid": "ok", "expired": "warn", "revoked": "bad", "superseded": "warn"}
+
+
+def _ctx() -> certs.CertificateContext:
+    return certificate_context(current_app)
+
+
+def _load(certificate_id: int) -> Certificate:
+    return certs.get_certificate(get_db(), certificate_id, viewer=acting_user())
+
+
+def _download(data: bytes, mimetype: str, filename: str, *, inline: bool = False) -> Response:
+    resp = Response(data, mimetype=mimetype)
+    disposition = "inline" if inline else "attachment"
+    resp.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+def file_stem(cert: Certificate) -> str:
+    return certs._safe_name(cert.number)
+
+
+@bp.app_template_global()
+def certificate_status(cert: Certificate) -> tuple[str, str, str]:
+    """(status, label, css class) for a certificate, expiry included."""
+    status = certs.effective_status(cert)
+    return status, str(STATUS_LABELS.get(status, status)), STATUS_CLASS.get(status, "")
+
+
+@bp.app_template_global()
+def cert_measure(measure: dict | None, lang: str = "vi", signed: bool = False) -> str:
+    """A stored ``{"value", "unit"}`` of the certificate JSON, printed as on the certificate."""
+    if not measure:
+        return "—"
+    from decimal import Decimal
+
+    from certificates.formatting import format_measure
+
+    return format_measure(Decimal(measure["value"]), measure["unit"], lang, signed=signed)
+
+
+@bp.route("")
+@roles_required(*VIEWERS)
+def index():
+    status = request.args.get("status") or None
+    kind = request.args.get("kind") or None
+    query = request.args.get("q") or None
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    rows, total = certs.list_certificates(get_db(), acting_user(), status=status, kind=kind, query=query,
+                                          limit=PAGE, offset=(page - 1) * PAGE)
+    return render_template("certificates/list.html", rows=rows, total=total, page=page, pages=max(1, -(-total // PAGE)),
+                           status=status or "", kind=kind or "", q=query or "", status_labels=STATUS_LABELS,
+                           kind_labels=KIND_LABELS)
+
+
+def _detail(cert: Certificate, *, errors: dict | None = None, form: dict | None = None, status: int = 200):
+    from certificates.qr import qr_svg
+
+    db = get_db()
+    url = certs.verify_url(cert, _ctx())
+    svg = qr_svg(url).decode("utf-8")
+    svg = svg[svg.index("<svg"):] if "<svg" in svg else svg
+    can_review = current_user.has_role(Role.admin, Role.reviewer)
+    return render_template(
+        "certificates/detail.html", cert=cert, summary=(cert.document or {}).get("summary", {}),
+        verify_url=url, qr=Markup(svg), newer=certs.superseded_by(db, cert), can_review=can_review,
+        errors=errors or {}, form=form or {}, kind_labels=KIND_LABELS,
+        pdf_present=bool(certs.pdf_file(cert, _ctx()) and certs.pdf_file(cert, _ctx()).exists()),
+    ), status
+
+
+@bp.route("/<int:certificate_id>")
+@roles_required(*VIEWERS)
+def detail(certificate_id: int):
+    return _detail(_load(certificate_id))
+
+
+@bp.route("/<int:certificate_id>/pdf")
+@roles_required(*VIEWERS)
+def pdf(certificate_id: int):
+    """The issued PDF; ``?language=en`` draws an English copy, ``?original=1`` the bytes as issued."""
+    cert = _load(certificate_id)
+    language = request.args.get("language") or cert.language
+    if language not in ("vi", "en"):
+        raise ValidationError(_("Must be one of: %(choices)s.", choices="vi, en"), field="language")
+    data = certs.pdf_bytes(cert, lang=language, original=request.args.get("original") == "1", context=_ctx())
+    suffix = "" if language == cert.language else f".{language}"
+    return _download(data, "application/pdf", f"{file_stem(cert)}{suffix}.pdf",
+                     inline=request.args.get("inline") == "1")
+
+
+@bp.route("/<int:certificate_id>/json")
+@roles_required(*VIEWERS)
+def json_download(certificate_id: int):
+    cert = _load(certificate_id)
+    data = json.dumps(certs.json_export(cert), ensure_ascii=False, indent=2).encode("utf-8")
+    return _download(data, "application/json", f"{file_stem(cert)}.json")
+
+
+@bp.route("/<int:certificate_id>/dcc.xml")
+@roles_required(*VIEWERS)
+def dcc(certificate_id: int):
+    cert = _load(certificate_id)
+    return _download(certs.dcc_export(cert, _ctx()), "application/xml", f"{file_stem(cert)}.dcc.xml")
+
+
+@bp.route("/<int:certificate_id>/stamp.pdf")
+@roles_required(Role.technician, Role.reviewer)
+def stamp(certificate_id: int):
+    """Printable verification-stamp label with the QR code (print at 100 %)."""
+    cert = _load(certificate_id)
+    data = certs.stamp_label(cert, lang=request.args.get("language") or cert.language, context=_ctx())
+    return _download(data, "application/pdf", f"{file_stem(cert)}.stamp.pdf", inline=True)
+
+
+@bp.route("/<int:certificate_id>/revoke", methods=["POST"])
+@roles_required(Role.reviewer)
+def revoke(certificate_id: int):
+    db = get_db()
+    cert = _load(certificate_id)
+    form = {"reason": request.form.get("reason", "")}
+    try:
+        certs.revoke_certificate(db, acting_user(), cert.id, form)
+        db.commit()
+    except ValidationError as exc:
+        db.rollback()
+        return _detail(_load(certificate_id), errors={"revoke": exc.errors or {"reason": exc.message}},
+                       form=form, status=422)
+    flash(_("Certificate %(number)s is revoked.", number=cert.number), "success")
+    return redirect(url_for("certificates.detail", certificate_id=cert.id))
+
+
+def _record_choices(cert: Certificate) -> list[Record]:
+    from sqlalchemy import select
+
+    return list(get_db().scalars(
+        select(Record).where(Record.instrument_id == cert.instrument_id, Record.kind == cert.kind,
+                             Record.status == RecordStatus.approved.value).order_by(Record.id.desc()).limit(20)))
+
+
+@bp.route("/<int:certificate_id>/amend", methods=["GET", "POST"])
+@roles_required(Role.reviewer)
+def amend(certificate_id: int):
+    db = get_db()
+    cert = _load(certificate_id)
+    errors: dict[str, str] = {}
+    form = {"reason": "", "record_id": str(cert.record_id), "language": cert.language}
+    status = 200
+    if request.method == "POST":
+        form = {k: request.form.get(k, "") for k in ("reason", "record_id", "language")}
+        try:
+            new = certs.amend_certificate(db, acting_user(), cert.id, form, context=_ctx())
+            db.commit()
+        except ValidationError as exc:
+            db.rollback()
+            errors = exc.errors or {"reason": exc.message}
+            status = 422
+            cert = _load(certificate_id)
+        else:
+            flash(_("Certificate %(new)s issued; it supersedes %(old)s.", new=new.number, old=cert.number), "success")
+            return redirect(url_for("certificates.detail", certificate_id=new.id))
+    return render_template("certificates/amend.html", cert=cert, records=_record_choices(cert), form=form,
+                           errors=errors), status
+
+
+add_nav(NavItem("certificates.index", _l("Certificates"), VIEWERS, order=40))

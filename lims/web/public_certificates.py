@@ -1,0 +1,107 @@
+"""Public verification of certificates: ``/v/<token>`` (the QR code) and ``/v/keys``.
+
+No login. A genuine token shows the certificate's number, kind, instrument, owner, dates,
+status (valid, expired, revoked, superseded with a link to the certificate that replaced
+it), the lab and the SHA-256 of the issued PDF; ``Accept: application/json`` returns the
+same as JSON. A forged, altered or unknown token gets a "not a genuine certificate of this
+lab" answer with status 404. Lookups are rate-limited per client address
+(``LIMS_VERIFY_RATE_LIMIT``, default 60 per minute; storage ``LIMS_RATELIMIT_STORAGE_URL``,
+so several processes share the count through Redis).
+
+This module also gives every request the certificate context (instance folder, base URL,
+signing keys) the certificate services use.
+"""
+from __future__ import annotations
+
+import os
+
+from flask import Blueprint, Flask, current_app, jsonify, render_template
+from flask_babel import gettext as _
+
+from lims.app import get_db, wants_json
+from lims.services import certificates as certs
+from lims.web.auth import public
+from lims.web.errors import problem
+from lims.web.extensions import limiter
+
+bp = Blueprint("public_certificates", __name__)
+DEFAULT_LIMIT = "60 per minute"
+
+
+def certificate_context(app: Flask) -> certs.CertificateContext:
+    """The app's certificate context, built once from its settings (config may override patterns)."""
+    ctx = app.extensions.get("lims.certificates")
+    if ctx is None:
+        import dataclasses
+
+        ctx = certs.context_from_settings(app.config["LIMS"])
+        overrides = {k: app.config[c] for k, c in (("number_pattern", "LIMS_CERTIFICATE_NUMBER_PATTERN"),
+                                                   ("stamp_pattern", "LIMS_STAMP_NUMBER_PATTERN"))
+                     if app.config.get(c)}
+        if overrides:
+            ctx = dataclasses.replace(ctx, **overrides)
+        app.extensions["lims.certificates"] = ctx
+    return ctx
+
+
+@bp.record_once
+def _install(state) -> None:
+    app = state.app
+
+    @app.before_request
+    def _certificate_context():
+        from flask import g
+
+        g._cert_ctx_token = certs.set_context(certificate_context(app))
+
+    @app.teardown_request
+    def _forget_certificate_context(exc):
+        from flask import g
+
+        token = g.pop("_cert_ctx_token", None)
+        if token is not None:
+            try:
+                certs.reset_context(token)
+            except ValueError:  # set in another context (streamed response); harmless
+                pass
+
+
+def verify_limit() -> str:
+    return current_app.config.get("LIMS_VERIFY_RATE_LIMIT") or os.environ.get("LIMS_VERIFY_RATE_LIMIT") \
+        or DEFAULT_LIMIT
+
+
+@bp.route("/v/keys")
+@public
+def keys():
+    """The lab's public signing keys (JWK Set, RFC 7517): anyone can check a token offline."""
+    resp = jsonify(certs.public_keys(certificate_context(current_app)))
+    resp.headers["Cache-Control"] = "public, max-age=300"
+    return resp
+
+
+@bp.route("/v/<token>")
+@public
+@limiter.limit(verify_limit)
+def verify(token: str):
+    """What the QR code on a certificate or stamp opens."""
+    ctx = certificate_context(current_app)
+    try:
+        view = certs.public_lookup(get_db(), token, ctx)
+    except certs.NotGenuine:
+        message = _("This is not a genuine certificate of this lab.")
+        if wants_json():
+            return problem(404, message, {"genuine": False})
+        return render_template("public/not_genuine.html", message=message), 404
+    if wants_json():
+        resp = jsonify(view.as_json(ctx.base_url))
+    else:
+        newer_url = None
+        if view.superseded_by_token:
+            from flask import url_for
+
+            newer_url = url_for("public_certificates.verify", token=view.superseded_by_token)
+        resp = current_app.make_response(render_template("public/verify.html", v=view, newer_url=newer_url))
+    resp.headers["Cache-Control"] = "no-store"
+    resp.vary.add("Accept")
+    return resp
