@@ -98,6 +98,8 @@ class Link:
         self.max_line = max_line
         self.answer_timeout = answer_timeout
         self._buf = bytearray()
+        # a device ending lines with LF may still put CR before it
+        self._strip_cr = read_terminator == b"\n"
 
     # -- writing -----------------------------------------------------------------
     def write(self, data: bytes) -> None:
@@ -135,6 +137,8 @@ class Link:
             end = self._fill(limit)
         raw = bytes(buf[:end])
         del buf[: end + len(term)]
+        if self._strip_cr and raw.endswith(b"\r"):
+            raw = raw[:-1]
         return self._decode(raw)
 
     def query(self, command: str, timeout: float | None = None) -> str:

@@ -11,7 +11,7 @@ current         ``A``
 resistance      ``ohm``
 frequency       ``Hz``
 temperature     ``degC``, ``degF``, ``K`` (absolute temperatures, never deltas)
-humidity        ``percent`` (relative humidity, channel ``humidity``)
+humidity        ``percent_RH`` (relative humidity, 0.01; channel ``humidity``)
 pressure        ``mbar``, ``bar``, ``Pa``, ``hPa``, ``kPa``, ``MPa``, ``psi``, ``inHg``, ``mmHg``
 ==============  =========================================================
 """
@@ -85,8 +85,11 @@ def _registry() -> Any:
     """The program's pint registry, imported lazily to keep this package standalone."""
     try:
         from lims.metrology.units import ureg
-    except ImportError:
+    except ImportError:  # the package used on its own, without the LIMS
         import pint
 
-        return pint.get_application_registry()
+        registry = pint.get_application_registry()
+        if "percent_RH" not in registry:
+            registry.define("percent_RH = 0.01")
+        return registry
     return ureg

@@ -78,7 +78,7 @@ class Driver(ABC):
     #: the device flags its own readings stable/unstable
     has_stable_flag: ClassVar[bool] = False
     #: seconds to wait for one answer line
-    answer_timeout: ClassVar[float] = 2.0
+    answer_timeout: float = 2.0
     #: resend a query this many times after a garbled or incomplete answer
     retries: ClassVar[int] = 2
     #: consecutive unreadable lines tolerated in a stream before giving up
@@ -144,8 +144,8 @@ class Driver(ABC):
         """Set the display to zero."""
         raise NotSupported(self.port_name, f"the {self.name} driver has no zero command")
 
-    def tare(self) -> Reading:
-        """Tare the current load and return the tare value."""
+    def tare(self) -> Reading | None:
+        """Tare the current load; returns the tare value when the device reports it."""
         raise NotSupported(self.port_name, f"the {self.name} driver has no tare command")
 
     def stop(self) -> None:
@@ -276,17 +276,51 @@ class Driver(ABC):
         return max(0.0, deadline - time.monotonic())
 
     def _ask(self, command: str, parse: Callable[[str], Any], timeout: float | None = None) -> Any:
-        """Send ``command``, parse the answer line; resend after a garbled/incomplete one."""
+        """Send ``command`` and parse the answer; resend after a garbled/incomplete one.
+
+        ``parse`` returns ``None`` for a line that is not the answer yet (an echo, an
+        acknowledgement): the next line is read without resending.
+        """
         error: GarbledResponse | None = None
+        wait = self.link.answer_timeout if timeout is None else timeout
         for _ in range(self.retries + 1):
             self.link.send(command)
+            deadline = time.monotonic() + wait
             try:
-                return parse(self.link.read_line(timeout))
+                while True:
+                    answer = parse(self.link.read_line(deadline=deadline, timeout=wait))
+                    if answer is not None:
+                        return answer
+                    if time.monotonic() >= deadline:
+                        raise DeviceTimeout(self.port_name, f"no answer to {command!r}, only other output")
             except GarbledResponse as exc:
                 error = exc
                 self.link.drain(quiet=0.02, limit=0.2)
+            except DeviceTimeout as exc:
+                if exc.cause.startswith("no answer from the device"):
+                    raise self.no_answer(command, wait) from None
+                raise
         assert error is not None
         raise error
+
+    def line_settings(self) -> str:
+        """The port's actual line settings, e.g. ``"9600 8N1"`` (for error messages)."""
+        port = self.link.port
+        try:
+            stop = port.stopbits
+            stop_text = int(stop) if float(stop).is_integer() else stop
+            return f"{port.baudrate} {port.bytesize}{port.parity}{stop_text}"
+        except (AttributeError, TypeError, ValueError):
+            return self.settings.describe()
+
+    def no_answer(self, command: str, wait: float) -> DeviceTimeout:
+        """The timeout error for a command that got no answer at all."""
+        shown = command.replace("\x1b", "ESC ")
+        return DeviceTimeout(
+            self.port_name,
+            f"no answer to {shown!r} within {wait:g} s: check the device is on, the cable, "
+            f"and that it is set to {self.line_settings()}",
+        )
 
     def _stream(self, parse: Callable[[str], Sample | None], deadline: float | None) -> Iterator[Sample]:
         """Lines of a continuous output, parsed; a few unreadable lines are skipped.
@@ -295,7 +329,7 @@ class Driver(ABC):
         """
         bad = 0
         read_line = self.link.read_line
-        timeout = self.answer_timeout
+        timeout = self.link.answer_timeout
         while True:
             try:
                 sample = parse(read_line(timeout, deadline=deadline))
@@ -307,3 +341,5 @@ class Driver(ABC):
             if sample is not None:
                 bad = 0
                 yield sample
+            elif deadline is not None and time.monotonic() >= deadline:
+                raise DeviceTimeout(self.port_name, "the device sends no readings, only other output")

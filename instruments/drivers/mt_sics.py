@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from instruments.drivers.base import DeviceInfo, Driver, Sample
 from instruments.errors import (
     DeviceError,
+    DeviceTimeout,
     GarbledResponse,
     NotStable,
     OutOfRange,
@@ -118,17 +119,19 @@ class MtSicsBalance(Driver):
     def _reset(self) -> str | None:
         self.link.send("@")
         self._streaming = False
-        deadline = time.monotonic() + self.answer_timeout
+        deadline = time.monotonic() + self.link.answer_timeout
         serial_number: str | None = None
-        bad = 0
+        garbled: GarbledResponse | None = None
         while True:
             try:
                 line = self.link.read_line(deadline=deadline)
-            except GarbledResponse:
-                bad += 1
-                if bad > 50:
-                    raise
+            except GarbledResponse as exc:
+                garbled = exc
                 continue
+            except DeviceTimeout:
+                if garbled is not None:
+                    raise garbled from None
+                raise self.no_answer("@", self.link.answer_timeout) from None
             if line.startswith("I4 "):
                 fields = _QUOTED.findall(line)
                 serial_number = fields[0] if fields else None
