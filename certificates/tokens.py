@@ -28,7 +28,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -142,7 +142,9 @@ def verify_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/v/{token}"
 
 
-PublicKeys = Union["PublicKeySet", Mapping[str, Any], str, bytes, Any]
+#: What :func:`verify` accepts as keys: a KeyStore, a PublicKeySet, a JWK Set (dict or JSON
+#: text) or a mapping key id -> Ed25519PublicKey.
+PublicKeys = Any
 
 
 class PublicKeySet:

@@ -29,6 +29,9 @@ from certificates.units import compatible, display_unit, dsi_unit, rescale
     ("mL", "mL", r"\milli\litre"),
     ("m³", "m³", r"\metre\tothe{3}"),  # water meters
     ("J/(kg K)", "J/(kg·K)", r"\joule\kilo\gram\tothe{-1}\kelvin\tothe{-1}"),
+    ("percent_RH", "%RH", r"\percent"),  # relative humidity as lims.metrology stores it
+    ("uSv/h", "µSv/h", r"\micro\sievert\hour\tothe{-1}"),  # dose-rate meters
+    ("dimensionless", "", r"\one"),
     ("1", "", r"\one"),
 ])
 def test_units_print_as_si_symbols_and_dsi(unit: str, shown: str, dsi: str) -> None:
