@@ -1,23 +1,13 @@
 """Fixtures for the certificates package: example documents, a key store, rendered PDFs."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import pytest
+from cert_helpers import VERIFY_URL
 
-# With pytest's default "prepend" import mode, tests/ is put on sys.path (it holds a conftest.py
-# and no __init__.py); there this folder would be taken for the `certificates` package as an
-# empty namespace package. Putting the project root on the path first lets the real package win.
-_ROOT = str(Path(__file__).resolve().parents[2])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
-
-import pytest  # noqa: E402
-from cert_helpers import VERIFY_URL  # noqa: E402
-
-from certificates.examples import example_calibration, example_verification  # noqa: E402
-from certificates.keystore import KeyStore  # noqa: E402
-from certificates.model import CertificateDocument  # noqa: E402
-from certificates.pdf import render_pdf  # noqa: E402
+from certificates.examples import example_calibration, example_verification
+from certificates.keystore import KeyStore
+from certificates.model import CertificateDocument
+from certificates.pdf import render_pdf
 
 
 @pytest.fixture(scope="session")
