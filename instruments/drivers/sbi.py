@@ -22,7 +22,7 @@ import serial
 
 from instruments.drivers.base import DeviceInfo, Driver, Sample
 from instruments.drivers.mt_sics import MASS_UNITS
-from instruments.errors import DeviceError, GarbledResponse, InvalidOption, NotStable, Overload, Underload
+from instruments.errors import DeviceError, DeviceTimeout, GarbledResponse, InvalidOption, NotStable, Overload, Underload
 from instruments.reading import Reading, utc_now
 from instruments.registry import register
 from instruments.settings import SerialSettings
@@ -110,14 +110,23 @@ class SartoriusSbi(Driver):
     def _read_now(self, timeout: float | None) -> Sample:
         wait = self.answer_timeout if timeout is None else timeout
         deadline = time.monotonic() + wait
+        busy: NoValue | None = None
         while True:
+            left = deadline - time.monotonic()
             try:
+                if busy is not None and left <= 0:
+                    raise DeviceTimeout(self.port_name, "time is up")
                 if self.mode == "auto":
                     return [self._parse(self.link.read_line(deadline=deadline, timeout=wait))]
-                return [self._ask(f"{ESC}P", self._parse, max(0.0, deadline - time.monotonic()))]
-            except NoValue as busy:
-                if time.monotonic() >= deadline:
-                    raise NotStable(self.port_name, f"the balance shows {str(busy).strip()!r} and gives no value") from None
+                return [self._ask(f"{ESC}P", self._parse, max(0.0, left))]
+            except NoValue as exc:
+                busy = exc
+                if self.mode == "poll":
+                    time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
+            except DeviceTimeout:
+                if busy is None:
+                    raise
+                raise NotStable(self.port_name, f"the balance shows {str(busy).strip()!r} and gives no value") from None
 
     def _samples(self, deadline: float | None) -> Iterator[Sample]:
         if self.mode == "poll":

@@ -70,6 +70,8 @@ class MockSerial(SerialBase):
 
     def read(self, size: int = 1) -> bytes:
         engine = self._engine()
+        if size <= 0:
+            return b""
         timeout = Timeout(self._timeout)
         out = bytearray()
         while True:

@@ -3,7 +3,9 @@
 After power-up (or a change of function) it rings down to the target over
 ``settle`` readings (+1 %, -0.5 %, ... of the value, at least 20 digits), then stays
 at the target with optional Gaussian ``noise`` (standard deviation, in the value's
-unit). With the ``unstable`` fault it wanders by many digits for ever.
+unit). With the ``unstable`` fault it swings from one side of the value to the
+other by at least 10 digits at every reading, so no three readings ever fall
+within a band of 2 digits and the device never settles.
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ class Signal:
         self.rng = rng
         self.faults = faults
         self._left = settle
+        self._swing = 1.0
 
     def restart(self) -> None:
         """Start settling again (new function, new range)."""
@@ -42,7 +45,8 @@ class Signal:
         """The next value shown (not yet rounded for devices that print more digits)."""
         amplitude = max(0.01 * abs(self.target), 20 * self.digit)
         if self.faults.active("unstable"):
-            return self.target + amplitude * self.rng.uniform(-1.0, 1.0)
+            self._swing = -self._swing
+            return self.target + self._swing * amplitude * self.rng.uniform(0.5, 1.0)
         if self._left > 0:
             step = self.settle - self._left
             self._left -= 1
