@@ -17,6 +17,10 @@ A procedure file (``lims/procedures/*.json``) holds ``code``, ``title_vi``, ``ti
     R76-1 3.2 for the class) or ``{"at": "mpe_changes"}`` (the loads where the R76 MPE changes).
     ``reference_required`` asks the technician for the reference value at each point (a
     thermometer calibration reads the reference thermometer); otherwise it is the nominal value.
+``capture``
+    what a workstation device reads at each point: ``{"readings": "balance"}`` (the instrument's
+    indication) or ``{"reference": "pressure_reference"}`` (the reference value); see
+    :data:`lims.services.workflow_capture.ROLES`.
 ``hysteresis``
     true: rising and falling points at the same nominal value are compared (EN 837-1).
 ``mpe``, ``decision``
@@ -45,19 +49,12 @@ from lims.i18n import _
 from lims.models import InstrumentType, Procedure, User
 from lims.services import audit, catalog
 from lims.services.validation import QUANTITY_UNITS
-from lims.services.workflow_rules import (
-    R76_BANDS,
-    InstrumentFacts,
-    check_decision_rule,
-    check_mpe_rule,
-    r76_class,
-    r76_min_capacity_in_e,
-)
+from lims.services.workflow_rules import InstrumentFacts, check_decision_rule, check_mpe_rule, r76_plan
 
 PROCEDURES_DIR = Path(__file__).resolve().parent.parent / "procedures"
 TEST_NAMES = ("weighing", "eccentricity", "repeatability", "rising", "falling", "calibration")
 _SPEC_KEYS = {"schema", "quantity", "references", "environment", "tests", "hysteresis", "mpe", "decision",
-              "budget", "e", "unit"}
+              "budget", "e", "unit", "capture"}
 _TEST_KEYS = {"test", "readings", "loads", "load", "positions", "fractions", "values", "reference_required"}
 MAX_READINGS = 50
 
@@ -101,6 +98,12 @@ def check_spec(spec: Any, unit: str | None = None) -> None:
         raise _fail("spec.tests", _("A procedure needs at least one test."))
     for n, test in enumerate(tests):
         _check_test(test, f"spec.tests.{n}")
+    capture = spec.get("capture", {})
+    from lims.services.workflow_capture import ROLES
+
+    if not isinstance(capture, dict) or any(k not in ("readings", "reference") or v not in ROLES
+                                            for k, v in capture.items()):
+        raise _fail("spec.capture", _("Must be one of: %(choices)s.", choices=", ".join(ROLES)))
     check_mpe_rule(spec.get("mpe", {"rule": "none"}))
     check_decision_rule(spec.get("decision", {"rule": "simple"}))
     if "budget" in spec and unit:
@@ -175,29 +178,33 @@ def plan_points(spec: dict, facts: InstrumentFacts) -> list[PlannedPoint]:
     check_mpe_rule(spec.get("mpe", {"rule": "none"}), facts)
     e = facts.resolution
     span = facts.range_max - facts.range_min
-    cls = r76_class(facts.accuracy_class)
+    r76 = None
     points: list[PlannedPoint] = []
 
     def loads_of(load: dict) -> list[tuple[float, str]]:
+        nonlocal r76
         key, value = next(iter(load.items()))
         if key == "fraction":
             label = "Max" if value == 1 else ("0" if value == 0 else f"{value * 100:g} % Max")
             return [(facts.range_min + value * span, label)]
         if key == "value":
             return [(float(value), "")]
+        if not e:
+            raise _fail("instrument_id", _("The instrument has no scale interval e (resolution)."))
         if key == "e":
-            if not e:
-                raise _fail("instrument_id", _("The instrument has no scale interval e (resolution)."))
             return [(value * e, f"{value:g} e")]
-        if not e or cls is None:
-            raise _fail("instrument_id", _("This procedure needs an OIML R76 class and scale interval e."))
-        if value == "min":
-            from lims.metrology.units import Q_
+        if r76 is None:
+            from lims.metrology.errors import MetrologyError
 
-            e_in_g = float(Q_(e, facts.unit).to("g").magnitude) if facts.unit else e
-            n = r76_min_capacity_in_e(cls, e_in_g)
-            return [(n * e, "Min")]
-        return [(limit * e, f"{limit:g} e") for limit in R76_BANDS[cls]]
+            try:
+                r76 = r76_plan(facts)
+            except MetrologyError as exc:
+                raise _fail("instrument_id", _("This procedure needs an OIML R76 class and scale interval e.")
+                            + " " + exc.message) from exc
+        minimum, changes = r76
+        if value == "min":
+            return [(minimum, "Min")]
+        return [(limit, f"{limit / e:g} e") for limit in changes]
 
     for test in spec["tests"]:
         name = test["test"]

@@ -259,6 +259,12 @@ def facts_of(inst: Instrument) -> InstrumentFacts:
                            resolution=inst.resolution, accuracy_class=inst.accuracy_class or "")
 
 
+def usable_procedure(proc: Procedure) -> bool:
+    """Whether records can be made with the procedure (its spec gives the points)."""
+    spec = proc.spec or {}
+    return bool(spec.get("tests")) and bool(spec.get("quantity"))
+
+
 def open_record(session: Session, actor: User | None, data: dict[str, Any]) -> Record:
     """Open a record for one instrument with a procedure; its points come from the procedure."""
     if actor is not None:
@@ -292,8 +298,9 @@ def open_record(session: Session, actor: User | None, data: dict[str, Any]) -> R
     if proc_id is not None:
         proc = require_exists(c, session, Procedure, "procedure_id", proc_id)
     elif inst is not None and kind:
-        options = list(session.scalars(select(Procedure).where(
-            Procedure.active.is_(True), Procedure.kind == kind, Procedure.instrument_type_id == inst.type_id)))
+        options = [p for p in session.scalars(select(Procedure).where(
+            Procedure.active.is_(True), Procedure.kind == kind, Procedure.instrument_type_id == inst.type_id))
+            if usable_procedure(p)]
         if len(options) == 1:
             proc = options[0]
         else:
@@ -307,6 +314,9 @@ def open_record(session: Session, actor: User | None, data: dict[str, Any]) -> R
             c.fail("procedure_id", _("Procedure %(code)s is not for this instrument type.", code=proc.code))
         elif kind and proc.kind != kind:
             c.fail("procedure_id", _("Procedure %(code)s is for %(kind)s.", code=proc.code, kind=proc.kind))
+        elif not usable_procedure(proc):
+            c.fail("procedure_id", _("Procedure %(code)s has no measurement points in its specification.",
+                                      code=proc.code))
     place = c.text(data, "place", required=False, max_len=255)
     work_date = c.day(data, "work_date", required=False) or today()
     if work_date > today():

@@ -28,7 +28,7 @@ ROLE_FOR_QUANTITY = {"mass": "balance", "pressure": "pressure_reference", "tempe
 DEMO_PORTS: dict[str, dict[str, str]] = {
     "balance": {"port": "mock://mt-sics?weight={nominal}{unit}&capacity={max}{unit}&settle=3", "driver": "mt-sics"},
     "pressure_reference": {"port": "mock://pace?pressure={nominal}bar&settle=2", "driver": "pace"},
-    "temperature_reference": {"port": "mock://hart152x?temperature={nominal}C&settle=2", "driver": "hart-152x"},
+    "temperature_reference": {"port": "mock://hart-152x?temperature={nominal}C&settle=2", "driver": "hart-152x"},
     "thermo_hygrometer": {"port": "mock://hmt330?temperature=23.1C&rh=55.2", "driver": "hmt330"},
 }
 
@@ -179,4 +179,165 @@ def readings_in(readings: list[DeviceReading], unit: str, *, channel: str | None
             msg = _("The device sent %(value)s, which cannot be read in %(unit)s.", value=f"{r.value:g} {r.unit}",
                     unit=unit)
             raise ValidationError(msg, field="readings", errors={"readings": msg}) from exc
+    return out
+
+
+# ---------------------------------------------------------------- capture into a record
+
+
+def capture_targets(spec: dict) -> dict[str, str]:
+    """What a device may read for this procedure: ``{"readings": "balance"}`` and/or ``{"reference": ...}``."""
+    return dict(spec.get("capture") or {})
+
+
+def expected_readings(spec: dict, test: str) -> int:
+    for item in spec.get("tests", []):
+        if item.get("test") == test:
+            return int(item.get("readings", 1))
+    return 1
+
+
+@dataclass(frozen=True)
+class CapturePlan:
+    """Everything a capture needs, checked and resolved before the device is touched."""
+
+    record_id: int
+    seq: int
+    target: str
+    port: str
+    driver: str
+    count: int
+    unit: str
+    low: float
+    high: float
+    timeout: float
+    baudrate: int | None
+
+
+def plan_capture(session, actor, record_id: int, seq: int, *, target: str, port: Any, driver: Any,
+                 count: int | None = None, timeout: float = 20.0, baudrate: int | None = None) -> CapturePlan:
+    """Check that the point can be read from this device (role, record state, port, driver)."""
+    from lims.models import Role
+    from lims.services import workflow
+    from lims.services.users import require_role
+
+    if actor is not None:
+        require_role(actor, Role.technician)
+    record = workflow.get_record(session, actor, record_id)
+    workflow._editable(record)
+    point = next((p for p in record.points if p.seq == seq), None)
+    if point is None:
+        raise ValidationError(_("This record has no point %(seq)s.", seq=seq), field="seq")
+    spec = record.procedure.spec
+    if target not in capture_targets(spec):
+        msg = _("This procedure reads nothing from a device for %(target)s.", target=target)
+        raise ValidationError(msg, field="target", errors={"target": msg})
+    port = check_port(port)
+    driver = check_driver(driver)
+    inst = record.instrument
+    nominal = point.reference_value if target == "readings" and point.reference_value is not None else point.nominal
+    port = fill_port(port, nominal=nominal, unit=point.unit, maximum=2 * inst.range_max,
+                     decimals=decimals_of(inst.resolution))
+    n = count if count is not None else expected_readings(spec, point.test)
+    if not 1 <= n <= MAX_COUNT:
+        raise ValidationError(_("Must be a whole number from 1 to %(n)s.", n=MAX_COUNT), field="count")
+    low, high = workflow._readings_bounds(inst) if target == "readings" else (inst.range_min, inst.range_max)
+    return CapturePlan(record.id, seq, target, port, driver, n, point.unit, low, high, timeout, baudrate)
+
+
+def finish_capture(plan: CapturePlan, readings: list[DeviceReading]) -> dict[str, Any]:
+    """The readings of a plan converted to the point's unit and checked against the instrument's range."""
+    fitting = [r for r in readings if _fits(r.unit, plan.unit)]
+    if not fitting:
+        shown = ", ".join(f"{r.value:g} {r.unit}" for r in readings[:3])
+        msg = _("The device sent %(value)s, which cannot be read in %(unit)s.", value=shown, unit=plan.unit)
+        raise ValidationError(msg, field="readings", errors={"readings": msg})
+    values = readings_in(fitting, plan.unit)
+    field = f"points.{plan.seq}.{plan.target}"
+    for v in values:
+        if not plan.low - 1e-9 <= v <= plan.high + 1e-9:
+            msg = _("%(value)s is outside what this instrument can show (%(low)s … %(high)s %(unit)s).",
+                    value=f"{v:g} {plan.unit}", low=f"{plan.low:g}", high=f"{plan.high:g}", unit=plan.unit)
+            raise ValidationError(msg, field=field, errors={field: msg})
+    source = {"port": plan.port, "driver": plan.driver, "target": plan.target,
+              "raw": [r.raw for r in fitting][:MAX_COUNT], "at": fitting[-1].at}
+    return {"seq": plan.seq, "target": plan.target, "values": [float(f"{v:.12g}") for v in values],
+            "unit": plan.unit, "source": source}
+
+
+def run_capture(plan: CapturePlan, on_reading: Callable[[DeviceReading], None] | None = None) -> dict[str, Any]:
+    """Read the device of a plan (no database access: safe in a worker thread)."""
+    readings = read_device(plan.port, plan.driver, count=plan.count, until_stable=True, timeout=plan.timeout,
+                           baudrate=plan.baudrate, on_reading=on_reading)
+    return finish_capture(plan, readings)
+
+
+def capture_point(session, actor, record_id: int, seq: int, *, target: str, port: Any, driver: Any,
+                  count: int | None = None, timeout: float = 20.0, baudrate: int | None = None,
+                  on_reading: Callable[[DeviceReading], None] | None = None) -> dict[str, Any]:
+    """Read a point's readings (or its reference value) from a device; nothing is written.
+
+    Returns ``{"seq", "target", "values", "unit", "source"}`` with the values converted to the
+    point's unit and checked against the instrument's range, ready to be saved with the record.
+    """
+    plan = plan_capture(session, actor, record_id, seq, target=target, port=port, driver=driver, count=count,
+                        timeout=timeout, baudrate=baudrate)
+    return run_capture(plan, on_reading)
+
+
+def _fits(unit: str, target: str) -> bool:
+    from lims.metrology.errors import UnitError
+    from lims.metrology.units import unit_info
+
+    try:
+        return unit_info(unit).dimensionality == unit_info(target).dimensionality
+    except UnitError:
+        return False
+
+
+def point_update(captured: dict[str, Any]) -> dict[str, Any]:
+    """The ``points`` entry that saves a capture into the record."""
+    values = captured["values"]
+    entry: dict[str, Any] = {"seq": captured["seq"], "source": captured["source"]}
+    if captured["target"] == "reference":
+        entry["reference_value"] = float(f"{sum(values) / len(values):.12g}")
+    else:
+        entry["readings"] = values
+    return entry
+
+
+def capture_into_point(session, actor, record_id: int, seq: int, data: dict[str, Any]):
+    """Read a device and save the result into the record's point in one step (API)."""
+    from lims.services import workflow
+    from lims.services.validation import Checker
+
+    c = Checker()
+    target = c.choice(data, "target", ["readings", "reference"], default="readings")
+    count = c.integer(data, "count", required=False, minimum=1)
+    timeout = c.number(data, "timeout", required=False, positive=True)
+    baudrate = c.integer(data, "baudrate", required=False, minimum=1)
+    c.integer(data, "version_id")
+    c.done()
+    record = workflow.get_record(session, actor, record_id)
+    workflow._stale(record, data, _("Record %(number)s", number=record.number))
+    captured = capture_point(session, actor, record_id, seq, target=target, port=data.get("port"),
+                             driver=data.get("driver"), count=count, timeout=timeout or 20.0, baudrate=baudrate)
+    return workflow.save_record(session, actor, record_id, {"version_id": data.get("version_id"),
+                                                            "points": [point_update(captured)]})
+
+
+def read_environment(port: str, driver: str, spec: dict, *, timeout: float = 10.0) -> dict[str, dict]:
+    """One sample of a thermo-hygrometer, as the record's environment entries (nothing is written)."""
+    port = check_port(port)
+    driver = check_driver(driver)
+    readings = read_device(port, driver, count=1, until_stable=True, timeout=timeout)
+    out: dict[str, dict] = {}
+    for item in spec.get("environment", []):
+        for r in readings:
+            if _fits(r.unit, item["unit"]) and item["key"] not in out:
+                value = readings_in([r], item["unit"])[0]
+                out[item["key"]] = {"value": float(f"{value:.12g}"), "unit": item["unit"], "device": port}
+    if not out:
+        msg = _("The device on %(port)s sent nothing this procedure records.", port=port)
+        raise ValidationError(msg, field="port", errors={"port": msg})
     return out

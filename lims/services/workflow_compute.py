@@ -25,7 +25,7 @@ from typing import Any
 
 from lims.errors import ValidationError
 from lims.i18n import _
-from lims.services.workflow_rules import InstrumentFacts, decide, mpe_at, rule_description, worst
+from lims.services.workflow_rules import InstrumentFacts, decide, mpe_at, mpe_rule_summary, rule_description, worst
 
 
 @dataclass
@@ -192,12 +192,11 @@ def compute(spec: dict, facts: InstrumentFacts, verification_type: str | None, p
             coverage_probability = result.coverage_probability
         res.error = r12(error)
         res.mpe = r12(mpe_at(mpe_rule, facts, reference, unit, verification_type))
-        res.verdict = decide(decision, res.error, res.mpe, res.uncertainty)
+        res.verdict = decide(decision, res.error, res.mpe, res.uncertainty, err_unit)
         if p.test == "repeatability" and len(readings) >= 2:
             res.spread = r12(max(readings) - min(readings))
             if res.mpe is not None:
-                spread_ok = "pass" if decide({"rule": "simple"}, res.spread, res.mpe, None) == "pass" else "fail"
-                res.verdict = worst([res.verdict, spread_ok])
+                res.verdict = worst([res.verdict, decide({"rule": "simple"}, res.spread, res.mpe, None, err_unit)])
 
     hysteresis = _hysteresis(spec, points, out, mpe_rule, facts, verification_type)
     verdicts = [r.verdict for r in out.values()] + [h["verdict"] for h in hysteresis]
@@ -213,7 +212,7 @@ def compute(spec: dict, facts: InstrumentFacts, verification_type: str | None, p
         "error_unit": err_unit,
         "coverage_probability": coverage_probability,
         "decision_rule": rule_description(decision),
-        "mpe_rule": dict(mpe_rule),
+        "mpe_rule": mpe_rule_summary(mpe_rule, facts, verification_type),
         "verdict": overall,
         "points": [
             {
@@ -266,6 +265,6 @@ def _hysteresis(spec: dict, points: list[PointData], out: dict[int, PointResult]
             "nominal": {"value": nominal, "unit": facts.unit},
             "hysteresis": {"value": value, "unit": err_unit},
             "mpe": None if mpe is None else {"value": mpe, "unit": err_unit},
-            "verdict": decide({"rule": "simple"}, value, mpe, None),
+            "verdict": decide({"rule": "simple"}, value, mpe, None, err_unit),
         })
     return rows

@@ -1,31 +1,26 @@
-"""MPE and decision rules as a procedure states them (``spec["mpe"]``, ``spec["decision"]``).
+"""A procedure's MPE and decision rules applied to one instrument (adapter to :mod:`lims.metrology`).
 
-The rules are data, so a lab adds or corrects one by editing a procedure file:
+A procedure states its rules as data once for every instrument of its type; this module fills
+in what comes from the instrument (accuracy class, scale interval e, span) and hands the
+concrete rule to the measurement core (:func:`lims.metrology.mpe.mpe_from_spec`,
+:func:`lims.metrology.decision.decide_from_spec`):
 
-* ``{"rule": "oiml_r76", "in_service_for": ["periodic"]}`` — OIML R76-1:2006, 3.5.1 (table of
-  MPE on initial verification by load in verification scale intervals e, classes I–IIII) and
-  3.5.2 (MPE in service = 2 × MPE on initial verification). ``in_service_for`` lists the
-  verification types (initial, periodic, after_repair) that use the in-service MPE.
-* ``{"rule": "percent_of_span"}`` — accuracy class as a percentage of the span
-  (EN 837-1:1996, 9: class 1.6 means ±1.6 % of the span); the class is the instrument's, or
-  ``"percent"`` in the rule.
-* ``{"rule": "percent_of_reading", "percent": 0.5, "plus": 0.2, "unit": "delta_degC"}`` —
-  ± (percent of the reference value + a fixed part).
-* ``{"rule": "fixed", "value": 0.5, "unit": "delta_degC"}`` — one ± value at every point.
-* ``{"rule": "none"}`` — no limit: no verdict (calibration without a conformity statement).
+* ``{"rule": "r76", "in_service_for": ["periodic"]}`` — OIML R76-1:2006 3.5.1 (MPE on initial
+  verification by load in e, classes I–IIII) with the instrument's class and e = its
+  resolution; 3.5.2 (in service: 2 × that) for the verification types listed (data, so the
+  national procedure's choice is a one-line change). The instrument must fit its class
+  (R76-1 Table 3: e, n = Max/e).
+* ``{"rule": "percent_of_span"}`` — the instrument's accuracy class as a percentage of its span
+  (EN 837-1:1996 9); or ``"percent"`` given in the rule.
+* ``{"rule": "percent_of_reading", "percent": p, "fixed": "0.2 delta_degC"}``, ``{"rule": "fixed",
+  "mpe": "0.5 delta_degC"}``, ``{"rule": "piecewise", ...}`` — passed on as they are.
+* ``{"rule": "none"}`` — no MPE: no verdict.
 
-Decision rules, ILAC G8:09/2019 (wording of 4.2.1–4.2.3 in the rule texts below):
-
-* ``{"rule": "simple"}`` — w = 0: pass when |E| ≤ MPE.
-* ``{"rule": "guard_band", "guard_band": r}`` — binary with w = r·U: pass when |E| ≤ MPE − w.
-* ``{"rule": "non_binary", "guard_band": r}`` — pass, conditional pass, conditional fail, fail.
-
-The measurement core (:mod:`lims.metrology`) is the long-term home of these rules; this module
-is the workflow's adapter and keeps the texts the certificate prints in both languages.
+Decision rules (ILAC G8:09/2019 4.2.1–4.2.3): ``{"rule": "simple"}``,
+``{"rule": "guard_band", "r": 1}``, ``{"rule": "non_binary", "r": 1}``.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,46 +29,18 @@ from lims.i18n import _
 
 VERDICTS = ("pass", "conditional_pass", "conditional_fail", "fail")
 _SEVERITY = {v: n for n, v in enumerate(VERDICTS)}
-R76_CLASSES = ("I", "II", "III", "IIII")
-
-# OIML R76-1:2006 3.5.1, Table 6: upper load limits (in e) of the 0.5 e and 1.0 e bands.
-R76_BANDS: dict[str, tuple[float, float]] = {
-    "I": (50_000, 200_000),
-    "II": (5_000, 20_000),
-    "III": (500, 2_000),
-    "IIII": (50, 200),
-}
+TEMPLATE_RULES = ("r76", "percent_of_span", "percent_of_reading", "fixed", "piecewise", "none")
 
 
-def r76_class(text: str | None) -> str | None:
-    """The R76 class written on an instrument ("III", "3", "Class III") or None."""
-    if not text:
-        return None
-    cleaned = text.strip().upper().replace("CLASS", "").replace("CẤP", "").strip()
-    cleaned = {"1": "I", "2": "II", "3": "III", "4": "IIII", "IV": "IIII"}.get(cleaned, cleaned)
-    return cleaned if cleaned in R76_CLASSES else None
+@dataclass(frozen=True)
+class InstrumentFacts:
+    """What the rules need to know about the instrument, in its range unit."""
 
-
-def r76_initial_mpe(load_in_e: float, accuracy_class: str) -> float:
-    """MPE on initial verification in multiples of e (OIML R76-1:2006, 3.5.1, Table 6)."""
-    first, second = R76_BANDS[accuracy_class]
-    m = abs(load_in_e)
-    if m <= first:
-        return 0.5
-    if m <= second:
-        return 1.0
-    return 1.5
-
-
-def r76_min_capacity_in_e(accuracy_class: str, e_in_g: float) -> float:
-    """Minimum capacity Min in e (OIML R76-1:2006, 3.2, Table 3)."""
-    if accuracy_class == "I":
-        return 100
-    if accuracy_class == "II":
-        return 20 if e_in_g < 0.1 else 50
-    if accuracy_class == "III":
-        return 20
-    return 10
+    range_min: float
+    range_max: float
+    unit: str
+    resolution: float | None
+    accuracy_class: str
 
 
 def accuracy_percent(text: str | None) -> float | None:
@@ -88,160 +55,116 @@ def accuracy_percent(text: str | None) -> float | None:
     return value if value > 0 else None
 
 
-@dataclass(frozen=True)
-class InstrumentFacts:
-    """What the rules need to know about the instrument, in its range unit."""
-
-    range_min: float
-    range_max: float
-    unit: str
-    resolution: float | None
-    accuracy_class: str
+def _invalid(field: str, message: str) -> ValidationError:
+    return ValidationError(f"{field}: {message}", field=field, errors={field: message})
 
 
-def check_mpe_rule(rule: Any, facts: InstrumentFacts | None = None) -> None:
-    """Refuse a rule this module cannot apply (to this instrument, when given)."""
-    if not isinstance(rule, dict) or rule.get("rule") not in ("oiml_r76", "percent_of_span", "percent_of_reading",
-                                                              "fixed", "none"):
-        raise ValidationError(_("Unknown MPE rule %(rule)s.", rule=repr(rule)), field="spec.mpe")
-    name = rule["rule"]
-    if name in ("fixed", "percent_of_reading"):
-        if not isinstance(rule.get("unit"), str):
-            raise ValidationError(_("The MPE rule needs a unit."), field="spec.mpe.unit")
-    if facts is None:
-        return
-    if name == "oiml_r76":
-        if r76_class(facts.accuracy_class) is None:
-            raise ValidationError(
-                _("The instrument's accuracy class %(cls)s is not an OIML R76 class (I, II, III, IIII).",
-                  cls=repr(facts.accuracy_class or "")), field="instrument_id")
-        if not facts.resolution:
-            raise ValidationError(_("The instrument has no scale interval e (resolution)."), field="instrument_id")
-    if name == "percent_of_span" and rule.get("percent") is None and accuracy_percent(facts.accuracy_class) is None:
-        raise ValidationError(
-            _("The instrument's accuracy class %(cls)s is not a percentage of span.",
-              cls=repr(facts.accuracy_class or "")), field="instrument_id")
-
-
-def mpe_at(rule: dict, facts: InstrumentFacts, load: float, unit: str, verification_type: str | None) -> float | None:
-    """The MPE (a positive half-width, in ``unit``) at ``load`` (in ``unit``), or None for no limit."""
-    from lims.metrology.units import Q_, as_delta
-
+def concrete_mpe_spec(rule: dict, facts: InstrumentFacts, verification_type: str | None) -> dict | None:
+    """The measurement core's MPE spec for this instrument (None: the procedure sets no MPE)."""
     name = rule.get("rule")
     if name == "none":
         return None
-    to_unit = _converter(facts.unit, unit)
-    if name == "oiml_r76":
-        cls = r76_class(facts.accuracy_class)
-        assert cls is not None and facts.resolution
-        e = to_unit(facts.resolution, delta=True)
-        mpe = r76_initial_mpe(load / e, cls) * e
-        if verification_type in (rule.get("in_service_for") or []):
-            mpe *= 2  # R76-1 3.5.2
-        return mpe
+    if name == "r76":
+        if not facts.resolution:
+            raise _invalid("instrument_id", _("The instrument has no scale interval e (resolution)."))
+        return {"rule": "r76", "accuracy_class": facts.accuracy_class,
+                "e": f"{facts.resolution!r} {facts.unit}",
+                "in_service": verification_type in (rule.get("in_service_for") or [])}
     if name == "percent_of_span":
         percent = rule.get("percent") or accuracy_percent(facts.accuracy_class)
-        span = to_unit(facts.range_max - facts.range_min, delta=True)
-        return float(percent) / 100.0 * span
-    delta_target = as_delta(Q_(1.0, unit)).units
-
-    def fixed_part(value: Any) -> float:
-        return float(as_delta(Q_(float(value or 0.0), rule["unit"])).to(delta_target).magnitude)
-
-    if name == "fixed":
-        return fixed_part(rule.get("value"))
-    return fixed_part(rule.get("plus")) + float(rule.get("percent", 0.0)) / 100.0 * abs(load)
+        if percent is None:
+            raise _invalid("instrument_id", _("The instrument's accuracy class %(cls)s is not a percentage of span.",
+                                              cls=repr(facts.accuracy_class or "")))
+        return {"rule": "percent_of_span", "percent": float(percent),
+                "span": [f"{facts.range_min!r} {facts.unit}", f"{facts.range_max!r} {facts.unit}"]}
+    return {k: v for k, v in rule.items() if k not in ("source", "description")}
 
 
-def _converter(from_unit: str, to_unit: str):
+def check_mpe_rule(rule: Any, facts: InstrumentFacts | None = None, verification_type: str | None = None) -> None:
+    """Refuse a rule the measurement core cannot apply (to this instrument, when given)."""
+    from lims.metrology.errors import MetrologyError
+    from lims.metrology.mpe import parse_mpe_spec, r76_instrument
+
+    if not isinstance(rule, dict) or rule.get("rule") not in TEMPLATE_RULES:
+        raise _invalid("spec.mpe", _("Unknown MPE rule %(rule)s.", rule=repr(rule)))
+    name = rule["rule"]
+    if facts is None:
+        if name in ("fixed", "percent_of_reading", "piecewise"):
+            try:
+                parse_mpe_spec(concrete_mpe_spec(rule, InstrumentFacts(0, 1, "", None, ""), None))
+            except MetrologyError as exc:
+                raise _invalid("spec.mpe", exc.message) from exc
+        return
+    spec = concrete_mpe_spec(rule, facts, verification_type)
+    if spec is None:
+        return
+    try:
+        parse_mpe_spec(spec)
+        if name == "r76":
+            r76_instrument(facts.accuracy_class, spec["e"], f"{facts.range_max!r} {facts.unit}")
+    except MetrologyError as exc:
+        raise _invalid("instrument_id", _("The instrument does not fit the procedure's MPE rule: %(reason)s",
+                                          reason=exc.message)) from exc
+
+
+def mpe_rule_summary(rule: dict, facts: InstrumentFacts, verification_type: str | None) -> dict:
+    """The concrete rule as stored with the results, with its text in both languages."""
+    from lims.metrology.mpe import parse_mpe_spec
+
+    spec = concrete_mpe_spec(rule, facts, verification_type)
+    if spec is None:
+        return {"rule": "none"}
+    parsed = parse_mpe_spec(spec)
+    return {**parsed.to_spec(), "text_vi": parsed.describe("vi"), "text_en": parsed.describe("en")}
+
+
+def mpe_at(rule: dict, facts: InstrumentFacts, load: float, unit: str, verification_type: str | None) -> float | None:
+    """The MPE (a positive half-width, in the difference unit of ``unit``) at ``load``, or None."""
+    from lims.metrology.errors import MetrologyError
+    from lims.metrology.mpe import mpe_from_spec
     from lims.metrology.units import Q_, as_delta
 
-    if from_unit == to_unit:
-        return lambda value, delta=False: value
-
-    def convert(value: float, delta: bool = False) -> float:
-        q = Q_(value, from_unit)
-        if delta:
-            return float(as_delta(q).to(as_delta(Q_(1.0, to_unit)).units).magnitude)
-        return float(q.to(to_unit).magnitude)
-
-    return convert
-
-
-# ---------------------------------------------------------------- decision rules
-
-RULE_TEXTS = {
-    "simple": (
-        "Chấp nhận đơn giản (ILAC G8:09/2019, 4.2.1): điểm đo đạt khi |E| ≤ MPE; "
-        "độ không đảm bảo đo không được trừ vào giới hạn (w = 0).",
-        "Simple acceptance (ILAC G8:09/2019, 4.2.1): a point passes when |E| ≤ MPE; "
-        "the measurement uncertainty is not deducted from the limit (w = 0).",
-    ),
-    "guard_band": (
-        "Quy tắc nhị phân có dải bảo vệ w = {r}·U (ILAC G8:09/2019, 4.2.2): đạt khi |E| ≤ MPE − w, "
-        "không đạt trong các trường hợp khác.",
-        "Binary statement with guard band w = {r}·U (ILAC G8:09/2019, 4.2.2): pass when |E| ≤ MPE − w, "
-        "fail otherwise.",
-    ),
-    "non_binary": (
-        "Quy tắc không nhị phân có dải bảo vệ w = {r}·U (ILAC G8:09/2019, 4.2.3): đạt khi |E| ≤ MPE − w; "
-        "đạt có điều kiện khi MPE − w < |E| ≤ MPE; không đạt có điều kiện khi MPE < |E| ≤ MPE + w; "
-        "không đạt khi |E| > MPE + w.",
-        "Non-binary statement with guard band w = {r}·U (ILAC G8:09/2019, 4.2.3): pass when |E| ≤ MPE − w; "
-        "conditional pass when MPE − w < |E| ≤ MPE; conditional fail when MPE < |E| ≤ MPE + w; "
-        "fail when |E| > MPE + w.",
-    ),
-}
+    spec = concrete_mpe_spec(rule, facts, verification_type)
+    if spec is None:
+        return None
+    try:
+        mpe = mpe_from_spec(spec, Q_(float(load), unit))
+        return float(as_delta(mpe).to(as_delta(Q_(1.0, unit)).units).magnitude)
+    except MetrologyError as exc:
+        raise _invalid("points", _("No MPE at %(load)s: %(reason)s", load=f"{load:g} {unit}",
+                                   reason=exc.message)) from exc
 
 
 def check_decision_rule(rule: Any) -> None:
-    if not isinstance(rule, dict) or rule.get("rule") not in RULE_TEXTS:
-        raise ValidationError(_("Unknown decision rule %(rule)s.", rule=repr(rule)), field="spec.decision")
-    r = rule.get("guard_band", 1.0)
-    if isinstance(r, bool) or not isinstance(r, (int, float)) or r < 0:
-        raise ValidationError(_("The guard band factor must be a number ≥ 0."), field="spec.decision.guard_band")
+    from lims.metrology.decision import parse_decision_spec
+    from lims.metrology.errors import MetrologyError
+
+    try:
+        parse_decision_spec(rule)
+    except MetrologyError as exc:
+        raise _invalid("spec.decision", exc.message) from exc
 
 
 def rule_description(rule: dict) -> dict:
-    """``{"rule", "text_vi", "text_en"}`` as stored in Record.results and printed on certificates."""
-    name = rule["rule"]
-    r = _fmt_factor(float(rule.get("guard_band", 1.0)))
-    vi, en = RULE_TEXTS[name]
-    out = {"rule": name, "text_vi": vi.replace("{r}", r.replace(".", ",")), "text_en": en.replace("{r}", r)}
-    if name != "simple":
-        out["guard_band_factor"] = float(rule.get("guard_band", 1.0))
-    return out
+    """``{"rule", "r", "text_vi", "text_en"}`` as stored in Record.results and printed on certificates."""
+    from lims.metrology.decision import parse_decision_spec
+
+    parsed = parse_decision_spec(rule)
+    return {**parsed.to_spec(), "r": parsed.r, "text_vi": parsed.text("vi"), "text_en": parsed.text("en")}
 
 
-def _fmt_factor(r: float) -> str:
-    return f"{r:g}"
+def decide(rule: dict, error: float, mpe: float | None, expanded_uncertainty: float | None,
+           unit: str) -> str | None:
+    """The verdict at one point (ILAC G8:09/2019 4.2); None without an MPE, or without U when the rule needs it."""
+    from lims.metrology.decision import decide_from_spec, parse_decision_spec
+    from lims.metrology.units import Q_
 
-
-def _le(a: float, b: float) -> bool:
-    """a ≤ b, forgiving the last bits of floating point (0.015000000000000001 ≤ 0.015)."""
-    return a <= b or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-15)
-
-
-def decide(rule: dict, error: float, mpe: float | None, expanded_uncertainty: float | None) -> str | None:
-    """The verdict at one point (ILAC G8:09/2019 4.2.1–4.2.3); None when there is no MPE."""
-    if mpe is None:
+    if mpe is None or mpe <= 0:
         return None
-    e = abs(error)
-    name = rule["rule"]
-    if name == "simple":
-        return "pass" if _le(e, mpe) else "fail"
-    if expanded_uncertainty is None:
+    if expanded_uncertainty is None and parse_decision_spec(rule).rule != "simple":
         return None
-    w = float(rule.get("guard_band", 1.0)) * expanded_uncertainty
-    if name == "guard_band":
-        return "pass" if _le(e, mpe - w) else "fail"
-    if _le(e, mpe - w):
-        return "pass"
-    if _le(e, mpe):
-        return "conditional_pass"
-    if _le(e, mpe + w):
-        return "conditional_fail"
-    return "fail"
+    u = None if expanded_uncertainty is None else Q_(float(expanded_uncertainty), unit)
+    return decide_from_spec(rule, Q_(float(error), unit), u, Q_(float(mpe), unit)).outcome
 
 
 def worst(verdicts) -> str | None:
@@ -250,3 +173,16 @@ def worst(verdicts) -> str | None:
     if not known:
         return None
     return max(known, key=lambda v: _SEVERITY[v])
+
+
+def r76_plan(facts: InstrumentFacts) -> tuple[float, list[float]]:
+    """(Min, the loads where the MPE changes), in the instrument's unit (OIML R76-1 Table 3, 3.5.1)."""
+    from lims.metrology.mpe import r76_class, r76_instrument
+    from lims.metrology.tables import R76_MPE_BANDS
+
+    e = f"{facts.resolution!r} {facts.unit}"
+    info = r76_instrument(facts.accuracy_class, e, f"{facts.range_max!r} {facts.unit}")
+    minimum = float(info.min_capacity.to(facts.unit).magnitude)
+    bands = R76_MPE_BANDS[r76_class(facts.accuracy_class)]
+    changes = [upper * facts.resolution for upper, _m in bands[:-1]]
+    return minimum, changes

@@ -54,6 +54,9 @@ def init_web(app: Flask) -> None:
     init_filters(app)
     app.register_blueprint(ui.bp)
     app.register_blueprint(public.bp)
+    from lims.web import workflow as workflow_ui
+
+    app.register_blueprint(workflow_ui.bp)
     from lims.web import certificates, public_certificates
 
     app.register_blueprint(public_certificates.bp)

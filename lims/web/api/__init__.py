@@ -46,3 +46,4 @@ for _bp in BLUEPRINTS:
     _bp.before_request(_csrf_for_cookie_sessions)
 
 from lims.web.api import certificates as _certificates_api  # noqa: E402,F401  (registers itself)
+from lims.web.api import workflow as _workflow_api  # noqa: E402,F401  (registers itself)

@@ -1,0 +1,245 @@
+"""Demo of the workflow: procedures, service requests and records in every state.
+
+Readings are captured from the simulated devices on ``mock://`` ports, as a technician's
+workstation would read a balance, a pressure controller, a reference thermometer and a
+thermo-hygrometer. After this seeder a new user finds:
+
+* a scale verification **approved** (with its certificate) and a thermometer calibration
+  **approved** with a conditional pass at one point (non-binary decision rule);
+* a pressure gauge calibration **submitted**, waiting for review;
+* a scale verification **returned** by the reviewer with a comment;
+* a scale verification in **draft**, half done;
+* a service request filed by a business from its portal, not yet accepted;
+* instruments overdue and due soon for the recall list.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lims.models import Instrument, Procedure, Record, ReferenceStandard, User
+from lims.services import audit, catalog, procedures, workflow
+from lims.services.demo import DemoContext, seeder
+from lims.services.workflow_capture import decimals_of, read_device
+
+
+def _procedure(session: Session, code: str) -> Procedure:
+    return session.scalar(select(Procedure).where(Procedure.code == code, Procedure.active.is_(True)))
+
+
+def _standard(session: Session, ctx: DemoContext, data: dict, calibration: dict) -> ReferenceStandard:
+    std = session.scalar(select(ReferenceStandard).where(ReferenceStandard.code == data["code"]))
+    if std is None:
+        std = catalog.create_reference_standard(session, None, data)
+        catalog.add_standard_calibration(session, None, std.id, calibration)
+    ctx.standards[std.code] = std
+    return std
+
+
+def _instrument(session: Session, ctx: DemoContext, data: dict) -> Instrument:
+    inst = catalog.create_instrument(session, None, data)
+    ctx.instruments.append(inst)
+    return inst
+
+
+def _set_due(session: Session, inst: Instrument, due: date) -> None:
+    before = {"next_due": inst.next_due}
+    inst.next_due = due
+    session.flush()
+    audit.record(session, None, "instrument.next_due", inst, before=before, after={"next_due": due})
+
+
+def _capture(port: str, driver: str, count: int = 1) -> tuple[list[str], dict]:
+    """Readings as text with their units ("6200.0 mbar"), and where they came from."""
+    readings = read_device(port, driver, count=count, until_stable=True, timeout=10)
+    source = {"port": port, "driver": driver, "raw": [r.raw for r in readings], "at": readings[-1].at}
+    return [f"{r.value!r} {r.unit}" for r in readings], source
+
+
+def _balance(inst: Instrument, load: float, offset: float, count: int = 1, noise: float = 0.0, seed: int = 0):
+    d = decimals_of(inst.resolution)
+    port = (f"mock://mt-sics?weight={load + offset:.{d}f}{inst.range_unit}&capacity={2 * inst.range_max:g}"
+            f"{inst.range_unit}&settle=2&noise={noise:g}&seed={seed}")
+    return _capture(port, "mt-sics", count)
+
+
+def _environment(temperature: float, rh: float) -> dict:
+    port = f"mock://hmt330?temperature={temperature:.1f}C&rh={rh:.1f}"
+    readings = read_device(port, "hmt330", count=1, until_stable=True, timeout=10)
+    env = {}
+    for r in readings:
+        key = "humidity" if r.unit == "percent_RH" or r.channel == "humidity" else "temperature"
+        env[key] = {"value": r.value, "unit": "percent_RH" if key == "humidity" else "degC", "device": port}
+    return env
+
+
+def _scale_points(record: Record, offsets: dict, *, skip_tests: tuple = ()) -> list[dict]:
+    """Capture every point of a scale record from the simulated balance (offset = its error)."""
+    inst = record.instrument
+    points = []
+    ecc = 0
+    for p in record.points:
+        if p.test in skip_tests:
+            continue
+        if p.test == "eccentricity":
+            offset = offsets.get("eccentricity", [0.0])[ecc % len(offsets.get("eccentricity", [0.0]))]
+            ecc += 1
+        else:
+            offset = offsets.get(p.nominal, 0.0)
+        count = 3 if p.test == "repeatability" else 1
+        values, source = _balance(inst, p.nominal, offset * (inst.resolution or 0.0), count,
+                                  noise=(inst.resolution or 0.0) * 0.4 if count > 1 else 0.0, seed=p.seq)
+        points.append({"seq": p.seq, "readings": values, "source": source})
+    return points
+
+
+def _user(ctx: DemoContext, session: Session, username: str) -> User:
+    return ctx.user_objs.get(username) or session.scalar(select(User).where(User.username == username))
+
+
+@seeder
+def seed_workflow(session: Session, ctx: DemoContext) -> None:
+    today = date.today()
+    lan, hung = _user(ctx, session, "ktv.lan"), _user(ctx, session, "ktv.hung")
+    minh = _user(ctx, session, "soatxet.minh")
+    if None in (lan, hung, minh) or len(ctx.businesses) < 2:
+        return
+    procedures.load_procedures(session, None)
+    hn, ms = ctx.businesses[:2]
+    types = ctx.types
+    f1 = ctx.standards.get("QC-F1-01")
+    m1 = _standard(session, ctx, {
+        "code": "QC-M1-500", "name": "Bộ quả cân chuẩn cấp chính xác M1 (1 kg – 500 kg)", "quantity": "mass",
+        "manufacturer": "Zwiebel", "model": "M1 20 kg × 25", "serial_number": "ZW-M1-7781", "range_min": 1,
+        "range_max": 500, "range_unit": "kg", "accuracy_class": "M1",
+    }, {"certificate_number": "VMI-KL-2026/0533", "calibrated_by": "Viện Đo lường Việt Nam (VMI)",
+        "calibration_date": today - timedelta(days=60), "due_date": today + timedelta(days=305),
+        "expanded_uncertainty": 2, "uncertainty_unit": "g", "coverage_factor": 2})
+    prt = _standard(session, ctx, {
+        "code": "NK-CHUAN-02", "name": "Nhiệt kế chuẩn Hart 1521 với đầu đo PRT 5626", "quantity": "temperature",
+        "manufacturer": "Fluke/Hart", "model": "1521 + 5626", "serial_number": "HA-1521-3390", "range_min": -80,
+        "range_max": 300, "range_unit": "degC",
+    }, {"certificate_number": "VMI-ND-2026/0271", "calibrated_by": "Viện Đo lường Việt Nam (VMI)",
+        "calibration_date": today - timedelta(days=90), "due_date": today + timedelta(days=275),
+        "expanded_uncertainty": 0.02, "uncertainty_unit": "delta_degC", "coverage_factor": 2})
+    pace = ctx.standards.get("AP-CHUAN-01")
+
+    by_serial = {i.serial_number: i for i in ctx.instruments}
+    scale60, scale6, gauge, scale150, thermo = (by_serial.get(s) for s in (
+        "MT-8823911", "AD-T1200457", "WK-1907733", "NH-150-30211", "TS-104-77120"))
+    if None in (scale60, scale6, gauge, scale150, thermo, f1, pace):
+        return
+
+    # Instruments for the recall list, and due dates for the ones the foundation made.
+    gauge25 = _instrument(session, ctx, {
+        "owner_id": hn.id, "type_id": types["AP-KE"].id, "manufacturer": "Wika", "model": "232.50",
+        "serial_number": "WK-2311840", "range_min": 0, "range_max": 25, "range_unit": "bar", "resolution": 0.1,
+        "accuracy_class": "1.0", "location": "Nồi hơi số 2", "calibration_interval_months": 12})
+    extra = [
+        (hn, "CAN-KTD", "Cân bàn điện tử 300 kg", "CAS", "DB-II 300", "CAS-300-1182", 300, "kg", 0.1, "III",
+         today - timedelta(days=20)),
+        (hn, "CAN-KTD", "Cân đĩa 30 kg", "Nhơn Hòa", "NHS-30", "NH-30-55120", 30, "kg", 0.1, "IIII",
+         today + timedelta(days=10)),
+        (hn, "AP-KE", "Áp kế trạm bơm", "Wika", "111.10", "WK-0907712", 10, "bar", 0.2, "2.5",
+         today - timedelta(days=3)),
+        (ms, "CAN-KTD", "Cân đồng hồ lò xo 60 kg", "Nhơn Hòa", "CĐH-60", "NH-60-88031", 60, "kg", 0.2, "IIII",
+         today + timedelta(days=25)),
+        (ms, "CAN-KTD", "Cân treo 500 kg", "OCS", "OCS-500", "OCS-500-2207", 500, "kg", 0.5, "IIII",
+         today - timedelta(days=45)),
+    ]
+    made = {}
+    for owner, type_code, location, maker, model, serial, rmax, unit, res, cls, due in extra:
+        inst = _instrument(session, ctx, {
+            "owner_id": owner.id, "type_id": types[type_code].id, "manufacturer": maker, "model": model,
+            "serial_number": serial, "range_min": 0, "range_max": rmax, "range_unit": unit, "resolution": res,
+            "accuracy_class": cls, "location": location})
+        _set_due(session, inst, due)
+        made[serial] = inst
+    scale300, scale60ms = made["CAS-300-1182"], made["NH-60-88031"]
+    _set_due(session, scale6, today + timedelta(days=12))
+    _set_due(session, gauge, today - timedelta(days=5))
+    _set_due(session, scale150, today - timedelta(days=10))
+    _set_due(session, gauge25, today + timedelta(days=4))
+
+    r76 = _procedure(session, "QTKĐ-CKTĐ-R76")
+    pressure = _procedure(session, "QTHC-AK-837")
+    thermometer = _procedure(session, "QTHC-NK-SS")
+
+    # 1. Hữu Nghị asks for the periodic verification of two scales: one approved, one returned.
+    req1 = workflow.create_service_request(session, _user(ctx, session, "dn.huunghi"), {
+        "kind": "verification", "verification_type": "periodic", "instrument_ids": [scale60.id, scale300.id],
+        "notes": "Kiểm định định kỳ trước mùa thu mua."})
+    workflow.accept_service_request(session, lan, req1.id, {"version_id": req1.version_id,
+                                                           "received_date": today - timedelta(days=3)})
+    rec = workflow.open_record(session, lan, {"request_item_id": req1.items[0].id, "procedure_id": r76.id,
+                                              "work_date": today - timedelta(days=2), "place": scale60.location})
+    points = _scale_points(rec, {20.0: 1, 30.0: 1, 60.0: 1, "eccentricity": [0, 1, 0, -1, 1]})
+    workflow.save_record(session, lan, rec.id, {
+        "version_id": rec.version_id, "environment": _environment(27.4, 71.0),
+        "standards": [f1.id, m1.id], "points": points})
+    workflow.submit_record(session, lan, rec.id, {"version_id": rec.version_id})
+    workflow.approve_record(session, minh, rec.id, {"version_id": rec.version_id})
+
+    rec = workflow.open_record(session, hung, {"request_item_id": req1.items[1].id, "procedure_id": r76.id,
+                                               "work_date": today - timedelta(days=1), "place": scale300.location})
+    points = _scale_points(rec, {300.0: 2, "eccentricity": [0, 1, 0, 0, -1]})
+    workflow.save_record(session, hung, rec.id, {
+        "version_id": rec.version_id, "environment": _environment(25.2, 64.5), "standards": [f1.id, m1.id],
+        "points": points})
+    workflow.submit_record(session, hung, rec.id, {"version_id": rec.version_id})
+    workflow.return_record(session, minh, rec.id, {
+        "version_id": rec.version_id,
+        "comment": "Sai số tại Max vượt MPE: đề nghị kiểm tra lại điểm 0 của cân rồi cân lại tại Max."})
+
+    # 2. Hữu Nghị's boiler gauge: calibration submitted, reference read from the pressure controller.
+    req2 = workflow.create_service_request(session, hung, {
+        "customer_id": hn.id, "kind": "calibration", "instrument_ids": [gauge25.id], "on_site": True})
+    rec = workflow.open_record(session, hung, {"request_item_id": req2.items[0].id, "procedure_id": pressure.id,
+                                               "work_date": today, "place": gauge25.location})
+    points = []
+    for p in rec.points:
+        # The gauge reads 0.1 bar high rising and 0.2 bar high falling (hysteresis 0.1 bar).
+        shown = 0.0 if p.nominal == 0 else p.nominal + (0.2 if p.test == "falling" else 0.1)
+        ref, source = _capture(f"mock://pace?pressure={p.nominal * 1000:.1f}mbar&settle=2", "pace")
+        points.append({"seq": p.seq, "readings": [round(shown, 1)], "reference_value": ref[0],
+                       "source": {**source, "target": "reference"}})
+    workflow.save_record(session, hung, rec.id, {
+        "version_id": rec.version_id, "environment": _environment(24.1, 58.0), "standards": [pace.id],
+        "points": points})
+    workflow.submit_record(session, hung, rec.id, {"version_id": rec.version_id})
+
+    # 3. Mẫu Sơn's cold-store thermometer: calibration approved, one point conditional.
+    req3 = workflow.create_service_request(session, lan, {
+        "customer_id": ms.id, "kind": "calibration", "instrument_ids": [thermo.id]})
+    rec = workflow.open_record(session, lan, {"request_item_id": req3.items[0].id, "procedure_id": thermometer.id,
+                                              "work_date": today - timedelta(days=4)})
+    shown = {0.0: [0.1, 0.1, 0.2], 37.0: [37.1, 37.2, 37.1], 100.0: [100.4, 100.5, 100.5]}
+    points = []
+    for p in rec.points:
+        ref, source = _capture(f"mock://hart-152x?temperature={p.nominal + 0.013:.3f}C&settle=2", "hart-152x")
+        points.append({"seq": p.seq, "readings": shown.get(p.nominal, [p.nominal] * 3),
+                       "reference_value": ref[0], "source": {**source, "target": "reference"}})
+    workflow.save_record(session, lan, rec.id, {
+        "version_id": rec.version_id, "environment": _environment(23.0, 52.0), "standards": [prt.id],
+        "points": points})
+    workflow.submit_record(session, lan, rec.id, {"version_id": rec.version_id})
+    workflow.approve_record(session, minh, rec.id, {"version_id": rec.version_id})
+
+    # 4. Mẫu Sơn's spring scale: verification in draft, the weighing test done so far.
+    req4 = workflow.create_service_request(session, lan, {
+        "customer_id": ms.id, "kind": "verification", "verification_type": "periodic",
+        "instrument_ids": [scale60ms.id]})
+    rec = workflow.open_record(session, lan, {"request_item_id": req4.items[0].id, "procedure_id": r76.id,
+                                              "place": scale60ms.location})
+    points = _scale_points(rec, {30.0: 1, 60.0: -1}, skip_tests=("eccentricity", "repeatability"))
+    workflow.save_record(session, lan, rec.id, {
+        "version_id": rec.version_id, "environment": _environment(26.0, 75.0), "standards": [f1.id, m1.id],
+        "points": points})
+
+    # 5. A request filed by the business from its portal, not yet accepted by the lab.
+    workflow.create_service_request(session, _user(ctx, session, "dn.huunghi"), {
+        "kind": "verification", "verification_type": "periodic", "instrument_ids": [gauge.id],
+        "wanted_by": today + timedelta(days=14), "notes": "Áp kế trạm khí nén đã quá hạn kiểm định."})
+    session.flush()
