@@ -295,19 +295,6 @@ def _valid_until(record: Record, issue_date: date) -> date | None:
     return add_months(issue_date, months)
 
 
-def _update_next_due(session: Session, actor: User | None, record: Record, cert: Certificate) -> None:
-    inst: Instrument = record.instrument
-    due = cert.valid_until
-    if due is None and record.kind == WorkKind.calibration.value and inst.calibration_interval_months:
-        due = add_months(record.work_date or cert.issue_date, inst.calibration_interval_months)
-    if due is None or inst.next_due == due:
-        return
-    before = {"next_due": inst.next_due}
-    inst.next_due = due
-    audit.record(session, actor, "instrument.next_due", inst, before=before,
-                 after={"next_due": due, "certificate": cert.number})
-
-
 def issue_for_record(session: Session, actor: User | None, record: Record, *,
                      issue_date: date | None = None, language: str | None = None,
                      context: CertificateContext | None = None) -> Certificate:
@@ -315,6 +302,7 @@ def issue_for_record(session: Session, actor: User | None, record: Record, *,
 
     Called inside the approving transaction: the caller commits. ``actor`` is the reviewer
     who approved (printed as the authorising person); ``None`` means the record's reviewer.
+    The instrument's next due date is the workflow's to move (``workflow.approve_record``).
     """
     if actor is not None:
         require_role(actor, Role.reviewer)
@@ -332,7 +320,6 @@ def issue_for_record(session: Session, actor: User | None, record: Record, *,
     cert = _issue(session, actor, record, ctx, issue_date=issue_date, language=language,
                   valid_until=_valid_until(record, issue_date), stamp=None, supersedes=None)
     audit.record(session, actor, "certificate.issue", cert, after=_snapshot(cert))
-    _update_next_due(session, actor, record, cert)
     return cert
 
 
@@ -405,8 +392,6 @@ def amend_certificate(session: Session, actor: User | None, certificate_id: int,
     after = _snapshot(new)
     after["reason"] = reason
     audit.record(session, actor, "certificate.amend", new, after=after)
-    if not same:
-        _update_next_due(session, actor, record, new)
     return new
 
 

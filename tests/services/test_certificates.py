@@ -80,7 +80,6 @@ def test_a_passed_verification_gets_number_stamp_validity_pdf_and_audit_event(db
     assert certs.verify_url(cert).startswith("https://lims.tdc.gov.vn/v/")
     actions = list(db.scalars(select(AuditEvent.action).where(AuditEvent.entity_type == "certificate")))
     assert actions == ["certificate.issue"]
-    assert lab.scale.next_due == cert.valid_until
 
 
 def test_a_failed_verification_gets_a_notice_of_non_conformity_without_stamp_or_validity(db, lab, ctx):

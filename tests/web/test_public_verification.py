@@ -1,0 +1,221 @@
+"""The public check page: the QR code on the PDF opens it; valid, revoked, superseded, forged; rate limits."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from urllib.parse import urlsplit
+
+import pytest
+import zxingcpp
+
+from certificates import tokens
+from lims.services import certificates as certs
+from lims.services.demo_certificates import sample_lab
+from lims.web.public_certificates import certificate_context
+
+
+@pytest.fixture
+def issued(app, db, make_user):
+    reviewer = make_user("reviewer1", "reviewer")
+    lab = sample_lab(db, reviewer=reviewer)
+    ctx = certificate_context(app)
+    lab.cert = certs.issue_for_record(db, reviewer, lab.scale_record(db), context=ctx)
+    lab.ctx = ctx
+    db.commit()
+    return lab
+
+
+def qr_urls(pdf: bytes, page: int = 0, scale: float = 3.0) -> list[str]:
+    """Every QR code a real decoder (ZXing C++) finds on the rendered page image."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        image = doc[page].render(scale=scale).to_pil()
+    finally:
+        doc.close()
+    return [b.text for b in zxingcpp.read_barcodes(image) if b.format == zxingcpp.BarcodeFormat.QRCode]
+
+
+def path_of(url: str) -> str:
+    return urlsplit(url).path
+
+
+def test_the_qr_code_on_the_pdf_opens_the_public_page_showing_valid(issued, client):
+    pdf = (issued.ctx.instance_path / issued.cert.pdf_path).read_bytes()
+    urls = qr_urls(pdf)
+    assert urls == [certs.verify_url(issued.cert)]
+    resp = client.get(path_of(urls[0]))  # anonymous
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and 'data-status="valid"' in page
+    assert "Còn hiệu lực" in page and issued.cert.number in page and issued.cert.pdf_sha256 in page
+    assert "MT-0001" in page and "Công ty TNHH Cân Đo Hải Đăng" in page and issued.cert.stamp_number in page
+    assert 'name="viewport"' in page  # readable on a phone
+    english = client.get(path_of(urls[0]) + "?lang=en").get_data(as_text=True)
+    assert "This is a genuine certificate of this lab and it is in force." in english
+
+
+def test_the_qr_code_on_the_stamp_label_opens_the_same_page(issued, login):
+    label = login("reviewer1").get(f"/certificates/{issued.cert.id}/stamp.pdf").data
+    assert qr_urls(label, scale=8.0) == [certs.verify_url(issued.cert)]
+
+
+def test_a_revoked_certificate_shows_revoked(issued, client, db):
+    certs.revoke_certificate(db, issued.reviewer, issued.cert.id, {"reason": "Chuẩn vượt dung sai"})
+    db.commit()
+    pdf = (issued.ctx.instance_path / issued.cert.pdf_path).read_bytes()
+    page = client.get(path_of(qr_urls(pdf)[0])).get_data(as_text=True)
+    assert 'data-status="revoked"' in page and "Đã thu hồi" in page
+    assert "Chuẩn vượt dung sai" not in page  # the internal reason stays internal
+    data = client.get(path_of(certs.verify_url(issued.cert)), headers={"Accept": "application/json"}).get_json()
+    assert data["status"] == "revoked" and data["revoked_at"]
+
+
+def test_a_superseded_certificate_links_to_the_one_that_replaced_it(issued, client, db):
+    new = certs.amend_certificate(db, issued.reviewer, issued.cert.id, {"reason": "Sửa địa chỉ"},
+                                  context=issued.ctx)
+    db.commit()
+    page = client.get(path_of(certs.verify_url(issued.cert))).get_data(as_text=True)
+    assert 'data-status="superseded"' in page and new.number in page
+    assert f'href="{path_of(certs.verify_url(new))}"' in page
+    newer = client.get(path_of(certs.verify_url(new))).get_data(as_text=True)
+    assert 'data-status="valid"' in newer and issued.cert.number in newer  # "replaces"
+
+
+def test_json_answer_for_programs(issued, client):
+    resp = client.get(path_of(certs.verify_url(issued.cert)), headers={"Accept": "application/json"})
+    data = resp.get_json()
+    assert resp.status_code == 200 and data["genuine"] is True
+    assert {k: data[k] for k in ("number", "kind", "status", "stamp_number", "pdf_sha256")} == {
+        "number": issued.cert.number, "kind": "verification", "status": "valid",
+        "stamp_number": issued.cert.stamp_number, "pdf_sha256": issued.cert.pdf_sha256}
+    assert data["valid_until"] == issued.cert.valid_until.isoformat()
+    assert data["instrument"]["serial_number"] == "MT-0001" and data["owner"] == "Công ty TNHH Cân Đo Hải Đăng"
+
+
+@pytest.mark.parametrize("mangle", [
+    lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),  # signature altered
+    lambda t: t[:6] + ("x" if t[6] != "x" else "y") + t[7:],  # certificate id altered
+    lambda t: t[:40],  # truncated
+    lambda t: "not-a-token",
+    lambda t: "A" * 500,
+    lambda t: "%00%ff<script>",
+])
+def test_a_forged_or_altered_token_is_not_genuine_and_never_a_500(issued, client, mangle):
+    token = mangle(certs.verification_token(issued.cert))
+    resp = client.get(f"/v/{token}")
+    assert resp.status_code == 404
+    assert "Đây không phải giấy chứng nhận do đơn vị này cấp." in resp.get_data(as_text=True)
+    data = client.get(f"/v/{token}", headers={"Accept": "application/json"}).get_json()
+    assert data["detail"] == {"genuine": False}
+
+
+def test_a_token_signed_by_another_key_is_refused(issued, client, tmp_path):
+    from certificates.keystore import KeyStore
+
+    stranger = tokens.sign_token(issued.cert.id, KeyStore.in_directory(tmp_path / "elsewhere"))
+    resp = client.get(f"/v/{stranger}?lang=en")
+    assert resp.status_code == 404 and "This is not a genuine certificate of this lab." in resp.get_data(as_text=True)
+
+
+def test_published_keys_verify_tokens_offline_and_hold_no_private_part(issued, client):
+    resp = client.get("/v/keys")
+    jwks = resp.get_json()
+    assert resp.status_code == 200 and all("d" not in k for k in jwks["keys"])
+    payload = tokens.verify(certs.verification_token(issued.cert), tokens.PublicKeySet.from_jwks(jwks))
+    assert payload.certificate_id == issued.cert.id
+
+
+def _limited_app(database_url, instance_dir, **config):
+    from lims.app import create_app
+
+    return create_app(instance_path=instance_dir, database_url=database_url, secret_key="k",
+                      extra={"TESTING": True, "LIMS_VERIFY_RATE_LIMIT": "3 per minute", **config})
+
+
+def test_public_lookups_are_rate_limited_per_client(issued, database_url, instance_dir):
+    app = _limited_app(database_url, instance_dir, RATELIMIT_STORAGE_URI="memory://")
+    client = app.test_client()
+    path = path_of(certs.verify_url(issued.cert))
+    codes = [client.get(path).status_code for _ in range(4)]
+    other = client.get(path, environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code
+    assert codes == [200, 200, 200, 429] and other == 200
+    app.extensions["lims.engine"].dispose()
+
+
+def _redis_url() -> tuple[str, subprocess.Popen | None]:
+    """The Redis at 127.0.0.1:6379, or a private redis-server on a free port."""
+    with socket.socket() as s:
+        if s.connect_ex(("127.0.0.1", 6379)) == 0:
+            return "redis://127.0.0.1:6379/0", None
+    port = _free_port()
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait_for_port(port)
+    return f"redis://127.0.0.1:{port}/0", proc
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen | None = None) -> None:
+    for _ in range(300):
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"nothing listens on port {port}")
+
+
+SERVER = """
+import sys
+from werkzeug.serving import make_server
+from lims.app import create_app
+app = create_app(instance_path=sys.argv[2], database_url=sys.argv[1], secret_key="k",
+                 extra={"RATELIMIT_STORAGE_URI": sys.argv[3], "RATELIMIT_KEY_PREFIX": sys.argv[4],
+                        "LIMS_VERIFY_RATE_LIMIT": "4 per minute"})
+make_server("127.0.0.1", int(sys.argv[5]), app, threaded=True).serve_forever()
+"""
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as resp:
+            return resp.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_the_limit_is_shared_by_two_app_processes_through_redis(issued, database_url, instance_dir):
+    redis_url, redis_proc = _redis_url()
+    prefix = f"lims-test-{uuid.uuid4().hex}"
+    ports = [_free_port(), _free_port()]
+    servers = [subprocess.Popen([sys.executable, "-c", SERVER, database_url, str(instance_dir), redis_url, prefix,
+                                 str(port)], stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+               for port in ports]
+    try:
+        for port, proc in zip(ports, servers):
+            _wait_for_port(port, proc)
+        path = path_of(certs.verify_url(issued.cert))
+        a, b = (f"http://127.0.0.1:{port}{path}" for port in ports)
+        # 4 per minute in all: two on each process, then both refuse.
+        assert [_status(a), _status(b), _status(a), _status(b)] == [200, 200, 200, 200]
+        assert (_status(a), _status(b)) == (429, 429)
+    finally:
+        for proc in servers:
+            proc.terminate()
+            proc.wait(timeout=10)
+        if redis_proc is not None:
+            redis_proc.terminate()
+            redis_proc.wait(timeout=10)
