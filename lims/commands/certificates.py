@@ -70,9 +70,9 @@ def export(number: str, fmt: str, output: Path | None, language: str | None) -> 
     if output is None and fmt == "pdf" and sys.stdout.isatty():
         output = Path(f"{stem}.pdf")
     if output is None:
-        stream = click.get_binary_stream("stdout")
-        stream.write(data)
-        stream.flush()
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
         return
     output.write_bytes(data)
     click.echo(f"{output} ({len(data):,} bytes)", err=True)

@@ -1,0 +1,89 @@
+"""`lims certificates`: list, export, render --all-missing, keys."""
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from certificates import jsonform
+from certificates.dcc_schema import validate_dcc
+from certificates.hashing import sha256_file
+from lims.cli import main
+from lims.services import certificates as certs
+from lims.services.demo_certificates import sample_lab
+
+ISSUE = date(2026, 4, 2)
+
+
+@pytest.fixture
+def issued(db, database_url, tmp_path, monkeypatch):
+    """Two certificates (a verification, then a calibration that is revoked) under tmp_path."""
+    monkeypatch.setenv("LIMS_DATABASE_URL", database_url)
+    monkeypatch.setenv("LIMS_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("LIMS_BASE_URL", "https://lims.tdc.gov.vn")
+    monkeypatch.delenv("LIMS_SIGNING_KEY_FILE", raising=False)
+    ctx = certs.context_from_env()
+    lab = sample_lab(db)
+    lab.work_date = ISSUE - timedelta(days=1)
+    a = certs.issue_for_record(db, lab.reviewer, lab.scale_record(db), issue_date=ISSUE, context=ctx)
+    b = certs.issue_for_record(db, lab.reviewer, lab.gauge_record(db), issue_date=ISSUE, context=ctx)
+    certs.revoke_certificate(db, lab.reviewer, b.id, {"reason": "Áp kế chuẩn hỏng"})
+    db.commit()
+    return {"runner": CliRunner(), "ctx": ctx, "a": a, "b": b, "db": db}
+
+
+def test_list_as_json_gives_what_scripts_need(issued):
+    result = issued["runner"].invoke(main, ["certificates", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    items = json.loads(result.output)
+    a, b = issued["a"], issued["b"]
+    assert [(i["number"], i["kind"], i["status"]) for i in items] == [
+        (b.number, "calibration", "revoked"), (a.number, "verification", certs.effective_status(a))]
+    assert items[1]["issue_date"] == "2026-04-02" and items[1]["valid_until"] == "2027-04-02"
+    assert items[1]["verify_url"] == certs.verify_url(a) and items[1]["verify_url"].startswith("https://lims.tdc.gov.vn/v/")
+
+
+def test_list_as_a_table_and_filtered(issued):
+    out = issued["runner"].invoke(main, ["certificates", "list", "--status", "revoked"]).output
+    assert issued["b"].number in out and issued["a"].number not in out
+    bad = issued["runner"].invoke(main, ["certificates", "list", "--status", "lost"])
+    assert bad.exit_code == 2 and "lost" in bad.output
+
+
+def test_export_pdf_json_and_dcc(issued, tmp_path):
+    runner, a = issued["runner"], issued["a"]
+    target = tmp_path / "out.pdf"
+    result = runner.invoke(main, ["certificates", "export", a.number, "--format", "pdf", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert sha256_file(target) == a.pdf_sha256
+    as_json = runner.invoke(main, ["certificates", "export", a.number, "--format", "json"])
+    assert jsonform.from_json(as_json.stdout_bytes).number == a.number
+    dcc = runner.invoke(main, ["certificates", "export", a.number, "--format", "dcc"])
+    validate_dcc(dcc.stdout_bytes)
+    missing = runner.invoke(main, ["certificates", "export", "2026-KD-999999"])
+    assert missing.exit_code == 1 and "2026-KD-999999" in missing.output and "Traceback" not in missing.output
+
+
+def test_render_all_missing_restores_the_issued_pdfs(issued):
+    ctx, a, b = issued["ctx"], issued["a"], issued["b"]
+    for cert in (a, b):
+        (ctx.instance_path / cert.pdf_path).unlink()
+    result = issued["runner"].invoke(main, ["certificates", "render", "--all-missing"])
+    assert result.exit_code == 0, result.output
+    assert "rendered 2 PDF(s) with 2 process(es)" in result.output and "differ" not in result.output
+    for cert in (a, b):
+        assert sha256_file(ctx.instance_path / cert.pdf_path) == cert.pdf_sha256
+    again = issued["runner"].invoke(main, ["certificates", "render", "--all-missing"])
+    assert "every certificate has its PDF" in again.output
+
+
+def test_key_rotation_from_the_command_line_keeps_old_certificates_verifying(issued):
+    ctx, a = issued["ctx"], issued["a"]
+    old_key = ctx.keystore.current_key_id
+    result = issued["runner"].invoke(main, ["certificates", "keys", "--rotate"])
+    assert result.exit_code == 0, result.output
+    assert old_key in result.output and "retired" in result.output and "current" in result.output
+    assert ctx.keystore.current_key_id != old_key
+    assert certs.public_lookup(issued["db"], certs.verification_token(a), ctx).number == a.number
