@@ -318,7 +318,7 @@ class Driver(ABC):
         shown = command.replace("\x1b", "ESC ")
         return DeviceTimeout(
             self.port_name,
-            f"no answer to {shown!r} within {wait:g} s: check the device is on, the cable, "
+            f"no answer to {shown!r} within {round(wait, 2):g} s: check the device is on, the cable, "
             f"and that it is set to {self.line_settings()}",
         )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from instruments.drivers.base import DeviceInfo, Driver, Sample
-from instruments.errors import DeviceError, GarbledResponse
+from instruments.errors import DeviceError, DeviceTimeout, GarbledResponse
 from instruments.reading import Reading, utc_now
 from instruments.registry import register
 from instruments.settings import SerialSettings
@@ -63,7 +63,16 @@ class DruckPace(Driver):
         self.unit = self._ask(":UNIT:PRES?", lambda line: parse_unit(line, self.port_name))
 
     def _read_now(self, timeout: float | None) -> Sample:
-        return [self._ask(":SENS:PRES?", lambda line: parse_pressure(line, self.unit, self.port_name), timeout)]
+        try:
+            return [self._ask(":SENS:PRES?", lambda line: parse_pressure(line, self.unit, self.port_name), timeout)]
+        except DeviceTimeout:
+            # a controller that refused the query says why in its error queue
+            self.link.flush_input()
+            try:
+                self.check_errors()
+            except DeviceTimeout:
+                pass
+            raise
 
     def check_errors(self) -> None:
         """``:SYST:ERR?``: raise :class:`DeviceError` unless ``0,"No error"``."""

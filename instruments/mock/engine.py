@@ -52,7 +52,7 @@ class Engine:
         self._queue: deque[_Chunk] = deque()
         self._char_time = 0.0
         self._tx_free = 0.0
-        self._next_stream = 0.0
+        self._next_stream: float | None = None
         self._mismatch = False
         self._queued = 0
 
@@ -114,13 +114,15 @@ class Engine:
                 self._emit(device.next_stream_line(), now)
                 made += 1
             return
+        if self._next_stream is None:  # streaming since power-up: from the first look on
+            self._next_stream = now
         while device.streaming and self._next_stream <= now:
-            start = max(self._next_stream, self._tx_free)
-            line = device.next_stream_line()
             if len(self.rx) + self._queued > RX_BUFFER:
-                self.faults.lines_sent += 1  # overrun: the line is lost
-            else:
-                self._emit(line, start)
+                # overrun: the host's buffer is full and what the device sends meanwhile is lost
+                self._next_stream = now + max(device.interval, self._char_time)
+                return
+            start = max(self._next_stream, self._tx_free)
+            self._emit(device.next_stream_line(), start)
             self._next_stream = max(self._tx_free, start + device.interval)
 
     def advance(self, now: float, want: int = 0) -> None:
