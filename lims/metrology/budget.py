@@ -514,6 +514,21 @@ def _check_model_units(program: ModelProgram, inputs: Sequence[BudgetInput], mea
     temperature_inputs = [inputs[i] for i in program.used
                           if inputs[i].unit.is_offset or "delta_" in inputs[i].unit.text]
     if result.offset and "delta_" in measurand.text:
+        # Next to a value in °C a value in K is read as a difference (20 °C + 0.5 K = 20.5 °C),
+        # so an absolute temperature written in K (t_s = 293.15 K in t_x − t_s) lands here;
+        # changing the measurand to degC would then print the error as −272.52 °C.
+        kelvin = [inputs[i] for i in sorted(program.used)
+                  if inputs[i].unit.dimensionality == measurand.dimensionality
+                  and not inputs[i].unit.is_offset and "delta_" not in inputs[i].unit.text]
+        if kelvin:
+            kelvin.sort(key=lambda item: -abs(item.estimate * item.unit.scale))  # the likeliest first
+            names = " or ".join(item.symbol for item in kelvin)
+            raise BudgetUnitError(
+                f"input '{kelvin[0].symbol}': the model gives a temperature in °C, but the measurand "
+                f"{symbol} is a temperature difference ({measurand.text}); next to a value in °C a "
+                f"value in {kelvin[0].unit.text} is read as a difference, so if {names} is a "
+                "temperature, give it in degC",
+                input=kelvin[0].symbol, field="value", units=(kelvin[0].unit.text, measurand.text))
         raise BudgetUnitError(
             f"the model gives a temperature in °C, but the measurand {symbol} is a temperature "
             f"difference ({measurand.text}); give the measurand unit as degC",

@@ -3,12 +3,16 @@
 * The expanded uncertainty is given to two significant digits and the value is rounded
   to the same decimal place (JCGM 100 7.2.6), rounding half away from zero.
 * Floats are first reduced to 12 significant digits, so that binary noise
-  (10.0275 − 10.0 = 0.027499999999999858) does not decide a rounding.
+  (10.0275 − 10.0 = 0.027499999999999858) does not decide a rounding. A value that needs
+  more digits to reach the decimal place of U (a 10 MHz frequency with U = 0.000 012 Hz
+  needs 14) keeps that many plus two guard digits, up to the 17 a float carries, so no
+  digit of the value is replaced by a zero.
 * The result reads ``E = (0.028 ± 0.015) bar; k = 2.32; p = 95.45 %`` (en) or
   ``E = (0,028 ± 0,015) bar; k = 2,32; p = 95,45 %`` (vi), as JCGM 100 7.2.4 recommends.
 """
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
@@ -19,8 +23,20 @@ __all__ = ["round_result", "result_text"]
 Lang = Literal["vi", "en"]
 
 
-def _decimal(value: float) -> Decimal:
-    return Decimal(f"{value:.12g}")
+def _decimal(value: float, digits: int = 12) -> Decimal:
+    return Decimal(f"{value:.{digits}g}")
+
+
+def _value_decimal(value: float, exponent: int) -> Decimal:
+    """The value with enough significant digits to be rounded at 10**exponent (JCGM 100 7.2.6).
+
+    12 significant digits, or the digits down to the rounding place plus two guard digits
+    when that is more (at most 17, all a float holds).
+    """
+    if value == 0 or not math.isfinite(value):
+        return _decimal(value)
+    needed = math.floor(math.log10(abs(value))) - exponent + 1
+    return _decimal(value, min(max(12, needed + 2), 17))
 
 
 def round_result(value: float, expanded_uncertainty: float, significant_digits: int = 2) -> tuple[Decimal, Decimal]:
@@ -40,7 +56,7 @@ def round_result(value: float, expanded_uncertainty: float, significant_digits: 
     if rounded.adjusted() - (significant_digits - 1) > exponent:  # 0.0996 -> 0.10, not 0.100
         exponent += 1
         rounded = u.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
-    number = _decimal(value).quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
+    number = _value_decimal(value, exponent).quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
     if number.is_zero():
         number = abs(number)
     return number, rounded

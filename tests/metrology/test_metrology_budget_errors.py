@@ -144,3 +144,29 @@ def test_model_without_value_at_the_estimates() -> None:
     }
     with pytest.raises(BudgetError, match="has no value at the input estimates"):
         evaluate_budget(budget)
+
+
+def test_reference_temperature_written_in_kelvin_is_named() -> None:
+    """An absolute temperature in K beside readings in °C (DESIGN: K next to °C is a difference).
+
+    t_x = mean(20.12, 20.14, 20.13) °C = 20.13 °C, t_s = 293.15 K = 20.00 °C: by hand the error
+    is t_x − t_s = 0.13 K. Read as 20.13 °C − (a difference of 293.15 K) the model gives
+    −273.02 °C, so the message must point at t_s (write it in degC), not only at the measurand.
+    With t_s in degC the budget gives E = 0.13 °C as a difference (delta_degC).
+    """
+    budget = {
+        "measurand": {"symbol": "E", "unit": "delta_degC"},
+        "model": "t_x - t_s + dt_res",
+        "inputs": [
+            {"symbol": "t_x", "readings": ["20.12 degC", "20.14 degC", "20.13 degC"]},
+            {"symbol": "t_s", "value": "293.150 K", "expanded_uncertainty": "0.02 K", "k": 2},
+            {"symbol": "dt_res", "value": "0 K", "half_width": "0.005 K", "distribution": "rectangular"},
+        ],
+    }
+    with pytest.raises(BudgetUnitError, match="if t_s or dt_res is a temperature, give it in degC") as caught:
+        evaluate_budget(budget)
+    assert caught.value.input == "t_s"
+    budget["inputs"][1]["value"] = "20.000 degC"
+    result = evaluate_budget(budget)
+    assert result.value == pytest.approx(0.13, abs=1e-12)
+    assert result.to_dict()["value"]["unit"] == "delta_degC"
