@@ -11,6 +11,7 @@ Run from the repository root: ``python bench/serial.py`` (``--quick`` for a shor
    characters, so the line allows 9600 / 10 / 18 = 53.3 lines per second. Target:
    at least 95 % of that.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,7 +26,7 @@ sys.path.insert(0, str(_HERE.parent))
 
 import serial  # noqa: E402
 
-import instruments  # noqa: E402,F401  (registers mock://)
+import instruments  # noqa: E402,F401  (registers the mock:// URL handler)
 from instruments.drivers.mt_sics import MtSicsBalance  # noqa: E402
 
 PARSE_TARGET = 50_000.0
@@ -84,14 +85,18 @@ def main() -> int:
 
     rate, count = parse_rate(lines)
     verdict = "PASS" if rate >= PARSE_TARGET else "FAIL"
-    print(f"MT-SICS parsing through the driver, mock:// unlimited rate: {rate:,.0f} lines/s "
-          f"({count:,} lines; target >= {PARSE_TARGET:,.0f} lines/s) {verdict}")
+    print(
+        f"MT-SICS parsing through the driver, mock:// unlimited rate: {rate:,.0f} lines/s "
+        f"({count:,} lines; target >= {PARSE_TARGET:,.0f} lines/s) {verdict}"
+    )
 
     measured, allowed, n = line_rate_at(9600, seconds)
     share = measured / allowed
     verdict = "PASS" if share >= RATE_TARGET else "FAIL"
-    print(f"SIR continuous reading at 9600 baud 8N1: {measured:.2f} lines/s of {allowed:.2f} lines/s the line allows "
-          f"= {share:.1%} ({n} lines in {seconds:g} s; target >= {RATE_TARGET:.0%}) {verdict}")
+    print(
+        f"SIR continuous reading at 9600 baud 8N1: {measured:.2f} lines/s of {allowed:.2f} lines/s the line allows "
+        f"= {share:.1%} ({n} lines in {seconds:g} s; target >= {RATE_TARGET:.0%}) {verdict}"
+    )
     return 0
 
 

@@ -6,6 +6,7 @@ package registers the ``mock://`` URL handler with pyserial, so
 ``serial.serial_for_url("mock://mt-sics?weight=100.00g")`` works anywhere a port
 path does.
 """
+
 from __future__ import annotations
 
 import serial
@@ -13,7 +14,7 @@ import serial
 if "instruments" not in serial.protocol_handler_packages:
     serial.protocol_handler_packages.append("instruments")
 
-from instruments.errors import (  # noqa: E402
+from instruments.errors import (
     DeviceError,
     DeviceTimeout,
     Disconnected,
@@ -30,9 +31,9 @@ from instruments.errors import (  # noqa: E402
     UnknownDriver,
     WrongDevice,
 )
-from instruments.reading import Reading  # noqa: E402
-from instruments.registry import driver_names, get_driver  # noqa: E402
-from instruments.settings import SerialSettings  # noqa: E402
+from instruments.reading import Reading
+from instruments.registry import driver_names, get_driver
+from instruments.settings import SerialSettings
 
 __all__ = [
     "DeviceError",

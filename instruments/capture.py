@@ -6,6 +6,7 @@ port again whatever happens. It returns the readings, or raises one of our
 :mod:`instruments.errors` naming the port and the cause: a caller never gets a
 partial list, so nothing half-read reaches a record.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping

@@ -6,6 +6,7 @@ on. Each class also inherits the closest built-in exception (``TimeoutError``,
 too. Nothing here is ever turned into a reading: a caller that gets an error has
 no value to record.
 """
+
 from __future__ import annotations
 
 

@@ -7,8 +7,10 @@ line that never ends is an error, never a reading), decodes strictly as ASCII
 (a byte outside ASCII means a wrong baud rate or parity), and turns every
 pyserial or OS error into our own :mod:`instruments.errors`.
 """
+
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import time
@@ -39,7 +41,7 @@ def open_port(port: str, settings: SerialSettings) -> serial.SerialBase:
     Device files are locked for exclusive use on POSIX so a second program cannot
     steal lines. Raises :class:`PortError` with advice when the port cannot be used.
     """
-    import instruments  # noqa: F401  (registers the mock:// handler with pyserial)
+    import instruments  # noqa: F401  (registers the mock:// URL handler with pyserial)
 
     kwargs: dict[str, object] = {
         "baudrate": settings.baudrate,
@@ -64,7 +66,9 @@ def _explain_open_error(exc: Exception, settings: SerialSettings) -> str:
     code = getattr(exc, "errno", None)
     text = str(exc)
     if code == errno.ENOENT or "No such file" in text:
-        return "no such port: is the device plugged in and switched on? (`python -m serial.tools.list_ports` lists ports)"
+        return (
+            "no such port: is the device plugged in and switched on? (`python -m serial.tools.list_ports` lists ports)"
+        )
     if code == errno.EACCES or "Permission denied" in text:
         return "permission denied: the user needs access to serial ports (on Linux, the 'dialout' group)"
     if code == errno.EBUSY or "exclusively lock" in text or "Device or resource busy" in text:
@@ -111,7 +115,9 @@ class Link:
                 self.name, "the device does not accept data (handshake lines RTS/CTS or DTR/DSR blocked?)"
             ) from exc
         except (serial.SerialException, OSError) as exc:
-            raise Disconnected(self.name, f"writing to the device failed ({exc}); is the cable still connected?") from exc
+            raise Disconnected(
+                self.name, f"writing to the device failed ({exc}); is the cable still connected?"
+            ) from exc
 
     def send(self, command: str) -> None:
         """Send one ASCII command followed by the write terminator."""
@@ -222,10 +228,8 @@ class Link:
 
     def close(self) -> None:
         """Close the port; never raises (it is called on the way out of errors)."""
-        try:
+        with contextlib.suppress(Exception):  # closing must not hide the error being reported
             self.port.close()
-        except Exception:  # noqa: BLE001 - closing must not hide the first error
-            pass
 
 
 def as_instrument_error(port: str, exc: BaseException) -> InstrumentError:

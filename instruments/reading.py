@@ -15,6 +15,7 @@ humidity        ``percent_RH`` (relative humidity, 0.01; channel ``humidity``)
 pressure        ``mbar``, ``bar``, ``Pa``, ``hPa``, ``kPa``, ``MPa``, ``psi``, ``inHg``, ``mmHg``
 ==============  =========================================================
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -53,7 +54,7 @@ class Reading:
     @property
     def resolution(self) -> float | None:
         """The last displayed digit as a number (``0.01`` for ``100.00 g``), if known."""
-        return None if self.decimals is None else 10.0 ** -self.decimals
+        return None if self.decimals is None else 10.0**-self.decimals
 
     @property
     def quantity(self) -> pint.Quantity:

@@ -4,6 +4,7 @@ Every module in :mod:`instruments.drivers` registers its driver class(es) with
 :func:`register` when imported, so adding a device is adding one module (and its
 tests). Names are lower case with hyphens, as typed after ``lims read --driver``.
 """
+
 from __future__ import annotations
 
 import importlib

@@ -3,6 +3,7 @@
 Drivers declare their factory defaults; a caller may override the baud rate (the
 one setting technicians change on the device's menu most often).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace

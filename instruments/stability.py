@@ -7,6 +7,7 @@ serial-protocols notes: "N consecutive readings within a band (e.g. 3 within
 2 x resolution)". Devices with their own flag (MT-SICS ``S``/``D``, A&D ``ST``/``US``,
 SBI unit present) never use this.
 """
+
 from __future__ import annotations
 
 from collections import deque

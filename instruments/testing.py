@@ -12,6 +12,7 @@ by the end fails it too. ``(None, b"...")`` entries are output the device sends
 unprompted (auto-print, continuous mode). pyserial's ``spy://`` URL records a real
 device's traffic for such transcripts.
 """
+
 from __future__ import annotations
 
 import time
@@ -41,7 +42,7 @@ class ScriptedPort(SerialBase):
         self._pump()
 
     @property
-    def port(self) -> str:  # type: ignore[override]
+    def port(self) -> str:
         return self.port_name
 
     @port.setter

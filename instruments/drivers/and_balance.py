@@ -8,6 +8,7 @@ immediate, ``S`` when stable, ``SIR`` continuous, ``C`` cancel, ``R``/``Z``
 re-zero, ``T`` tare, ``?ID``, ``?SN``. With acknowledgements on, ``ACK`` (0x06) or
 ``EC,Ex`` answers a command. Factory line settings: 2400 baud 7E1.
 """
+
 from __future__ import annotations
 
 import re
@@ -51,7 +52,9 @@ def parse_line(line: str, command: str = "Q", port: str = "") -> Reading | None:
         raise DeviceError(port, "the balance is in counting mode (QT): switch it to weighing")
     unit = MASS_UNITS.get(unit_text)
     if unit is None:
-        raise DeviceError(port, f"the balance shows unit {unit_text!r}, not a mass unit this program knows: set it to g")
+        raise DeviceError(
+            port, f"the balance shows unit {unit_text!r}, not a mass unit this program knows: set it to g"
+        )
     value = float(number)
     return Reading(
         value=(-value if sign == "-" else value) + 0.0,

@@ -6,13 +6,14 @@ channel (a balance has one channel, a thermo-hygrometer two). Stability comes
 from the device's own flag when it has one, otherwise from the N-in-band rule of
 :class:`~instruments.stability.StabilityDetector`.
 """
+
 from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import serial
 
@@ -30,6 +31,7 @@ from instruments.settings import SerialSettings
 from instruments.stability import StabilityDetector
 
 Sample = list[Reading]
+T = TypeVar("T")
 OnReading = Callable[[Reading], None]
 
 
@@ -119,7 +121,9 @@ class Driver(ABC):
             kind = types.get(key)
             if kind is None:
                 known = ", ".join(sorted(types)) or "none"
-                raise InvalidOption(str(getattr(port, "port", "")), f"driver {cls.name} has no option {key!r} (options: {known})")
+                raise InvalidOption(
+                    str(getattr(port, "port", "")), f"driver {cls.name} has no option {key!r} (options: {known})"
+                )
             try:
                 out[key] = CONVERTERS[kind](value) if isinstance(value, str) else kind(value)
             except (TypeError, ValueError) as exc:
@@ -200,7 +204,7 @@ class Driver(ABC):
         limit = self.answer_timeout * 5 if timeout is None else timeout
         return self.collect(1, until_stable=True, timeout=limit)
 
-    def samples(self, deadline: float | None = None) -> Iterator[Sample]:
+    def samples(self, deadline: float | None = None) -> Generator[Sample, None, None]:
         """Samples as the device produces them, stability marked, until the monotonic
         ``deadline`` (a device silent past it raises :class:`DeviceTimeout`)."""
         if self.has_stable_flag:
@@ -266,7 +270,9 @@ class Driver(ABC):
     @staticmethod
     def _not_stable_cause(last: Sample, when: str) -> str:
         shown = ", ".join(r.text() for r in last)
-        return f"no stable reading {when} (last reading {shown}, unstable): check for draughts, vibration or a moving load"
+        return (
+            f"no stable reading {when} (last reading {shown}, unstable): check for draughts, vibration or a moving load"
+        )
 
     # -- helpers for subclasses -----------------------------------------------------------
     @staticmethod
@@ -275,7 +281,7 @@ class Driver(ABC):
             return None
         return max(0.0, deadline - time.monotonic())
 
-    def _ask(self, command: str, parse: Callable[[str], Any], timeout: float | None = None) -> Any:
+    def _ask(self, command: str, parse: Callable[[str], T | None], timeout: float | None = None) -> T:
         """Send ``command`` and parse the answer; resend after a garbled/incomplete one.
 
         ``parse`` returns ``None`` for a line that is not the answer yet (an echo, an

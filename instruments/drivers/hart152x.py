@@ -6,6 +6,7 @@ sensitive; answers end with CR LF. ``READ?`` (also ``FETCH?``, ``MEAS?``) answer
 ``t: 25.587 C``; ``*IDN?`` answers ``HART,1521,<serial>,<version>``. No stable flag:
 stability is N readings within a band.
 """
+
 from __future__ import annotations
 
 import re
@@ -56,4 +57,9 @@ class Hart152x(Driver):
     def identify(self) -> DeviceInfo:
         """``*IDN?`` -> ``HART,1521,A12345,1.00``."""
         fields = [f.strip() for f in self._ask("*IDN?", lambda text: text).split(",")] + ["", "", "", ""]
-        return DeviceInfo(manufacturer=fields[0] or None, model=fields[1] or None, serial_number=fields[2] or None, firmware=fields[3] or None)
+        return DeviceInfo(
+            manufacturer=fields[0] or None,
+            model=fields[1] or None,
+            serial_number=fields[2] or None,
+            firmware=fields[3] or None,
+        )

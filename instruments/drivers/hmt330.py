@@ -7,6 +7,7 @@ the continuous output; ``VERS`` answers ``HMT330 / 5.16``. An invalid value is
 printed as stars (``***``). One ``SEND`` gives two readings: ``humidity`` in
 ``percent_RH`` and ``temperature`` in ``degC``. Echoed commands are skipped.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,7 +29,7 @@ def parse_send(line: str, port: str = "") -> list[Reading]:
     """``RH= 98.4 %RH T= 31.1 'C`` -> [humidity 98.4 percent_RH, temperature 31.1 degC]."""
     fields = _FIELD.findall(line)
     if not fields:
-        raise GarbledResponse(port, f"unexpected answer {line!r}: expected e.g. \"RH= 55.2 %RH T= 23.1 'C\"")
+        raise GarbledResponse(port, f'unexpected answer {line!r}: expected e.g. "RH= 55.2 %RH T= 23.1 \'C"')
     at = utc_now()
     readings: list[Reading] = []
     for name, number, unit_text in fields:
@@ -36,7 +37,9 @@ def parse_send(line: str, port: str = "") -> list[Reading]:
         if channel is None:
             continue
         if set(number) <= {"*"}:
-            raise DeviceError(port, f"the transmitter reports no valid {name} value ({line.strip()}): probe fault or warming up")
+            raise DeviceError(
+                port, f"the transmitter reports no valid {name} value ({line.strip()}): probe fault or warming up"
+            )
         unit = UNITS.get(unit_text)
         if unit is None:
             raise GarbledResponse(port, f"unknown unit {unit_text!r} in {line!r}")

@@ -7,6 +7,7 @@ done, ``I`` cannot execute now, ``L`` bad parameter, ``+``/``-`` over/under rang
 ``ES``/``ET``/``EL`` are syntax, transmission and logical errors. The weight field
 is 10 characters, right aligned, sign inside: ``S S    -100.00 g``.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,8 +30,17 @@ from instruments.settings import SerialSettings
 
 #: MT-SICS unit text -> pint unit string
 MASS_UNITS: dict[str, str] = {
-    "g": "g", "kg": "kg", "mg": "mg", "ug": "ug", "ct": "carat", "lb": "lb",
-    "oz": "oz", "ozt": "ozt", "dwt": "dwt", "GN": "grain", "gr": "grain",
+    "g": "g",
+    "kg": "kg",
+    "mg": "mg",
+    "ug": "ug",
+    "ct": "carat",
+    "lb": "lb",
+    "oz": "oz",
+    "ozt": "ozt",
+    "dwt": "dwt",
+    "GN": "grain",
+    "gr": "grain",
 }
 
 _VALUE = re.compile(r"([A-Z]+) ([SDA]) +([-+]?\d+(?:\.(\d*))?) +(\S+)\Z")
@@ -53,7 +63,9 @@ def check_error(line: str, command: str, port: str = "") -> None:
     ident, status = parts
     if status == "+":
         if ident in {"Z", "T"}:
-            raise OutOfRange(port, f"{'zero' if ident == 'Z' else 'tare'} range exceeded ({line}): unload the pan first")
+            raise OutOfRange(
+                port, f"{'zero' if ident == 'Z' else 'tare'} range exceeded ({line}): unload the pan first"
+            )
         raise Overload(port, f"weight above the balance's capacity ({line}): remove load")
     if status == "-":
         if ident in {"Z", "T"}:
@@ -82,7 +94,9 @@ def parse_weight(line: str, command: str = "SI", port: str = "", channel: str = 
     _ident, status, number, decimals, unit_text = match.groups()
     unit = MASS_UNITS.get(unit_text)
     if unit is None:
-        raise DeviceError(port, f"the balance shows unit {unit_text!r}, not a mass unit this program knows: set it to g or kg")
+        raise DeviceError(
+            port, f"the balance shows unit {unit_text!r}, not a mass unit this program knows: set it to g or kg"
+        )
     return Reading(
         value=float(number),
         unit=unit,
@@ -214,4 +228,4 @@ class MtSicsBalance(Driver):
             raise GarbledResponse(self.port_name, f"unexpected answer {line!r} to 'TAC'")
 
 
-__all__ = ["MtSicsBalance", "parse_weight", "parse_quoted", "check_error", "MASS_UNITS"]
+__all__ = ["MASS_UNITS", "MtSicsBalance", "check_error", "parse_quoted", "parse_weight"]

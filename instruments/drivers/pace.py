@@ -5,8 +5,10 @@ Reference: Druck PACE series SCPI manual (K0450): commands end with LF;
 (``:UNIT:PRES MBAR``); ``:SYST:ERR?`` answers ``0,"No error"``. No stable flag:
 stability is N readings within a band.
 """
+
 from __future__ import annotations
 
+import contextlib
 import re
 
 from instruments.drivers.base import DeviceInfo, Driver, Sample
@@ -17,8 +19,17 @@ from instruments.settings import SerialSettings
 
 #: PACE unit names -> pint unit strings
 PRESSURE_UNITS = {
-    "MBAR": "mbar", "BAR": "bar", "PA": "Pa", "HPA": "hPa", "KPA": "kPa", "MPA": "MPa",
-    "PSI": "psi", "INHG": "inHg", "MMHG": "mmHg", "INH2O": "inH2O", "MH2O": "mH2O",
+    "MBAR": "mbar",
+    "BAR": "bar",
+    "PA": "Pa",
+    "HPA": "hPa",
+    "KPA": "kPa",
+    "MPA": "MPa",
+    "PSI": "psi",
+    "INHG": "inHg",
+    "MMHG": "mmHg",
+    "INH2O": "inH2O",
+    "MH2O": "mH2O",
 }
 _VALUE = re.compile(r"\s*(?::SENS:PRES\s+)?([-+]?\d+(?:\.(\d*))?(?:[eE][-+]?\d+)?)\s*\Z", re.IGNORECASE)
 
@@ -30,8 +41,13 @@ def parse_pressure(line: str, unit: str = "mbar", port: str = "") -> Reading:
         raise GarbledResponse(port, f"unexpected answer {line!r}: expected ':SENS:PRES 1014.25'")
     number, decimals = match.groups()
     return Reading(
-        value=float(number), unit=unit, stable=False, raw=line, at=utc_now(),
-        channel="pressure", decimals=len(decimals) if decimals is not None else 0,
+        value=float(number),
+        unit=unit,
+        stable=False,
+        raw=line,
+        at=utc_now(),
+        channel="pressure",
+        decimals=len(decimals) if decimals is not None else 0,
     )
 
 
@@ -40,7 +56,9 @@ def parse_unit(line: str, port: str = "") -> str:
     name = line.strip().split()[-1].upper() if line.strip() else ""
     unit = PRESSURE_UNITS.get(name)
     if unit is None:
-        raise DeviceError(port, f"the controller reports pressure unit {line.strip()!r}, which this program does not know")
+        raise DeviceError(
+            port, f"the controller reports pressure unit {line.strip()!r}, which this program does not know"
+        )
     return unit
 
 
@@ -68,10 +86,8 @@ class DruckPace(Driver):
         except DeviceTimeout:
             # a controller that refused the query says why in its error queue
             self.link.flush_input()
-            try:
+            with contextlib.suppress(DeviceTimeout):
                 self.check_errors()
-            except DeviceTimeout:
-                pass
             raise
 
     def check_errors(self) -> None:
@@ -87,4 +103,9 @@ class DruckPace(Driver):
         if line.upper().startswith("*IDN "):
             line = line[5:]
         fields = [f.strip() for f in line.split(",")] + ["", "", "", ""]
-        return DeviceInfo(manufacturer=fields[0] or None, model=fields[1] or None, serial_number=fields[2] or None, firmware=fields[3] or None)
+        return DeviceInfo(
+            manufacturer=fields[0] or None,
+            model=fields[1] or None,
+            serial_number=fields[2] or None,
+            firmware=fields[3] or None,
+        )

@@ -11,6 +11,7 @@ serial number, ``ESC x3_`` software. An output line is 16 characters: sign (``+`
 Line settings differ by model (older: 1200 baud 7O1 with hardware handshake;
 newer: 9600 8N1); the default here is 9600 8N1, change it with the baud rate option.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,7 +23,15 @@ import serial
 
 from instruments.drivers.base import DeviceInfo, Driver, Sample
 from instruments.drivers.mt_sics import MASS_UNITS
-from instruments.errors import DeviceError, DeviceTimeout, GarbledResponse, InvalidOption, NotStable, Overload, Underload
+from instruments.errors import (
+    DeviceError,
+    DeviceTimeout,
+    GarbledResponse,
+    InvalidOption,
+    NotStable,
+    Overload,
+    Underload,
+)
 from instruments.reading import Reading, utc_now
 from instruments.registry import register
 from instruments.settings import SerialSettings
@@ -55,7 +64,9 @@ def parse_line(line: str, port: str = "") -> Reading:
     if unit_text:
         unit = MASS_UNITS.get(unit_text)
         if unit is None:
-            raise DeviceError(port, f"the balance shows unit {unit_text!r}, not a mass unit this program knows: set it to g or kg")
+            raise DeviceError(
+                port, f"the balance shows unit {unit_text!r}, not a mass unit this program knows: set it to g or kg"
+            )
     value = float(number)
     if sign == "-":
         value = -value

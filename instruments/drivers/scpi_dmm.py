@@ -7,6 +7,7 @@ remote mode over RS-232; ``CONF:VOLT:DC`` then ``READ?`` gives ``+1.23456789E+00
 ``SYST:ERR?`` is polled until ``+0,"No error"``. An overloaded input reads
 ``+9.90000000E+37``.
 """
+
 from __future__ import annotations
 
 import re
@@ -156,7 +157,10 @@ class ScpiMultimeter(Driver):
             try:
                 found = self.errors()
             except DeviceTimeout:
-                raise DeviceTimeout(self.port_name, f"no answer to {command!r}: check the meter is switched on, the cable and the baud rate") from None
+                raise DeviceTimeout(
+                    self.port_name,
+                    f"no answer to {command!r}: check the meter is switched on, the cable and the baud rate",
+                ) from None
             if found:
                 listed = "; ".join(f"{code} {message}" for code, message in found)
                 raise DeviceError(self.port_name, f"no reading; the meter reports: {listed}") from None

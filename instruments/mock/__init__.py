@@ -22,6 +22,7 @@ times      (all)    lines a line fault hits before the device behaves again
 ``python -m instruments.mock URL`` serves the same device on a pseudo-terminal, so
 ``lims read --port /dev/pts/N`` can be tried without hardware.
 """
+
 from __future__ import annotations
 
 import importlib

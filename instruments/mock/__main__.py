@@ -3,6 +3,7 @@
 Prints the device path; then ``lims read --port /dev/pts/N --driver mt-sics`` talks
 to it as to a real balance. Stop with Ctrl-C.
 """
+
 from __future__ import annotations
 
 import sys

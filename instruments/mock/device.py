@@ -5,6 +5,7 @@ A simulated device knows nothing about time or ports: the engine
 the lines it answers. Devices in a continuous-output mode set ``streaming`` and
 produce lines from :meth:`SimulatedDevice.next_stream_line`.
 """
+
 from __future__ import annotations
 
 import random

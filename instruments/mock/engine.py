@@ -7,6 +7,7 @@ there at once. Nothing runs in the background: the schedule is worked out from
 the clock whenever the host reads, so the simulation is deterministic for a
 given seed and costs nothing while idle.
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -21,7 +22,7 @@ BATCH_LINES = 512
 
 
 class _Chunk:
-    __slots__ = ("data", "start", "done", "disconnect")
+    __slots__ = ("data", "disconnect", "done", "start")
 
     def __init__(self, data: bytes, start: float, disconnect: bool) -> None:
         self.data = data

@@ -15,6 +15,7 @@ Device faults, simulated by the devices that support them (see each device):
 ``unstable`` (never settles), ``overload``, ``underload``, ``error`` (the device's own
 error answer; MT-SICS also ``es``, ``et``, ``el``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

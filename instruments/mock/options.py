@@ -1,4 +1,5 @@
 """Parsing the options of a ``mock://DEVICE?name=value&...`` URL."""
+
 from __future__ import annotations
 
 import re

@@ -5,6 +5,7 @@ blocks until ``size`` bytes or the timeout, ``in_waiting`` counts arrived bytes,
 and a disconnected device raises the same :class:`serial.SerialException`
 message as an unplugged USB adapter.
 """
+
 from __future__ import annotations
 
 import time

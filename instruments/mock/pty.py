@@ -4,8 +4,10 @@
 exercises exactly the code path of a USB-serial adapter: pyserial's POSIX port,
 termios settings, ``select`` and ``os.read``. The device end runs in a thread.
 """
+
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import threading
@@ -46,10 +48,8 @@ class PtyDevice:
             self._thread.join(timeout=2)
         for fd in (self._master, self._slave):
             if fd >= 0:
-                try:
+                with contextlib.suppress(OSError):
                     os.close(fd)
-                except OSError:
-                    pass
         self._master = self._slave = -1
 
     def __enter__(self) -> PtyDevice:

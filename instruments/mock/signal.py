@@ -7,6 +7,7 @@ unit). With the ``unstable`` fault it swings from one side of the value to the
 other by at least 10 digits at every reading, so no three readings ever fall
 within a band of 2 digits and the device never settles.
 """
+
 from __future__ import annotations
 
 import random
@@ -29,7 +30,7 @@ class Signal:
     ) -> None:
         self.target = target
         self.decimals = decimals
-        self.digit = 10.0 ** -decimals
+        self.digit = 10.0**-decimals
         self.settle = settle
         self.noise = noise
         self.rng = rng

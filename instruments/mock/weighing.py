@@ -7,6 +7,7 @@ weighing unit) rounded to the display's last digit. With the ``unstable`` fault 
 wanders by several digits for ever; ``overload``/``underload`` faults put it over
 or under range.
 """
+
 from __future__ import annotations
 
 import random
@@ -33,7 +34,7 @@ class WeighingCell:
     ) -> None:
         self.gross = load
         self.decimals = decimals
-        self.digit = 10.0 ** -decimals
+        self.digit = 10.0**-decimals
         self.capacity = capacity
         self.settle = settle
         self.noise = noise

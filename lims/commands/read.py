@@ -4,6 +4,7 @@ A timeout, a device error or a garbled line ends with one line on stderr naming
 the port and the cause, and exit code 1; a reading is printed only when it was
 read whole.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,16 +35,41 @@ def _list_drivers(ctx: click.Context, _param: click.Parameter, value: bool) -> N
 
 
 @click.command("read")
-@click.option("--port", "-p", required=True, help="Device path (/dev/ttyUSB0, /dev/pts/3, COM3) or pyserial URL (mock://mt-sics).")
-@click.option("--driver", "-d", "driver_name", required=True, help="Driver name, e.g. mt-sics, sbi, and, scpi-dmm, hart-152x, hmt330, pace.")
-@click.option("--baud", type=click.IntRange(min=1), default=None, help="Baud rate (default: the device's factory rate).")
+@click.option(
+    "--port", "-p", required=True, help="Device path (/dev/ttyUSB0, /dev/pts/3, COM3) or pyserial URL (mock://mt-sics)."
+)
+@click.option(
+    "--driver",
+    "-d",
+    "driver_name",
+    required=True,
+    help="Driver name, e.g. mt-sics, sbi, and, scpi-dmm, hart-152x, hmt330, pace.",
+)
+@click.option(
+    "--baud", type=click.IntRange(min=1), default=None, help="Baud rate (default: the device's factory rate)."
+)
 @click.option("--count", "-n", type=click.IntRange(min=1), default=1, show_default=True, help="Number of readings.")
 @click.option("--stable", is_flag=True, help="Only accept stable readings (wait for them).")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=5.0, show_default=True, help="Seconds allowed for the whole reading.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=5.0,
+    show_default=True,
+    help="Seconds allowed for the whole reading.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per reading.")
-@click.option("--option", "-o", "pairs", multiple=True, metavar="KEY=VALUE", help="Driver option, e.g. function=RES (repeatable).")
+@click.option(
+    "--option", "-o", "pairs", multiple=True, metavar="KEY=VALUE", help="Driver option, e.g. function=RES (repeatable)."
+)
 @click.option("--expect-serial", default=None, help="Refuse a device with another serial number.")
-@click.option("--list-drivers", is_flag=True, expose_value=False, is_eager=True, callback=_list_drivers, help="List the drivers and exit.")
+@click.option(
+    "--list-drivers",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_list_drivers,
+    help="List the drivers and exit.",
+)
 def command(
     port: str,
     driver_name: str,

@@ -1,10 +1,11 @@
 """Sartorius SBI and A&D balances: transcripts in the manuals' formats, then the simulated devices."""
+
 from __future__ import annotations
 
 import pytest
 import serial
 
-import instruments  # noqa: F401  (registers mock://)
+import instruments  # noqa: F401  (registers the mock:// URL handler)
 from instruments.drivers.and_balance import AndBalance
 from instruments.drivers.and_balance import parse_line as parse_and
 from instruments.drivers.sbi import SartoriusSbi
@@ -36,7 +37,15 @@ def test_sbi_blank_unit_means_unstable_and_minus_sign() -> None:
     assert (reading.value, reading.stable) == (-4.07, False)
 
 
-@pytest.mark.parametrize(("line", "error"), [("      High    ", Overload), ("       Low    ", Underload), ("        Err 54", DeviceError), ("       Cal    ", DeviceError)])
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        ("      High    ", Overload),
+        ("       Low    ", Underload),
+        ("        Err 54", DeviceError),
+        ("       Cal    ", DeviceError),
+    ],
+)
 def test_sbi_status_words(line: str, error: type) -> None:
     """SBI status words in place of the value: High, Low, Err, Cal."""
     with pytest.raises(error):
@@ -105,13 +114,16 @@ def test_and_unstable_and_negative() -> None:
     assert (reading.value, reading.stable) == (-1.2, False)
 
 
-@pytest.mark.parametrize(("line", "error", "words"), [
-    ("OL,+9999999E+19", Overload, "capacity"),
-    ("OL,-9999999E+19", Underload, "below"),
-    ("EC,E1", DeviceError, "undefined command"),
-    ("EC,E2", DeviceError, "not ready"),
-    ("QT,+00000012 PC", DeviceError, "counting mode"),
-])
+@pytest.mark.parametrize(
+    ("line", "error", "words"),
+    [
+        ("OL,+9999999E+19", Overload, "capacity"),
+        ("OL,-9999999E+19", Underload, "below"),
+        ("EC,E1", DeviceError, "undefined command"),
+        ("EC,E2", DeviceError, "not ready"),
+        ("QT,+00000012 PC", DeviceError, "counting mode"),
+    ],
+)
 def test_and_overload_and_error_codes(line: str, error: type, words: str) -> None:
     """A&D manual: ``OL`` overload data; ``EC,E1`` undefined command, ``EC,E2`` not ready; ``QT`` counting."""
     with pytest.raises(error, match=words):

@@ -1,5 +1,6 @@
 """capture(): every injected fault gives its clear error, the port is always closed, and a
 caller gets all the readings or none (nothing half-read reaches a record)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -90,7 +91,9 @@ def test_each_injected_fault_gives_its_clear_error_and_closes_the_port(
 
 def test_a_partial_line_once_is_read_again() -> None:
     """Reading robustly: one partial line is discarded, the command sent again, the answer used."""
-    readings = capture("mock://hart-152x?temperature=25.587C&fault=partial&times=1", "hart-152x", until_stable=False, timeout=0.3)
+    readings = capture(
+        "mock://hart-152x?temperature=25.587C&fault=partial&times=1", "hart-152x", until_stable=False, timeout=0.3
+    )
     assert readings[0].value == 25.587
 
 
@@ -136,7 +139,10 @@ def test_capture_immediate_readings_without_waiting() -> None:
 def test_capture_two_channel_hygrometer() -> None:
     """A thermo-hygrometer sample is two readings: humidity then temperature."""
     readings = capture("mock://hmt330?temperature=23.1&rh=55.2", "hmt330")
-    assert [(r.channel, r.value, r.unit) for r in readings] == [("humidity", 55.2, "percent_RH"), ("temperature", 23.1, "degC")]
+    assert [(r.channel, r.value, r.unit) for r in readings] == [
+        ("humidity", 55.2, "percent_RH"),
+        ("temperature", 23.1, "degC"),
+    ]
 
 
 def test_capture_checks_the_serial_number(opened: list[serial.SerialBase]) -> None:
@@ -150,7 +156,9 @@ def test_capture_checks_the_serial_number(opened: list[serial.SerialBase]) -> No
 
 def test_capture_driver_options_and_baud_rate() -> None:
     """Driver options (``function=RES``) and a baud rate other than the factory one reach the port."""
-    readings = capture("mock://scpi-dmm?resistance=100.0123ohm&baud=19200", "scpi-dmm", baudrate=19200, options={"function": "RES"})
+    readings = capture(
+        "mock://scpi-dmm?resistance=100.0123ohm&baud=19200", "scpi-dmm", baudrate=19200, options={"function": "RES"}
+    )
     assert (readings[0].value, readings[0].unit) == (100.0123, "ohm")
     with pytest.raises(GarbledResponse):
         capture("mock://hmt330?baud=4800&mode=run&interval=0.001", "hmt330", baudrate=9600, timeout=0.2)
@@ -170,6 +178,7 @@ def test_capture_refuses_unknown_drivers_ports_and_bad_arguments() -> None:
 
 def test_callback_errors_still_close_the_port(opened: list[serial.SerialBase]) -> None:
     """If the live display fails (browser gone), the error propagates and the port is closed."""
+
     def broken(reading: Reading) -> None:
         raise RuntimeError("display gone")
 

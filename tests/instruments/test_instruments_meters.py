@@ -1,11 +1,12 @@
 """SCPI multimeter, Hart 152x thermometer, Vaisala HMT330 and Druck PACE: transcripts in
 the manuals' formats, the simulated devices, and the N-in-band stability rule."""
+
 from __future__ import annotations
 
 import pytest
 import serial
 
-import instruments  # noqa: F401  (registers mock://)
+import instruments  # noqa: F401  (registers the mock:// URL handler)
 from instruments.drivers.hart152x import Hart152x, parse_temperature
 from instruments.drivers.hmt330 import Hmt330, parse_send
 from instruments.drivers.pace import DruckPace, parse_pressure
@@ -115,7 +116,11 @@ def test_hart_reading_format() -> None:
 
 def test_hart_transcript_and_no_probe() -> None:
     """Hart: commands end with CR; a reading without a number means no probe (DeviceError)."""
-    transcript = [(b"READ?\r", b"t: 125.745 C\r\n"), (b"*IDN?\r", b"HART,1521,A12345,1.00\r\n"), (b"READ?\r", b"t: ------- C\r\n")]
+    transcript = [
+        (b"READ?\r", b"t: 125.745 C\r\n"),
+        (b"*IDN?\r", b"HART,1521,A12345,1.00\r\n"),
+        (b"READ?\r", b"t: ------- C\r\n"),
+    ]
     with expected_protocol(Hart152x, transcript) as thermometer:
         assert thermometer.read()[0].value == 125.745
         assert thermometer.identify().serial_number == "A12345"
@@ -129,7 +134,9 @@ def test_hart_mock_stable_after_three_readings_within_two_digits() -> None:
     thermometer = Hart152x(port)
     thermometer.initialise()
     seen: list[tuple[float, bool]] = []
-    (reading,) = thermometer.collect(1, until_stable=True, timeout=2.0, on_reading=lambda r: seen.append((r.value, r.stable)))
+    (reading,) = thermometer.collect(
+        1, until_stable=True, timeout=2.0, on_reading=lambda r: seen.append((r.value, r.stable))
+    )
     thermometer.close()
     # settle=2: ring-down of 1 % of the value, 0.01 x 25.587 = 0.25587 C:
     # 25.587 + 0.25587 = 25.84287 -> 25.843; 25.587 - 0.25587 / 2 = 25.459065 -> 25.459; then 25.587
@@ -157,7 +164,11 @@ def test_hmt330_stars_mean_no_valid_value() -> None:
 
 def test_hmt330_transcript_with_echo() -> None:
     """HMT330: ``S`` stops a running output; with echo on, the echoed ``SEND`` line is skipped."""
-    transcript = [(b"S\r", b"S\r\n"), (b"SEND\r", b"SEND\r\nRH= 55.2 %RH T= 23.1 'C\r\n"), (b"VERS\r", b"HMT330 / 5.16\r\n")]
+    transcript = [
+        (b"S\r", b"S\r\n"),
+        (b"SEND\r", b"SEND\r\nRH= 55.2 %RH T= 23.1 'C\r\n"),
+        (b"VERS\r", b"HMT330 / 5.16\r\n"),
+    ]
     with expected_protocol(Hmt330, transcript) as hygrometer:
         hygrometer.initialise()
         humidity, temperature = hygrometer.read()
@@ -194,7 +205,11 @@ def test_hmt330_running_output_at_power_up_is_stopped() -> None:
 
 def test_pace_pressure_reading_and_unit() -> None:
     """Druck PACE SCPI manual: ``:SENS:PRES?`` -> ``:SENS:PRES 1014.25`` in the ``:UNIT:PRES?`` unit."""
-    transcript = [(b":UNIT:PRES?\n", b":UNIT:PRES MBAR\r\n"), (b":SENS:PRES?\n", b":SENS:PRES 1014.25\r\n"), (b":SYST:ERR?\n", b'0,"No error"\r\n')]
+    transcript = [
+        (b":UNIT:PRES?\n", b":UNIT:PRES MBAR\r\n"),
+        (b":SENS:PRES?\n", b":SENS:PRES 1014.25\r\n"),
+        (b":SYST:ERR?\n", b'0,"No error"\r\n'),
+    ]
     with expected_protocol(DruckPace, transcript) as controller:
         controller.initialise()
         (reading,) = controller.read()

@@ -1,4 +1,5 @@
 """The mock:// pyserial URL handler: URL options, line timing (with an explicit clock), faults."""
+
 from __future__ import annotations
 
 import random
@@ -6,7 +7,7 @@ import random
 import pytest
 import serial
 
-import instruments  # noqa: F401  (registers mock://)
+import instruments
 from instruments.mock import MockUrlError, build, device_names, parse_url
 from instruments.mock.engine import Engine
 from instruments.mock.faults import FaultPlan, garble
@@ -150,6 +151,7 @@ def test_disconnect_fault_raises_like_an_unplugged_adapter() -> None:
 
 def test_same_seed_same_noise() -> None:
     """Simulated noise comes from ``random.Random(seed)``: same seed, same bytes."""
+
     def stream(seed: int) -> bytes:
         engine = _engine(f"mock://mt-sics?weight=100.00g&noise=0.01&settle=0&seed={seed}")
         engine.receive(b"SIR\r\n", now=0.0)

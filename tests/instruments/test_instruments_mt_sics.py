@@ -1,11 +1,12 @@
 """Mettler Toledo MT-SICS level 0/1 driver: transcripts from the reference manual, then
 the simulated balance on the mock:// port."""
+
 from __future__ import annotations
 
 import pytest
 import serial
 
-import instruments  # noqa: F401  (registers mock://)
+import instruments  # noqa: F401  (registers the mock:// URL handler)
 from instruments.drivers.mt_sics import MtSicsBalance, parse_weight
 from instruments.errors import (
     DeviceError,
@@ -72,7 +73,9 @@ def test_non_mass_unit_is_refused() -> None:
         ("S X 1,0 g", "S", GarbledResponse, "unexpected answer"),
     ],
 )
-def test_every_documented_error_answer_maps_to_our_exception(answer: str, command: str, error: type, words: str) -> None:
+def test_every_documented_error_answer_maps_to_our_exception(
+    answer: str, command: str, error: type, words: str
+) -> None:
     """MT-SICS reference manual, status codes and error messages: I, +, -, ES, ET, EL (and cell errors)."""
     with pytest.raises(error, match=words):
         parse_weight(answer, command, port="COM1")
@@ -134,7 +137,9 @@ def test_zero_and_tare_commands() -> None:
     assert (tare.value, tare.unit, tare.channel) == (2.486, "g", "tare")
 
 
-@pytest.mark.parametrize(("answer", "error"), [(b"Z I\r\n", DeviceError), (b"Z +\r\n", OutOfRange), (b"Z -\r\n", OutOfRange)])
+@pytest.mark.parametrize(
+    ("answer", "error"), [(b"Z I\r\n", DeviceError), (b"Z +\r\n", OutOfRange), (b"Z -\r\n", OutOfRange)]
+)
 def test_zero_refusals(answer: bytes, error: type) -> None:
     """MT-SICS Z: ``Z I`` busy or unstable; ``Z +``/``Z -`` upper/lower zero limit exceeded."""
     with expected_protocol(MtSicsBalance, [(b"Z\r\n", answer)]) as balance:
@@ -187,6 +192,7 @@ def test_mock_balance_settles_after_a_few_dynamic_readings() -> None:
 
 def test_mock_balance_noise_is_deterministic_for_a_seed() -> None:
     """Same seed, same readings; noise shows in the last digit only (0.003 g standard deviation)."""
+
     def values(seed: int) -> list[float]:
         balance = _balance(f"mock://mt-sics?weight=100.00g&settle=0&noise=0.003&seed={seed}")
         out = [r.value for r in balance.collect(20, until_stable=True, timeout=2.0)]

@@ -1,5 +1,6 @@
 """A driver over a real pseudo-terminal pair (os.openpty) with the simulated device on the far
 end: the code path of a real device file (pyserial's POSIX port, termios, select, os.read)."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,7 +8,7 @@ import serial
 
 from instruments.capture import capture
 from instruments.drivers.mt_sics import MtSicsBalance
-from instruments.errors import Disconnected, DeviceTimeout
+from instruments.errors import DeviceTimeout, Disconnected
 from instruments.mock.pty import PtyDevice
 
 

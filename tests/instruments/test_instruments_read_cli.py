@@ -1,4 +1,5 @@
 """``lims read``: JSON lines, human output, and errors as one line on stderr with exit code 1."""
+
 from __future__ import annotations
 
 import json
@@ -15,20 +16,28 @@ def runner() -> CliRunner:
 
 
 def test_json_reading_matches_the_issue_example(runner: CliRunner) -> None:
-    """Issue 4: ``--json`` prints ``{"value": 100.0, "unit": "g", "stable": true, "raw": "S S     100.00 g", "at": ...}``."""
-    result = runner.invoke(main, ["read", "--port", "mock://mt-sics?weight=100.00g", "--driver", "mt-sics", "--stable", "--json"])
+    """Issue 4, ``lims read``: ``--json`` prints
+    ``{"value": 100.0, "unit": "g", "stable": true, "raw": "S S     100.00 g", "at": "..."}``."""
+    result = runner.invoke(
+        main, ["read", "--port", "mock://mt-sics?weight=100.00g", "--driver", "mt-sics", "--stable", "--json"]
+    )
     assert result.exit_code == 0, result.output
     (line,) = result.stdout.splitlines()
     obj = json.loads(line)
     assert {k: obj[k] for k in ("value", "unit", "stable", "raw")} == {
-        "value": 100.0, "unit": "g", "stable": True, "raw": "S S     100.00 g",
+        "value": 100.0,
+        "unit": "g",
+        "stable": True,
+        "raw": "S S     100.00 g",
     }
     assert obj["at"].endswith("+00:00")  # ISO 8601 in UTC
 
 
 def test_count_gives_one_json_object_per_reading(runner: CliRunner) -> None:
     """``--count 3 --stable``: three JSON lines, all stable."""
-    result = runner.invoke(main, ["read", "-p", "mock://mt-sics?weight=20.000g", "-d", "mt-sics", "-n", "3", "--stable", "--json"])
+    result = runner.invoke(
+        main, ["read", "-p", "mock://mt-sics?weight=20.000g", "-d", "mt-sics", "-n", "3", "--stable", "--json"]
+    )
     assert result.exit_code == 0
     objs = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(o["value"], o["stable"]) for o in objs] == [(20.0, True)] * 3
@@ -45,8 +54,21 @@ def test_human_output_for_a_hygrometer(runner: CliRunner) -> None:
 
 def test_driver_option_and_baud(runner: CliRunner) -> None:
     """``--option function=RES`` and ``--baud`` reach the driver and the port."""
-    result = runner.invoke(main, ["read", "-p", "mock://scpi-dmm?resistance=99.9990ohm&baud=4800", "-d", "scpi-dmm",
-                                  "--baud", "4800", "-o", "function=RES", "--json"])
+    result = runner.invoke(
+        main,
+        [
+            "read",
+            "-p",
+            "mock://scpi-dmm?resistance=99.9990ohm&baud=4800",
+            "-d",
+            "scpi-dmm",
+            "--baud",
+            "4800",
+            "-o",
+            "function=RES",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["unit"] == "ohm"
 

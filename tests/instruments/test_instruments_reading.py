@@ -1,4 +1,5 @@
 """Readings, the stability rule, the driver registry, and the package's purity."""
+
 from __future__ import annotations
 
 import subprocess
@@ -22,8 +23,12 @@ def test_reading_to_dict_and_text() -> None:
     """The JSON shape of issue 4, and the value shown with the device's decimals."""
     reading = Reading(100.0, "g", True, "S S     100.00 g", AT, "weight", 2)
     assert reading.to_dict() == {
-        "value": 100.0, "unit": "g", "stable": True, "raw": "S S     100.00 g",
-        "at": "2025-05-01T08:30:00+00:00", "channel": "weight",
+        "value": 100.0,
+        "unit": "g",
+        "stable": True,
+        "raw": "S S     100.00 g",
+        "at": "2025-05-01T08:30:00+00:00",
+        "channel": "weight",
     }
     assert reading.text() == "100.00 g"
 
@@ -55,7 +60,10 @@ def test_stability_three_within_two_resolutions() -> None:
     Resolution 0.01 g -> band 0.02 g: 100.00, 100.02, 100.01 spread 0.02 -> stable; a fourth
     reading 100.03 makes 100.02, 100.01, 100.03: spread 0.02 -> still stable; 100.05 -> spread 0.04 -> not."""
     detector = StabilityDetector(count=3)
-    flags = [detector.check(Reading(v, "g", False, "", AT, "weight", 2)).stable for v in (100.00, 100.02, 100.01, 100.03, 100.05)]
+    flags = [
+        detector.check(Reading(v, "g", False, "", AT, "weight", 2)).stable
+        for v in (100.00, 100.02, 100.01, 100.03, 100.05)
+    ]
     assert flags == [False, False, True, True, False]
 
 

@@ -7,6 +7,7 @@ CR LF. With ``ack=yes`` the balance answers ``R``, ``Z``, ``T`` and ``C`` with A
 ``settle``, ``noise``, ``ack``, ``id``, ``serial``. Device faults: ``unstable``,
 ``overload``, ``underload``, ``error`` (``EC,E2`` not ready, to every command).
 """
+
 from __future__ import annotations
 
 import random
@@ -44,9 +45,13 @@ class AndDevice(SimulatedDevice):
         self.unit = weight.unit
         self.decimals = weight.decimals
         self.cell = WeighingCell(
-            weight.value, decimals=weight.decimals,
+            weight.value,
+            decimals=weight.decimals,
             capacity=capacity_in(weight.unit, capacity.value, capacity.unit),
-            settle=params["settle"], noise=params["noise"], rng=rng, faults=faults,
+            settle=params["settle"],
+            noise=params["noise"],
+            rng=rng,
+            faults=faults,
         )
 
     def _display(self) -> str:

@@ -6,6 +6,7 @@ Commands end with CR or LF, any case; answers end with CR LF. ``READ?``, ``FETC?
 ``K`` change the unit shown), ``noise``, ``settle``, ``serial``, ``model``.
 Device faults: ``unstable``, ``error`` (no probe: ``t: ------- C``).
 """
+
 from __future__ import annotations
 
 import random
@@ -41,7 +42,9 @@ class Hart152xDevice(SimulatedDevice):
         t = params["temperature"]
         self.unit = t.unit
         self.decimals = max(t.decimals, 3)
-        self.signal = Signal(t.value, decimals=self.decimals, settle=params["settle"], noise=params["noise"], rng=rng, faults=faults)
+        self.signal = Signal(
+            t.value, decimals=self.decimals, settle=params["settle"], noise=params["noise"], rng=rng, faults=faults
+        )
 
     def handle(self, command: str) -> Reply | None:
         upper = command.strip().upper()

@@ -7,6 +7,7 @@ Commands end with CR (LF accepted). ``SEND`` answers ``RH= 55.2 %RH T= 23.1 'C``
 (echo commands back, as in a terminal), ``mode`` (``stop`` or ``run`` at power-up),
 ``version``. Device faults: ``unstable``, ``error`` (RH shown as ``***``).
 """
+
 from __future__ import annotations
 
 import random
@@ -55,7 +56,7 @@ class Hmt330Device(SimulatedDevice):
         upper = command.strip().upper()
         echo = [self.line(command)] if self.params["echo"] else []
         if upper == "SEND":
-            return Reply(echo + [self.line(self._send_line())])
+            return Reply([*echo, self.line(self._send_line())])
         if upper == "R":
             self.streaming = True
             return Reply(echo) if echo else None
@@ -63,7 +64,7 @@ class Hmt330Device(SimulatedDevice):
             self.streaming = False
             return Reply(echo) if echo else None
         if upper == "VERS":
-            return Reply(echo + [self.line(f"HMT330 / {self.params['version']}")])
+            return Reply([*echo, self.line(f"HMT330 / {self.params['version']}")])
         return Reply(echo) if echo else None
 
     def next_stream_line(self) -> bytes:

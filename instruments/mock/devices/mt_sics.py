@@ -10,6 +10,7 @@ set the display resolution), ``capacity``, ``settle`` (dynamic readings before s
 Device faults: ``unstable``, ``overload``, ``underload``, ``error`` (= ``el``), ``es``,
 ``et``, ``el`` (that error answer to every command).
 """
+
 from __future__ import annotations
 
 import random
@@ -91,7 +92,8 @@ class MtSicsDevice(SimulatedDevice):
             return self.reply(f'I4 A "{self.params["serial"]}"')
         if handler is None:
             return self.reply("ES")
-        return handler()
+        reply: Reply = handler()
+        return reply
 
     def _cmd_I1(self) -> Reply:
         return self.reply('I1 A "01" "2.20" "2.20" "1.00" "1.00"')

@@ -4,10 +4,11 @@ Commands end with LF; answers end with CR LF. ``:SENS:PRES?`` answers
 ``:SENS:PRES 1014.25``; ``:UNIT:PRES?`` answers ``:UNIT:PRES MBAR``;
 ``:SYST:ERR?`` answers ``0,"No error"`` or the oldest queued error; ``*IDN?``
 answers the ``idn`` option. Options: ``pressure`` (``1014.25mbar``; units mbar,
-bar, Pa, hPa, kPa, psi), ``noise``, ``settle``, ``idn``. Device faults:
+bar, Pa, hPa, kPa, MPa, psi), ``noise``, ``settle``, ``idn``. Device faults:
 ``unstable``, ``error`` (reading commands queue ``-113,"Undefined header"`` and get
 no answer).
 """
+
 from __future__ import annotations
 
 import random
@@ -19,7 +20,7 @@ from instruments.mock.faults import FaultPlan
 from instruments.mock.options import Option, measured, non_negative, text
 from instruments.mock.signal import Signal
 
-_UNITS = ("mbar", "bar", "Pa", "hPa", "kPa", "psi")
+_UNITS = ("mbar", "bar", "Pa", "hPa", "kPa", "MPa", "psi")
 
 
 @register_device
@@ -42,7 +43,9 @@ class PaceDevice(SimulatedDevice):
         p = params["pressure"]
         self.unit = p.unit
         self.decimals = p.decimals
-        self.signal = Signal(p.value, decimals=p.decimals, settle=params["settle"], noise=params["noise"], rng=rng, faults=faults)
+        self.signal = Signal(
+            p.value, decimals=p.decimals, settle=params["settle"], noise=params["noise"], rng=rng, faults=faults
+        )
         self.errors: list[str] = []
 
     def handle(self, command: str) -> Reply | None:

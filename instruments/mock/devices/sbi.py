@@ -10,6 +10,7 @@ Options: ``weight``, ``capacity``, ``settle``, ``noise``, ``format`` (16 or 22),
 toggles), ``model``, ``serial``, ``software``. Device faults: ``unstable``,
 ``overload``, ``underload``, ``error`` (``Err 54``).
 """
+
 from __future__ import annotations
 
 import random
@@ -50,9 +51,13 @@ class SbiDevice(SimulatedDevice):
         self.unit = weight.unit
         self.decimals = weight.decimals
         self.cell = WeighingCell(
-            weight.value, decimals=weight.decimals,
+            weight.value,
+            decimals=weight.decimals,
             capacity=capacity_in(weight.unit, capacity.value, capacity.unit),
-            settle=params["settle"], noise=params["noise"], rng=rng, faults=faults,
+            settle=params["settle"],
+            noise=params["noise"],
+            rng=rng,
+            faults=faults,
         )
         self.streaming = params["mode"] == "auto"
 
@@ -109,7 +114,9 @@ class SbiDevice(SimulatedDevice):
                 return None
             return self.reply(self._display())
         if command in {"T", "U", "V"}:
-            if command == "V" or (command == "T" and abs(self.cell.gross - self.cell.zero_offset) <= 0.02 * self.cell.capacity):
+            if command == "V" or (
+                command == "T" and abs(self.cell.gross - self.cell.zero_offset) <= 0.02 * self.cell.capacity
+            ):
                 self.cell.zero()
             else:
                 self.cell.tare()

@@ -10,6 +10,7 @@ Device faults: ``unstable``, ``overload`` (``+9.90000000E+37``), ``error`` (ever
 configuration or reading command queues ``-221,"Settings conflict"`` and gets no
 answer).
 """
+
 from __future__ import annotations
 
 import random
@@ -22,9 +23,16 @@ from instruments.mock.options import Option, measured, non_negative, text
 from instruments.mock.signal import Signal
 
 _FUNCTIONS = {
-    "VOLT": "voltage", "VOLT:DC": "voltage", "VOLT:AC": "voltage",
-    "CURR": "current", "CURR:DC": "current", "CURR:AC": "current",
-    "RES": "resistance", "FRES": "resistance", "FREQ": "frequency", "PER": "frequency",
+    "VOLT": "voltage",
+    "VOLT:DC": "voltage",
+    "VOLT:AC": "voltage",
+    "CURR": "current",
+    "CURR:DC": "current",
+    "CURR:AC": "current",
+    "RES": "resistance",
+    "FRES": "resistance",
+    "FREQ": "frequency",
+    "PER": "frequency",
 }
 
 
@@ -68,8 +76,12 @@ class ScpiDmmDevice(SimulatedDevice):
             m = params[quantity]
             scale = 0.001 if m.unit in {"mV", "mA"} else 1.0
             self.signals[quantity] = Signal(
-                m.value * scale, decimals=m.decimals + (3 if scale != 1.0 else 0),
-                settle=params["settle"], noise=params["noise"], rng=rng, faults=faults,
+                m.value * scale,
+                decimals=m.decimals + (3 if scale != 1.0 else 0),
+                settle=params["settle"],
+                noise=params["noise"],
+                rng=rng,
+                faults=faults,
             )
 
     def _reading(self) -> str:
@@ -94,7 +106,7 @@ class ScpiDmmDevice(SimulatedDevice):
         head, _, _args = command.partition(" ")
         upper = head.upper()
         if upper == "*IDN?":
-            return self.params["idn"]
+            return str(self.params["idn"])
         if upper in {"*RST", "*CLS"}:
             if upper == "*CLS":
                 self.errors.clear()
