@@ -90,7 +90,7 @@ class Engine:
             self._next_stream = max(self._tx_free, arrival + self.latency)
 
     # -- device to host -------------------------------------------------------------------
-    def _emit(self, line: bytes, earliest: float) -> None:
+    def _emit(self, line: bytes, earliest: float, now: float | None = None) -> None:
         if self.disconnected:
             return
         terminator = self.device.line_end
@@ -99,6 +99,9 @@ class Engine:
         else:
             data, cut = self.faults.transform(line, terminator)
         if not data and not cut:
+            return
+        if now is not None and not cut and not self._queue and self._char_time == 0.0 and earliest <= now:
+            self.rx += data  # nothing ahead of it and no line delay: it has arrived
             return
         start = max(earliest, self._tx_free)
         self._tx_free = start + len(data) * self._char_time
@@ -112,7 +115,7 @@ class Engine:
         if self._instant:
             made = 0
             while device.streaming and len(self.rx) + self._queued < want and made < BATCH_LINES:
-                self._emit(device.next_stream_line(), now)
+                self._emit(device.next_stream_line(), now, now)
                 made += 1
             return
         if self._next_stream is None:  # streaming since power-up: from the first look on
