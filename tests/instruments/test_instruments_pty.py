@@ -45,3 +45,13 @@ def test_silent_device_on_a_pseudo_terminal_times_out() -> None:
     with PtyDevice("mock://mt-sics?fault=timeout") as device:
         with pytest.raises(DeviceTimeout, match="no answer to '@'"):
             capture(device.path, "mt-sics", timeout=0.2)
+
+
+def test_serve_command_refuses_a_bad_url(capsys: pytest.CaptureFixture[str]) -> None:
+    """``python -m instruments.mock`` explains a bad URL or missing argument (exit code 2)."""
+    from instruments.mock.__main__ import main
+
+    assert main([]) == 2
+    assert "usage: python -m instruments.mock" in capsys.readouterr().err
+    assert main(["mock://teapot"]) == 2
+    assert "no simulated device 'teapot'" in capsys.readouterr().err
