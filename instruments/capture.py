@@ -84,6 +84,35 @@ def capture(
             handle.close()
 
 
+def open_device(
+    port: str,
+    driver: str | type[Driver],
+    *,
+    baudrate: int | None = None,
+    options: Mapping[str, object] | None = None,
+    answer_timeout: float | None = None,
+) -> Driver:
+    """Open the port and return the driver, initialised, for more than readings
+    (zero, tare, identify). Use it as a context manager so the port is closed::
+
+        with open_device("/dev/ttyUSB0", "mt-sics") as balance:
+            balance.zero()
+    """
+    cls = resolve_driver(driver)
+    handle = open_port(port, cls.settings.with_baudrate(baudrate))
+    try:
+        device = cls(handle, **dict(options or {}))
+        if answer_timeout is not None:
+            device.answer_timeout = device.link.answer_timeout = answer_timeout
+        device.initialise()
+    except BaseException as exc:
+        handle.close()
+        if isinstance(exc, (serial.SerialException, OSError)) and not isinstance(exc, InstrumentError):
+            raise Disconnected(port, f"the port failed: {exc}") from exc
+        raise
+    return device
+
+
 def check_serial(device: Driver, expected: str) -> None:
     """Raise :class:`WrongDevice` unless the device reports serial number ``expected``."""
     found = device.identify().serial_number

@@ -161,6 +161,12 @@ class Driver(ABC):
         self.stop_quietly()
         self.link.close()
 
+    def __enter__(self) -> Driver:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def stop_quietly(self) -> None:
         """:meth:`stop`, ignoring device errors (used on the way out of another error)."""
         if not self._streaming:
@@ -271,7 +277,8 @@ class Driver(ABC):
     def _not_stable_cause(last: Sample, when: str) -> str:
         shown = ", ".join(r.text() for r in last)
         return (
-            f"no stable reading {when} (last reading {shown}, unstable): check for draughts, vibration or a moving load"
+            f"no stable reading {when} (last reading {shown}, unstable): "
+            "check for draughts, vibration, or a load or temperature still changing"
         )
 
     # -- helpers for subclasses -----------------------------------------------------------

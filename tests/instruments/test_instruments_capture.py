@@ -185,3 +185,16 @@ def test_callback_errors_still_close_the_port(opened: list[serial.SerialBase]) -
     with pytest.raises(RuntimeError, match="display gone"):
         capture("mock://mt-sics", "mt-sics", on_reading=broken)
     assert not opened[0].is_open
+
+
+def test_open_device_for_zero_and_tare(opened: list[serial.SerialBase]) -> None:
+    """open_device(): an initialised driver for commands other than readings; closed on leaving."""
+    from instruments.capture import open_device
+
+    with open_device("mock://mt-sics?weight=1.234g&settle=0", "mt-sics") as balance:
+        balance.zero()  # 1.234 g is inside the +-2 % zero range of 220 g (4.4 g)
+        assert balance.read()[0].value == 0.0
+    assert not opened[0].is_open
+    with pytest.raises(DeviceTimeout):
+        open_device("mock://mt-sics?fault=timeout", "mt-sics", answer_timeout=0.1)
+    assert not opened[1].is_open
