@@ -147,9 +147,48 @@ def _measure(value: Any, unit: str, *, places_like: float | None = None) -> cm.M
     return cm.Measure(decimal_of(value, places_like=places_like), cert_unit(unit))
 
 
+def _label(point: Any, stored: dict) -> cm.LocalText | str | None:
+    """The point's label; a repeatability test adds the spread of its readings (OIML R76-1 3.6.1)."""
+    spread = stored.get("spread") if isinstance(stored, dict) else None
+    if not spread or spread.get("value") is None:
+        return point.label or None
+    unit = cert_unit(spread["unit"])
+    value = decimal_of(spread["value"])
+    prefix = f"{point.label} · " if point.label else ""
+    return cm.LocalText(f"{prefix}max − min = {format_measure(value, unit, 'vi')}",
+                        f"{prefix}max − min = {format_measure(value, unit, 'en')}")
+
+
+def _hysteresis(record: Record) -> cm.LocalText | None:
+    """Pressure gauges: |falling − rising| at each point against the MPE, as the workflow stored it.
+
+    Printed as a remark: the hysteresis has no uncertainty of its own in the record, and a
+    calibration results table states one for every row (ISO/IEC 17025 7.8.4.1 a).
+    """
+    parts: dict[str, list[str]] = {"vi": [], "en": []}
+    verdicts = {"pass": ("đạt", "pass"), "fail": ("không đạt", "fail")}
+    for h in (record.results or {}).get("hysteresis") or []:
+        nominal, value, mpe = h.get("nominal"), h.get("hysteresis"), h.get("mpe")
+        if not nominal or not value:
+            continue
+        for i, lang in enumerate(("vi", "en")):
+            text = (f"{format_measure(decimal_of(nominal['value']), cert_unit(nominal['unit']), lang)}: "
+                    f"{format_measure(decimal_of(value['value']), cert_unit(value['unit']), lang)}")
+            if mpe and mpe.get("value") is not None:
+                text += f" (MPE ±{format_measure(decimal_of(abs(mpe['value'])), cert_unit(mpe['unit']), lang)}"
+                verdict = verdicts.get(h.get("verdict") or "")
+                text += f", {verdict[i]})" if verdict else ")"
+            parts[lang].append(text)
+    if not parts["vi"]:
+        return None
+    return cm.LocalText("Độ trễ |giảm − tăng| tại " + "; ".join(parts["vi"]),
+                        "Hysteresis |falling − rising| at " + "; ".join(parts["en"]))
+
+
 def _results(record: Record) -> tuple[cm.ResultSection, ...]:
     inst = record.instrument
     p = (record.results or {}).get("coverage_probability") or 0.95
+    stored = {pt.get("seq"): pt for pt in (record.results or {}).get("points") or [] if isinstance(pt, dict)}
     groups: dict[str, list[cm.ResultRow]] = {}
     for point in record.points:
         same_unit = point.unit == inst.range_unit
@@ -170,7 +209,7 @@ def _results(record: Record) -> tuple[cm.ResultSection, ...]:
             uncertainty=u,
             mpe=_measure(abs(point.mpe), err_unit, places_like=err_places) if point.mpe is not None else None,
             verdict=point.verdict or None,
-            label=point.label or None,
+            label=_label(point, stored.get(point.seq, {})),
         )
         groups.setdefault(point.test or "", []).append(row)
     sections = []
@@ -279,6 +318,9 @@ def build_document(record: Record, lab: Organisation, customer: Organisation, si
     remarks: list[Any] = []
     if record.remarks.strip():
         remarks.append(record.remarks.strip())
+    hysteresis = _hysteresis(record)
+    if hysteresis is not None:
+        remarks.append(hysteresis)
     if notice:
         remarks.append(NOTICE_REMARK)
     remarks.extend(issue.extra_remarks)
