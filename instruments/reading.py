@@ -2,18 +2,19 @@
 
 Unit strings emitted by the drivers (all parse with pint):
 
-==============  =========================================================
+==============  ==============================================================
 quantity        unit strings
-==============  =========================================================
-mass            ``g``, ``kg``, ``mg``, ``carat``, ``lb``, ``oz``, ``ozt``, ``dwt``, ``grain``
+==============  ==============================================================
+mass            ``g``, ``kg``, ``mg``, ``ug``, ``carat``, ``lb``, ``oz``, ``ozt``, ``dwt``, ``grain``
 voltage         ``V``
 current         ``A``
 resistance      ``ohm``
-frequency       ``Hz``
+frequency       ``Hz`` (``s`` for a period)
 temperature     ``degC``, ``degF``, ``K`` (absolute temperatures, never deltas)
 humidity        ``percent_RH`` (relative humidity, 0.01; channel ``humidity``)
-pressure        ``mbar``, ``bar``, ``Pa``, ``hPa``, ``kPa``, ``MPa``, ``psi``, ``inHg``, ``mmHg``
-==============  =========================================================
+pressure        ``mbar``, ``bar``, ``Pa``, ``hPa``, ``kPa``, ``MPa``, ``psi``, ``inHg``, ``mmHg``,
+                ``inH2O``, ``mH2O``
+==============  ==============================================================
 """
 
 from __future__ import annotations

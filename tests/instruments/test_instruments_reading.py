@@ -153,3 +153,23 @@ def test_package_is_pure_and_registers_mock_on_import() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "S S     100.00 g|2|"
+
+
+def test_every_unit_string_a_driver_can_emit_is_known_to_the_registry() -> None:
+    """Units on every number: each unit string in the drivers' tables parses in lims.metrology.units."""
+    from instruments.drivers.hart152x import TEMPERATURE_UNITS
+    from instruments.drivers.hmt330 import UNITS as HMT_UNITS
+    from instruments.drivers.mt_sics import MASS_UNITS
+    from instruments.drivers.pace import PRESSURE_UNITS
+    from instruments.drivers.scpi_dmm import FUNCTIONS
+    from lims.metrology.units import ureg
+
+    units = {
+        *MASS_UNITS.values(),
+        *PRESSURE_UNITS.values(),
+        *TEMPERATURE_UNITS.values(),
+        *HMT_UNITS.values(),
+        *(unit for unit, _channel in FUNCTIONS.values()),
+    }
+    for unit in sorted(units):
+        assert ureg.Quantity(1.0, unit).magnitude == 1.0, unit
