@@ -271,6 +271,11 @@ def load_procedures(session: Session, actor: User | None, paths: list[Path] | No
                 itype = session.scalar(select(InstrumentType).where(InstrumentType.code == type_code))
                 if itype is None:
                     raise _fail("instrument_type", _("No instrument type with code %(code)s.", code=repr(type_code)))
+            for key in ("code", "title_vi"):
+                if not isinstance(data.get(key), str) or not data[key].strip():
+                    raise _fail(key, _("This field is required."))
+            if data.get("kind") not in ("verification", "calibration", "test"):
+                raise _fail("kind", _("Must be one of: %(choices)s.", choices="verification, calibration, test"))
             check_spec(data.get("spec"), itype.unit if itype else None)
         except ValidationError as exc:
             raise ValidationError(f"{path.name}: {exc.message}", field=exc.field, errors=exc.errors) from exc

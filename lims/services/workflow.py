@@ -736,13 +736,13 @@ def save_record(session: Session, actor: User | None, record_id: int, data: dict
     for p, pt in zip(record.points, points):
         new = points_in.get(p.seq, {})
         res = results_by_seq[p.seq]
-        p.nominal = pt.nominal
-        p.readings = list(pt.readings)
-        p.reference_value = pt.reference_value
         if "source" in new:
             p.source = new["source"]
         elif "readings" in new and new["readings"] != list(p.readings or []):
-            p.source = None
+            p.source = None  # typed over what a device read
+        p.nominal = pt.nominal
+        p.readings = list(pt.readings)
+        p.reference_value = pt.reference_value
         p.indication, p.error, p.uncertainty = res.indication, res.error, res.uncertainty
         p.coverage_factor, p.mpe, p.verdict = res.coverage_factor, res.mpe, res.verdict
     record.results = results

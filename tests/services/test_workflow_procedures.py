@@ -1,0 +1,127 @@
+"""Procedures as data files (lims.services.procedures) and ``lims procedures load``."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from lims.errors import ValidationError
+from lims.models import Procedure
+from lims.services import catalog, procedures
+from lims.services.procedures import PROCEDURES_DIR, check_spec, plan_points
+from lims.services.workflow_rules import InstrumentFacts
+
+
+@pytest.fixture(autouse=True)
+def english():
+    from lims.i18n import use_language
+
+    with use_language("en"):
+        yield
+
+
+@pytest.fixture
+def types(db):
+    out = {}
+    for code, quantity, unit in (("CAN-KTD", "mass", "kg"), ("AP-KE", "pressure", "bar"),
+                                 ("NHIET-KE", "temperature", "degC")):
+        out[code] = catalog.create_instrument_type(db, None, {"code": code, "name_vi": code, "quantity": quantity,
+                                                              "unit": unit})
+    db.commit()
+    return out
+
+
+def shipped() -> dict[str, dict]:
+    return {p.name: json.loads(p.read_text(encoding="utf-8")) for p in PROCEDURES_DIR.glob("*.json")}
+
+
+def test_the_shipped_procedures_are_valid_and_cover_the_three_kinds_of_work():
+    files = shipped()
+    assert set(files) == {"nawi_r76_verification.json", "pressure_gauge_calibration.json",
+                          "thermometer_calibration.json"}
+    units = {"CAN-KTD": "kg", "AP-KE": "bar", "NHIET-KE": "degC"}
+    for data in files.values():
+        check_spec(data["spec"], units[data["instrument_type"]])
+    r76 = files["nawi_r76_verification.json"]["spec"]
+    assert [t["test"] for t in r76["tests"]] == ["weighing", "eccentricity", "repeatability"]
+    assert r76["mpe"]["rule"] == "r76" and r76["decision"] == {"rule": "simple"}
+    assert files["pressure_gauge_calibration.json"]["spec"]["hysteresis"] is True
+    assert files["thermometer_calibration.json"]["spec"]["decision"]["rule"] == "non_binary"
+
+
+def test_loading_twice_changes_nothing_and_a_changed_file_is_a_new_version(db, types, tmp_path):
+    first = procedures.load_procedures(db, None)
+    assert sorted(action for _p, action in first) == ["created"] * 3
+    assert sorted(action for _p, action in procedures.load_procedures(db, None)) == ["unchanged"] * 3
+    data = shipped()["thermometer_calibration.json"]
+    data["spec"]["mpe"] = {"rule": "fixed", "mpe": "0.3 delta_degC"}
+    path = tmp_path / "thermometer.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    [(proc, action)] = procedures.load_procedures(db, None, [path])
+    db.commit()
+    assert action == "new version" and proc.version == 2 and proc.active
+    old = db.scalar(select(Procedure).where(Procedure.code == proc.code, Procedure.version == 1))
+    assert not old.active and old.spec["mpe"]["mpe"] == "0.5 delta_degC"
+
+
+@pytest.mark.parametrize("change,field", [
+    (lambda d: d.pop("title_vi"), "title_vi"),
+    (lambda d: d.update(instrument_type="NO-SUCH-TYPE"), "instrument_type"),
+    (lambda d: d["spec"].update(tests=[]), "spec.tests"),
+    (lambda d: d["spec"]["tests"][0].update(readings=0), "spec.tests.0.readings"),
+    (lambda d: d["spec"].update(mpe={"rule": "guesswork"}), "spec.mpe"),
+    (lambda d: d["spec"].update(decision={"rule": "coin_toss"}), "spec.decision"),
+    (lambda d: d["spec"]["budget"].update(model="I + nonsense - m_ref"), "spec.budget"),
+    (lambda d: d["spec"].update(capture={"readings": "oven"}), "spec.capture"),
+])
+def test_a_wrong_file_is_refused_naming_the_file_and_the_part_and_nothing_is_written(db, types, tmp_path, change,
+                                                                                   field):
+    data = shipped()["nawi_r76_verification.json"]
+    change(data)
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    good = PROCEDURES_DIR / "pressure_gauge_calibration.json"
+    with pytest.raises(ValidationError) as exc:
+        procedures.load_procedures(db, None, [good, path])
+    assert exc.value.message.startswith("mine.json: ") and exc.value.field == field
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Procedure)) == 0
+
+
+def test_points_follow_the_instrument(db):
+    spec = shipped()["pressure_gauge_calibration.json"]["spec"]
+    facts = InstrumentFacts(range_min=-1, range_max=9, unit="bar", resolution=0.05, accuracy_class="1.0")
+    planned = plan_points(spec, facts)
+    assert [(p.test, p.nominal) for p in planned[:5]] == [("rising", -1.0), ("rising", 1.5), ("rising", 4.0),
+                                                         ("rising", 6.5), ("rising", 9.0)]
+    spec_t = shipped()["thermometer_calibration.json"]["spec"]
+    cold = InstrumentFacts(range_min=-40, range_max=60, unit="degC", resolution=0.1, accuracy_class="")
+    assert [p.nominal for p in plan_points(spec_t, cold)] == [0.0, 37.0]  # 100 °C is outside the range
+    assert all(p.reference_required and p.readings == 3 for p in plan_points(spec_t, cold))
+    with pytest.raises(ValidationError) as exc:
+        plan_points(spec, InstrumentFacts(0, 16, "bar", 0.1, "best quality"))
+    assert exc.value.field == "instrument_id"
+
+
+def test_lims_procedures_load_command(db, database_url, monkeypatch):
+    from lims.cli import main
+
+    monkeypatch.setenv("LIMS_DATABASE_URL", database_url)
+    monkeypatch.setenv("LIMS_LANGUAGE", "en")
+    runner = CliRunner()
+    # No instrument types yet: the command names the file and the fault, and writes nothing.
+    result = runner.invoke(main, ["procedures", "load"])
+    assert result.exit_code == 1 and "No instrument type with code" in result.output
+    assert ".json: " in result.output and "Traceback" not in result.output
+    for code, quantity, unit in (("CAN-KTD", "mass", "kg"), ("AP-KE", "pressure", "bar"),
+                                 ("NHIET-KE", "temperature", "degC")):
+        catalog.create_instrument_type(db, None, {"code": code, "name_vi": code, "quantity": quantity, "unit": unit})
+    db.commit()
+    result = runner.invoke(main, ["procedures", "load", str(PROCEDURES_DIR)])
+    assert result.exit_code == 0, result.output
+    assert sorted(result.output.splitlines()) == ["QTHC-AK-837 v1: created", "QTHC-NK-SS v1: created",
+                                                  "QTKĐ-CKTĐ-R76 v1: created"]
+    result = runner.invoke(main, ["procedures", "list"])
+    assert result.exit_code == 0 and "QTKĐ-CKTĐ-R76 v1 [verification]" in result.output

@@ -1,0 +1,169 @@
+"""Test data for the workflow tests: a lab, a business, users, standards, instruments, procedures.
+
+Every number is chosen so the expected results can be worked by hand in the tests:
+
+* scale: OIML R76-1 class III, Max 60 kg, e = d = 0.01 kg (n = 6 000);
+* pressure gauge: 0–16 bar, accuracy class 1.6 (EN 837-1: ±1.6 % of span = ±0.256 bar),
+  reading resolution 0.1 bar;
+* thermometer: −50 … 250 °C, resolution 0.1 °C, MPE ±0.5 °C (non-binary rule, w = U);
+* standards: F1 weights 1 mg – 20 kg (U = 0.33 mg, k = 2), M1 weights 1–500 kg (U = 2 g, k = 2),
+  a pressure gauge 0–60 bar (U = 15 mbar), a reference thermometer (U = 0.02 °C), and a
+  thermometer whose calibration is past due.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from types import SimpleNamespace
+
+from sqlalchemy import select
+
+from functools import lru_cache
+
+from lims.models import Procedure, User, UserRole
+from lims.services import catalog, procedures, workflow
+
+PASSWORD = "correct horse battery"
+
+
+@lru_cache(maxsize=1)
+def _password_hash() -> str:
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(PASSWORD)
+
+
+def create_user(db, _actor, *, username, password, roles, full_name, organisation_id):
+    """Users with the test password, hashed once per run (hashing is slow on purpose)."""
+    assert password == PASSWORD
+    user = User(username=username, password_hash=_password_hash(), full_name=full_name,
+                organisation_id=organisation_id, role_rows=[UserRole(role=r) for r in roles])
+    db.add(user)
+    db.flush()
+    return user
+
+
+@dataclass
+class Lab:
+    lab: object
+    business: object
+    other_business: object
+    users: dict = field(default_factory=dict)
+    types: dict = field(default_factory=dict)
+    standards: dict = field(default_factory=dict)
+    instruments: dict = field(default_factory=dict)
+    procedures: dict = field(default_factory=dict)
+
+    def __getattr__(self, name):  # lab.tech, lab.reviewer ...
+        users = self.__dict__.get("users", {})
+        if name in users:
+            return users[name]
+        raise AttributeError(name)
+
+
+def _standard(db, code, quantity, rmin, rmax, unit, u, u_unit, *, cal_days_ago=60, due_in=300):
+    std = catalog.create_reference_standard(db, None, {
+        "code": code, "name": f"Standard {code}", "quantity": quantity, "range_min": rmin, "range_max": rmax,
+        "range_unit": unit})
+    today = date.today()
+    catalog.add_standard_calibration(db, None, std.id, {
+        "certificate_number": f"CAL-{code}", "calibrated_by": "Viện Đo lường Việt Nam (VMI)",
+        "calibration_date": today - timedelta(days=cal_days_ago), "due_date": today + timedelta(days=due_in),
+        "expanded_uncertainty": u, "uncertainty_unit": u_unit, "coverage_factor": 2})
+    return std
+
+
+def make_lab(db) -> Lab:
+    lab_org = catalog.create_organisation(db, None, {"name": "Trung tâm TĐC", "kind": "lab"})
+    biz = catalog.create_organisation(db, None, {"name": "Công ty Cân Việt", "tax_code": "0101234567"})
+    other = catalog.create_organisation(db, None, {"name": "HTX Rau sạch", "tax_code": "0107654321"})
+    lab = Lab(lab_org, biz, other)
+    for username, roles, org in [
+        ("tech", ["technician"], lab_org.id), ("tech2", ["technician"], lab_org.id),
+        ("reviewer", ["reviewer"], lab_org.id), ("techrev", ["technician", "reviewer"], lab_org.id),
+        ("biz", ["business"], biz.id), ("otherbiz", ["business"], other.id),
+    ]:
+        lab.users[username] = create_user(db, None, username=username, password=PASSWORD, roles=roles,
+                                          full_name=username.title(), organisation_id=org)
+    lab.types["scale"] = catalog.create_instrument_type(db, None, {
+        "code": "CAN-KTD", "name_vi": "Cân không tự động", "name_en": "Non-automatic weighing instrument",
+        "quantity": "mass", "unit": "kg", "requires_verification": True, "verification_interval_months": 12})
+    lab.types["gauge"] = catalog.create_instrument_type(db, None, {
+        "code": "AP-KE", "name_vi": "Áp kế", "name_en": "Pressure gauge", "quantity": "pressure", "unit": "bar",
+        "requires_verification": True, "verification_interval_months": 12})
+    lab.types["thermometer"] = catalog.create_instrument_type(db, None, {
+        "code": "NHIET-KE", "name_vi": "Nhiệt kế", "name_en": "Thermometer", "quantity": "temperature",
+        "unit": "degC"})
+    lab.standards["F1"] = _standard(db, "F1", "mass", 0.000001, 20, "kg", 0.33, "mg")
+    lab.standards["M1"] = _standard(db, "M1", "mass", 1, 500, "kg", 2, "g")
+    lab.standards["P"] = _standard(db, "P60", "pressure", 0, 60, "bar", 15, "mbar")
+    lab.standards["T"] = _standard(db, "PRT", "temperature", -80, 300, "degC", 0.02, "delta_degC")
+    lab.standards["T_old"] = _standard(db, "PRT-OLD", "temperature", -50, 400, "degC", 0.03, "delta_degC",
+                                       cal_days_ago=400, due_in=-35)
+    lab.instruments["scale"] = catalog.create_instrument(db, None, {
+        "owner_id": biz.id, "type_id": lab.types["scale"].id, "manufacturer": "Mettler Toledo", "model": "ICS425",
+        "serial_number": "SC-60", "range_min": 0, "range_max": 60, "range_unit": "kg", "resolution": 0.01,
+        "accuracy_class": "III"})
+    lab.instruments["gauge"] = catalog.create_instrument(db, None, {
+        "owner_id": biz.id, "type_id": lab.types["gauge"].id, "manufacturer": "Wika", "model": "213.53",
+        "serial_number": "PG-16", "range_min": 0, "range_max": 16, "range_unit": "bar", "resolution": 0.1,
+        "accuracy_class": "1.6", "calibration_interval_months": 6})
+    lab.instruments["thermometer"] = catalog.create_instrument(db, None, {
+        "owner_id": biz.id, "type_id": lab.types["thermometer"].id, "manufacturer": "Testo", "model": "104",
+        "serial_number": "TH-104", "range_min": -50, "range_max": 250, "range_unit": "degC", "resolution": 0.1})
+    lab.instruments["other_scale"] = catalog.create_instrument(db, None, {
+        "owner_id": other.id, "type_id": lab.types["scale"].id, "serial_number": "SC-OTHER", "range_min": 0,
+        "range_max": 60, "range_unit": "kg", "resolution": 0.01, "accuracy_class": "III"})
+    procedures.load_procedures(db, None)
+    for key, code in (("r76", "QTKĐ-CKTĐ-R76"), ("pressure", "QTHC-AK-837"), ("thermometer", "QTHC-NK-SS")):
+        lab.procedures[key] = db.scalar(select(Procedure).where(Procedure.code == code, Procedure.active.is_(True)))
+    db.commit()
+    return lab
+
+
+def open_scale_record(db, lab: Lab, *, technician=None, work_date: date | None = None, via_request: bool = True):
+    """A verification record of the 60 kg scale, opened from a business's request."""
+    technician = technician or lab.tech
+    if via_request:
+        req = workflow.create_service_request(db, lab.biz, {
+            "kind": "verification", "verification_type": "periodic", "instrument_ids": [lab.instruments["scale"].id]})
+        data = {"request_item_id": req.items[0].id}
+    else:
+        data = {"instrument_id": lab.instruments["scale"].id, "kind": "verification"}
+    data["procedure_id"] = lab.procedures["r76"].id
+    if work_date is not None:
+        data["work_date"] = work_date
+    rec = workflow.open_record(db, technician, data)
+    db.commit()
+    return rec
+
+
+# Readings of a scale that passes: errors (in e) at Min, 500 e, 2000 e, 50 % Max, Max; eccentricity; repeatability.
+PASSING = {0.2: [0.2], 5.0: [5.0], 20.0: [20.01], 30.0: [30.01], 60.0: [60.01]}
+
+
+def scale_points(rec, *, weighing=None, eccentricity=(20.0, 20.01, 20.0, 19.99, 20.01),
+                 repeatability=(30.0, 30.01, 30.01)):
+    weighing = weighing or PASSING
+    points, ecc = [], iter(eccentricity)
+    for p in rec.points:
+        if p.test == "weighing":
+            points.append({"seq": p.seq, "readings": weighing[p.nominal]})
+        elif p.test == "eccentricity":
+            points.append({"seq": p.seq, "readings": [next(ecc)]})
+        else:
+            points.append({"seq": p.seq, "readings": list(repeatability)})
+    return points
+
+
+def complete_scale_record(db, lab: Lab, rec, *, technician=None, **kwargs):
+    technician = technician or lab.tech
+    rec = workflow.save_record(db, technician, rec.id, {
+        "version_id": rec.version_id, "environment": {"temperature": 23.5, "humidity": "55 %RH"},
+        "standards": [lab.standards["F1"].id, lab.standards["M1"].id], "points": scale_points(rec, **kwargs)})
+    db.commit()
+    return rec
+
+
+def ns(**kwargs) -> SimpleNamespace:
+    return SimpleNamespace(**kwargs)
