@@ -129,8 +129,10 @@ def approved_record(session: Session, *, instrument: Instrument, procedure: Proc
     if verdict == "auto":
         verdicts = [p.verdict for p in points if p.verdict]
         verdict = ("fail" if "fail" in verdicts else "pass") if verdicts else None
+    from lims.services.workflow import RECORD_NUMBER
+
     year = work_date.year
-    number = f"BB-{year}-{next_value(session, 'record', year):05d}"
+    number = RECORD_NUMBER.format(year=year, seq=next_value(session, "record", year))
     error_unit = points[0].unit if points else instrument.range_unit
     if error_unit == "degC":
         error_unit = "delta_degC"
@@ -296,56 +298,119 @@ def _user(session: Session, ctx: DemoContext, username: str, role: str) -> User:
     return user
 
 
+def record_through_workflow(session: Session, technician: User, reviewer: User, inst: Instrument, kind: str,
+                            error_at_max: float, *, work_date: date) -> Record | None:
+    """Open, fill, save, submit and approve a record with the workflow's services (which issue its
+    certificate). Readings are the nominal values, plus ``error_at_max`` at the top of the range.
+
+    Returns None, having written nothing, when the workflow cannot make this record (no procedure
+    for the instrument type, no usable standard, or a reading the procedure refuses).
+    """
+    from lims.errors import LimsError
+    from lims.services import workflow
+
+    procs = [p for p in session.scalars(select(Procedure).where(
+        Procedure.active.is_(True), Procedure.kind == kind, Procedure.instrument_type_id == inst.type_id,
+    ).order_by(Procedure.id)) if workflow.usable_procedure(p)]
+    if not procs:
+        return None
+    savepoint = session.begin_nested()
+    try:
+        rec = workflow.open_record(session, technician, {"instrument_id": inst.id, "kind": kind,
+                                                         "procedure_id": procs[0].id, "work_date": work_date,
+                                                         "place": inst.location})
+        spec = rec.procedure.spec
+        counts = {t["test"]: int(t.get("readings", 1)) for t in spec.get("tests", [])}
+        conditions = {"temperature": 24.8, "humidity": 62}
+        env = {i["key"]: conditions[i["key"]] for i in spec.get("environment", []) if i["key"] in conditions}
+        standards = [std.id for std, problem in workflow.standard_choices(session, rec) if problem is None]
+        points = []
+        for p in rec.points:
+            shown = p.nominal + (error_at_max if abs(p.nominal - inst.range_max) < 1e-9 else 0.0)
+            points.append({"seq": p.seq, "readings": [round(shown, 9)] * counts.get(p.test, 1)})
+        rec = workflow.save_record(session, technician, rec.id, {"version_id": rec.version_id, "environment": env,
+                                                                 "standards": standards, "points": points})
+        workflow.submit_record(session, technician, rec.id, {"version_id": rec.version_id})
+        workflow.approve_record(session, reviewer, rec.id, {"version_id": rec.version_id})
+    except LimsError:
+        savepoint.rollback()
+        return None
+    savepoint.commit()
+    return rec
+
+
 @seeder
 def seed_certificates(session: Session, ctx: DemoContext) -> None:
-    """Issue what approved records lack, then show every state (valid, superseded, revoked, notice)."""
+    """Issue what approved records lack, then show every state (valid, superseded, revoked, notice).
+
+    Records are made through the workflow (approval issues the certificate) where it can make
+    them, else stored directly as the workflow would store them.
+    """
     context = dataclasses.replace(certs.current_context(), base_url=ctx.base_url.rstrip("/"))
     reviewer = _user(session, ctx, "soatxet.minh", "reviewer")
     technician = _user(session, ctx, "ktv.lan", "technician")
     today = date.today()
-    issued = {r for (r,) in session.execute(select(Certificate.record_id))}
-    for record in session.scalars(select(Record).where(Record.status == RecordStatus.approved.value)
-                                  .order_by(Record.id)):
-        if record.id not in issued and record.kind in ("verification", "calibration"):
-            certs.issue_for_record(session, reviewer, record, context=context)
+    with certs.use_context(context):
+        issued = {r for (r,) in session.execute(select(Certificate.record_id))}
+        for record in session.scalars(select(Record).where(Record.status == RecordStatus.approved.value)
+                                      .order_by(Record.id)):
+            if record.id not in issued and record.kind in ("verification", "calibration"):
+                certs.issue_for_record(session, reviewer, record, context=context)
 
-    instruments = ctx.instruments or list(session.scalars(select(Instrument).order_by(Instrument.id)))
-    scales = [i for i in instruments if i.type.quantity == "mass" and i.resolution]
-    gauges = [i for i in instruments if i.type.quantity == "pressure"]
-    mass_std = [s for s in ctx.standards.values() if s.quantity == "mass" and s.current_calibration]
-    pressure_std = [s for s in ctx.standards.values() if s.quantity == "pressure" and s.current_calibration]
-    if not scales or not mass_std:
-        return
+        instruments = ctx.instruments or list(session.scalars(select(Instrument).order_by(Instrument.id)))
+        scales = [i for i in instruments if i.type.quantity == "mass" and i.resolution]
+        gauges = [i for i in instruments if i.type.quantity == "pressure"]
+        mass_std = [s for s in ctx.standards.values() if s.quantity == "mass" and s.current_calibration]
+        pressure_std = [s for s in ctx.standards.values() if s.quantity == "pressure" and s.current_calibration]
 
-    def verify(inst: Instrument, errors_e: Sequence[float], days_ago: int) -> Certificate:
-        proc = ensure_procedure(session, "verification:mass", inst.type_id)
-        rec = approved_record(session, instrument=inst, procedure=proc, technician=technician, reviewer=reviewer,
-                              points=scale_points(inst, errors_e), standards=mass_std[:1], kind="verification",
-                              work_date=today - timedelta(days=days_ago + 1), place=inst.location)
-        return certs.issue_for_record(session, reviewer, rec, issue_date=today - timedelta(days=days_ago),
-                                      context=context)
+        def certificate_of(record: Record | None) -> Certificate | None:
+            if record is None:
+                return None
+            return session.scalar(select(Certificate).where(Certificate.record_id == record.id))
 
-    if len(scales) > 1:
-        # Valid, then revoked: the weights used were found out of tolerance afterwards.
-        revoked = verify(scales[1], (0, 0, 0, 0), 45)
-        certs.revoke_certificate(session, reviewer, revoked.id, {
-            "reason": "Quả cân chuẩn sử dụng bị phát hiện vượt dung sai sau khi kiểm định; phải kiểm định lại.",
-        })
-    first = verify(scales[0], (0, 0, 1, 1), 20)  # corrected below
-    if gauges and pressure_std:
-        gauge = gauges[0]
-        proc = ensure_procedure(session, "calibration:pressure", gauge.type_id)
-        rec = approved_record(session, instrument=gauge, procedure=proc, technician=technician, reviewer=reviewer,
-                              points=pressure_points(gauge, (0.0, 0.05, 0.1, 0.1, 0.15)), standards=pressure_std[:1],
-                              kind="calibration", work_date=today - timedelta(days=6), verdict=None,
-                              decision_rule={})
-        certs.issue_for_record(session, reviewer, rec, issue_date=today - timedelta(days=5), context=context)
-    if len(scales) > 2:
-        verify(scales[2], (0, 1, 2, 4), 3)  # fails: notice of non-conformity
-    # The first verification is corrected: the customer's address was wrong on it.
-    certs.amend_certificate(session, reviewer, first.id, {
-        "reason": "Sửa địa chỉ khách hàng ghi sai trên giấy chứng nhận số " + first.number,
-    }, context=context)
+        def verify(inst: Instrument, errors_e: Sequence[float]) -> Certificate:
+            e = inst.resolution or 1.0
+            cert = certificate_of(record_through_workflow(session, technician, reviewer, inst, "verification",
+                                                          errors_e[-1] * e, work_date=today - timedelta(days=2)))
+            if cert is not None:
+                return cert
+            proc = ensure_procedure(session, "verification:mass", inst.type_id)
+            rec = approved_record(session, instrument=inst, procedure=proc, technician=technician,
+                                  reviewer=reviewer, points=scale_points(inst, errors_e), standards=mass_std[:1],
+                                  kind="verification", work_date=today - timedelta(days=2), place=inst.location)
+            return certs.issue_for_record(session, reviewer, rec, context=context)
+
+        def valid(kind: str) -> list[Certificate]:
+            return [c for c in session.scalars(select(Certificate).where(
+                Certificate.kind == kind, Certificate.status == CertificateStatus.valid.value).order_by(Certificate.id))
+                if not (c.document or {}).get("summary", {}).get("notice")]
+
+        if not scales or not mass_std:
+            return
+        if not valid("verification"):
+            verify(scales[0], (0, 0, 1, 1))
+        # A verification certificate corrected afterwards: the customer's address was wrong on it.
+        first = valid("verification")[0]
+        certs.amend_certificate(session, reviewer, first.id, {
+            "reason": "Sửa địa chỉ khách hàng ghi sai trên giấy chứng nhận số " + first.number}, context=context)
+        if len(scales) > 1:
+            # Valid, then revoked: the weights used were found out of tolerance afterwards.
+            revoked = verify(scales[1], (0, 0, 0, 0))
+            certs.revoke_certificate(session, reviewer, revoked.id, {
+                "reason": "Quả cân chuẩn sử dụng bị phát hiện vượt dung sai sau khi kiểm định; phải kiểm định lại."})
+        if len(scales) > 2:
+            verify(scales[2], (0, 1, 2, 4))  # 4 e at Max: fails, a notice of non-conformity
+        if not valid("calibration") and gauges and pressure_std:
+            gauge = gauges[0]
+            rec = record_through_workflow(session, technician, reviewer, gauge, "calibration", 0.1,
+                                          work_date=today - timedelta(days=1))
+            if rec is None:
+                proc = ensure_procedure(session, "calibration:pressure", gauge.type_id)
+                rec = approved_record(session, instrument=gauge, procedure=proc, technician=technician,
+                                      reviewer=reviewer, points=pressure_points(gauge, (0.0, 0.05, 0.1, 0.1, 0.15)),
+                                      standards=pressure_std[:1], kind="calibration",
+                                      work_date=today - timedelta(days=1), verdict=None, decision_rule={})
+                certs.issue_for_record(session, reviewer, rec, context=context)
 
 
 def demo_states(session: Session) -> dict[str, Any]:
