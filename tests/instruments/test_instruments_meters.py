@@ -43,7 +43,7 @@ def test_scpi_function_short_forms() -> None:
         canonical_function("TEMPerature")
 
 
-def test_scpi_session_transcript() -> None:
+def test_scpi_remote_transcript() -> None:
     """34401A over RS-232: SYST:REM, *CLS, CONF:VOLT:DC, SYST:ERR? until +0,"No error", READ?, *IDN?."""
     transcript = [
         (b"SYST:REM\n", None),
