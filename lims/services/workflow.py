@@ -599,9 +599,9 @@ def _environment_input(c: Checker, spec: dict, raw_env: Any, current: dict) -> d
             c.fail(field, _("This procedure does not record %(key)s.", key=key))
             continue
         source = None
-        if isinstance(raw, dict) and "device" in raw:
-            source = str(raw.get("device"))[:300]
-            raw = {k: v for k, v in raw.items() if k != "device"}
+        if isinstance(raw, dict):  # {"value": ..., "unit": ..., "device": port it was read from}
+            source = str(raw["device"])[:300] if raw.get("device") else None
+            raw = {"value": raw.get("value"), "unit": raw["unit"]} if "unit" in raw else raw.get("value")
         if raw in (None, "") or (isinstance(raw, dict) and raw.get("value") in (None, "")):
             out.pop(key, None)
             continue

@@ -256,6 +256,10 @@ def test_environment_outside_the_procedure_conditions_is_refused(db, lab):
     rec = workflow.save_record(db, lab.tech, rec.id, {"version_id": rec.version_id,
                                                       "environment": {"temperature": "296.15 K"}})
     assert rec.environment["temperature"] == {"value": pytest.approx(23.0), "unit": "degC"}
+    rec = workflow.save_record(db, lab.tech, rec.id, {"version_id": rec.version_id, "environment": {
+        "humidity": {"value": "48,5", "device": "mock://hmt330"}, "temperature": {"value": 22.9, "unit": "degC"}}})
+    assert rec.environment == {"temperature": {"value": 22.9, "unit": "degC"},
+                               "humidity": {"value": 48.5, "unit": "percent_RH", "device": "mock://hmt330"}}
 
 
 def test_a_stale_save_is_refused_and_the_first_save_is_kept(db, lab, app):
