@@ -30,10 +30,11 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from certificates import jsonform, tokens
@@ -271,10 +272,10 @@ def _issue(session: Session, actor: User | None, record: Record, ctx: Certificat
     from certificates.pdf import render_pdf
 
     pdf = render_pdf(doc, verify_url=url, lang=language)
-    cert.document = {
-        "certificate": jsonform.to_json_dict(doc),
-        "verification": {"token": token, "url": url, "key_id": key_id},
+    cert.document = {  # summary first: the public page reads only it
         "summary": _summary(doc, record, customer),
+        "verification": {"token": token, "url": url, "key_id": key_id},
+        "certificate": jsonform.to_json_dict(doc),
     }
     cert.signing_key_id = key_id
     cert.pdf_sha256 = sha256_hex(pdf)
@@ -602,29 +603,61 @@ class PublicView:
         }
 
 
-def public_lookup(session: Session, token: str, ctx: CertificateContext | None = None,
-                  today: date | None = None) -> PublicView:
-    """Check the token's signature, then read the certificate in one query.
+_genuine: dict[tuple[str, str], int] = {}
+GENUINE_CACHE = 20_000
 
-    Raises :class:`NotGenuine` (404) for a forged, altered or unknown token.
+
+def genuine_certificate_id(token: str, ctx: CertificateContext | None = None) -> int:
+    """The certificate a token names, once its signature is checked (remembered per process:
+    a signature that was good stays good, since keys are only ever added).
+
+    Raises :class:`NotGenuine` for a forged, altered or unknown-key token.
     """
-    ctx = ctx or current_context()
+    keystore = (ctx or current_context()).keystore
+    key = (str(keystore.path), token)
+    found = _genuine.get(key)
+    if found is not None:
+        return found
     try:
-        payload = tokens.verify(token, ctx.keystore)
+        payload = tokens.verify(token, keystore)
     except InvalidToken:
         raise NotGenuine(_("This is not a genuine certificate of this lab.")) from None
     if not isinstance(payload.certificate_id, int):
         raise NotGenuine(_("This is not a genuine certificate of this lab."))
+    if len(_genuine) >= GENUINE_CACHE:
+        _genuine.clear()
+    _genuine[key] = payload.certificate_id
+    return payload.certificate_id
+
+
+@lru_cache(maxsize=1)
+def _public_query() -> Any:
+    """One SELECT for the public page (built once: it runs on every scan of a QR code)."""
     newer = aliased(Certificate)
-    row = session.execute(
+    return (
         select(Certificate.number, Certificate.kind, Certificate.status, Certificate.issue_date,
                Certificate.valid_until, Certificate.stamp_number, Certificate.pdf_sha256, Certificate.revoked_at,
-               Certificate.document["summary"], newer.number,
-               newer.document["verification"]["token"].as_string())
+               Certificate.document["summary"], newer.number, newer.document["verification"]["token"].as_string())
         .outerjoin(newer, newer.supersedes_id == Certificate.id)
-        .where(Certificate.id == payload.certificate_id)
+        .where(Certificate.id == bindparam("certificate_id"))
         .limit(1)
-    ).first()
+    )
+
+
+def public_lookup(session: Session | Any, token: str, ctx: CertificateContext | None = None,
+                  today: date | None = None) -> PublicView:
+    """Check the token's signature, then read the certificate in one query (``session`` may be a
+    Session or a plain Connection).
+
+    Raises :class:`NotGenuine` (404) for a forged, altered or unknown token.
+    """
+    ctx = ctx or current_context()
+    return public_view(session, genuine_certificate_id(token, ctx), today)
+
+
+def public_view(session: Session | Any, certificate_id: int, today: date | None = None) -> PublicView:
+    """What the public page shows of a certificate whose token was checked (one query)."""
+    row = session.execute(_public_query(), {"certificate_id": certificate_id}).first()
     if row is None:
         raise NotGenuine(_("This is not a genuine certificate of this lab."))
     status = row[2]

@@ -18,7 +18,8 @@ import os
 from flask import Blueprint, Flask, current_app, jsonify, render_template
 from flask_babel import gettext as _
 
-from lims.app import get_db, wants_json
+from lims.app import wants_json
+from lims.i18n import gettext as fast_gettext
 from lims.services import certificates as certs
 from lims.web.auth import public
 from lims.web.errors import problem
@@ -87,7 +88,11 @@ def verify(token: str):
     """What the QR code on a certificate or stamp opens."""
     ctx = certificate_context(current_app)
     try:
-        view = certs.public_lookup(get_db(), token, ctx)
+        certificate_id = certs.genuine_certificate_id(token, ctx)  # before any database work
+        # This is the lab's busiest page (every QR scan): a plain connection, no ORM session, and one
+        # read in autocommit (no BEGIN/ROLLBACK round trips to the database).
+        with current_app.extensions["lims.engine"].connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            view = certs.public_view(conn, certificate_id)
     except certs.NotGenuine:
         message = _("This is not a genuine certificate of this lab.")
         if wants_json():
@@ -101,7 +106,10 @@ def verify(token: str):
             from flask import url_for
 
             newer_url = url_for("public_certificates.verify", token=view.superseded_by_token)
-        resp = current_app.make_response(render_template("public/verify.html", v=view, newer_url=newer_url))
+        # The page is translated with the service-layer catalog, cached per language (lims.i18n):
+        # flask_babel's gettext looks its catalog up again at every call.
+        resp = current_app.make_response(render_template("public/verify.html", v=view, newer_url=newer_url,
+                                                         _=fast_gettext, gettext=fast_gettext))
     resp.headers["Cache-Control"] = "no-store"
     resp.vary.add("Accept")
     return resp
