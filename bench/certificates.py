@@ -196,7 +196,8 @@ def seed_certificates(url: str, instance: Path, count: int, *, reseed: bool = Fa
                 CASE WHEN g % 101 = 0 THEN now() END, CASE WHEN g % 101 = 0 THEN :issuer END, '', now()
             FROM generate_series(1, :n) AS g
         """), {"record": template.record_id, "instrument": template.instrument_id, "customer": template.customer_id,
-               "summary": summary, "certificate": document, "kid": template.signing_key_id, "issuer": lab.reviewer.id, "n": count - 1})
+               "summary": summary, "certificate": document, "kid": template.signing_key_id,
+               "issuer": lab.reviewer.id, "n": count - 1})
         session.execute(text("SELECT setval(pg_get_serial_sequence('certificate', 'id'), :n)"), {"n": count})
         session.commit()
         total = session.scalar(select(func.count()).select_from(Certificate))

@@ -204,7 +204,8 @@ class SampleLab:
         return approved_record(session, instrument=inst, procedure=self.scale_procedure,
                                technician=self.technician, reviewer=self.reviewer,
                                points=scale_points(inst, errors_in_e), standards=[self.weights],
-                               kind="verification", work_date=work_date or self.work_date or date.today(), place="Kho hàng số 2")
+                               kind="verification", work_date=work_date or self.work_date or date.today(),
+                               place="Kho hàng số 2")
 
     def gauge_record(self, session: Session, errors: Sequence[float] = (0.0, 0.05, 0.1, 0.1, 0.15), *,
                      work_date: date | None = None) -> Record:

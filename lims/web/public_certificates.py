@@ -13,10 +13,14 @@ signing keys) the certificate services use.
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template
 from flask_babel import gettext as _
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from lims.app import wants_json
 from lims.i18n import gettext as fast_gettext
@@ -67,6 +71,71 @@ def _install(state) -> None:
                 pass
 
 
+class _Readers:
+    """Autocommit connections for the public page, kept between requests (at most ``KEEP``).
+
+    The public page is the lab's busiest (every QR scan). A kept connection skips the pool's
+    check-out and liveness ping, and autocommit skips BEGIN and ROLLBACK, so a scan costs one
+    round trip to the database. Connections belong to no thread (threaded servers start a thread
+    per request); a new engine (as in tests) replaces the kept ones.
+    """
+
+    KEEP = 8
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.engine: Engine | None = None
+        self.idle: list[Connection] = []
+
+    def take(self, engine: Engine) -> Connection:
+        with self.lock:
+            if self.engine is not engine:
+                for conn in self.idle:
+                    with contextlib.suppress(Exception):
+                        conn.close()
+                self.engine, self.idle = engine, []
+            while self.idle:
+                conn = self.idle.pop()
+                if not conn.closed and not conn.invalidated:
+                    return conn
+        return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+    def give_back(self, engine: Engine, conn: Connection) -> None:
+        with self.lock:
+            if self.engine is engine and len(self.idle) < self.KEEP and not conn.invalidated:
+                self.idle.append(conn)
+                return
+        with contextlib.suppress(Exception):
+            conn.close()
+
+
+_readers = _Readers()
+
+
+def _read(engine: Engine, certificate_id: int) -> certs.PublicView:
+    """One read; a connection the database dropped (restart, idle timeout) is replaced once."""
+    for attempt in (1, 2):
+        conn = _readers.take(engine)
+        try:
+            view = certs.public_view(conn, certificate_id)
+        except DBAPIError as exc:
+            with contextlib.suppress(Exception):
+                conn.invalidate()
+            if attempt == 2 or not (exc.connection_invalidated or isinstance(exc, OperationalError)):
+                raise
+            continue
+        except certs.NotGenuine:
+            _readers.give_back(engine, conn)
+            raise
+        except BaseException:
+            with contextlib.suppress(Exception):
+                conn.close()
+            raise
+        _readers.give_back(engine, conn)
+        return view
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def verify_limit() -> str:
     return current_app.config.get("LIMS_VERIFY_RATE_LIMIT") or os.environ.get("LIMS_VERIFY_RATE_LIMIT") \
         or DEFAULT_LIMIT
@@ -89,10 +158,7 @@ def verify(token: str):
     ctx = certificate_context(current_app)
     try:
         certificate_id = certs.genuine_certificate_id(token, ctx)  # before any database work
-        # This is the lab's busiest page (every QR scan): a plain connection, no ORM session, and one
-        # read in autocommit (no BEGIN/ROLLBACK round trips to the database).
-        with current_app.extensions["lims.engine"].connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            view = certs.public_view(conn, certificate_id)
+        view = _read(current_app.extensions["lims.engine"], certificate_id)
     except certs.NotGenuine:
         message = _("This is not a genuine certificate of this lab.")
         if wants_json():

@@ -184,7 +184,8 @@ def test_amendment_issues_a_new_certificate_that_supersedes_the_old_one(db, lab,
 def test_amendment_from_a_newer_record_counts_validity_afresh(db, lab, ctx):
     old = issue(db, lab, lab.scale_record(db, work_date=ISSUE), ctx)
     redo = lab.scale_record(db, (0, 0, 0, 1), work_date=ISSUE + timedelta(days=3))
-    new = certs.amend_certificate(db, lab.reviewer, old.id, {"reason": "Kiểm định lại sau khi sửa", "record_id": redo.id},
+    new = certs.amend_certificate(db, lab.reviewer, old.id,
+                                  {"reason": "Kiểm định lại sau khi sửa", "record_id": redo.id},
                                   issue_date=ISSUE + timedelta(days=4), context=ctx)
     assert new.record_id == redo.id and new.valid_until == date(2027, 3, 9)
     assert new.stamp_number == "T26-0000002"

@@ -219,3 +219,16 @@ def test_the_limit_is_shared_by_two_app_processes_through_redis(issued, database
         if redis_proc is not None:
             redis_proc.terminate()
             redis_proc.wait(timeout=10)
+
+
+def test_a_connection_the_database_dropped_is_replaced_without_an_error(issued, client):
+    from lims.web import public_certificates
+
+    path = path_of(certs.verify_url(issued.cert))
+    assert client.get(path).status_code == 200
+    kept = list(public_certificates._readers.idle)
+    assert kept  # the page keeps its connection between requests
+    for conn in kept:  # as after a database restart
+        conn.connection.dbapi_connection.close()
+    assert client.get(path).status_code == 200
+    assert client.get(path).status_code == 200

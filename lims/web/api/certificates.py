@@ -65,7 +65,8 @@ class ReasonSchema(Schema):
 
 class AmendSchema(Schema):
     reason = fields.Str(required=True, metadata={"description": "what is corrected; printed on the new certificate"})
-    record_id = fields.Int(metadata={"description": "a newer approved record of the same instrument (default: the same)"})
+    record_id = fields.Int(metadata={
+        "description": "a newer approved record of the same instrument (default: the same record)"})
     language = fields.Str(metadata={"enum": ["vi", "en"]})
 
 
