@@ -149,19 +149,34 @@ def _headers() -> list[str]:
             _("Location"), _("Next due"), _("Days overdue (−) or left"), _("Status")]
 
 
-def _cells(row: DueRow, lang: str) -> list:
+def _cells(row: DueRow, lang: str, words: tuple[str, str] | None = None) -> list:
+    overdue, due_soon = words or (_("overdue"), _("due soon"))
     return [row.owner, row.tax_code or "", row.type_name(lang), row.manufacturer, row.model, row.serial_number,
-            row.location, row.next_due, row.days_left, _("overdue") if row.overdue else _("due soon")]
+            row.location, row.next_due, row.days_left, overdue if row.overdue else due_soon]
+
+
+def iter_due_own_session(session_factory, viewer: User | None, **args) -> Iterator[DueRow]:
+    """:func:`iter_due` in a session of its own, closed at the end: for a response streamed after
+    the request's own session has been closed."""
+    session = session_factory()
+    try:
+        yield from iter_due(session, viewer, **args)
+    finally:
+        session.close()
 
 
 def export_csv(rows, lang: str = "vi") -> Iterator[str]:
     """CSV text in chunks (UTF-8 with a byte-order mark, so spreadsheet programs read Vietnamese)."""
+    from lims.i18n import use_language
+
     buf = io.StringIO()
     writer = csv.writer(buf)
     buf.write("\ufeff")
-    writer.writerow(_headers())
+    with use_language(lang):  # a streamed body is written after the request's language is gone
+        writer.writerow(_headers())
+        overdue, due_soon = _("overdue"), _("due soon")
     for n, row in enumerate(rows, start=1):
-        cells = _cells(row, lang)
+        cells = _cells(row, lang, (overdue, due_soon))
         cells[7] = row.next_due.isoformat()
         writer.writerow(cells)
         if n % 1000 == 0:

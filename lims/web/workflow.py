@@ -18,6 +18,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     g,
     jsonify,
@@ -538,7 +539,7 @@ def recall_csv():
     db = get_db()
     args = _recall_args()
     recall.due_counts(db, acting_user(), days=args["days"], owner_id=args["owner_id"])  # checks the input first
-    rows = recall.iter_due(db, acting_user(), **args)
+    rows = recall.iter_due_own_session(current_app.extensions["lims.sessions"], acting_user(), **args)
     resp = Response(stream_with_context(recall.export_csv(rows, _lang())), mimetype="text/csv; charset=utf-8")
     resp.headers["Content-Disposition"] = f'attachment; filename="{_export_name("csv")}"'
     return resp

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, request, stream_with_context
+from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
@@ -414,13 +414,13 @@ def recall_export():
         raise ValidationError(_("Must be one of: %(choices)s.", choices="csv, xlsx"), field="format")
     args = _recall_args()
     recall.due_counts(db, acting_user(), days=args["days"], owner_id=args["owner_id"])  # checks the input first
-    rows = recall.iter_due(db, acting_user(), **args)
     name = f"recall-{date.today().isoformat()}.{fmt}"
     if fmt == "csv":
+        rows = recall.iter_due_own_session(current_app.extensions["lims.sessions"], acting_user(), **args)
         resp = Response(stream_with_context(recall.export_csv(rows, current_language())),
                         mimetype="text/csv; charset=utf-8")
     else:
-        resp = Response(recall.export_xlsx(rows, current_language()),
+        resp = Response(recall.export_xlsx(recall.iter_due(db, acting_user(), **args), current_language()),
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return resp
