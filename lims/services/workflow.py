@@ -914,9 +914,16 @@ def record_events(session: Session, record: Record) -> list[AuditEvent]:
                                 .order_by(AuditEvent.seq)))
 
 
-def counts_by_status(session: Session) -> dict[str, int]:
-    rows = session.execute(select(Record.status, func.count()).group_by(Record.status)).all()
-    return {status: n for status, n in rows}
+OPEN_STATUSES = (RecordStatus.draft.value, RecordStatus.submitted.value, RecordStatus.returned.value)
+
+
+def counts_by_status(session: Session, technician_id: int | None = None) -> dict[str, int]:
+    """How many records are in draft, submitted and returned (approved ones are not counted: they
+    are the bulk of the table and nobody waits on them); one technician's, or everyone's."""
+    q = select(Record.status, func.count()).where(Record.status.in_(OPEN_STATUSES)).group_by(Record.status)
+    if technician_id is not None:
+        q = q.where(Record.technician_id == technician_id)
+    return {status: n for status, n in session.execute(q).all()}
 
 
 # ---------------------------------------------------------------- approved records are immutable

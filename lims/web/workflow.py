@@ -70,10 +70,14 @@ def _lang() -> str:
 @bp.app_template_global("wf")
 def wf_helpers() -> dict:
     """Labels and formatters the workflow templates share."""
-    return {"test": TEST_LABELS, "verdict": VERDICT_LABELS, "verdict_class": VERDICT_CLASS,
-            "status_class": STATUS_CLASS, "kind": KIND_LABELS, "vtype": VTYPE_LABELS, "env": ENV_LABELS,
+    def resolved(labels: dict) -> dict[str, str]:  # translate once per page, not once per row
+        return {k: str(v) for k, v in labels.items()}
+
+    return {"test": resolved(TEST_LABELS), "verdict": resolved(VERDICT_LABELS), "verdict_class": VERDICT_CLASS,
+            "status_class": STATUS_CLASS, "kind": resolved(KIND_LABELS), "vtype": resolved(VTYPE_LABELS),
+            "env": resolved(ENV_LABELS),
             "record_status": workflow.record_status_label, "request_status": workflow.request_status_label,
-            "u": unit_text, "q": quantity_text, "sig2": sig2, "role": ROLE_LABELS, "target": TARGET_LABELS,
+            "u": unit_text, "q": quantity_text, "sig2": sig2, "role": resolved(ROLE_LABELS), "target": resolved(TARGET_LABELS),
             "inp": input_number, "inp_list": lambda values: "; ".join(input_number(v) for v in values or [])}
 
 
@@ -616,8 +620,6 @@ def workflow_panel() -> dict:
     out: dict[str, Any] = {"recall": recall.due_counts(db, user, days=30)}
     if workflow.is_staff(user):
         out["records"] = workflow.counts_by_status(db)
-        out["mine"] = {s: n for s, n in db.execute(
-            select(Record.status, func.count()).where(Record.technician_id == user.id)
-            .group_by(Record.status)).all()}
+        out["mine"] = workflow.counts_by_status(db, technician_id=user.id)
     out["requests"] = len(workflow.list_service_requests(db, user, status="submitted"))
     return out
