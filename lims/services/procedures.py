@@ -168,8 +168,10 @@ def _check_load(load: Any, field: str) -> None:
 
 
 def _round_to(value: float, step: float | None) -> float:
+    """``value`` to a multiple of ``step``, halves away from zero (6.25 bar → 6.3 bar at 0.1 bar)."""
     if step:
-        value = round(value / step) * step
+        n = float(f"{abs(value) / step:.9f}")
+        value = math.copysign(math.floor(n + 0.5) * step, value)
     return float(f"{value:.12g}")
 
 

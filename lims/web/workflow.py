@@ -78,7 +78,7 @@ def wf_helpers() -> dict:
             "env": resolved(ENV_LABELS),
             "record_status": workflow.record_status_label, "request_status": workflow.request_status_label,
             "u": unit_text, "q": quantity_text, "sig2": sig2, "role": resolved(ROLE_LABELS), "target": resolved(TARGET_LABELS),
-            "inp": input_number, "inp_list": lambda values: "; ".join(input_number(v) for v in values or [])}
+            "inp": input_number, "places": result_places, "inp_list": lambda values: "; ".join(input_number(v) for v in values or [])}
 
 
 def input_number(value: Any) -> str:
@@ -108,12 +108,22 @@ def sig2(value: float | None) -> float | None:
     return round(value, digits)
 
 
-def quantity_text(value: Any, unit: str | None = None) -> str:
+def result_places(uncertainty: float | None, resolution: float | None) -> int | None:
+    """Decimal places of a result: those of U rounded to two significant digits (JCGM 100 7.2.6),
+    else one more than the instrument's resolution."""
+    if uncertainty:
+        return max(0, 1 - int(math.floor(math.log10(abs(uncertainty)))))
+    if resolution:
+        return max(0, -int(math.floor(math.log10(abs(resolution)))) + 1)
+    return None
+
+
+def quantity_text(value: Any, unit: str | None = None, digits: int | None = None) -> str:
     if isinstance(value, dict):
         value, unit = value.get("value"), value.get("unit")
     if value is None:
         return "—"
-    text = fmt_number(value)
+    text = fmt_number(value, digits)
     symbol = unit_text(unit)
     return f"{text}\u00a0{symbol}" if symbol else text
 
@@ -528,9 +538,11 @@ def recall_page():
     staff = workflow.is_staff(user)
     by_business = recall.due_by_business(db, user, days=args["days"]) if staff and args["owner_id"] is None else []
     owner = db.get(Organisation, args["owner_id"]) if staff and args["owner_id"] else None
+    businesses = db.execute(select(Organisation.id, Organisation.name).where(
+        Organisation.kind == OrgKind.business.value).order_by(Organisation.name)).all() if staff else []
     return render_template("workflow/recall.html", rows=rows[:PAGE], more=len(rows) > PAGE, offset=offset,
                            page=PAGE, counts=counts, args=args, staff=staff, by_business=by_business,
-                           owner=owner, today=date.today())
+                           owner=owner, businesses=businesses, today=date.today())
 
 
 def _export_name(ext: str) -> str:
