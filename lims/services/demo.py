@@ -148,13 +148,13 @@ def _seed_foundation(session: Session, ctx: DemoContext) -> None:
          "resolution": 0.01, "accuracy_class": "III", "location": "Kho hàng cửa khẩu Đồng Đăng"},
         {"owner_id": hn.id, "type_id": ctx.types["CAN-KTD"].id, "manufacturer": "A&D", "model": "GX-6100",
          "serial_number": "AD-T1200457", "range_min": 0, "range_max": 6.1, "range_unit": "kg",
-         "resolution": 0.01, "accuracy_class": "II", "location": "Phòng thí nghiệm"},
+         "resolution": 0.0001, "accuracy_class": "II", "location": "Phòng thí nghiệm"},  # e = 0.1 g, n = 61 000
         {"owner_id": hn.id, "type_id": ctx.types["AP-KE"].id, "manufacturer": "Wika", "model": "213.53",
          "serial_number": "WK-1907733", "range_min": 0, "range_max": 16, "range_unit": "bar",
          "resolution": 0.5, "accuracy_class": "1.6", "location": "Trạm khí nén"},
         {"owner_id": ms.id, "type_id": ctx.types["CAN-KTD"].id, "manufacturer": "Nhơn Hòa", "model": "NHS-150",
          "serial_number": "NH-150-30211", "range_min": 0, "range_max": 150, "range_unit": "kg",
-         "resolution": 0.05, "accuracy_class": "IIII", "location": "Điểm thu mua hồi Lộc Bình"},
+         "resolution": 0.05, "accuracy_class": "III", "location": "Điểm thu mua hồi Lộc Bình"},  # e = 50 g, n = 3 000
         {"owner_id": ms.id, "type_id": ctx.types["NHIET-KE"].id, "manufacturer": "Testo", "model": "104",
          "serial_number": "TS-104-77120", "range_min": -50, "range_max": 250, "range_unit": "degC",
          "resolution": 0.1, "accuracy_class": "", "location": "Kho lạnh", "calibration_interval_months": 12},

@@ -6,10 +6,9 @@ controller, the reference thermometer, the thermo-hygrometer. A ``mock://`` port
 ``{nominal}``, ``{unit}`` and ``{max}`` placeholders, filled with the point's nominal value so
 the simulated device shows what a real one would (demo and training only).
 
-:func:`read_device` calls :func:`instruments.capture.capture` when the instruments package
-provides it, else opens the port itself with the driver (same behaviour: read until stable or
-timeout, port always closed). Every device fault becomes a :class:`CaptureError` naming the
-port and the cause; nothing is written by this module.
+:func:`read_device` calls :func:`instruments.capture.capture` (read until stable or timeout,
+port always closed). Every device fault becomes a :class:`CaptureError` naming the port and
+the cause; nothing is written by this module.
 """
 from __future__ import annotations
 
@@ -108,8 +107,8 @@ def read_device(port: str, driver: str, *, count: int = 1, until_stable: bool = 
                 baudrate: int | None = None, on_reading: Callable[[DeviceReading], None] | None = None
                 ) -> list[DeviceReading]:
     """Read ``count`` (stable) samples; every reading, stable or not, goes to ``on_reading`` as it arrives."""
-    import instruments
     from instruments import InstrumentError
+    from instruments.capture import capture
 
     if not 1 <= count <= MAX_COUNT:
         raise ValidationError(_("Must be a whole number from 1 to %(n)s.", n=MAX_COUNT), field="count")
@@ -122,10 +121,6 @@ def read_device(port: str, driver: str, *, count: int = 1, until_stable: bool = 
 
     callback = (lambda r: on_reading(convert(r))) if on_reading is not None else None
     try:
-        try:
-            from instruments.capture import capture  # type: ignore[import-not-found]
-        except ImportError:
-            capture = _capture_with_driver
         readings = capture(port, driver, count=count, until_stable=until_stable, timeout=timeout,
                            baudrate=baudrate, on_reading=callback)
     except InstrumentError as exc:
@@ -135,33 +130,6 @@ def read_device(port: str, driver: str, *, count: int = 1, until_stable: bool = 
         raise CaptureError(_("The device on %(port)s could not be read: %(cause)s", port=port, cause=str(exc)),
                            field="port") from exc
     return [convert(r) for r in readings]
-
-
-def _capture_with_driver(port: str, driver: str, *, count: int, until_stable: bool, timeout: float,
-                         baudrate: int | None, on_reading):
-    """Open the port, read until stable or timeout, always close (used until instruments.capture exists)."""
-    import serial
-
-    from instruments import get_driver
-    from instruments.errors import PortError
-
-    cls = get_driver(driver)
-    settings = cls.settings.with_baudrate(baudrate)
-    try:
-        handle = serial.serial_for_url(port, baudrate=settings.baudrate, bytesize=settings.bytesize,
-                                       parity=settings.parity, stopbits=settings.stopbits, timeout=0.2)
-    except (serial.SerialException, ValueError, OSError) as exc:
-        raise PortError(port, str(exc)) from exc
-    device = None
-    try:
-        device = cls(handle)
-        device.initialise()
-        return device.collect(count, until_stable=until_stable, timeout=timeout, on_reading=on_reading)
-    finally:
-        if device is not None:
-            device.close()
-        else:
-            handle.close()
 
 
 def readings_in(readings: list[DeviceReading], unit: str, *, channel: str | None = None) -> list[float]:
