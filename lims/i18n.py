@@ -67,6 +67,18 @@ def gettext(message: str, **variables: object) -> str:
 _ = gettext
 
 
+@lru_cache(maxsize=8)
+def translator(lang: str):
+    """``gettext`` bound to one language (its catalog looked up once), for pages drawn outside Flask."""
+    lookup = _catalog(lang).gettext
+
+    def translate(message: str, **variables: object) -> str:
+        text = lookup(message)
+        return text % variables if variables else text
+
+    return translate
+
+
 def N_(message: str) -> str:
     """Mark a string for extraction without translating it now."""
     return message

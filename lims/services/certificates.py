@@ -657,7 +657,21 @@ def public_lookup(session: Session | Any, token: str, ctx: CertificateContext | 
 
 def public_view(session: Session | Any, certificate_id: int, today: date | None = None) -> PublicView:
     """What the public page shows of a certificate whose token was checked (one query)."""
-    row = session.execute(_public_query(), {"certificate_id": certificate_id}).first()
+    return public_view_from_row(session.execute(_public_query(), {"certificate_id": certificate_id}).first(), today)
+
+
+@lru_cache(maxsize=4)
+def public_statement(dialect: Any) -> tuple[str, dict]:
+    """The public page's query as the driver of ``dialect`` takes it: SQL text and its
+    parameters (``certificate_id`` still to fill), compiled once."""
+    compiled = _public_query().compile(dialect=dialect)
+    return str(compiled), dict(compiled.params)
+
+
+def public_view_from_row(row: Any, today: date | None = None) -> PublicView:
+    """:func:`public_view` for a row read with :func:`public_statement` on a DB-API cursor
+    (``None`` when there was none). The driver must return dates, timestamps and JSON as
+    Python objects, as psycopg does."""
     if row is None:
         raise NotGenuine(_("This is not a genuine certificate of this lab."))
     status = row[2]

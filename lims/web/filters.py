@@ -42,9 +42,14 @@ def unit_symbol(unit: str | None) -> str:
 
 
 def fmt_date(value: date | datetime | None) -> str:
+    return format_day(value, g.get("lang", "vi"))
+
+
+def format_day(value: date | datetime | None, lang: str) -> str:
+    """A date (or date and time) as the page's language writes it."""
     if value is None:
         return "—"
-    if g.get("lang", "vi") == "vi":
+    if lang == "vi":
         return value.strftime("%d/%m/%Y") if not isinstance(value, datetime) else value.strftime("%d/%m/%Y %H:%M")
     return value.strftime("%Y-%m-%d") if not isinstance(value, datetime) else value.strftime("%Y-%m-%d %H:%M")
 

@@ -232,3 +232,78 @@ def test_a_connection_the_database_dropped_is_replaced_without_an_error(issued, 
         conn.connection.dbapi_connection.close()
     assert client.get(path).status_code == 200
     assert client.get(path).status_code == 200
+
+
+# ---------------------------------------------------------------- the front door (WSGI, in front of Flask)
+
+
+def _through_flask_only(app):
+    """A test client of the Flask app without the front door of /v/<token>."""
+    from werkzeug.test import Client
+
+    from lims.web.public_certificates import VerificationFrontDoor
+
+    assert isinstance(app.wsgi_app, VerificationFrontDoor)
+    return Client(app.wsgi_app.wsgi_app, use_cookies=True)
+
+
+def _served_by_flask(app):
+    """Paths the front door handed to the Flask app, recorded while the test runs."""
+    door = app.wsgi_app
+    inner, seen = door.wsgi_app, []
+
+    def spy(environ, start_response):
+        seen.append(environ["PATH_INFO"])
+        return inner(environ, start_response)
+
+    door.wsgi_app = spy
+    return seen
+
+
+def _comparable(resp):
+    return resp.status_code, {k: v for k, v in resp.headers.items() if k != "Date"}, resp.get_data(as_text=True)
+
+
+def test_the_front_door_answers_as_the_flask_view_does(issued, app, client, db):
+    new = certs.amend_certificate(db, issued.reviewer, issued.cert.id, {"reason": "Sửa địa chỉ"}, context=issued.ctx)
+    db.commit()
+    flask_only = _through_flask_only(app)
+    seen = _served_by_flask(app)
+    for cert in (issued.cert, new):  # superseded (with the link to the new one), valid
+        path = path_of(certs.verify_url(cert))
+        for headers in ({}, {"Accept": "application/json"}, {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}):
+            assert _comparable(client.get(path, headers=headers)) == _comparable(flask_only.get(path, headers=headers))
+    assert seen == []  # all answered in front of Flask
+    # English, remembered in the session: the switch goes to Flask, later scans are answered in front.
+    path = path_of(certs.verify_url(new))
+    assert "Valid" in client.get(path + "?lang=en").get_data(as_text=True)
+    flask_only.get(path + "?lang=en")
+    assert seen == [path]
+    assert _comparable(client.get(path)) == _comparable(flask_only.get(path))
+    assert "This is a genuine certificate of this lab and it is in force." in client.get(path).get_data(as_text=True)
+    assert seen == [path]
+
+
+def test_the_front_door_reads_the_current_status_at_every_scan(issued, client, db):
+    seen = _served_by_flask(client.application)
+    path = path_of(certs.verify_url(issued.cert))
+    assert 'data-status="valid"' in client.get(path).get_data(as_text=True)
+    certs.revoke_certificate(db, issued.reviewer, issued.cert.id, {"reason": "Chuẩn vượt dung sai"})
+    db.commit()
+    assert 'data-status="revoked"' in client.get(path).get_data(as_text=True)
+    assert client.get(path, headers={"Accept": "application/json"}).get_json()["status"] == "revoked"
+    assert seen == []
+
+
+def test_what_the_front_door_hands_to_flask_is_counted_once(issued, database_url, instance_dir):
+    app = _limited_app(database_url, instance_dir, RATELIMIT_STORAGE_URI="memory://")
+    client = app.test_client()
+    seen = _served_by_flask(app)
+    path = path_of(certs.verify_url(issued.cert))
+    forged = path[:-1] + ("A" if path[-1] != "A" else "B")
+    first, second, third, fourth = (client.get(p) for p in (path, forged, path, path))
+    assert [r.status_code for r in (first, second, third, fourth)] == [200, 404, 200, 429]
+    assert [r.headers.get("X-RateLimit-Remaining") for r in (first, second, third)] == ["2", "1", "0"]
+    assert "Đây không phải giấy chứng nhận do đơn vị này cấp." in second.get_data(as_text=True)
+    assert seen == [forged, path]  # the not-genuine page and the refusal come from Flask
+    app.extensions["lims.engine"].dispose()

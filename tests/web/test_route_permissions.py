@@ -61,6 +61,22 @@ def test_every_route_refuses_anonymous_requests_unless_allow_listed(app, client)
     assert checked >= 15  # the walk really covered the app
 
 
+def test_paths_answered_in_front_of_flask_are_allow_listed_public_routes(app, client):
+    """A WSGI front door answers some public paths before Flask's hooks run: each must be the
+    path of an allow-listed public route of the app, and still refuse nothing it should not."""
+    from lims.web.auth import is_public_endpoint
+
+    front = app.extensions.get("lims.front_door", {})
+    assert front  # /v/<token> is answered there
+    rules = {rule.rule: rule.endpoint for rule in app.url_map.iter_rules()}
+    for path, endpoint in front.items():
+        assert rules.get(path) == endpoint, f"{path} is answered in front of Flask but is not the route of {endpoint}"
+        assert _is_declared_public(endpoint), f"{path} ({endpoint}) is answered in front of Flask but not allow-listed"
+        assert is_public_endpoint(app, endpoint)
+        resp = client.get(_fill(next(r for r in app.url_map.iter_rules() if r.rule == path)))
+        assert resp.status_code in (200, 404)  # a bogus value: a plain "not found" page
+
+
 def test_the_allow_list_names_only_existing_public_views(app):
     from lims.web.auth import is_public_endpoint
 
