@@ -10,49 +10,25 @@ CR LF. With ``ack=yes`` the balance answers ``R``, ``Z``, ``T`` and ``C`` with A
 
 from __future__ import annotations
 
-import random
-from typing import Any
-
 from instruments.mock import register_device
-from instruments.mock.device import Reply, SimulatedDevice
-from instruments.mock.faults import FaultPlan
-from instruments.mock.options import Option, boolean, measured, non_negative, text
-from instruments.mock.weighing import WeighingCell, capacity_in
-
-MASS = ("mg", "g", "kg")
+from instruments.mock.balance import SimulatedBalance, weighing_options
+from instruments.mock.device import Reply
+from instruments.mock.options import Option, boolean, text
 
 
 @register_device
-class AndDevice(SimulatedDevice):
+class AndDevice(SimulatedBalance):
     """An A&D balance (220 g, 0.01 g by default)."""
 
     name = "and"
     title = "A&D balance, standard format"
     options = {
-        "weight": Option(measured("g", MASS), measured("g", MASS)("100.00g"), "load on the pan"),
-        "capacity": Option(measured("g", MASS), measured("g", MASS)("220g"), "maximum capacity"),
-        "settle": Option(non_negative(int), 4, "unstable readings before stable"),
-        "noise": Option(non_negative(float), 0.0, "standard deviation of stable readings"),
+        **weighing_options(),
         "ack": Option(boolean, False, "acknowledge commands with ACK"),
         "id": Option(text, "LABO", "answer to ?ID"),
         "serial": Option(text, "T1234567", "answer to ?SN"),
     }
     device_faults = frozenset({"unstable", "overload", "underload", "error"})
-
-    def __init__(self, params: dict[str, Any], rng: random.Random, faults: FaultPlan) -> None:
-        super().__init__(params, rng, faults)
-        weight, capacity = params["weight"], params["capacity"]
-        self.unit = weight.unit
-        self.decimals = weight.decimals
-        self.cell = WeighingCell(
-            weight.value,
-            decimals=weight.decimals,
-            capacity=capacity_in(weight.unit, capacity.value, capacity.unit),
-            settle=params["settle"],
-            noise=params["noise"],
-            rng=rng,
-            faults=faults,
-        )
 
     def _display(self) -> str:
         cell = self.cell

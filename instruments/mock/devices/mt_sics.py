@@ -13,51 +13,26 @@ Device faults: ``unstable``, ``overload``, ``underload``, ``error`` (= ``el``), 
 
 from __future__ import annotations
 
-import random
-from typing import Any
-
 from instruments.mock import register_device
-from instruments.mock.device import Reply, SimulatedDevice
-from instruments.mock.faults import FaultPlan
-from instruments.mock.options import Option, measured, non_negative, text
-from instruments.mock.weighing import WeighingCell, capacity_in
-
-MASS = ("mg", "g", "kg")
+from instruments.mock.balance import SimulatedBalance, weighing_options
+from instruments.mock.device import Reply
+from instruments.mock.options import Option, non_negative, text
 
 
 @register_device
-class MtSicsDevice(SimulatedDevice):
+class MtSicsDevice(SimulatedBalance):
     """A Mettler Toledo balance (WXS205-like by default: 220 g capacity, 0.01 g display)."""
 
     name = "mt-sics"
     title = "Mettler Toledo balance, MT-SICS level 0/1"
     options = {
-        "weight": Option(measured("g", MASS), measured("g", MASS)("100.00g"), "load on the pan, e.g. 100.00g"),
-        "capacity": Option(measured("g", MASS), measured("g", MASS)("220g"), "maximum capacity"),
-        "settle": Option(non_negative(int), 4, "dynamic readings before the weight is stable"),
-        "noise": Option(non_negative(float), 0.0, "standard deviation of the stable reading, weight unit"),
+        **weighing_options(),
         "serial": Option(text, "0123456789", "serial number answered to I4"),
         "model": Option(text, "WXS205SDU WXA-Bridge", "balance type answered to I2"),
         "software": Option(text, "2.20 1.00", "software version answered to I3"),
         "stime": Option(non_negative(float), 1.0, "seconds before S gives up with S I"),
     }
     device_faults = frozenset({"unstable", "overload", "underload", "error", "es", "et", "el"})
-
-    def __init__(self, params: dict[str, Any], rng: random.Random, faults: FaultPlan) -> None:
-        super().__init__(params, rng, faults)
-        weight = params["weight"]
-        capacity = params["capacity"]
-        self.unit = weight.unit
-        self.decimals = weight.decimals
-        self.cell = WeighingCell(
-            weight.value,
-            decimals=weight.decimals,
-            capacity=capacity_in(weight.unit, capacity.value, capacity.unit),
-            settle=params["settle"],
-            noise=params["noise"],
-            rng=rng,
-            faults=faults,
-        )
 
     # -- formatting -----------------------------------------------------------------------------
     def _weight_line(self, ident: str, status: str, value: float) -> str:

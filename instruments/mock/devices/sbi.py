@@ -17,26 +17,22 @@ import random
 from typing import Any
 
 from instruments.mock import register_device
-from instruments.mock.device import Reply, SimulatedDevice
+from instruments.mock.balance import SimulatedBalance, weighing_options
+from instruments.mock.device import Reply
 from instruments.mock.faults import FaultPlan
-from instruments.mock.options import Option, choice, measured, non_negative, text
-from instruments.mock.weighing import WeighingCell, capacity_in
+from instruments.mock.options import Option, choice, text
 
-MASS = ("mg", "g", "kg")
 ESC = 0x1B
 
 
 @register_device
-class SbiDevice(SimulatedDevice):
+class SbiDevice(SimulatedBalance):
     """A Sartorius balance (220 g, 0.01 g by default)."""
 
     name = "sbi"
     title = "Sartorius balance, SBI"
     options = {
-        "weight": Option(measured("g", MASS), measured("g", MASS)("100.00g"), "load on the pan"),
-        "capacity": Option(measured("g", MASS), measured("g", MASS)("220g"), "maximum capacity"),
-        "settle": Option(non_negative(int), 4, "unstable readings before stable"),
-        "noise": Option(non_negative(float), 0.0, "standard deviation of stable readings"),
+        **weighing_options(),
         "format": Option(choice("16", "22"), "16", "line length: 16 or 22 characters"),
         "mode": Option(choice("print", "auto"), "print", "print on request or continuously"),
         "model": Option(text, "BCE224I-1S", "answer to ESC x1_"),
@@ -47,18 +43,6 @@ class SbiDevice(SimulatedDevice):
 
     def __init__(self, params: dict[str, Any], rng: random.Random, faults: FaultPlan) -> None:
         super().__init__(params, rng, faults)
-        weight, capacity = params["weight"], params["capacity"]
-        self.unit = weight.unit
-        self.decimals = weight.decimals
-        self.cell = WeighingCell(
-            weight.value,
-            decimals=weight.decimals,
-            capacity=capacity_in(weight.unit, capacity.value, capacity.unit),
-            settle=params["settle"],
-            noise=params["noise"],
-            rng=rng,
-            faults=faults,
-        )
         self.streaming = params["mode"] == "auto"
 
     def feed(self, data: bytes) -> list[Reply]:
