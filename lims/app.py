@@ -52,6 +52,12 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from lims.web import init_web
 
     init_web(app)
+    if settings.trusted_proxies:
+        # Outermost, so the rate limits (also the public page's front door) see the client's address.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     return app
 
 

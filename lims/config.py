@@ -9,6 +9,7 @@
 | ``LIMS_LANGUAGE`` | ``vi`` | default language of pages and certificates (``vi`` or ``en``) |
 | ``LIMS_RATELIMIT_STORAGE_URL`` | ``memory://`` | rate-limit storage; ``redis://host:6379`` to share it between processes |
 | ``LIMS_SIGNING_KEY_FILE`` | ``instance/signing-keys/`` | the lab's Ed25519 certificate signing key(s) |
+| ``LIMS_TRUSTED_PROXIES`` | ``0`` | reverse proxies in front of the app whose ``X-Forwarded-*`` headers are trusted |
 """
 from __future__ import annotations
 
@@ -49,6 +50,15 @@ def database_url(folder: Path | None = None) -> str:
     return f"sqlite:///{folder / 'lims.sqlite3'}"
 
 
+def _non_negative_int(name: str) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return 0
+    if not raw.isdigit():
+        raise ValueError(f"{name} must be a whole number of proxies, not {raw!r}")
+    return int(raw)
+
+
 @dataclass
 class Settings:
     instance_path: Path
@@ -58,6 +68,7 @@ class Settings:
     language: str
     ratelimit_storage_url: str
     signing_key_path: Path
+    trusted_proxies: int = 0
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -74,6 +85,7 @@ class Settings:
             language=language,
             ratelimit_storage_url=os.environ.get("LIMS_RATELIMIT_STORAGE_URL", "memory://"),
             signing_key_path=Path(os.environ.get("LIMS_SIGNING_KEY_FILE") or folder / "signing-keys"),
+            trusted_proxies=_non_negative_int("LIMS_TRUSTED_PROXIES"),
         )
         extra = overrides.pop("extra", {})
         values.update(overrides)

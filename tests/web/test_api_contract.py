@@ -45,3 +45,20 @@ def test_login_attempts_are_rate_limited(app, database_url, instance_dir):
     client = limited.test_client()
     codes = [client.post("/login", data={"username": "x", "password": "y"}).status_code for _ in range(22)]
     assert codes[:20] == [401] * 20 and codes[-1] == 429
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_limit(database_url, instance_dir, monkeypatch):
+    """With LIMS_TRUSTED_PROXIES=1 the login limit counts X-Forwarded-For clients separately."""
+    from lims.app import create_app
+
+    monkeypatch.setenv("LIMS_TRUSTED_PROXIES", "1")
+    app = create_app(instance_path=instance_dir, database_url=database_url, secret_key="k",
+                     extra={"TESTING": True, "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+
+    def attempt(ip: str) -> int:
+        return client.post("/login", data={"username": "x", "password": "y"},
+                           headers={"X-Forwarded-For": ip}).status_code
+
+    assert [attempt("203.0.113.7") for _ in range(21)][-1] == 429
+    assert attempt("198.51.100.9") == 401  # another phone behind the same proxy is not blocked
