@@ -9,24 +9,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lims.errors import NotFound, PermissionDenied, ValidationError
+from lims.errors import NotFound, ValidationError
 from lims.i18n import _
 from lims.models import ApiToken, Organisation, Role, User, UserRole, utcnow
-from lims.services import audit
+from lims.services import audit, policy
+from lims.services.policy import Actor
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{3,64}$")
 MIN_PASSWORD = 8
 TOKEN_PREFIX = "lims_"
 
 
-def require_role(user: User | None, *roles: str | Role) -> None:
-    """Raise PermissionDenied unless ``user`` holds one of ``roles`` (admin holds all)."""
-    if user is None:
-        raise PermissionDenied(_("You must sign in."))
-    if user.has_role(Role.admin) or user.has_role(*roles):
-        return
-    names = ", ".join(r.value if isinstance(r, Role) else r for r in roles)
-    raise PermissionDenied(_("This needs the role: %(roles)s.", roles=names))
+def require_role(user: Actor | None, *roles: str | Role) -> None:
+    """Raise PermissionDenied unless ``user`` holds one of ``roles`` (see :func:`policy.require`)."""
+    policy.require(user, *roles)
 
 
 def create_user(

@@ -67,3 +67,6 @@ def init_web(app: Flask) -> None:
     register(api)
     for bp in BLUEPRINTS:
         csrf.exempt(bp)
+    from lims.web.transaction import wrap_views
+
+    wrap_views(app)

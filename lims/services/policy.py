@@ -1,0 +1,139 @@
+"""Who may do what: the one home of every permission rule.
+
+Services, views and templates ask here; none of them re-derives a rule from roles.
+
+* An **actor** is a signed-in :class:`~lims.models.User` or :data:`SYSTEM` — the `lims` command
+  and the demo seeder, which act for the lab itself. ``None`` (nobody signed in) is never
+  allowed anything that needs a role: :func:`require` refuses it.
+* **Staff** are the lab's people: admin, technician, reviewer, inspector. Everybody else
+  (a business user) sees only what belongs to their own organisation.
+* An admin holds every role.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
+
+from lims.errors import PermissionDenied
+from lims.i18n import _
+from lims.models import Role, User
+
+if TYPE_CHECKING:
+    from lims.models import Certificate, Record, ServiceRequest
+
+__all__ = [
+    "SYSTEM", "Actor", "SystemActor", "STAFF_ROLES", "EDITABLE_STATUSES",
+    "actor_id", "actor_name", "has_role", "is_staff", "require", "require_staff",
+    "organisation_of", "can_see_organisation", "can_see_request", "can_see_record", "can_see_certificate",
+    "can_edit_record", "can_review_record", "can_manage_certificates", "can_print_stamp",
+]
+
+
+class SystemActor:
+    """The lab itself acting through the `lims` command or the demo seeder (audited as "system")."""
+
+    id: None = None
+    username: Final = "system"
+    full_name: Final = "system"
+    organisation_id: None = None
+    is_authenticated: Final = True
+
+    def has_role(self, *roles: str | Role) -> bool:
+        return True
+
+    @property
+    def roles(self) -> set[str]:
+        return {r.value for r in Role}
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+
+SYSTEM: Final = SystemActor()
+Actor: TypeAlias = User | SystemActor
+
+# The lab's people. Admins hold every role, so they are staff too.
+STAFF_ROLES: Final = (Role.technician, Role.reviewer, Role.inspector)
+EDITABLE_STATUSES: Final = ("draft", "returned")
+
+
+def actor_id(actor: Actor | None) -> int | None:
+    """The user id to store as "done by" (None for the system)."""
+    return actor.id if isinstance(actor, User) else None
+
+
+def actor_name(actor: Actor | None) -> str:
+    return actor.username if isinstance(actor, User) else "system"
+
+
+def has_role(actor: Actor | None, *roles: str | Role) -> bool:
+    """Whether ``actor`` holds one of ``roles`` (admins and the system hold every role)."""
+    if actor is None:
+        return False
+    return actor.has_role(Role.admin) or actor.has_role(*roles)
+
+
+def require(actor: Actor | None, *roles: str | Role) -> Actor:
+    """Raise :class:`PermissionDenied` unless ``actor`` holds one of ``roles``; return the actor."""
+    if actor is None:
+        raise PermissionDenied(_("You must sign in."))
+    if has_role(actor, *roles):
+        return actor
+    names = ", ".join(r.value if isinstance(r, Role) else r for r in roles)
+    raise PermissionDenied(_("This needs the role: %(roles)s.", roles=names))
+
+
+def is_staff(actor: Actor | None) -> bool:
+    """The lab's people (and the system) see everything; business users only their own."""
+    return has_role(actor, *STAFF_ROLES)
+
+
+def require_staff(actor: Actor | None) -> Actor:
+    return require(actor, *STAFF_ROLES)
+
+
+def organisation_of(actor: Actor | None) -> int | None:
+    return actor.organisation_id if isinstance(actor, User) else None
+
+
+def can_see_organisation(actor: Actor | None, organisation_id: int | None) -> bool:
+    if is_staff(actor):
+        return True
+    org = organisation_of(actor)
+    return org is not None and org == organisation_id
+
+
+def can_see_request(actor: Actor | None, req: ServiceRequest) -> bool:
+    return can_see_organisation(actor, req.customer_id)
+
+
+def can_see_record(actor: Actor | None, record: Record) -> bool:
+    return is_staff(actor)
+
+
+def can_see_certificate(actor: Actor | None, cert: Certificate) -> bool:
+    """Staff see every certificate; a business user those of its own organisation."""
+    if is_staff(actor):
+        return True
+    org = organisation_of(actor)
+    return org is not None and org in (cert.customer_id, cert.instrument.owner_id)
+
+
+def can_edit_record(actor: Actor | None, record: Record) -> bool:
+    """A technician (or admin) may change a draft or returned record."""
+    return record.status in EDITABLE_STATUSES and has_role(actor, Role.technician)
+
+
+def can_review_record(actor: Actor | None, record: Record) -> bool:
+    """A reviewer who did not make the record may return or approve it once submitted."""
+    return (record.status == "submitted" and has_role(actor, Role.reviewer)
+            and record.technician_id != actor_id(actor))
+
+
+def can_manage_certificates(actor: Actor | None) -> bool:
+    """Amend and revoke: reviewers (and admins)."""
+    return has_role(actor, Role.reviewer)
+
+
+def can_print_stamp(actor: Actor | None, cert: Any) -> bool:
+    """The stamp label is printed by the lab for a valid verification certificate."""
+    return bool(cert.stamp_number) and cert.status == "valid" and has_role(actor, Role.technician, Role.reviewer)
