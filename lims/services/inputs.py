@@ -1,0 +1,135 @@
+"""Typed service inputs: frozen dataclasses built from a form or a JSON body by one adapter.
+
+A service declares what it takes as a frozen dataclass; :func:`parse` turns the raw mapping
+(``request.form``, a JSON object, a CLI's options) into it, checking every field with the
+same :class:`~lims.services.validation.Checker` messages, and raises one
+:class:`~lims.errors.ValidationError` naming every bad field. Services then work with typed
+values only; the rules that need the database (does the instrument exist, is the date in the
+past) stay in the service.
+
+Field types understood: ``str``, ``int``, ``float``, ``bool``, ``date``, their ``| None``
+forms (optional), ``Literal[...]`` (a choice), ``tuple[int, ...]`` / ``tuple[str, ...]`` (a
+list, or one value, or a comma-separated string), and ``Any`` / ``dict`` (passed through for a
+service that checks a nested structure itself). Options go in the field's metadata::
+
+    @dataclass(frozen=True)
+    class CancelRequest:
+        version_id: int
+        reason: str = field(default="", metadata=opts(max_len=2000))
+
+Every input class is registered with :func:`service_input`, so a test can walk them and
+check the API's schemas against them (:data:`INPUTS`).
+"""
+from __future__ import annotations
+
+import dataclasses
+import types
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
+
+from lims.i18n import _
+from lims.services.validation import Checker
+
+__all__ = ["INPUTS", "opts", "parse", "service_input"]
+
+T = TypeVar("T")
+INPUTS: list[type] = []
+_MISSING = dataclasses.MISSING
+
+
+def opts(*, max_len: int | None = None, minimum: int | None = None, positive: bool = False,
+         non_negative: bool = False, blank_is_none: bool = True) -> dict[str, Any]:
+    """Field metadata for :func:`parse` (limits checked with the field's message)."""
+    return {"max_len": max_len, "minimum": minimum, "positive": positive, "non_negative": non_negative,
+            "blank_is_none": blank_is_none}
+
+
+def service_input(cls: type[T]) -> type[T]:
+    """Register a frozen input dataclass (for the schema-consistency test)."""
+    if not dataclasses.is_dataclass(cls) or not cls.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+        raise TypeError(f"{cls.__name__} must be a frozen dataclass")
+    if cls not in INPUTS:
+        INPUTS.append(cls)
+    return cls
+
+
+def _unwrap_optional(tp: Any) -> tuple[Any, bool]:
+    if get_origin(tp) in (Union, types.UnionType):
+        args = [a for a in get_args(tp) if a is not type(None)]
+        if len(args) == 1 and len(get_args(tp)) == 2:
+            return args[0], True
+    return tp, False
+
+
+def _as_list(raw: Any) -> list[Any]:
+    if raw is None or raw == "":
+        return []
+    if isinstance(raw, (list, tuple)):
+        return list(raw)
+    if isinstance(raw, str):
+        return [p.strip() for p in raw.split(",") if p.strip()]
+    return [raw]
+
+
+def _tuple_of(c: Checker, name: str, raw: Any, item: Any) -> tuple[Any, ...]:
+    values: list[Any] = []
+    for value in _as_list(raw):
+        if item is int:
+            got = c.integer({name: value}, name)
+        else:
+            got = str(value).strip()
+        if got is not None:
+            values.append(got)
+    return tuple(values)
+
+
+def _field_value(c: Checker, data: Mapping[str, Any], f: dataclasses.Field[Any], tp: Any) -> Any:
+    meta = {**opts(), **dict(f.metadata)}
+    base, optional = _unwrap_optional(tp)
+    has_default = f.default is not _MISSING or f.default_factory is not _MISSING
+    required = not optional and not has_default
+    name = f.name
+    if name not in data and has_default:
+        return _MISSING
+    raw = data.get(name)
+    if base is str:
+        text = c.text(dict(data), name, required=required, max_len=meta["max_len"] or 255)
+        return None if optional and not text and meta["blank_is_none"] else text
+    if base is bool:
+        return c.boolean(dict(data), name, default=f.default if isinstance(f.default, bool) else False)
+    if base is int:
+        return c.integer(dict(data), name, required=required, minimum=meta["minimum"])
+    if base is float:
+        return c.number(dict(data), name, required=required, positive=meta["positive"],
+                        non_negative=meta["non_negative"])
+    if base is date:
+        return c.day(dict(data), name, required=required)
+    if get_origin(base) is Literal:
+        choices = [str(a) for a in get_args(base)]
+        default = f.default if isinstance(f.default, str) else None
+        return c.choice(dict(data), name, choices, default=default)
+    if get_origin(base) is tuple:
+        if required and not _as_list(raw):
+            c.fail(name, _("This field is required."))
+        return _tuple_of(c, name, raw, get_args(base)[0])
+    return raw
+
+
+def parse(cls: Callable[..., T], data: Mapping[str, Any] | None, **fixed: Any) -> T:
+    """Build the input ``cls`` from ``data``; ``fixed`` values (from the URL) win over the body."""
+    if not isinstance(cls, type) or not dataclasses.is_dataclass(cls):
+        raise TypeError(f"{cls!r} is not an input dataclass")
+    raw: dict[str, Any] = dict(data or {})
+    raw.update(fixed)
+    hints = get_type_hints(cls)
+    c = Checker()
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if not f.init:
+            continue
+        value = _field_value(c, raw, f, hints[f.name])
+        if value is not _MISSING:
+            values[f.name] = value
+    c.done()
+    return cls(**values)
