@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import Enum
-from typing import Any, Union
+from typing import Any, TypeAlias
 
 from certificates.errors import DocumentError
 from certificates.units import compatible
@@ -102,7 +102,7 @@ class LocalText:
         return self.en if lang == "en" and self.en else self.vi
 
 
-Text = Union[str, LocalText]
+Text: TypeAlias = str | LocalText
 
 
 def text_for(value: Text | None, lang: str) -> str:

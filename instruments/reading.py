@@ -20,7 +20,7 @@ pressure        ``mbar``, ``bar``, ``Pa``, ``hPa``, ``kPa``, ``MPa``, ``psi``, `
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 def utc_now() -> datetime:
     """The current time, timezone-aware in UTC (readings are stamped with it)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
