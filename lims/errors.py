@@ -5,6 +5,8 @@ the CLI into a message on stderr and a non-zero exit code.
 """
 from __future__ import annotations
 
+from typing import Any
+
 
 class LimsError(Exception):
     """Base of every error a user is meant to read."""
@@ -12,7 +14,7 @@ class LimsError(Exception):
     status = 400
     code = "error"
 
-    def __init__(self, message: str, *, field: str | None = None, detail: dict | None = None):
+    def __init__(self, message: str, *, field: str | None = None, detail: dict[str, Any] | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
@@ -20,7 +22,7 @@ class LimsError(Exception):
         if field and "field" not in self.detail:
             self.detail["field"] = field
 
-    def to_problem(self) -> dict:
+    def to_problem(self) -> dict[str, Any]:
         return {"error": self.message, "detail": self.detail}
 
 
@@ -31,7 +33,7 @@ class ValidationError(LimsError):
     code = "invalid"
 
     def __init__(self, message: str, *, field: str | None = None, errors: dict[str, str] | None = None):
-        detail = {}
+        detail: dict[str, Any] = {}
         if errors:
             detail["fields"] = errors
         super().__init__(message, field=field, detail=detail)

@@ -19,8 +19,6 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import serial
-
 from instruments.drivers.base import DeviceInfo, Driver, Sample
 from instruments.drivers.mt_sics import MASS_UNITS
 from instruments.errors import (
@@ -32,6 +30,7 @@ from instruments.errors import (
     Overload,
     Underload,
 )
+from instruments.link import Port
 from instruments.reading import Reading, utc_now
 from instruments.registry import register
 from instruments.settings import SerialSettings
@@ -108,7 +107,7 @@ class SartoriusSbi(Driver):
     has_stable_flag = True
     option_types = {"mode": str}
 
-    def __init__(self, port: serial.SerialBase, **options: Any) -> None:
+    def __init__(self, port: Port, **options: Any) -> None:
         super().__init__(port, **options)
         mode = self.options.get("mode", "poll").lower()
         if mode not in {"poll", "auto"}:

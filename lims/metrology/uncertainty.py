@@ -179,7 +179,7 @@ def _gum(budget: PreparedBudget, fractional_dof: bool) -> BudgetResult:
     env = budget.x_base
     try:
         y = budget.program.scalar(env)
-        c = [g if g.__class__ is float else g(env) for g in budget.grads]
+        c = [g if isinstance(g, float) else g(env) for g in budget.grads]
     except NUMERIC_ERRORS as exc:
         raise BudgetError(f"the model '{budget.model}' has no value at the input estimates ({exc})",
                           field="model") from exc
