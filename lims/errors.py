@@ -1,7 +1,14 @@
-"""Domain errors of the application layer.
+"""The one error hierarchy: :class:`LimsError` and the domain errors of the application layer.
 
-The web layer turns these into a 4xx page or a JSON problem ``{"error": ..., "detail": ...}``;
+Every error a user is meant to read is a :class:`LimsError`: these, and those of the pure
+packages (:mod:`lims.metrology.errors`, :mod:`certificates.errors`, :mod:`instruments.errors`),
+whose classes also inherit a built-in where one fits. The web layer's one handler turns any of
+them into a page or a JSON problem ``{"error": ..., "detail": ...}`` with the class's
+``status`` (a 4xx for what the user can fix, a 5xx for a fault of the server or of a device);
 the CLI into a message on stderr and a non-zero exit code.
+
+This module imports nothing but the standard library's ``typing``, so the pure packages can
+build on it and stay free of Flask and the database.
 """
 from __future__ import annotations
 

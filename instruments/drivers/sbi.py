@@ -34,14 +34,21 @@ from instruments.link import Port
 from instruments.reading import Reading, utc_now
 from instruments.registry import register
 from instruments.settings import SerialSettings
+from lims.errors import LimsError
 
 ESC = "\x1b"
 _LOOSE = re.compile(r"\s*(?:(?:N|G|T|NET|Stat)\s+)?([+-]?)\s*(\d+(?:\.(\d*))?)\s*([A-Za-z]*)\s*\Z")
 _STATUS = ("High", "Low", "Cal", "Err", "--")
 
 
-class NoValue(Exception):
-    """The balance showed ``--`` (busy, e.g. while taring): no number in this line."""
+class NoValue(LimsError):
+    """The balance showed ``--`` (busy, e.g. while taring): no number in this line.
+
+    The driver waits for a number while it sees these; ``str(error)`` is the line.
+    """
+
+    status = 503
+    code = "device_busy"
 
 
 def parse_line(line: str, port: str = "") -> Reading:
