@@ -23,7 +23,7 @@ import argparse
 import random
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 _HERE = Path(__file__).resolve().parent
@@ -64,6 +64,8 @@ def add_months(day: date, months: int) -> date:
 
 
 def seed(url: str, instruments: int, records_per: int, businesses: int, reset: bool, seed_value: int) -> None:
+    from werkzeug.security import generate_password_hash
+
     from lims.db import make_engine
     from lims.migrate import upgrade
     from lims.models import (
@@ -78,7 +80,6 @@ def seed(url: str, instruments: int, records_per: int, businesses: int, reset: b
         User,
         UserRole,
     )
-    from werkzeug.security import generate_password_hash
 
     rng = random.Random(seed_value)
     upgrade(url)
@@ -94,7 +95,7 @@ def seed(url: str, instruments: int, records_per: int, businesses: int, reset: b
             else:
                 for t in tables:
                     conn.execute(text(f'DELETE FROM "{t}"'))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     today = date.today()
     started = time.perf_counter()
     with engine.begin() as conn:
@@ -106,7 +107,8 @@ def seed(url: str, instruments: int, records_per: int, businesses: int, reset: b
             organisation_id=lab_id, active=True, created_at=now).returning(User.id)).scalar_one()
         conn.execute(insert(UserRole), [{"user_id": user_id, "role": r} for r in ("technician", "reviewer")])
         types = []
-        for code, name, quantity, unit, months in (("CAN", "Cân", "mass", "kg", 12), ("AP", "Áp kế", "pressure", "bar", 12),
+        for code, name, quantity, unit, months in (("CAN", "Cân", "mass", "kg", 12),
+                                                   ("AP", "Áp kế", "pressure", "bar", 12),
                                                    ("CDXD", "Cột đo xăng dầu", "volume", "L", 12),
                                                    ("CTD", "Công tơ điện", "energy", "kWh", 60)):
             types.append((conn.execute(insert(InstrumentType).values(
@@ -134,7 +136,7 @@ def seed(url: str, instruments: int, records_per: int, businesses: int, reset: b
         conn.execute(insert(Organisation), rows)
         owner_ids = list(conn.scalars(select(Organisation.id).where(Organisation.kind == "business")
                                       .order_by(Organisation.id)))
-    owners = [oid for oid, size in zip(owner_ids, sizes) for _ in range(size)]
+    owners = [oid for oid, size in zip(owner_ids, sizes, strict=False) for _ in range(size)]
 
     bar = tqdm(total=instruments + instruments * records_per, unit="row", desc="instruments + records")
     record_no = 0
@@ -158,11 +160,11 @@ def seed(url: str, instruments: int, records_per: int, businesses: int, reset: b
             ids = [r[0] for r in result]
             bar.update(len(inst_rows))
             rec_rows = []
-            for iid, (tid, last, months) in zip(ids, plans):
+            for iid, (tid, last, months) in zip(ids, plans, strict=True):
                 for back in range(records_per):
                     record_no += 1
                     work = add_months(last, -months * back)
-                    approved = datetime(work.year, work.month, work.day, 15, tzinfo=timezone.utc)
+                    approved = datetime(work.year, work.month, work.day, 15, tzinfo=UTC)
                     rec_rows.append({
                         "number": f"B{record_no:08d}", "request_item_id": None, "instrument_id": iid,
                         "procedure_id": procs[tid], "kind": "verification", "verification_type": "periodic",

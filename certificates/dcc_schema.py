@@ -15,7 +15,7 @@ from typing import Any
 
 from lxml import etree
 
-from certificates.errors import DccValidationError
+from certificates.errors import DccError, DccValidationError
 
 CATALOG_NS = "{urn:oasis:names:tc:entity:xmlns:xml:catalog}"
 _lock = Lock()
@@ -33,10 +33,17 @@ def read_catalog(catalog: Path) -> dict[str, Path]:
     mapping: dict[str, Path] = {}
     for entry in tree.getroot():
         if entry.tag == CATALOG_NS + "system":
-            mapping[entry.get("systemId")] = catalog.parent / entry.get("uri")
+            mapping[_attribute(entry, "systemId")] = catalog.parent / _attribute(entry, "uri")
         elif entry.tag == CATALOG_NS + "uri":
-            mapping[entry.get("name")] = catalog.parent / entry.get("uri")
+            mapping[_attribute(entry, "name")] = catalog.parent / _attribute(entry, "uri")
     return mapping
+
+
+def _attribute(entry: etree._Element, name: str) -> str:
+    value = entry.get(name)
+    if value is None:
+        raise DccError(f"XML catalog entry on line {entry.sourceline} has no {name!r} attribute")
+    return value
 
 
 class _CatalogResolver(etree.Resolver):
@@ -44,8 +51,8 @@ class _CatalogResolver(etree.Resolver):
         super().__init__()
         self.mapping = mapping
 
-    def resolve(self, url: str, pubid: str | None, context: Any) -> Any:
-        local = self.mapping.get(url)
+    def resolve(self, url: str | None, pubid: str | None, context: Any) -> Any:
+        local = self.mapping.get(url) if url is not None else None
         return self.resolve_filename(str(local), context) if local is not None else None
 
 

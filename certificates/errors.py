@@ -1,14 +1,20 @@
 """Errors raised by the certificates package.
 
-Every error is a :class:`CertificateError` whose message a technician can act on. Where a
-built-in fits, the class also inherits it (``ValueError``), so callers that catch the
-built-in keep working.
+Every error is a :class:`CertificateError` whose message a technician can act on, and so a
+:class:`lims.errors.LimsError` (a module that imports nothing): the web layer's one handler
+answers it with the class's ``status``. Where a built-in fits, the class also inherits it
+(``ValueError``), so callers that catch the built-in keep working.
 """
 from __future__ import annotations
 
+from lims.errors import LimsError
 
-class CertificateError(Exception):
+
+class CertificateError(LimsError):
     """Base class of every error raised by :mod:`certificates`."""
+
+    status = 500
+    code = "certificate_error"
 
 
 class DocumentError(CertificateError, ValueError):
@@ -18,10 +24,13 @@ class DocumentError(CertificateError, ValueError):
     ``reason`` says what is wrong with it.
     """
 
+    status = 422
+    code = "invalid"
+    field: str
+
     def __init__(self, field: str, reason: str) -> None:
-        self.field = field
+        super().__init__(f"certificate field {field!r}: {reason}", field=field, detail={"reason": reason})
         self.reason = reason
-        super().__init__(f"certificate field {field!r}: {reason}")
 
 
 class UnitError(DocumentError):
@@ -35,13 +44,22 @@ class InvalidToken(CertificateError, ValueError):
     why, but callers should show the holder only "not a genuine certificate of this lab".
     """
 
+    status = 404
+    code = "not_found"
+
 
 class KeyStoreError(CertificateError):
-    """The signing-key store cannot be read, created or written."""
+    """The signing-key store cannot be read, created or written (a fault of the server)."""
+
+    status = 500
+    code = "key_store"
 
 
 class DccError(CertificateError, ValueError):
     """The document cannot be expressed as a Digital Calibration Certificate."""
+
+    status = 422
+    code = "invalid"
 
 
 class DccValidationError(DccError):
@@ -54,8 +72,12 @@ class DccValidationError(DccError):
     def __init__(self, errors: list[str]) -> None:
         self.errors = list(errors) or ["unknown schema error"]
         more = f" (and {len(self.errors) - 1} more)" if len(self.errors) > 1 else ""
-        super().__init__(f"DCC XML is not valid against DCC 3.3.0: {self.errors[0]}{more}")
+        super().__init__(f"DCC XML is not valid against DCC 3.3.0: {self.errors[0]}{more}",
+                         detail={"errors": self.errors})
 
 
 class RenderError(CertificateError):
-    """The certificate could not be drawn (e.g. the bundled font is missing)."""
+    """The certificate could not be drawn (e.g. the bundled font is missing): a fault of the server."""
+
+    status = 500
+    code = "render"

@@ -57,8 +57,8 @@ def _u(value: str, unit: str = "g") -> Uncertainty:
     return Uncertainty(Measure(Decimal(value), unit), k=Decimal("2"), coverage_probability=Decimal("0.95"))
 
 
-def example_verification(number: str = "2025-KD-000123") -> CertificateDocument:
-    """A passed periodic verification of a platform scale, with stamp number and validity."""
+def _scale_rows() -> tuple[ResultRow, ...]:
+    """The weighing test of the platform scale: every point within its MPE."""
     points = (
         # nominal kg, indication kg, error g, MPE g (OIML R76-1 class III, e = 20 g)
         ("0.400", "0.40", "0", "10"),
@@ -67,7 +67,7 @@ def example_verification(number: str = "2025-KD-000123") -> CertificateDocument:
         ("40.000", "40.00", "0", "20"),
         ("60.000", "60.02", "20", "30"),
     )
-    rows = tuple(
+    return tuple(
         ResultRow(
             nominal=Measure(Decimal(n), "kg"),
             indication=Measure(Decimal(i), "kg"),
@@ -78,27 +78,48 @@ def example_verification(number: str = "2025-KD-000123") -> CertificateDocument:
         )
         for n, i, e, m in points
     )
+
+
+def _platform_scale() -> Instrument:
+    return Instrument(
+        name=LocalText("Cân bàn điện tử", "Electronic platform scale"),
+        manufacturer="Công ty Cân Việt",
+        model="CB-60",
+        serial_number="CV2403117",
+        measuring_range=LocalText("Min 400 g, Max 60 kg", "Min 400 g, Max 60 kg"),
+        resolution=Measure(Decimal("20"), "g"),
+        accuracy_class="III",
+        condition=LocalText("Nguyên vẹn, hoạt động bình thường", "Intact, working normally"),
+    )
+
+
+def _simple_acceptance() -> Conformity:
+    """Pass: every error within its MPE (ILAC G8:09/2019 4.2.1)."""
+    return Conformity(
+        verdict=Verdict.PASS,
+        decision_rule=LocalText(
+            "Chấp nhận đơn giản: đạt khi |sai số| ≤ MPE tại mọi điểm (ILAC G8:09/2019, 4.2.1)",
+            "Simple acceptance: pass when |error| ≤ MPE at every point (ILAC G8:09/2019, 4.2.1)",
+        ),
+        specification=LocalText("MPE theo ĐLVN 16:2009 và OIML R76-1, cấp III",
+                                "MPE of ĐLVN 16:2009 and OIML R76-1, class III"),
+    )
+
+
+def example_verification(number: str = "2025-KD-000123") -> CertificateDocument:
+    """A passed periodic verification of a platform scale, with stamp number and validity."""
     return CertificateDocument(
         number=number,
         kind=Kind.VERIFICATION,
         laboratory=LAB,
         customer=CUSTOMER,
-        instrument=Instrument(
-            name=LocalText("Cân bàn điện tử", "Electronic platform scale"),
-            manufacturer="Công ty Cân Việt",
-            model="CB-60",
-            serial_number="CV2403117",
-            measuring_range=LocalText("Min 400 g, Max 60 kg", "Min 400 g, Max 60 kg"),
-            resolution=Measure(Decimal("20"), "g"),
-            accuracy_class="III",
-            condition=LocalText("Nguyên vẹn, hoạt động bình thường", "Intact, working normally"),
-        ),
+        instrument=_platform_scale(),
         method=Method("ĐLVN 16:2009",
                       LocalText("Cân bàn – Quy trình kiểm định", "Platform scales – verification procedure")),
         received_on=date(2025, 3, 3),
         performed_on=date(2025, 3, 4),
         issued_on=date(2025, 3, 5),
-        results=(ResultSection(rows=rows, title=LocalText("Kiểm tra sai số", "Weighing test")),),
+        results=(ResultSection(rows=_scale_rows(), title=LocalText("Kiểm tra sai số", "Weighing test")),),
         environment=(
             EnvironmentalCondition(LocalText("Nhiệt độ", "Temperature"), Measure(Decimal("25.0"), "degC"),
                                    Measure(Decimal("1.0"), "delta_degC")),
@@ -116,35 +137,29 @@ def example_verification(number: str = "2025-KD-000123") -> CertificateDocument:
         ),
         authorised_by=Person("Nguyễn Văn An", LocalText("Giám đốc", "Director")),
         performed_by=Person("Trần Thị Bình", LocalText("Kiểm định viên", "Verification officer")),
-        conformity=Conformity(
-            verdict=Verdict.PASS,
-            decision_rule=LocalText(
-                "Chấp nhận đơn giản: đạt khi |sai số| ≤ MPE tại mọi điểm (ILAC G8:09/2019, 4.2.1)",
-                "Simple acceptance: pass when |error| ≤ MPE at every point (ILAC G8:09/2019, 4.2.1)",
-            ),
-            specification=LocalText("MPE theo ĐLVN 16:2009 và OIML R76-1, cấp III",
-                                    "MPE of ĐLVN 16:2009 and OIML R76-1, class III"),
-        ),
+        conformity=_simple_acceptance(),
         valid_until=date(2026, 3, 4),
         stamp_number="HN-25-0012345",
     )
 
 
+def _balance_rows(errors: tuple[str, ...]) -> tuple[ResultRow, ...]:
+    """The analytical balance's calibration points (0 g to 200 g) with these errors in mg."""
+    out = []
+    for nominal, error in zip(("0", "50", "100", "150", "200"), errors, strict=True):
+        n = Decimal(nominal)
+        err_mg = Decimal(error)
+        out.append(ResultRow(
+            nominal=Measure(n, "g"),
+            indication=Measure((n + err_mg.scaleb(-3)).quantize(Decimal("0.0001")), "g"),
+            error=Measure(err_mg, "mg"),
+            uncertainty=_u("0.3" if n <= 100 else "0.4", "mg"),
+        ))
+    return tuple(out)
+
+
 def example_calibration(number: str = "2025-HC-000045") -> CertificateDocument:
     """A calibration of an analytical balance, adjusted: results before and after adjustment."""
-
-    def rows(errors: tuple[str, ...]) -> tuple[ResultRow, ...]:
-        out = []
-        for nominal, error in zip(("0", "50", "100", "150", "200"), errors, strict=True):
-            n = Decimal(nominal)
-            err_mg = Decimal(error)
-            out.append(ResultRow(
-                nominal=Measure(n, "g"),
-                indication=Measure((n + err_mg.scaleb(-3)).quantize(Decimal("0.0001")), "g"),
-                error=Measure(err_mg, "mg"),
-                uncertainty=_u("0.3" if n <= 100 else "0.4", "mg"),
-            ))
-        return tuple(out)
 
     return CertificateDocument(
         number=number,
@@ -168,8 +183,8 @@ def example_calibration(number: str = "2025-HC-000045") -> CertificateDocument:
         performed_until=date(2025, 4, 3),
         issued_on=date(2025, 4, 7),
         results=(
-            ResultSection(rows=rows(("0.0", "0.9", "1.6", "2.4", "3.1")), stage=Stage.BEFORE_ADJUSTMENT),
-            ResultSection(rows=rows(("0.0", "0.1", "0.2", "0.2", "0.3")), stage=Stage.AFTER_ADJUSTMENT),
+            ResultSection(rows=_balance_rows(("0.0", "0.9", "1.6", "2.4", "3.1")), stage=Stage.BEFORE_ADJUSTMENT),
+            ResultSection(rows=_balance_rows(("0.0", "0.1", "0.2", "0.2", "0.3")), stage=Stage.AFTER_ADJUSTMENT),
         ),
         environment=(
             EnvironmentalCondition(LocalText("Nhiệt độ", "Temperature"), Measure(Decimal("20.5"), "degC"),

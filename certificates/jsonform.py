@@ -26,7 +26,6 @@ from enum import Enum
 from functools import cache
 from typing import Any, Union
 
-from certificates import model
 from certificates.errors import DocumentError
 from certificates.model import CertificateDocument, LocalText, to_decimal
 
@@ -66,7 +65,7 @@ def to_json(doc: CertificateDocument, *, indent: int | None = 2) -> str:
 
 @cache
 def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls, vars(model))
+    return typing.get_type_hints(cls)  # each part's annotations read in its own module
 
 
 def _decode(tp: Any, value: Any, where: str) -> Any:

@@ -14,6 +14,7 @@ from typing import Any
 
 import qrcode
 import qrcode.constants
+from qrcode.exceptions import DataOverflowError
 
 from certificates.errors import RenderError
 from certificates.qrmask import best_mask
@@ -29,7 +30,7 @@ QUIET_ZONE = 4
 MM = 72 / 25.4  # PDF points per millimetre
 
 
-def _make(data: str, *, ecc: str = "M", border: int = QUIET_ZONE) -> qrcode.QRCode:
+def _make(data: str, *, ecc: str = "M", border: int = QUIET_ZONE) -> qrcode.QRCode[Any]:
     if not isinstance(data, str) or not data:
         raise RenderError("nothing to encode in the QR code: the verification URL is empty")
     if ecc not in ERROR_CORRECTION:
@@ -38,7 +39,7 @@ def _make(data: str, *, ecc: str = "M", border: int = QUIET_ZONE) -> qrcode.QRCo
     code.add_data(data)
     try:
         code.best_fit()
-    except (qrcode.exceptions.DataOverflowError, ValueError):
+    except (DataOverflowError, ValueError):
         raise RenderError(f"the URL is too long for a QR code ({len(data)} characters)") from None
     code.mask_pattern = best_mask(code)  # the mask qrcode would choose, found ten times faster
     code.make(fit=False)

@@ -17,6 +17,7 @@ way, as ``qrcode.util.lost_point`` (a test checks that both always pick the same
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import qrcode
@@ -67,7 +68,8 @@ def _runs_penalty(grids: np.ndarray) -> np.ndarray:
     lengths = np.diff(starts)
     long_runs = lengths >= 5
     owner = starts[:-1][long_runs] // (rows * (n + 1))
-    return np.bincount(owner, weights=lengths[long_runs] - 2, minlength=k).astype(np.int64)
+    penalty: np.ndarray = np.bincount(owner, weights=lengths[long_runs] - 2, minlength=k).astype(np.int64)
+    return penalty
 
 
 def _finder_penalty(grids: np.ndarray) -> np.ndarray:
@@ -79,7 +81,7 @@ def _finder_penalty(grids: np.ndarray) -> np.ndarray:
     value = np.zeros(grids.shape[:2] + (width,), dtype=np.int16)
     for t in range(11):
         value = (value << 1) | grids[:, :, t:t + width]
-    found = ((value == _PATTERN_VALUES[0]) | (value == _PATTERN_VALUES[1])).sum(axis=(1, 2))
+    found: np.ndarray = ((value == _PATTERN_VALUES[0]) | (value == _PATTERN_VALUES[1])).sum(axis=(1, 2))
     return 40 * found.astype(np.int64)
 
 
@@ -87,7 +89,7 @@ def penalties(symbols: np.ndarray) -> np.ndarray:
     """Penalty scores N1 + N2 + N3 + N4 of a (k, n, n) stack of masked symbols (7.8.3.1)."""
     n = symbols.shape[1]
     turned = symbols.transpose(0, 2, 1)
-    score = _runs_penalty(symbols) + _runs_penalty(turned)
+    score: np.ndarray = _runs_penalty(symbols) + _runs_penalty(turned)
     top_left = symbols[:, :-1, :-1]
     uniform = (top_left == symbols[:, 1:, :-1]) & (top_left == symbols[:, :-1, 1:]) & (top_left == symbols[:, 1:, 1:])
     score += 3 * uniform.sum(axis=(1, 2))
@@ -103,7 +105,7 @@ def penalty(symbol: np.ndarray) -> int:
     return int(penalties(symbol[np.newaxis])[0])
 
 
-def best_mask(code: qrcode.QRCode) -> int:
+def best_mask(code: qrcode.QRCode[Any]) -> int:
     """The mask (0-7) with the lowest penalty for ``code``, whose version is already fitted.
 
     Ties go to the lowest mask number, as in ``qrcode.QRCode.best_mask_pattern``.

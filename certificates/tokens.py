@@ -204,7 +204,8 @@ def _lookup_key(keys: Any, key_id: str) -> Ed25519PublicKey | None:
     if isinstance(keys, PublicKeySet):
         return keys.get(key_id)
     if hasattr(keys, "public_key"):  # a KeyStore
-        return keys.public_key(key_id)
+        key: Ed25519PublicKey | None = keys.public_key(key_id)
+        return key
     if isinstance(keys, (str, bytes)) or (isinstance(keys, Mapping) and "keys" in keys):
         return PublicKeySet.from_jwks(keys).get(key_id)
     if isinstance(keys, Mapping):

@@ -14,6 +14,7 @@ import contextlib
 import errno
 import os
 import time
+from typing import TYPE_CHECKING, Protocol
 
 import serial
 
@@ -27,6 +28,9 @@ from instruments.errors import (
 )
 from instruments.settings import SerialSettings
 
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from _typeshed import ReadableBuffer
+
 #: How long one ``port.read`` may block; the line deadline is checked between polls.
 POLL_SECONDS = 0.02
 #: Time allowed to hand a command to the port before we call the device blocked.
@@ -35,7 +39,37 @@ WRITE_TIMEOUT_SECONDS = 2.0
 _ALLOWED_CONTROLS = str.maketrans("", "", "\t\x06\x15")
 
 
-def open_port(port: str, settings: SerialSettings) -> serial.SerialBase:
+class Port(Protocol):
+    """What drivers use of an open port: a pyserial ``Serial``, the ``mock://`` port, a transcript.
+
+    pyserial's ``SerialBase`` leaves ``in_waiting`` and ``reset_input_buffer`` to each
+    platform's class, so this names the surface every such port has.
+    """
+
+    @property
+    def in_waiting(self) -> int: ...
+    @property
+    def baudrate(self) -> int: ...
+    @property
+    def bytesize(self) -> int: ...
+    @property
+    def parity(self) -> str: ...
+    @property
+    def stopbits(self) -> float: ...
+    def read(self, size: int = 1, /) -> bytes: ...
+    def write(self, data: bytes, /) -> int | None: ...
+    def reset_input_buffer(self) -> None: ...
+    def close(self) -> None: ...
+
+
+def to_bytes(data: ReadableBuffer | str) -> bytes:
+    """The bytes a port's ``write`` sends, as pyserial's own ``to_bytes``: text is refused."""
+    if isinstance(data, str):
+        raise TypeError(f"unicode strings are not supported, please encode to bytes: {data!r}")
+    return bytes(data)
+
+
+def open_port(port: str, settings: SerialSettings) -> Port:
     """Open a device path (``/dev/ttyUSB0``, ``COM3``) or any pyserial URL.
 
     Device files are locked for exclusive use on POSIX so a second program cannot
@@ -43,21 +77,22 @@ def open_port(port: str, settings: SerialSettings) -> serial.SerialBase:
     """
     import instruments  # noqa: F401  (registers the mock:// URL handler with pyserial)
 
-    kwargs: dict[str, object] = {
-        "baudrate": settings.baudrate,
-        "bytesize": settings.bytesize,
-        "parity": settings.parity,
-        "stopbits": settings.stopbits,
-        "xonxoff": settings.xonxoff,
-        "rtscts": settings.rtscts,
-        "dsrdtr": settings.dsrdtr,
-        "timeout": POLL_SECONDS,
-        "write_timeout": WRITE_TIMEOUT_SECONDS,
-    }
-    if "://" not in port and os.name == "posix":
-        kwargs["exclusive"] = True
+    # None is pyserial's default: URLs (mock://, socket://) and Windows ports take no lock.
+    exclusive = True if "://" not in port and os.name == "posix" else None
     try:
-        return serial.serial_for_url(port, **kwargs)
+        return serial.serial_for_url(
+            port,
+            baudrate=settings.baudrate,
+            bytesize=settings.bytesize,
+            parity=settings.parity,
+            stopbits=settings.stopbits,
+            xonxoff=settings.xonxoff,
+            rtscts=settings.rtscts,
+            dsrdtr=settings.dsrdtr,
+            timeout=POLL_SECONDS,
+            write_timeout=WRITE_TIMEOUT_SECONDS,
+            exclusive=exclusive,
+        )
     except (serial.SerialException, OSError, ValueError) as exc:
         raise PortError(port, _explain_open_error(exc, settings)) from exc
 
@@ -88,7 +123,7 @@ class Link:
 
     def __init__(
         self,
-        port: serial.SerialBase,
+        port: Port,
         *,
         write_terminator: bytes = b"\r\n",
         read_terminator: bytes = b"\r\n",

@@ -20,7 +20,7 @@ pressure        ``mbar``, ``bar``, ``Pa``, ``hPa``, ``kPa``, ``MPa``, ``psi``, `
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 def utc_now() -> datetime:
     """The current time, timezone-aware in UTC (readings are stamped with it)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +58,10 @@ class Reading:
         return None if self.decimals is None else 10.0**-self.decimals
 
     @property
-    def quantity(self) -> pint.Quantity:
+    def quantity(self) -> pint.Quantity[float]:
         """The value as a pint quantity of the program's one unit registry."""
-        return _registry().Quantity(self.value, self.unit)
+        quantity: pint.Quantity[float] = _registry().Quantity(self.value, self.unit)
+        return quantity
 
     def text(self) -> str:
         """The value as the device displayed it, with its unit: ``"100.00 g"``."""
@@ -90,7 +91,7 @@ def _registry() -> Any:
     except ImportError:  # the package used on its own, without the LIMS
         import pint
 
-        registry = pint.get_application_registry()
+        registry = pint.application_registry  # what pint.get_application_registry() returns
         if "percent_RH" not in registry:
             registry.define("percent_RH = 0.01")
         return registry

@@ -21,9 +21,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from serial.serialutil import PortNotOpenError, SerialBase, to_bytes
+from serial.serialutil import PortNotOpenError, SerialBase
 
 from instruments.drivers.base import Driver
+from instruments.link import to_bytes
 
 D = TypeVar("D", bound=Driver)
 Transcript = Sequence[tuple[bytes | None, bytes | None]]
@@ -77,7 +78,7 @@ class ScriptedPort(SerialBase):
         if not self.is_open:
             raise PortNotOpenError()
         if not self._rx:
-            time.sleep(self._timeout or 0)
+            time.sleep(self.timeout or 0)
             return b""
         data = bytes(self._rx[:size])
         del self._rx[:size]

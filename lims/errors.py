@@ -1,9 +1,18 @@
-"""Domain errors of the application layer.
+"""The one error hierarchy: :class:`LimsError` and the domain errors of the application layer.
 
-The web layer turns these into a 4xx page or a JSON problem ``{"error": ..., "detail": ...}``;
+Every error a user is meant to read is a :class:`LimsError`: these, and those of the pure
+packages (:mod:`lims.metrology.errors`, :mod:`certificates.errors`, :mod:`instruments.errors`),
+whose classes also inherit a built-in where one fits. The web layer's one handler turns any of
+them into a page or a JSON problem ``{"error": ..., "detail": ...}`` with the class's
+``status`` (a 4xx for what the user can fix, a 5xx for a fault of the server or of a device);
 the CLI into a message on stderr and a non-zero exit code.
+
+This module imports nothing but the standard library's ``typing``, so the pure packages can
+build on it and stay free of Flask and the database.
 """
 from __future__ import annotations
+
+from typing import Any
 
 
 class LimsError(Exception):
@@ -12,7 +21,7 @@ class LimsError(Exception):
     status = 400
     code = "error"
 
-    def __init__(self, message: str, *, field: str | None = None, detail: dict | None = None):
+    def __init__(self, message: str, *, field: str | None = None, detail: dict[str, Any] | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
@@ -20,7 +29,7 @@ class LimsError(Exception):
         if field and "field" not in self.detail:
             self.detail["field"] = field
 
-    def to_problem(self) -> dict:
+    def to_problem(self) -> dict[str, Any]:
         return {"error": self.message, "detail": self.detail}
 
 
@@ -31,7 +40,7 @@ class ValidationError(LimsError):
     code = "invalid"
 
     def __init__(self, message: str, *, field: str | None = None, errors: dict[str, str] | None = None):
-        detail = {}
+        detail: dict[str, Any] = {}
         if errors:
             detail["fields"] = errors
         super().__init__(message, field=field, detail=detail)

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from importlib import resources
 from threading import Lock
+from typing import Literal
 
 from certificates.errors import RenderError
 
 REGULAR = "LimsDejaVuSans"
 BOLD = "LimsDejaVuSans-Bold"
 FILES = {REGULAR: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf"}
+#: (bold, italic) -> face: there is no italic face, so italic text uses the upright one.
+_MAPPINGS: tuple[tuple[Literal[0, 1], Literal[0, 1], str], ...] = (
+    (0, 0, REGULAR), (1, 0, BOLD), (0, 1, REGULAR), (1, 1, BOLD),
+)
 
 _lock = Lock()
 _registered = False
@@ -41,7 +46,7 @@ def register_fonts() -> tuple[str, str]:
                     pdfmetrics.registerFont(TTFont(name, font_path(name)))
             except (OSError, TTFError) as exc:
                 raise RenderError(f"the certificate font could not be loaded: {exc}") from exc
-            for bold, italic, name in ((0, 0, REGULAR), (1, 0, BOLD), (0, 1, REGULAR), (1, 1, BOLD)):
+            for bold, italic, name in _MAPPINGS:
                 addMapping(REGULAR, bold, italic, name)
             _registered = True
     return REGULAR, BOLD

@@ -24,7 +24,7 @@ def render_pdf(doc: CertificateDocument, *, verify_url: str, lang: str | None = 
     """
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
-    from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+    from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
     from certificates.pdf import page, sections
 
@@ -59,7 +59,7 @@ def render_pdf(doc: CertificateDocument, *, verify_url: str, lang: str | None = 
     template.addPageTemplates([PageTemplate(id="page", frames=[frame],
                                             onPage=lambda canvas, _doc: page.draw_page(canvas, info))])
     width = template.width
-    story = [sections.title_block(doc, lang, styles, verify_url, width)]
+    story: list[Flowable] = [sections.title_block(doc, lang, styles, verify_url, width)]
     story += sections.identification(doc, lang, styles, width)
     story += sections.standards(doc, lang, styles, width)
     story += sections.results(doc, lang, styles, width)

@@ -49,9 +49,15 @@ def page_info(doc: CertificateDocument, lang: str, regular: str, bold: str) -> P
     )
 
 
+def page_size(canvas: Canvas) -> tuple[float, float]:
+    """The size of the page being drawn (reportlab keeps it in an attribute its stubs leave out)."""
+    size: tuple[float, float] = canvas._pagesize  # type: ignore[attr-defined]
+    return size
+
+
 def draw_page(canvas: Canvas, info: PageInfo) -> None:
     """Header rule, laboratory name and certificate number; the watermark behind the content."""
-    width, height = canvas._pagesize
+    width, height = page_size(canvas)
     canvas.saveState()
     if info.watermark:
         canvas.setFillColor(Color(0.85, 0.1, 0.1, alpha=0.15))
@@ -83,7 +89,7 @@ def numbered_canvas(info: PageInfo) -> type[Canvas]:
 
         def showPage(self) -> None:  # noqa: N802 - reportlab API
             self._pages.append(dict(self.__dict__))
-            self._startPage()
+            self._startPage()  # type: ignore[attr-defined]  # reportlab's own, left out of its stubs
 
         def save(self) -> None:
             total = len(self._pages)
@@ -94,7 +100,7 @@ def numbered_canvas(info: PageInfo) -> type[Canvas]:
             super().save()
 
         def _footer(self, page: int, pages: int) -> None:
-            width = self._pagesize[0]
+            width = page_size(self)[0]
             self.saveState()
             self.setFillColor(GREY)
             self.setFont(info.regular, 7.5)

@@ -15,8 +15,6 @@ from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
-import serial
-
 from instruments.errors import (
     DeviceTimeout,
     GarbledResponse,
@@ -25,7 +23,7 @@ from instruments.errors import (
     NotStable,
     NotSupported,
 )
-from instruments.link import Link
+from instruments.link import Link, Port
 from instruments.reading import Reading
 from instruments.settings import SerialSettings
 from instruments.stability import StabilityDetector
@@ -91,7 +89,7 @@ class Driver(ABC):
     stable_count_default: ClassVar[int] = 3
     stable_relative_default: ClassVar[float] = 0.0
 
-    def __init__(self, port: serial.SerialBase, **options: Any) -> None:
+    def __init__(self, port: Port, **options: Any) -> None:
         opts = self._coerce_options(port, options)
         self.link = Link(
             port,
@@ -114,7 +112,7 @@ class Driver(ABC):
         return {"stable_count": int, "stable_band": float, "stable_relative": float, **cls.option_types}
 
     @classmethod
-    def _coerce_options(cls, port: serial.SerialBase, options: Mapping[str, Any]) -> dict[str, Any]:
+    def _coerce_options(cls, port: Port, options: Mapping[str, Any]) -> dict[str, Any]:
         types = cls.all_option_types()
         out: dict[str, Any] = {}
         for key, value in options.items():

@@ -19,8 +19,6 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import serial
-
 from instruments.drivers.base import DeviceInfo, Driver, Sample
 from instruments.drivers.mt_sics import MASS_UNITS
 from instruments.errors import (
@@ -32,17 +30,25 @@ from instruments.errors import (
     Overload,
     Underload,
 )
+from instruments.link import Port
 from instruments.reading import Reading, utc_now
 from instruments.registry import register
 from instruments.settings import SerialSettings
+from lims.errors import LimsError
 
 ESC = "\x1b"
 _LOOSE = re.compile(r"\s*(?:(?:N|G|T|NET|Stat)\s+)?([+-]?)\s*(\d+(?:\.(\d*))?)\s*([A-Za-z]*)\s*\Z")
 _STATUS = ("High", "Low", "Cal", "Err", "--")
 
 
-class NoValue(Exception):
-    """The balance showed ``--`` (busy, e.g. while taring): no number in this line."""
+class NoValue(LimsError):
+    """The balance showed ``--`` (busy, e.g. while taring): no number in this line.
+
+    The driver waits for a number while it sees these; ``str(error)`` is the line.
+    """
+
+    status = 503
+    code = "device_busy"
 
 
 def parse_line(line: str, port: str = "") -> Reading:
@@ -108,7 +114,7 @@ class SartoriusSbi(Driver):
     has_stable_flag = True
     option_types = {"mode": str}
 
-    def __init__(self, port: serial.SerialBase, **options: Any) -> None:
+    def __init__(self, port: Port, **options: Any) -> None:
         super().__init__(port, **options)
         mode = self.options.get("mode", "poll").lower()
         if mode not in {"poll", "auto"}:

@@ -13,10 +13,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import serial
-
 from instruments.drivers.base import DeviceInfo, Driver, Sample
 from instruments.errors import DeviceError, DeviceTimeout, GarbledResponse, InvalidOption, Overload
+from instruments.link import Port
 from instruments.reading import Reading, utc_now
 from instruments.registry import register
 from instruments.settings import SerialSettings
@@ -93,7 +92,7 @@ class ScpiMultimeter(Driver):
     option_types = {"function": str, "remote": bool}
     stable_relative_default = 1e-5
 
-    def __init__(self, port: serial.SerialBase, **options: Any) -> None:
+    def __init__(self, port: Port, **options: Any) -> None:
         super().__init__(port, **options)
         try:
             self.function = canonical_function(self.options.get("function", "VOLT:DC"))

@@ -35,6 +35,7 @@ from instruments.mock.device import Reply, SimulatedDevice
 from instruments.mock.engine import Engine
 from instruments.mock.faults import LINE_FAULTS, FaultPlan
 from instruments.mock.options import Option, boolean, non_negative
+from lims.errors import LimsError
 
 T = TypeVar("T", bound=type[SimulatedDevice])
 
@@ -58,8 +59,11 @@ COMMON_OPTIONS: dict[str, Option] = {
 }
 
 
-class MockUrlError(ValueError):
+class MockUrlError(LimsError, ValueError):
     """A ``mock://`` URL that names no simulated device or has a bad option."""
+
+    status = 422
+    code = "invalid"
 
 
 def register_device(cls: T) -> T:

@@ -9,11 +9,16 @@ message as an unplugged USB adapter.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING, Any
 
-from serial.serialutil import PortNotOpenError, SerialBase, SerialException, Timeout, to_bytes
+from serial.serialutil import PortNotOpenError, SerialBase, SerialException, Timeout
 
+from instruments.link import to_bytes
 from instruments.mock import MockUrlError, build
 from instruments.mock.engine import Engine
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from _typeshed import ReadableBuffer
 
 _GONE = "device reports readiness to read but returned no data (device disconnected or multiple access on port?)"
 
@@ -23,7 +28,7 @@ class MockSerial(SerialBase):
 
     BAUDRATES = (300, 600, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.engine: Engine | None = None
         super().__init__(*args, **kwargs)
 
@@ -31,9 +36,9 @@ class MockSerial(SerialBase):
     def open(self) -> None:
         if self.is_open:
             raise SerialException("Port is already open.")
-        if self._port is None:
+        if self.port is None:
             raise SerialException("Port must be configured before it can be used.")
-        self.engine = self.from_url(self._port)
+        self.engine = self.from_url(self.port)
         self._reconfigure_port()
         self.is_open = True
 
@@ -50,10 +55,10 @@ class MockSerial(SerialBase):
     def _reconfigure_port(self, force_update: bool = False) -> None:
         if self.engine is None:
             return
-        if not isinstance(self._baudrate, int) or self._baudrate <= 0:
-            raise ValueError(f"invalid baud rate: {self._baudrate!r}")
-        bits = 1 + self._bytesize + (0 if self._parity == "N" else 1) + self._stopbits
-        self.engine.configure(self._baudrate, bits)
+        if not isinstance(self.baudrate, int) or self.baudrate <= 0:
+            raise ValueError(f"invalid baud rate: {self.baudrate!r}")
+        bits = 1 + self.bytesize + (0 if self.parity == "N" else 1) + self.stopbits
+        self.engine.configure(self.baudrate, bits)
 
     def _engine(self) -> Engine:
         if not self.is_open or self.engine is None:
@@ -73,7 +78,8 @@ class MockSerial(SerialBase):
         engine = self._engine()
         if size <= 0:
             return b""
-        timeout = Timeout(self._timeout)
+        # None means no limit, as in pyserial (whose stubs say float only)
+        timeout = Timeout(self.timeout)  # type: ignore[arg-type]
         out = bytearray()
         while True:
             now = time.monotonic()
@@ -94,7 +100,7 @@ class MockSerial(SerialBase):
             time.sleep(max(0.0, min(waits)) if waits else 0.05)
         return bytes(out)
 
-    def write(self, data: bytes) -> int:
+    def write(self, data: ReadableBuffer) -> int:
         engine = self._engine()
         if engine.disconnected:
             raise SerialException("write failed: [Errno 5] Input/output error")

@@ -8,14 +8,14 @@ with its own readings through :meth:`PreparedBudget.with_values`.
 Budget entries (one per input quantity X_i, JCGM 100 4.1) state the uncertainty in
 exactly one way: ``standard_uncertainty``, ``expanded_uncertainty`` with ``k``,
 ``half_width`` with ``distribution``, or ``readings`` (type A, optionally with
-``pooled_sd``/``pooled_dof``). See :mod:`lims.metrology.distributions` for the clauses.
+``pooled_sd``/``pooled_dof``). Each entry is read by :mod:`lims.metrology.budget_inputs`
+(whose :class:`BudgetInput`, :func:`parse_input` and ``STATEMENTS`` are importable from
+here too); see :mod:`lims.metrology.distributions` for the clauses.
 """
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -23,234 +23,28 @@ import numpy as np
 import pint
 
 from lims.metrology import expression as ex
+from lims.metrology.budget_inputs import (
+    STATEMENT_KEYS,
+    STATEMENTS,
+    BudgetInput,
+    budget_error,
+    budget_unit_error,
+    finite_number,
+    parse_input,
+)
 from lims.metrology.dimensions import analyse
-from lims.metrology.distributions import HALF_WIDTH_DIVISORS, normalise_distribution, type_a
-from lims.metrology.errors import BudgetError, BudgetUnitError, UnitError
+from lims.metrology.errors import BudgetUnitError, UnitError
 from lims.metrology.units import UnitInfo, canonical_unit, dimension_name, split_quantity, unit_info, ureg
 
 if TYPE_CHECKING:
     from lims.metrology.uncertainty import BudgetResult
 
-__all__ = ["BudgetInput", "PreparedBudget", "prepare_budget", "parse_budget", "DEFAULT_COVERAGE_PROBABILITY"]
+__all__ = ["BudgetInput", "PreparedBudget", "prepare_budget", "parse_budget", "parse_input", "STATEMENTS",
+           "DEFAULT_COVERAGE_PROBABILITY"]
 
 DEFAULT_COVERAGE_PROBABILITY = 0.9545
-STATEMENTS = ("standard_uncertainty", "expanded_uncertainty", "half_width", "readings")
-_STATEMENT_KEYS = frozenset(STATEMENTS) | {"k", "distribution", "pooled_sd", "pooled_dof", "dof"}
-_INPUT_KEYS = frozenset({"symbol", "description", "name", "value", "unit", "sensitivity"}) | _STATEMENT_KEYS
 _TOP_KEYS = frozenset({"measurand", "model", "coverage_probability", "inputs", "correlations",
                        "title", "description", "notes"})
-
-
-@dataclass(frozen=True, slots=True)
-class BudgetInput:
-    """One input quantity X_i, in its own unit (``unit``; uncertainties in its difference unit)."""
-
-    symbol: str
-    unit: UnitInfo
-    estimate: float
-    standard_uncertainty: float
-    dof: float
-    distribution: str
-    statement: str
-    mc_kind: str
-    mc_scale: float
-    readings: tuple[float, ...] | None = None
-    description: str | None = None
-
-
-def _err(symbol: str | None, field: str | None, message: str) -> BudgetError:
-    prefix = f"input '{symbol}': " if symbol else ""
-    return BudgetError(prefix + message, input=symbol, field=field)
-
-
-def _unit_err(symbol: str | None, field: str | None, message: str, units: tuple[str, ...] = ()) -> BudgetUnitError:
-    prefix = f"input '{symbol}': " if symbol else ""
-    return BudgetUnitError(prefix + message, input=symbol, field=field, units=units)
-
-
-def _number(value: Any, symbol: str, field: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise _err(symbol, field, f"{field} must be a finite number, not {value!r}")
-    return float(value)
-
-
-def _quantity(value: Any, symbol: str, field: str, default: UnitInfo | None) -> tuple[float, UnitInfo]:
-    """A number and its unit from ``"10.02 bar"`` or from a bare number in the input's ``unit``."""
-    if isinstance(value, str):
-        try:
-            number, unit_text = split_quantity(value)
-            info = unit_info(unit_text) if unit_text else default
-        except UnitError as exc:
-            raise _unit_err(symbol, field, f"{field} {value!r}: {exc.message}", exc.units) from exc
-        if info is None:
-            raise _unit_err(symbol, field, f"{field} {value!r} has no unit; write it as for example "
-                                           f"'{value.strip()} bar', or give the input a 'unit'")
-        return number, info
-    if isinstance(value, pint.Quantity):
-        info = unit_info(canonical_unit(value.units))
-        return _number(float(value.magnitude), symbol, field), info
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if default is None:
-            raise _unit_err(symbol, field, f"{field} {value!r} has no unit; write it as text with its "
-                                           "unit (for example '0.5 mbar') or give the input a 'unit'")
-        return _number(value, symbol, field), default
-    raise _err(symbol, field, f"{field} must be a quantity such as '0.5 mbar', not {value!r}")
-
-
-def _same_kind(symbol: str, field: str, text: Any, info: UnitInfo, target: UnitInfo) -> None:
-    if info.dimensionality != target.dimensionality:
-        raise _unit_err(
-            symbol, field,
-            f"{field} {text!r} is a {dimension_name(info.dimensionality)} ({info.text}), but "
-            f"{symbol} is a {dimension_name(target.dimensionality)} ({target.text})",
-            (info.text, target.text),
-        )
-
-
-def _difference(symbol: str, field: str, value: Any, target: UnitInfo, default: UnitInfo | None) -> float:
-    """An uncertainty (a difference) converted to the input's unit; °C reads as a difference.
-
-    A bare number is read in ``default``, the input's declared ``unit`` (if any)."""
-    number, info = _quantity(value, symbol, field, default)
-    _same_kind(symbol, field, value, info, target)
-    if number < 0:
-        raise _err(symbol, field, f"{field} {value!r} is negative; an uncertainty is zero or positive")
-    return number * info.scale / target.scale
-
-
-def _absolute(symbol: str, field: str, value: Any, target: UnitInfo | None) -> tuple[float, UnitInfo]:
-    number, info = _quantity(value, symbol, field, target)
-    if target is None:
-        return number, info
-    _same_kind(symbol, field, value, info, target)
-    if info is target:
-        return number, target
-    return target.from_base(info.to_base(number)), target
-
-
-def _dof(value: Any, symbol: str, field: str) -> float:
-    if value is None:
-        return math.inf
-    if isinstance(value, str) and value.strip().lower() in ("inf", "infinity", "∞"):
-        return math.inf
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or value <= 0:
-        raise _err(symbol, field, f"{field} must be a positive number (or absent for infinite), not {value!r}")
-    return float(value)
-
-
-def _coverage_factor(value: Any, symbol: str) -> float:
-    if value is None:
-        raise _err(symbol, "k", "an expanded uncertainty needs its coverage factor 'k'")
-    k = _number(value, symbol, "k")
-    if k <= 0:
-        raise _err(symbol, "k", f"k must be positive, not {value!r}")
-    return k
-
-
-def parse_input(entry: Any, position: int) -> BudgetInput:
-    """One budget entry -> :class:`BudgetInput` (JCGM 100 4.2, 4.3; see module docstring)."""
-    if not isinstance(entry, Mapping):
-        raise _err(None, "inputs", f"input number {position + 1} must be an object with a 'symbol'")
-    symbol = entry.get("symbol")
-    if not isinstance(symbol, str) or not symbol.isidentifier():
-        raise _err(None, "symbol", f"input number {position + 1} needs a 'symbol' that is a name "
-                                   f"such as 'p_x' (got {symbol!r})")
-    if symbol in ex.RESERVED_NAMES:
-        raise _err(symbol, "symbol", f"'{symbol}' is a function or constant of the model language; "
-                                     "choose another symbol")
-    unknown = sorted(set(entry) - _INPUT_KEYS)
-    if unknown:
-        raise _err(symbol, unknown[0], f"unknown key '{unknown[0]}' (known keys: {', '.join(sorted(_INPUT_KEYS))})")
-    statements = [key for key in STATEMENTS if key in entry]
-    if len(statements) != 1:
-        if not statements:
-            raise _err(symbol, None, "no uncertainty statement: give exactly one of standard_uncertainty, "
-                                     "expanded_uncertainty with k, half_width with distribution, or readings")
-        raise _err(symbol, statements[1], f"two uncertainty statements ({statements[0]} and "
-                                          f"{statements[1]}); give exactly one")
-    statement = statements[0]
-    description = entry.get("description", entry.get("name"))
-    unit: UnitInfo | None = None
-    declared: UnitInfo | None = None
-    if "unit" in entry:
-        if not isinstance(entry["unit"], str):
-            raise _err(symbol, "unit", f"unit must be text such as 'bar', not {entry['unit']!r}")
-        try:
-            unit = declared = unit_info(entry["unit"])
-        except UnitError as exc:
-            raise _unit_err(symbol, "unit", exc.message, exc.units) from exc
-    for key in ("k", "pooled_sd", "pooled_dof"):
-        allowed = {"k": ("expanded_uncertainty", "half_width"),
-                   "pooled_sd": ("readings",), "pooled_dof": ("readings",)}[key]
-        if key in entry and statement not in allowed:
-            raise _err(symbol, key, f"'{key}' goes with {' or '.join(allowed)}, not with {statement}")
-    if statement == "readings":
-        return _parse_readings(entry, symbol, unit, description)
-    if "value" not in entry:
-        raise _err(symbol, "value", "no 'value' (the estimate, for example '0 bar')")
-    estimate, unit = _absolute(symbol, "value", entry["value"], unit)
-    dof = _dof(entry.get("dof"), symbol, "dof")
-    distribution = "normal"
-    if "distribution" in entry:
-        distribution = normalise_distribution(entry["distribution"], symbol)
-    if statement == "standard_uncertainty":
-        u = _difference(symbol, statement, entry[statement], unit, declared)
-    elif statement == "expanded_uncertainty":
-        if distribution != "normal":
-            raise _err(symbol, "distribution", "an expanded uncertainty with k is normal; use half_width "
-                                               f"for a {distribution} distribution")
-        u = _difference(symbol, statement, entry[statement], unit, declared) / _coverage_factor(entry.get("k"), symbol)
-    else:
-        if "distribution" not in entry:
-            raise _err(symbol, "distribution", "a half_width needs its 'distribution' "
-                                               "(rectangular, triangular, arcsine, or normal with k)")
-        half_width = _difference(symbol, statement, entry[statement], unit, declared)
-        if distribution == "normal":
-            u = half_width / _coverage_factor(entry.get("k"), symbol)
-        else:
-            if "k" in entry:
-                raise _err(symbol, "k", f"'k' only goes with a normal distribution, not {distribution}")
-            u = half_width / HALF_WIDTH_DIVISORS[distribution]
-    if distribution == "normal":
-        kind, scale = ("normal" if math.isinf(dof) else "t"), u
-    else:
-        kind, scale = distribution, u * HALF_WIDTH_DIVISORS[distribution]
-    if u == 0:
-        kind = "constant"
-    return BudgetInput(symbol, unit, estimate, u, dof, distribution, statement, kind, scale,
-                       None, description)
-
-
-def _parse_readings(entry: Mapping[str, Any], symbol: str, unit: UnitInfo | None,
-                    description: Any) -> BudgetInput:
-    declared = unit
-    if "value" in entry:
-        raise _err(symbol, "value", "give either readings (their mean is the estimate) or a value, not both")
-    if "dof" in entry:
-        raise _err(symbol, "dof", "readings have n − 1 degrees of freedom; use pooled_dof with pooled_sd")
-    readings = entry["readings"]
-    if not isinstance(readings, Sequence) or isinstance(readings, str) or not readings:
-        raise _err(symbol, "readings", "readings must be a list such as [\"10.02 bar\", \"10.03 bar\"]")
-    values = []
-    for reading in readings:
-        number, unit = _absolute(symbol, "readings", reading, unit)
-        values.append(number)
-    assert unit is not None
-    mean, s = type_a(values)
-    n = len(values)
-    if "pooled_sd" in entry:
-        pooled = _difference(symbol, "pooled_sd", entry["pooled_sd"], unit, declared)
-        u, dof = pooled / math.sqrt(n), _dof(entry.get("pooled_dof"), symbol, "pooled_dof")
-    else:
-        if "pooled_dof" in entry:
-            raise _err(symbol, "pooled_dof", "pooled_dof goes with pooled_sd")
-        if n < 2:
-            raise _err(symbol, "readings", "one reading gives no type A uncertainty; take at least two "
-                                           "or give pooled_sd")
-        u, dof = s / math.sqrt(n), float(n - 1)
-    kind = "constant" if u == 0 else ("normal" if math.isinf(dof) else "t")
-    return BudgetInput(symbol, unit, mean, u, dof, "type A", "readings", kind, u,
-                       tuple(values), description if isinstance(description, str) else None)
 
 
 class ModelProgram:
@@ -333,21 +127,21 @@ class PreparedBudget:
         for symbol, new in values.items():
             entry = entries.get(symbol)
             if entry is None:
-                raise _err(symbol, "symbol", f"is not an input of this budget ({', '.join(self.symbols)})")
+                raise budget_error(symbol, "symbol", f"is not an input of this budget ({', '.join(self.symbols)})")
             if isinstance(new, Mapping):
                 if any(key in new for key in STATEMENTS):
-                    for key in _STATEMENT_KEYS:
+                    for key in STATEMENT_KEYS:
                         entry.pop(key, None)
                     if "readings" in new:
                         entry.pop("value", None)
                 entry.update(new)
             elif isinstance(new, (list, tuple)):
                 if "readings" not in entry:
-                    raise _err(symbol, "readings", "this input is not stated by readings; give a value")
+                    raise budget_error(symbol, "readings", "this input is not stated by readings; give a value")
                 entry["readings"] = list(new)
             else:
                 if "readings" in entry:
-                    raise _err(symbol, "readings", "this input is stated by readings; give a list of readings")
+                    raise budget_error(symbol, "readings", "this input is stated by readings; give a list of readings")
                 entry["value"] = str(new) if isinstance(new, pint.Quantity) else new
         return prepare_budget(raw)
 
@@ -360,12 +154,13 @@ class PreparedBudget:
 
 def _measurand(raw: Any) -> tuple[str, UnitInfo]:
     if not isinstance(raw, Mapping):
-        raise _err(None, "measurand", "the budget needs a 'measurand' such as {\"symbol\": \"E\", \"unit\": \"bar\"}")
+        raise budget_error(None, "measurand",
+                           "the budget needs a 'measurand' such as {\"symbol\": \"E\", \"unit\": \"bar\"}")
     symbol = raw.get("symbol", "Y")
     if not isinstance(symbol, str) or not symbol.strip():
-        raise _err(None, "measurand", f"the measurand symbol must be text, not {symbol!r}")
+        raise budget_error(None, "measurand", f"the measurand symbol must be text, not {symbol!r}")
     if not isinstance(raw.get("unit"), str):
-        raise _err(None, "measurand", "the measurand needs a 'unit' (for example \"bar\")")
+        raise budget_error(None, "measurand", "the measurand needs a 'unit' (for example \"bar\")")
     try:
         return symbol, unit_info(raw["unit"])
     except UnitError as exc:
@@ -375,7 +170,7 @@ def _measurand(raw: Any) -> tuple[str, UnitInfo]:
 def _coverage_probability(raw: Mapping[str, Any]) -> float:
     value = raw.get("coverage_probability", DEFAULT_COVERAGE_PROBABILITY)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
-        raise _err(None, "coverage_probability",
+        raise budget_error(None, "coverage_probability",
                    f"coverage_probability must be a number between 0 and 1 (for example 0.9545), not {value!r}")
     return float(value)
 
@@ -386,22 +181,23 @@ def _correlations(
     if raw is None:
         return ()
     if not isinstance(raw, Sequence) or isinstance(raw, str):
-        raise _err(None, "correlations", "correlations must be a list of {\"a\", \"b\", \"r\"}")
+        raise budget_error(None, "correlations", "correlations must be a list of {\"a\", \"b\", \"r\"}")
     pairs: dict[tuple[int, int], float] = {}
     for item in raw:
         if not isinstance(item, Mapping) or set(item) != {"a", "b", "r"}:
-            raise _err(None, "correlations", f"each correlation is {{\"a\", \"b\", \"r\"}}, not {item!r}")
+            raise budget_error(None, "correlations", f"each correlation is {{\"a\", \"b\", \"r\"}}, not {item!r}")
         a, b, r = item["a"], item["b"], item["r"]
         for name in (a, b):
             if name not in index:
-                raise _err(None, "correlations", f"the correlation names '{name}', which is not an input")
+                raise budget_error(None, "correlations", f"the correlation names '{name}', which is not an input")
         if a == b:
-            raise _err(a, "correlations", "an input cannot be correlated with itself")
+            raise budget_error(a, "correlations", "an input cannot be correlated with itself")
         if isinstance(r, bool) or not isinstance(r, (int, float)) or not -1 <= r <= 1:
-            raise _err(a, "correlations", f"the correlation coefficient with '{b}' must be between -1 and 1, not {r!r}")
+            raise budget_error(a, "correlations",
+                               f"the correlation coefficient with '{b}' must be between -1 and 1, not {r!r}")
         key = (min(index[a], index[b]), max(index[a], index[b]))
         if key in pairs:
-            raise _err(a, "correlations", f"the correlation with '{b}' is given twice")
+            raise budget_error(a, "correlations", f"the correlation with '{b}' is given twice")
         pairs[key] = float(r)
     if not pairs:
         return ()
@@ -412,7 +208,7 @@ def _correlations(
         matrix[position[i], position[j]] = matrix[position[j], position[i]] = r
     if np.linalg.eigvalsh(matrix).min() < -1e-10:
         names = ", ".join(inputs[i].symbol for i in involved)
-        raise _err(None, "correlations", f"the correlation coefficients between {names} contradict each "
+        raise budget_error(None, "correlations", f"the correlation coefficients between {names} contradict each "
                                          "other (the correlation matrix is not positive semi-definite)")
     return tuple((i, j, r) for (i, j), r in sorted(pairs.items()) if r != 0)
 
@@ -425,16 +221,16 @@ def _sensitivity(value: Any, item: BudgetInput, measurand: UnitInfo) -> float:
             number, text = split_quantity(value)
             info = unit_info(text) if text else None
         except UnitError as exc:
-            raise _unit_err(symbol, "sensitivity", exc.message, exc.units) from exc
+            raise budget_unit_error(symbol, "sensitivity", exc.message, exc.units) from exc
         if info is not None:
             wanted = measurand.dimensionality / item.unit.dimensionality
             if info.dimensionality != wanted:
-                raise _unit_err(symbol, "sensitivity",
+                raise budget_unit_error(symbol, "sensitivity",
                                 f"sensitivity {value!r} must be in {measurand.delta_text} per "
                                 f"{item.unit.delta_text}", (info.text,))
             return number * info.scale
         value = number
-    number = _number(value, symbol, "sensitivity")
+    number = finite_number(value, symbol, "sensitivity")
     _unit, factor = _sensitivity_unit(measurand, item.unit)
     return number / factor
 
@@ -449,29 +245,29 @@ def prepare_budget(budget: Mapping[str, Any] | PreparedBudget) -> PreparedBudget
     if isinstance(budget, PreparedBudget):
         return budget
     if not isinstance(budget, Mapping):
-        raise _err(None, None, "a budget must be a JSON object with measurand, model and inputs")
+        raise budget_error(None, None, "a budget must be a JSON object with measurand, model and inputs")
     unknown = sorted(set(budget) - _TOP_KEYS)
     if unknown:
-        raise _err(None, unknown[0], f"the budget has an unknown key '{unknown[0]}' "
+        raise budget_error(None, unknown[0], f"the budget has an unknown key '{unknown[0]}' "
                                      f"(known keys: {', '.join(sorted(_TOP_KEYS))})")
     measurand_symbol, measurand = _measurand(budget.get("measurand"))
     entries = budget.get("inputs")
     if not isinstance(entries, Sequence) or isinstance(entries, str) or not entries:
-        raise _err(None, "inputs", "the budget needs a list of 'inputs'")
+        raise budget_error(None, "inputs", "the budget needs a list of 'inputs'")
     inputs = tuple(parse_input(entry, n) for n, entry in enumerate(entries))
     symbols = tuple(item.symbol for item in inputs)
     index: dict[str, int] = {}
     for n, symbol in enumerate(symbols):
         if symbol in index:
-            raise _err(symbol, "symbol", "appears twice in the inputs")
+            raise budget_error(symbol, "symbol", "appears twice in the inputs")
         index[symbol] = n
     model_text = budget.get("model")
     if not isinstance(model_text, str):
-        raise _err(None, "model", "the budget needs a 'model' (an expression such as \"p_x - p_s\")")
+        raise budget_error(None, "model", "the budget needs a 'model' (an expression such as \"p_x - p_s\")")
     program = _program(model_text, symbols)
     for n, item in enumerate(inputs):
         if n not in program.used:
-            raise _err(item.symbol, "symbol", f"is not used in the model '{model_text}'")
+            raise budget_error(item.symbol, "symbol", f"is not used in the model '{model_text}'")
     _check_model_units(program, inputs, measurand, measurand_symbol)
     grads = list(program.grads)
     overridden = [False] * len(inputs)

@@ -8,6 +8,8 @@ the input, the unit or the rule that is wrong and say what is expected.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from lims.errors import LimsError
 
 
@@ -17,7 +19,7 @@ class MetrologyError(LimsError):
     status = 422
     code = "invalid"
 
-    def __init__(self, message: str, *, field: str | None = None, detail: dict | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, detail: dict[str, Any] | None = None) -> None:
         super().__init__(message, field=field, detail=detail)
 
     def __str__(self) -> str:

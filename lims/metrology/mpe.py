@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any, Literal, Protocol
 
 from lims.metrology.errors import MPEError, UnitError
@@ -416,7 +417,7 @@ def _parse_piecewise(spec: Mapping[str, Any]) -> MpeRule:
         bands.append((None if up_to is None else _text(up_to, "up_to"), _text(band["mpe"], "mpe")))
         fixed_mpe(bands[-1][1])
     limits = [_quantity(u, "up_to") for u, _ in bands if u is not None]
-    for a, b in zip(limits, limits[1:]):
+    for a, b in pairwise(limits):
         _compatible(b, a, "a band limit", "the first band limit")
         if not b.to(a.units).magnitude > a.magnitude:
             raise MPEError("the band limits must increase")

@@ -83,7 +83,7 @@ def coverage_factor(dof: float, p: float = DEFAULT_COVERAGE_PROBABILITY, *, frac
 def welch_satterthwaite(combined: float, contributions: list[float], dofs: tuple[float, ...] | list[float]) -> float:
     """ν_eff = u_c⁴ / Σ u_i⁴/ν_i (JCGM 100 G.4.1, eq. G.2b); ``math.inf`` when all ν_i are infinite."""
     denominator = 0.0
-    for u, dof in zip(contributions, dofs):
+    for u, dof in zip(contributions, dofs, strict=True):
         if u and dof != math.inf:
             denominator += u**4 / dof
     if denominator == 0.0:
@@ -179,14 +179,14 @@ def _gum(budget: PreparedBudget, fractional_dof: bool) -> BudgetResult:
     env = budget.x_base
     try:
         y = budget.program.scalar(env)
-        c = [g if g.__class__ is float else g(env) for g in budget.grads]
+        c = [g if isinstance(g, float) else g(env) for g in budget.grads]
     except NUMERIC_ERRORS as exc:
         raise BudgetError(f"the model '{budget.model}' has no value at the input estimates ({exc})",
                           field="model") from exc
     if not math.isfinite(y) or not all(math.isfinite(ci) for ci in c):
         raise BudgetError(f"the model '{budget.model}' has no finite value or slope at the input estimates",
                           field="model")
-    signed = [ci * u for ci, u in zip(c, budget.u_base)]
+    signed = [ci * u for ci, u in zip(c, budget.u_base, strict=True)]
     variance = math.fsum(x * x for x in signed)
     for i, j, r in budget.correlations:
         variance += 2.0 * r * signed[i] * signed[j]

@@ -4,10 +4,10 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-21 23:24:40.707798
 """
-from alembic import op
 import sqlalchemy as sa
-import lims.models.base
+from alembic import op
 
+import lims.models.base
 
 revision = '0001'
 down_revision = None

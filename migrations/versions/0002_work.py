@@ -4,10 +4,10 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-21 23:29:22.607462
 """
-from alembic import op
 import sqlalchemy as sa
-import lims.models.base
+from alembic import op
 
+import lims.models.base
 
 revision = '0002'
 down_revision = '0001'

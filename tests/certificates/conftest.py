@@ -1,6 +1,8 @@
 """Fixtures for the certificates package: example documents, a key store, rendered PDFs."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from cert_helpers import VERIFY_URL
 

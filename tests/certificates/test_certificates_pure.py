@@ -5,9 +5,9 @@ import subprocess
 import sys
 
 MODULES = [
-    "certificates", "certificates.model", "certificates.pdf", "certificates.qr", "certificates.tokens",
-    "certificates.keystore", "certificates.dcc", "certificates.jsonform", "certificates.hashing",
-    "certificates.examples",
+    "certificates", "certificates.model", "certificates.values", "certificates.parts", "certificates.pdf",
+    "certificates.qr", "certificates.tokens", "certificates.keystore", "certificates.dcc", "certificates.jsonform",
+    "certificates.hashing", "certificates.examples",
 ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
@@ -16,7 +16,7 @@ from instruments.errors import DeviceTimeout, InstrumentError, UnknownDriver
 from instruments.reading import Reading
 from instruments.stability import StabilityDetector
 
-AT = datetime(2025, 5, 1, 8, 30, tzinfo=timezone.utc)
+AT = datetime(2025, 5, 1, 8, 30, tzinfo=UTC)
 
 
 def test_reading_to_dict_and_text() -> None:

@@ -85,7 +85,7 @@ def _close(a: object, b: object) -> bool:
         return all(_close(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
         assert len(a) == len(b)
-        return all(_close(x, y) for x, y in zip(a, b))
+        return all(_close(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, float) and isinstance(b, (int, float)):
         assert a == pytest.approx(b, rel=1e-12, abs=1e-15)
         return True

@@ -27,3 +27,39 @@ def test_importing_the_package_alone_is_cheap() -> None:
     code = "import sys, lims.metrology; print('pint' in sys.modules, 'numpy' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.split() == ["False", "False"]
+
+
+def test_the_error_base_imports_nothing() -> None:
+    """lims.errors, the base of every pure package's errors, loads no module outside the standard library."""
+    code = (
+        "import sys\n"
+        "before = set(sys.modules)\n"
+        "import lims.errors\n"
+        "new = sorted(m for m in set(sys.modules) - before if m.split('.')[0] not in sys.stdlib_module_names)\n"
+        "print(','.join(new))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "lims,lims.errors"
+
+
+def test_every_exception_class_of_the_core_is_a_lims_error() -> None:
+    import importlib
+    import inspect
+    import pkgutil
+
+    import lims.metrology
+    import traceability
+    from lims.errors import LimsError
+
+    found = []
+    for package in (lims.metrology, traceability):
+        names = [package.__name__] + [info.name for info in pkgutil.walk_packages(package.__path__,
+                                                                                  f"{package.__name__}.")]
+        for name in names:
+            module = importlib.import_module(name)
+            found += [obj for _, obj in inspect.getmembers(module, inspect.isclass)
+                      if issubclass(obj, BaseException) and obj.__module__ == name]
+    assert {cls.__name__ for cls in found} == {"MetrologyError", "UnitError", "BudgetError", "BudgetUnitError",
+                                               "MPEError", "DecisionError"}
+    assert all(issubclass(cls, LimsError) for cls in found)
+    assert all(issubclass(cls, ValueError) for cls in found if cls.__name__ != "MetrologyError")

@@ -1,0 +1,219 @@
+"""The parts of a certificate document: results, conditions, standards, the parties and the method.
+
+Each part is a frozen dataclass that checks itself on construction and raises
+:class:`~certificates.errors.DocumentError` naming the field at fault. The whole document is
+:class:`certificates.model.CertificateDocument`; every part is importable from
+:mod:`certificates.model` too.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from certificates.errors import DocumentError
+from certificates.units import compatible
+from certificates.values import (
+    Measure,
+    Stage,
+    Text,
+    Uncertainty,
+    Verdict,
+    enum_member,
+    require_date,
+    require_text,
+    set_frozen,
+)
+
+__all__ = [
+    "Conformity", "Customer", "EnvironmentalCondition", "Instrument", "Laboratory", "Method", "Person",
+    "ReferenceStandard", "ResultRow", "ResultSection",
+]
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One calibration or verification point.
+
+    ``nominal`` is the reference value applied, ``indication`` what the instrument showed,
+    ``error`` = indication − reference as stored by the record, ``mpe`` the maximum permissible
+    error as a positive magnitude (meaning ±mpe), ``verdict`` the conformity of this point.
+    """
+
+    nominal: Measure
+    indication: Measure | None = None
+    error: Measure | None = None
+    uncertainty: Uncertainty | None = None
+    mpe: Measure | None = None
+    verdict: Verdict | None = None
+    label: Text | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("nominal", "indication", "error", "mpe"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, Measure):
+                raise DocumentError(name, "must be a Measure (value and unit)")
+        if not isinstance(self.nominal, Measure):
+            raise DocumentError("nominal", "the reference (nominal) value is required")
+        if self.uncertainty is not None and not isinstance(self.uncertainty, Uncertainty):
+            raise DocumentError("uncertainty", "must be an Uncertainty")
+        if self.verdict is not None:
+            set_frozen(self, "verdict", enum_member(Verdict, self.verdict, "verdict"))
+        if self.mpe is not None and self.mpe.value < 0:
+            raise DocumentError("mpe", "give the MPE as a positive magnitude (it means ±MPE)")
+        if self.error is not None:
+            for name in ("uncertainty", "mpe"):
+                other = getattr(self, name)
+                unit = other.expanded.unit if isinstance(other, Uncertainty) else (other.unit if other else None)
+                if unit is not None and not compatible(unit, self.error.unit):
+                    raise DocumentError(
+                        name, f"unit {unit!r} cannot be compared with the error's unit {self.error.unit!r}")
+
+
+@dataclass(frozen=True)
+class ResultSection:
+    """A results table: one measurand, one stage (as found / as left) of the work."""
+
+    rows: tuple[ResultRow, ...]
+    title: Text | None = None
+    stage: Stage | None = None
+
+    def __post_init__(self) -> None:
+        set_frozen(self, "rows", tuple(self.rows))
+        if not self.rows:
+            raise DocumentError("rows", "a results table needs at least one row")
+        for i, row in enumerate(self.rows):
+            if not isinstance(row, ResultRow):
+                raise DocumentError(f"rows[{i}]", "must be a ResultRow")
+        if self.stage is not None:
+            set_frozen(self, "stage", enum_member(Stage, self.stage, "stage"))
+        require_text(self.title, "title", optional=True)
+
+
+@dataclass(frozen=True)
+class EnvironmentalCondition:
+    """A condition that influences the results (ISO/IEC 17025 7.8.4.1 b): value ± spread."""
+
+    quantity: Text
+    value: Measure
+    spread: Measure | None = None
+
+    def __post_init__(self) -> None:
+        require_text(self.quantity, "quantity")
+        if not isinstance(self.value, Measure):
+            raise DocumentError("value", "must be a Measure (value and unit)")
+        if self.spread is not None and not isinstance(self.spread, Measure):
+            raise DocumentError("spread", "must be a Measure (value and unit)")
+
+
+@dataclass(frozen=True)
+class ReferenceStandard:
+    """A measurement standard used, with its own calibration (ISO/IEC 17025 7.8.4.1 c, 6.5)."""
+
+    name: Text
+    identification: str
+    certificate_number: str
+    calibrated_by: str
+    valid_until: date | None = None
+    accuracy: Text | None = None
+
+    def __post_init__(self) -> None:
+        require_text(self.name, "name")
+        for name in ("identification", "certificate_number", "calibrated_by"):
+            require_text(getattr(self, name), name)
+        require_date(self.valid_until, "valid_until", optional=True)
+
+
+@dataclass(frozen=True)
+class Laboratory:
+    """The issuing laboratory (ISO/IEC 17025 7.8.2.1 b)."""
+
+    name: Text
+    address: Text
+    city: str | None = None
+    country_code: str = "VN"
+    phone: str | None = None
+    email: str | None = None
+    accreditation: str | None = None
+
+    def __post_init__(self) -> None:
+        require_text(self.name, "laboratory.name")
+        require_text(self.address, "laboratory.address")
+        if not (isinstance(self.country_code, str) and len(self.country_code) == 2 and self.country_code.isupper()):
+            raise DocumentError("laboratory.country_code", "must be a two-letter ISO 3166-1 code such as 'VN'")
+
+
+@dataclass(frozen=True)
+class Customer:
+    """The customer, or the owner of the instrument (ISO/IEC 17025 7.8.2.1 e)."""
+
+    name: str
+    address: str | None = None
+    contact: str | None = None
+
+    def __post_init__(self) -> None:
+        require_text(self.name, "customer.name")
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """Unambiguous identification of the item and its condition (ISO/IEC 17025 7.8.2.1 g)."""
+
+    name: Text
+    serial_number: str | None = None
+    identifier: str | None = None
+    manufacturer: str | None = None
+    model: str | None = None
+    measuring_range: Text | None = None
+    resolution: Measure | None = None
+    accuracy_class: str | None = None
+    condition: Text | None = None
+
+    def __post_init__(self) -> None:
+        require_text(self.name, "instrument.name")
+        if not (self.serial_number or self.identifier):
+            raise DocumentError(
+                "instrument.serial_number",
+                "the instrument needs a serial number or an identifier to be identified unambiguously",
+            )
+        if self.resolution is not None and not isinstance(self.resolution, Measure):
+            raise DocumentError("instrument.resolution", "must be a Measure (value and unit)")
+
+
+@dataclass(frozen=True)
+class Method:
+    """The procedure followed (ISO/IEC 17025 7.8.2.1 f), e.g. ``ĐLVN 16:2009``."""
+
+    code: str
+    title: Text | None = None
+
+    def __post_init__(self) -> None:
+        require_text(self.code, "method.code")
+
+
+@dataclass(frozen=True)
+class Person:
+    """A person named on the certificate, with the role printed under the name."""
+
+    name: str
+    role: Text | None = None
+
+    def __post_init__(self) -> None:
+        require_text(self.name, "person.name")
+
+
+@dataclass(frozen=True)
+class Conformity:
+    """Statement of conformity (ISO/IEC 17025 7.8.6; ILAC G8:09/2019).
+
+    ``decision_rule`` says how the verdict was reached (e.g. simple acceptance, |E| ≤ MPE);
+    ``specification`` what was met or not met; ``statement`` replaces the default sentence.
+    """
+
+    verdict: Verdict
+    decision_rule: Text
+    specification: Text | None = None
+    statement: Text | None = None
+
+    def __post_init__(self) -> None:
+        set_frozen(self, "verdict", enum_member(Verdict, self.verdict, "conformity.verdict"))
+        require_text(self.decision_rule, "conformity.decision_rule")
