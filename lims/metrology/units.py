@@ -5,12 +5,16 @@
 * :mod:`lims.metrology.units_reading` — reading quantities (:func:`parse_quantity`,
   :func:`split_quantity`), :func:`same_kind`, :func:`as_delta`, the JSON/database form;
 * :mod:`lims.metrology.units_format` — printing for people (:func:`format_unit`,
-  :func:`format_number`, :func:`format_quantity`).
+  :func:`format_number`, :func:`format_quantity`);
+* :mod:`lims.metrology.units_table` — the units the lab may use, each with its storage text,
+  printed symbol, D-SI string and UN/ECE Recommendation 20 code (:data:`UNIT_TABLE`);
+* :mod:`lims.metrology.units_dsi` — D-SI strings written by PTB's dsiunits (:func:`dsi_unit`).
 
 Callers import from here; the modules above are where the code lives.
 """
 from __future__ import annotations
 
+from lims.metrology.units_dsi import dsi_unit, sirp_unit
 from lims.metrology.units_format import Lang, format_number, format_quantity, format_unit
 from lims.metrology.units_reading import (
     as_delta,
@@ -21,6 +25,7 @@ from lims.metrology.units_reading import (
     split_quantity,
 )
 from lims.metrology.units_registry import Q_, Quantity, UnitInfo, canonical_unit, dimension_name, unit_info, ureg
+from lims.metrology.units_table import LAB_UNITS, UNIT_TABLE, LabUnit, lab_unit
 
 __all__ = [
     "ureg",
@@ -41,12 +46,10 @@ __all__ = [
     "dimension_name",
     "LAB_UNITS",
     "Lang",
+    "LabUnit",
+    "UNIT_TABLE",
+    "lab_unit",
+    "dsi_unit",
+    "sirp_unit",
 ]
 
-#: The units a metrology lab uses, as typed by technicians; each round-trips through
-#: :func:`canonical_unit` (a test proves it).
-LAB_UNITS: tuple[str, ...] = (
-    "g", "kg", "mg", "t", "L", "mL", "m**3", "Pa", "kPa", "MPa", "bar", "mbar", "mmHg",
-    "degC", "delta_degC", "K", "percent_RH", "%RH", "percent", "V", "mV", "A", "mA", "ohm",
-    "W", "Wh", "kWh", "Hz", "s", "min", "h", "m", "mm", "m/s", "km/h", "mg/L", "uSv/h",
-)

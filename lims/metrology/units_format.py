@@ -13,6 +13,7 @@ from typing import Any, Literal
 from lims.metrology.errors import UnitError
 from lims.metrology.units_reading import parse_quantity
 from lims.metrology.units_registry import DISPLAY_SYMBOLS, exponent_text, parse_unit, unit_symbol
+from lims.metrology.units_table import lab_unit
 
 __all__ = ["format_unit", "format_number", "format_quantity"]
 
@@ -25,8 +26,12 @@ def format_unit(unit: Any) -> str:
     """The unit symbol as printed on a certificate: ``°C``, ``%RH``, ``m³``, ``µSv/h``, ``Ω``.
 
     A temperature difference prints as ``°C`` (certificates write "U = 0,2 °C"); a pure
-    number prints as an empty string.
+    number prints as an empty string. A unit of the lab's table prints its symbol there;
+    any other (a sensitivity coefficient's ``Ω/mA``) is composed from its factors, the same way.
     """
+    row = lab_unit(unit.strip()) if isinstance(unit, str) else None
+    if row is not None:
+        return row.symbol
     parsed = parse_unit(unit)
     items = list(parsed._units.items())
     if not items:
