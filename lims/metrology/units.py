@@ -11,9 +11,15 @@
 * :mod:`lims.metrology.units_dsi` — D-SI strings written by PTB's dsiunits (:func:`dsi_unit`).
 
 Callers import from here; the modules above are where the code lives.
+:func:`require_reportable` is the one check that a unit given where work is registered is one
+a certificate can print.
 """
 from __future__ import annotations
 
+from typing import Any
+
+from lims.i18n import _
+from lims.metrology.errors import UnitError
 from lims.metrology.units_dsi import dsi_unit, sirp_unit
 from lims.metrology.units_format import Lang, format_number, format_quantity, format_unit
 from lims.metrology.units_reading import (
@@ -51,5 +57,48 @@ __all__ = [
     "lab_unit",
     "dsi_unit",
     "sirp_unit",
+    "reportable_unit",
+    "require_reportable",
 ]
 
+
+
+def reportable_unit(text: Any) -> LabUnit | None:
+    """The table row of a unit in any spelling pint reads (``°C``, ``%RH``, ``kilogram``), or None."""
+    if isinstance(text, str):
+        row = lab_unit(text.strip())
+        if row is not None:
+            return row
+    try:
+        return lab_unit(canonical_unit(text))
+    except UnitError:
+        return None
+
+
+def _accepted_like(text: Any) -> list[str]:
+    """The table's units of the same kind as ``text`` (all of them when pint does not know it)."""
+    try:
+        wanted = unit_info(text if isinstance(text, str) else canonical_unit(text)).dimensionality
+    except UnitError:
+        wanted = None
+    same = [row.pint for row in UNIT_TABLE if unit_info(row.pint).dimensionality == wanted]
+    return same or [row.pint for row in UNIT_TABLE]
+
+
+def require_reportable(text: Any, field: str) -> LabUnit:
+    """The table row of a unit that an instrument type, an instrument, a reference standard,
+    a procedure or the measurand of a budget uses; refuse any other.
+
+    Only the units of :data:`UNIT_TABLE` can be printed on a certificate and written in its
+    DCC, so they are the only ones accepted where work is registered. Raises
+    :class:`UnitError` whose ``field`` is ``field`` and whose message names it and lists the
+    accepted units of the same kind (``psi`` -> ``Pa, kPa, MPa, bar, mbar, mmHg``), in the
+    current language.
+    """
+    row = reportable_unit(text)
+    if row is not None:
+        return row
+    given = str(text).strip()
+    reason = _("The unit %(unit)s cannot be printed on a certificate. Use one of: %(accepted)s.",
+               unit=repr(given), accepted=", ".join(_accepted_like(text)))
+    raise UnitError(f"{field}: {reason}", field=field, units=(given,), reason=reason)

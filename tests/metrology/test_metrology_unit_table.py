@@ -107,3 +107,34 @@ def test_units_without_a_dsi_spelling_are_refused() -> None:
     with pytest.raises(UnitError, match="psi"):
         dsi_unit("psi")
     assert dsi_problems(r"\kilogramm") and dsi_problems("psi")
+
+
+@pytest.mark.parametrize(("text", "stored"), [
+    ("degC", "degC"), ("°C", "degC"), ("℃", "degC"), ("%RH", "percent_RH"), ("kilogram", "kg"),
+    ("1", "dimensionless"), ("Ω", "ohm"), ("µSv/h", "uSv/h"), (" bar ", "bar"),
+])
+def test_reportable_units_in_any_spelling_pint_reads(text: str, stored: str) -> None:
+    from lims.metrology.units import require_reportable
+
+    row = require_reportable(text, "unit")
+    assert row is lab_unit(stored)
+
+
+@pytest.mark.parametrize(("text", "accepted"), [
+    ("psi", "Pa, kPa, MPa, bar, mbar, mmHg"),  # pint knows it; D-SI and the certificates do not
+    ("degF", "degC, K, delta_degC"),
+    ("inch", "mm, m, km"),
+    ("kilofoo", "mg, g, kg, t,"),  # unknown to pint: every unit of the table is listed
+])
+def test_other_units_are_refused_naming_the_field_and_the_accepted_units(text: str, accepted: str) -> None:
+    from lims.i18n import use_language
+    from lims.metrology.errors import UnitError
+    from lims.metrology.units import require_reportable
+
+    with use_language("en"), pytest.raises(UnitError) as caught:
+        require_reportable(text, "range_unit")
+    error = caught.value
+    assert error.field == "range_unit" and error.units == (text,)
+    assert error.reason.startswith(f"The unit '{text}' cannot be printed on a certificate. Use one of: {accepted}")
+    assert str(error) == f"range_unit: {error.reason}"
+    assert isinstance(error, ValueError) and error.to_problem()["detail"]["field"] == "range_unit"
