@@ -106,7 +106,7 @@ def _unit(measure: Measure, where: str) -> str:
         return dsi_unit(measure.unit)
     except UnitError:
         raise DccError(
-            f"{where}: the unit {measure.unit!r} has no D-SI spelling; add it to certificates.units"
+            f"{where}: the unit {measure.unit!r} has no D-SI spelling; add it to lims.metrology.units_table"
         ) from None
 
 

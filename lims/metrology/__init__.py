@@ -4,7 +4,8 @@ A pure package: plain values in (floats, text, dicts, pint quantities), plain va
 no Flask, no database. Modules:
 
 * :mod:`lims.metrology.units` — the one pint registry ``ureg``, ``Q_``, ``parse_quantity``,
-  ``format_quantity``, ``canonical_unit`` (unit text for storage);
+  ``format_quantity``, ``canonical_unit`` (unit text for storage), the lab's unit table
+  ``UNIT_TABLE`` (symbol, D-SI, UN/ECE code) and ``require_reportable``;
 * :mod:`lims.metrology.uncertainty` — ``prepare_budget``, ``evaluate_budget``,
   ``evaluate_budget_file`` (JCGM 100 GUM method, JCGM 101 Monte Carlo check);
 * :mod:`lims.metrology.mpe` — ``r76_mpe``, ``percent_of_reading``, ``percent_of_span``,

@@ -34,7 +34,15 @@ from lims.metrology.budget_inputs import (
 )
 from lims.metrology.dimensions import analyse
 from lims.metrology.errors import BudgetUnitError, UnitError
-from lims.metrology.units import UnitInfo, canonical_unit, dimension_name, split_quantity, unit_info, ureg
+from lims.metrology.units import (
+    UnitInfo,
+    canonical_unit,
+    dimension_name,
+    require_reportable,
+    split_quantity,
+    unit_info,
+    ureg,
+)
 
 if TYPE_CHECKING:
     from lims.metrology.uncertainty import BudgetResult
@@ -162,9 +170,11 @@ def _measurand(raw: Any) -> tuple[str, UnitInfo]:
     if not isinstance(raw.get("unit"), str):
         raise budget_error(None, "measurand", "the measurand needs a 'unit' (for example \"bar\")")
     try:
-        return symbol, unit_info(raw["unit"])
+        info = unit_info(raw["unit"])
+        require_reportable(raw["unit"], "measurand")
     except UnitError as exc:
-        raise BudgetUnitError(f"measurand: {exc.message}", field="measurand", units=exc.units) from exc
+        raise BudgetUnitError(f"measurand: {exc.reason}", field="measurand", units=exc.units) from exc
+    return symbol, info
 
 
 def _coverage_probability(raw: Mapping[str, Any]) -> float:

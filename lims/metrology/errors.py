@@ -30,12 +30,15 @@ class UnitError(MetrologyError, ValueError):
     """A quantity has no unit, an unknown unit, or a unit of the wrong kind.
 
     ``units`` holds the unit texts involved (the one given and the one expected) so a
-    form can highlight them.
+    form can highlight them. ``field`` names the input at fault when there is one, and
+    ``reason`` is the message without the field's name (what a form shows beside the field).
     """
 
-    def __init__(self, message: str, *, units: tuple[str, ...] = ()) -> None:
-        MetrologyError.__init__(self, message, detail={"units": list(units)} if units else None)
+    def __init__(self, message: str, *, units: tuple[str, ...] = (), field: str | None = None,
+                 reason: str | None = None) -> None:
+        MetrologyError.__init__(self, message, field=field, detail={"units": list(units)} if units else None)
         self.units = units
+        self.reason = message if reason is None else reason
 
 
 class BudgetError(MetrologyError, ValueError):
@@ -63,6 +66,7 @@ class BudgetUnitError(BudgetError, UnitError):
     ) -> None:
         BudgetError.__init__(self, message, input=input, field=field)
         self.units = units
+        self.reason = message
         if units:
             self.detail["units"] = list(units)
 

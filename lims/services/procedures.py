@@ -90,9 +90,16 @@ def check_spec(spec: Any, unit: str | None = None) -> None:
     env = spec.get("environment", [])
     if not isinstance(env, list):
         raise _fail("spec.environment", _("Must be a list."))
+    from lims.metrology.errors import UnitError
+    from lims.metrology.units import require_reportable
+
     for n, item in enumerate(env):
         if not isinstance(item, dict) or not isinstance(item.get("key"), str) or not isinstance(item.get("unit"), str):
             raise _fail(f"spec.environment.{n}", _("Each condition needs a key and a unit."))
+        try:
+            require_reportable(item["unit"], f"spec.environment.{n}.unit")
+        except UnitError as exc:
+            raise _fail(f"spec.environment.{n}.unit", exc.reason) from exc
     tests = spec.get("tests")
     if not isinstance(tests, list) or not tests:
         raise _fail("spec.tests", _("A procedure needs at least one test."))

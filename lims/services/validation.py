@@ -134,11 +134,12 @@ class Checker:
             return None
 
     def unit(self, data: dict, field: str, *, quantity: str | None = None, required: bool = True) -> str:
-        """A unit the program's pint registry knows, of the given physical quantity."""
+        """A unit of the given physical quantity that a certificate can print (the lab's unit table)."""
         text = self.text(data, field, required=required, max_len=32)
         if not text:
             return text
-        from lims.metrology.units import ureg
+        from lims.metrology.errors import UnitError
+        from lims.metrology.units import require_reportable, ureg
 
         try:
             unit = ureg.Unit(text)
@@ -150,6 +151,11 @@ class Checker:
             if ref is not None and not unit.is_compatible_with(ureg.Unit(ref)):
                 self.fail(field, _("The unit %(unit)s does not measure %(quantity)s (expected a unit like %(ref)s).",
                                     unit=repr(text), quantity=quantity, ref=repr(ref)))
+        if field not in self.errors:
+            try:
+                require_reportable(text, field)
+            except UnitError as exc:
+                self.fail(field, exc.reason)
         return text
 
 

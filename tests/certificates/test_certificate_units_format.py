@@ -1,4 +1,5 @@
-"""Printing numbers and units (SI Brochure 9th ed. 5.4) and D-SI unit strings (D-SI 2.2.1)."""
+"""Printing numbers and units (SI Brochure 9th ed. 5.4) and D-SI unit strings (D-SI 2.2.1, as PTB's dsiunits
+writes them)."""
 from __future__ import annotations
 
 from datetime import date
@@ -15,20 +16,21 @@ from certificates.units import compatible, display_unit, dsi_unit, rescale
     ("g", "g", r"\gram"),
     ("mg", "mg", r"\milli\gram"),
     ("milligram", "mg", r"\milli\gram"),
-    ("kg/m^3", "kg/m³", r"\kilo\gram\metre\tothe{-3}"),
-    ("kilogram / meter ** 3", "kg/m³", r"\kilo\gram\metre\tothe{-3}"),  # pint's long form
+    ("kg", "kg", r"\kilogram"),  # the SI base unit: D-SI writes \kilogram, never \kilo\gram
+    ("kg/m^3", "kg/m³", r"\kilogram\metre\tothe{-3}"),
+    ("kilogram / meter ** 3", "kg/m³", r"\kilogram\metre\tothe{-3}"),  # pint's long form
     ("km/h", "km/h", r"\kilo\metre\hour\tothe{-1}"),  # taximeters, speed meters
     ("degC", "°C", r"\degreecelsius"),
     ("delta_degC", "°C", r"\kelvin"),  # a temperature difference of 1 °C is 1 K
     ("percent", "%", r"\percent"),
     ("kPa", "kPa", r"\kilo\pascal"),
-    ("mmHg", "mmHg", r"\mmhg"),  # sphygmomanometers
+    ("mmHg", "mmHg", r"\mmHg"),  # sphygmomanometers
     ("µm", "µm", r"\micro\metre"),
     ("um", "µm", r"\micro\metre"),
     ("kWh", "kWh", r"\kilo\watt\hour"),  # electricity meters
     ("mL", "mL", r"\milli\litre"),
     ("m³", "m³", r"\metre\tothe{3}"),  # water meters
-    ("J/(kg K)", "J/(kg·K)", r"\joule\kilo\gram\tothe{-1}\kelvin\tothe{-1}"),
+    ("J/(kg K)", "J/(kg·K)", r"\joule\kilogram\tothe{-1}\kelvin\tothe{-1}"),
     ("percent_RH", "%RH", r"\percent"),  # relative humidity as lims.metrology stores it
     ("uSv/h", "µSv/h", r"\micro\sievert\hour\tothe{-1}"),  # dose-rate meters
     ("dimensionless", "", r"\one"),
@@ -43,8 +45,8 @@ def test_unknown_unit_prints_as_written_but_has_no_dsi() -> None:
     assert display_unit("vạch") == "vạch"
     with pytest.raises(UnitError, match="vạch"):
         dsi_unit("vạch")
-    with pytest.raises(UnitError, match="at most one"):
-        dsi_unit("m/s/s")
+    with pytest.raises(UnitError, match="psi"):
+        dsi_unit("psi")  # pint knows it, D-SI does not
 
 
 def test_prefix_rescaling_is_an_exact_decimal_shift() -> None:
@@ -53,6 +55,8 @@ def test_prefix_rescaling_is_an_exact_decimal_shift() -> None:
     assert format(rescale(Decimal("1.5"), "kg", "g"), "f") == "1500"
     assert rescale(Decimal("2"), "km/h", "m/h") == Decimal("2000")
     assert compatible("g", "mg") and not compatible("g", "m") and compatible("vạch", "vạch")
+    assert compatible("kg", "mg") and compatible("delta_degC", "K") and compatible("percent_RH", "percent")
+    assert not compatible("degC", "K") and not compatible("percent", "dimensionless") and not compatible("L", "m**3")
     with pytest.raises(UnitError, match="different quantities"):
         rescale(Decimal(1), "g", "m")
 

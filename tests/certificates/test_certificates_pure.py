@@ -24,7 +24,9 @@ def test_imports_neither_flask_nor_sqlalchemy_nor_the_app() -> None:
 
 
 def test_importing_the_package_does_not_load_the_renderers() -> None:
+    """Nor pint and dsiunits: the unit table is plain data; they load when a DCC is written."""
     code = ("import sys, certificates\n"
-            "print(sorted({m.split('.')[0] for m in sys.modules} & {'reportlab', 'lxml', 'qrcode'}))")
+            "print(sorted({m.split('.')[0] for m in sys.modules}\n"
+            "             & {'reportlab', 'lxml', 'qrcode', 'pint', 'dsi_unit'}))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

@@ -128,6 +128,18 @@ def test_bad_budget_as_a_whole(budget: dict, text: str) -> None:
         evaluate_budget(budget)
 
 
+def test_measurand_in_a_unit_no_certificate_can_print_is_refused() -> None:
+    """The measurand's unit is the unit of the reported result: it must be one of the lab's table."""
+    from lims.i18n import use_language
+
+    for lang, text in (("en", "The unit 'psi' cannot be printed on a certificate. Use one of: Pa, kPa, MPa,"),
+                       ("vi", "Đơn vị 'psi' không in được trên giấy chứng nhận.")):
+        with use_language(lang), pytest.raises(BudgetUnitError) as caught:
+            evaluate_budget(budget_with(("measurand", "unit"), "psi"))
+        assert str(caught.value).startswith(f"measurand: {text}")
+        assert caught.value.field == "measurand" and caught.value.units == ("psi",)
+
+
 def test_unit_mismatch_is_both_a_budget_and_a_unit_error() -> None:
     with pytest.raises(UnitError) as caught:
         evaluate_budget(budget_with(("inputs", 2), {"symbol": "dp_res", "value": "0 g",

@@ -75,6 +75,7 @@ def test_loading_twice_changes_nothing_and_a_changed_file_is_a_new_version(db, t
     (lambda d: d["spec"].update(decision={"rule": "coin_toss"}), "spec.decision"),
     (lambda d: d["spec"]["budget"].update(model="I + nonsense - m_ref"), "spec.budget"),
     (lambda d: d["spec"].update(capture={"readings": "oven"}), "spec.capture"),
+    (lambda d: d["spec"]["environment"][0].update(unit="degF"), "spec.environment.0.unit"),  # not printable
 ])
 def test_a_wrong_file_is_refused_naming_the_file_and_the_part_and_nothing_is_written(db, types, tmp_path, change,
                                                                                    field):

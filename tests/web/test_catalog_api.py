@@ -83,6 +83,49 @@ def test_error_messages_follow_the_language(client, admin_headers, setup):
     assert "does not measure" in en.get_json()["detail"]["fields"]["range_unit"]
 
 
+PRESSURE_UNITS = "Pa, kPa, MPa, bar, mbar, mmHg"
+
+
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("/api/v1/instrument-types", {"code": "AP", "name_vi": "Áp kế", "quantity": "pressure", "unit": "psi"}, "unit"),
+    ("/api/v1/reference-standards", {"code": "AK-1", "name": "Áp kế chuẩn", "quantity": "pressure",
+                                     "range_max": 100, "range_unit": "psi"}, "range_unit"),
+])
+def test_a_unit_no_certificate_can_print_is_refused_at_registration(client, db, admin_headers, path, body, field):
+    """psi is a pressure pint knows, but certificates cannot print it (no D-SI spelling): it is refused
+    when the type or standard is registered, naming the field and the accepted units, in either language."""
+    before_events = _count(db, AuditEvent)
+    vi = client.post(path, json=body, headers={**admin_headers, "Accept-Language": "vi"})
+    en = client.post(path, json=body, headers={**admin_headers, "Accept-Language": "en"})
+    assert vi.status_code == en.status_code == 422
+    assert vi.get_json()["detail"]["fields"][field] == (
+        f"Đơn vị 'psi' không in được trên giấy chứng nhận. Hãy dùng một trong các đơn vị: {PRESSURE_UNITS}.")
+    assert en.get_json()["detail"]["fields"][field] == (
+        f"The unit 'psi' cannot be printed on a certificate. Use one of: {PRESSURE_UNITS}.")
+    assert en.get_json()["error"].startswith(f"{field}: The unit 'psi'")
+    assert _count(db, AuditEvent) == before_events
+
+
+def test_an_instrument_in_psi_is_refused_at_registration(client, db, admin_headers):
+    org = client.post("/api/v1/organisations", json={"name": "Công ty B"}, headers=admin_headers).get_json()
+    itype = client.post("/api/v1/instrument-types", headers=admin_headers, json={
+        "code": "AP", "name_vi": "Áp kế", "quantity": "pressure", "unit": "bar"}).get_json()
+    resp = client.post("/api/v1/instruments", json=_instrument(org, itype, range_unit="psi"),
+                       headers={**admin_headers, "Accept-Language": "en"})
+    assert resp.status_code == 422
+    assert PRESSURE_UNITS in resp.get_json()["detail"]["fields"]["range_unit"]
+    assert _count(db, Instrument) == 0
+
+
+def test_every_quantity_an_instrument_type_may_measure_has_printable_units():
+    from lims.metrology.units import UNIT_TABLE, reportable_unit, ureg
+    from lims.services.validation import QUANTITY_UNITS
+
+    for quantity, ref in QUANTITY_UNITS.items():
+        assert reportable_unit(ref) is not None, quantity
+        assert any(ureg.Unit(row.pint).is_compatible_with(ureg.Unit(ref)) for row in UNIT_TABLE), quantity
+
+
 def test_instrument_type_needs_an_interval_when_under_legal_control(client, admin_headers):
     resp = client.post("/api/v1/instrument-types", headers=admin_headers, json={
         "code": "AP", "name_vi": "Áp kế", "quantity": "pressure", "unit": "bar", "requires_verification": True})

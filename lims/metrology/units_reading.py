@@ -1,0 +1,196 @@
+"""Reading quantities: text such as ``"10.02 bar"``, a number and its unit, or a pint quantity.
+
+* Every number carries its unit: a bare number without a unit is refused.
+* A decimal comma is accepted only when asked for (``1,000`` is a thousand in English and
+  one in Vietnamese).
+* Temperatures follow pint's offset-unit rules: a temperature is ``degC`` (or ``K``), a
+  temperature *difference* (an error, a deviation, an uncertainty) is ``delta_degC`` or ``K``.
+* Quantities cross the database boundary as ``{"value": float, "unit": canonical text}``.
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import pint
+
+from lims.metrology.errors import UnitError
+from lims.metrology.units_registry import Q_, UnitInfo, canonical_unit, dimension_name, unit_info, ureg
+
+__all__ = [
+    "split_quantity", "parse_quantity", "same_kind", "as_delta", "quantity_to_dict", "quantity_from_dict",
+]
+
+_NUMBER_RE = re.compile(
+    r"^\s*([+\-\u2212]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+\-\u2212]?\d+)?)\s*(.*?)\s*$"
+)
+
+
+def split_quantity(text: str, *, decimal_comma: bool = False) -> tuple[float, str]:
+    """Split ``"10.02 bar"`` into ``(10.02, "bar")`` without pint (fast path).
+
+    A decimal comma (``"10,02 bar"``) is accepted only with ``decimal_comma=True``, because
+    ``1,000`` is a thousand in English and one in Vietnamese.
+    """
+    match = _NUMBER_RE.match(text)
+    if match is None:
+        raise UnitError(f"'{text}' is not a number followed by a unit (for example '10.02 bar')")
+    number, unit_text = match.group(1), match.group(2)
+    if "," in number:
+        if not decimal_comma:
+            raise UnitError(
+                f"'{text}': write the number with a decimal point "
+                f"({number.replace(',', '.')}), not a comma"
+            )
+        number = number.replace(",", ".")
+    return float(number.replace("\u2212", "-")), unit_text
+
+
+def _unit_label(info: UnitInfo) -> str:
+    return info.text if info.text != "dimensionless" else "no unit (a pure number)"
+
+
+def _check_dimension(q_text: str, info: UnitInfo, dimension: Any) -> None:
+    if dimension is None:
+        return
+    if isinstance(dimension, str) and dimension.strip().startswith("["):
+        wanted = ureg.get_dimensionality(dimension.strip())
+        wanted_label = dimension_name(wanted)
+        wanted_unit = dimension.strip()
+    else:
+        target = unit_info(dimension if isinstance(dimension, str) else canonical_unit(dimension))
+        wanted = target.dimensionality
+        wanted_label = f"{dimension_name(wanted)} ({_unit_label(target)})"
+        wanted_unit = target.text
+    if info.dimensionality != wanted:
+        raise UnitError(
+            f"'{q_text}' is a {dimension_name(info.dimensionality)} ({_unit_label(info)}), "
+            f"but a {wanted_label} is expected",
+            units=(info.text, wanted_unit),
+        )
+
+
+def _number_with_unit(value: int | float, unit: str | None, dimension: Any) -> Any:
+    """A bare number read in ``unit`` (which it must have)."""
+    if unit is None:
+        raise UnitError(f"the number {value!r} has no unit; give it one (for example '{value} g')")
+    info = unit_info(unit)
+    _check_dimension(f"{value} {unit}", info, dimension)
+    return Q_(float(value), info.unit)
+
+
+def _read_text(value: str, unit: str | None, decimal_comma: bool) -> tuple[float, UnitInfo, str]:
+    """Magnitude, unit and the text as shown in messages, from ``"10.02 bar"`` (or ``"10.02"`` in ``unit``)."""
+    magnitude, unit_text = split_quantity(value, decimal_comma=decimal_comma)
+    if not unit_text:
+        if unit is None:
+            raise UnitError(f"'{value.strip()}' has no unit; write it as for example '{value.strip()} g'")
+        unit_text = unit
+    try:
+        info = unit_info(unit_text)
+    except UnitError as exc:
+        raise UnitError(f"{exc.message} in '{value.strip()}'", units=exc.units) from exc
+    return magnitude, info, value.strip()
+
+
+def _convert(quantity: Any, info: UnitInfo, unit: str, shown: str) -> Any:
+    """``quantity`` (in ``info``) expressed in ``unit``; :class:`UnitError` naming both when impossible."""
+    target = unit_info(unit)
+    if target.dimensionality != info.dimensionality:
+        raise UnitError(
+            f"'{shown}' cannot be read in {target.text}: {_unit_label(info)} is a "
+            f"{dimension_name(info.dimensionality)}, {target.text} is a "
+            f"{dimension_name(target.dimensionality)}",
+            units=(info.text, target.text),
+        )
+    try:
+        return quantity.to(target.unit)
+    except pint.DimensionalityError as exc:  # e.g. delta_degC -> degC
+        raise UnitError(
+            f"'{shown}' cannot be read in {target.text}: a temperature difference "
+            "(delta_degC, K) and a temperature (degC) do not convert into each other",
+            units=(info.text, target.text),
+        ) from exc
+
+
+def parse_quantity(
+    value: Any,
+    unit: str | None = None,
+    *,
+    dimension: str | None = None,
+    decimal_comma: bool = False,
+) -> Any:
+    """Read a quantity from text (``"2 kg"``), a number plus ``unit``, or a pint quantity.
+
+    * ``unit`` is the unit of a bare number; when the value carries its own unit it is
+      converted to ``unit``.
+    * ``dimension`` (``"[mass]"`` or a unit such as ``"g"``) is the kind of quantity
+      expected.
+    * A bare number without ``unit`` is refused: every number carries its unit. Use
+      ``unit="dimensionless"`` for a pure number.
+
+    Raises :class:`UnitError` naming both units when they do not fit.
+    """
+    if isinstance(value, pint.Quantity):
+        if value._REGISTRY is not ureg:
+            value = Q_(value.magnitude, str(value.units))
+        magnitude, info, shown = value.magnitude, unit_info(canonical_unit(value.units)), str(value)
+    elif isinstance(value, bool):
+        raise UnitError(f"{value!r} is not a quantity")
+    elif isinstance(value, (int, float)):
+        return _number_with_unit(value, unit, dimension)
+    elif isinstance(value, str):
+        magnitude, info, shown = _read_text(value, unit, decimal_comma)
+    else:
+        raise UnitError(f"{value!r} is not a quantity (expected text such as '2 kg')")
+    if not isinstance(magnitude, (int, float)) or not math.isfinite(float(magnitude)):
+        raise UnitError(f"'{shown}' is not a finite number")
+    _check_dimension(shown, info, dimension)
+    quantity = Q_(float(magnitude), info.unit)
+    return quantity if unit is None else _convert(quantity, info, unit, shown)
+
+
+def same_kind(a: Any, b: Any) -> None:
+    """Raise :class:`UnitError` naming both units unless ``a`` and ``b`` (quantities or unit
+    texts) measure the same kind of quantity, e.g. before adding a mass to a volume."""
+    infos = []
+    for item in (a, b):
+        unit = item.units if isinstance(item, pint.Quantity) else item
+        infos.append(unit_info(unit if isinstance(unit, str) else canonical_unit(unit)))
+    first, second = infos
+    if first.dimensionality != second.dimensionality:
+        raise UnitError(
+            f"{_unit_label(first)} (a {dimension_name(first.dimensionality)}) and "
+            f"{_unit_label(second)} (a {dimension_name(second.dimensionality)}) are not the same "
+            "kind of quantity",
+            units=(first.text, second.text),
+        )
+
+
+def as_delta(value: Any) -> Any:
+    """The same quantity (or unit) read as a difference: ``0.5 degC`` -> ``0.5 delta_degC``.
+
+    Uncertainties, errors and MPEs of temperatures are differences (DESIGN conventions).
+    """
+    if isinstance(value, pint.Quantity):
+        info = unit_info(canonical_unit(value.units))
+        return Q_(float(value.magnitude), info.delta_text) if info.is_offset else value
+    info = unit_info(value if isinstance(value, str) else canonical_unit(value))
+    return ureg.Unit(info.delta_text)
+
+
+def quantity_to_dict(quantity: Any) -> dict[str, Any]:
+    """``{"value": float, "unit": canonical text}`` — the JSON and database form."""
+    q = parse_quantity(quantity)
+    return {"value": float(q.magnitude), "unit": canonical_unit(q.units)}
+
+
+def quantity_from_dict(data: dict[str, Any]) -> Any:
+    """Inverse of :func:`quantity_to_dict`."""
+    if not isinstance(data, dict) or "value" not in data or "unit" not in data:
+        raise UnitError(f"{data!r} is not a quantity (expected {{'value': ..., 'unit': ...}})")
+    value = data["value"]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise UnitError(f"{value!r} is not a number")
+    return parse_quantity(float(value), data["unit"])
