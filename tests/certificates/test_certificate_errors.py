@@ -87,13 +87,13 @@ def test_one_message_errors_read_as_before(cls: type[CertificateError]) -> None:
 
 def test_real_errors_keep_their_texts() -> None:
     from certificates import tokens
-    from certificates.units import parse_unit
+    from certificates.units import dsi_unit
 
     with pytest.raises(InvalidToken) as invalid:
         tokens.verify("garbage", {})
     assert str(invalid.value) == invalid.value.message
     with pytest.raises(UnitError, match=r"^certificate field 'unit': "):
-        parse_unit("kg/m/s")
+        dsi_unit("psi")
 
 
 def test_the_web_handler_answers_with_the_class_status(app: Any) -> None:
