@@ -15,3 +15,19 @@ def test_openapi_description_is_served(client):
     assert spec["openapi"].startswith("3.")
     assert "/api/v1/instruments" in spec["paths"]
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_the_menu_is_what_the_registered_blueprints_declare(app):
+    from lims.web import ui
+
+    menu = app.extensions["lims.nav"]
+    assert all(item in menu.items for item in ui.NAV)
+    assert [i.values["key"] for i in menu.items if i.endpoint == "ui.section_list"] == [
+        "instruments", "organisations", "instrument-types", "standards", "users"]
+    assert len({(i.endpoint, tuple(i.values.items())) for i in menu.items}) == len(menu.items)
+
+
+def test_menu_entries_follow_the_roles(client, make_user, login):
+    make_user("biz", "business")
+    page = login("biz").get("/dashboard").get_data(as_text=True)
+    assert "/admin/instruments" in page and "/admin/organisations" not in page
