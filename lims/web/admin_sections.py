@@ -49,11 +49,11 @@ class Section:
     title: Any
     list_roles: tuple[Role, ...]
     create_roles: tuple[Role, ...]
-    rows: Callable[[Session, Actor], list]
+    rows: Callable[[Session, Actor | None], list]
     columns: tuple[Column, ...]
     fields: tuple[Field, ...] = ()
     input: type | None = None  # the typed input the form is parsed into
-    create: Callable[[Session, Actor, Any], Any] | None = None
+    create: Callable[[Session, Actor | None, Any], Any] | None = None
 
 
 QUANTITY_LABELS = {

@@ -98,6 +98,7 @@ def _form_page(section: Section, save: Any, done: str) -> ResponseReturnValue:
     """
     errors: dict[str, str] = {}
     data: dict[str, Any] = {}
+    assert section.input is not None
     if request.method == "POST":
         data = _form_data(section)
         try:
