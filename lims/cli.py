@@ -43,7 +43,7 @@ def _describe(exc: Exception) -> str:
 @click.group(cls=LimsGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="lims")
 def main() -> None:
-    """Metrology LIMS: verification, calibration, certificates, inspection, traceability."""
+    """Metrology LIMS: verification, calibration, certificates, instrument readings, uncertainty."""
 
 
 def _register_commands() -> None:

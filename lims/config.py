@@ -7,6 +7,8 @@
 | ``LIMS_SECRET_KEY`` | generated once into ``instance/secret_key`` | signs session cookies and CSRF tokens |
 | ``LIMS_BASE_URL`` | ``http://127.0.0.1:5000`` | public address used in QR links |
 | ``LIMS_LANGUAGE`` | ``vi`` | default language of pages and certificates (``vi`` or ``en``) |
+| ``LIMS_DEMO_PASSWORD`` | random, printed once | password of every demo user (``lims demo``), for scripts |
+| ``LIMS_ACCESS_LOG`` | off | any value: ``lims serve`` writes gunicorn's access log to standard output |
 | ``LIMS_RATELIMIT_STORAGE_URL`` | ``memory://`` | rate-limit storage; ``redis://host:6379`` to share it between processes |
 | ``LIMS_SIGNING_KEY_FILE`` | ``instance/signing-keys/`` | the lab's Ed25519 certificate signing key(s) |
 | ``LIMS_TRUSTED_PROXIES`` | ``0`` | reverse proxies in front of the app whose ``X-Forwarded-*`` headers are trusted |
@@ -48,6 +50,16 @@ def database_url(folder: Path | None = None) -> str:
     folder = folder or instance_path()
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / 'lims.sqlite3'}"
+
+
+def demo_password() -> str | None:
+    """The demo users' password asked for by ``LIMS_DEMO_PASSWORD`` (None: make one up)."""
+    return os.environ.get("LIMS_DEMO_PASSWORD") or None
+
+
+def access_log() -> bool:
+    """Whether ``lims serve`` logs every request (``LIMS_ACCESS_LOG`` set to anything)."""
+    return bool(os.environ.get("LIMS_ACCESS_LOG"))
 
 
 def _non_negative_int(name: str) -> int:

@@ -1,10 +1,10 @@
 """Engine and session factory. One engine per database URL and process."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -43,3 +43,9 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def check_database(session: Session) -> str:
+    """Ask the database a trivial question (raises if it cannot answer); its dialect's name."""
+    session.execute(text("SELECT 1"))
+    return session.get_bind().dialect.name

@@ -106,13 +106,14 @@ PASSWORD = "correct horse battery"
 def make_user(db):
     """Create a user with the given roles (and a business for business users)."""
     from lims.services import catalog
+    from lims.services.policy import SYSTEM
     from lims.services.users import create_user
 
     def make(username: str, *roles: str, organisation_id: int | None = None):
         if "business" in roles and organisation_id is None:
-            org = catalog.create_organisation(db, None, {"name": f"Business of {username}"})
+            org = catalog.create_organisation(db, SYSTEM, {"name": f"Business of {username}"})
             organisation_id = org.id
-        user = create_user(db, None, username=username, password=PASSWORD, roles=list(roles),
+        user = create_user(db, SYSTEM, username=username, password=PASSWORD, roles=list(roles),
                            full_name=username.title(), organisation_id=organisation_id)
         db.commit()
         return user
@@ -132,10 +133,11 @@ def login(client):
 
 @pytest.fixture
 def token_for(db):
+    from lims.services.policy import SYSTEM
     from lims.services.users import create_api_token
 
     def make(user) -> dict[str, str]:
-        token = create_api_token(db, None, user)
+        token = create_api_token(db, SYSTEM, user)
         db.commit()
         return {"Authorization": f"Bearer {token}"}
 

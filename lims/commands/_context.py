@@ -1,8 +1,8 @@
 """Shared set-up for commands that use the database."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from sqlalchemy.orm import Session
 

@@ -1,7 +1,6 @@
 """``lims demo``: a working system with demo data in one command."""
 from __future__ import annotations
 
-import os
 import secrets
 
 import click
@@ -13,7 +12,7 @@ import click
 @click.option("--no-serve", is_flag=True, help="create the database and demo data, then stop")
 def command(host: str, port: int, no_serve: bool) -> None:
     """Create the database under instance/, seed demo data once, and serve the app."""
-    from lims.config import Settings
+    from lims.config import Settings, demo_password
     from lims.db import make_engine, make_session_factory, session_scope
     from lims.migrate import upgrade
     from lims.services.demo import demo_present, seed_demo
@@ -26,7 +25,7 @@ def command(host: str, port: int, no_serve: bool) -> None:
             click.echo("demo data already present; reusing it (the password was printed when it was created)")
             created = None
         else:
-            password = os.environ.get("LIMS_DEMO_PASSWORD") or secrets.token_urlsafe(9)
+            password = demo_password() or secrets.token_urlsafe(9)
             created = seed_demo(session, password, base_url=settings.base_url)
     engine.dispose()
     if created is not None:

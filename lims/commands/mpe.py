@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import click
+
+Lang = Literal["vi", "en"]
 
 
 class MpeProblem(click.ClickException):
@@ -29,7 +31,7 @@ def _run(compute: Callable[[], Any]) -> Any:
         raise MpeProblem(str(exc)) from None
 
 
-def _print_mpe(mpe: Any, as_json: bool, lang: str, rule_text: str | None = None) -> None:
+def _print_mpe(mpe: Any, as_json: bool, lang: Lang, rule_text: str | None = None) -> None:
     from lims.metrology.units import format_quantity, quantity_to_dict
 
     if as_json:
@@ -57,12 +59,12 @@ def command() -> None:
 @click.option("--in-service", is_flag=True, help="In-service MPE (twice the initial verification MPE).")
 @_json_option
 @_lang_option
-def r76(accuracy_class: str, e: str, load: str, in_service: bool, as_json: bool, lang: str) -> None:
+def r76(accuracy_class: str, e: str, load: str, in_service: bool, as_json: bool, lang: Lang) -> None:
     """MPE of a non-automatic weighing instrument (OIML R76-1 3.5)."""
     from lims.metrology.mpe import R76Rule, r76_class, r76_mpe
 
     mpe = _run(lambda: r76_mpe(accuracy_class, e, load, in_service))
-    _print_mpe(mpe, as_json, lang, R76Rule(r76_class(accuracy_class), e, in_service).describe(lang))  # type: ignore[arg-type]
+    _print_mpe(mpe, as_json, lang, R76Rule(r76_class(accuracy_class), e, in_service).describe(lang))
 
 
 @command.command("reading")
@@ -71,7 +73,7 @@ def r76(accuracy_class: str, e: str, load: str, in_service: bool, as_json: bool,
 @click.option("--fixed", default=None, help="A fixed part added, e.g. \"0.15 delta_degC\".")
 @_json_option
 @_lang_option
-def reading(percent: float, reading: str, fixed: str | None, as_json: bool, lang: str) -> None:
+def reading(percent: float, reading: str, fixed: str | None, as_json: bool, lang: Lang) -> None:
     """MPE of ±(p % of reading [+ fixed])."""
     from lims.metrology.mpe import percent_of_reading
 
@@ -85,7 +87,7 @@ def reading(percent: float, reading: str, fixed: str | None, as_json: bool, lang
 @click.option("--full-scale", default=None, help="Full scale when the range starts at zero.")
 @_json_option
 @_lang_option
-def span(percent: float, span: tuple[str, str] | None, full_scale: str | None, as_json: bool, lang: str) -> None:
+def span(percent: float, span: tuple[str, str] | None, full_scale: str | None, as_json: bool, lang: Lang) -> None:
     """MPE of ±p % of span (pressure gauges, dial thermometers)."""
     from lims.metrology.mpe import percent_of_span
 
@@ -98,7 +100,7 @@ def span(percent: float, span: tuple[str, str] | None, full_scale: str | None, a
 @click.option("--mpe", "value", required=True, help="The fixed MPE, e.g. \"0.5 delta_degC\".")
 @_json_option
 @_lang_option
-def fixed(value: str, as_json: bool, lang: str) -> None:
+def fixed(value: str, as_json: bool, lang: Lang) -> None:
     """A fixed ±MPE."""
     from lims.metrology.mpe import fixed_mpe
 
@@ -117,7 +119,7 @@ def _spec(text: str, what: str) -> Any:
 @click.option("--at", "at", default=None, help="Reading or load the MPE applies to.")
 @_json_option
 @_lang_option
-def spec(spec_json: str, at: str | None, as_json: bool, lang: str) -> None:
+def spec(spec_json: str, at: str | None, as_json: bool, lang: Lang) -> None:
     """MPE from a rule given as JSON, e.g. '{"rule": "r76", "accuracy_class": "III", "e": "5 g"}'."""
     from lims.metrology.mpe import parse_mpe_spec
 
@@ -134,7 +136,7 @@ def spec(spec_json: str, at: str | None, as_json: bool, lang: str) -> None:
 @click.option("--r", "r", type=float, default=1.0, show_default=True, help="Guard band w = r·U.")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
 @_lang_option
-def decide(error: str, mpe: str, uncertainty: str | None, rule: str, r: float, as_json: bool, lang: str) -> None:
+def decide(error: str, mpe: str, uncertainty: str | None, rule: str, r: float, as_json: bool, lang: Lang) -> None:
     """Conformity of a measured error with ±MPE by a decision rule."""
     from lims.metrology.decision import decide as apply_rule
 
@@ -142,5 +144,5 @@ def decide(error: str, mpe: str, uncertainty: str | None, rule: str, r: float, a
     if as_json:
         click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False))
         return
-    click.echo(verdict.statement(lang).replace("\u00a0", " "))  # type: ignore[arg-type]
-    click.echo(verdict.rule_text(lang))  # type: ignore[arg-type]
+    click.echo(verdict.statement(lang).replace("\u00a0", " "))
+    click.echo(verdict.rule_text(lang))

@@ -5,6 +5,8 @@ import os
 
 import click
 
+from lims.config import access_log
+
 
 def run_server(host: str, port: int, workers: int | None = None) -> None:
     """Serve ``lims.app:create_app`` until Ctrl-C."""
@@ -24,7 +26,7 @@ def run_server(host: str, port: int, workers: int | None = None) -> None:
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers or min(4, (os.cpu_count() or 1) * 2))
-            self.cfg.set("accesslog", "-" if os.environ.get("LIMS_ACCESS_LOG") else None)
+            self.cfg.set("accesslog", "-" if access_log() else None)
             self.cfg.set("graceful_timeout", 5)
 
         def load(self):

@@ -48,7 +48,7 @@ def render_text(result: Any, lang: str = "en") -> str:
             f"{row['percent']:.1f}",
         ])
     widths = [max(len(r[i]) for r in rows) for i in range(len(headers))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(r, widths)).rstrip() for r in rows]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(r, widths, strict=True)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * width for width in widths))
     dof = data["dof_effective"]
     symbol = data["measurand"]["symbol"]

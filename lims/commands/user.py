@@ -5,7 +5,7 @@ import click
 
 from lims.commands._context import unit_of_work
 
-ROLES = ["admin", "technician", "reviewer", "inspector", "business"]
+ROLES = ["admin", "technician", "reviewer", "inspector", "business"]  # lims.models.Role, kept import-free
 
 
 @click.group("user")
@@ -24,11 +24,14 @@ def command() -> None:
 def add(username: str, roles: tuple[str, ...], full_name: str, email: str, organisation_id: int | None,
         password: str) -> None:
     """Create a user."""
-    from lims.services.users import create_user
+    from lims.services.inputs import parse
+    from lims.services.policy import SYSTEM
+    from lims.services.users import NewUser, create_user
 
+    new = parse(NewUser, {"username": username, "password": password, "roles": roles, "full_name": full_name,
+                          "email": email, "organisation_id": organisation_id})
     with unit_of_work() as session:
-        user = create_user(session, None, username=username, password=password, roles=list(roles),
-                           full_name=full_name, email=email, organisation_id=organisation_id)
+        user = create_user(session, SYSTEM, new)
         click.echo(f"user {user.username} created with roles: {', '.join(sorted(user.roles))}")
 
 
@@ -37,8 +40,9 @@ def add(username: str, roles: tuple[str, ...], full_name: str, email: str, organ
 @click.option("--label", default="cli", show_default=True)
 def token(username: str, label: str) -> None:
     """Print a new API token for USERNAME (shown once; only its hash is kept)."""
+    from lims.services.policy import SYSTEM
     from lims.services.users import create_api_token, get_user
 
     with unit_of_work() as session:
         user = get_user(session, username)
-        click.echo(create_api_token(session, None, user, label=label))
+        click.echo(create_api_token(session, SYSTEM, user, label=label))

@@ -10,14 +10,16 @@ import enum
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from lims.models import AuditEvent, User
+from lims.models import AuditEvent
+from lims.services import policy
+from lims.services.policy import Actor
 
 GENESIS = "0" * 64
 _PG_LOCK_KEY = 7_410_171  # advisory lock that serialises appends on PostgreSQL
@@ -33,7 +35,7 @@ def jsonable(value: Any) -> Any:
         return jsonable(value.value)
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(timezone.utc)
+            value = value.astimezone(UTC)
         return value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
@@ -63,7 +65,7 @@ def _digest(fields: dict) -> str:
 
 
 def _fields(ev: AuditEvent) -> dict:
-    at = ev.at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    at = ev.at.astimezone(UTC).isoformat(timespec="microseconds")
     return {
         "seq": ev.seq,
         "at": at,
@@ -79,7 +81,7 @@ def _fields(ev: AuditEvent) -> dict:
 
 def record(
     session: Session,
-    actor: User | None,
+    actor: Actor | None,
     action: str,
     entity: Any = None,
     *,
@@ -88,7 +90,7 @@ def record(
     before: dict | None = None,
     after: dict | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain inside the caller's transaction."""
+    """Append one event to the chain inside the caller's transaction (``actor`` None or SYSTEM: "system")."""
     if entity is not None:
         session.flush()
         entity_type = entity_type or entity.__tablename__
@@ -99,12 +101,12 @@ def record(
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
     ).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     ev = AuditEvent(
         seq=seq,
         at=now,
-        actor_id=actor.id if actor is not None else None,
-        actor=actor.username if actor is not None else "system",
+        actor_id=policy.actor_id(actor),
+        actor=policy.actor_name(actor),
         action=action,
         entity_type=entity_type or "",
         entity_id=str(entity_id) if entity_id is not None else "",

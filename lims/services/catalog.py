@@ -1,12 +1,18 @@
 """Organisations, instrument types, instruments, reference standards and procedures.
 
-Every create function validates its whole input first (one message per field), writes
-nothing when anything is wrong, and appends an audit event when it writes.
+Every create function takes ``(session, actor, input)``: the input is a frozen dataclass built
+by :func:`lims.services.inputs.parse` from a form or a JSON body (types, required fields and
+lengths checked there, one message per field). The service then checks what needs the
+database or several fields at once (does the owner exist, is the unit one of the quantity,
+is the code free), writes nothing when anything is wrong, and appends an audit event when
+it writes. Who may do it is asked of :mod:`lims.services.policy`.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,7 +21,6 @@ from lims.errors import NotFound
 from lims.i18n import _
 from lims.models import (
     Instrument,
-    InstrumentStatus,
     InstrumentType,
     Organisation,
     OrgKind,
@@ -24,34 +29,128 @@ from lims.models import (
     Role,
     StandardCalibration,
     StandardStatus,
-    User,
-    WorkKind,
 )
-from lims.services import audit
-from lims.services.users import require_role
+from lims.services import audit, policy
+from lims.services.compat import typed
+from lims.services.inputs import opts, service_input
+from lims.services.policy import Actor
 from lims.services.validation import QUANTITY_UNITS, Checker, check_tax_code, require_exists
+
+if TYPE_CHECKING:
+    Quantity = str
+else:
+    #: One of the physical quantities of :data:`QUANTITY_UNITS` (a choice, same message as a form's).
+    Quantity = Literal[tuple(sorted(QUANTITY_UNITS))]
+
+_SIGNED_QUANTITIES = ("temperature", "voltage", "current", "pressure")
+
+
+# ---------------------------------------------------------------- inputs
+
+
+@service_input
+@dataclass(frozen=True, kw_only=True)
+class NewOrganisation:
+    name: str
+    kind: Literal["lab", "business"] = "business"
+    tax_code: str | None = field(default=None, metadata=opts(max_len=14))
+    address: str = field(default="", metadata=opts(max_len=500))
+    phone: str = field(default="", metadata=opts(max_len=40))
+    email: str = ""
+
+
+@service_input
+@dataclass(frozen=True, kw_only=True)
+class NewInstrumentType:
+    code: str = field(metadata=opts(max_len=40))
+    name_vi: str
+    name_en: str = ""
+    quantity: Quantity
+    unit: str = field(metadata=opts(max_len=32))
+    requires_verification: bool = False
+    verification_interval_months: int | None = field(default=None, metadata=opts(minimum=1))
+
+
+@service_input
+@dataclass(frozen=True, kw_only=True)
+class NewInstrument:
+    owner_id: int
+    type_id: int
+    serial_number: str = field(metadata=opts(max_len=80))
+    range_min: float | None = None
+    range_max: float = field(metadata=opts(positive=True))
+    range_unit: str = field(metadata=opts(max_len=32))
+    resolution: float | None = field(default=None, metadata=opts(positive=True))
+    calibration_interval_months: int | None = field(default=None, metadata=opts(minimum=1))
+    status: Literal["in_service", "out_of_service", "scrapped"] = "in_service"
+    next_due: date | None = None
+    manufacturer: str = field(default="", metadata=opts(max_len=120))
+    model: str = field(default="", metadata=opts(max_len=120))
+    accuracy_class: str = field(default="", metadata=opts(max_len=32))
+    location: str = ""
+
+
+@service_input
+@dataclass(frozen=True, kw_only=True)
+class NewReferenceStandard:
+    code: str = field(metadata=opts(max_len=40))
+    name: str
+    quantity: Quantity
+    range_min: float | None = None
+    range_max: float = field(metadata=opts(positive=True))
+    range_unit: str = field(metadata=opts(max_len=32))
+    manufacturer: str = field(default="", metadata=opts(max_len=120))
+    model: str = field(default="", metadata=opts(max_len=120))
+    serial_number: str = field(default="", metadata=opts(max_len=80))
+    accuracy_class: str = field(default="", metadata=opts(max_len=32))
+
+
+@service_input
+@dataclass(frozen=True, kw_only=True)
+class NewStandardCalibration:
+    certificate_number: str = field(metadata=opts(max_len=80))
+    calibrated_by: str
+    calibration_date: date
+    due_date: date
+    expanded_uncertainty: float = field(metadata=opts(non_negative=True))
+    uncertainty_unit: str = field(metadata=opts(max_len=32))
+    coverage_factor: float | None = field(default=None, metadata=opts(positive=True))
+    notes: str = field(default="", metadata=opts(max_len=2000))
+
+
+@service_input
+@dataclass(frozen=True, kw_only=True)
+class NewProcedure:
+    code: str = field(metadata=opts(max_len=60))
+    title_vi: str
+    title_en: str = ""
+    kind: Literal["verification", "calibration", "test"]
+    instrument_type_id: int | None = None
+    spec: Any = None  # a JSON object, checked here
+
+
+def _float(value: float | None) -> float | None:
+    """Stored as a float even when a caller built the input with an int (as parse would give)."""
+    return None if value is None else float(value)
+
 
 # ---------------------------------------------------------------- organisations
 
 
-def create_organisation(session: Session, actor: User | None, data: dict[str, Any]) -> Organisation:
-    if actor is not None:
-        require_role(actor, Role.admin)
+def create_organisation(session: Session, actor: Actor | None,
+                        data: NewOrganisation | Mapping[str, Any]) -> Organisation:
+    policy.require(actor, Role.admin)
+    new = typed(NewOrganisation, data)
     c = Checker()
-    name = c.text(data, "name")
-    kind = c.choice(data, "kind", [k.value for k in OrgKind], default=OrgKind.business.value)
-    tax_code = c.text(data, "tax_code", required=False, max_len=14) or None
-    if tax_code and not check_tax_code(tax_code):
+    if new.tax_code and not check_tax_code(new.tax_code):
         c.fail("tax_code", _("A tax code is 10 digits, or 10 digits, a dash and 3 digits (branch)."))
-    elif tax_code and session.scalar(select(Organisation.id).where(Organisation.tax_code == tax_code)):
-        c.fail("tax_code", _("An organisation with tax code %(code)s exists already.", code=tax_code))
-    address = c.text(data, "address", required=False, max_len=500)
-    phone = c.text(data, "phone", required=False, max_len=40)
-    email = c.text(data, "email", required=False)
-    if email and "@" not in email:
-        c.fail("email", _("%(value)s is not an e-mail address.", value=repr(email)))
+    elif new.tax_code and session.scalar(select(Organisation.id).where(Organisation.tax_code == new.tax_code)):
+        c.fail("tax_code", _("An organisation with tax code %(code)s exists already.", code=new.tax_code))
+    if new.email and "@" not in new.email:
+        c.fail("email", _("%(value)s is not an e-mail address.", value=repr(new.email)))
     c.done()
-    org = Organisation(name=name, kind=kind, tax_code=tax_code, address=address, phone=phone, email=email)
+    org = Organisation(name=new.name, kind=new.kind, tax_code=new.tax_code, address=new.address,
+                       phone=new.phone, email=new.email)
     session.add(org)
     audit.record(session, actor, "organisation.create", org, after=audit.snapshot(org))
     return org
@@ -71,23 +170,21 @@ def the_lab(session: Session) -> Organisation | None:
 # ---------------------------------------------------------------- instrument types
 
 
-def create_instrument_type(session: Session, actor: User | None, data: dict[str, Any]) -> InstrumentType:
-    if actor is not None:
-        require_role(actor, Role.admin)
+def create_instrument_type(session: Session, actor: Actor | None,
+                           data: NewInstrumentType | Mapping[str, Any]) -> InstrumentType:
+    policy.require(actor, Role.admin)
+    new = typed(NewInstrumentType, data)
     c = Checker()
-    code = c.text(data, "code", max_len=40)
-    if code and session.scalar(select(InstrumentType.id).where(InstrumentType.code == code)):
-        c.fail("code", _("An instrument type with code %(code)s exists already.", code=repr(code)))
-    name_vi = c.text(data, "name_vi")
-    name_en = c.text(data, "name_en", required=False)
-    quantity = c.choice(data, "quantity", sorted(QUANTITY_UNITS))
-    unit = c.unit(data, "unit", quantity=quantity or None)
-    requires_verification = c.boolean(data, "requires_verification")
-    interval = c.integer(data, "verification_interval_months", required=requires_verification, minimum=1)
+    if session.scalar(select(InstrumentType.id).where(InstrumentType.code == new.code)):
+        c.fail("code", _("An instrument type with code %(code)s exists already.", code=repr(new.code)))
+    unit = c.unit({"unit": new.unit}, "unit", quantity=new.quantity)
+    if new.requires_verification and new.verification_interval_months is None:
+        c.fail("verification_interval_months", _("This field is required."))
     c.done()
     itype = InstrumentType(
-        code=code, name_vi=name_vi, name_en=name_en, quantity=quantity, unit=unit,
-        requires_verification=requires_verification, verification_interval_months=interval,
+        code=new.code, name_vi=new.name_vi, name_en=new.name_en, quantity=new.quantity, unit=unit,
+        requires_verification=new.requires_verification,
+        verification_interval_months=new.verification_interval_months,
     )
     session.add(itype)
     audit.record(session, actor, "instrument_type.create", itype, after=audit.snapshot(itype))
@@ -101,48 +198,38 @@ def list_instrument_types(session: Session) -> list[InstrumentType]:
 # ---------------------------------------------------------------- instruments
 
 
-def _check_range(c: Checker, data: dict, quantity: str | None) -> tuple[float | None, float | None, str]:
-    rmin = c.number(data, "range_min", required=False)
-    rmax = c.number(data, "range_max", positive=True)
-    unit = c.unit(data, "range_unit", quantity=quantity)
-    rmin = 0.0 if rmin is None else rmin
-    if rmin < 0 and quantity not in ("temperature", "voltage", "current", "pressure"):
+def _check_range(c: Checker, new: NewInstrument | NewReferenceStandard, quantity: str | None) -> tuple[float, str]:
+    """The lower limit (0 when not given) and the unit of a measuring range, checked."""
+    unit = c.unit({"range_unit": new.range_unit}, "range_unit", quantity=quantity)
+    rmin = 0.0 if new.range_min is None else float(new.range_min)
+    if rmin < 0 and quantity not in _SIGNED_QUANTITIES:
         c.fail("range_min", _("A negative lower limit makes no sense for this quantity."))
-    if rmax is not None and rmax <= rmin:
+    if new.range_max <= rmin:
         c.fail("range_max", _("The upper limit must be above the lower limit (%(low)s).", low=f"{rmin:g}"))
-    return rmin, rmax, unit
+    return rmin, unit
 
 
-def create_instrument(session: Session, actor: User | None, data: dict[str, Any]) -> Instrument:
-    if actor is not None:
-        require_role(actor, Role.admin, Role.technician)
+def create_instrument(session: Session, actor: Actor | None,
+                      data: NewInstrument | Mapping[str, Any]) -> Instrument:
+    policy.require(actor, Role.admin, Role.technician)
+    new = typed(NewInstrument, data)
     c = Checker()
-    owner = require_exists(c, session, Organisation, "owner_id", c.integer(data, "owner_id"))
-    itype = require_exists(c, session, InstrumentType, "type_id", c.integer(data, "type_id"))
-    serial = c.text(data, "serial_number", max_len=80)
-    if owner is not None and serial and session.scalar(
-        select(Instrument.id).where(Instrument.owner_id == owner.id, Instrument.serial_number == serial)
+    owner = require_exists(c, session, Organisation, "owner_id", new.owner_id)
+    itype = require_exists(c, session, InstrumentType, "type_id", new.type_id)
+    if owner is not None and session.scalar(
+        select(Instrument.id).where(Instrument.owner_id == owner.id, Instrument.serial_number == new.serial_number)
     ):
         c.fail("serial_number", _("%(owner)s already has an instrument with serial number %(serial)s.",
-                                     owner=owner.name, serial=serial))
-    rmin, rmax, unit = _check_range(c, data, itype.quantity if itype else None)
-    resolution = c.number(data, "resolution", required=False, positive=True)
-    if resolution is not None and rmax is not None and resolution >= rmax - (rmin or 0):
+                                     owner=owner.name, serial=new.serial_number))
+    rmin, unit = _check_range(c, new, itype.quantity if itype else None)
+    if new.resolution is not None and new.resolution >= new.range_max - rmin:
         c.fail("resolution", _("The resolution must be smaller than the range."))
-    interval = c.integer(data, "calibration_interval_months", required=False, minimum=1)
-    status = c.choice(data, "status", [s.value for s in InstrumentStatus], default=InstrumentStatus.in_service.value)
-    next_due = c.day(data, "next_due", required=False)
-    values = {
-        "manufacturer": c.text(data, "manufacturer", required=False, max_len=120),
-        "model": c.text(data, "model", required=False, max_len=120),
-        "accuracy_class": c.text(data, "accuracy_class", required=False, max_len=32),
-        "location": c.text(data, "location", required=False),
-    }
     c.done()
     inst = Instrument(
-        owner_id=owner.id, type_id=itype.id, serial_number=serial, range_min=rmin, range_max=rmax,
-        range_unit=unit, resolution=resolution, calibration_interval_months=interval, status=status,
-        next_due=next_due, **values,
+        owner_id=owner.id, type_id=itype.id, serial_number=new.serial_number, range_min=rmin,
+        range_max=float(new.range_max), range_unit=unit, resolution=_float(new.resolution),
+        calibration_interval_months=new.calibration_interval_months, status=new.status, next_due=new.next_due,
+        manufacturer=new.manufacturer, model=new.model, accuracy_class=new.accuracy_class, location=new.location,
     )
     session.add(inst)
     audit.record(session, actor, "instrument.create", inst, after=audit.snapshot(inst))
@@ -156,6 +243,15 @@ def get_instrument(session: Session, instrument_id: int) -> Instrument:
     return inst
 
 
+def get_visible_instrument(session: Session, actor: Actor | None, instrument_id: int) -> Instrument:
+    """One instrument, if ``actor`` may see it (a business user: only its own); else NotFound."""
+    inst = get_instrument(session, instrument_id)
+    owner = visible_owner(actor)
+    if owner is not None and inst.owner_id != owner:
+        raise NotFound(_("No instrument with id %(id)s.", id=instrument_id))
+    return inst
+
+
 def list_instruments(session: Session, *, owner_id: int | None = None, limit: int = 200,
                      offset: int = 0) -> list[Instrument]:
     q = select(Instrument).order_by(Instrument.id).limit(limit).offset(offset)
@@ -164,66 +260,68 @@ def list_instruments(session: Session, *, owner_id: int | None = None, limit: in
     return list(session.scalars(q))
 
 
-def visible_owner(user: User) -> int | None:
+def list_visible_instruments(session: Session, actor: Actor | None, *, owner_id: int | None = None,
+                             limit: int = 200, offset: int = 0) -> list[Instrument]:
+    """Instruments ``actor`` may see: staff all (or one owner's, if asked); a business its own."""
+    own = visible_owner(actor)
+    return list_instruments(session, owner_id=owner_id if own is None else own, limit=limit, offset=offset)
+
+
+def visible_owner(user: Actor | None) -> int | None:
     """A business user sees only its own organisation's instruments; staff see all (None)."""
-    if user.has_role(Role.admin, Role.technician, Role.reviewer, Role.inspector):
+    if policy.is_staff(user):
         return None
-    return user.organisation_id if user.organisation_id is not None else -1
+    org = policy.organisation_of(user)
+    return org if org is not None else -1
 
 
 # ---------------------------------------------------------------- reference standards
 
 
-def create_reference_standard(session: Session, actor: User | None, data: dict[str, Any]) -> ReferenceStandard:
-    if actor is not None:
-        require_role(actor, Role.admin)
+def create_reference_standard(session: Session, actor: Actor | None,
+                              data: NewReferenceStandard | Mapping[str, Any]) -> ReferenceStandard:
+    policy.require(actor, Role.admin)
+    new = typed(NewReferenceStandard, data)
     c = Checker()
-    code = c.text(data, "code", max_len=40)
-    if code and session.scalar(select(ReferenceStandard.id).where(ReferenceStandard.code == code)):
-        c.fail("code", _("A reference standard with code %(code)s exists already.", code=repr(code)))
-    name = c.text(data, "name")
-    quantity = c.choice(data, "quantity", sorted(QUANTITY_UNITS))
-    rmin, rmax, unit = _check_range(c, data, quantity or None)
-    values = {
-        "manufacturer": c.text(data, "manufacturer", required=False, max_len=120),
-        "model": c.text(data, "model", required=False, max_len=120),
-        "serial_number": c.text(data, "serial_number", required=False, max_len=80),
-        "accuracy_class": c.text(data, "accuracy_class", required=False, max_len=32),
-    }
+    if session.scalar(select(ReferenceStandard.id).where(ReferenceStandard.code == new.code)):
+        c.fail("code", _("A reference standard with code %(code)s exists already.", code=repr(new.code)))
+    rmin, unit = _check_range(c, new, new.quantity)
     c.done()
-    std = ReferenceStandard(code=code, name=name, quantity=quantity, range_min=rmin, range_max=rmax,
-                            range_unit=unit, **values)
+    std = ReferenceStandard(
+        code=new.code, name=new.name, quantity=new.quantity, range_min=rmin, range_max=float(new.range_max),
+        range_unit=unit, manufacturer=new.manufacturer, model=new.model, serial_number=new.serial_number,
+        accuracy_class=new.accuracy_class,
+    )
     session.add(std)
     audit.record(session, actor, "reference_standard.create", std, after=audit.snapshot(std))
     return std
 
 
-def add_standard_calibration(session: Session, actor: User | None, standard_id: int,
-                             data: dict[str, Any]) -> StandardCalibration:
-    """Record an external calibration certificate of a reference standard."""
-    if actor is not None:
-        require_role(actor, Role.admin)
+def get_reference_standard(session: Session, standard_id: int) -> ReferenceStandard:
     std = session.get(ReferenceStandard, standard_id)
     if std is None:
         raise NotFound(_("No reference standard with id %(id)s.", id=standard_id))
+    return std
+
+
+def add_standard_calibration(session: Session, actor: Actor | None, standard_id: int,
+                             data: NewStandardCalibration | Mapping[str, Any]) -> StandardCalibration:
+    """Record an external calibration certificate of a reference standard."""
+    policy.require(actor, Role.admin)
+    std = get_reference_standard(session, standard_id)
+    new = typed(NewStandardCalibration, data)
     c = Checker()
-    number = c.text(data, "certificate_number", max_len=80)
-    by = c.text(data, "calibrated_by")
-    cal_date = c.day(data, "calibration_date")
-    due = c.day(data, "due_date")
-    if cal_date and due and due <= cal_date:
+    if new.due_date <= new.calibration_date:
         c.fail("due_date", _("The due date must come after the calibration date."))
-    if cal_date and cal_date > date.today():
+    if new.calibration_date > date.today():
         c.fail("calibration_date", _("The calibration date is in the future."))
-    u = c.number(data, "expanded_uncertainty", non_negative=True)
-    u_unit = c.unit(data, "uncertainty_unit", quantity=std.quantity)
-    k = c.number(data, "coverage_factor", required=False, positive=True)
-    notes = c.text(data, "notes", required=False, max_len=2000)
+    u_unit = c.unit({"uncertainty_unit": new.uncertainty_unit}, "uncertainty_unit", quantity=std.quantity)
     c.done()
     cal = StandardCalibration(
-        standard_id=std.id, certificate_number=number, calibrated_by=by, calibration_date=cal_date,
-        due_date=due, expanded_uncertainty=u, uncertainty_unit=u_unit,
-        coverage_factor=2.0 if k is None else k, notes=notes,
+        standard_id=std.id, certificate_number=new.certificate_number, calibrated_by=new.calibrated_by,
+        calibration_date=new.calibration_date, due_date=new.due_date,
+        expanded_uncertainty=float(new.expanded_uncertainty), uncertainty_unit=u_unit,
+        coverage_factor=2.0 if new.coverage_factor is None else float(new.coverage_factor), notes=new.notes,
     )
     session.add(cal)
     if std.status == StandardStatus.out_of_tolerance.value:
@@ -244,26 +342,18 @@ def list_reference_standards(session: Session) -> list[ReferenceStandard]:
 # ---------------------------------------------------------------- procedures
 
 
-def create_procedure(session: Session, actor: User | None, data: dict[str, Any]) -> Procedure:
-    if actor is not None:
-        require_role(actor, Role.admin)
+def create_procedure(session: Session, actor: Actor | None, data: NewProcedure | Mapping[str, Any]) -> Procedure:
+    policy.require(actor, Role.admin)
+    new = typed(NewProcedure, data)
     c = Checker()
-    code = c.text(data, "code", max_len=60)
-    title_vi = c.text(data, "title_vi")
-    title_en = c.text(data, "title_en", required=False)
-    kind = c.choice(data, "kind", [k.value for k in WorkKind])
-    itype = require_exists(c, session, InstrumentType, "instrument_type_id",
-                           c.integer(data, "instrument_type_id", required=False))
-    spec = data.get("spec") or {}
+    itype = require_exists(c, session, InstrumentType, "instrument_type_id", new.instrument_type_id)
+    spec = new.spec or {}
     if not isinstance(spec, dict):
         c.fail("spec", _("The procedure specification must be a JSON object."))
-    version = 1
-    if code:
-        latest = session.scalar(select(func.max(Procedure.version)).where(Procedure.code == code))
-        version = (latest or 0) + 1
     c.done()
-    proc = Procedure(code=code, version=version, title_vi=title_vi, title_en=title_en, kind=kind,
-                     instrument_type_id=itype.id if itype else None, spec=spec)
+    latest = session.scalar(select(func.max(Procedure.version)).where(Procedure.code == new.code))
+    proc = Procedure(code=new.code, version=(latest or 0) + 1, title_vi=new.title_vi, title_en=new.title_en,
+                     kind=new.kind, instrument_type_id=itype.id if itype else None, spec=spec)
     session.add(proc)
     audit.record(session, actor, "procedure.create", proc, after=audit.snapshot(proc))
     return proc
@@ -274,3 +364,20 @@ def list_procedures(session: Session, active_only: bool = True) -> list[Procedur
     if active_only:
         q = q.where(Procedure.active.is_(True))
     return list(session.scalars(q))
+
+
+# ---------------------------------------------------------------- dashboard
+
+
+def dashboard_counts(session: Session, actor: Actor | None) -> dict[str, int]:
+    """How many instruments ``actor`` sees and, for staff, organisations and standards (COUNT queries)."""
+    def count(model: Any, *where: Any) -> int:
+        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+    owner = visible_owner(actor)
+    counts = {"instruments": count(Instrument, *(() if owner is None else (Instrument.owner_id == owner,)))}
+    if policy.is_staff(actor):
+        counts["organisations"] = count(Organisation)
+        counts["standards"] = count(ReferenceStandard)
+    return counts
+

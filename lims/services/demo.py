@@ -1,22 +1,34 @@
 """Demo data: the lab, two businesses, users for every role, instrument types, standards, instruments.
 
-Later features append their own seeders to :data:`SEEDERS` (service requests, records,
-certificates ...), each taking the session and the :class:`DemoContext` built so far.
+Later features add their own seeders (service requests, records, certificates ...), each taking
+the session and the :class:`DemoContext` built so far. A feature's seeder module registers its
+functions with :func:`seeder` and is named in :data:`FEATURE_SEEDERS`, the one list of them; the
+seeders run in that order after the foundation. Those modules import this one (for
+:func:`seeder` and :class:`DemoContext`), so they are imported when the demo is seeded, not when
+this module is: importing them here at the top would be an import cycle.
+
+Everything is written as :data:`~lims.services.policy.SYSTEM`, the lab itself.
 """
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Callable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.models import Instrument, InstrumentType, Organisation, OrgKind, ReferenceStandard, User
 from lims.services import catalog
+from lims.services.policy import SYSTEM
 from lims.services.users import create_user
 
 LAB_NAME = "Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng Lạng Sơn"
+
+#: The modules whose seeders run after the foundation, in this order.
+FEATURE_SEEDERS: tuple[str, ...] = ("lims.services.demo_workflow", "lims.services.demo_certificates")
 
 
 @dataclass
@@ -50,73 +62,79 @@ def demo_present(session: Session) -> bool:
 def seed_demo(session: Session, password: str, base_url: str = "http://127.0.0.1:5000") -> DemoContext:
     ctx = DemoContext(password=password, base_url=base_url)
     _seed_foundation(session, ctx)
-    _load_feature_seeders()
+    for name in FEATURE_SEEDERS:
+        importlib.import_module(name)  # registers its seeders (see the module docstring)
     for fn in SEEDERS:
         fn(session, ctx)
     return ctx
 
 
-def _load_feature_seeders() -> None:
-    """Import the service modules that register seeders (kept lazy so services stay independent)."""
-    import importlib
-    import pkgutil
-
-    import lims.services as pkg
-
-    for info in pkgutil.iter_modules(pkg.__path__):
-        if info.name.startswith("demo_"):
-            importlib.import_module(f"{pkg.__name__}.{info.name}")
-
-
 def _seed_foundation(session: Session, ctx: DemoContext) -> None:
-    today = date.today()
-    ctx.lab = catalog.create_organisation(session, None, {
-        "name": LAB_NAME, "kind": "lab", "tax_code": "4900123456",
-        "address": "Số 2 đường Hoàng Văn Thụ, phường Chi Lăng, thành phố Lạng Sơn",
-        "phone": "0205 3812 345", "email": "tdc@langson.example.vn",
-    })
+    _seed_organisations(session, ctx)
+    _seed_users(session, ctx)
+    _seed_instrument_types(session, ctx)
+    _seed_standards(session, ctx)
+    _seed_instruments(session, ctx)
+
+
+def _seed_organisations(session: Session, ctx: DemoContext) -> None:
+    ctx.lab = catalog.create_organisation(session, SYSTEM, catalog.NewOrganisation(
+        name=LAB_NAME, kind="lab", tax_code="4900123456",
+        address="Số 2 đường Hoàng Văn Thụ, phường Chi Lăng, thành phố Lạng Sơn",
+        phone="0205 3812 345", email="tdc@langson.example.vn",
+    ))
     ctx.businesses = [
-        catalog.create_organisation(session, None, {
-            "name": "Công ty TNHH Thương mại Hữu Nghị", "tax_code": "4900234567",
-            "address": "Khu kinh tế cửa khẩu Đồng Đăng, huyện Cao Lộc, Lạng Sơn", "phone": "0205 3851 111",
-            "email": "huunghi@example.vn",
-        }),
-        catalog.create_organisation(session, None, {
-            "name": "Hợp tác xã Nông sản Mẫu Sơn", "tax_code": "4900345678-001",
-            "address": "Xã Mẫu Sơn, huyện Lộc Bình, Lạng Sơn", "phone": "0205 3840 222",
-            "email": "mauson@example.vn",
-        }),
+        catalog.create_organisation(session, SYSTEM, catalog.NewOrganisation(
+            name="Công ty TNHH Thương mại Hữu Nghị", tax_code="4900234567",
+            address="Khu kinh tế cửa khẩu Đồng Đăng, huyện Cao Lộc, Lạng Sơn", phone="0205 3851 111",
+            email="huunghi@example.vn",
+        )),
+        catalog.create_organisation(session, SYSTEM, catalog.NewOrganisation(
+            name="Hợp tác xã Nông sản Mẫu Sơn", tax_code="4900345678-001",
+            address="Xã Mẫu Sơn, huyện Lộc Bình, Lạng Sơn", phone="0205 3840 222",
+            email="mauson@example.vn",
+        )),
     ]
+
+
+def _seed_users(session: Session, ctx: DemoContext) -> None:
+    assert ctx.lab is not None
     people = [
-        ("admin", ["admin"], "Quản trị hệ thống", None),
-        ("ktv.lan", ["technician"], "Nguyễn Thị Lan", None),
-        ("ktv.hung", ["technician"], "Hoàng Văn Hùng", None),
-        ("soatxet.minh", ["reviewer"], "Lê Đức Minh", None),
-        ("thanhtra.thu", ["inspector"], "Vi Thị Thu", None),
+        ("admin", ["admin"], "Quản trị hệ thống", ctx.lab.id),
+        ("ktv.lan", ["technician"], "Nguyễn Thị Lan", ctx.lab.id),
+        ("ktv.hung", ["technician"], "Hoàng Văn Hùng", ctx.lab.id),
+        ("soatxet.minh", ["reviewer"], "Lê Đức Minh", ctx.lab.id),
+        ("thanhtra.thu", ["inspector"], "Vi Thị Thu", ctx.lab.id),
         ("dn.huunghi", ["business"], "Phòng QA Hữu Nghị", ctx.businesses[0].id),
         ("dn.mauson", ["business"], "HTX Mẫu Sơn", ctx.businesses[1].id),
     ]
     for username, roles, full_name, org_id in people:
-        user = create_user(session, None, username=username, password=ctx.password, roles=roles,
-                           full_name=full_name, organisation_id=org_id if org_id else
-                           (ctx.lab.id if "business" not in roles else None))
+        ctx.user_objs[username] = create_user(session, SYSTEM, username=username, password=ctx.password,
+                                              roles=roles, full_name=full_name, organisation_id=org_id)
         ctx.users.append((username, roles))
-        ctx.user_objs[username] = user
 
+
+def _seed_instrument_types(session: Session, ctx: DemoContext) -> None:
     types = [
-        {"code": "CAN-KTD", "name_vi": "Cân không tự động", "name_en": "Non-automatic weighing instrument",
-         "quantity": "mass", "unit": "kg", "requires_verification": True, "verification_interval_months": 12},
-        {"code": "AP-KE", "name_vi": "Áp kế kiểu lò xo", "name_en": "Bourdon tube pressure gauge",
-         "quantity": "pressure", "unit": "bar", "requires_verification": True, "verification_interval_months": 12},
-        {"code": "NHIET-KE", "name_vi": "Nhiệt kế điện tử", "name_en": "Digital thermometer",
-         "quantity": "temperature", "unit": "degC", "requires_verification": False},
-        {"code": "CDXD", "name_vi": "Cột đo xăng dầu", "name_en": "Fuel dispenser",
-         "quantity": "volume", "unit": "L", "requires_verification": True, "verification_interval_months": 12},
+        catalog.NewInstrumentType(code="CAN-KTD", name_vi="Cân không tự động",
+                                  name_en="Non-automatic weighing instrument", quantity="mass", unit="kg",
+                                  requires_verification=True, verification_interval_months=12),
+        catalog.NewInstrumentType(code="AP-KE", name_vi="Áp kế kiểu lò xo", name_en="Bourdon tube pressure gauge",
+                                  quantity="pressure", unit="bar", requires_verification=True,
+                                  verification_interval_months=12),
+        catalog.NewInstrumentType(code="NHIET-KE", name_vi="Nhiệt kế điện tử", name_en="Digital thermometer",
+                                  quantity="temperature", unit="degC", requires_verification=False),
+        catalog.NewInstrumentType(code="CDXD", name_vi="Cột đo xăng dầu", name_en="Fuel dispenser",
+                                  quantity="volume", unit="L", requires_verification=True,
+                                  verification_interval_months=12),
     ]
     for t in types:
-        ctx.types[t["code"]] = catalog.create_instrument_type(session, None, t)
+        ctx.types[t.code] = catalog.create_instrument_type(session, SYSTEM, t)
 
-    standards = [
+
+def _seed_standards(session: Session, ctx: DemoContext) -> None:
+    today = date.today()
+    standards: list[tuple[dict[str, Any], dict[str, Any]]] = [
         ({"code": "QC-F1-01", "name": "Bộ quả cân chuẩn cấp chính xác F1 (1 mg – 20 kg)", "quantity": "mass",
           "manufacturer": "Häfner", "model": "F1 set", "serial_number": "HF-22051", "range_min": 0.000001,
           "range_max": 20, "range_unit": "kg", "accuracy_class": "F1"},
@@ -137,27 +155,32 @@ def _seed_foundation(session: Session, ctx: DemoContext) -> None:
           "expanded_uncertainty": 0.03, "uncertainty_unit": "delta_degC", "coverage_factor": 2}),
     ]
     for std_data, cal in standards:
-        std = catalog.create_reference_standard(session, None, std_data)
-        catalog.add_standard_calibration(session, None, std.id, cal)
+        std = catalog.create_reference_standard(session, SYSTEM, catalog.NewReferenceStandard(**std_data))
+        catalog.add_standard_calibration(session, SYSTEM, std.id, catalog.NewStandardCalibration(**cal))
         ctx.standards[std.code] = std
 
+
+def _seed_instruments(session: Session, ctx: DemoContext) -> None:
     hn, ms = ctx.businesses
+    scale, gauge, thermometer = (ctx.types[code].id for code in ("CAN-KTD", "AP-KE", "NHIET-KE"))
     instruments = [
-        {"owner_id": hn.id, "type_id": ctx.types["CAN-KTD"].id, "manufacturer": "Mettler Toledo",
-         "model": "ICS425", "serial_number": "MT-8823911", "range_min": 0, "range_max": 60, "range_unit": "kg",
-         "resolution": 0.01, "accuracy_class": "III", "location": "Kho hàng cửa khẩu Đồng Đăng"},
-        {"owner_id": hn.id, "type_id": ctx.types["CAN-KTD"].id, "manufacturer": "A&D", "model": "GX-6100",
-         "serial_number": "AD-T1200457", "range_min": 0, "range_max": 6.1, "range_unit": "kg",
-         "resolution": 0.0001, "accuracy_class": "II", "location": "Phòng thí nghiệm"},  # e = 0.1 g, n = 61 000
-        {"owner_id": hn.id, "type_id": ctx.types["AP-KE"].id, "manufacturer": "Wika", "model": "213.53",
-         "serial_number": "WK-1907733", "range_min": 0, "range_max": 16, "range_unit": "bar",
-         "resolution": 0.5, "accuracy_class": "1.6", "location": "Trạm khí nén"},
-        {"owner_id": ms.id, "type_id": ctx.types["CAN-KTD"].id, "manufacturer": "Nhơn Hòa", "model": "NHS-150",
-         "serial_number": "NH-150-30211", "range_min": 0, "range_max": 150, "range_unit": "kg",
-         "resolution": 0.05, "accuracy_class": "III", "location": "Điểm thu mua hồi Lộc Bình"},  # e = 50 g, n = 3 000
-        {"owner_id": ms.id, "type_id": ctx.types["NHIET-KE"].id, "manufacturer": "Testo", "model": "104",
-         "serial_number": "TS-104-77120", "range_min": -50, "range_max": 250, "range_unit": "degC",
-         "resolution": 0.1, "accuracy_class": "", "location": "Kho lạnh", "calibration_interval_months": 12},
+        catalog.NewInstrument(owner_id=hn.id, type_id=scale, manufacturer="Mettler Toledo", model="ICS425",
+                              serial_number="MT-8823911", range_min=0, range_max=60, range_unit="kg",
+                              resolution=0.01, accuracy_class="III", location="Kho hàng cửa khẩu Đồng Đăng"),
+        catalog.NewInstrument(owner_id=hn.id, type_id=scale, manufacturer="A&D", model="GX-6100",
+                              serial_number="AD-T1200457", range_min=0, range_max=6.1, range_unit="kg",
+                              resolution=0.0001, accuracy_class="II",  # e = 0.1 g, n = 61 000
+                              location="Phòng thí nghiệm"),
+        catalog.NewInstrument(owner_id=hn.id, type_id=gauge, manufacturer="Wika", model="213.53",
+                              serial_number="WK-1907733", range_min=0, range_max=16, range_unit="bar",
+                              resolution=0.5, accuracy_class="1.6", location="Trạm khí nén"),
+        catalog.NewInstrument(owner_id=ms.id, type_id=scale, manufacturer="Nhơn Hòa", model="NHS-150",
+                              serial_number="NH-150-30211", range_min=0, range_max=150, range_unit="kg",
+                              resolution=0.05, accuracy_class="III",  # e = 50 g, n = 3 000
+                              location="Điểm thu mua hồi Lộc Bình"),
+        catalog.NewInstrument(owner_id=ms.id, type_id=thermometer, manufacturer="Testo", model="104",
+                              serial_number="TS-104-77120", range_min=-50, range_max=250, range_unit="degC",
+                              resolution=0.1, accuracy_class="", location="Kho lạnh", calibration_interval_months=12),
     ]
-    for data in instruments:
-        ctx.instruments.append(catalog.create_instrument(session, None, data))
+    for new in instruments:
+        ctx.instruments.append(catalog.create_instrument(session, SYSTEM, new))

@@ -35,6 +35,7 @@ from lims.services import catalog
 from lims.services import certificates as certs
 from lims.services.demo import DemoContext, seeder
 from lims.services.numbering import next_value
+from lims.services.policy import SYSTEM
 
 for _name in ("demo_workflow", "demo_records", "demo_requests"):  # their seeders run first
     try:
@@ -112,7 +113,7 @@ def ensure_procedure(session: Session, key: str, instrument_type_id: int | None)
     code, title_vi, title_en = PROCEDURES[key]
     proc = session.scalar(select(Procedure).where(Procedure.code == code).order_by(Procedure.version.desc()))
     if proc is None:
-        proc = catalog.create_procedure(session, None, {
+        proc = catalog.create_procedure(session, SYSTEM, {
             "code": code, "title_vi": title_vi, "title_en": title_en, "kind": key.split(":")[0],
             "instrument_type_id": instrument_type_id,
         })
@@ -232,14 +233,14 @@ def sample_lab(session: Session, *, technician: User | None = None, reviewer: Us
     from lims.services.users import create_user
 
     today = date.today()
-    lab = catalog.the_lab(session) or catalog.create_organisation(session, None, {
+    lab = catalog.the_lab(session) or catalog.create_organisation(session, SYSTEM, {
         "name": "Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng", "kind": "lab",
         "address": "Số 2 đường Hoàng Văn Thụ, thành phố Lạng Sơn", "phone": "0205 3812 345"})
-    customer = catalog.create_organisation(session, None, {
+    customer = catalog.create_organisation(session, SYSTEM, {
         "name": "Công ty TNHH Cân Đo Hải Đăng", "address": "Chợ Đông Kinh, Lạng Sơn", "phone": "0912 000 111"})
-    technician = technician or create_user(session, None, username="sample.technician", password=password,
+    technician = technician or create_user(session, SYSTEM, username="sample.technician", password=password,
                                            roles=["technician"], full_name="Nguyễn Thị Lan")
-    reviewer = reviewer or create_user(session, None, username="sample.reviewer", password=password,
+    reviewer = reviewer or create_user(session, SYSTEM, username="sample.reviewer", password=password,
                                        roles=["reviewer"], full_name="Lê Đức Minh")
     types = {}
     for data in (
@@ -250,15 +251,15 @@ def sample_lab(session: Session, *, technician: User | None = None, reviewer: Us
         {"code": "S-NK", "name_vi": "Nhiệt kế chỉ thị số", "name_en": "Digital thermometer",
          "quantity": "temperature", "unit": "degC", "requires_verification": False},
     ):
-        types[data["code"]] = catalog.create_instrument_type(session, None, data)
+        types[data["code"]] = catalog.create_instrument_type(session, SYSTEM, data)
 
     def instrument(type_code: str, **data: Any) -> Instrument:
-        return catalog.create_instrument(session, None, {"owner_id": customer.id, "type_id": types[type_code].id,
+        return catalog.create_instrument(session, SYSTEM, {"owner_id": customer.id, "type_id": types[type_code].id,
                                                          **data})
 
     def standard(data: dict, calibration: dict) -> ReferenceStandard:
-        std = catalog.create_reference_standard(session, None, data)
-        catalog.add_standard_calibration(session, None, std.id, {
+        std = catalog.create_reference_standard(session, SYSTEM, data)
+        catalog.add_standard_calibration(session, SYSTEM, std.id, {
             "calibration_date": today - timedelta(days=100), "due_date": today + timedelta(days=265),
             "coverage_factor": 2, **calibration})
         return std

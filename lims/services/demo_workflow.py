@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from lims.models import Instrument, Procedure, Record, ReferenceStandard, User
 from lims.services import audit, catalog, procedures, workflow
 from lims.services.demo import DemoContext, seeder
+from lims.services.policy import SYSTEM
 from lims.services.workflow_capture import decimals_of, read_device
 
 
@@ -32,14 +33,14 @@ def _procedure(session: Session, code: str) -> Procedure:
 def _standard(session: Session, ctx: DemoContext, data: dict, calibration: dict) -> ReferenceStandard:
     std = session.scalar(select(ReferenceStandard).where(ReferenceStandard.code == data["code"]))
     if std is None:
-        std = catalog.create_reference_standard(session, None, data)
-        catalog.add_standard_calibration(session, None, std.id, calibration)
+        std = catalog.create_reference_standard(session, SYSTEM, data)
+        catalog.add_standard_calibration(session, SYSTEM, std.id, calibration)
     ctx.standards[std.code] = std
     return std
 
 
 def _instrument(session: Session, ctx: DemoContext, data: dict) -> Instrument:
-    inst = catalog.create_instrument(session, None, data)
+    inst = catalog.create_instrument(session, SYSTEM, data)
     ctx.instruments.append(inst)
     return inst
 
@@ -106,7 +107,7 @@ def seed_workflow(session: Session, ctx: DemoContext) -> None:
     minh = _user(ctx, session, "soatxet.minh")
     if None in (lan, hung, minh) or len(ctx.businesses) < 2:
         return
-    procedures.load_procedures(session, None)
+    procedures.load_procedures(session, SYSTEM)
     hn, ms = ctx.businesses[:2]
     types = ctx.types
     f1 = ctx.standards.get("QC-F1-01")

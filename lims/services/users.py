@@ -4,6 +4,9 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, NewType
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,60 +16,76 @@ from lims.errors import NotFound, ValidationError
 from lims.i18n import _
 from lims.models import ApiToken, Organisation, Role, User, UserRole, utcnow
 from lims.services import audit, policy
+from lims.services.compat import typed
+from lims.services.inputs import service_input
 from lims.services.policy import Actor
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{3,64}$")
 MIN_PASSWORD = 8
 TOKEN_PREFIX = "lims_"
 
+#: A password is kept exactly as typed: :func:`~lims.services.inputs.parse` passes it through
+#: unstripped (it strips ``str`` fields), and :func:`create_user` checks it.
+Password = NewType("Password", str)
+
+
+@service_input
+@dataclass(frozen=True, kw_only=True)
+class NewUser:
+    username: str
+    password: Password
+    roles: tuple[str, ...]
+    full_name: str = ""
+    email: str = ""
+    organisation_id: int | None = None
+
 
 def require_role(user: Actor | None, *roles: str | Role) -> None:
-    """Raise PermissionDenied unless ``user`` holds one of ``roles`` (see :func:`policy.require`)."""
+    """Raise PermissionDenied unless ``user`` holds one of ``roles``.
+
+    Kept for the modules that still call it; new code calls :func:`policy.require`.
+    """
     policy.require(user, *roles)
 
 
-def create_user(
-    session: Session,
-    actor: User | None,
-    *,
-    username: str,
-    password: str,
-    roles: list[str],
-    full_name: str = "",
-    email: str = "",
-    organisation_id: int | None = None,
-) -> User:
-    if actor is not None:
-        require_role(actor, Role.admin)
-    username = (username or "").strip()
+def _check_new_user(session: Session, new: NewUser) -> None:
     errors: dict[str, str] = {}
-    if not USERNAME_RE.match(username):
+    password = new.password if isinstance(new.password, str) else ""
+    if not USERNAME_RE.match(new.username):
         errors["username"] = _("3–64 letters, digits, dot, dash or underscore.")
-    elif session.scalar(select(User.id).where(User.username == username)):
-        errors["username"] = _("The username %(name)s is taken.", name=repr(username))
-    if len(password or "") < MIN_PASSWORD:
+    elif session.scalar(select(User.id).where(User.username == new.username)):
+        errors["username"] = _("The username %(name)s is taken.", name=repr(new.username))
+    if len(password) < MIN_PASSWORD:
         errors["password"] = _("At least %(n)s characters.", n=MIN_PASSWORD)
     valid_roles = {r.value for r in Role}
-    bad = [r for r in roles if r not in valid_roles]
-    if not roles:
+    bad = [r for r in new.roles if r not in valid_roles]
+    if not new.roles:
         errors["roles"] = _("Choose at least one role.")
     elif bad:
         errors["roles"] = _("Unknown role(s): %(bad)s. Known: %(known)s.", bad=", ".join(bad),
                              known=", ".join(sorted(valid_roles)))
-    if Role.business.value in roles and organisation_id is None:
+    if Role.business.value in new.roles and new.organisation_id is None:
         errors["organisation_id"] = _("A business user belongs to a business.")
-    if organisation_id is not None and session.get(Organisation, organisation_id) is None:
-        errors["organisation_id"] = _("No organisation with id %(id)s.", id=organisation_id)
+    if new.organisation_id is not None and session.get(Organisation, new.organisation_id) is None:
+        errors["organisation_id"] = _("No organisation with id %(id)s.", id=new.organisation_id)
     if errors:
         field = next(iter(errors))
         raise ValidationError(f"{field}: {errors[field]}", field=field, errors=errors)
+
+
+def create_user(session: Session, actor: Actor | None, data: NewUser | Mapping[str, Any] | None = None,
+                **fields: Any) -> User:
+    """Create a user from a :class:`NewUser` (or, for scripts and tests, its fields as keywords)."""
+    policy.require(actor, Role.admin)
+    new = typed(NewUser, data if data is not None else fields)
+    _check_new_user(session, new)
     user = User(
-        username=username,
-        password_hash=generate_password_hash(password),
-        full_name=full_name.strip(),
-        email=email.strip(),
-        organisation_id=organisation_id,
-        role_rows=[UserRole(role=r) for r in sorted(set(roles))],
+        username=new.username,
+        password_hash=generate_password_hash(new.password),
+        full_name=new.full_name,
+        email=new.email,
+        organisation_id=new.organisation_id,
+        role_rows=[UserRole(role=r) for r in sorted(set(new.roles))],
     )
     session.add(user)
     session.flush()
@@ -74,6 +93,17 @@ def create_user(
     after["roles"] = sorted(user.roles)
     audit.record(session, actor, "user.create", user, after=after)
     return user
+
+
+def list_users(session: Session, actor: Actor | None) -> list[User]:
+    policy.require(actor, Role.admin)
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
+def active_user(session: Session, user_id: int) -> User | None:
+    """The signed-in user of a session cookie, if it still exists and is active."""
+    user = session.get(User, user_id)
+    return user if user is not None and user.active else None
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
@@ -94,10 +124,13 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_api_token(session: Session, actor: User | None, user: User, label: str = "") -> str:
-    """Make a new bearer token for ``user``; only its hash is stored. Returns the token once."""
-    if actor is not None and actor.id != user.id:
-        require_role(actor, Role.admin)
+def create_api_token(session: Session, actor: Actor | None, user: User, label: str = "") -> str:
+    """Make a new bearer token for ``user`` (by the user or an admin); only its hash is stored.
+
+    Returns the token once.
+    """
+    if policy.actor_id(actor) is None or policy.actor_id(actor) != user.id:
+        policy.require(actor, Role.admin)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(user_id=user.id, token_hash=_hash_token(token), label=label)
     session.add(row)

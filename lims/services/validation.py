@@ -97,10 +97,11 @@ class Checker:
             self.fail(field, _("Must be at least %(minimum)s.", minimum=minimum))
         return number
 
-    def choice(self, data: dict, field: str, choices: list[str] | tuple[str, ...], *, default: str | None = None) -> str:
+    def choice(self, data: dict, field: str, choices: list[str] | tuple[str, ...], *,
+               default: str | None = None) -> str:
         value = data.get(field)
         value = default if value in (None, "") else str(value)
-        if value not in choices:
+        if value is None or value not in choices:
             self.fail(field, _("Must be one of: %(choices)s.", choices=", ".join(choices)))
             return default or ""
         return value

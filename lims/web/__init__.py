@@ -67,6 +67,9 @@ def init_web(app: Flask) -> None:
     register(api)
     for bp in BLUEPRINTS:
         csrf.exempt(bp)
+    from lims.web.nav import init_nav
     from lims.web.transaction import wrap_views
+
+    init_nav(app)  # menu and dashboard panels declared by the registered blueprints' modules
 
     wrap_views(app)

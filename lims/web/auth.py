@@ -1,18 +1,21 @@
 """Who is asking: session login for pages, bearer tokens for the API, and role checks.
 
 Every endpoint is closed to anonymous users unless its view is marked with :func:`public`;
-the route-permission test walks the URL map to prove it.
+the route-permission test walks the URL map to prove it. Role checks ask
+:mod:`lims.services.policy`; templates find it as ``policy`` (e.g.
+``policy.can_edit_record(current_user, record)``) instead of re-deriving a rule from roles.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Callable
 
 from flask import Flask, abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 
 from lims.app import get_db, wants_json
 from lims.models import Role, User
+from lims.services import policy, users
 from lims.web.extensions import login_manager
 
 PUBLIC_ATTR = "_lims_public"
@@ -45,7 +48,7 @@ def roles_required(*roles: str | Role) -> Callable:
             user = current_user
             if not user.is_authenticated:
                 return login_manager.unauthorized()
-            if not (user.has_role(Role.admin) or user.has_role(*roles)):
+            if not policy.has_role(user, *roles):
                 abort(403)
             return view(*args, **kwargs)
 
@@ -68,30 +71,25 @@ def _bearer_token() -> str | None:
 
 def init_auth(app: Flask) -> None:
     login_manager.init_app(app)
+    app.jinja_env.globals["policy"] = policy
     login_manager.login_view = "ui.login"
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
         try:
-            user = get_db().get(User, int(user_id))
+            return users.active_user(get_db(), int(user_id))
         except (TypeError, ValueError):
             return None
-        return user if user is not None and user.active else None
 
     @login_manager.request_loader
     def _load_from_token(req) -> User | None:
         token = _bearer_token()
         if not token:
             return None
-        from lims.services.users import user_for_token
-
-        db = get_db()
-        user = user_for_token(db, token)
+        user = users.user_for_token(get_db(), token)  # last_used_at: committed with the request
         if user is not None:
             g.api_token_auth = True
-            if db.dirty:
-                db.commit()  # last_used_at
         return user
 
     @login_manager.unauthorized_handler

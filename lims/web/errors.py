@@ -1,11 +1,24 @@
-"""Errors as a page for people and as a JSON problem for programs."""
+"""Errors as a page for people and as a JSON problem for programs.
+
+One handler answers every :class:`~lims.errors.LimsError` — also those of the pure packages'
+hierarchies made subclasses of it (certificates, instruments), which may carry only a
+message: it reads ``status`` (else 400), ``message`` (else ``str(exc)``) and ``detail`` (else
+``{}``) from the error, rolls the request's session back, and answers ``{"error", "detail"}``
+or the error page, by what the client accepts (:func:`lims.app.wants_json`).
+"""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, jsonify, render_template
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from lims.app import get_db, wants_json
+from lims.app import wants_json
 from lims.errors import LimsError
+from lims.web import transaction
+
+INTERNAL = "Internal error; it has been logged."
 
 
 def problem(status: int, error: str, detail: dict | None = None):
@@ -14,36 +27,55 @@ def problem(status: int, error: str, detail: dict | None = None):
     return resp
 
 
-def init_errors(app: Flask) -> None:
-    @app.errorhandler(LimsError)
-    def _domain_error(exc: LimsError):
-        get_db().rollback()
-        if wants_json():
-            return problem(exc.status, exc.message, exc.detail)
-        return render_template("error.html", status=exc.status, message=exc.message), exc.status
+def answer(status: int, message: str, detail: dict | None = None) -> ResponseReturnValue:
+    """The JSON problem or the error page for ``status``."""
+    if wants_json():
+        return problem(status, message, detail)
+    return render_template("error.html", status=status, message=message), status
 
-    @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):
-        status = exc.code or 500
-        detail: dict = {}
-        data = getattr(exc, "data", None)  # webargs/flask-smorest validation messages
-        if isinstance(data, dict) and "messages" in data:
-            fields: dict[str, str] = {}
-            for _location, messages in data["messages"].items():
-                for field, msgs in messages.items():
-                    fields[field] = "; ".join(str(m) for m in msgs) if isinstance(msgs, list) else str(msgs)
-            detail["fields"] = fields
-            first = next(iter(fields.items()), None)
-            message = f"{first[0]}: {first[1]}" if first else "Invalid input."
-        else:
-            message = exc.description or exc.name
-        if wants_json():
-            return problem(status, message, detail)
-        return render_template("error.html", status=status, message=message), status
+
+def status_of(exc: BaseException) -> int:
+    """The HTTP status a domain error asks for (400 when it names none, 500 when it names no 4xx/5xx)."""
+    status = getattr(exc, "status", 400)
+    return status if isinstance(status, int) and 400 <= status <= 599 else 500
+
+
+def domain_error(exc: LimsError) -> ResponseReturnValue:
+    transaction.rollback()
+    message = getattr(exc, "message", None) or str(exc)
+    detail = getattr(exc, "detail", None)
+    return answer(status_of(exc), str(message), detail if isinstance(detail, dict) else {})
+
+
+def _fields_of(data: Any) -> dict[str, str]:
+    """webargs/flask-smorest validation messages as one message per field."""
+    fields: dict[str, str] = {}
+    for _location, messages in data["messages"].items():
+        for field, msgs in messages.items():
+            fields[field] = "; ".join(str(m) for m in msgs) if isinstance(msgs, list) else str(msgs)
+    return fields
+
+
+def http_error(exc: HTTPException) -> ResponseReturnValue:
+    status = exc.code or 500
+    detail: dict = {}
+    data = getattr(exc, "data", None)
+    if isinstance(data, dict) and "messages" in data:
+        fields = _fields_of(data)
+        detail["fields"] = fields
+        first = next(iter(fields.items()), None)
+        message = f"{first[0]}: {first[1]}" if first else "Invalid input."
+    else:
+        message = exc.description or exc.name
+    return answer(status, message, detail)
+
+
+def init_errors(app: Flask) -> None:
+    app.register_error_handler(LimsError, domain_error)
+    app.register_error_handler(HTTPException, http_error)
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):  # pragma: no cover - last resort, logged
+    def _unexpected(exc: Exception) -> ResponseReturnValue:  # pragma: no cover - last resort, logged
         app.logger.exception("unhandled error")
-        if wants_json():
-            return problem(500, "Internal error; it has been logged.")
-        return render_template("error.html", status=500, message="Internal error; it has been logged."), 500
+        transaction.rollback()
+        return answer(500, INTERNAL)

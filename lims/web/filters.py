@@ -12,8 +12,10 @@ def fmt_number(value: float | int | None, digits: int | None = None) -> str:
         return "—"
     if isinstance(value, int) and digits is None:
         text = f"{value:,}"
+    elif digits is not None:
+        text = f"{value:,.{digits}f}"
     else:
-        text = f"{value:,.{digits}f}" if digits is not None else f"{value:,.10g}" if abs(value) >= 1e15 else _plain(value)
+        text = f"{value:,.10g}" if abs(value) >= 1e15 else _plain(value)
     if g.get("lang", "vi") == "vi":
         text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
     return text

@@ -9,11 +9,13 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def catalog_data(db, make_user):
     from lims.services import catalog
+    from lims.services.policy import SYSTEM
 
-    org = catalog.create_organisation(db, None, {"name": "Công ty TNHH Hữu Nghị", "tax_code": "4900234567"})
-    catalog.create_instrument_type(db, None, {
-        "code": "CAN-KTD", "name_vi": "Cân không tự động", "name_en": "Non-automatic weighing instrument",
-        "quantity": "mass", "unit": "kg", "requires_verification": True, "verification_interval_months": 12})
+    org = catalog.create_organisation(db, SYSTEM, catalog.NewOrganisation(name="Công ty TNHH Hữu Nghị",
+                                                                          tax_code="4900234567"))
+    catalog.create_instrument_type(db, SYSTEM, catalog.NewInstrumentType(
+        code="CAN-KTD", name_vi="Cân không tự động", name_en="Non-automatic weighing instrument",
+        quantity="mass", unit="kg", requires_verification=True, verification_interval_months=12))
     db.commit()
     make_user("boss", "admin")
     return org

@@ -7,10 +7,11 @@ from sqlalchemy import select, text
 from lims.cli import main
 from lims.models import AuditEvent
 from lims.services import audit, catalog
+from lims.services.policy import SYSTEM
 
 
 def _org(db, name):
-    org = catalog.create_organisation(db, None, {"name": name})
+    org = catalog.create_organisation(db, SYSTEM, catalog.NewOrganisation(name=name))
     db.commit()
     return org
 

@@ -27,6 +27,7 @@ from lims.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from lims.models import AuditEvent, Certificate, Instrument, Record, RecordStatus, ServiceRequest
 from lims.services import workflow
 from lims.services.certificate_document import add_months
+from lims.services.policy import SYSTEM
 
 from tests.services.workflow_factory import complete_scale_record, make_lab, open_scale_record, scale_points
 
@@ -139,7 +140,7 @@ def test_the_procedure_gives_the_points_of_an_r76_verification(db, lab):
 def test_an_instrument_that_does_not_fit_its_r76_class_is_refused(db, lab):
     from lims.services import catalog
 
-    odd = catalog.create_instrument(db, None, {
+    odd = catalog.create_instrument(db, SYSTEM, {
         "owner_id": lab.business.id, "type_id": lab.types["scale"].id, "serial_number": "AD-610",
         "range_max": 6.1, "range_unit": "kg", "resolution": 0.01, "accuracy_class": "II"})
     with pytest.raises(ValidationError) as exc:

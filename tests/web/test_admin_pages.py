@@ -8,11 +8,12 @@ from lims.models import Instrument, InstrumentType, Organisation
 
 def _seed(db):
     from lims.services import catalog
+    from lims.services.policy import SYSTEM
 
-    org = catalog.create_organisation(db, None, {"name": "Công ty Hữu Nghị"})
-    itype = catalog.create_instrument_type(db, None, {
-        "code": "CAN", "name_vi": "Cân không tự động", "name_en": "Non-automatic weighing instrument",
-        "quantity": "mass", "unit": "kg", "requires_verification": True, "verification_interval_months": 12})
+    org = catalog.create_organisation(db, SYSTEM, catalog.NewOrganisation(name="Công ty Hữu Nghị"))
+    itype = catalog.create_instrument_type(db, SYSTEM, catalog.NewInstrumentType(
+        code="CAN", name_vi="Cân không tự động", name_en="Non-automatic weighing instrument",
+        quantity="mass", unit="kg", requires_verification=True, verification_interval_months=12))
     db.commit()
     return org, itype
 

@@ -17,7 +17,7 @@ PUBLIC_ENDPOINTS = {
     "api_meta.health": "liveness probe for load balancers",
     "api-docs.openapi_json": "the API description",
 }
-PUBLIC_PREFIXES = ("public_certificates.", "public.verify", "public.keys", "gs1.", "public_traceability.")
+PUBLIC_PREFIXES = ("public_certificates.",)  # the certificate check page and the lab's public keys
 
 
 def _is_declared_public(endpoint: str) -> bool:

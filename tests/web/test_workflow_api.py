@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from lims.models import Record
+from lims.services.policy import SYSTEM
 
 from tests.services.workflow_factory import make_lab
 
@@ -133,7 +134,7 @@ def test_recall_and_impact_through_the_api(db, lab, client, auth):
     today = date.today()
     for serial, owner, days in (("OVER-1", lab.business, -3), ("SOON-1", lab.business, 10),
                                 ("OTHER-1", lab.other_business, -1)):
-        catalog.create_instrument(db, None, {
+        catalog.create_instrument(db, SYSTEM, {
             "owner_id": owner.id, "type_id": lab.types["scale"].id, "serial_number": serial, "range_max": 60,
             "range_unit": "kg", "resolution": 0.01, "accuracy_class": "III",
             "next_due": (today + timedelta(days=days)).isoformat()})

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from lims.models import Certificate, Record
 from lims.services import workflow
+from lims.services.policy import SYSTEM
 
 from tests.services.workflow_factory import PASSING, make_lab, open_scale_record
 
@@ -171,7 +172,7 @@ def test_recall_page_and_exports(db, lab, client, login):
     today = date.today()
     for serial, owner, days in (("OVER-1", lab.business, -3), ("SOON-1", lab.business, 10),
                                 ("OTHER-1", lab.other_business, -1)):
-        catalog.create_instrument(db, None, {
+        catalog.create_instrument(db, SYSTEM, {
             "owner_id": owner.id, "type_id": lab.types["scale"].id, "serial_number": serial, "range_max": 60,
             "range_unit": "kg", "resolution": 0.01, "accuracy_class": "III",
             "next_due": (today + timedelta(days=days)).isoformat()})

@@ -1,4 +1,10 @@
-"""Organisations, instrument types, instruments, reference standards, procedures and users."""
+"""Organisations, instruments and standards, procedures and users.
+
+Thin resources: parse the JSON body into the service's typed input, call one service, dump
+the answer. The request schemas document the inputs of :mod:`lims.services.catalog` and
+:mod:`lims.services.users`; :data:`INPUT_SCHEMAS` pairs each input with its schema and
+``tests/web/test_input_schemas.py`` checks that they agree.
+"""
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -8,12 +14,12 @@ from marshmallow import Schema, fields
 from lims.app import get_db
 from lims.models import Role
 from lims.services import catalog, users
+from lims.services.inputs import parse
+from lims.services.policy import STAFF_ROLES
 from lims.web.api.common import body, int_param, json_body, query_int
 from lims.web.auth import acting_user, roles_required
 
 bp = Blueprint("api_catalog", __name__, url_prefix="", description="Organisations, instruments and standards")
-
-STAFF = (Role.technician, Role.reviewer, Role.inspector)
 
 
 class OrganisationSchema(Schema):
@@ -107,12 +113,23 @@ class UserSchema(Schema):
     active = fields.Bool(dump_only=True)
 
 
+#: Each typed service input with the schema that documents it in the API (checked by a test).
+INPUT_SCHEMAS: tuple[tuple[type, type[Schema]], ...] = (
+    (catalog.NewOrganisation, OrganisationSchema),
+    (catalog.NewInstrumentType, InstrumentTypeSchema),
+    (catalog.NewInstrument, InstrumentSchema),
+    (catalog.NewReferenceStandard, ReferenceStandardSchema),
+    (catalog.NewStandardCalibration, StandardCalibrationSchema),
+    (catalog.NewProcedure, ProcedureSchema),
+    (users.NewUser, UserSchema),
+)
+
 PAGING = [int_param("limit", "at most this many (default 200, max 1000)"), int_param("offset", "skip this many")]
 
 
 @bp.route("/organisations")
 class Organisations(MethodView):
-    @roles_required(*STAFF)
+    @roles_required(*STAFF_ROLES)
     @bp.response(200, OrganisationSchema(many=True))
     def get(self):
         """List organisations (staff)."""
@@ -122,10 +139,7 @@ class Organisations(MethodView):
     @bp.response(201, OrganisationSchema)
     def post(self):
         """Create an organisation (admin)."""
-        db = get_db()
-        org = catalog.create_organisation(db, acting_user(), json_body())
-        db.commit()
-        return org
+        return catalog.create_organisation(get_db(), acting_user(), parse(catalog.NewOrganisation, json_body()))
 
 
 @bp.route("/instrument-types")
@@ -139,10 +153,7 @@ class InstrumentTypes(MethodView):
     @bp.response(201, InstrumentTypeSchema)
     def post(self):
         """Create an instrument type (admin)."""
-        db = get_db()
-        itype = catalog.create_instrument_type(db, acting_user(), json_body())
-        db.commit()
-        return itype
+        return catalog.create_instrument_type(get_db(), acting_user(), parse(catalog.NewInstrumentType, json_body()))
 
 
 @bp.route("/instruments")
@@ -151,22 +162,15 @@ class Instruments(MethodView):
     @bp.response(200, InstrumentSchema(many=True))
     def get(self):
         """List instruments; a business user sees only its own."""
-        user = acting_user()
-        owner = catalog.visible_owner(user)
-        asked = query_int("owner_id")
-        if owner is None:
-            owner = asked
-        return catalog.list_instruments(get_db(), owner_id=owner, limit=query_int("limit", 200, maximum=1000),
-                                        offset=query_int("offset", 0))
+        return catalog.list_visible_instruments(get_db(), acting_user(), owner_id=query_int("owner_id"),
+                                                limit=query_int("limit", 200, maximum=1000),
+                                                offset=query_int("offset", 0))
 
     @bp.doc(**body(InstrumentSchema))
     @bp.response(201, InstrumentSchema)
     def post(self):
         """Register an instrument (admin, technician)."""
-        db = get_db()
-        inst = catalog.create_instrument(db, acting_user(), json_body())
-        db.commit()
-        return inst
+        return catalog.create_instrument(get_db(), acting_user(), parse(catalog.NewInstrument, json_body()))
 
 
 @bp.route("/instruments/<int:instrument_id>")
@@ -174,19 +178,12 @@ class InstrumentItem(MethodView):
     @bp.response(200, InstrumentSchema)
     def get(self, instrument_id: int):
         """One instrument."""
-        inst = catalog.get_instrument(get_db(), instrument_id)
-        owner = catalog.visible_owner(acting_user())
-        if owner is not None and inst.owner_id != owner:
-            from lims.errors import NotFound
-            from lims.i18n import _
-
-            raise NotFound(_("No instrument with id %(id)s.", id=instrument_id))
-        return inst
+        return catalog.get_visible_instrument(get_db(), acting_user(), instrument_id)
 
 
 @bp.route("/reference-standards")
 class ReferenceStandards(MethodView):
-    @roles_required(*STAFF)
+    @roles_required(*STAFF_ROLES)
     @bp.response(200, ReferenceStandardSchema(many=True))
     def get(self):
         """List the lab's reference standards with their calibrations."""
@@ -196,10 +193,8 @@ class ReferenceStandards(MethodView):
     @bp.response(201, ReferenceStandardSchema)
     def post(self):
         """Add a reference standard (admin)."""
-        db = get_db()
-        std = catalog.create_reference_standard(db, acting_user(), json_body())
-        db.commit()
-        return std
+        return catalog.create_reference_standard(get_db(), acting_user(),
+                                                 parse(catalog.NewReferenceStandard, json_body()))
 
 
 @bp.route("/reference-standards/<int:standard_id>/calibrations")
@@ -208,15 +203,13 @@ class StandardCalibrations(MethodView):
     @bp.response(201, StandardCalibrationSchema)
     def post(self, standard_id: int):
         """Record an external calibration certificate of a reference standard (admin)."""
-        db = get_db()
-        cal = catalog.add_standard_calibration(db, acting_user(), standard_id, json_body())
-        db.commit()
-        return cal
+        return catalog.add_standard_calibration(get_db(), acting_user(), standard_id,
+                                                parse(catalog.NewStandardCalibration, json_body()))
 
 
 @bp.route("/procedures")
 class Procedures(MethodView):
-    @roles_required(*STAFF)
+    @roles_required(*STAFF_ROLES)
     @bp.response(200, ProcedureSchema(many=True))
     def get(self):
         """List active procedures."""
@@ -226,10 +219,7 @@ class Procedures(MethodView):
     @bp.response(201, ProcedureSchema)
     def post(self):
         """Add a procedure, or a new version of one (admin)."""
-        db = get_db()
-        proc = catalog.create_procedure(db, acting_user(), json_body())
-        db.commit()
-        return proc
+        return catalog.create_procedure(get_db(), acting_user(), parse(catalog.NewProcedure, json_body()))
 
 
 @bp.route("/users")
@@ -238,23 +228,10 @@ class Users(MethodView):
     @bp.response(200, UserSchema(many=True))
     def get(self):
         """List users (admin)."""
-        from sqlalchemy import select
-
-        from lims.models import User
-
-        return list(get_db().scalars(select(User).order_by(User.username)))
+        return users.list_users(get_db(), acting_user())
 
     @bp.doc(**body(UserSchema))
     @bp.response(201, UserSchema)
     def post(self):
         """Create a user (admin)."""
-        db = get_db()
-        data = json_body()
-        roles = data.get("roles")
-        user = users.create_user(
-            db, acting_user(), username=str(data.get("username") or ""), password=str(data.get("password") or ""),
-            roles=[str(r) for r in roles] if isinstance(roles, list) else [], full_name=str(data.get("full_name") or ""),
-            email=str(data.get("email") or ""), organisation_id=data.get("organisation_id"),
-        )
-        db.commit()
-        return user
+        return users.create_user(get_db(), acting_user(), parse(users.NewUser, json_body()))

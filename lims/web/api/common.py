@@ -1,6 +1,8 @@
 """Helpers shared by the API modules."""
 from __future__ import annotations
 
+from typing import overload
+
 from flask import request
 from marshmallow import Schema
 
@@ -21,7 +23,14 @@ def body(schema: type[Schema] | Schema, description: str = "") -> dict:
                             "content": {"application/json": {"schema": schema}}}}
 
 
+@overload
+def query_int(name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int: ...
+@overload
+def query_int(name: str, default: None = None, *, minimum: int = 0, maximum: int | None = None) -> int | None: ...
+
+
 def query_int(name: str, default: int | None = None, *, minimum: int = 0, maximum: int | None = None) -> int | None:
+    """The whole number in the query string's ``name`` (``default`` when absent), within limits."""
     raw = request.args.get(name)
     if raw in (None, ""):
         return default

@@ -6,6 +6,8 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from lims.app import get_db
+from lims.db import check_database
 from lims.web.auth import public
 
 bp = Blueprint("api_meta", __name__, url_prefix="", description="Session and service status")
@@ -44,9 +46,4 @@ class Me(MethodView):
 @bp.doc(security=[])
 def health():
     """Liveness and database check (no login)."""
-    from sqlalchemy import text
-
-    from lims.app import get_db
-
-    get_db().execute(text("SELECT 1"))
-    return {"status": "ok", "database": get_db().get_bind().dialect.name}
+    return {"status": "ok", "database": check_database(get_db())}

@@ -1,0 +1,273 @@
+"""The admin pages' sections: what each list shows and what each create form asks.
+
+A :class:`Section` is data: its columns, its form fields, the typed input its form is parsed
+into and the one service that creates from it. The views in :mod:`lims.web.ui` are the same
+for every section. One small function per entity builds its section; :data:`SECTIONS` is the
+table of them.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import g
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from lims.app import get_db
+from lims.models import InstrumentStatus, Role
+from lims.services import catalog, users
+from lims.services.policy import STAFF_ROLES, Actor
+from lims.services.validation import QUANTITY_UNITS
+from lims.web.filters import fmt_number, unit_symbol
+
+Choices = Callable[[], list[tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: Any
+    kind: str = "text"  # text, number, integer, date, select, checkbox, textarea, multiselect, password
+    required: bool = False
+    choices: Choices | None = None
+    help: Any = ""
+    step: str = "any"
+
+
+@dataclass(frozen=True)
+class Column:
+    label: Any
+    render: Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: Any
+    list_roles: tuple[Role, ...]
+    create_roles: tuple[Role, ...]
+    rows: Callable[[Session, Actor | None], list]
+    columns: tuple[Column, ...]
+    fields: tuple[Field, ...] = ()
+    input: type | None = None  # the typed input the form is parsed into
+    create: Callable[[Session, Actor | None, Any], Any] | None = None
+
+
+QUANTITY_LABELS = {
+    "mass": _l("mass"), "volume": _l("volume"), "pressure": _l("pressure"), "temperature": _l("temperature"),
+    "length": _l("length"), "force": _l("force"), "voltage": _l("voltage"), "current": _l("current"),
+    "resistance": _l("resistance"), "power": _l("power"), "energy": _l("energy"), "frequency": _l("frequency"),
+    "time": _l("time"), "speed": _l("speed"), "flow": _l("flow"), "density": _l("density"),
+    "concentration": _l("concentration"), "relative_humidity": _l("relative humidity"),
+    "dose_rate": _l("dose rate"),
+}
+STATUS_LABELS = {
+    "in_service": _l("in service"), "out_of_service": _l("out of service"), "scrapped": _l("scrapped"),
+    "in_use": _l("in use"), "out_of_tolerance": _l("out of tolerance"), "retired": _l("retired"),
+}
+ROLE_LABELS = {
+    "admin": _l("administrator"), "technician": _l("technician"), "reviewer": _l("reviewer"),
+    "inspector": _l("inspector"), "business": _l("business"),
+}
+KIND_LABELS = {"verification": _l("verification"), "calibration": _l("calibration"), "test": _l("testing"),
+               "lab": _l("the lab"), "business": _l("business")}
+
+
+def _lang() -> str:
+    return g.get("lang", "vi")
+
+
+def _org_choices() -> list[tuple[str, str]]:
+    return [(str(o.id), o.name) for o in catalog.list_organisations(get_db())]
+
+
+def _type_choices() -> list[tuple[str, str]]:
+    lang = _lang()
+    return [(str(t.id), f"{t.code} — {t.name(lang)}") for t in catalog.list_instrument_types(get_db())]
+
+
+def _quantity_choices() -> list[tuple[str, str]]:
+    return [(q, QUANTITY_LABELS.get(q, q)) for q in sorted(QUANTITY_UNITS)]
+
+
+def _range(obj: Any) -> str:
+    return f"{fmt_number(obj.range_min)} … {fmt_number(obj.range_max)} {unit_symbol(obj.range_unit)}"
+
+
+def _yes_no(value: bool) -> str:
+    return _("yes") if value else _("no")
+
+
+def organisations() -> Section:
+    return Section(
+        key="organisations", title=_l("Organisations"), list_roles=STAFF_ROLES, create_roles=(Role.admin,),
+        rows=lambda db, actor: catalog.list_organisations(db),
+        columns=(
+            Column(_l("Name"), lambda o: o.name),
+            Column(_l("Kind"), lambda o: KIND_LABELS.get(o.kind, o.kind)),
+            Column(_l("Tax code"), lambda o: o.tax_code or "—"),
+            Column(_l("Address"), lambda o: o.address),
+        ),
+        fields=(
+            Field("name", _l("Name"), required=True),
+            Field("kind", _l("Kind"), "select", True,
+                  lambda: [("business", str(KIND_LABELS["business"])), ("lab", str(KIND_LABELS["lab"]))]),
+            Field("tax_code", _l("Tax code"), help=_l("10 digits, or 10 digits-3 digits for a branch")),
+            Field("address", _l("Address")),
+            Field("phone", _l("Phone")),
+            Field("email", _l("E-mail")),
+        ),
+        input=catalog.NewOrganisation, create=catalog.create_organisation,
+    )
+
+
+def _interval(months: int | None) -> str:
+    return _("%(n)s months", n=months) if months else "—"
+
+
+def instrument_types() -> Section:
+    return Section(
+        key="instrument-types", title=_l("Instrument types"), list_roles=STAFF_ROLES, create_roles=(Role.admin,),
+        rows=lambda db, actor: catalog.list_instrument_types(db),
+        columns=(
+            Column(_l("Code"), lambda t: t.code),
+            Column(_l("Name"), lambda t: t.name(_lang())),
+            Column(_l("Quantity"), lambda t: QUANTITY_LABELS.get(t.quantity, t.quantity)),
+            Column(_l("Unit"), lambda t: t.unit),
+            Column(_l("Legal control"), lambda t: _yes_no(t.requires_verification)),
+            Column(_l("Verification interval"), lambda t: _interval(t.verification_interval_months)),
+        ),
+        fields=(
+            Field("code", _l("Code"), required=True),
+            Field("name_vi", _l("Name (Vietnamese)"), required=True),
+            Field("name_en", _l("Name (English)")),
+            Field("quantity", _l("Quantity"), "select", True, _quantity_choices),
+            Field("unit", _l("Unit"), required=True, help=_l("e.g. kg, g, bar, kPa, degC, L, V")),
+            Field("requires_verification", _l("Subject to legal control (mandatory verification)"), "checkbox"),
+            Field("verification_interval_months", _l("Verification interval (months)"), "integer"),
+        ),
+        input=catalog.NewInstrumentType, create=catalog.create_instrument_type,
+    )
+
+
+def instruments() -> Section:
+    return Section(
+        key="instruments", title=_l("Instruments"), list_roles=STAFF_ROLES + (Role.business,),
+        create_roles=(Role.admin, Role.technician),
+        rows=lambda db, actor: catalog.list_visible_instruments(db, actor, limit=500),
+        columns=(
+            Column(_l("Owner"), lambda i: i.owner.name),
+            Column(_l("Type"), lambda i: i.type.name(_lang())),
+            Column(_l("Manufacturer / model"), lambda i: " ".join(x for x in (i.manufacturer, i.model) if x)),
+            Column(_l("Serial number"), lambda i: i.serial_number),
+            Column(_l("Range"), _range),
+            Column(_l("Accuracy class"), lambda i: i.accuracy_class or "—"),
+            Column(_l("Status"), lambda i: STATUS_LABELS.get(i.status, i.status)),
+            Column(_l("Next due"), lambda i: i.next_due),
+        ),
+        fields=(
+            Field("owner_id", _l("Owner"), "select", True, _org_choices),
+            Field("type_id", _l("Instrument type"), "select", True, _type_choices),
+            Field("manufacturer", _l("Manufacturer")),
+            Field("model", _l("Model")),
+            Field("serial_number", _l("Serial number"), required=True),
+            Field("range_min", _l("Range from"), "number"),
+            Field("range_max", _l("Range to"), "number", True),
+            Field("range_unit", _l("Unit of the range"), required=True, help=_l("e.g. kg, bar, degC")),
+            Field("resolution", _l("Resolution (in the range's unit)"), "number"),
+            Field("accuracy_class", _l("Accuracy class")),
+            Field("location", _l("Location")),
+            Field("calibration_interval_months", _l("Agreed calibration interval (months)"), "integer"),
+            Field("status", _l("Status"), "select", True,
+                  lambda: [(s.value, str(STATUS_LABELS[s.value])) for s in InstrumentStatus]),
+        ),
+        input=catalog.NewInstrument, create=catalog.create_instrument,
+    )
+
+
+def _current_calibration(attr: str, missing: Any = "—") -> Callable[[Any], Any]:
+    return lambda s: getattr(s.current_calibration, attr) if s.current_calibration else missing
+
+
+def standards() -> Section:
+    return Section(
+        key="standards", title=_l("Reference standards"), list_roles=STAFF_ROLES, create_roles=(Role.admin,),
+        rows=lambda db, actor: catalog.list_reference_standards(db),
+        columns=(
+            Column(_l("Code"), lambda s: s.code),
+            Column(_l("Name"), lambda s: s.name),
+            Column(_l("Range"), _range),
+            Column(_l("Certificate"), _current_calibration("certificate_number")),
+            Column(_l("Calibrated by"), _current_calibration("calibrated_by")),
+            Column(_l("Calibration due"), _current_calibration("due_date", None)),
+            Column(_l("Status"), lambda s: STATUS_LABELS.get(s.status, s.status)),
+        ),
+        fields=(
+            Field("code", _l("Code"), required=True),
+            Field("name", _l("Name"), required=True),
+            Field("quantity", _l("Quantity"), "select", True, _quantity_choices),
+            Field("manufacturer", _l("Manufacturer")),
+            Field("model", _l("Model")),
+            Field("serial_number", _l("Serial number")),
+            Field("range_min", _l("Range from"), "number"),
+            Field("range_max", _l("Range to"), "number", True),
+            Field("range_unit", _l("Unit of the range"), required=True),
+            Field("accuracy_class", _l("Accuracy class")),
+        ),
+        input=catalog.NewReferenceStandard, create=catalog.create_reference_standard,
+    )
+
+
+def _roles_text(user: Any) -> str:
+    return ", ".join(str(ROLE_LABELS.get(r, r)) for r in sorted(user.roles))
+
+
+def user_section() -> Section:
+    return Section(
+        key="users", title=_l("Users"), list_roles=(Role.admin,), create_roles=(Role.admin,),
+        rows=users.list_users,
+        columns=(
+            Column(_l("Username"), lambda u: u.username),
+            Column(_l("Full name"), lambda u: u.full_name),
+            Column(_l("Roles"), _roles_text),
+            Column(_l("Organisation"), lambda u: u.organisation.name if u.organisation else "—"),
+            Column(_l("Active"), lambda u: _yes_no(u.active)),
+        ),
+        fields=(
+            Field("username", _l("Username"), required=True),
+            Field("full_name", _l("Full name")),
+            Field("email", _l("E-mail")),
+            Field("password", _l("Password"), "password", True, help=_l("at least 8 characters")),
+            Field("roles", _l("Roles"), "multiselect", True,
+                  lambda: [(r.value, str(ROLE_LABELS[r.value])) for r in Role]),
+            Field("organisation_id", _l("Organisation (for business users)"), "select", False, _org_choices),
+        ),
+        input=users.NewUser, create=users.create_user,
+    )
+
+
+def calibration_section(title: Any) -> Section:
+    """The form for an external calibration of a reference standard (listed under standards)."""
+    return Section(
+        key="standards", title=title, list_roles=(), create_roles=(Role.admin,), rows=lambda db, actor: [],
+        columns=(),
+        fields=(
+            Field("certificate_number", _l("Certificate number"), required=True),
+            Field("calibrated_by", _l("Calibrated by"), required=True),
+            Field("calibration_date", _l("Calibration date"), "date", True),
+            Field("due_date", _l("Due date"), "date", True),
+            Field("expanded_uncertainty", _l("Expanded uncertainty U"), "number", True),
+            Field("uncertainty_unit", _l("Unit of U"), required=True),
+            Field("coverage_factor", _l("Coverage factor k"), "number"),
+            Field("notes", _l("Notes"), "textarea"),
+        ),
+        input=catalog.NewStandardCalibration,
+    )
+
+
+#: The admin list/create pages, by URL key, in menu order.
+SECTIONS: dict[str, Section] = {s.key: s for s in (instruments(), organisations(), instrument_types(),
+                                                     standards(), user_section())}
