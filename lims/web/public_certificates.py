@@ -19,11 +19,10 @@ signing keys) the certificate services use.
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 import time
 
-from flask import Blueprint, Flask, current_app, jsonify, render_template, request
+from flask import Blueprint, Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from jinja2 import pass_context
 from sqlalchemy.engine import Connection, Engine
@@ -34,29 +33,29 @@ from lims.config import LANGUAGES
 from lims.i18n import gettext as fast_gettext
 from lims.i18n import translator
 from lims.services import certificates as certs
+from lims.web import transaction
 from lims.web.auth import public
 from lims.web.errors import problem
 from lims.web.extensions import limiter
 from lims.web.filters import format_day
 
 bp = Blueprint("public_certificates", __name__)
-DEFAULT_LIMIT = "60 per minute"
 
 
 def certificate_context(app: Flask) -> certs.CertificateContext:
-    """The app's certificate context, built once from its settings (config may override patterns)."""
+    """The app's certificate context, built once from its settings (:class:`lims.config.Settings`)."""
     ctx = app.extensions.get("lims.certificates")
     if ctx is None:
-        import dataclasses
-
         ctx = certs.context_from_settings(app.config["LIMS"])
-        overrides = {k: app.config[c] for k, c in (("number_pattern", "LIMS_CERTIFICATE_NUMBER_PATTERN"),
-                                                   ("stamp_pattern", "LIMS_STAMP_NUMBER_PATTERN"))
-                     if app.config.get(c)}
-        if overrides:
-            ctx = dataclasses.replace(ctx, **overrides)
         app.extensions["lims.certificates"] = ctx
     return ctx
+
+
+def _write_issued_files() -> None:
+    """After a committed request: write the files the certificate services queued (issued PDFs)."""
+    db = g.get("db")
+    if db is not None:
+        certs.write_pending(db)
 
 
 @bp.record_once
@@ -66,14 +65,13 @@ def _install(state) -> None:
 
     @app.before_request
     def _certificate_context():
-        from flask import g
-
+        # The workflow's approval issues a certificate without a context argument (see
+        # lims.services.certificates.context): it finds the app's through the context variable.
         g._cert_ctx_token = certs.set_context(certificate_context(app))
+        transaction.after_commit(_write_issued_files)
 
     @app.teardown_request
     def _forget_certificate_context(exc):
-        from flask import g
-
         token = g.pop("_cert_ctx_token", None)
         if token is not None:
             try:
@@ -173,7 +171,7 @@ def verify_limit() -> str:
 
 
 def _limit_of(app: Flask) -> str:
-    return app.config.get("LIMS_VERIFY_RATE_LIMIT") or os.environ.get("LIMS_VERIFY_RATE_LIMIT") or DEFAULT_LIMIT
+    return app.config.get("LIMS_VERIFY_RATE_LIMIT") or app.config["LIMS"].verify_rate_limit
 
 
 #: Set in the WSGI environ by :class:`VerificationFrontDoor` when it has already counted the

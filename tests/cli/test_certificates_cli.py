@@ -13,6 +13,7 @@ from certificates.hashing import sha256_file
 from lims.cli import main
 from lims.services import certificates as certs
 from lims.services.demo_certificates import sample_lab
+from lims.services.inputs import parse
 
 ISSUE = date(2026, 4, 2)
 
@@ -29,8 +30,9 @@ def issued(db, database_url, tmp_path, monkeypatch):
     lab.work_date = ISSUE - timedelta(days=1)
     a = certs.issue_for_record(db, lab.reviewer, lab.scale_record(db), issue_date=ISSUE, context=ctx)
     b = certs.issue_for_record(db, lab.reviewer, lab.gauge_record(db), issue_date=ISSUE, context=ctx)
-    certs.revoke_certificate(db, lab.reviewer, b.id, {"reason": "Áp kế chuẩn hỏng"})
+    certs.revoke_certificate(db, lab.reviewer, b.id, parse(certs.RevokeCertificate, {"reason": "Áp kế chuẩn hỏng"}))
     db.commit()
+    certs.write_pending(db)
     return {"runner": CliRunner(), "ctx": ctx, "a": a, "b": b, "db": db}
 
 

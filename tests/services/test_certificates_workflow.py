@@ -19,8 +19,11 @@ from lims.models import Certificate
 from lims.services import certificates as certs
 from lims.services import workflow
 from lims.services.certificate_document import add_months
-
-from tests.services.workflow_factory import complete_scale_record, make_lab, open_scale_record
+from tests.services.workflow_factory import (
+    complete_scale_record,
+    make_lab,
+    open_scale_record,
+)
 
 
 @pytest.fixture
@@ -40,6 +43,7 @@ def approve(db, lab, rec) -> Certificate:
     workflow.submit_record(db, lab.tech, rec.id, {"version_id": rec.version_id})
     workflow.approve_record(db, lab.reviewer, rec.id, {"version_id": rec.version_id})
     db.commit()
+    certs.write_pending(db)
     return db.scalar(select(Certificate).where(Certificate.record_id == rec.id))
 
 

@@ -22,6 +22,7 @@ def issued(app, db, make_user):
     lab = sample_lab(db, technician=technician, reviewer=reviewer)
     cert = certs.issue_for_record(db, reviewer, lab.scale_record(db), context=certificate_context(app))
     db.commit()
+    certs.write_pending(db)
     lab.cert = cert
     return lab
 
