@@ -65,13 +65,14 @@ def test_a_passed_verification_gets_number_stamp_validity_pdf_and_audit_event(db
     assert cert.valid_until == date(2027, 3, 5)
     assert cert.stamp_number == "T26-0000001"
     assert cert.status == "valid" and cert.customer_id == lab.customer.id
-    # Numbers copied as stored, MPEs of OIML R76-1 class III (see module docstring).
+    # Readings to the scale's resolution, the error to the decimal place of U (two significant
+    # digits, JCGM 100 7.2.6), k to two decimals; MPEs of OIML R76-1 class III as stated.
     got = [(r["nominal"]["value"], r["indication"]["value"], r["error"]["value"], r["mpe"]["value"], r["verdict"])
            for r in rows(cert)]
-    assert got == [("0.20", "0.20", "0.00", "0.005", "pass"), ("5.00", "5.00", "0.00", "0.005", "pass"),
-                   ("20.00", "20.01", "0.01", "0.01", "pass"), ("60.00", "60.01", "0.01", "0.015", "pass")]
-    assert rows(cert)[2]["uncertainty"]["expanded"] == {"value": "0.004", "unit": "kg"}
-    assert rows(cert)[2]["uncertainty"]["k"] == "2"
+    assert got == [("0.20", "0.20", "0.0000", "0.005", "pass"), ("5.00", "5.00", "0.0000", "0.005", "pass"),
+                   ("20.00", "20.01", "0.0100", "0.01", "pass"), ("60.00", "60.01", "0.0100", "0.015", "pass")]
+    assert rows(cert)[2]["uncertainty"]["expanded"] == {"value": "0.0040", "unit": "kg"}
+    assert rows(cert)[2]["uncertainty"]["k"] == "2.00"
     doc = cert.document["certificate"]
     assert doc["conformity"]["verdict"] == "pass" and "ILAC G8" in doc["conformity"]["decision_rule"]["en"]
     assert doc["reference_standards"][0]["certificate_number"] == "VMI-KL-0415"
@@ -104,9 +105,9 @@ def test_calibration_of_a_thermometer_states_uncertainty_in_kelvin_differences(d
     cert = issue(db, lab, lab.thermometer_record(db), ctx)
     assert cert.number == "2026-HC-000001" and cert.valid_until is None and cert.stamp_number is None
     got = [(r["nominal"], r["error"], r["uncertainty"]["expanded"]) for r in rows(cert)]
-    assert got[0] == ({"value": "-20.0", "unit": "degC"}, {"value": "-0.1", "unit": "delta_degC"},
+    assert got[0] == ({"value": "-20.0", "unit": "degC"}, {"value": "-0.10", "unit": "delta_degC"},
                       {"value": "0.12", "unit": "delta_degC"})
-    assert got[2][1] == {"value": "0.2", "unit": "delta_degC"}
+    assert got[2][1] == {"value": "0.20", "unit": "delta_degC"}
     assert cert.document["certificate"]["conformity"] is None  # no conformity asked for
 
 

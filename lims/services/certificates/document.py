@@ -12,17 +12,31 @@ the pure ``certificates`` package. It reads the record as the workflow writes it
 * ``Record.environment``: ``{"temperature": {"value", "unit"}, "humidity": {...}, ...}``;
 * ``RecordStandard`` rows: the standard and the calibration in force when the work was done.
 
-Floats read back from the database are printed with at most 12 significant digits (what a
-float holds of a measured value; ``0.1 + 0.2`` shows as ``0.3``), and an indication or a
-reference value in the instrument's unit keeps the decimals of the instrument's resolution
-(``20.0`` kg on a scale of resolution 0.01 kg prints ``20.00 kg``). No value is rounded.
+Every measured number is rounded here, once, when the document is built, by
+:mod:`lims.metrology.reporting` (the document is stored, and the PDF, the page, the JSON and
+the DCC print what is stored):
+
+* the expanded uncertainty U to two significant digits, rounded up where ordinary rounding
+  would lower it by more than 5 % (EA-4/02 M §5) — :func:`~lims.metrology.reporting.round_uncertainty`;
+* the error (the measured value U belongs to) to the decimal place of the rounded U
+  (JCGM 100 7.2.6) — :func:`~lims.metrology.reporting.result_places`, ``round_to_places``;
+* the coverage factor k to two decimals, as ``reporting.result_text`` prints it;
+* readings and values without U of their own (nominal, indication, a repeatability spread, a
+  hysteresis) to the instrument's resolution, one more decimal at most when the value has it
+  (``result_places(None, resolution)``), and never fewer decimals than the resolution
+  (20.0 kg on a 0.01 kg scale prints 20.00 kg);
+* a zero is never printed with a minus sign.
+
+Numbers that are not measured here — MPEs (limits of a specification), environmental
+conditions as typed, a reference standard's U as its own certificate states it, the
+instrument's range — are only cleared of float noise (12 significant digits, :func:`decimal_of`).
 """
 from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from certificates import model as cm
@@ -30,6 +44,7 @@ from certificates.errors import DocumentError
 from certificates.formatting import format_measure
 from lims.errors import ValidationError
 from lims.i18n import _
+from lims.metrology.reporting import result_places, round_to_places, round_uncertainty
 from lims.models import Organisation, Record, RecordStatus, User, WorkKind
 
 #: Result tables by the record points' ``test`` (unknown tests print their code).
@@ -106,6 +121,8 @@ def decimal_of(value: float | Decimal | str, *, places_like: float | None = None
         number = Decimal(value)
     else:
         number = Decimal(format(float(value), ".12g"))
+    if number.is_zero():
+        number = abs(number)  # never "-0"
     if places_like:
         step = Decimal(format(float(places_like), ".12g"))
         wanted = -step.normalize().as_tuple().exponent
@@ -146,13 +163,48 @@ def _measure(value: Any, unit: str, *, places_like: float | None = None) -> cm.M
     return cm.Measure(decimal_of(value, places_like=places_like), cert_unit(unit))
 
 
-def _label(point: Any, stored: dict) -> cm.LocalText | str | None:
+# ---------------------------------------------------------------- rounding (lims.metrology.reporting)
+
+
+def reading(value: float, resolution: float | None) -> Decimal:
+    """A reading or a value without U of its own: to the instrument's resolution, one more
+    decimal at most (:func:`~lims.metrology.reporting.result_places`), never fewer than the
+    resolution's; without a resolution, only float noise is cut."""
+    places = result_places(None, resolution)
+    if places is None:
+        return decimal_of(value)
+    number = round_to_places(float(value), places)
+    coarse = max(0, places - 1)
+    if number == number.quantize(Decimal(1).scaleb(-coarse)):
+        number = number.quantize(Decimal(1).scaleb(-coarse))
+    return number
+
+
+def uncertain(value: float, expanded_uncertainty: float) -> Decimal:
+    """The value an expanded uncertainty belongs to, to the decimal place of the rounded U (JCGM 100 7.2.6)."""
+    places = result_places(expanded_uncertainty)
+    return decimal_of(value) if places is None else round_to_places(float(value), places)
+
+
+def coverage_factor(k: float) -> Decimal:
+    """k to two decimals, as :func:`lims.metrology.reporting.result_text` prints it."""
+    return Decimal(f"{float(k):.15g}").quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _uncertainty(point: Any, err_unit: str, p: float) -> cm.Uncertainty | None:
+    if point.uncertainty is None:
+        return None
+    return cm.Uncertainty(cm.Measure(round_uncertainty(abs(float(point.uncertainty))), err_unit),
+                          k=coverage_factor(point.coverage_factor or 2), coverage_probability=decimal_of(p))
+
+
+def _label(point: Any, stored: dict, resolution: float | None) -> cm.LocalText | str | None:
     """The point's label; a repeatability test adds the spread of its readings (OIML R76-1 3.6.1)."""
     spread = stored.get("spread") if isinstance(stored, dict) else None
     if not spread or spread.get("value") is None:
         return point.label or None
     unit = cert_unit(spread["unit"])
-    value = decimal_of(spread["value"])
+    value = reading(spread["value"], resolution if spread["unit"] == point.unit else None)
     prefix = f"{point.label} · " if point.label else ""
     return cm.LocalText(f"{prefix}max − min = {format_measure(value, unit, 'vi')}",
                         f"{prefix}max − min = {format_measure(value, unit, 'en')}")
@@ -166,13 +218,18 @@ def _hysteresis(record: Record) -> cm.LocalText | None:
     """
     parts: dict[str, list[str]] = {"vi": [], "en": []}
     verdicts = {"pass": ("đạt", "pass"), "fail": ("không đạt", "fail")}
+    inst = record.instrument
+
+    def number(m: dict) -> Decimal:
+        return reading(m["value"], inst.resolution if m["unit"] == inst.range_unit else None)
+
     for h in (record.results or {}).get("hysteresis") or []:
         nominal, value, mpe = h.get("nominal"), h.get("hysteresis"), h.get("mpe")
         if not nominal or not value:
             continue
         for i, lang in enumerate(("vi", "en")):
-            text = (f"{format_measure(decimal_of(nominal['value']), cert_unit(nominal['unit']), lang)}: "
-                    f"{format_measure(decimal_of(value['value']), cert_unit(value['unit']), lang)}")
+            text = (f"{format_measure(number(nominal), cert_unit(nominal['unit']), lang)}: "
+                    f"{format_measure(number(value), cert_unit(value['unit']), lang)}")
             if mpe and mpe.get("value") is not None:
                 text += f" (MPE ±{format_measure(decimal_of(abs(mpe['value'])), cert_unit(mpe['unit']), lang)}"
                 verdict = verdicts.get(h.get("verdict") or "")
@@ -184,33 +241,37 @@ def _hysteresis(record: Record) -> cm.LocalText | None:
                         "Hysteresis |falling − rising| at " + "; ".join(parts["en"]))
 
 
-def _results(record: Record) -> tuple[cm.ResultSection, ...]:
+def _row(record: Record, point: Any, stored: dict, p: float) -> cm.ResultRow:
+    """One point, its numbers rounded (see the module docstring)."""
     inst = record.instrument
+    resolution = inst.resolution if point.unit == inst.range_unit else None
+    err_unit = _error_unit(record, point.unit)
+    err_resolution = inst.resolution if err_unit == inst.range_unit else None
+    nominal = point.reference_value if point.nominal is None else point.nominal
+    if nominal is None:
+        raise DocumentError(f"points[{point.seq}].nominal", "the point has no reference value")
+    error = None
+    if point.error is not None:
+        value = uncertain(point.error, point.uncertainty) if point.uncertainty else reading(point.error, err_resolution)
+        error = cm.Measure(value, err_unit)
+    return cm.ResultRow(
+        nominal=cm.Measure(reading(nominal, resolution), cert_unit(point.unit)),
+        indication=cm.Measure(reading(point.indication, resolution), cert_unit(point.unit))
+        if point.indication is not None else None,
+        error=error,
+        uncertainty=_uncertainty(point, err_unit, p),
+        mpe=_measure(abs(point.mpe), err_unit, places_like=err_resolution) if point.mpe is not None else None,
+        verdict=point.verdict or None,
+        label=_label(point, stored, inst.resolution),
+    )
+
+
+def _results(record: Record) -> tuple[cm.ResultSection, ...]:
     p = (record.results or {}).get("coverage_probability") or 0.95
     stored = {pt.get("seq"): pt for pt in (record.results or {}).get("points") or [] if isinstance(pt, dict)}
     groups: dict[str, list[cm.ResultRow]] = {}
     for point in record.points:
-        same_unit = point.unit == inst.range_unit
-        places = inst.resolution if same_unit else None
-        err_unit = _error_unit(record, point.unit)
-        err_places = inst.resolution if err_unit == inst.range_unit else None
-        nominal = point.reference_value if point.nominal is None else point.nominal
-        if nominal is None:
-            raise DocumentError(f"points[{point.seq}].nominal", "the point has no reference value")
-        u = None
-        if point.uncertainty is not None:
-            u = cm.Uncertainty(_measure(point.uncertainty, err_unit, places_like=err_places),
-                               k=decimal_of(point.coverage_factor or 2), coverage_probability=decimal_of(p))
-        row = cm.ResultRow(
-            nominal=_measure(nominal, point.unit, places_like=places),
-            indication=_measure(point.indication, point.unit, places_like=places),
-            error=_measure(point.error, err_unit, places_like=err_places),
-            uncertainty=u,
-            mpe=_measure(abs(point.mpe), err_unit, places_like=err_places) if point.mpe is not None else None,
-            verdict=point.verdict or None,
-            label=_label(point, stored.get(point.seq, {})),
-        )
-        groups.setdefault(point.test or "", []).append(row)
+        groups.setdefault(point.test or "", []).append(_row(record, point, stored.get(point.seq, {}), p))
     sections = []
     for test, rows in groups.items():
         vi, en = TEST_TITLES.get(test, (test, test))
