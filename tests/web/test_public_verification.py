@@ -226,11 +226,11 @@ def test_the_limit_is_shared_by_two_app_processes_through_redis(issued, database
 
 
 def test_a_connection_the_database_dropped_is_replaced_without_an_error(issued, client):
-    from lims.web import public_certificates
+    from lims.web import public_reads
 
     path = path_of(certs.verify_url(issued.cert))
     assert client.get(path).status_code == 200
-    kept = list(public_certificates._readers.idle)
+    kept = list(public_reads.readers.idle)
     assert kept  # the page keeps its connection between requests
     for conn in kept:  # as after a database restart
         conn.connection.dbapi_connection.close()
@@ -245,7 +245,7 @@ def _through_flask_only(app):
     """A test client of the Flask app without the front door of /v/<token>."""
     from werkzeug.test import Client
 
-    from lims.web.public_certificates import VerificationFrontDoor
+    from lims.web.front_door import VerificationFrontDoor
 
     assert isinstance(app.wsgi_app, VerificationFrontDoor)
     return Client(app.wsgi_app.wsgi_app, use_cookies=True)
