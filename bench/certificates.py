@@ -14,10 +14,11 @@ round by round so machine noise hits all alike):
 
 Web half, :func:`bench_verification_endpoint`: the public check page ``GET /v/<token>``, served by
 gunicorn as ``lims serve`` runs it (sync workers, two per core) over PostgreSQL holding 1,000,000
-certificates, against a trivial JSON route added to the same app on the same server, phases
-interleaved round by round, with a Python load generator on loopback (closed loop, one request
-per connection). The issue's target: the check page sustains at least 60 % of the trivial
-route's requests per second. The certificates are seeded once into the database named by
+certificates (``--certificates``), against a trivial JSON route added to the same app on the same
+server; two servers side by side, the app as deployed and the same app without its front door
+(:mod:`lims.web.front_door`), every phase of both interleaved round by round, with a Python load
+generator on loopback (closed loop, one request per connection). The issue's target: the check
+page sustains at least 60 % of the trivial route's requests per second. The certificates are seeded once into the database named by
 ``--database-url`` (default: ``lims_bench_certificates`` on the local PostgreSQL) and reused by
 later runs.
 

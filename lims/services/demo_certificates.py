@@ -88,10 +88,7 @@ class Point:
 
 def r76_mpe(load_e: float, accuracy_class: str) -> float:
     """MPE at verification, in e, for a load of ``load_e`` scale intervals (OIML R76-1 table 6)."""
-    for upper, mpe in R76_MPE[accuracy_class]:
-        if load_e <= upper:
-            return mpe
-    raise ValueError(load_e)
+    return next(mpe for upper, mpe in R76_MPE[accuracy_class] if load_e <= upper)
 
 
 def scale_points(inst: Instrument, errors_in_e: Sequence[float]) -> list[Point]:
@@ -373,9 +370,8 @@ class _Seeding:
                 self.issue(record)
 
     def certificate_of(self, record: Record | None) -> Certificate | None:
-        if record is None:
-            return None
-        return self.session.scalar(select(Certificate).where(Certificate.record_id == record.id))
+        return None if record is None else self.session.scalar(
+            select(Certificate).where(Certificate.record_id == record.id))
 
     def verify(self, inst: Instrument, errors_e: Sequence[float]) -> Certificate:
         e = inst.resolution or 1.0
