@@ -32,13 +32,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote
 
-from flask import Flask
+from flask import Flask, Request
 from flask_limiter import HeaderNames
 from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE
 from jinja2 import Environment, Template, pass_context
 from limits import RateLimitItem, parse_many
 from werkzeug.http import http_date
-from werkzeug.wrappers import Request
 
 from lims.config import LANGUAGES
 from lims.i18n import translator
@@ -193,7 +192,7 @@ class VerificationFrontDoor:
         if request.args.get("lang") in LANGUAGES:
             return None  # a switch: the app remembers it in the session
         if request.cookies:
-            stored = self.app.session_interface.open_session(self.app, request) or {}  # Flask's own reading
+            stored: Any = self.app.session_interface.open_session(self.app, request) or {}  # Flask's own reading
             if "_user_id" in stored or stored.get("_permanent"):
                 return None
             remembered = remembered_language(stored)

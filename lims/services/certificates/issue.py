@@ -202,7 +202,7 @@ def issue_for_record(session: Session, actor: Actor | None, record: Record, *,
     approved (printed as the authorising person), or :data:`~lims.services.policy.SYSTEM`
     (the record's reviewer signs). The instrument's next due date is the workflow's to move.
     """
-    policy.require(actor, Role.reviewer)
+    actor = policy.require(actor, Role.reviewer)
     ctx = context or current_context()
     if record.status != RecordStatus.approved.value:
         raise Conflict(_("Record %(number)s is not approved; only an approved record gets a certificate.",
@@ -213,7 +213,7 @@ def issue_for_record(session: Session, actor: Actor | None, record: Record, *,
                          number=existing))
     issue_date = issue_date or date.today()
     plan = _Plan(issue_date, language or ctx.language, _valid_until(record, issue_date), None)
-    cert = _issue(session, actor, record, ctx, plan)  # type: ignore[arg-type]
+    cert = _issue(session, actor, record, ctx, plan)
     audit.record(session, actor, "certificate.issue", cert, after=_snapshot(cert))
     return cert
 
