@@ -124,6 +124,9 @@ def store_rendered(session: Session, cert: Certificate, data: bytes,
 
     A PDF that differs (other reportlab or font version) is still written, so the holder's
     copy can be printed again, but the recorded hash stays that of the issued PDF.
+
+    Written at once, not queued: the certificate rows are committed already (this repairs
+    their files), and a restore may draw many thousands of PDFs, which must not wait in memory.
     """
     ctx = ctx or current_context()
     digest = sha256_hex(data)
