@@ -14,10 +14,11 @@ round by round so machine noise hits all alike):
 
 Web half, :func:`bench_verification_endpoint`: the public check page ``GET /v/<token>``, served by
 gunicorn as ``lims serve`` runs it (sync workers, two per core) over PostgreSQL holding 1,000,000
-certificates, against a trivial JSON route added to the same app on the same server, phases
-interleaved round by round, with a Python load generator on loopback (closed loop, one request
-per connection). The issue's target: the check page sustains at least 60 % of the trivial
-route's requests per second. The certificates are seeded once into the database named by
+certificates (``--certificates``), against a trivial JSON route added to the same app on the same
+server; two servers side by side, the app as deployed and the same app without its front door
+(:mod:`lims.web.front_door`), every phase of both interleaved round by round, with a Python load
+generator on loopback (closed loop, one request per connection). The issue's target: the check
+page sustains at least 60 % of the trivial route's requests per second. The certificates are seeded once into the database named by
 ``--database-url`` (default: ``lims_bench_certificates`` on the local PostgreSQL) and reused by
 later runs.
 
@@ -43,15 +44,15 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
-from reportlab.lib.pagesizes import A4  # noqa: E402
-from reportlab.lib.styles import ParagraphStyle  # noqa: E402
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle  # noqa: E402
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
-from certificates.examples import example_verification  # noqa: E402
-from certificates.fonts import register_fonts  # noqa: E402
-from certificates.formatting import format_measure, format_number  # noqa: E402
-from certificates.model import CertificateDocument  # noqa: E402
-from certificates.pdf import render_pdf, sections  # noqa: E402
+from certificates.examples import example_verification
+from certificates.fonts import register_fonts
+from certificates.formatting import format_measure, format_number
+from certificates.model import CertificateDocument
+from certificates.pdf import render_pdf, sections
 
 BASE_URL = "https://lims.tdc.gov.vn"
 
@@ -214,6 +215,7 @@ from gunicorn.app.base import BaseApplication
 
 from lims.app import create_app
 from lims.web.auth import public
+from lims.web.front_door import VerificationFrontDoor
 
 
 class Bench(BaseApplication):
@@ -226,6 +228,9 @@ class Bench(BaseApplication):
 
     def load(self):
         app = create_app()
+        if sys.argv[2] == "flask":  # the same app without the front door: Flask answers /v/<token>
+            assert isinstance(app.wsgi_app, VerificationFrontDoor)
+            app.wsgi_app = app.wsgi_app.wsgi_app
 
         @public
         def trivial():
@@ -237,6 +242,8 @@ class Bench(BaseApplication):
 
 Bench().run()
 """
+#: The web half's two servers, run side by side: the app as deployed, and without the front door.
+SERVERS = {"front door": "door", "Flask only": "flask"}
 
 
 async def _load(host: str, port: int, requests: list[bytes], seconds: float, concurrency: int) -> tuple[int, int]:
@@ -266,18 +273,49 @@ async def _load(host: str, port: int, requests: list[bytes], seconds: float, con
     return ok, bad
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start_server(env: dict[str, str], variant: str) -> tuple[object, int]:
+    """A gunicorn serving the app (``door``) or the app without its front door (``flask``)."""
+    import socket
+    import subprocess
+
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-c", SERVE, str(port), variant], env=env, cwd=str(_HERE.parent))
+    for _ in range(300):
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.1)
+    return server, port
+
+
+def _cases(paths: list[str]) -> dict[str, list[bytes]]:
+    def requests(path_list: list[str], accept: str) -> list[bytes]:
+        return [f"GET {p} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: {accept}\r\nConnection: close\r\n\r\n"
+                .encode() for p in path_list]
+
+    return {TRIVIAL: requests(["/bench/trivial"], "application/json"),
+            VERIFY_HTML: requests(paths, "text/html"), VERIFY_JSON: requests(paths, "application/json")}
+
+
 def bench_verification_endpoint(count: int = 1_000_000, *, url: str = BENCH_DATABASE, seconds: float = 6.0,
                                 rounds: int = 3, concurrency: int = 16, reseed: bool = False,
-                                tokens_needed: int = 50_000) -> dict[str, float]:
-    """Requests per second of ``GET /v/<token>`` (HTML and JSON) and of a trivial JSON route on the
-    same gunicorn (``lims serve`` set-up) over PostgreSQL holding ``count`` certificates; phases
-    interleaved round by round. The rate limiter stays on (memory storage) with a limit no
-    client reaches, so its cost is measured too."""
+                                tokens_needed: int = 50_000) -> dict[str, dict[str, float]]:
+    """Requests per second of ``GET /v/<token>`` (HTML and JSON) and of a trivial JSON route, on two
+    gunicorns (``lims serve`` set-up) over PostgreSQL holding ``count`` certificates: the app as
+    deployed and the same app without its front door; every phase of both interleaved round by
+    round. The rate limiter stays on (memory storage) with a limit no client reaches, so its
+    cost is measured too."""
     import asyncio
     import os
     import random
-    import socket
-    import subprocess
     import tempfile
 
     from certificates import tokens
@@ -285,53 +323,36 @@ def bench_verification_endpoint(count: int = 1_000_000, *, url: str = BENCH_DATA
 
     instance = Path(tempfile.mkdtemp(prefix="lims-bench-"))
     seed_certificates(url, instance, count, reseed=reseed)
-    store = certs.keystore_at(instance / "signing-keys", directory=True)  # the server reads the same folder
+    store = certs.keystore_at(instance / "signing-keys", directory=True)  # the servers read the same folder
     rng = random.Random(6)
     # Distinct tokens, more than the run sends, so that almost every request checks a signature
     # afresh, as QR codes scanned in the field do.
-    ids = [rng.randrange(1, count + 1) for _ in range(tokens_needed)]
-    paths = [f"/v/{tokens.sign_token(i, store)}" for i in ids]
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    paths = [f"/v/{tokens.sign_token(rng.randrange(1, count + 1), store)}" for _ in range(tokens_needed)]
     env = {**os.environ, "LIMS_DATABASE_URL": url, "LIMS_INSTANCE_PATH": str(instance), "LIMS_BASE_URL": BASE_URL,
            "LIMS_SECRET_KEY": "bench", "LIMS_VERIFY_RATE_LIMIT": "100000000 per minute",
            "PYTHONPATH": str(_HERE.parent)}
     env.pop("LIMS_SIGNING_KEY_FILE", None)
-    server = subprocess.Popen([sys.executable, "-c", SERVE, str(port)], env=env, cwd=str(_HERE.parent))
+    servers = {name: _start_server(env, variant) for name, variant in SERVERS.items()}
+    cases = _cases(paths)
+    done = {(server, case): [0, 0] for server in servers for case in cases}
     try:
-        for _ in range(300):
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
-
-        def requests(path_list: list[str], accept: str) -> list[bytes]:
-            return [f"GET {p} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: {accept}\r\nConnection: close\r\n\r\n"
-                    .encode() for p in path_list]
-
-        cases = {
-            TRIVIAL: requests(["/bench/trivial"], "application/json"),
-            VERIFY_HTML: requests(paths, "text/html"),
-            VERIFY_JSON: requests(paths, "application/json"),
-        }
-        for reqs in cases.values():  # warm-up: every worker loads templates, keys, connections
-            asyncio.run(_load("127.0.0.1", port, reqs, 1.5, concurrency))
-        done = {name: [0, 0] for name in cases}
+        for _, port in servers.values():  # warm-up: every worker loads templates, keys, connections
+            for reqs in cases.values():
+                asyncio.run(_load("127.0.0.1", port, reqs, 1.5, concurrency))
         for _ in range(rounds):
-            for name, reqs in cases.items():
-                ok, bad = asyncio.run(_load("127.0.0.1", port, reqs, seconds, concurrency))
-                done[name][0] += ok
-                done[name][1] += bad
+            for (server, case), counts in done.items():
+                ok, bad = asyncio.run(_load("127.0.0.1", servers[server][1], cases[case], seconds, concurrency))
+                counts[0] += ok
+                counts[1] += bad
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-    rates = {}
-    for name, (ok, bad) in done.items():
-        rates[name] = ok / (seconds * rounds)
+        for process, _ in servers.values():
+            process.terminate()  # type: ignore[attr-defined]
+            process.wait(timeout=30)  # type: ignore[attr-defined]
+    rates: dict[str, dict[str, float]] = {server: {} for server in servers}
+    for (server, case), (ok, bad) in done.items():
+        rates[server][case] = ok / (seconds * rounds)
         if bad:
-            print(f"  warning: {bad} non-200 answers for {name}")
+            print(f"  warning: {bad} non-200 answers for {case} ({server})")
     return rates
 
 
@@ -364,11 +385,14 @@ def main() -> None:
         rates = bench_verification_endpoint(args.certificates, url=args.database_url, seconds=args.seconds,
                                             rounds=args.web_rounds, concurrency=args.concurrency,
                                             reseed=args.reseed)
-        for name, rate in rates.items():
-            print(f"  {name:<44} {rate:8.0f} requests/s")
-        for name in (VERIFY_HTML, VERIFY_JSON):
-            ratio = rates[name] / rates[TRIVIAL]
-            print(f"  ratio {name} / {TRIVIAL}: {ratio:.2f} (target >= 0.60: {'met' if ratio >= 0.6 else 'NOT met'})")
+        for server, by_case in rates.items():
+            print(f"  -- {server}")
+            for name, rate in by_case.items():
+                print(f"  {name:<44} {rate:8.0f} requests/s")
+            for name in (VERIFY_HTML, VERIFY_JSON):
+                ratio = by_case[name] / by_case[TRIVIAL]
+                print(f"  ratio {name} / {TRIVIAL}: {ratio:.2f} "
+                      f"(target >= 0.60: {'met' if ratio >= 0.6 else 'NOT met'})")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,9 @@
 | ``LIMS_RATELIMIT_STORAGE_URL`` | ``memory://`` | rate-limit storage; ``redis://host:6379`` to share it between processes |
 | ``LIMS_SIGNING_KEY_FILE`` | ``instance/signing-keys/`` | the lab's Ed25519 certificate signing key(s) |
 | ``LIMS_TRUSTED_PROXIES`` | ``0`` | reverse proxies in front of the app whose ``X-Forwarded-*`` headers are trusted |
+| ``LIMS_CERTIFICATE_NUMBER_PATTERN`` | ``{year}-{kind}-{seq:06d}`` | certificate numbers; must contain ``{year}``, ``{kind}``, ``{seq}`` |
+| ``LIMS_STAMP_NUMBER_PATTERN`` | ``T{yy}-{seq:07d}`` | verification stamp numbers (one register per year); ``{seq}`` |
+| ``LIMS_VERIFY_RATE_LIMIT`` | ``60 per minute`` | public certificate checks (``/v/<token>``) per client address |
 """
 from __future__ import annotations
 
@@ -21,6 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 LANGUAGES = ("vi", "en")
+DEFAULT_CERTIFICATE_NUMBER_PATTERN = "{year}-{kind}-{seq:06d}"
+DEFAULT_STAMP_NUMBER_PATTERN = "T{yy}-{seq:07d}"
+DEFAULT_VERIFY_RATE_LIMIT = "60 per minute"
 
 
 def instance_path() -> Path:
@@ -81,10 +87,13 @@ class Settings:
     ratelimit_storage_url: str
     signing_key_path: Path
     trusted_proxies: int = 0
+    certificate_number_pattern: str = DEFAULT_CERTIFICATE_NUMBER_PATTERN
+    stamp_number_pattern: str = DEFAULT_STAMP_NUMBER_PATTERN
+    verify_rate_limit: str = DEFAULT_VERIFY_RATE_LIMIT
     extra: dict = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls, **overrides) -> "Settings":
+    def from_env(cls, **overrides) -> Settings:
         folder = Path(overrides.pop("instance_path", None) or instance_path())
         language = os.environ.get("LIMS_LANGUAGE", "vi")
         if language not in LANGUAGES:
@@ -98,6 +107,10 @@ class Settings:
             ratelimit_storage_url=os.environ.get("LIMS_RATELIMIT_STORAGE_URL", "memory://"),
             signing_key_path=Path(os.environ.get("LIMS_SIGNING_KEY_FILE") or folder / "signing-keys"),
             trusted_proxies=_non_negative_int("LIMS_TRUSTED_PROXIES"),
+            certificate_number_pattern=os.environ.get("LIMS_CERTIFICATE_NUMBER_PATTERN")
+            or DEFAULT_CERTIFICATE_NUMBER_PATTERN,
+            stamp_number_pattern=os.environ.get("LIMS_STAMP_NUMBER_PATTERN") or DEFAULT_STAMP_NUMBER_PATTERN,
+            verify_rate_limit=os.environ.get("LIMS_VERIFY_RATE_LIMIT") or DEFAULT_VERIFY_RATE_LIMIT,
         )
         extra = overrides.pop("extra", {})
         values.update(overrides)

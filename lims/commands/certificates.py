@@ -1,4 +1,9 @@
-"""``lims certificates``: list, export, re-render missing PDFs, signing keys."""
+"""``lims certificates``: list, export, re-render missing PDFs, signing keys.
+
+The services are imported inside each command on purpose: every command module is loaded
+when ``lims`` starts, and the certificate services bring SQLAlchemy, reportlab and lxml.
+The commands act as the lab itself (:data:`lims.services.policy.SYSTEM`).
+"""
 from __future__ import annotations
 
 import json
@@ -23,11 +28,12 @@ def command() -> None:
 @click.option("--limit", type=click.IntRange(1, 1_000_000), default=1000, show_default=True)
 def list_(as_json: bool, status: str | None, kind: str | None, limit: int) -> None:
     """List certificates, newest first."""
-    from lims.services import certificates as certs
+    from lims.services import certificates as certs  # lazy: see the module's docstring
+    from lims.services.policy import SYSTEM
 
-    ctx = certs.current_context()
+    ctx = certs.context_from_env()
     with unit_of_work() as session:
-        rows, total = certs.list_certificates(session, None, status=status, kind=kind, limit=limit)
+        rows, total = certs.list_certificates(session, SYSTEM, status=status, kind=kind, limit=limit)
         items = [{
             "number": c.number, "kind": c.kind, "status": certs.effective_status(c),
             "issue_date": c.issue_date.isoformat(), "valid_until": c.valid_until.isoformat() if c.valid_until else None,
@@ -55,18 +61,19 @@ def list_(as_json: bool, status: str | None, kind: str | None, limit: int) -> No
 @click.option("--language", type=click.Choice(["vi", "en"]), default=None, help="PDF language (default: as issued)")
 def export(number: str, fmt: str, output: Path | None, language: str | None) -> None:
     """Write certificate NUMBER as PDF (as issued), JSON or DCC 3.3.0 XML (schema-validated)."""
-    from lims.services import certificates as certs
+    from lims.services import certificates as certs  # lazy: see the module's docstring
+    from lims.services.policy import SYSTEM
 
-    ctx = certs.current_context()
+    ctx = certs.context_from_env()
     with unit_of_work() as session:
-        cert = certs.get_by_number(session, number)
+        cert = certs.get_by_number(session, SYSTEM, number)
         if fmt == "pdf":
             data = certs.pdf_bytes(cert, lang=language, context=ctx)
         elif fmt == "json":
             data = (json.dumps(certs.json_export(cert), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
         else:
             data = certs.dcc_export(cert, ctx)
-        stem = certs._safe_name(cert.number)
+        stem = certs.file_name_of(cert.number)
     if output is None and fmt == "pdf" and sys.stdout.isatty():
         output = Path(f"{stem}.pdf")
     if output is None:
@@ -79,7 +86,9 @@ def export(number: str, fmt: str, output: Path | None, language: str | None) -> 
 
 
 def _render_one(job: tuple[int, dict, str, str]) -> tuple[int, bytes]:
-    from lims.services.certificates import render_stored
+    from lims.services.certificates import (
+        render_stored,  # lazy: runs in a fresh worker process
+    )
 
     cert_id, document, url, lang = job
     return cert_id, render_stored(document, url, lang)
@@ -101,10 +110,10 @@ def render(all_missing: bool, workers: int | None) -> None:
 
     from tqdm import tqdm
 
-    from lims.models import Certificate
+    from lims.models import Certificate  # lazy: see the module's docstring
     from lims.services import certificates as certs
 
-    ctx = certs.current_context()
+    ctx = certs.context_from_env()
     workers = workers or os.cpu_count() or 2
     with unit_of_work() as session:
         missing = certs.missing_pdfs(session, ctx)
@@ -131,9 +140,9 @@ def render(all_missing: bool, workers: int | None) -> None:
 @click.option("--rotate", is_flag=True, help="add a new signing key; older certificates keep verifying")
 def keys(rotate: bool) -> None:
     """Show the signing keys (public part), or rotate to a new key."""
-    from lims.services import certificates as certs
+    from lims.services import certificates as certs  # lazy: see the module's docstring
 
-    store = certs.current_context().keystore
+    store = certs.context_from_env().keystore
     if rotate:
         click.echo(f"new signing key {store.rotate()}")
     for jwk in store.public_jwks()["keys"]:

@@ -13,12 +13,14 @@ their calibration in force). The seeder, the tests and the benchmark use it.
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Sequence
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lims.errors import LimsError
 from lims.models import (
     Certificate,
     CertificateStatus,
@@ -31,11 +33,12 @@ from lims.models import (
     ReferenceStandard,
     User,
 )
-from lims.services import catalog
+from lims.services import catalog, workflow
 from lims.services import certificates as certs
 from lims.services.demo import DemoContext, seeder
 from lims.services.numbering import next_value
 from lims.services.policy import SYSTEM
+from lims.services.users import create_user
 
 for _name in ("demo_workflow", "demo_records", "demo_requests"):  # their seeders run first
     try:
@@ -85,10 +88,7 @@ class Point:
 
 def r76_mpe(load_e: float, accuracy_class: str) -> float:
     """MPE at verification, in e, for a load of ``load_e`` scale intervals (OIML R76-1 table 6)."""
-    for upper, mpe in R76_MPE[accuracy_class]:
-        if load_e <= upper:
-            return mpe
-    raise ValueError(load_e)
+    return next(mpe for upper, mpe in R76_MPE[accuracy_class] if load_e <= upper)
 
 
 def scale_points(inst: Instrument, errors_in_e: Sequence[float]) -> list[Point]:
@@ -130,14 +130,12 @@ def approved_record(session: Session, *, instrument: Instrument, procedure: Proc
     if verdict == "auto":
         verdicts = [p.verdict for p in points if p.verdict]
         verdict = ("fail" if "fail" in verdicts else "pass") if verdicts else None
-    from lims.services.workflow import RECORD_NUMBER
-
     year = work_date.year
-    number = RECORD_NUMBER.format(year=year, seq=next_value(session, "record", year))
+    number = workflow.RECORD_NUMBER.format(year=year, seq=next_value(session, "record", year))
     error_unit = points[0].unit if points else instrument.range_unit
     if error_unit == "degC":
         error_unit = "delta_degC"
-    approved_at = datetime.combine(work_date, time(9, 0), tzinfo=timezone.utc)
+    approved_at = datetime.combine(work_date, time(9, 0), tzinfo=UTC)
     record = Record(
         number=number, instrument_id=instrument.id, procedure_id=procedure.id, kind=kind,
         verification_type="periodic" if kind == "verification" else None, status=status,
@@ -227,12 +225,59 @@ class SampleLab:
                                work_date=work_date or self.work_date or date.today(), verdict=None, decision_rule={})
 
 
+SAMPLE_TYPES = (
+    {"code": "S-CAN", "name_vi": "Cân không tự động", "name_en": "Non-automatic weighing instrument",
+     "quantity": "mass", "unit": "kg", "requires_verification": True, "verification_interval_months": 12},
+    {"code": "S-APKE", "name_vi": "Áp kế kiểu lò xo", "name_en": "Bourdon tube pressure gauge",
+     "quantity": "pressure", "unit": "bar", "requires_verification": True, "verification_interval_months": 12},
+    {"code": "S-NK", "name_vi": "Nhiệt kế chỉ thị số", "name_en": "Digital thermometer",
+     "quantity": "temperature", "unit": "degC", "requires_verification": False},
+)
+#: (standard, its calibration in force) of the sample lab: weights, pressure, temperature.
+SAMPLE_STANDARDS = (
+    ({"code": "S-QC-M1", "name": "Bộ quả cân chuẩn M1 (1 g – 100 kg)", "quantity": "mass",
+      "range_min": 0.001, "range_max": 100, "range_unit": "kg", "accuracy_class": "M1", "serial_number": "QC-2201"},
+     {"certificate_number": "VMI-KL-0415", "calibrated_by": "Viện Đo lường Việt Nam (VMI)",
+      "expanded_uncertainty": 0.33, "uncertainty_unit": "mg"}),
+    ({"code": "S-AP-01", "name": "Áp kế chuẩn chỉ thị số", "quantity": "pressure",
+      "range_min": 0, "range_max": 60, "range_unit": "bar"},
+     {"certificate_number": "VMI-AS-0188", "calibrated_by": "Viện Đo lường Việt Nam (VMI)",
+      "expanded_uncertainty": 15, "uncertainty_unit": "mbar"}),
+    ({"code": "S-PRT-01", "name": "Nhiệt kế điện trở platin chuẩn", "quantity": "temperature",
+      "range_min": -50, "range_max": 400, "range_unit": "degC"},
+     {"certificate_number": "Q1-NĐ-0932", "calibrated_by": "QUATEST 1",
+      "expanded_uncertainty": 0.03, "uncertainty_unit": "delta_degC"}),
+)
+
+
+def _sample_standard(session: Session, data: dict, calibration: dict) -> ReferenceStandard:
+    today = date.today()
+    std = catalog.create_reference_standard(session, SYSTEM, data)
+    catalog.add_standard_calibration(session, SYSTEM, std.id, {
+        "calibration_date": today - timedelta(days=100), "due_date": today + timedelta(days=265),
+        "coverage_factor": 2, **calibration})
+    return std
+
+
+def _sample_instruments(session: Session, owner_id: int, types: dict[str, Any]) -> tuple[Instrument, ...]:
+    """The scale, the pressure gauge and the thermometer of the sample lab's customer."""
+    def instrument(type_code: str, **data: Any) -> Instrument:
+        return catalog.create_instrument(session, SYSTEM, {"owner_id": owner_id, "type_id": types[type_code].id,
+                                                           **data})
+
+    return (
+        instrument("S-CAN", manufacturer="Mettler Toledo", model="ICS425", serial_number="MT-0001",
+                   range_min=0, range_max=60, range_unit="kg", resolution=0.01, accuracy_class="III"),
+        instrument("S-APKE", manufacturer="Wika", model="213.53", serial_number="WK-0001", range_min=0,
+                   range_max=16, range_unit="bar", resolution=0.5, accuracy_class="1.6"),
+        instrument("S-NK", manufacturer="Testo", model="104", serial_number="TS-0001", range_min=-50,
+                   range_max=250, range_unit="degC", resolution=0.1),
+    )
+
+
 def sample_lab(session: Session, *, technician: User | None = None, reviewer: User | None = None,
                password: str = "sample-lab-password") -> SampleLab:
     """Create the lab, a customer, instruments, standards with a calibration in force, procedures."""
-    from lims.services.users import create_user
-
-    today = date.today()
     lab = catalog.the_lab(session) or catalog.create_organisation(session, SYSTEM, {
         "name": "Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng", "kind": "lab",
         "address": "Số 2 đường Hoàng Văn Thụ, thành phố Lạng Sơn", "phone": "0205 3812 345"})
@@ -242,47 +287,9 @@ def sample_lab(session: Session, *, technician: User | None = None, reviewer: Us
                                            roles=["technician"], full_name="Nguyễn Thị Lan")
     reviewer = reviewer or create_user(session, SYSTEM, username="sample.reviewer", password=password,
                                        roles=["reviewer"], full_name="Lê Đức Minh")
-    types = {}
-    for data in (
-        {"code": "S-CAN", "name_vi": "Cân không tự động", "name_en": "Non-automatic weighing instrument",
-         "quantity": "mass", "unit": "kg", "requires_verification": True, "verification_interval_months": 12},
-        {"code": "S-APKE", "name_vi": "Áp kế kiểu lò xo", "name_en": "Bourdon tube pressure gauge",
-         "quantity": "pressure", "unit": "bar", "requires_verification": True, "verification_interval_months": 12},
-        {"code": "S-NK", "name_vi": "Nhiệt kế chỉ thị số", "name_en": "Digital thermometer",
-         "quantity": "temperature", "unit": "degC", "requires_verification": False},
-    ):
-        types[data["code"]] = catalog.create_instrument_type(session, SYSTEM, data)
-
-    def instrument(type_code: str, **data: Any) -> Instrument:
-        return catalog.create_instrument(session, SYSTEM, {"owner_id": customer.id, "type_id": types[type_code].id,
-                                                         **data})
-
-    def standard(data: dict, calibration: dict) -> ReferenceStandard:
-        std = catalog.create_reference_standard(session, SYSTEM, data)
-        catalog.add_standard_calibration(session, SYSTEM, std.id, {
-            "calibration_date": today - timedelta(days=100), "due_date": today + timedelta(days=265),
-            "coverage_factor": 2, **calibration})
-        return std
-
-    scale = instrument("S-CAN", manufacturer="Mettler Toledo", model="ICS425", serial_number="MT-0001",
-                       range_min=0, range_max=60, range_unit="kg", resolution=0.01, accuracy_class="III")
-    gauge = instrument("S-APKE", manufacturer="Wika", model="213.53", serial_number="WK-0001", range_min=0,
-                       range_max=16, range_unit="bar", resolution=0.5, accuracy_class="1.6")
-    thermometer = instrument("S-NK", manufacturer="Testo", model="104", serial_number="TS-0001", range_min=-50,
-                             range_max=250, range_unit="degC", resolution=0.1)
-    weights = standard({"code": "S-QC-M1", "name": "Bộ quả cân chuẩn M1 (1 g – 100 kg)", "quantity": "mass",
-                        "range_min": 0.001, "range_max": 100, "range_unit": "kg", "accuracy_class": "M1",
-                        "serial_number": "QC-2201"},
-                       {"certificate_number": "VMI-KL-0415", "calibrated_by": "Viện Đo lường Việt Nam (VMI)",
-                        "expanded_uncertainty": 0.33, "uncertainty_unit": "mg"})
-    pressure = standard({"code": "S-AP-01", "name": "Áp kế chuẩn chỉ thị số", "quantity": "pressure",
-                         "range_min": 0, "range_max": 60, "range_unit": "bar"},
-                        {"certificate_number": "VMI-AS-0188", "calibrated_by": "Viện Đo lường Việt Nam (VMI)",
-                         "expanded_uncertainty": 15, "uncertainty_unit": "mbar"})
-    thermo = standard({"code": "S-PRT-01", "name": "Nhiệt kế điện trở platin chuẩn", "quantity": "temperature",
-                       "range_min": -50, "range_max": 400, "range_unit": "degC"},
-                      {"certificate_number": "Q1-NĐ-0932", "calibrated_by": "QUATEST 1",
-                       "expanded_uncertainty": 0.03, "uncertainty_unit": "delta_degC"})
+    types = {data["code"]: catalog.create_instrument_type(session, SYSTEM, data) for data in SAMPLE_TYPES}
+    scale, gauge, thermometer = _sample_instruments(session, customer.id, types)
+    weights, pressure, thermo = (_sample_standard(session, std, cal) for std, cal in SAMPLE_STANDARDS)
     session.flush()
     return SampleLab(
         lab=lab, customer=customer, technician=technician, reviewer=reviewer, scale=scale, gauge=gauge,
@@ -308,9 +315,6 @@ def record_through_workflow(session: Session, technician: User, reviewer: User, 
     Returns None, having written nothing, when the workflow cannot make this record (no procedure
     for the instrument type, no usable standard, or a reading the procedure refuses).
     """
-    from lims.errors import LimsError
-    from lims.services import workflow
-
     procs = [p for p in session.scalars(select(Procedure).where(
         Procedure.active.is_(True), Procedure.kind == kind, Procedure.instrument_type_id == inst.type_id,
     ).order_by(Procedure.id)) if workflow.usable_procedure(p)]
@@ -341,78 +345,100 @@ def record_through_workflow(session: Session, technician: User, reviewer: User, 
     return rec
 
 
+class _Seeding:
+    """The demo's certificate states, made by the reviewer and technician of the demo."""
+
+    def __init__(self, session: Session, ctx: DemoContext, context: certs.CertificateContext) -> None:
+        self.session, self.context = session, context
+        self.reviewer = _user(session, ctx, "soatxet.minh", "reviewer")
+        self.technician = _user(session, ctx, "ktv.lan", "technician")
+        self.today = date.today()
+        instruments = ctx.instruments or list(session.scalars(select(Instrument).order_by(Instrument.id)))
+        self.scales = [i for i in instruments if i.type.quantity == "mass" and i.resolution]
+        self.gauges = [i for i in instruments if i.type.quantity == "pressure"]
+        self.mass_std = [s for s in ctx.standards.values() if s.quantity == "mass" and s.current_calibration]
+        self.pressure_std = [s for s in ctx.standards.values() if s.quantity == "pressure" and s.current_calibration]
+
+    def issue(self, record: Record) -> Certificate:
+        return certs.issue_for_record(self.session, self.reviewer, record, context=self.context)
+
+    def issue_missing(self) -> None:
+        issued = {r for (r,) in self.session.execute(select(Certificate.record_id))}
+        for record in self.session.scalars(select(Record).where(Record.status == RecordStatus.approved.value)
+                                           .order_by(Record.id)):
+            if record.id not in issued and record.kind in ("verification", "calibration"):
+                self.issue(record)
+
+    def certificate_of(self, record: Record | None) -> Certificate | None:
+        return None if record is None else self.session.scalar(
+            select(Certificate).where(Certificate.record_id == record.id))
+
+    def verify(self, inst: Instrument, errors_e: Sequence[float]) -> Certificate:
+        e = inst.resolution or 1.0
+        work_date = self.today - timedelta(days=2)
+        cert = self.certificate_of(record_through_workflow(self.session, self.technician, self.reviewer, inst,
+                                                           "verification", errors_e[-1] * e, work_date=work_date))
+        if cert is not None:
+            return cert
+        proc = ensure_procedure(self.session, "verification:mass", inst.type_id)
+        return self.issue(approved_record(
+            self.session, instrument=inst, procedure=proc, technician=self.technician, reviewer=self.reviewer,
+            points=scale_points(inst, errors_e), standards=self.mass_std[:1], kind="verification",
+            work_date=work_date, place=inst.location))
+
+    def valid(self, kind: str) -> list[Certificate]:
+        return [c for c in self.session.scalars(select(Certificate).where(
+            Certificate.kind == kind, Certificate.status == CertificateStatus.valid.value).order_by(Certificate.id))
+            if not (c.document or {}).get("summary", {}).get("notice")]
+
+    def calibrate_gauge(self) -> None:
+        gauge = self.gauges[0]
+        work_date = self.today - timedelta(days=1)
+        rec = record_through_workflow(self.session, self.technician, self.reviewer, gauge, "calibration", 0.1,
+                                      work_date=work_date)
+        if rec is None:
+            proc = ensure_procedure(self.session, "calibration:pressure", gauge.type_id)
+            self.issue(approved_record(
+                self.session, instrument=gauge, procedure=proc, technician=self.technician, reviewer=self.reviewer,
+                points=pressure_points(gauge, (0.0, 0.05, 0.1, 0.1, 0.15)), standards=self.pressure_std[:1],
+                kind="calibration", work_date=work_date, verdict=None, decision_rule={}))
+
+    def every_state(self) -> None:
+        """Valid, superseded, revoked and notice of non-conformity; a valid calibration."""
+        if not self.scales or not self.mass_std:
+            return
+        if not self.valid("verification"):
+            self.verify(self.scales[0], (0, 0, 1, 1))
+        # A verification certificate corrected afterwards: the customer's address was wrong on it.
+        first = self.valid("verification")[0]
+        certs.amend_certificate(self.session, self.reviewer, first.id, certs.AmendCertificate(
+            reason="Sửa địa chỉ khách hàng ghi sai trên giấy chứng nhận số " + first.number), context=self.context)
+        if len(self.scales) > 1:
+            # Valid, then revoked: the weights used were found out of tolerance afterwards.
+            revoked = self.verify(self.scales[1], (0, 0, 0, 0))
+            certs.revoke_certificate(self.session, self.reviewer, revoked.id, certs.RevokeCertificate(
+                reason="Quả cân chuẩn sử dụng bị phát hiện vượt dung sai sau khi kiểm định; phải kiểm định lại."))
+        if len(self.scales) > 2:
+            self.verify(self.scales[2], (0, 1, 2, 4))  # 4 e at Max: fails, a notice of non-conformity
+        if not self.valid("calibration") and self.gauges and self.pressure_std:
+            self.calibrate_gauge()
+
+
 @seeder
 def seed_certificates(session: Session, ctx: DemoContext) -> None:
     """Issue what approved records lack, then show every state (valid, superseded, revoked, notice).
 
     Records are made through the workflow (approval issues the certificate) where it can make
-    them, else stored directly as the workflow would store them.
+    them, else stored directly as the workflow would store them. The demo's transaction is
+    committed here and the issued PDFs are written after it.
     """
     context = dataclasses.replace(certs.current_context(), base_url=ctx.base_url.rstrip("/"))
-    reviewer = _user(session, ctx, "soatxet.minh", "reviewer")
-    technician = _user(session, ctx, "ktv.lan", "technician")
-    today = date.today()
-    with certs.use_context(context):
-        issued = {r for (r,) in session.execute(select(Certificate.record_id))}
-        for record in session.scalars(select(Record).where(Record.status == RecordStatus.approved.value)
-                                      .order_by(Record.id)):
-            if record.id not in issued and record.kind in ("verification", "calibration"):
-                certs.issue_for_record(session, reviewer, record, context=context)
-
-        instruments = ctx.instruments or list(session.scalars(select(Instrument).order_by(Instrument.id)))
-        scales = [i for i in instruments if i.type.quantity == "mass" and i.resolution]
-        gauges = [i for i in instruments if i.type.quantity == "pressure"]
-        mass_std = [s for s in ctx.standards.values() if s.quantity == "mass" and s.current_calibration]
-        pressure_std = [s for s in ctx.standards.values() if s.quantity == "pressure" and s.current_calibration]
-
-        def certificate_of(record: Record | None) -> Certificate | None:
-            if record is None:
-                return None
-            return session.scalar(select(Certificate).where(Certificate.record_id == record.id))
-
-        def verify(inst: Instrument, errors_e: Sequence[float]) -> Certificate:
-            e = inst.resolution or 1.0
-            cert = certificate_of(record_through_workflow(session, technician, reviewer, inst, "verification",
-                                                          errors_e[-1] * e, work_date=today - timedelta(days=2)))
-            if cert is not None:
-                return cert
-            proc = ensure_procedure(session, "verification:mass", inst.type_id)
-            rec = approved_record(session, instrument=inst, procedure=proc, technician=technician,
-                                  reviewer=reviewer, points=scale_points(inst, errors_e), standards=mass_std[:1],
-                                  kind="verification", work_date=today - timedelta(days=2), place=inst.location)
-            return certs.issue_for_record(session, reviewer, rec, context=context)
-
-        def valid(kind: str) -> list[Certificate]:
-            return [c for c in session.scalars(select(Certificate).where(
-                Certificate.kind == kind, Certificate.status == CertificateStatus.valid.value).order_by(Certificate.id))
-                if not (c.document or {}).get("summary", {}).get("notice")]
-
-        if not scales or not mass_std:
-            return
-        if not valid("verification"):
-            verify(scales[0], (0, 0, 1, 1))
-        # A verification certificate corrected afterwards: the customer's address was wrong on it.
-        first = valid("verification")[0]
-        certs.amend_certificate(session, reviewer, first.id, {
-            "reason": "Sửa địa chỉ khách hàng ghi sai trên giấy chứng nhận số " + first.number}, context=context)
-        if len(scales) > 1:
-            # Valid, then revoked: the weights used were found out of tolerance afterwards.
-            revoked = verify(scales[1], (0, 0, 0, 0))
-            certs.revoke_certificate(session, reviewer, revoked.id, {
-                "reason": "Quả cân chuẩn sử dụng bị phát hiện vượt dung sai sau khi kiểm định; phải kiểm định lại."})
-        if len(scales) > 2:
-            verify(scales[2], (0, 1, 2, 4))  # 4 e at Max: fails, a notice of non-conformity
-        if not valid("calibration") and gauges and pressure_std:
-            gauge = gauges[0]
-            rec = record_through_workflow(session, technician, reviewer, gauge, "calibration", 0.1,
-                                          work_date=today - timedelta(days=1))
-            if rec is None:
-                proc = ensure_procedure(session, "calibration:pressure", gauge.type_id)
-                rec = approved_record(session, instrument=gauge, procedure=proc, technician=technician,
-                                      reviewer=reviewer, points=pressure_points(gauge, (0.0, 0.05, 0.1, 0.1, 0.15)),
-                                      standards=pressure_std[:1], kind="calibration",
-                                      work_date=today - timedelta(days=1), verdict=None, decision_rule={})
-                certs.issue_for_record(session, reviewer, rec, context=context)
+    with certs.use_context(context):  # the workflow's approval issues with the current context
+        seeding = _Seeding(session, ctx, context)
+        seeding.issue_missing()
+        seeding.every_state()
+    session.commit()
+    certs.write_pending(session)
 
 
 def demo_states(session: Session) -> dict[str, Any]:

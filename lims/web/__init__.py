@@ -1,29 +1,14 @@
 """Web layer: blueprints ``ui`` (staff and business pages), ``public`` (no login) and ``api`` (/api/v1)."""
 from __future__ import annotations
 
-from flask import Flask, g, request, session
-from flask_login import current_user
+from flask import Flask, g
 
 from lims.config import LANGUAGES
 from lims.i18n import set_language
 from lims.web.extensions import Api, babel, csrf, limiter
+from lims.web.language import select_language
 
-
-def select_language() -> str:
-    """?lang= (remembered in the session), then the user's preference, then LIMS_LANGUAGE."""
-    asked = request.args.get("lang")
-    if asked in LANGUAGES:
-        session["lang"] = asked
-        return asked
-    if session.get("lang") in LANGUAGES:
-        return session["lang"]
-    user = current_user
-    if getattr(user, "is_authenticated", False) and getattr(user, "language", None) in LANGUAGES:
-        return user.language
-    header = request.accept_languages.best_match(LANGUAGES) if request.path.startswith("/api/") else None
-    from flask import current_app
-
-    return header or current_app.config["LIMS"].language
+__all__ = ["init_web", "select_language"]
 
 
 def init_web(app: Flask) -> None:

@@ -6,17 +6,31 @@ only those of its own organisation. Amending and revoking need the reviewer role
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from markupsafe import Markup
 
+from certificates.formatting import format_measure
+from certificates.qr import qr_svg
 from lims.app import get_db
 from lims.errors import ValidationError
-from lims.models import Certificate, Record, RecordStatus, Role
+from lims.models import Certificate, Role
 from lims.services import certificates as certs
+from lims.services import policy
+from lims.services.inputs import parse
+from lims.web import transaction
 from lims.web.auth import acting_user, roles_required
 from lims.web.nav import NavItem, add_nav
 from lims.web.public_certificates import certificate_context
@@ -37,7 +51,7 @@ def _ctx() -> certs.CertificateContext:
 
 
 def _load(certificate_id: int) -> Certificate:
-    return certs.get_certificate(get_db(), certificate_id, viewer=acting_user())
+    return certs.get_certificate(get_db(), acting_user(), certificate_id)
 
 
 def _download(data: bytes, mimetype: str, filename: str, *, inline: bool = False) -> Response:
@@ -46,10 +60,6 @@ def _download(data: bytes, mimetype: str, filename: str, *, inline: bool = False
     resp.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     resp.headers["Cache-Control"] = "private, no-store"
     return resp
-
-
-def file_stem(cert: Certificate) -> str:
-    return certs._safe_name(cert.number)
 
 
 @bp.app_template_global()
@@ -64,10 +74,6 @@ def cert_measure(measure: dict | None, lang: str = "vi", signed: bool = False) -
     """A stored ``{"value", "unit"}`` of the certificate JSON, printed as on the certificate."""
     if not measure:
         return "—"
-    from decimal import Decimal
-
-    from certificates.formatting import format_measure
-
     return format_measure(Decimal(measure["value"]), measure["unit"], lang, signed=signed)
 
 
@@ -89,19 +95,23 @@ def index():
 
 
 def _detail(cert: Certificate, *, errors: dict | None = None, form: dict | None = None, status: int = 200):
-    from certificates.qr import qr_svg
-
-    db = get_db()
     url = certs.verify_url(cert, _ctx())
     svg = qr_svg(url).decode("utf-8")
     svg = svg[svg.index("<svg"):] if "<svg" in svg else svg
-    can_review = current_user.has_role(Role.admin, Role.reviewer)
+    actor = acting_user()
+    path = certs.pdf_file(cert, _ctx())
     return render_template(
         "certificates/detail.html", cert=cert, summary=(cert.document or {}).get("summary", {}),
-        verify_url=url, qr=Markup(svg), newer=certs.superseded_by(db, cert), can_review=can_review,
+        verify_url=url, qr=Markup(svg), newer=certs.superseded_by(get_db(), cert),
+        can_manage=policy.can_manage_certificates(actor), can_print_stamp=policy.can_print_stamp(actor, cert),
         errors=errors or {}, form=form or {}, kind_labels=KIND_LABELS,
-        pdf_present=bool(certs.pdf_file(cert, _ctx()) and certs.pdf_file(cert, _ctx()).exists()),
+        pdf_present=bool(path and path.exists()),
     ), status
+
+
+def _form(*names: str) -> dict[str, str]:
+    """The posted fields that were filled in (an empty select or box counts as not given)."""
+    return {k: v for k in names if (v := request.form.get(k, "")) != ""}
 
 
 @bp.route("/<int:certificate_id>")
@@ -120,7 +130,7 @@ def pdf(certificate_id: int):
         raise ValidationError(_("Must be one of: %(choices)s.", choices="vi, en"), field="language")
     data = certs.pdf_bytes(cert, lang=language, original=request.args.get("original") == "1", context=_ctx())
     suffix = "" if language == cert.language else f".{language}"
-    return _download(data, "application/pdf", f"{file_stem(cert)}{suffix}.pdf",
+    return _download(data, "application/pdf", f"{certs.file_name_of(cert.number)}{suffix}.pdf",
                      inline=request.args.get("inline") == "1")
 
 
@@ -129,14 +139,14 @@ def pdf(certificate_id: int):
 def json_download(certificate_id: int):
     cert = _load(certificate_id)
     data = json.dumps(certs.json_export(cert), ensure_ascii=False, indent=2).encode("utf-8")
-    return _download(data, "application/json", f"{file_stem(cert)}.json")
+    return _download(data, "application/json", f"{certs.file_name_of(cert.number)}.json")
 
 
 @bp.route("/<int:certificate_id>/dcc.xml")
 @roles_required(*VIEWERS)
 def dcc(certificate_id: int):
     cert = _load(certificate_id)
-    return _download(certs.dcc_export(cert, _ctx()), "application/xml", f"{file_stem(cert)}.dcc.xml")
+    return _download(certs.dcc_export(cert, _ctx()), "application/xml", f"{certs.file_name_of(cert.number)}.dcc.xml")
 
 
 @bp.route("/<int:certificate_id>/stamp.pdf")
@@ -145,38 +155,27 @@ def stamp(certificate_id: int):
     """Printable verification-stamp label with the QR code (print at 100 %)."""
     cert = _load(certificate_id)
     data = certs.stamp_label(cert, lang=request.args.get("language") or cert.language, context=_ctx())
-    return _download(data, "application/pdf", f"{file_stem(cert)}.stamp.pdf", inline=True)
+    return _download(data, "application/pdf", f"{certs.file_name_of(cert.number)}.stamp.pdf", inline=True)
 
 
 @bp.route("/<int:certificate_id>/revoke", methods=["POST"])
 @roles_required(Role.reviewer)
 def revoke(certificate_id: int):
-    db = get_db()
     cert = _load(certificate_id)
     form = {"reason": request.form.get("reason", "")}
     try:
-        certs.revoke_certificate(db, acting_user(), cert.id, form)
-        db.commit()
+        certs.revoke_certificate(get_db(), acting_user(), cert.id, parse(certs.RevokeCertificate, _form("reason")))
     except ValidationError as exc:
-        db.rollback()
+        transaction.rollback()
         return _detail(_load(certificate_id), errors={"revoke": exc.errors or {"reason": exc.message}},
                        form=form, status=422)
     flash(_("Certificate %(number)s is revoked.", number=cert.number), "success")
     return redirect(url_for("certificates.detail", certificate_id=cert.id))
 
 
-def _record_choices(cert: Certificate) -> list[Record]:
-    from sqlalchemy import select
-
-    return list(get_db().scalars(
-        select(Record).where(Record.instrument_id == cert.instrument_id, Record.kind == cert.kind,
-                             Record.status == RecordStatus.approved.value).order_by(Record.id.desc()).limit(20)))
-
-
 @bp.route("/<int:certificate_id>/amend", methods=["GET", "POST"])
 @roles_required(Role.reviewer)
 def amend(certificate_id: int):
-    db = get_db()
     cert = _load(certificate_id)
     errors: dict[str, str] = {}
     form = {"reason": "", "record_id": str(cert.record_id), "language": cert.language}
@@ -184,18 +183,19 @@ def amend(certificate_id: int):
     if request.method == "POST":
         form = {k: request.form.get(k, "") for k in ("reason", "record_id", "language")}
         try:
-            new = certs.amend_certificate(db, acting_user(), cert.id, form, context=_ctx())
-            db.commit()
+            new = certs.amend_certificate(get_db(), acting_user(), cert.id,
+                                          parse(certs.AmendCertificate, _form("reason", "record_id", "language")),
+                                          context=_ctx())
         except ValidationError as exc:
-            db.rollback()
+            transaction.rollback()
             errors = exc.errors or {"reason": exc.message}
             status = 422
             cert = _load(certificate_id)
         else:
             flash(_("Certificate %(new)s issued; it supersedes %(old)s.", new=new.number, old=cert.number), "success")
             return redirect(url_for("certificates.detail", certificate_id=new.id))
-    return render_template("certificates/amend.html", cert=cert, records=_record_choices(cert), form=form,
-                           errors=errors), status
+    return render_template("certificates/amend.html", cert=cert, records=certs.amendable_records(get_db(), cert),
+                           form=form, errors=errors), status
 
 
 add_nav(NavItem("certificates.index", _l("Certificates"), VIEWERS, order=40))

@@ -21,6 +21,7 @@ def two_certificates(live_app, db, make_user):
     scale = certs.issue_for_record(db, reviewer, lab.scale_record(db), context=ctx)
     gauge = certs.issue_for_record(db, reviewer, lab.gauge_record(db), context=ctx)
     db.commit()
+    certs.write_pending(db)
     return scale, gauge
 
 

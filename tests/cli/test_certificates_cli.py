@@ -13,6 +13,8 @@ from certificates.hashing import sha256_file
 from lims.cli import main
 from lims.services import certificates as certs
 from lims.services.demo_certificates import sample_lab
+from lims.services.inputs import parse
+from lims.services.policy import SYSTEM
 
 ISSUE = date(2026, 4, 2)
 
@@ -29,8 +31,9 @@ def issued(db, database_url, tmp_path, monkeypatch):
     lab.work_date = ISSUE - timedelta(days=1)
     a = certs.issue_for_record(db, lab.reviewer, lab.scale_record(db), issue_date=ISSUE, context=ctx)
     b = certs.issue_for_record(db, lab.reviewer, lab.gauge_record(db), issue_date=ISSUE, context=ctx)
-    certs.revoke_certificate(db, lab.reviewer, b.id, {"reason": "Áp kế chuẩn hỏng"})
+    certs.revoke_certificate(db, lab.reviewer, b.id, parse(certs.RevokeCertificate, {"reason": "Áp kế chuẩn hỏng"}))
     db.commit()
+    certs.write_pending(db)
     return {"runner": CliRunner(), "ctx": ctx, "a": a, "b": b, "db": db}
 
 
@@ -88,3 +91,21 @@ def test_key_rotation_from_the_command_line_keeps_old_certificates_verifying(iss
     assert old_key in result.output and "retired" in result.output and "current" in result.output
     assert ctx.keystore.current_key_id != old_key
     assert certs.public_lookup(issued["db"], certs.verification_token(a), ctx).number == a.number
+
+
+def test_a_crash_between_the_commit_and_the_file_is_repaired_by_render_all_missing(issued):
+    """The row is committed with the PDF's hash and path, the process dies before writing the
+    file: ``render --all-missing`` draws it from the stored document, byte for byte."""
+    db, ctx, lab_cert = issued["db"], issued["ctx"], issued["a"]
+    record = lab_cert.record
+    record_id = record.id
+    c = certs.amend_certificate(db, SYSTEM, lab_cert.id, certs.AmendCertificate(reason="Sửa số sản xuất"),
+                                issue_date=ISSUE, context=ctx)
+    db.commit()  # ... and the process stops here: write_pending never runs
+    db.info.clear()
+    path = ctx.instance_path / c.pdf_path
+    assert c.record_id == record_id and c.pdf_sha256 and not path.exists()
+    result = issued["runner"].invoke(main, ["certificates", "render", "--all-missing"])
+    assert result.exit_code == 0, result.output
+    assert "rendered 1 PDF(s)" in result.output and "differ" not in result.output
+    assert sha256_file(path) == c.pdf_sha256

@@ -22,7 +22,13 @@ from lims.errors import Conflict, PermissionDenied, ValidationError
 from lims.models import AuditEvent, Certificate, NumberSequence, RecordStatus
 from lims.services import certificates as certs
 from lims.services.certificate_document import add_months, decimal_of
-from lims.services.demo_certificates import approved_record, pressure_points, sample_lab, scale_points
+from lims.services.demo_certificates import (
+    approved_record,
+    pressure_points,
+    sample_lab,
+    scale_points,
+)
+from lims.services.inputs import parse
 
 ISSUE = date(2026, 3, 5)
 
@@ -52,19 +58,21 @@ def test_a_passed_verification_gets_number_stamp_validity_pdf_and_audit_event(db
     record = lab.scale_record(db, work_date=ISSUE - timedelta(days=1))
     cert = issue(db, lab, record, ctx)
     db.commit()
+    certs.write_pending(db)
 
     assert cert.number == "2026-KD-000001" and (cert.year, cert.seq) == (2026, 1)
     # Circular 23/2013/TT-BKHCN: scales 12 months, counted from the issue date.
     assert cert.valid_until == date(2027, 3, 5)
     assert cert.stamp_number == "T26-0000001"
     assert cert.status == "valid" and cert.customer_id == lab.customer.id
-    # Numbers copied as stored, MPEs of OIML R76-1 class III (see module docstring).
+    # Readings to the scale's resolution, the error to the decimal place of U (two significant
+    # digits, JCGM 100 7.2.6), k to two decimals; MPEs of OIML R76-1 class III as stated.
     got = [(r["nominal"]["value"], r["indication"]["value"], r["error"]["value"], r["mpe"]["value"], r["verdict"])
            for r in rows(cert)]
-    assert got == [("0.20", "0.20", "0.00", "0.005", "pass"), ("5.00", "5.00", "0.00", "0.005", "pass"),
-                   ("20.00", "20.01", "0.01", "0.01", "pass"), ("60.00", "60.01", "0.01", "0.015", "pass")]
-    assert rows(cert)[2]["uncertainty"]["expanded"] == {"value": "0.004", "unit": "kg"}
-    assert rows(cert)[2]["uncertainty"]["k"] == "2"
+    assert got == [("0.20", "0.20", "0.0000", "0.005", "pass"), ("5.00", "5.00", "0.0000", "0.005", "pass"),
+                   ("20.00", "20.01", "0.0100", "0.01", "pass"), ("60.00", "60.01", "0.0100", "0.015", "pass")]
+    assert rows(cert)[2]["uncertainty"]["expanded"] == {"value": "0.0040", "unit": "kg"}
+    assert rows(cert)[2]["uncertainty"]["k"] == "2.00"
     doc = cert.document["certificate"]
     assert doc["conformity"]["verdict"] == "pass" and "ILAC G8" in doc["conformity"]["decision_rule"]["en"]
     assert doc["reference_standards"][0]["certificate_number"] == "VMI-KL-0415"
@@ -97,9 +105,9 @@ def test_calibration_of_a_thermometer_states_uncertainty_in_kelvin_differences(d
     cert = issue(db, lab, lab.thermometer_record(db), ctx)
     assert cert.number == "2026-HC-000001" and cert.valid_until is None and cert.stamp_number is None
     got = [(r["nominal"], r["error"], r["uncertainty"]["expanded"]) for r in rows(cert)]
-    assert got[0] == ({"value": "-20.0", "unit": "degC"}, {"value": "-0.1", "unit": "delta_degC"},
+    assert got[0] == ({"value": "-20.0", "unit": "degC"}, {"value": "-0.10", "unit": "delta_degC"},
                       {"value": "0.12", "unit": "delta_degC"})
-    assert got[2][1] == {"value": "0.2", "unit": "delta_degC"}
+    assert got[2][1] == {"value": "0.20", "unit": "delta_degC"}
     assert cert.document["certificate"]["conformity"] is None  # no conformity asked for
 
 
@@ -163,9 +171,10 @@ def test_float_noise_is_not_printed_and_resolution_digits_are_kept():
 def test_amendment_issues_a_new_certificate_that_supersedes_the_old_one(db, lab, ctx):
     old = issue(db, lab, lab.scale_record(db), ctx)
     lab.customer.address = "Số 5 phố Kỳ Lừa, Lạng Sơn"  # the correction, made in the catalog
-    new = certs.amend_certificate(db, lab.reviewer, old.id, {"reason": "Sửa địa chỉ khách hàng"},
+    new = certs.amend_certificate(db, lab.reviewer, old.id, parse(certs.AmendCertificate, {"reason": "Sửa địa chỉ khách hàng"}),
                                   issue_date=ISSUE + timedelta(days=10), context=ctx)
     db.commit()
+    certs.write_pending(db)
     assert old.status == "superseded" and new.status == "valid"
     assert new.number == "2026-KD-000002" and new.supersedes_id == old.id
     # Same record: the stamp on the instrument and the validity stay those of the original.
@@ -178,14 +187,15 @@ def test_amendment_issues_a_new_certificate_that_supersedes_the_old_one(db, lab,
     actions = list(db.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
     assert actions[-2:] == ["certificate.supersede", "certificate.amend"]
     with pytest.raises(Conflict):
-        certs.amend_certificate(db, lab.reviewer, old.id, {"reason": "again please"}, context=ctx)
+        certs.amend_certificate(db, lab.reviewer, old.id, parse(certs.AmendCertificate, {"reason": "again please"}), context=ctx)
 
 
 def test_amendment_from_a_newer_record_counts_validity_afresh(db, lab, ctx):
     old = issue(db, lab, lab.scale_record(db, work_date=ISSUE), ctx)
     redo = lab.scale_record(db, (0, 0, 0, 1), work_date=ISSUE + timedelta(days=3))
     new = certs.amend_certificate(db, lab.reviewer, old.id,
-                                  {"reason": "Kiểm định lại sau khi sửa", "record_id": redo.id},
+                                  parse(certs.AmendCertificate, {"reason": "Kiểm định lại sau khi sửa",
+                                                                 "record_id": redo.id}),
                                   issue_date=ISSUE + timedelta(days=4), context=ctx)
     assert new.record_id == redo.id and new.valid_until == date(2027, 3, 9)
     assert new.stamp_number == "T26-0000002"
@@ -201,8 +211,9 @@ def test_amendment_from_a_newer_record_counts_validity_afresh(db, lab, ctx):
 def test_amendment_with_bad_input_names_the_field_and_changes_nothing(db, lab, ctx, data, field):
     old = issue(db, lab, lab.scale_record(db), ctx)
     db.commit()
+    certs.write_pending(db)
     with pytest.raises(ValidationError) as err:
-        certs.amend_certificate(db, lab.reviewer, old.id, data, context=ctx)
+        certs.amend_certificate(db, lab.reviewer, old.id, parse(certs.AmendCertificate, data), context=ctx)
     assert field in err.value.errors
     db.rollback()
     assert db.get(Certificate, old.id).status == "valid"
@@ -212,23 +223,25 @@ def test_amendment_with_bad_input_names_the_field_and_changes_nothing(db, lab, c
 def test_revocation_needs_a_reviewer_and_a_reason(db, lab, ctx):
     cert = issue(db, lab, lab.scale_record(db), ctx)
     db.commit()
+    certs.write_pending(db)
     with pytest.raises(PermissionDenied):
-        certs.revoke_certificate(db, lab.technician, cert.id, {"reason": "Chuẩn vượt dung sai"})
+        certs.revoke_certificate(db, lab.technician, cert.id, parse(certs.RevokeCertificate, {"reason": "Chuẩn vượt dung sai"}))
     with pytest.raises(PermissionDenied):
-        certs.revoke_certificate(db, None, cert.id, {"reason": "Chuẩn vượt dung sai"})
+        certs.revoke_certificate(db, None, cert.id, parse(certs.RevokeCertificate, {"reason": "Chuẩn vượt dung sai"}))
     with pytest.raises(ValidationError) as err:
-        certs.revoke_certificate(db, lab.reviewer, cert.id, {"reason": "  "})
+        certs.revoke_certificate(db, lab.reviewer, cert.id, parse(certs.RevokeCertificate, {"reason": "  "}))
     assert err.value.field == "reason"
     assert db.get(Certificate, cert.id).status == "valid"
-    certs.revoke_certificate(db, lab.reviewer, cert.id, {"reason": "Chuẩn vượt dung sai"})
+    certs.revoke_certificate(db, lab.reviewer, cert.id, parse(certs.RevokeCertificate, {"reason": "Chuẩn vượt dung sai"}))
     db.commit()
+    certs.write_pending(db)
     assert cert.status == "revoked" and cert.revoke_reason == "Chuẩn vượt dung sai"
     assert cert.revoked_by_id == lab.reviewer.id and cert.revoked_at is not None
     assert cert.pdf_sha256 and (ctx.instance_path / cert.pdf_path).exists()  # nothing deleted
     with pytest.raises(Conflict):
-        certs.revoke_certificate(db, lab.reviewer, cert.id, {"reason": "Chuẩn vượt dung sai"})
+        certs.revoke_certificate(db, lab.reviewer, cert.id, parse(certs.RevokeCertificate, {"reason": "Chuẩn vượt dung sai"}))
     with pytest.raises(Conflict):
-        certs.amend_certificate(db, lab.reviewer, cert.id, {"reason": "Chuẩn vượt dung sai"}, context=ctx)
+        certs.amend_certificate(db, lab.reviewer, cert.id, parse(certs.AmendCertificate, {"reason": "Chuẩn vượt dung sai"}), context=ctx)
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "certificate.revoke"))
     assert event.after["reason"] == "Chuẩn vượt dung sai" and event.entity_id == str(cert.id)
 
@@ -242,11 +255,11 @@ def test_public_lookup_tells_valid_expired_superseded_revoked_and_refuses_forger
     assert certs.public_lookup(db, certs.verification_token(a), ctx, today=date(2027, 3, 6)).status == "expired"
     assert certs.public_lookup(db, certs.verification_token(b), ctx, today=date(2040, 1, 1)).status == "valid"
 
-    new = certs.amend_certificate(db, lab.reviewer, a.id, {"reason": "Sửa số sản xuất"}, context=ctx)
+    new = certs.amend_certificate(db, lab.reviewer, a.id, parse(certs.AmendCertificate, {"reason": "Sửa số sản xuất"}), context=ctx)
     view = certs.public_lookup(db, certs.verification_token(a), ctx)
     assert view.status == "superseded" and view.superseded_by_number == new.number
     assert view.as_json(ctx.base_url)["superseded_by"]["url"] == certs.verify_url(new)
-    certs.revoke_certificate(db, lab.reviewer, b.id, {"reason": "Áp kế chuẩn hỏng"})
+    certs.revoke_certificate(db, lab.reviewer, b.id, parse(certs.RevokeCertificate, {"reason": "Áp kế chuẩn hỏng"}))
     assert certs.public_lookup(db, certs.verification_token(b), ctx).status == "revoked"
 
     good = certs.verification_token(new)
@@ -274,6 +287,7 @@ def test_a_rotated_key_keeps_old_certificates_verifying(db, lab, ctx):
 def test_a_lost_pdf_is_drawn_again_byte_for_byte_from_the_stored_document(db, lab, ctx):
     cert = issue(db, lab, lab.scale_record(db), ctx)
     db.commit()
+    certs.write_pending(db)
     (ctx.instance_path / cert.pdf_path).unlink()
     assert [c.id for c in certs.missing_pdfs(db, ctx)] == [cert.id]
     data = certs.render_stored(cert.document["certificate"], certs.verify_url(cert), cert.language)
@@ -288,7 +302,7 @@ def test_exports_carry_the_stored_document_and_the_current_status(db, lab, ctx):
     cert = issue(db, lab, lab.gauge_record(db), ctx)
     assert jsonform.from_json_dict(certs.json_export(cert)).number == cert.number
     validate_dcc(certs.dcc_export(cert, ctx))
-    certs.revoke_certificate(db, lab.reviewer, cert.id, {"reason": "Áp kế chuẩn hỏng"})
+    certs.revoke_certificate(db, lab.reviewer, cert.id, parse(certs.RevokeCertificate, {"reason": "Áp kế chuẩn hỏng"}))
     assert certs.json_export(cert)["status"] == "revoked"
     assert cert.document["certificate"]["status"] == "valid"  # the stored document is as issued
 
@@ -296,8 +310,9 @@ def test_exports_carry_the_stored_document_and_the_current_status(db, lab, ctx):
 def test_listing_filters_and_keeps_businesses_to_their_own(db, lab, ctx, make_user):
     a = issue(db, lab, lab.scale_record(db), ctx)
     b = issue(db, lab, lab.gauge_record(db), ctx)
-    certs.revoke_certificate(db, lab.reviewer, b.id, {"reason": "Áp kế chuẩn hỏng"})
+    certs.revoke_certificate(db, lab.reviewer, b.id, parse(certs.RevokeCertificate, {"reason": "Áp kế chuẩn hỏng"}))
     db.commit()
+    certs.write_pending(db)
     assert [c.number for c in certs.list_certificates(db, lab.reviewer)[0]] == [b.number, a.number]
     assert [c.id for c in certs.list_certificates(db, lab.reviewer, status="revoked")[0]] == [b.id]
     assert [c.id for c in certs.list_certificates(db, lab.reviewer, kind="verification")[0]] == [a.id]

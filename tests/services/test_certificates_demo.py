@@ -17,6 +17,7 @@ def test_the_demo_shows_valid_verification_valid_calibration_superseded_revoked_
     with certs.use_context(ctx):
         seed_demo(db, "demo-password-1")
         db.commit()
+        certs.write_pending(db)
     rows = db.scalars(select(Certificate).order_by(Certificate.id)).all()
     kinds = {(c.kind, certs.effective_status(c), bool(c.document["summary"]["notice"])) for c in rows}
     assert ("verification", "valid", False) in kinds and ("calibration", "valid", False) in kinds

@@ -29,6 +29,7 @@ def _issue_many(url: str, instance: str, record_ids: list[int], barrier, results
     from lims.db import make_engine, make_session_factory
     from lims.models import Record
     from lims.services import certificates as certs
+    from lims.services.policy import SYSTEM
 
     ctx = certs.CertificateContext(instance_path=Path(instance), base_url="https://lims.tdc.gov.vn",
                                    keystore=KeyStore.in_directory(Path(instance) / "keys"))
@@ -40,13 +41,14 @@ def _issue_many(url: str, instance: str, record_ids: list[int], barrier, results
         for n, record_id in enumerate(record_ids):
             if n % 2 == 0:  # an approval that fails after the number was taken: rolled back
                 with factory() as session:
-                    certs.issue_for_record(session, None, session.get(Record, record_id), issue_date=ISSUE,
+                    certs.issue_for_record(session, SYSTEM, session.get(Record, record_id), issue_date=ISSUE,
                                            context=ctx)
                     session.rollback()
             with factory() as session:
-                cert = certs.issue_for_record(session, None, session.get(Record, record_id), issue_date=ISSUE,
+                cert = certs.issue_for_record(session, SYSTEM, session.get(Record, record_id), issue_date=ISSUE,
                                               context=ctx)
                 session.commit()
+                certs.write_pending(session)
                 got.append((cert.number, cert.seq))
         results.put(("ok", got))
     except Exception as exc:  # reported to the parent, which fails the test with it

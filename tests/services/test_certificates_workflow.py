@@ -15,12 +15,16 @@ from sqlalchemy import select
 
 from certificates.hashing import sha256_file
 from certificates.keystore import KeyStore
+from lims.metrology import reporting
 from lims.models import Certificate
 from lims.services import certificates as certs
 from lims.services import workflow
 from lims.services.certificate_document import add_months
-
-from tests.services.workflow_factory import complete_scale_record, make_lab, open_scale_record
+from tests.services.workflow_factory import (
+    complete_scale_record,
+    make_lab,
+    open_scale_record,
+)
 
 
 @pytest.fixture
@@ -40,6 +44,7 @@ def approve(db, lab, rec) -> Certificate:
     workflow.submit_record(db, lab.tech, rec.id, {"version_id": rec.version_id})
     workflow.approve_record(db, lab.reviewer, rec.id, {"version_id": rec.version_id})
     db.commit()
+    certs.write_pending(db)
     return db.scalar(select(Certificate).where(Certificate.record_id == rec.id))
 
 
@@ -56,11 +61,15 @@ def test_a_scale_verification_certificate_repeats_the_record_number_for_number(d
     assert [s.title.en for s in doc.results] == ["Weighing test", "Eccentricity test", "Repeatability test"]
     rows = [row for section in doc.results for row in section.rows]
     assert len(rows) == len(rec.points)
-    for point, row in zip(rec.points, rows):
-        assert row.nominal.value == stored(point.nominal) and row.indication.value == stored(point.indication)
-        assert row.error.value == stored(point.error) and row.error.unit == "kg"
-        assert row.uncertainty.expanded.value == stored(point.uncertainty)
-        assert row.uncertainty.k == stored(point.coverage_factor)
+    for point, row in zip(rec.points, rows):  # rounded once, by lims.metrology.reporting
+        resolution = lab.instruments["scale"].resolution
+        assert row.nominal.value == stored(point.nominal).quantize(Decimal("0.01"))
+        assert row.indication.value == reporting.round_to_places(point.indication, 3)  # one more than d
+        places = reporting.result_places(point.uncertainty)
+        assert row.error.value == reporting.round_to_places(point.error, places) and row.error.unit == "kg"
+        assert row.uncertainty.expanded.value == reporting.round_uncertainty(point.uncertainty)
+        assert row.uncertainty.k == Decimal(f"{point.coverage_factor:.2f}")
+        assert resolution == 0.01
         assert row.uncertainty.coverage_probability == stored(rec.results["coverage_probability"])
         assert row.mpe.value == stored(point.mpe) and row.verdict.value == point.verdict
     # Repeatability: the spread of the three readings, 30.01 − 30.00 = 0.01 kg, is printed with the row.
@@ -86,5 +95,5 @@ def test_a_pressure_gauge_certificate_has_its_hysteresis_table(db, lab, ctx):
     assert [s.title.en for s in doc.results] == ["Rising pressure", "Falling pressure"]
     assert all(row.uncertainty is not None for s in doc.results for row in s.rows)
     remark = next(r for r in doc.remarks if "Hysteresis" in r.en)
-    assert "8 bar: 0.2 bar (MPE ±0.256 bar, pass)" in remark.en
-    assert "8 bar: 0,2 bar (MPE ±0,256 bar, đạt)" in remark.vi
+    assert "8.0 bar: 0.2 bar (MPE ±0.256 bar, pass)" in remark.en  # to the gauge's resolution, 0.1 bar
+    assert "8,0 bar: 0,2 bar (MPE ±0,256 bar, đạt)" in remark.vi

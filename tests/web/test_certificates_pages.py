@@ -22,6 +22,7 @@ def issued(app, db, make_user):
     lab = sample_lab(db, technician=technician, reviewer=reviewer)
     cert = certs.issue_for_record(db, reviewer, lab.scale_record(db), context=certificate_context(app))
     db.commit()
+    certs.write_pending(db)
     lab.cert = cert
     return lab
 
@@ -165,3 +166,43 @@ def test_the_api_description_lists_the_certificate_operations(client):
                  "/api/v1/certificates/{certificate_id}/amend"):
         assert path in paths
     assert "application/pdf" in paths["/api/v1/certificates/{certificate_id}/pdf"]["get"]["responses"]["200"]["content"]
+
+
+def test_each_api_body_schema_agrees_with_its_service_input():
+    """The API's request schemas describe exactly the typed inputs the services take."""
+    import dataclasses
+    import typing
+
+    from lims.services.inputs import INPUTS
+    from lims.web.api.certificates import INPUT_SCHEMAS
+
+    assert {certs.AmendCertificate, certs.RevokeCertificate} <= set(INPUTS) and set(INPUT_SCHEMAS) == {
+        certs.AmendCertificate, certs.RevokeCertificate}
+    for cls, schema in INPUT_SCHEMAS.items():
+        declared = schema().fields
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        assert set(declared) == set(fields), cls.__name__
+        hints = typing.get_type_hints(cls)
+        for name, f in fields.items():
+            required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING \
+                and type(None) not in typing.get_args(hints[name])
+            assert declared[name].required == required, f"{cls.__name__}.{name}"
+            literal = [a for a in typing.get_args(hints[name]) if typing.get_origin(a) is typing.Literal]
+            if literal:
+                assert declared[name].metadata["enum"] == list(typing.get_args(literal[0])), f"{cls.__name__}.{name}"
+
+
+def test_a_failing_export_library_answers_a_problem_not_a_trace(issued, login, monkeypatch):
+    from lims.services.certificates import exports
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("lxml went away")
+
+    monkeypatch.setattr(exports, "to_dcc_xml", broken)
+    client = login("reviewer1")
+    resp = client.get(f"/api/v1/certificates/{issued.cert.id}/dcc")
+    assert resp.status_code == 500
+    body = resp.get_json()
+    assert issued.cert.number in body["error"] and "lxml went away" in body["error"]
+    page = client.get(f"/certificates/{issued.cert.id}/dcc.xml")
+    assert page.status_code == 500 and "Traceback" not in page.get_data(as_text=True)

@@ -17,6 +17,7 @@ import zxingcpp
 from certificates import tokens
 from lims.services import certificates as certs
 from lims.services.demo_certificates import sample_lab
+from lims.services.inputs import parse
 from lims.web.public_certificates import certificate_context
 
 
@@ -28,6 +29,7 @@ def issued(app, db, make_user):
     lab.cert = certs.issue_for_record(db, reviewer, lab.scale_record(db), context=ctx)
     lab.ctx = ctx
     db.commit()
+    certs.write_pending(db)
     return lab
 
 
@@ -67,8 +69,9 @@ def test_the_qr_code_on_the_stamp_label_opens_the_same_page(issued, login):
 
 
 def test_a_revoked_certificate_shows_revoked(issued, client, db):
-    certs.revoke_certificate(db, issued.reviewer, issued.cert.id, {"reason": "Chuẩn vượt dung sai"})
+    certs.revoke_certificate(db, issued.reviewer, issued.cert.id, parse(certs.RevokeCertificate, {"reason": "Chuẩn vượt dung sai"}))
     db.commit()
+    certs.write_pending(db)
     pdf = (issued.ctx.instance_path / issued.cert.pdf_path).read_bytes()
     page = client.get(path_of(qr_urls(pdf)[0])).get_data(as_text=True)
     assert 'data-status="revoked"' in page and "Đã thu hồi" in page
@@ -78,9 +81,10 @@ def test_a_revoked_certificate_shows_revoked(issued, client, db):
 
 
 def test_a_superseded_certificate_links_to_the_one_that_replaced_it(issued, client, db):
-    new = certs.amend_certificate(db, issued.reviewer, issued.cert.id, {"reason": "Sửa địa chỉ"},
+    new = certs.amend_certificate(db, issued.reviewer, issued.cert.id, parse(certs.AmendCertificate, {"reason": "Sửa địa chỉ"}),
                                   context=issued.ctx)
     db.commit()
+    certs.write_pending(db)
     page = client.get(path_of(certs.verify_url(issued.cert))).get_data(as_text=True)
     assert 'data-status="superseded"' in page and new.number in page
     assert f'href="{path_of(certs.verify_url(new))}"' in page
@@ -222,11 +226,11 @@ def test_the_limit_is_shared_by_two_app_processes_through_redis(issued, database
 
 
 def test_a_connection_the_database_dropped_is_replaced_without_an_error(issued, client):
-    from lims.web import public_certificates
+    from lims.web import public_reads
 
     path = path_of(certs.verify_url(issued.cert))
     assert client.get(path).status_code == 200
-    kept = list(public_certificates._readers.idle)
+    kept = list(public_reads.readers.idle)
     assert kept  # the page keeps its connection between requests
     for conn in kept:  # as after a database restart
         conn.connection.dbapi_connection.close()
@@ -241,7 +245,7 @@ def _through_flask_only(app):
     """A test client of the Flask app without the front door of /v/<token>."""
     from werkzeug.test import Client
 
-    from lims.web.public_certificates import VerificationFrontDoor
+    from lims.web.front_door import VerificationFrontDoor
 
     assert isinstance(app.wsgi_app, VerificationFrontDoor)
     return Client(app.wsgi_app.wsgi_app, use_cookies=True)
@@ -265,8 +269,9 @@ def _comparable(resp):
 
 
 def test_the_front_door_answers_as_the_flask_view_does(issued, app, client, db):
-    new = certs.amend_certificate(db, issued.reviewer, issued.cert.id, {"reason": "Sửa địa chỉ"}, context=issued.ctx)
+    new = certs.amend_certificate(db, issued.reviewer, issued.cert.id, parse(certs.AmendCertificate, {"reason": "Sửa địa chỉ"}), context=issued.ctx)
     db.commit()
+    certs.write_pending(db)
     flask_only = _through_flask_only(app)
     seen = _served_by_flask(app)
     for cert in (issued.cert, new):  # superseded (with the link to the new one), valid
@@ -288,8 +293,9 @@ def test_the_front_door_reads_the_current_status_at_every_scan(issued, client, d
     seen = _served_by_flask(client.application)
     path = path_of(certs.verify_url(issued.cert))
     assert 'data-status="valid"' in client.get(path).get_data(as_text=True)
-    certs.revoke_certificate(db, issued.reviewer, issued.cert.id, {"reason": "Chuẩn vượt dung sai"})
+    certs.revoke_certificate(db, issued.reviewer, issued.cert.id, parse(certs.RevokeCertificate, {"reason": "Chuẩn vượt dung sai"}))
     db.commit()
+    certs.write_pending(db)
     assert 'data-status="revoked"' in client.get(path).get_data(as_text=True)
     assert client.get(path, headers={"Accept": "application/json"}).get_json()["status"] == "revoked"
     assert seen == []

@@ -13,6 +13,7 @@ from lims.errors import ValidationError
 from lims.i18n import _
 from lims.models import Certificate, Role
 from lims.services import certificates as certs
+from lims.services.inputs import parse
 from lims.web.api import api_blueprint
 from lims.web.api.common import body, json_body, query_int
 from lims.web.auth import acting_user, roles_required
@@ -60,14 +61,22 @@ class CertificatePageSchema(Schema):
 
 
 class ReasonSchema(Schema):
+    """:class:`lims.services.certificates.RevokeCertificate`."""
+
     reason = fields.Str(required=True, metadata={"description": "why (at least a few words)"})
 
 
 class AmendSchema(Schema):
+    """:class:`lims.services.certificates.AmendCertificate`."""
+
     reason = fields.Str(required=True, metadata={"description": "what is corrected; printed on the new certificate"})
     record_id = fields.Int(metadata={
         "description": "a newer approved record of the same instrument (default: the same record)"})
     language = fields.Str(metadata={"enum": ["vi", "en"]})
+
+
+#: Each request body's schema and the service input it is parsed into (a test checks they agree).
+INPUT_SCHEMAS: dict[type, type[Schema]] = {certs.RevokeCertificate: ReasonSchema, certs.AmendCertificate: AmendSchema}
 
 
 def as_dict(cert: Certificate) -> dict:
@@ -91,7 +100,7 @@ def as_dict(cert: Certificate) -> dict:
 
 
 def _load(certificate_id: int) -> Certificate:
-    return certs.get_certificate(get_db(), certificate_id, viewer=acting_user())
+    return certs.get_certificate(get_db(), acting_user(), certificate_id)
 
 
 def _file(data: bytes, mimetype: str, filename: str) -> Response:
@@ -142,7 +151,7 @@ class CertificateByNumber(MethodView):
     @bp.response(200, CertificateSchema)
     def get(self, number: str):
         """One certificate by its number, e.g. 2026-KD-000001."""
-        return as_dict(certs.get_by_number(get_db(), number, viewer=acting_user()))
+        return as_dict(certs.get_by_number(get_db(), acting_user(), number))
 
 
 @bp.route("/<int:certificate_id>/pdf")
@@ -162,7 +171,7 @@ class CertificatePdf(MethodView):
             raise ValidationError(_("Must be one of: %(choices)s.", choices="vi, en"), field="language")
         data = certs.pdf_bytes(cert, lang=language, original=request.args.get("original") == "1",
                                context=certificate_context(current_app))
-        return _file(data, "application/pdf", f"{certs._safe_name(cert.number)}.pdf")
+        return _file(data, "application/pdf", f"{certs.file_name_of(cert.number)}.pdf")
 
 
 @bp.route("/<int:certificate_id>/document")
@@ -184,7 +193,7 @@ class CertificateDcc(MethodView):
         """The certificate as DCC 3.3.0 XML."""
         cert = _load(certificate_id)
         return _file(certs.dcc_export(cert, certificate_context(current_app)), "application/xml",
-                     f"{certs._safe_name(cert.number)}.dcc.xml")
+                     f"{certs.file_name_of(cert.number)}.dcc.xml")
 
 
 @bp.route("/<int:certificate_id>/stamp")
@@ -195,7 +204,7 @@ class CertificateStamp(MethodView):
         """Printable verification-stamp label (passed verifications only)."""
         cert = _load(certificate_id)
         return _file(certs.stamp_label(cert, context=certificate_context(current_app)), "application/pdf",
-                     f"{certs._safe_name(cert.number)}.stamp.pdf")
+                     f"{certs.file_name_of(cert.number)}.stamp.pdf")
 
 
 @bp.route("/<int:certificate_id>/revoke")
@@ -204,9 +213,8 @@ class CertificateRevoke(MethodView):
     @bp.response(200, CertificateSchema)
     def post(self, certificate_id: int):
         """Revoke a valid certificate (reviewer; a reason is required). Nothing is deleted."""
-        db = get_db()
-        cert = certs.revoke_certificate(db, acting_user(), certificate_id, json_body())
-        db.commit()
+        cert = certs.revoke_certificate(get_db(), acting_user(), certificate_id,
+                                        parse(certs.RevokeCertificate, json_body()))
         return as_dict(cert)
 
 
@@ -216,8 +224,7 @@ class CertificateAmend(MethodView):
     @bp.response(201, CertificateSchema)
     def post(self, certificate_id: int):
         """Issue a corrected certificate that supersedes this one (reviewer)."""
-        db = get_db()
-        new = certs.amend_certificate(db, acting_user(), certificate_id, json_body(),
+        new = certs.amend_certificate(get_db(), acting_user(), certificate_id,
+                                      parse(certs.AmendCertificate, json_body()),
                                       context=certificate_context(current_app))
-        db.commit()
         return as_dict(new)

@@ -1,0 +1,106 @@
+"""What an issued certificate is served as: its PDF, JSON, DCC XML, stamp label.
+
+The document is the one stored at issue (never rebuilt from the record). These functions let
+only :class:`lims.errors.LimsError` out: a failure of a rendering library is wrapped in
+:class:`ExportError` (a :class:`certificates.errors.CertificateError` too), whose message says
+what could not be produced, so the error handler answers a 500 page or JSON problem, never a trace.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from certificates import jsonform
+from certificates.dcc import to_dcc_xml
+from certificates.errors import CertificateError
+from certificates.model import CertificateDocument, Status
+from certificates.pdf import render_pdf
+from certificates.qr import stamp_label_pdf
+from lims.errors import LimsError, ValidationError
+from lims.i18n import _
+from lims.models import Certificate, CertificateStatus
+from lims.services.certificates.context import CertificateContext, current_context
+from lims.services.certificates.files import pdf_file
+
+__all__ = ["ExportError", "dcc_export", "document_of", "json_export", "pdf_bytes", "stamp_label",
+           "verification_token", "verify_url"]
+
+T = TypeVar("T")
+
+
+class ExportError(CertificateError, LimsError):
+    """A certificate's file could not be produced (a rendering library failed)."""
+
+    status = 500
+    code = "export_failed"
+
+
+@contextmanager
+def _producing(what: str, cert: Certificate) -> Iterator[None]:
+    try:
+        yield
+    except LimsError:
+        raise
+    except Exception as exc:
+        raise ExportError(_("Certificate %(number)s cannot be produced as %(what)s: %(why)s",
+                            number=cert.number, what=what, why=str(exc) or type(exc).__name__)) from exc
+
+
+def _guarded(what: str, cert: Certificate, produce: Callable[[], T]) -> T:
+    with _producing(what, cert):
+        return produce()
+
+
+def verification_token(cert: Certificate) -> str:
+    return (cert.document or {}).get("verification", {}).get("token", "")
+
+
+def verify_url(cert: Certificate, ctx: CertificateContext | None = None) -> str:
+    """The URL printed as QR on the certificate (as issued)."""
+    stored = (cert.document or {}).get("verification", {}).get("url")
+    return stored or (ctx or current_context()).verify_url(verification_token(cert))
+
+
+def document_of(cert: Certificate, *, with_status: bool = True) -> CertificateDocument:
+    """The document as issued; ``with_status`` marks a revoked or superseded one as such."""
+    doc = jsonform.from_json_dict(cert.document["certificate"])
+    if with_status and cert.status != CertificateStatus.valid.value:
+        doc = dataclasses.replace(doc, status=Status(cert.status))
+    return doc
+
+
+def pdf_bytes(cert: Certificate, *, lang: str | None = None, original: bool = False,
+              context: CertificateContext | None = None) -> bytes:
+    """The issued PDF; a revoked or superseded certificate, or another language, is drawn again
+    from the stored document (marked REVOKED / SUPERSEDED) unless ``original`` is asked."""
+    ctx = context or current_context()
+    lang = lang or cert.language
+    if lang == cert.language and (original or cert.status == CertificateStatus.valid.value):
+        path = pdf_file(cert, ctx)
+        if path is not None and path.exists():
+            return path.read_bytes()
+    return _guarded("PDF", cert, lambda: render_pdf(document_of(cert, with_status=not original),
+                                                    verify_url=verify_url(cert, ctx), lang=lang))
+
+
+def json_export(cert: Certificate) -> dict:
+    """The document in the package's JSON form (``certificates.jsonform``), with today's status."""
+    return _guarded("JSON form", cert, lambda: jsonform.to_json_dict(document_of(cert)))
+
+
+def dcc_export(cert: Certificate, ctx: CertificateContext | None = None) -> bytes:
+    """DCC 3.3.0 XML, validated against the schema before it is returned."""
+    return _guarded("DCC XML", cert, lambda: to_dcc_xml(document_of(cert), verify_url=verify_url(cert, ctx)))
+
+
+def stamp_label(cert: Certificate, *, lang: str | None = None, context: CertificateContext | None = None) -> bytes:
+    """Printable verification-stamp label (tem kiểm định) with the QR code."""
+    if not cert.stamp_number or cert.valid_until is None:
+        raise ValidationError(_("Only a passed verification has a stamp."), field="stamp_number")
+    summary = (cert.document or {}).get("summary", {})
+    valid_until = cert.valid_until
+    return _guarded(_("a stamp label"), cert, lambda: stamp_label_pdf(
+        verify_url(cert, context), cert.stamp_number or "", valid_until,
+        lang=lang or cert.language, issuer=summary.get("laboratory")))

@@ -1,0 +1,141 @@
+"""The issued files: where they live, written only after the transaction committed.
+
+Issuing renders the PDF inside the transaction (its SHA-256 and relative path are stored with
+the row) and *queues* the bytes on the session (:func:`queue_pdf`). Whoever commits writes
+them afterwards with :func:`write_pending`: the web layer after every committed request
+(``lims.web.transaction.after_commit``), the CLI and the demo seeder right after their
+commit. A rollback drops the queue. A crash between the commit and the write leaves a row
+whose file is missing: ``lims certificates render --all-missing`` (:func:`missing_pdfs`,
+:func:`render_stored`, :func:`store_rendered`) draws it again from the stored document, and
+since rendering is deterministic the file matches the recorded SHA-256.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, SessionTransaction
+
+from certificates import jsonform
+from certificates.hashing import sha256_hex
+from certificates.pdf import render_pdf
+from lims.models import Certificate
+from lims.services import audit
+from lims.services.certificates.context import CertificateContext, current_context
+
+__all__ = ["PDF_FOLDER", "PendingFile", "file_name_of", "missing_pdfs", "pdf_file", "pdf_path_of",
+           "queue_pdf", "render_stored", "store_rendered", "write_file", "write_pending"]
+
+PDF_FOLDER = "certificates"
+_PENDING = "lims.certificates.pending_files"
+
+
+def file_name_of(number: str) -> str:
+    """A certificate number as a file name stem: ``2026-KD-000001`` stays, ``A/B 1`` → ``A_B_1``."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", number).strip("._") or "certificate"
+
+
+def pdf_path_of(cert: Certificate) -> str:
+    """The PDF's path relative to the instance folder: ``certificates/<year>/<number>.pdf``."""
+    return f"{PDF_FOLDER}/{cert.year}/{file_name_of(cert.number)}.pdf"
+
+
+def pdf_file(cert: Certificate, ctx: CertificateContext | None = None) -> Path | None:
+    if not cert.pdf_path:
+        return None
+    return (ctx or current_context()).instance_path / cert.pdf_path
+
+
+def write_file(ctx: CertificateContext, relative: str, data: bytes) -> None:
+    """Write ``data`` under the instance folder atomically (a reader never sees half a file)."""
+    target = ctx.instance_path / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".pdf-", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+@dataclass(frozen=True)
+class PendingFile:
+    """A file to write once the transaction that recorded it has committed."""
+
+    ctx: CertificateContext
+    relative: str
+    data: bytes
+
+    def write(self) -> None:
+        write_file(self.ctx, self.relative, self.data)
+
+
+def _drop_pending(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the session's own transaction, not a savepoint
+        session.info.pop(_PENDING, None)
+
+
+def queue_pdf(session: Session, ctx: CertificateContext, cert: Certificate, data: bytes) -> PendingFile:
+    """Record ``cert``'s PDF path and queue its bytes for :func:`write_pending`."""
+    cert.pdf_path = pdf_path_of(cert)
+    pending = PendingFile(ctx, cert.pdf_path, data)
+    queue = session.info.setdefault(_PENDING, [])
+    if not event.contains(session, "after_soft_rollback", _drop_pending):
+        event.listen(session, "after_soft_rollback", _drop_pending)
+    queue.append(pending)
+    return pending
+
+
+def write_pending(session: Session) -> int:
+    """Write the files queued on ``session`` (call after its commit); the number written."""
+    queue: list[PendingFile] = session.info.pop(_PENDING, [])
+    for pending in queue:
+        pending.write()
+    return len(queue)
+
+
+def missing_pdfs(session: Session, ctx: CertificateContext | None = None) -> list[Certificate]:
+    """Certificates whose PDF file is absent: the instance folder was restored without it, or the
+    process stopped between the commit and the write."""
+    ctx = ctx or current_context()
+    out = []
+    for cert in session.scalars(select(Certificate).order_by(Certificate.id)):
+        path = pdf_file(cert, ctx)
+        if path is None or not path.exists():
+            out.append(cert)
+    return out
+
+
+def render_stored(document: dict, url: str, lang: str) -> bytes:
+    """Draw a stored document again (a plain function, so worker processes can run it)."""
+    return render_pdf(jsonform.from_json_dict(document), verify_url=url, lang=lang)
+
+
+def store_rendered(session: Session, cert: Certificate, data: bytes,
+                   ctx: CertificateContext | None = None) -> bool:
+    """Save a re-rendered PDF; True when it is byte-identical to the issued one (same SHA-256).
+
+    A PDF that differs (other reportlab or font version) is still written, so the holder's
+    copy can be printed again, but the recorded hash stays that of the issued PDF.
+
+    Written at once, not queued: the certificate rows are committed already (this repairs
+    their files), and a restore may draw many thousands of PDFs, which must not wait in memory.
+    """
+    ctx = ctx or current_context()
+    digest = sha256_hex(data)
+    path = pdf_path_of(cert)
+    write_file(ctx, path, data)
+    same = cert.pdf_sha256 in (None, digest)
+    if cert.pdf_path != path or cert.pdf_sha256 is None:
+        cert.pdf_path = path
+        cert.pdf_sha256 = cert.pdf_sha256 or digest
+    audit.record(session, None, "certificate.rerender", cert,
+                 after={"pdf_path": path, "pdf_sha256": digest, "identical": same})
+    return same

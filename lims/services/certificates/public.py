@@ -1,0 +1,147 @@
+"""The public check page (``/v/<token>``): token check, one-query lookup, what the page shows.
+
+Anonymous by design: the token's signature is the permission. It is checked before any
+database work (forgeries cost no query), and a good one is remembered in the context
+(:attr:`CertificateContext.genuine`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import Session, aliased
+
+from certificates import tokens
+from certificates.errors import InvalidToken
+from lims.errors import NotFound
+from lims.i18n import _
+from lims.models import Certificate, CertificateStatus
+from lims.services.certificates.context import CertificateContext, current_context
+from lims.services.certificates.queries import EXPIRED
+
+__all__ = ["NotGenuine", "PublicView", "genuine_certificate_id", "public_keys", "public_lookup",
+           "public_statement", "public_view", "public_view_from_row"]
+
+
+class NotGenuine(NotFound):
+    """The token is not one this lab signed, or names no certificate."""
+
+
+@dataclass(frozen=True)
+class PublicView:
+    number: str
+    kind: str
+    status: str
+    issue_date: date
+    valid_until: date | None
+    stamp_number: str | None
+    pdf_sha256: str | None
+    revoked_at: datetime | None
+    summary: dict[str, Any]
+    superseded_by_number: str | None
+    superseded_by_token: str | None
+
+    def as_json(self, base_url: str) -> dict[str, Any]:
+        s = self.summary
+        return {
+            "genuine": True,
+            "number": self.number,
+            "kind": self.kind,
+            "document": "non_conformity_notice" if s.get("notice") else "certificate",
+            "status": self.status,
+            "verdict": s.get("verdict"),
+            "issue_date": self.issue_date.isoformat(),
+            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+            "stamp_number": self.stamp_number,
+            "instrument": {"name": s.get("instrument"), "manufacturer": s.get("manufacturer"),
+                           "model": s.get("model"), "serial_number": s.get("serial_number")},
+            "owner": s.get("owner"),
+            "laboratory": s.get("laboratory"),
+            "pdf_sha256": self.pdf_sha256,
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+            "supersedes": s.get("supersedes"),
+            "superseded_by": {"number": self.superseded_by_number,
+                              "url": tokens.verify_url(base_url, self.superseded_by_token)}
+            if self.superseded_by_number and self.superseded_by_token else None,
+        }
+
+
+def _not_genuine() -> NotGenuine:
+    return NotGenuine(_("This is not a genuine certificate of this lab."))
+
+
+def genuine_certificate_id(token: str, ctx: CertificateContext | None = None) -> int:
+    """The certificate a token names, once its signature is checked (remembered in the context:
+    a signature that was good stays good, since keys are only ever added).
+
+    Raises :class:`NotGenuine` for a forged, altered or unknown-key token.
+    """
+    ctx = ctx or current_context()
+    found = ctx.genuine.get(token)
+    if found is not None:
+        return found
+    try:
+        payload = tokens.verify(token, ctx.keystore)
+    except InvalidToken:
+        raise _not_genuine() from None
+    if not isinstance(payload.certificate_id, int):
+        raise _not_genuine()
+    ctx.remember_genuine(token, payload.certificate_id)
+    return payload.certificate_id
+
+
+@lru_cache(maxsize=1)
+def _public_query() -> Select[Any]:
+    """One SELECT for the public page (a constant, built once: it runs on every scan of a QR code)."""
+    newer = aliased(Certificate)
+    return (
+        select(Certificate.number, Certificate.kind, Certificate.status, Certificate.issue_date,
+               Certificate.valid_until, Certificate.stamp_number, Certificate.pdf_sha256, Certificate.revoked_at,
+               Certificate.document["summary"], newer.number, newer.document["verification"]["token"].as_string())
+        .outerjoin(newer, newer.supersedes_id == Certificate.id)
+        .where(Certificate.id == bindparam("certificate_id"))
+        .limit(1)
+    )
+
+
+def public_lookup(session: Session | Any, token: str, ctx: CertificateContext | None = None,
+                  today: date | None = None) -> PublicView:
+    """Check the token's signature, then read the certificate in one query (``session`` may be a
+    Session or a plain Connection). Raises :class:`NotGenuine` (404) for a forged, altered or unknown token.
+    """
+    return public_view(session, genuine_certificate_id(token, ctx), today)
+
+
+def public_view(session: Session | Any, certificate_id: int, today: date | None = None) -> PublicView:
+    """What the public page shows of a certificate whose token was checked (one query)."""
+    return public_view_from_row(session.execute(_public_query(), {"certificate_id": certificate_id}).first(), today)
+
+
+@lru_cache(maxsize=4)
+def public_statement(dialect: Any) -> tuple[str, dict[str, Any]]:
+    """The public page's query as the driver of ``dialect`` takes it: SQL text and its
+    parameters (``certificate_id`` still to fill), compiled once per dialect."""
+    compiled = _public_query().compile(dialect=dialect)
+    return str(compiled), dict(compiled.params)
+
+
+def public_view_from_row(row: Any, today: date | None = None) -> PublicView:
+    """:func:`public_view` for a row read with :func:`public_statement` on a DB-API cursor
+    (``None`` when there was none). The driver must return dates, timestamps and JSON as
+    Python objects, as psycopg does."""
+    if row is None:
+        raise _not_genuine()
+    status = row[2]
+    if status == CertificateStatus.valid.value and row[4] is not None and row[4] < (today or date.today()):
+        status = EXPIRED
+    return PublicView(number=row[0], kind=row[1], status=status, issue_date=row[3], valid_until=row[4],
+                      stamp_number=row[5], pdf_sha256=row[6], revoked_at=row[7], summary=row[8] or {},
+                      superseded_by_number=row[9], superseded_by_token=row[10])
+
+
+def public_keys(ctx: CertificateContext | None = None) -> dict[str, Any]:
+    """The JWK Set published at ``/v/keys`` (public keys only; current first)."""
+    return (ctx or current_context()).keystore.public_jwks()

@@ -1,0 +1,119 @@
+"""Reading certificates: one, by number, a filtered list, what superseded one, today's status.
+
+Every reader is ``(session, viewer, ...)``; the viewer is a signed-in user or
+:data:`lims.services.policy.SYSTEM`, never ``None`` (a certificate a viewer may not see is
+answered as not found, so its existence is not told).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from lims.errors import NotFound, PermissionDenied
+from lims.i18n import _
+from lims.models import (
+    Certificate,
+    CertificateStatus,
+    Instrument,
+    Organisation,
+    Record,
+    RecordStatus,
+    WorkKind,
+)
+from lims.services import policy
+from lims.services.policy import Actor
+from lims.services.validation import Checker
+
+__all__ = ["EXPIRED", "PUBLIC_STATUSES", "amendable_records", "effective_status", "get_by_number",
+           "get_certificate", "list_certificates", "status_label", "superseded_by"]
+
+EXPIRED = "expired"
+PUBLIC_STATUSES = ("valid", EXPIRED, "revoked", "superseded")
+
+
+def status_label(status: str) -> str:
+    return {"valid": _("valid"), EXPIRED: _("expired"), "revoked": _("revoked"),
+            "superseded": _("superseded")}.get(status, status)
+
+
+def effective_status(cert: Certificate, today: date | None = None) -> str:
+    """``valid``, ``expired`` (valid-until has passed), ``revoked`` or ``superseded``."""
+    if cert.status == CertificateStatus.valid.value and cert.valid_until is not None \
+            and cert.valid_until < (today or date.today()):
+        return EXPIRED
+    return cert.status
+
+
+def _require_viewer(viewer: Actor | None) -> Actor:
+    if viewer is None:
+        raise PermissionDenied(_("You must sign in."))
+    return viewer
+
+
+def get_certificate(session: Session, viewer: Actor | None, certificate_id: int) -> Certificate:
+    _require_viewer(viewer)
+    cert = session.get(Certificate, certificate_id)
+    if cert is None or not policy.can_see_certificate(viewer, cert):
+        raise NotFound(_("No certificate with id %(id)s.", id=certificate_id))
+    return cert
+
+
+def get_by_number(session: Session, viewer: Actor | None, number: str) -> Certificate:
+    _require_viewer(viewer)
+    cert = session.scalar(select(Certificate).where(Certificate.number == number.strip()))
+    if cert is None or not policy.can_see_certificate(viewer, cert):
+        raise NotFound(_("No certificate numbered %(number)s.", number=repr(number)), field="number")
+    return cert
+
+
+def _check_filters(status: str | None, kind: str | None) -> None:
+    c = Checker()
+    if status:
+        c.choice({"status": status}, "status", list(PUBLIC_STATUSES))
+    if kind:
+        c.choice({"kind": kind}, "kind", [WorkKind.verification.value, WorkKind.calibration.value])
+    c.done()
+
+
+def list_certificates(session: Session, viewer: Actor | None, *, status: str | None = None,
+                      kind: str | None = None, query: str | None = None, limit: int = 100,
+                      offset: int = 0) -> tuple[list[Certificate], int]:
+    """Newest first; ``status`` may be ``expired``; ``query`` matches number, stamp, serial or customer."""
+    _require_viewer(viewer)
+    _check_filters(status, kind)
+    q = select(Certificate).join(Certificate.instrument).join(Certificate.customer)
+    today = date.today()
+    if status == EXPIRED:
+        q = q.where(Certificate.status == CertificateStatus.valid.value, Certificate.valid_until < today)
+    elif status == CertificateStatus.valid.value:
+        q = q.where(Certificate.status == status,
+                    or_(Certificate.valid_until.is_(None), Certificate.valid_until >= today))
+    elif status:
+        q = q.where(Certificate.status == status)
+    if kind:
+        q = q.where(Certificate.kind == kind)
+    if query and query.strip():
+        like = f"%{query.strip().lower()}%"
+        q = q.where(or_(func.lower(Certificate.number).like(like), func.lower(Certificate.stamp_number).like(like),
+                        func.lower(Instrument.serial_number).like(like), func.lower(Organisation.name).like(like)))
+    if not policy.is_staff(viewer):
+        org = policy.organisation_of(viewer)
+        org = org if org is not None else -1
+        q = q.where(or_(Certificate.customer_id == org, Instrument.owner_id == org))
+    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    rows = session.scalars(q.order_by(Certificate.issue_date.desc(), Certificate.id.desc())
+                           .limit(limit).offset(offset)).all()
+    return list(rows), total
+
+
+def superseded_by(session: Session, cert: Certificate) -> Certificate | None:
+    return session.scalar(select(Certificate).where(Certificate.supersedes_id == cert.id).limit(1))
+
+
+def amendable_records(session: Session, cert: Certificate, limit: int = 20) -> list[Record]:
+    """Approved records an amendment of ``cert`` may be issued from (same instrument and kind), newest first."""
+    return list(session.scalars(
+        select(Record).where(Record.instrument_id == cert.instrument_id, Record.kind == cert.kind,
+                             Record.status == RecordStatus.approved.value).order_by(Record.id.desc()).limit(limit)))

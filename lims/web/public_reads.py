@@ -1,0 +1,101 @@
+"""The public check page's database read: one prepared statement on a kept autocommit connection.
+
+The page is the lab's busiest (every QR scan). A kept connection skips the pool's check-out
+and liveness ping, and autocommit skips BEGIN and ROLLBACK, so a scan costs one round trip.
+Used by the Flask view and by the front door (:mod:`lims.web.front_door`).
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import Any
+
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from lims.services import certificates as certs
+
+__all__ = ["Readers", "read_public_view", "readers"]
+
+
+class Readers:
+    """Autocommit connections kept between requests (at most ``KEEP``). Connections belong to no
+    thread (threaded servers start a thread per request); a new engine (as in tests) replaces
+    the kept ones."""
+
+    KEEP = 8
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.engine: Engine | None = None
+        self.idle: list[Connection] = []
+
+    def take(self, engine: Engine) -> Connection:
+        with self.lock:
+            if self.engine is not engine:
+                for conn in self.idle:
+                    with contextlib.suppress(Exception):
+                        conn.close()
+                self.engine, self.idle = engine, []
+            while self.idle:
+                conn = self.idle.pop()
+                if not conn.closed and not conn.invalidated:
+                    return conn
+        return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+    def give_back(self, engine: Engine, conn: Connection) -> None:
+        with self.lock:
+            if self.engine is engine and len(self.idle) < self.KEEP and not conn.invalidated:
+                self.idle.append(conn)
+                return
+        with contextlib.suppress(Exception):
+            conn.close()
+
+
+#: One keeper per process (the engine is the app's; a process serves one app).
+readers = Readers()
+
+
+def _read_on_driver(conn: Connection, dialect: Any, certificate_id: int) -> certs.PublicView:
+    sql, params = certs.public_statement(dialect)
+    with conn.connection.driver_connection.cursor() as cur:  # type: ignore[union-attr]
+        cur.execute(sql, {**params, "certificate_id": certificate_id}, prepare=True)
+        return certs.public_view_from_row(cur.fetchone())
+
+
+def read_public_view(engine: Engine, certificate_id: int) -> certs.PublicView:
+    """One read; a connection the database dropped (restart, idle timeout) is replaced once.
+
+    On PostgreSQL with psycopg the statement goes to the driver directly, prepared on each kept
+    connection (SQLAlchemy's per-execution work costs more than the query itself); elsewhere
+    through SQLAlchemy.
+    """
+    dialect = engine.dialect
+    direct = dialect.driver == "psycopg"
+    driver_errors = (dialect.loaded_dbapi.OperationalError, dialect.loaded_dbapi.InterfaceError) if direct else ()
+    for attempt in (1, 2):
+        conn = readers.take(engine)
+        try:
+            view = _read_on_driver(conn, dialect, certificate_id) if direct else certs.public_view(conn, certificate_id)
+        except DBAPIError as exc:
+            with contextlib.suppress(Exception):
+                conn.invalidate()
+            if attempt == 2 or not (exc.connection_invalidated or isinstance(exc, OperationalError)):
+                raise
+            continue
+        except driver_errors:
+            with contextlib.suppress(Exception):
+                conn.invalidate()
+            if attempt == 2:
+                raise
+            continue
+        except certs.NotGenuine:
+            readers.give_back(engine, conn)
+            raise
+        except BaseException:
+            with contextlib.suppress(Exception):
+                conn.close()
+            raise
+        readers.give_back(engine, conn)
+        return view
+    raise AssertionError("unreachable")  # pragma: no cover
