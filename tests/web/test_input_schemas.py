@@ -29,7 +29,8 @@ def _pairs() -> list[tuple[type, type[Schema]]]:
     pairs: list[tuple[type, type[Schema]]] = []
     for info in pkgutil.iter_modules(lims.web.api.__path__):
         module = importlib.import_module(f"lims.web.api.{info.name}")
-        pairs.extend(getattr(module, "INPUT_SCHEMAS", ()))
+        declared = getattr(module, "INPUT_SCHEMAS", ())
+        pairs.extend(declared.items() if isinstance(declared, dict) else declared)
     return pairs
 
 
