@@ -21,13 +21,16 @@ def load(files: tuple[Path, ...]) -> None:
     A file equal to the latest version of its code is left alone; a changed one becomes a new
     version (records keep the version they were made with). Nothing is written when a file is wrong.
     """
-    from lims.services.procedures import load_procedures
+    # The services load the models and the measurement core: imported when the command runs, so that
+    # `lims --help` stays quick.
+    from lims.services.policy import SYSTEM
+    from lims.services.workflow.procedures import load_procedures
 
     paths: list[Path] = []
     for item in files:
         paths.extend(sorted(item.glob("*.json")) if item.is_dir() else [item])
     with unit_of_work() as session:
-        for proc, action in load_procedures(session, None, paths or None):
+        for proc, action in load_procedures(session, SYSTEM, paths or None):
             click.echo(f"{proc.code} v{proc.version}: {action}")
 
 

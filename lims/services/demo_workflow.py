@@ -20,9 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.models import Instrument, Procedure, Record, ReferenceStandard, User
-from lims.services import audit, catalog, procedures, workflow
+from lims.services import audit, catalog, workflow
 from lims.services.demo import DemoContext, seeder
-from lims.services.workflow_capture import decimals_of, read_device
+from lims.services.policy import SYSTEM
+from lims.services.workflow.devices import decimals_of, read_device
+from lims.services.workflow.procedures import load_procedures
 
 
 def _procedure(session: Session, code: str) -> Procedure:
@@ -32,14 +34,14 @@ def _procedure(session: Session, code: str) -> Procedure:
 def _standard(session: Session, ctx: DemoContext, data: dict, calibration: dict) -> ReferenceStandard:
     std = session.scalar(select(ReferenceStandard).where(ReferenceStandard.code == data["code"]))
     if std is None:
-        std = catalog.create_reference_standard(session, None, data)
-        catalog.add_standard_calibration(session, None, std.id, calibration)
+        std = catalog.create_reference_standard(session, SYSTEM, data)
+        catalog.add_standard_calibration(session, SYSTEM, std.id, calibration)
     ctx.standards[std.code] = std
     return std
 
 
 def _instrument(session: Session, ctx: DemoContext, data: dict) -> Instrument:
-    inst = catalog.create_instrument(session, None, data)
+    inst = catalog.create_instrument(session, SYSTEM, data)
     ctx.instruments.append(inst)
     return inst
 
@@ -48,7 +50,7 @@ def _set_due(session: Session, inst: Instrument, due: date) -> None:
     before = {"next_due": inst.next_due}
     inst.next_due = due
     session.flush()
-    audit.record(session, None, "instrument.next_due", inst, before=before, after={"next_due": due})
+    audit.record(session, SYSTEM, "instrument.next_due", inst, before=before, after={"next_due": due})
 
 
 def _capture(port: str, driver: str, count: int = 1) -> tuple[list[str], dict]:
@@ -106,7 +108,7 @@ def seed_workflow(session: Session, ctx: DemoContext) -> None:
     minh = _user(ctx, session, "soatxet.minh")
     if None in (lan, hung, minh) or len(ctx.businesses) < 2:
         return
-    procedures.load_procedures(session, None)
+    load_procedures(session, SYSTEM)
     hn, ms = ctx.businesses[:2]
     types = ctx.types
     f1 = ctx.standards.get("QC-F1-01")

@@ -444,7 +444,7 @@ def test_thermometer_calibration_non_binary_rule(db, lab, shown, verdict):
 
 
 def test_an_out_of_tolerance_standard_blocks_approval(db, lab):
-    from lims.services import standard_impact
+    from lims.services.workflow import impact as standard_impact
 
     rec = complete_scale_record(db, lab, open_scale_record(db, lab))
     workflow.submit_record(db, lab.tech, rec.id, {"version_id": rec.version_id})

@@ -1,4 +1,4 @@
-"""Procedures as data files (lims.services.procedures) and ``lims procedures load``."""
+"""Procedures as data files (lims.services.workflow.procedures) and ``lims procedures load``."""
 from __future__ import annotations
 
 import json
@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 
 from lims.errors import ValidationError
 from lims.models import Procedure
-from lims.services import catalog, procedures
-from lims.services.procedures import PROCEDURES_DIR, check_spec, plan_points
-from lims.services.workflow_rules import InstrumentFacts
+from lims.services import catalog
+from lims.services.workflow import procedures
+from lims.services.workflow.procedures import PROCEDURES_DIR, check_spec, plan_points
+from lims.metrology.instrument_rules import InstrumentFacts
 
 
 @pytest.fixture(autouse=True)

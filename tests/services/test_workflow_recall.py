@@ -1,4 +1,4 @@
-"""Recall lists (lims.services.recall) and the impact of a bad standard (lims.services.standard_impact),
+"""Recall lists (lims.services.workflow.recall) and the impact of a bad standard (lims.services.workflow.impact),
 on data with known answers."""
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from sqlalchemy import select
 
 from lims.errors import Conflict, PermissionDenied, ValidationError
 from lims.models import Certificate
-from lims.services import catalog, recall, standard_impact, workflow
+from lims.services import catalog, workflow
+from lims.services.workflow import impact as standard_impact
+from lims.services.workflow import recall
 
 from tests.services.workflow_factory import complete_scale_record, make_lab, open_scale_record
 

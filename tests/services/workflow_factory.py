@@ -21,7 +21,8 @@ from sqlalchemy import select
 from functools import lru_cache
 
 from lims.models import Procedure, User, UserRole
-from lims.services import catalog, procedures, workflow
+from lims.services import catalog, workflow
+from lims.services.workflow import procedures
 
 PASSWORD = "correct horse battery"
 

@@ -1,7 +1,8 @@
 """Service requests, records (save, capture, submit, return, approve), recall lists, bad-standard impact.
 
-The same services and permission rules as the pages: a stale ``version_id`` gets 409 and
-changes nothing, bad input 422 naming the field, a device fault 502 naming the port.
+The same services, typed inputs (:mod:`lims.services.workflow.inputs`, parsed from the JSON body)
+and permission rules as the pages: a stale ``version_id`` gets 409 and changes nothing, bad input
+422 naming the field, a device fault 502 naming the port. The request's transaction commits.
 """
 from __future__ import annotations
 
@@ -16,8 +17,11 @@ from lims.app import get_db
 from lims.errors import ValidationError
 from lims.i18n import _, current_language
 from lims.models import Role
-from lims.services import recall, standard_impact, workflow
-from lims.services import workflow_capture as cap
+from lims.services import workflow
+from lims.services.inputs import parse
+from lims.services.workflow import capture as cap
+from lims.services.workflow import impact as standard_impact
+from lims.services.workflow import recall
 from lims.web.api import api_blueprint
 from lims.web.api.common import body, int_param, json_body, query_int
 from lims.web.auth import acting_user, roles_required
@@ -219,8 +223,7 @@ class ServiceRequests(MethodView):
     def post(self):
         """File a service request (a business for its own instruments; the lab for a customer)."""
         db = get_db()
-        req = workflow.create_service_request(db, acting_user(), json_body())
-        db.commit()
+        req = workflow.create_service_request(db, acting_user(), parse(workflow.NewServiceRequest, json_body()))
         return req
 
 
@@ -240,8 +243,7 @@ class ServiceRequestItem(MethodView):
 def accept_request(request_id: int):
     """The lab has received the request (technician)."""
     db = get_db()
-    req = workflow.accept_service_request(db, acting_user(), request_id, json_body())
-    db.commit()
+    req = workflow.accept_service_request(db, acting_user(), request_id, parse(workflow.AcceptRequest, json_body()))
     return req
 
 
@@ -252,8 +254,7 @@ def accept_request(request_id: int):
 def cancel_request(request_id: int):
     """Withdraw a request before work starts."""
     db = get_db()
-    req = workflow.cancel_service_request(db, acting_user(), request_id, json_body())
-    db.commit()
+    req = workflow.cancel_service_request(db, acting_user(), request_id, parse(workflow.CancelRequest, json_body()))
     return req
 
 
@@ -279,8 +280,7 @@ class Records(MethodView):
     def post(self):
         """Open a record for an instrument with a procedure; its points come from the procedure."""
         db = get_db()
-        rec = workflow.open_record(db, acting_user(), json_body())
-        db.commit()
+        rec = workflow.open_record(db, acting_user(), parse(workflow.OpenRecord, json_body()))
         return rec
 
 
@@ -298,8 +298,7 @@ class RecordItem(MethodView):
     def put(self, record_id: int):
         """Save conditions, standards and readings; the results are computed (409 when stale)."""
         db = get_db()
-        rec = workflow.save_record(db, acting_user(), record_id, json_body())
-        db.commit()
+        rec = workflow.save_record(db, acting_user(), record_id, parse(workflow.SaveRecord, json_body()))
         return rec
 
 
@@ -321,8 +320,7 @@ def record_standards(record_id: int):
 def capture(record_id: int, seq: int):
     """Read a point from a device on the lab PC and save it (502 when the device fails; nothing changes)."""
     db = get_db()
-    rec = cap.capture_into_point(db, acting_user(), record_id, seq, json_body())
-    db.commit()
+    rec = cap.capture_into_point(db, acting_user(), record_id, seq, parse(workflow.CaptureIntoPoint, json_body()))
     return rec
 
 
@@ -333,8 +331,7 @@ def capture(record_id: int, seq: int):
 def submit(record_id: int):
     """Send a complete record for review."""
     db = get_db()
-    rec = workflow.submit_record(db, acting_user(), record_id, json_body())
-    db.commit()
+    rec = workflow.submit_record(db, acting_user(), record_id, parse(workflow.Version, json_body()))
     return rec
 
 
@@ -345,8 +342,7 @@ def submit(record_id: int):
 def return_(record_id: int):
     """Return a submitted record with a comment (a reviewer other than its technician)."""
     db = get_db()
-    rec = workflow.return_record(db, acting_user(), record_id, json_body())
-    db.commit()
+    rec = workflow.return_record(db, acting_user(), record_id, parse(workflow.ReturnRecord, json_body()))
     return rec
 
 
@@ -357,8 +353,7 @@ def return_(record_id: int):
 def approve(record_id: int):
     """Approve a submitted record: the certificate is issued and the instrument's next due date moves."""
     db = get_db()
-    rec = workflow.approve_record(db, acting_user(), record_id, json_body())
-    db.commit()
+    rec = workflow.approve_record(db, acting_user(), record_id, parse(workflow.Version, json_body()))
     return rec
 
 
@@ -444,6 +439,6 @@ def impact(standard_id: int):
 def out_of_tolerance(standard_id: int):
     """Mark a standard found out of tolerance; it can no longer be selected. Returns its impact."""
     db = get_db()
-    standard_impact.mark_out_of_tolerance(db, acting_user(), standard_id, json_body())
-    db.commit()
+    standard_impact.mark_out_of_tolerance(db, acting_user(), standard_id,
+                                          parse(workflow.MarkOutOfTolerance, json_body()))
     return standard_impact.impact_of_standard(db, acting_user(), standard_id).to_dict()

@@ -1,4 +1,4 @@
-"""A procedure's MPE and decision rules applied to one instrument (adapter to :mod:`lims.metrology`).
+"""A procedure's MPE and decision rules applied to one instrument (pure: plain values in and out).
 
 A procedure states its rules as data once for every instrument of its type; this module fills
 in what comes from the instrument (accuracy class, scale interval e, span) and hands the
@@ -26,6 +26,11 @@ from typing import Any
 
 from lims.errors import ValidationError
 from lims.i18n import _
+from lims.metrology.decision import decide_from_spec, parse_decision_spec
+from lims.metrology.errors import MetrologyError
+from lims.metrology.mpe import mpe_from_spec, parse_mpe_spec, r76_class, r76_instrument
+from lims.metrology.tables import R76_MPE_BANDS
+from lims.metrology.units import Q_, as_delta
 
 VERDICTS = ("pass", "conditional_pass", "conditional_fail", "fail")
 _SEVERITY = {v: n for n, v in enumerate(VERDICTS)}
@@ -82,8 +87,6 @@ def concrete_mpe_spec(rule: dict, facts: InstrumentFacts, verification_type: str
 
 def check_mpe_rule(rule: Any, facts: InstrumentFacts | None = None, verification_type: str | None = None) -> None:
     """Refuse a rule the measurement core cannot apply (to this instrument, when given)."""
-    from lims.metrology.errors import MetrologyError
-    from lims.metrology.mpe import parse_mpe_spec, r76_instrument
 
     if not isinstance(rule, dict) or rule.get("rule") not in TEMPLATE_RULES:
         raise _invalid("spec.mpe", _("Unknown MPE rule %(rule)s.", rule=repr(rule)))
@@ -109,7 +112,6 @@ def check_mpe_rule(rule: Any, facts: InstrumentFacts | None = None, verification
 
 def mpe_rule_summary(rule: dict, facts: InstrumentFacts, verification_type: str | None) -> dict:
     """The concrete rule as stored with the results, with its text in both languages."""
-    from lims.metrology.mpe import parse_mpe_spec
 
     spec = concrete_mpe_spec(rule, facts, verification_type)
     if spec is None:
@@ -120,9 +122,6 @@ def mpe_rule_summary(rule: dict, facts: InstrumentFacts, verification_type: str 
 
 def mpe_at(rule: dict, facts: InstrumentFacts, load: float, unit: str, verification_type: str | None) -> float | None:
     """The MPE (a positive half-width, in the difference unit of ``unit``) at ``load``, or None."""
-    from lims.metrology.errors import MetrologyError
-    from lims.metrology.mpe import mpe_from_spec
-    from lims.metrology.units import Q_, as_delta
 
     spec = concrete_mpe_spec(rule, facts, verification_type)
     if spec is None:
@@ -136,9 +135,6 @@ def mpe_at(rule: dict, facts: InstrumentFacts, load: float, unit: str, verificat
 
 
 def check_decision_rule(rule: Any) -> None:
-    from lims.metrology.decision import parse_decision_spec
-    from lims.metrology.errors import MetrologyError
-
     try:
         parse_decision_spec(rule)
     except MetrologyError as exc:
@@ -147,7 +143,6 @@ def check_decision_rule(rule: Any) -> None:
 
 def rule_description(rule: dict) -> dict:
     """``{"rule", "r", "text_vi", "text_en"}`` as stored in Record.results and printed on certificates."""
-    from lims.metrology.decision import parse_decision_spec
 
     parsed = parse_decision_spec(rule)
     return {**parsed.to_spec(), "r": parsed.r, "text_vi": parsed.text("vi"), "text_en": parsed.text("en")}
@@ -156,8 +151,6 @@ def rule_description(rule: dict) -> dict:
 def decide(rule: dict, error: float, mpe: float | None, expanded_uncertainty: float | None,
            unit: str) -> str | None:
     """The verdict at one point (ILAC G8:09/2019 4.2); None without an MPE, or without U when the rule needs it."""
-    from lims.metrology.decision import decide_from_spec, parse_decision_spec
-    from lims.metrology.units import Q_
 
     if mpe is None or mpe <= 0:
         return None
@@ -177,8 +170,6 @@ def worst(verdicts) -> str | None:
 
 def r76_plan(facts: InstrumentFacts) -> tuple[float, list[float]]:
     """(Min, the loads where the MPE changes), in the instrument's unit (OIML R76-1 Table 3, 3.5.1)."""
-    from lims.metrology.mpe import r76_class, r76_instrument
-    from lims.metrology.tables import R76_MPE_BANDS
 
     e = f"{facts.resolution!r} {facts.unit}"
     info = r76_instrument(facts.accuracy_class, e, f"{facts.range_max!r} {facts.unit}")

@@ -1,0 +1,101 @@
+"""Labels and number formatting the workflow pages share (the ``wf`` template global).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from flask import g, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from lims.metrology.units import format_unit
+from lims.services import workflow
+from lims.web.filters import fmt_number
+from lims.web.workflow.blueprint import bp
+
+TEST_LABELS = {"weighing": _l("weighing"), "eccentricity": _l("eccentricity"), "repeatability": _l("repeatability"),
+               "rising": _l("rising pressure"), "falling": _l("falling pressure"), "calibration": _l("calibration point")}
+VERDICT_LABELS = {"pass": _l("pass"), "fail": _l("fail"), "conditional_pass": _l("conditional pass"),
+                  "conditional_fail": _l("conditional fail")}
+VERDICT_CLASS = {"pass": "ok", "fail": "bad", "conditional_pass": "warn", "conditional_fail": "bad"}
+STATUS_CLASS = {"draft": "", "submitted": "warn", "returned": "bad", "approved": "ok", "accepted": "",
+                "in_progress": "warn", "completed": "ok", "cancelled": "bad"}
+KIND_LABELS = {"verification": _l("verification"), "calibration": _l("calibration"), "test": _l("testing")}
+VTYPE_LABELS = {"initial": _l("initial"), "periodic": _l("periodic"), "after_repair": _l("after repair")}
+ENV_LABELS = {"temperature": _l("Temperature"), "humidity": _l("Relative humidity"), "pressure": _l("Air pressure")}
+ROLE_LABELS = {"balance": _l("Balance"), "pressure_reference": _l("Reference pressure gauge or controller"),
+               "temperature_reference": _l("Reference thermometer"), "thermo_hygrometer": _l("Thermo-hygrometer")}
+TARGET_LABELS = {"readings": _l("readings"), "reference": _l("reference value")}
+
+
+def lang() -> str:
+    return g.get("lang", "vi")
+
+
+@bp.app_template_global("wf")
+def wf_helpers() -> dict:
+    """Labels and formatters the workflow templates share."""
+    def resolved(labels: dict) -> dict[str, str]:  # translate once per page, not once per row
+        return {k: str(v) for k, v in labels.items()}
+
+    return {"test": resolved(TEST_LABELS), "verdict": resolved(VERDICT_LABELS), "verdict_class": VERDICT_CLASS,
+            "status_class": STATUS_CLASS, "kind": resolved(KIND_LABELS), "vtype": resolved(VTYPE_LABELS),
+            "env": resolved(ENV_LABELS),
+            "record_status": workflow.record_status_label, "request_status": workflow.request_status_label,
+            "u": unit_text, "q": quantity_text, "sig2": sig2, "role": resolved(ROLE_LABELS), "target": resolved(TARGET_LABELS),
+            "inp": input_number, "places": places,
+            "inp_list": lambda values: "; ".join(input_number(v) for v in values or [])}
+
+
+def input_number(value: Any) -> str:
+    """A number as typed into a form field: no digit grouping, the page's decimal separator."""
+    if value is None or value == "":
+        return ""
+    text = f"{float(value):.12g}"
+    return text.replace(".", ",") if lang() == "vi" else text
+
+
+def unit_text(unit: str | None) -> str:
+    if not unit:
+        return ""
+    try:
+        return format_unit(unit)
+    except Exception:  # noqa: BLE001 - show the stored text rather than fail the page
+        return unit
+
+
+def sig2(value: float | None) -> float | None:
+    """An uncertainty rounded to two significant digits (JCGM 100 7.2.6)."""
+    if value is None or value == 0:
+        return value
+    digits = 1 - int(math.floor(math.log10(abs(value))))
+    return round(value, digits)
+
+
+def places(uncertainty: float | None, resolution: float | None) -> int | None:
+    """Decimal places of a result: those of U rounded to two significant digits (JCGM 100 7.2.6),
+    else one more than the instrument's resolution."""
+    if uncertainty:
+        return max(0, 1 - int(math.floor(math.log10(abs(uncertainty)))))
+    if resolution:
+        return max(0, -int(math.floor(math.log10(abs(resolution)))) + 1)
+    return None
+
+
+def quantity_text(value: Any, unit: str | None = None, digits: int | None = None) -> str:
+    if isinstance(value, dict):
+        value, unit = value.get("value"), value.get("unit")
+    if value is None:
+        return "—"
+    text = fmt_number(value, digits)
+    symbol = unit_text(unit)
+    return f"{text}\u00a0{symbol}" if symbol else text
+
+
+def fail_page(template: str, status: int, **context: Any) -> tuple[str, int]:
+    return render_template(template, **context), status
+
+
+def chart_title() -> str:
+    return _("Error at each point with its expanded uncertainty, against ±MPE")
