@@ -1,14 +1,18 @@
 """Labels and number formatting the workflow pages share (the ``wf`` template global).
+
+Numbers of results are rounded by :mod:`lims.metrology.reporting`, the one rule for what people
+read (JCGM 100 7.2.6, EA-4/02 M §5): U to two significant digits, the value to U's decimal place.
 """
 from __future__ import annotations
 
-import math
+from decimal import Decimal
 from typing import Any
 
 from flask import g, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from lims.metrology.reporting import result_places, round_to_places, round_uncertainty
 from lims.metrology.units import format_unit
 from lims.services import workflow
 from lims.web.filters import fmt_number
@@ -65,29 +69,30 @@ def unit_text(unit: str | None) -> str:
         return unit
 
 
-def sig2(value: float | None) -> float | None:
-    """An uncertainty rounded to two significant digits (JCGM 100 7.2.6)."""
+def sig2(value: float | None) -> Decimal | float | None:
+    """An uncertainty as reported: two significant digits (JCGM 100 7.2.6, EA-4/02 M §5)."""
     if value is None or value == 0:
         return value
-    digits = 1 - int(math.floor(math.log10(abs(value))))
-    return round(value, digits)
+    rounded = round_uncertainty(abs(value))
+    return -rounded if value < 0 else rounded
 
 
 def places(uncertainty: float | None, resolution: float | None) -> int | None:
-    """Decimal places of a result: those of U rounded to two significant digits (JCGM 100 7.2.6),
-    else one more than the instrument's resolution."""
-    if uncertainty:
-        return max(0, 1 - int(math.floor(math.log10(abs(uncertainty)))))
-    if resolution:
-        return max(0, -int(math.floor(math.log10(abs(resolution)))) + 1)
-    return None
+    """Decimal places of a result: those of its rounded U, else one more than the resolution."""
+    return result_places(uncertainty, resolution)
 
 
 def quantity_text(value: Any, unit: str | None = None, digits: int | None = None) -> str:
+    """A value with its unit; rounded half away from zero to ``digits`` places when given, and a
+    rounded uncertainty (a :class:`~decimal.Decimal`) with the digits it was rounded to."""
     if isinstance(value, dict):
         value, unit = value.get("value"), value.get("unit")
     if value is None:
         return "—"
+    if isinstance(value, Decimal) and digits is None:
+        digits = max(0, -int(value.as_tuple().exponent))
+    if digits is not None:
+        value = round_to_places(float(value), digits)
     text = fmt_number(value, digits)
     symbol = unit_text(unit)
     return f"{text}\u00a0{symbol}" if symbol else text
