@@ -5,7 +5,7 @@ Targets, with 200,000 instruments and 1,000,000 records in the database (``bench
 * the overdue list of one business renders in under 100 ms — measured as the whole page
   ``GET /recall?owner_id=…&overdue=1`` through the Flask app (query, counts, template), for the
   business with the most instruments; the service call alone and the API answer are printed too;
-* the province-wide overdue count takes under 1 s — ``lims.services.recall.overdue_count``; the
+* the province-wide overdue count takes under 1 s — ``lims.services.workflow.recall.overdue_count``; the
   counts shown on the province page (overdue and due within 30 days) and the whole province page
   (counts, the per-business summary and the first 200 rows) are printed too.
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from lims.errors import ValidationError
 from lims.models import Procedure
 from lims.services import catalog
+from lims.services.policy import SYSTEM
 from lims.services.workflow import procedures
 from lims.services.workflow.procedures import PROCEDURES_DIR, check_spec, plan_points
 from lims.metrology.instrument_rules import InstrumentFacts
@@ -53,14 +54,14 @@ def test_the_shipped_procedures_are_valid_and_cover_the_three_kinds_of_work():
 
 
 def test_loading_twice_changes_nothing_and_a_changed_file_is_a_new_version(db, types, tmp_path):
-    first = procedures.load_procedures(db, None)
+    first = procedures.load_procedures(db, SYSTEM)
     assert sorted(action for _p, action in first) == ["created"] * 3
-    assert sorted(action for _p, action in procedures.load_procedures(db, None)) == ["unchanged"] * 3
+    assert sorted(action for _p, action in procedures.load_procedures(db, SYSTEM)) == ["unchanged"] * 3
     data = shipped()["thermometer_calibration.json"]
     data["spec"]["mpe"] = {"rule": "fixed", "mpe": "0.3 delta_degC"}
     path = tmp_path / "thermometer.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    [(proc, action)] = procedures.load_procedures(db, None, [path])
+    [(proc, action)] = procedures.load_procedures(db, SYSTEM, [path])
     db.commit()
     assert action == "new version" and proc.version == 2 and proc.active
     old = db.scalar(select(Procedure).where(Procedure.code == proc.code, Procedure.version == 1))
@@ -85,7 +86,7 @@ def test_a_wrong_file_is_refused_naming_the_file_and_the_part_and_nothing_is_wri
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     good = PROCEDURES_DIR / "pressure_gauge_calibration.json"
     with pytest.raises(ValidationError) as exc:
-        procedures.load_procedures(db, None, [good, path])
+        procedures.load_procedures(db, SYSTEM, [good, path])
     assert exc.value.message.startswith("mine.json: ") and exc.value.field == field
     db.rollback()
     assert db.scalar(select(func.count()).select_from(Procedure)) == 0

@@ -50,9 +50,9 @@ from lims.metrology.errors import MetrologyError
 from lims.metrology.instrument_rules import InstrumentFacts, check_decision_rule, check_mpe_rule, r76_plan
 from lims.metrology.results import evaluate_point_budget
 from lims.metrology.units import Q_, as_delta
-from lims.models import InstrumentType, Procedure
+from lims.models import InstrumentType, Procedure, Role
 from lims.services import audit, catalog
-from lims.services.policy import Actor
+from lims.services.policy import Actor, require
 from lims.services.validation import QUANTITY_UNITS
 from lims.services.workflow.devices import ROLES
 
@@ -267,8 +267,10 @@ def load_procedures(session: Session, actor: Actor, paths: list[Path] | None = N
 
     A file whose content equals the latest version of its code is left alone ("unchanged");
     a changed one becomes a new version ("new version"); an unknown code is "created".
-    Every file is checked first; nothing is written when one is wrong.
+    Every file is checked first; nothing is written when one is wrong. An administrator's work
+    (or the system's: ``lims procedures load``, the demo).
     """
+    require(actor, Role.admin)
     if paths is None:
         paths = sorted(PROCEDURES_DIR.glob("*.json"))
     prepared = []
