@@ -15,7 +15,7 @@ from typing import Any, Final, Literal, TypeVar
 
 from lims.services.inputs import opts, parse, service_input
 
-__all__ = ["KEEP", "Version", "NewServiceRequest", "AcceptRequest", "CancelRequest", "OpenRecord", "SaveRecord",
+__all__ = ["KEEP", "checked_later", "Version", "NewServiceRequest", "AcceptRequest", "CancelRequest", "OpenRecord", "SaveRecord",
            "ReturnRecord", "CaptureIntoPoint", "MarkOutOfTolerance", "as_input"]
 
 T = TypeVar("T")
@@ -31,6 +31,12 @@ class _Keep:
 KEEP: Final = _Keep()
 
 
+def checked_later(**metadata: Any) -> Any:
+    """A field the use case requires but checks itself, with the rest of its input, so that every
+    bad field is named at once (the API's schema marks it required)."""
+    return field(default=None, metadata={**metadata, "required": True})
+
+
 @service_input
 @dataclass(frozen=True)
 class Version:
@@ -42,8 +48,8 @@ class Version:
 @service_input
 @dataclass(frozen=True)
 class NewServiceRequest:
-    kind: str | None = None  # verification, calibration, test (checked with the rest)
-    instrument_ids: Any = None  # ids of the customer's instruments (checked one by one)
+    kind: str | None = checked_later()  # verification, calibration, test
+    instrument_ids: Any = checked_later()  # ids of the customer's instruments (checked one by one)
     customer_id: int | None = None  # staff file for a business; a business for itself
     verification_type: str | None = None
     on_site: bool = False
@@ -109,8 +115,8 @@ class ReturnRecord:
 @dataclass(frozen=True)
 class CaptureIntoPoint:
     version_id: int
-    port: Any = None
-    driver: Any = None
+    port: Any = checked_later()
+    driver: Any = checked_later()
     target: Literal["readings", "reference"] = "readings"
     count: int | None = field(default=None, metadata=opts(minimum=1))
     timeout: float | None = field(default=None, metadata=opts(positive=True))
@@ -120,8 +126,8 @@ class CaptureIntoPoint:
 @service_input
 @dataclass(frozen=True)
 class MarkOutOfTolerance:
-    since: date | None = None  # the day it was found out of tolerance (required: checked with the reason)
-    reason: str | None = field(default=None, metadata=opts(max_len=2000))
+    since: date | None = checked_later()  # the day it was found out of tolerance
+    reason: str | None = checked_later(**opts(max_len=2000))
 
 
 def as_input(cls: type[T], data: T | Mapping[str, Any]) -> T:

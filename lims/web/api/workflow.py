@@ -135,6 +135,8 @@ class OpenRecordSchema(Schema):
     verification_type = fields.Str(metadata={"enum": ["initial", "periodic", "after_repair"]})
     place = fields.Str()
     work_date = fields.Date()
+    technician_id = fields.Int(metadata={"description": "only when the system opens a record; a technician opens "
+                                                        "their own"})
 
 
 class PointInputSchema(Schema):
@@ -442,3 +444,17 @@ def out_of_tolerance(standard_id: int):
     standard_impact.mark_out_of_tolerance(db, acting_user(), standard_id,
                                           parse(workflow.MarkOutOfTolerance, json_body()))
     return standard_impact.impact_of_standard(db, acting_user(), standard_id).to_dict()
+
+
+#: The schema documenting each typed input of the workflow (tests check that they agree).
+INPUT_SCHEMAS: dict[type, type[Schema]] = {
+    workflow.Version: VersionSchema,
+    workflow.NewServiceRequest: ServiceRequestSchema,
+    workflow.AcceptRequest: AcceptSchema,
+    workflow.CancelRequest: CancelSchema,
+    workflow.OpenRecord: OpenRecordSchema,
+    workflow.SaveRecord: SaveRecordSchema,
+    workflow.ReturnRecord: ReturnSchema,
+    workflow.CaptureIntoPoint: CaptureSchema,
+    workflow.MarkOutOfTolerance: OutOfToleranceSchema,
+}
