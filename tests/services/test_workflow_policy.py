@@ -39,7 +39,8 @@ def _calls(lab, rec):
             instrument_id=lab.instruments["scale"].id, kind="verification")),
         "get_record": lambda db: workflow.get_record(db, None, rec.id),
         "list_records": lambda db: workflow.list_records(db, None),
-        "save_record": lambda db: workflow.save_record(db, None, rec.id, workflow.SaveRecord(version_id=rec.version_id)),
+        "save_record": lambda db: workflow.save_record(db, None, rec.id,
+                                                       workflow.SaveRecord(version_id=rec.version_id)),
         "submit_record": lambda db: workflow.submit_record(db, None, rec.id, version),
         "return_record": lambda db: workflow.return_record(db, None, rec.id, workflow.ReturnRecord(
             version_id=rec.version_id, comment="redo")),

@@ -117,7 +117,7 @@ def test_self_approval_is_refused(db, lab, client, auth):
     from lims.services import workflow
 
     rec = complete_scale_record(db, lab, open_scale_record(db, lab, technician=lab.techrev), technician=lab.techrev)
-    workflow.submit_record(db, lab.techrev, rec.id, {"version_id": rec.version_id})
+    workflow.submit_record(db, lab.techrev, rec.id, workflow.Version(version_id=rec.version_id))
     db.commit()
     resp = client.post(f"/api/v1/records/{rec.id}/approve", json={"version_id": rec.version_id},
                        headers=auth["techrev"])
