@@ -20,15 +20,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, overload
 
 from lims.errors import ValidationError
 from lims.i18n import _
 from lims.metrology.budget import DEFAULT_COVERAGE_PROBABILITY
 from lims.metrology.errors import MetrologyError
 from lims.metrology.instrument_rules import InstrumentFacts, decide, mpe_at, mpe_rule_summary, rule_description, worst
-from lims.metrology.uncertainty import evaluate_budget
+from lims.metrology.uncertainty import BudgetResult, evaluate_budget
 from lims.metrology.units import Q_, as_delta, canonical_unit
 
 
@@ -71,7 +71,15 @@ class PointResult:
     standard: StandardData | None = None
     spread: float | None = None
     coverage_probability: float | None = None
-    budget_rows: list[dict] = field(default_factory=list)
+    budget_rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+@overload
+def r12(value: float) -> float: ...
+
+
+@overload
+def r12(value: None) -> None: ...
 
 
 def r12(value: float | None) -> float | None:
@@ -127,8 +135,8 @@ def _fill(template: Any, strings: dict[str, str], exact: dict[str, Any]) -> Any:
     return template
 
 
-def evaluate_point_budget(template: dict, *, unit: str, readings: list[float], reference: float,
-                          half_resolution: float, standard_u: str, standard_k: float):
+def evaluate_point_budget(template: dict[str, Any], *, unit: str, readings: list[float], reference: float,
+                          half_resolution: float, standard_u: str, standard_k: float) -> BudgetResult:
     """Fill the procedure's budget template with one point's values and evaluate it (GUM)."""
     delta = delta_unit(unit)
     strings = {"unit": unit, "delta_unit": delta, "reference": repr(float(reference)),
@@ -150,7 +158,7 @@ def evaluate_point_budget(template: dict, *, unit: str, readings: list[float], r
                               field="spec.budget") from exc
 
 
-def _point_result(p: PointData, *, spec: dict, facts: InstrumentFacts, verification_type: str | None,
+def _point_result(p: PointData, *, spec: dict[str, Any], facts: InstrumentFacts, verification_type: str | None,
                   standards: list[StandardData]) -> PointResult:
     """One point: indication, error, U from the budget, MPE and verdict (see the module docstring)."""
     res = PointResult(seq=p.seq)
@@ -180,16 +188,18 @@ def _point_result(p: PointData, *, spec: dict, facts: InstrumentFacts, verificat
         res.coverage_probability = result.coverage_probability
     mpe_rule = spec.get("mpe", {"rule": "none"})
     res.error = r12(error)
-    res.mpe = r12(mpe_at(mpe_rule, facts, reference, unit, verification_type))
+    mpe = mpe_at(mpe_rule, facts, reference, unit, verification_type)
+    res.mpe = None if mpe is None else r12(mpe)
     res.verdict = decide(spec.get("decision", {"rule": "simple"}), res.error, res.mpe, res.uncertainty, err_unit)
     if p.test == "repeatability" and len(readings) >= 2:
-        res.spread = r12(max(readings) - min(readings))
+        spread = r12(max(readings) - min(readings))
+        res.spread = spread
         if res.mpe is not None:
-            res.verdict = worst([res.verdict, decide({"rule": "simple"}, res.spread, res.mpe, None, err_unit)])
+            res.verdict = worst([res.verdict, decide({"rule": "simple"}, spread, res.mpe, None, err_unit)])
     return res
 
 
-def _q(value: float | None, unit: str) -> dict | None:
+def _q(value: float | None, unit: str) -> dict[str, Any] | None:
     return None if value is None else {"value": value, "unit": unit}
 
 
@@ -211,7 +221,7 @@ def _point_json(p: PointData, res: PointResult, unit: str, err_unit: str) -> dic
     }
 
 
-def _budget_json(template: dict, points: list[PointData], out: dict[int, PointResult], err_unit: str,
+def _budget_json(template: dict[str, Any], points: list[PointData], out: dict[int, PointResult], err_unit: str,
                  coverage_probability: float) -> dict[str, Any]:
     """The budget table of the point with the largest U (the one a certificate prints)."""
     by_seq = {p.seq: p for p in points}
@@ -228,8 +238,8 @@ def _budget_json(template: dict, points: list[PointData], out: dict[int, PointRe
     }
 
 
-def compute(spec: dict, facts: InstrumentFacts, verification_type: str | None, points: list[PointData],
-            standards: list[StandardData]) -> tuple[dict[int, PointResult], dict]:
+def compute(spec: dict[str, Any], facts: InstrumentFacts, verification_type: str | None, points: list[PointData],
+            standards: list[StandardData]) -> tuple[dict[int, PointResult], dict[str, Any]]:
     """Per-point results and the ``Record.results`` JSON (see the module docstring)."""
     mpe_rule = spec.get("mpe", {"rule": "none"})
     decision = spec.get("decision", {"rule": "simple"})
@@ -242,8 +252,9 @@ def compute(spec: dict, facts: InstrumentFacts, verification_type: str | None, p
     for p in points:
         out[p.seq] = _point_result(p, spec=spec, facts=facts, verification_type=verification_type,
                                    standards=standards)
-        if out[p.seq].coverage_probability is not None:
-            coverage_probability = out[p.seq].coverage_probability
+        point_probability = out[p.seq].coverage_probability
+        if point_probability is not None:
+            coverage_probability = point_probability
     hysteresis = _hysteresis(spec, points, out, mpe_rule, facts, verification_type)
     verdicts = [r.verdict for r in out.values()] + [h["verdict"] for h in hysteresis]
     results: dict[str, Any] = {
@@ -254,7 +265,7 @@ def compute(spec: dict, facts: InstrumentFacts, verification_type: str | None, p
         "verdict": worst(verdicts),
         "points": [_point_json(p, out[p.seq], unit, err_unit) for p in points],
         "complete": all(out[p.seq].error is not None for p in points),
-        "computed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "computed_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     if hysteresis:
         results["hysteresis"] = hysteresis
@@ -263,17 +274,21 @@ def compute(spec: dict, facts: InstrumentFacts, verification_type: str | None, p
     return out, results
 
 
-def _hysteresis(spec: dict, points: list[PointData], out: dict[int, PointResult], mpe_rule: dict,
-                facts: InstrumentFacts, verification_type: str | None) -> list[dict]:
+def _hysteresis(spec: dict[str, Any], points: list[PointData], out: dict[int, PointResult], mpe_rule: dict[str, Any],
+                facts: InstrumentFacts, verification_type: str | None) -> list[dict[str, Any]]:
     if not spec.get("hysteresis"):
         return []
-    rising = {p.nominal: out[p.seq] for p in points if p.test == "rising" and out[p.seq].indication is not None}
-    falling = {p.nominal: out[p.seq] for p in points if p.test == "falling" and out[p.seq].indication is not None}
+    def indications(test: str) -> dict[float, float]:
+        return {p.nominal: ind for p in points
+                if p.test == test and p.nominal is not None and (ind := out[p.seq].indication) is not None}
+
+    rising, falling = indications("rising"), indications("falling")
     err_unit = delta_unit(facts.unit)
     rows = []
     for nominal in sorted(set(rising) & set(falling)):
-        value = r12(abs(falling[nominal].indication - rising[nominal].indication))
-        mpe = r12(mpe_at(mpe_rule, facts, nominal, facts.unit, verification_type))
+        value = r12(abs(falling[nominal] - rising[nominal]))
+        at = mpe_at(mpe_rule, facts, nominal, facts.unit, verification_type)
+        mpe = None if at is None else r12(at)
         rows.append({
             "nominal": {"value": nominal, "unit": facts.unit},
             "hysteresis": {"value": value, "unit": err_unit},

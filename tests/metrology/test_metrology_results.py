@@ -74,7 +74,8 @@ def test_a_weighing_point_with_the_f1_weights() -> None:
 
 
 def test_an_error_beyond_the_mpe_fails_and_decides_the_record() -> None:
-    points = [PointData(1, "weighing", "2000 e", 20.0, "kg", [20.01]), PointData(2, "weighing", "Max", 60.0, "kg", [60.02])]
+    points = [PointData(1, "weighing", "2000 e", 20.0, "kg", [20.01]),
+              PointData(2, "weighing", "Max", 60.0, "kg", [60.02])]
     out, results = compute(SPEC, SCALE, "initial", points, [F1, M1])
     assert out[2].standard == M1  # 60 kg is beyond the F1 set
     assert out[2].uncertainty == pytest.approx(2 * math.sqrt(2 * 0.005 ** 2 / 3 + 0.001 ** 2), rel=1e-5)

@@ -8,7 +8,8 @@ The workstation's ports are per browser session in the web app, given per call i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 

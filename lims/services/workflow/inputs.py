@@ -15,8 +15,8 @@ from typing import Any, Final, Literal, TypeVar
 
 from lims.services.inputs import opts, parse, service_input
 
-__all__ = ["KEEP", "checked_later", "Version", "NewServiceRequest", "AcceptRequest", "CancelRequest", "OpenRecord", "SaveRecord",
-           "ReturnRecord", "CaptureIntoPoint", "MarkOutOfTolerance", "as_input"]
+__all__ = ["KEEP", "checked_later", "Version", "NewServiceRequest", "AcceptRequest", "CancelRequest", "OpenRecord",
+           "SaveRecord", "ReturnRecord", "CaptureIntoPoint", "MarkOutOfTolerance", "as_input"]
 
 T = TypeVar("T")
 

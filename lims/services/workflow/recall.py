@@ -16,7 +16,7 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterator
+from collections.abc import Iterator
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session

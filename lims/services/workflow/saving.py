@@ -6,7 +6,7 @@ results, which are stored on the points and in ``Record.results``.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -105,7 +105,7 @@ def _store_standards(record: Record, chosen: Chosen) -> None:
 
 def _store_points(record: Record, points: list[PointData], points_in: dict[int, dict],
                   results_by_seq: dict[int, PointResult]) -> None:
-    for p, pt in zip(record.points, points):
+    for p, pt in zip(record.points, points, strict=True):
         new = points_in.get(p.seq, {})
         res = results_by_seq[p.seq]
         if "source" in new:
@@ -150,7 +150,7 @@ def save_record(session: Session, actor: Actor, record_id: int, data: SaveRecord
     _store_points(record, points, points_in, results_by_seq)
     record.results = results
     record.verdict = results["verdict"] if results["complete"] else None
-    record.updated_at = datetime.now(timezone.utc)
+    record.updated_at = datetime.now(UTC)
     session.flush()
     audit.record(session, actor, "record.save", record, before=before, after=record_summary(record))
     return record

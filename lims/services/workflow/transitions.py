@@ -7,7 +7,7 @@ an approved record is never changed again (the models refuse it).
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 
 from sqlalchemy.orm import Session
 
@@ -72,7 +72,7 @@ def submit_record(session: Session, actor: Actor, record_id: int, data: Version)
                                 reason=missing[field]), field=field, errors=missing)
     before = {"status": record.status}
     record.status = RecordStatus.submitted.value
-    record.submitted_at = datetime.now(timezone.utc)
+    record.submitted_at = datetime.now(UTC)
     session.flush()
     audit.record(session, actor, "record.submit", record, before=before,
                  after={"status": record.status, "verdict": record.verdict})
@@ -118,7 +118,7 @@ def approve_record(session: Session, actor: Actor, record_id: int, data: Version
     if not (record.results or {}).get("complete"):
         raise Conflict(_("The record's results are not complete."))
     before = {"status": record.status}
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     record.status = RecordStatus.approved.value
     record.approved_at = now
     record.reviewer_id = actor_id(actor) or record.reviewer_id

@@ -19,7 +19,8 @@ from lims.web.filters import fmt_number
 from lims.web.workflow.blueprint import bp
 
 TEST_LABELS = {"weighing": _l("weighing"), "eccentricity": _l("eccentricity"), "repeatability": _l("repeatability"),
-               "rising": _l("rising pressure"), "falling": _l("falling pressure"), "calibration": _l("calibration point")}
+               "rising": _l("rising pressure"), "falling": _l("falling pressure"),
+               "calibration": _l("calibration point")}
 VERDICT_LABELS = {"pass": _l("pass"), "fail": _l("fail"), "conditional_pass": _l("conditional pass"),
                   "conditional_fail": _l("conditional fail")}
 VERDICT_CLASS = {"pass": "ok", "fail": "bad", "conditional_pass": "warn", "conditional_fail": "bad"}
@@ -47,7 +48,8 @@ def wf_helpers() -> dict:
             "status_class": STATUS_CLASS, "kind": resolved(KIND_LABELS), "vtype": resolved(VTYPE_LABELS),
             "env": resolved(ENV_LABELS),
             "record_status": workflow.record_status_label, "request_status": workflow.request_status_label,
-            "u": unit_text, "q": quantity_text, "sig2": sig2, "role": resolved(ROLE_LABELS), "target": resolved(TARGET_LABELS),
+            "u": unit_text, "q": quantity_text, "sig2": sig2, "role": resolved(ROLE_LABELS),
+            "target": resolved(TARGET_LABELS),
             "inp": input_number, "places": places,
             "inp_list": lambda values: "; ".join(input_number(v) for v in values or [])}
 

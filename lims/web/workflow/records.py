@@ -50,12 +50,14 @@ def _record_context(record: Record, *, form: dict | None = None, errors: dict | 
     editable = policy.can_edit_record(user, record)
     results = record.results or {}
     ws = workstation()
-    expected = {t["test"]: (int(t.get("readings", 1)), bool(t.get("reference_required"))) for t in spec.get("tests", [])}
+    expected = {t["test"]: (int(t.get("readings", 1)), bool(t.get("reference_required")))
+                for t in spec.get("tests", [])}
     return {
         "record": record, "spec": spec, "inst": record.instrument, "results": results,
         "by_seq": {p["seq"]: p for p in results.get("points", [])}, "chart": _chart(results),
         "editable": editable, "reviewable": policy.can_review_record(user, record),
-        "own_record": record.technician_id == policy.actor_id(user), "is_reviewer": user is not None and user.has_role(Role.reviewer),
+        "own_record": record.technician_id == policy.actor_id(user),
+        "is_reviewer": user is not None and user.has_role(Role.reviewer),
         "form": form, "errors": errors or {},
         "conflict": conflict, "standards": workflow.standard_choices(db, record) if editable else [],
         "selected": {rs.standard_id for rs in record.standards},
@@ -119,7 +121,8 @@ def record_save(record_id: int):
     db = get_db()
     record = workflow.get_record(db, acting_user(), record_id)
     try:
-        workflow.save_record(db, acting_user(), record_id, parse(workflow.SaveRecord, form_to_data(record, request.form)))
+        workflow.save_record(db, acting_user(), record_id,
+                             parse(workflow.SaveRecord, form_to_data(record, request.form)))
     except ValidationError as exc:
         transaction.rollback()
         record = workflow.get_record(db, acting_user(), record_id)
