@@ -8,13 +8,18 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import g, render_template
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from lims.app import get_db
+from lims.errors import Conflict, ValidationError
 from lims.metrology.reporting import result_places, round_to_places, round_uncertainty
 from lims.metrology.units import format_unit
 from lims.services import workflow
+from lims.services.inputs import parse
+from lims.web import transaction
+from lims.web.auth import acting_user
 from lims.web.filters import fmt_number
 from lims.web.workflow.blueprint import bp
 
@@ -106,3 +111,15 @@ def fail_page(template: str, status: int, **context: Any) -> tuple[str, int]:
 
 def chart_title() -> str:
     return _("Error at each point with its expanded uncertainty, against ±MPE")
+
+
+def transition(fn: Any, input_cls: type, obj_id: int, ok_message: str, endpoint: str, **values: Any):
+    """Post/redirect/get for a state change: the message flashed, a refusal rolled back."""
+    try:
+        fn(get_db(), acting_user(), obj_id, parse(input_cls, request.form))
+    except (ValidationError, Conflict) as exc:
+        transaction.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(ok_message, "success")
+    return redirect(url_for(endpoint, **values))

@@ -19,9 +19,8 @@ from lims.web.auth import acting_user, roles_required
 from lims.web.filters import fmt_number
 from lims.web.workflow.blueprint import bp
 from lims.web.workflow.chart import error_chart_svg
-from lims.web.workflow.helpers import TEST_LABELS, chart_title, fail_page, unit_text
+from lims.web.workflow.helpers import TEST_LABELS, chart_title, fail_page, transition, unit_text
 from lims.web.workflow.workstation import workstation
-from lims.web.workflow.requests import transition
 
 
 @bp.route("/records")

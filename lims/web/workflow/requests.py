@@ -1,8 +1,6 @@
 """Service request pages: list, file, see, accept, cancel, and open a record for one of its instruments."""
 from __future__ import annotations
 
-from typing import Any
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -14,7 +12,7 @@ from lims.services.inputs import parse
 from lims.web import transaction
 from lims.web.auth import acting_user, roles_required
 from lims.web.workflow.blueprint import bp
-from lims.web.workflow.helpers import fail_page
+from lims.web.workflow.helpers import fail_page, transition
 
 
 @bp.route("/requests")
@@ -74,18 +72,6 @@ def request_detail(request_id: int):
                for i in req.items}
     return render_template("workflow/request.html", req=req, records=records, options=options,
                            staff=policy.is_staff(user), can_work=policy.has_role(user, Role.technician))
-
-
-def transition(fn: Any, input_cls: type, obj_id: int, ok_message: str, endpoint: str, **values: Any):
-    """Post/redirect/get for a state change: the message flashed, a refusal rolled back."""
-    try:
-        fn(get_db(), acting_user(), obj_id, parse(input_cls, request.form))
-    except (ValidationError, Conflict) as exc:
-        transaction.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(ok_message, "success")
-    return redirect(url_for(endpoint, **values))
 
 
 @bp.route("/requests/<int:request_id>/accept", methods=["POST"])
