@@ -31,6 +31,7 @@ def _calls(lab, rec):
         "get_service_request": lambda db: workflow.get_service_request(db, None, rec.request_item.request.id),
         "list_service_requests": lambda db: workflow.list_service_requests(db, None),
         "count_service_requests": lambda db: workflow.count_service_requests(db, None),
+        "counts_by_status": lambda db: workflow.counts_by_status(db, None),
         "accept_service_request": lambda db: workflow.accept_service_request(
             db, None, rec.request_item.request.id, workflow.AcceptRequest(version_id=1)),
         "cancel_service_request": lambda db: workflow.cancel_service_request(

@@ -12,7 +12,7 @@ import pytest
 
 from lims.services import workflow
 from lims.services.inputs import INPUTS
-from lims.web.api.workflow import INPUT_SCHEMAS
+from lims.web.api.workflow_schemas import INPUT_SCHEMAS
 
 WORKFLOW_INPUTS = [cls for cls in INPUTS if cls.__module__.startswith("lims.services.workflow")]
 

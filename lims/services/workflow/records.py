@@ -211,9 +211,10 @@ def latest_certificate(session: Session, record: Record) -> Certificate | None:
                           .order_by(Certificate.id.desc()).limit(1))
 
 
-def counts_by_status(session: Session, technician_id: int | None = None) -> dict[str, int]:
+def counts_by_status(session: Session, viewer: Actor, technician_id: int | None = None) -> dict[str, int]:
     """How many records are in draft, submitted and returned (approved ones are not counted: they
     are the bulk of the table and nobody waits on them); one technician's, or everyone's."""
+    require(viewer, Role.technician, Role.reviewer, Role.inspector)
     q = select(Record.status, func.count()).where(Record.status.in_(OPEN_STATUSES)).group_by(Record.status)
     if technician_id is not None:
         q = q.where(Record.technician_id == technician_id)

@@ -43,8 +43,8 @@ def workflow_panel() -> dict:
     user = acting_user()
     out: dict[str, Any] = {"recall": recall_service.due_counts(db, user, days=30)}
     if policy.is_staff(user):
-        out["records"] = workflow.counts_by_status(db)
-        out["mine"] = workflow.counts_by_status(db, technician_id=policy.actor_id(user))
+        out["records"] = workflow.counts_by_status(db, user)
+        out["mine"] = workflow.counts_by_status(db, user, technician_id=policy.actor_id(user))
     out["requests"] = workflow.count_service_requests(db, user, status="submitted")
     out["can_see_requests"] = policy.has_role(user, Role.technician, Role.reviewer, Role.business)
     out["can_see_records"] = policy.has_role(user, Role.technician, Role.reviewer)

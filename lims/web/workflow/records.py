@@ -33,7 +33,7 @@ def records_list():
                                  technician_id=current_user.id if mine else None)
     return render_template("workflow/records.html", rows=rows, status=status, mine=mine,
                            statuses=["draft", "submitted", "returned", "approved"],
-                           counts=workflow.counts_by_status(db))
+                           counts=workflow.counts_by_status(db, acting_user()))
 
 
 def _chart(results: dict):
