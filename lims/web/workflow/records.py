@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from lims.app import get_db
 from lims.errors import Conflict, ValidationError
@@ -29,11 +28,11 @@ def records_list():
     db = get_db()
     status = request.args.get("status") or None
     mine = request.args.get("mine") == "1"
-    rows = workflow.list_records(db, acting_user(), status=status,
-                                 technician_id=current_user.id if mine else None)
+    user = acting_user()
+    rows = workflow.list_records(db, user, status=status, technician_id=policy.actor_id(user) if mine else None)
     return render_template("workflow/records.html", rows=rows, status=status, mine=mine,
                            statuses=["draft", "submitted", "returned", "approved"],
-                           counts=workflow.counts_by_status(db, acting_user()))
+                           counts=workflow.counts_by_status(db, user))
 
 
 def _chart(results: dict):
