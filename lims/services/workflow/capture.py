@@ -67,8 +67,9 @@ class CapturePlan:
     baudrate: int | None
 
 
-def plan_capture(session: Session, actor: Actor, record_id: int, seq: int, *, target: str, port: Any, driver: Any,
-                 count: int | None = None, timeout: float = 20.0, baudrate: int | None = None) -> CapturePlan:
+def plan_capture(session: Session, actor: Actor | None, record_id: int, seq: int, *, target: str, port: Any,
+                 driver: Any, count: int | None = None, timeout: float = 20.0,
+                 baudrate: int | None = None) -> CapturePlan:
     """Check that the point can be read from this device (role, record state, port, driver)."""
     require(actor, Role.technician)
     record = get_record(session, actor, record_id)
@@ -120,8 +121,8 @@ def run_capture(plan: CapturePlan, on_reading: Callable[[DeviceReading], None] |
     return finish_capture(plan, readings)
 
 
-def capture_point(session: Session, actor: Actor, record_id: int, seq: int, *, target: str, port: Any, driver: Any,
-                  count: int | None = None, timeout: float = 20.0, baudrate: int | None = None,
+def capture_point(session: Session, actor: Actor | None, record_id: int, seq: int, *, target: str, port: Any,
+                  driver: Any, count: int | None = None, timeout: float = 20.0, baudrate: int | None = None,
                   on_reading: Callable[[DeviceReading], None] | None = None) -> dict[str, Any]:
     """Read a point's readings (or its reference value) from a device; nothing is written.
 
@@ -144,7 +145,8 @@ def point_update(captured: dict[str, Any]) -> dict[str, Any]:
     return entry
 
 
-def capture_into_point(session: Session, actor: Actor, record_id: int, seq: int, data: CaptureIntoPoint) -> Record:
+def capture_into_point(session: Session, actor: Actor | None, record_id: int, seq: int,
+                       data: CaptureIntoPoint) -> Record:
     """Read a device and save the result into the record's point in one step (API)."""
     inp = as_input(CaptureIntoPoint, data)
     record = get_record(session, actor, record_id)

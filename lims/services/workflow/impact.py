@@ -77,7 +77,7 @@ def last_good_calibration(std: ReferenceStandard, found_bad_on: date | None) -> 
     return cals[-1] if cals else None
 
 
-def impact_of_standard(session: Session, viewer: Actor, standard_id: int) -> Impact:
+def impact_of_standard(session: Session, viewer: Actor | None, standard_id: int) -> Impact:
     """Records and certificates that used the standard since its last good calibration."""
     require(viewer, Role.technician, Role.reviewer)
     std = get_standard(session, standard_id)
@@ -99,7 +99,7 @@ def impact_of_standard(session: Session, viewer: Actor, standard_id: int) -> Imp
     return Impact(std, found, last_good, since, records, certificates)
 
 
-def mark_out_of_tolerance(session: Session, actor: Actor, standard_id: int,
+def mark_out_of_tolerance(session: Session, actor: Actor | None, standard_id: int,
                           data: MarkOutOfTolerance) -> ReferenceStandard:
     """Record that a standard was found out of tolerance on a day: it can no longer be selected."""
     require(actor, Role.reviewer)

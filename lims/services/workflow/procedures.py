@@ -262,7 +262,8 @@ def read_procedure_file(path: Path) -> dict:
     return data
 
 
-def load_procedures(session: Session, actor: Actor, paths: list[Path] | None = None) -> list[tuple[Procedure, str]]:
+def load_procedures(session: Session, actor: Actor | None,
+                    paths: list[Path] | None = None) -> list[tuple[Procedure, str]]:
     """Load procedure files into the Procedure table.
 
     A file whose content equals the latest version of its code is left alone ("unchanged");

@@ -54,7 +54,7 @@ class DueRow:
         return self.type_name_en if lang == "en" and self.type_name_en else self.type_name_vi
 
 
-def _check(days: int | None, owner_id: int | None, viewer: Actor) -> tuple[int, int | None]:
+def _check(days: int | None, owner_id: int | None, viewer: Actor | None) -> tuple[int, int | None]:
     if days is None:
         days = 30
     if not 0 <= days <= MAX_DAYS:
@@ -74,7 +74,7 @@ def _where(q, *, horizon: date, owner_id: int | None, before: date | None = None
     return q
 
 
-def due_list(session: Session, viewer: Actor, *, days: int | None = 30, owner_id: int | None = None,
+def due_list(session: Session, viewer: Actor | None, *, days: int | None = 30, owner_id: int | None = None,
              overdue_only: bool = False, today: date | None = None, limit: int = 200, offset: int = 0
              ) -> list[DueRow]:
     """Instruments overdue or due within ``days``, most overdue first."""
@@ -92,7 +92,7 @@ def due_list(session: Session, viewer: Actor, *, days: int | None = 30, owner_id
     return [DueRow(*row[:11], next_due=row[11], days_left=(row[11] - today).days) for row in session.execute(q)]
 
 
-def iter_due(session: Session, viewer: Actor, *, days: int | None = 30, owner_id: int | None = None,
+def iter_due(session: Session, viewer: Actor | None, *, days: int | None = 30, owner_id: int | None = None,
              overdue_only: bool = False, today: date | None = None, batch: int = 5000) -> Iterator[DueRow]:
     """All rows of the list, fetched in batches (for exports)."""
     offset = 0
@@ -105,7 +105,7 @@ def iter_due(session: Session, viewer: Actor, *, days: int | None = 30, owner_id
         offset += batch
 
 
-def due_counts(session: Session, viewer: Actor, *, days: int | None = 30, owner_id: int | None = None,
+def due_counts(session: Session, viewer: Actor | None, *, days: int | None = 30, owner_id: int | None = None,
                today: date | None = None) -> dict[str, int]:
     """``{"overdue": n, "due_soon": m}``: past their due date, and due within ``days``."""
     days, owner_id = _check(days, owner_id, viewer)
@@ -117,7 +117,7 @@ def due_counts(session: Session, viewer: Actor, *, days: int | None = 30, owner_
     return {"overdue": int(overdue), "due_soon": int(total) - int(overdue)}
 
 
-def overdue_count(session: Session, viewer: Actor, *, owner_id: int | None = None,
+def overdue_count(session: Session, viewer: Actor | None, *, owner_id: int | None = None,
                   today: date | None = None) -> int:
     """How many instruments in service are past their due date (the province, or one business)."""
     _days, owner_id = _check(0, owner_id, viewer)
@@ -126,7 +126,7 @@ def overdue_count(session: Session, viewer: Actor, *, owner_id: int | None = Non
     return int(session.scalar(q) or 0)
 
 
-def due_by_business(session: Session, viewer: Actor, *, days: int | None = 30, today: date | None = None,
+def due_by_business(session: Session, viewer: Actor | None, *, days: int | None = 30, today: date | None = None,
                     limit: int = 50) -> list[tuple[int, str, int, int]]:
     """Per business: (owner id, name, overdue, due within ``days``), most overdue first."""
     days, owner_id = _check(days, None, viewer)
@@ -156,7 +156,7 @@ def _cells(row: DueRow, lang: str, words: tuple[str, str] | None = None) -> list
             row.location, row.next_due, row.days_left, overdue if row.overdue else due_soon]
 
 
-def iter_due_own_session(session_factory, viewer: Actor, **args) -> Iterator[DueRow]:
+def iter_due_own_session(session_factory, viewer: Actor | None, **args) -> Iterator[DueRow]:
     """:func:`iter_due` in a session of its own, closed at the end: for a response streamed after
     the request's own session has been closed."""
     session = session_factory()
@@ -211,14 +211,14 @@ def export_xlsx(rows, lang: str = "vi", title: str = "") -> bytes:
     return out.getvalue()
 
 
-def owner(session: Session, viewer: Actor, owner_id: int) -> Organisation | None:
+def owner(session: Session, viewer: Actor | None, owner_id: int) -> Organisation | None:
     """The business a staff member narrowed the list to (None for a business user or an unknown id)."""
     if not is_staff(viewer):
         return None
     return session.get(Organisation, owner_id)
 
 
-def businesses(session: Session, viewer: Actor) -> list[tuple[int, str]]:
+def businesses(session: Session, viewer: Actor | None) -> list[tuple[int, str]]:
     """(id, name) of every business, for the staff's filter."""
     if not is_staff(viewer):
         return []

@@ -237,7 +237,7 @@ def standards_input(c: Checker, session: Session, record: Record, raw: Any, on: 
         c.fail("standards", _("Must be a list."))
         return None
     quantity = record.procedure.spec.get("quantity")
-    chosen = []
+    chosen: list[tuple[ReferenceStandard, StandardCalibration]] = []
     for item in raw:
         ident = item.get("id") if isinstance(item, dict) else item
         try:
@@ -255,6 +255,7 @@ def standards_input(c: Checker, session: Session, record: Record, raw: Any, on: 
         if problem is not None:
             c.fail("standards", _("%(code)s cannot be used: %(reason)s.", code=std.code, reason=problem))
             continue
-        if std.id not in {s.id for s, _cal in chosen}:
-            chosen.append((std, calibration_in_force(std, on)))
+        cal = calibration_in_force(std, on)
+        if cal is not None and std.id not in {s.id for s, _cal in chosen}:  # no problem: a calibration is in force
+            chosen.append((std, cal))
     return chosen

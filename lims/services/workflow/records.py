@@ -111,7 +111,7 @@ def _what_and_how(c: Checker, session: Session, inp: OpenRecord
     return item, inst, kind, verification_type
 
 
-def _technician(c: Checker, session: Session, actor: Actor, inp: OpenRecord) -> User | None:
+def _technician(c: Checker, session: Session, actor: Actor | None, inp: OpenRecord) -> User | None:
     """The technician signed in; the system names one."""
     if isinstance(actor, User):
         return actor
@@ -120,7 +120,7 @@ def _technician(c: Checker, session: Session, actor: Actor, inp: OpenRecord) -> 
     return require_exists(c, session, User, "technician_id", inp.technician_id)
 
 
-def _accept_with_record(session: Session, actor: Actor, item: ServiceRequestItem) -> None:
+def _accept_with_record(session: Session, actor: Actor | None, item: ServiceRequestItem) -> None:
     """Opening a record for a submitted request accepts it; the request is then in progress."""
     req = item.request
     if req.status == RequestStatus.submitted.value:
@@ -131,7 +131,7 @@ def _accept_with_record(session: Session, actor: Actor, item: ServiceRequestItem
     update_request_progress(session, actor, req)
 
 
-def open_record(session: Session, actor: Actor, data: OpenRecord) -> Record:
+def open_record(session: Session, actor: Actor | None, data: OpenRecord) -> Record:
     """Open a record for one instrument with a procedure; its points come from the procedure."""
     require(actor, Role.technician)
     inp = as_input(OpenRecord, data)
@@ -166,7 +166,7 @@ def open_record(session: Session, actor: Actor, data: OpenRecord) -> Record:
     return record
 
 
-def get_record(session: Session, viewer: Actor, record_id: int) -> Record:
+def get_record(session: Session, viewer: Actor | None, record_id: int) -> Record:
     require(viewer, Role.technician, Role.reviewer, Role.inspector)
     record = session.get(Record, record_id)
     if record is None:
@@ -176,7 +176,7 @@ def get_record(session: Session, viewer: Actor, record_id: int) -> Record:
     return record
 
 
-def list_records(session: Session, viewer: Actor, *, status: str | None = None,
+def list_records(session: Session, viewer: Actor | None, *, status: str | None = None,
                  technician_id: int | None = None, instrument_id: int | None = None,
                  limit: int = 200, offset: int = 0) -> list[Record]:
     require(viewer, Role.technician, Role.reviewer, Role.inspector)
@@ -211,7 +211,7 @@ def latest_certificate(session: Session, record: Record) -> Certificate | None:
                           .order_by(Certificate.id.desc()).limit(1))
 
 
-def counts_by_status(session: Session, viewer: Actor, technician_id: int | None = None) -> dict[str, int]:
+def counts_by_status(session: Session, viewer: Actor | None, technician_id: int | None = None) -> dict[str, int]:
     """How many records are in draft, submitted and returned (approved ones are not counted: they
     are the bulk of the table and nobody waits on them); one technician's, or everyone's."""
     require(viewer, Role.technician, Role.reviewer, Role.inspector)
@@ -226,7 +226,8 @@ def records_of_request(session: Session, item_ids: list[int]) -> dict[int, list[
     out: dict[int, list[Record]] = {}
     if item_ids:
         for rec in session.scalars(select(Record).where(Record.request_item_id.in_(item_ids)).order_by(Record.id)):
-            out.setdefault(rec.request_item_id, []).append(rec)
+            if rec.request_item_id is not None:
+                out.setdefault(rec.request_item_id, []).append(rec)
     return out
 
 

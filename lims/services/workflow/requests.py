@@ -38,7 +38,7 @@ __all__ = ["create_service_request", "get_service_request", "list_service_reques
            "accept_service_request", "cancel_service_request", "update_request_progress"]
 
 
-def _customer(c: Checker, session: Session, actor: Actor, inp: NewServiceRequest) -> Organisation | None:
+def _customer(c: Checker, session: Session, actor: Actor | None, inp: NewServiceRequest) -> Organisation | None:
     """A business files for itself; the lab names the business."""
     if not is_staff(actor):
         org = organisation_of(actor)
@@ -88,7 +88,7 @@ def _instruments(c: Checker, session: Session, ids: list[int], customer: Organis
     return instruments
 
 
-def create_service_request(session: Session, actor: Actor, data: NewServiceRequest) -> ServiceRequest:
+def create_service_request(session: Session, actor: Actor | None, data: NewServiceRequest) -> ServiceRequest:
     """File a request: a business for its own instruments, the lab for any customer."""
     require(actor, Role.technician, Role.business)
     inp = as_input(NewServiceRequest, data)
@@ -122,7 +122,7 @@ def create_service_request(session: Session, actor: Actor, data: NewServiceReque
     return req
 
 
-def get_service_request(session: Session, viewer: Actor, request_id: int) -> ServiceRequest:
+def get_service_request(session: Session, viewer: Actor | None, request_id: int) -> ServiceRequest:
     require(viewer, Role.technician, Role.reviewer, Role.inspector, Role.business)
     req = session.get(ServiceRequest, request_id)
     if req is None or not can_see_request(viewer, req):
@@ -130,7 +130,7 @@ def get_service_request(session: Session, viewer: Actor, request_id: int) -> Ser
     return req
 
 
-def _visible(q: Any, viewer: Actor, customer_id: int | None, status: str | None) -> Any:
+def _visible(q: Any, viewer: Actor | None, customer_id: int | None, status: str | None) -> Any:
     require(viewer, Role.technician, Role.reviewer, Role.inspector, Role.business)
     if not is_staff(viewer):
         q = q.where(ServiceRequest.customer_id == (organisation_of(viewer) or -1))
@@ -141,7 +141,7 @@ def _visible(q: Any, viewer: Actor, customer_id: int | None, status: str | None)
     return q
 
 
-def list_service_requests(session: Session, viewer: Actor, *, status: str | None = None,
+def list_service_requests(session: Session, viewer: Actor | None, *, status: str | None = None,
                           customer_id: int | None = None, limit: int = 200, offset: int = 0) -> list[ServiceRequest]:
     """The requests the viewer may see, newest first (a business sees its own)."""
     q = select(ServiceRequest).options(selectinload(ServiceRequest.items), selectinload(ServiceRequest.customer))
@@ -149,14 +149,15 @@ def list_service_requests(session: Session, viewer: Actor, *, status: str | None
     return list(session.scalars(q.order_by(ServiceRequest.id.desc()).limit(limit).offset(offset)))
 
 
-def count_service_requests(session: Session, viewer: Actor, *, status: str | None = None,
+def count_service_requests(session: Session, viewer: Actor | None, *, status: str | None = None,
                            customer_id: int | None = None) -> int:
     """How many requests :func:`list_service_requests` would list, without a cap (one COUNT query)."""
     q = _visible(select(func.count()).select_from(ServiceRequest), viewer, customer_id, status)
     return int(session.scalar(q) or 0)
 
 
-def accept_service_request(session: Session, actor: Actor, request_id: int, data: AcceptRequest) -> ServiceRequest:
+def accept_service_request(session: Session, actor: Actor | None, request_id: int,
+                           data: AcceptRequest) -> ServiceRequest:
     """The lab has received the request (and the instruments)."""
     require(actor, Role.technician)
     inp = as_input(AcceptRequest, data)
@@ -178,7 +179,8 @@ def accept_service_request(session: Session, actor: Actor, request_id: int, data
     return req
 
 
-def cancel_service_request(session: Session, actor: Actor, request_id: int, data: CancelRequest) -> ServiceRequest:
+def cancel_service_request(session: Session, actor: Actor | None, request_id: int,
+                           data: CancelRequest) -> ServiceRequest:
     """Withdraw a request before work starts (the business that filed it, or the lab)."""
     require(actor, Role.technician, Role.business)
     inp = as_input(CancelRequest, data)
@@ -197,7 +199,7 @@ def cancel_service_request(session: Session, actor: Actor, request_id: int, data
     return req
 
 
-def update_request_progress(session: Session, actor: Actor, req: ServiceRequest) -> None:
+def update_request_progress(session: Session, actor: Actor | None, req: ServiceRequest) -> None:
     """In progress while a record is open, completed when every instrument's record is approved."""
     items = req.items
     approved = set(session.scalars(

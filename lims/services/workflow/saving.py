@@ -31,14 +31,14 @@ Chosen = list[tuple[ReferenceStandard, StandardCalibration]]
 
 def _scalars(c: Checker, record: Record, given: dict[str, Any]) -> dict[str, Any]:
     """Place, work date, remarks and "adjusted": the given ones checked, the others kept."""
-    out = {"place": record.place, "work_date": record.work_date, "remarks": record.remarks,
-           "adjusted": record.adjusted}
+    out: dict[str, Any] = {"place": record.place, "work_date": record.work_date, "remarks": record.remarks,
+                           "adjusted": record.adjusted}
     if "place" in given:
         out["place"] = c.text(given, "place", required=False, max_len=255)
-    if "work_date" in given:
-        out["work_date"] = c.day(given, "work_date", required=False)
-    if out["work_date"] is not None and out["work_date"] > today():
+    work_date = c.day(given, "work_date", required=False) if "work_date" in given else record.work_date
+    if work_date is not None and work_date > today():
         c.fail("work_date", _("The date is in the future."))
+    out["work_date"] = work_date
     if "remarks" in given:
         out["remarks"] = c.text(given, "remarks", required=False, max_len=4000)
     if "adjusted" in given:
@@ -119,7 +119,7 @@ def _store_points(record: Record, points: list[PointData], points_in: dict[int, 
         p.coverage_factor, p.mpe, p.verdict = res.coverage_factor, res.mpe, res.verdict
 
 
-def save_record(session: Session, actor: Actor, record_id: int, data: SaveRecord) -> Record:
+def save_record(session: Session, actor: Actor | None, record_id: int, data: SaveRecord) -> Record:
     """Save what the technician entered and compute the results (nothing is written on any error)."""
     require(actor, Role.technician)
     inp = as_input(SaveRecord, data)

@@ -69,7 +69,7 @@ def standard_choices(session: Session, record: Record) -> list[tuple[ReferenceSt
     return out
 
 
-def standards_in_use(session: Session, viewer: Actor, on: date | None = None
+def standards_in_use(session: Session, viewer: Actor | None, on: date | None = None
                      ) -> list[tuple[ReferenceStandard, str | None]]:
     """Every reference standard with the reason it cannot be used today (or None)."""
     require(viewer, Role.technician, Role.reviewer)

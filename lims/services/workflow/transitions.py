@@ -38,7 +38,7 @@ def missing_for_submission(record: Record) -> dict[str, str]:
             missing[f"environment.{item['key']}"] = _("This field is required.")
     if not record.standards:
         missing["standards"] = _("Choose the reference standards used.")
-    expected = {}
+    expected: dict[str, tuple[int, bool]] = {}
     for test in spec.get("tests", []):
         expected.setdefault(test["test"], (int(test.get("readings", 1)), bool(test.get("reference_required"))))
     for p in record.points:
@@ -52,7 +52,7 @@ def missing_for_submission(record: Record) -> dict[str, str]:
     return missing
 
 
-def submit_record(session: Session, actor: Actor, record_id: int, data: Version) -> Record:
+def submit_record(session: Session, actor: Actor | None, record_id: int, data: Version) -> Record:
     """Send a complete record for review."""
     require(actor, Role.technician)
     inp = as_input(Version, data)
@@ -79,7 +79,7 @@ def submit_record(session: Session, actor: Actor, record_id: int, data: Version)
     return record
 
 
-def _reviewable(session: Session, actor: Actor, record_id: int, version_id: int, verb: str) -> Record:
+def _reviewable(session: Session, actor: Actor | None, record_id: int, version_id: int, verb: str) -> Record:
     """A submitted record, reviewed by someone who did not make it."""
     require(actor, Role.reviewer)
     record = get_record(session, actor, record_id)
@@ -93,7 +93,7 @@ def _reviewable(session: Session, actor: Actor, record_id: int, version_id: int,
     return record
 
 
-def return_record(session: Session, actor: Actor, record_id: int, data: ReturnRecord) -> Record:
+def return_record(session: Session, actor: Actor | None, record_id: int, data: ReturnRecord) -> Record:
     """Send a submitted record back to its technician with a comment."""
     inp = as_input(ReturnRecord, data)
     record = _reviewable(session, actor, record_id, inp.version_id, _("return"))
@@ -107,7 +107,7 @@ def return_record(session: Session, actor: Actor, record_id: int, data: ReturnRe
     return record
 
 
-def approve_record(session: Session, actor: Actor, record_id: int, data: Version) -> Record:
+def approve_record(session: Session, actor: Actor | None, record_id: int, data: Version) -> Record:
     """Approve a submitted record: it becomes immutable, the certificate is issued, the due date moves."""
     inp = as_input(Version, data)
     record = _reviewable(session, actor, record_id, inp.version_id, _("approve"))
@@ -151,7 +151,7 @@ def next_due_after(record: Record, approved_on: date) -> date | None:
     return None
 
 
-def _move_next_due(session: Session, actor: Actor, record: Record, approved_on: date) -> None:
+def _move_next_due(session: Session, actor: Actor | None, record: Record, approved_on: date) -> None:
     due = next_due_after(record, approved_on)
     inst = record.instrument
     if due is None or inst.next_due == due:
