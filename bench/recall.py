@@ -5,7 +5,7 @@ Targets, with 200,000 instruments and 1,000,000 records in the database (``bench
 * the overdue list of one business renders in under 100 ms — measured as the whole page
   ``GET /recall?owner_id=…&overdue=1`` through the Flask app (query, counts, template), for the
   business with the most instruments; the service call alone and the API answer are printed too;
-* the province-wide overdue count takes under 1 s — ``lims.services.recall.overdue_count``; the
+* the province-wide overdue count takes under 1 s — ``lims.services.workflow.recall.overdue_count``; the
   counts shown on the province page (overdue and due within 30 days) and the whole province page
   (counts, the per-business summary and the first 200 rows) are printed too.
 
@@ -64,7 +64,8 @@ def main() -> None:
 
     from lims.app import create_app
     from lims.models import Instrument, Record, User
-    from lims.services import recall
+    from lims.services.policy import SYSTEM
+    from lims.services.workflow import recall
 
     app = create_app(database_url=args.url, instance_path=Path(tempfile.mkdtemp(prefix="lims-bench-")),
                      secret_key="bench", extra={"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
@@ -99,10 +100,10 @@ def main() -> None:
         recall.due_list(session, user, owner_id=owner, overdue_only=True, limit=200)
 
     def province_count():
-        recall.overdue_count(session, None)
+        recall.overdue_count(session, SYSTEM)
 
     def province_counts():
-        recall.due_counts(session, None, days=30)
+        recall.due_counts(session, SYSTEM, days=30)
 
     def page_province():
         r = client.get("/recall")
@@ -114,7 +115,7 @@ def main() -> None:
     line("overdue list, API JSON", timed(api_one_business, args.repeat))
     print("whole province:")
     line("overdue count (recall.overdue_count)", timed(province_count, args.repeat), 1000)
-    print(f"    = {recall.overdue_count(session, None):,} instruments overdue")
+    print(f"    = {recall.overdue_count(session, SYSTEM):,} instruments overdue")
     line("overdue and due-within-30-days counts", timed(province_counts, args.repeat))
     line("province recall page (counts, by business, first 200 rows)", timed(page_province, max(5, args.repeat // 4)))
     session.close()

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import contextvars
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
 
 from babel.support import NullTranslations, Translations
 

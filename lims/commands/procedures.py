@@ -21,8 +21,10 @@ def load(files: tuple[Path, ...]) -> None:
     A file equal to the latest version of its code is left alone; a changed one becomes a new
     version (records keep the version they were made with). Nothing is written when a file is wrong.
     """
+    # The services load the models and the measurement core: imported when the command runs, so that
+    # `lims --help` stays quick.
     from lims.services.policy import SYSTEM
-    from lims.services.procedures import load_procedures
+    from lims.services.workflow.procedures import load_procedures
 
     paths: list[Path] = []
     for item in files:

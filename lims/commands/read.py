@@ -26,6 +26,7 @@ def _parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
 def _list_drivers(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
+    # The drivers and pyserial load when a device is read, not each time `lims` starts.
     from instruments.registry import drivers
 
     for name, cls in drivers().items():
@@ -82,6 +83,7 @@ def command(
     expect_serial: str | None,
 ) -> None:
     """Read a balance, multimeter, thermometer or hygrometer over a serial line."""
+    # Loaded here, not at import: every command module is imported when `lims` starts.
     from instruments.capture import capture
     from instruments.errors import InstrumentError, UnknownDriver
     from instruments.reading import Reading

@@ -1,6 +1,6 @@
 """SQLAlchemy 2.0 typed models. Importing this package registers every table on ``Base.metadata``."""
+from lims.models.audit import AuditEvent
 from lims.models.base import Base, UTCDateTime, utcnow
-from lims.models.org import ApiToken, Organisation, OrgKind, Role, User, UserRole
 from lims.models.catalog import (
     Instrument,
     InstrumentStatus,
@@ -11,7 +11,7 @@ from lims.models.catalog import (
     StandardStatus,
     WorkKind,
 )
-from lims.models.audit import AuditEvent
+from lims.models.org import ApiToken, Organisation, OrgKind, Role, User, UserRole
 from lims.models.work import (
     Certificate,
     CertificateStatus,

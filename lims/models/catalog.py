@@ -123,12 +123,12 @@ class ReferenceStandard(Base):
     out_of_tolerance_since: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    calibrations: Mapped[list["StandardCalibration"]] = relationship(
+    calibrations: Mapped[list[StandardCalibration]] = relationship(
         back_populates="standard", order_by="StandardCalibration.calibration_date", lazy="selectin"
     )
 
     @property
-    def current_calibration(self) -> "StandardCalibration | None":
+    def current_calibration(self) -> StandardCalibration | None:
         return self.calibrations[-1] if self.calibrations else None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -22,9 +23,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lims.errors import Conflict
+from lims.i18n import _
 from lims.models.base import Base, UTCDateTime, utcnow
 from lims.models.catalog import Instrument, Procedure, ReferenceStandard, StandardCalibration
 from lims.models.org import Organisation, User
@@ -72,7 +77,7 @@ class ServiceRequest(Base):
 
     customer: Mapped[Organisation] = relationship()
     requested_by: Mapped[User | None] = relationship()
-    items: Mapped[list["ServiceRequestItem"]] = relationship(
+    items: Mapped[list[ServiceRequestItem]] = relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="ServiceRequestItem.id"
     )
 
@@ -132,10 +137,10 @@ class Record(Base):
     technician: Mapped[User] = relationship(foreign_keys=[technician_id])
     reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
     request_item: Mapped[ServiceRequestItem | None] = relationship()
-    points: Mapped[list["RecordPoint"]] = relationship(
+    points: Mapped[list[RecordPoint]] = relationship(
         back_populates="record", cascade="all, delete-orphan", order_by="RecordPoint.seq"
     )
-    standards: Mapped[list["RecordStandard"]] = relationship(
+    standards: Mapped[list[RecordStandard]] = relationship(
         back_populates="record", cascade="all, delete-orphan", order_by="RecordStandard.id"
     )
 
@@ -224,7 +229,7 @@ class Certificate(Base):
     customer: Mapped[Organisation] = relationship()
     issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
     revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])
-    supersedes: Mapped["Certificate | None"] = relationship(remote_side=[id], foreign_keys=[supersedes_id])
+    supersedes: Mapped[Certificate | None] = relationship(remote_side=[id], foreign_keys=[supersedes_id])
 
 
 class NumberSequence(Base):
@@ -241,3 +246,26 @@ class NumberSequence(Base):
     name: Mapped[str] = mapped_column(String(40))  # e.g. certificate:verification, record, request
     year: Mapped[int] = mapped_column(Integer)
     last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# ---------------------------------------------------------------- approved records are immutable
+
+
+def _was_approved(record: Record) -> bool:
+    """Whether the record was approved before this flush (its status as loaded)."""
+    history = sa_inspect(record).attrs.status.history
+    old = history.deleted[0] if history.deleted else record.status
+    return old == RecordStatus.approved.value
+
+
+def _refuse_approved_change(mapper: Any, connection: Any, target: Record | RecordPoint | RecordStandard) -> None:
+    record = target if isinstance(target, Record) else target.record
+    if record is not None and _was_approved(record):
+        raise Conflict(_("Record %(number)s is approved; it can no longer be changed.", number=record.number))
+
+
+# Registered with the models, so the invariant holds whatever code changes a record.
+for _model in (Record, RecordPoint, RecordStandard):
+    event.listen(_model, "before_update", _refuse_approved_change)
+    if _model is not Record:
+        event.listen(_model, "before_delete", _refuse_approved_change)

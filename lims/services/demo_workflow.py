@@ -14,16 +14,18 @@ thermo-hygrometer. After this seeder a new user finds:
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lims.models import Instrument, Procedure, Record, ReferenceStandard, User
-from lims.services import audit, catalog, procedures, workflow
+from lims.models import Instrument, Organisation, Procedure, Record, ReferenceStandard, User
+from lims.services import audit, catalog, workflow
 from lims.services.demo import DemoContext, seeder
 from lims.services.policy import SYSTEM
-from lims.services.workflow_capture import decimals_of, read_device
+from lims.services.workflow.devices import decimals_of, read_device
+from lims.services.workflow.procedures import load_procedures
 
 
 def _procedure(session: Session, code: str) -> Procedure:
@@ -49,7 +51,7 @@ def _set_due(session: Session, inst: Instrument, due: date) -> None:
     before = {"next_due": inst.next_due}
     inst.next_due = due
     session.flush()
-    audit.record(session, None, "instrument.next_due", inst, before=before, after={"next_due": due})
+    audit.record(session, SYSTEM, "instrument.next_due", inst, before=before, after={"next_due": due})
 
 
 def _capture(port: str, driver: str, count: int = 1) -> tuple[list[str], dict]:
@@ -100,17 +102,19 @@ def _user(ctx: DemoContext, session: Session, username: str) -> User:
     return ctx.user_objs.get(username) or session.scalar(select(User).where(User.username == username))
 
 
-@seeder
-def seed_workflow(session: Session, ctx: DemoContext) -> None:
+@dataclass(frozen=True)
+class _Cast:
+    """The people of the demo's stories."""
+
+    lan: User
+    hung: User
+    minh: User
+    business: User
+
+
+def _demo_standards(session: Session, ctx: DemoContext) -> tuple[ReferenceStandard, ReferenceStandard]:
+    """The M1 weights and the reference thermometer the stories use (besides the foundation's)."""
     today = date.today()
-    lan, hung = _user(ctx, session, "ktv.lan"), _user(ctx, session, "ktv.hung")
-    minh = _user(ctx, session, "soatxet.minh")
-    if None in (lan, hung, minh) or len(ctx.businesses) < 2:
-        return
-    procedures.load_procedures(session, SYSTEM)
-    hn, ms = ctx.businesses[:2]
-    types = ctx.types
-    f1 = ctx.standards.get("QC-F1-01")
     m1 = _standard(session, ctx, {
         "code": "QC-M1-500", "name": "Bộ quả cân chuẩn cấp chính xác M1 (1 kg – 500 kg)", "quantity": "mass",
         "manufacturer": "Zwiebel", "model": "M1 20 kg × 25", "serial_number": "ZW-M1-7781", "range_min": 1,
@@ -125,15 +129,15 @@ def seed_workflow(session: Session, ctx: DemoContext) -> None:
     }, {"certificate_number": "VMI-ND-2026/0271", "calibrated_by": "Viện Đo lường Việt Nam (VMI)",
         "calibration_date": today - timedelta(days=90), "due_date": today + timedelta(days=275),
         "expanded_uncertainty": 0.02, "uncertainty_unit": "delta_degC", "coverage_factor": 2})
-    pace = ctx.standards.get("AP-CHUAN-01")
+    return m1, prt
 
-    by_serial = {i.serial_number: i for i in ctx.instruments}
-    scale60, scale6, gauge, scale150, thermo = (by_serial.get(s) for s in (
-        "MT-8823911", "AD-T1200457", "WK-1907733", "NH-150-30211", "TS-104-77120"))
-    if None in (scale60, scale6, gauge, scale150, thermo, f1, pace):
-        return
 
-    # Instruments for the recall list, and due dates for the ones the foundation made.
+def _demo_instruments(session: Session, ctx: DemoContext, scale6: Instrument, gauge: Instrument,
+                      scale150: Instrument) -> dict[str, Instrument]:
+    """Instruments for the recall list, and due dates for the ones the foundation made (by serial)."""
+    today = date.today()
+    hn, ms = ctx.businesses[:2]
+    types = ctx.types
     gauge25 = _instrument(session, ctx, {
         "owner_id": hn.id, "type_id": types["AP-KE"].id, "manufacturer": "Wika", "model": "232.50",
         "serial_number": "WK-2311840", "range_min": 0, "range_max": 25, "range_unit": "bar", "resolution": 0.1,
@@ -158,18 +162,46 @@ def seed_workflow(session: Session, ctx: DemoContext) -> None:
             "accuracy_class": cls, "location": location})
         _set_due(session, inst, due)
         made[serial] = inst
-    scale300, scale60ms = made["CAS-300-1182"], made["NH-60-88031"]
     _set_due(session, scale6, today + timedelta(days=12))
     _set_due(session, gauge, today - timedelta(days=5))
     _set_due(session, scale150, today - timedelta(days=10))
     _set_due(session, gauge25, today + timedelta(days=4))
+    return {**made, gauge25.serial_number: gauge25}
 
+
+@seeder
+def seed_workflow(session: Session, ctx: DemoContext) -> None:
+    lan, hung = _user(ctx, session, "ktv.lan"), _user(ctx, session, "ktv.hung")
+    minh = _user(ctx, session, "soatxet.minh")
+    if None in (lan, hung, minh) or len(ctx.businesses) < 2:
+        return
+    load_procedures(session, SYSTEM)
+    hn, ms = ctx.businesses[:2]
+    f1 = ctx.standards.get("QC-F1-01")
+    m1, prt = _demo_standards(session, ctx)
+    pace = ctx.standards.get("AP-CHUAN-01")
+    by_serial = {i.serial_number: i for i in ctx.instruments}
+    scale60, scale6, gauge, scale150, thermo = (by_serial.get(s) for s in (
+        "MT-8823911", "AD-T1200457", "WK-1907733", "NH-150-30211", "TS-104-77120"))
+    if None in (scale60, scale6, gauge, scale150, thermo, f1, pace):
+        return
+    made = _demo_instruments(session, ctx, scale6, gauge, scale150)
+    cast = _Cast(lan, hung, minh, _user(ctx, session, "dn.huunghi"))
+    weights = [f1.id, m1.id]
+    _story_two_scales(session, cast, scale60, made["CAS-300-1182"], weights)
+    _story_boiler_gauge(session, cast, hn, made["WK-2311840"], pace)
+    _story_cold_store_thermometer(session, cast, ms, thermo, prt)
+    _story_spring_scale(session, cast, ms, made["NH-60-88031"], weights)
+    _story_portal_request(session, cast, gauge)
+
+
+def _story_two_scales(session: Session, cast: _Cast, scale60: Instrument, scale300: Instrument,
+                      weights: list[int]) -> None:
+    today = date.today()
+    lan, hung, minh = cast.lan, cast.hung, cast.minh
     r76 = _procedure(session, "QTKĐ-CKTĐ-R76")
-    pressure = _procedure(session, "QTHC-AK-837")
-    thermometer = _procedure(session, "QTHC-NK-SS")
-
     # 1. Hữu Nghị asks for the periodic verification of two scales: one approved, one returned.
-    req1 = workflow.create_service_request(session, _user(ctx, session, "dn.huunghi"), {
+    req1 = workflow.create_service_request(session, cast.business, {
         "kind": "verification", "verification_type": "periodic", "instrument_ids": [scale60.id, scale300.id],
         "notes": "Kiểm định định kỳ trước mùa thu mua."})
     workflow.accept_service_request(session, lan, req1.id, {"version_id": req1.version_id,
@@ -179,7 +211,7 @@ def seed_workflow(session: Session, ctx: DemoContext) -> None:
     points = _scale_points(rec, {20.0: 1, 30.0: 1, 60.0: 1, "eccentricity": [0, 1, 0, -1, 1]})
     workflow.save_record(session, lan, rec.id, {
         "version_id": rec.version_id, "environment": _environment(27.4, 71.0),
-        "standards": [f1.id, m1.id], "points": points})
+        "standards": weights, "points": points})
     workflow.submit_record(session, lan, rec.id, {"version_id": rec.version_id})
     workflow.approve_record(session, minh, rec.id, {"version_id": rec.version_id})
 
@@ -187,13 +219,19 @@ def seed_workflow(session: Session, ctx: DemoContext) -> None:
                                                "work_date": today - timedelta(days=1), "place": scale300.location})
     points = _scale_points(rec, {300.0: 2, "eccentricity": [0, 1, 0, 0, -1]})
     workflow.save_record(session, hung, rec.id, {
-        "version_id": rec.version_id, "environment": _environment(25.2, 64.5), "standards": [f1.id, m1.id],
+        "version_id": rec.version_id, "environment": _environment(25.2, 64.5), "standards": weights,
         "points": points})
     workflow.submit_record(session, hung, rec.id, {"version_id": rec.version_id})
     workflow.return_record(session, minh, rec.id, {
         "version_id": rec.version_id,
         "comment": "Sai số tại Max vượt MPE: đề nghị kiểm tra lại điểm 0 của cân rồi cân lại tại Max."})
 
+
+def _story_boiler_gauge(session: Session, cast: _Cast, hn: Organisation, gauge25: Instrument,
+                        pace: ReferenceStandard) -> None:
+    today = date.today()
+    hung = cast.hung
+    pressure = _procedure(session, "QTHC-AK-837")
     # 2. Hữu Nghị's boiler gauge: calibration submitted, reference read from the pressure controller.
     req2 = workflow.create_service_request(session, hung, {
         "customer_id": hn.id, "kind": "calibration", "instrument_ids": [gauge25.id], "on_site": True})
@@ -211,6 +249,12 @@ def seed_workflow(session: Session, ctx: DemoContext) -> None:
         "points": points})
     workflow.submit_record(session, hung, rec.id, {"version_id": rec.version_id})
 
+
+def _story_cold_store_thermometer(session: Session, cast: _Cast, ms: Organisation, thermo: Instrument,
+                                  prt: ReferenceStandard) -> None:
+    today = date.today()
+    lan, minh = cast.lan, cast.minh
+    thermometer = _procedure(session, "QTHC-NK-SS")
     # 3. Mẫu Sơn's cold-store thermometer: calibration approved, one point conditional.
     req3 = workflow.create_service_request(session, lan, {
         "customer_id": ms.id, "kind": "calibration", "instrument_ids": [thermo.id]})
@@ -228,6 +272,11 @@ def seed_workflow(session: Session, ctx: DemoContext) -> None:
     workflow.submit_record(session, lan, rec.id, {"version_id": rec.version_id})
     workflow.approve_record(session, minh, rec.id, {"version_id": rec.version_id})
 
+
+def _story_spring_scale(session: Session, cast: _Cast, ms: Organisation, scale60ms: Instrument,
+                        weights: list[int]) -> None:
+    lan = cast.lan
+    r76 = _procedure(session, "QTKĐ-CKTĐ-R76")
     # 4. Mẫu Sơn's spring scale: verification in draft, the weighing test done so far.
     req4 = workflow.create_service_request(session, lan, {
         "customer_id": ms.id, "kind": "verification", "verification_type": "periodic",
@@ -236,11 +285,14 @@ def seed_workflow(session: Session, ctx: DemoContext) -> None:
                                               "place": scale60ms.location})
     points = _scale_points(rec, {30.0: 1, 60.0: -1}, skip_tests=("eccentricity", "repeatability"))
     workflow.save_record(session, lan, rec.id, {
-        "version_id": rec.version_id, "environment": _environment(26.0, 75.0), "standards": [f1.id, m1.id],
+        "version_id": rec.version_id, "environment": _environment(26.0, 75.0), "standards": weights,
         "points": points})
 
+
+def _story_portal_request(session: Session, cast: _Cast, gauge: Instrument) -> None:
+    today = date.today()
     # 5. A request filed by the business from its portal, not yet accepted by the lab.
-    workflow.create_service_request(session, _user(ctx, session, "dn.huunghi"), {
+    workflow.create_service_request(session, cast.business, {
         "kind": "verification", "verification_type": "periodic", "instrument_ids": [gauge.id],
         "wanted_by": today + timedelta(days=14), "notes": "Áp kế trạm khí nén đã quá hạn kiểm định."})
     session.flush()

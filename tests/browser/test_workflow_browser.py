@@ -17,7 +17,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def lab(db):
     from lims.services import catalog
-
     from tests.services.workflow_factory import make_lab
 
     lab = make_lab(db)

@@ -27,8 +27,8 @@ from lims.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from lims.models import AuditEvent, Certificate, Instrument, Record, RecordStatus, ServiceRequest
 from lims.services import workflow
 from lims.services.certificate_document import add_months
+from lims.services.inputs import parse
 from lims.services.policy import SYSTEM
-
 from tests.services.workflow_factory import complete_scale_record, make_lab, open_scale_record, scale_points
 
 
@@ -68,15 +68,16 @@ def events(db, action=None) -> int:
 
 
 def test_a_business_files_a_request_for_its_own_instruments_only(db, lab):
-    req = workflow.create_service_request(db, lab.biz, {
-        "kind": "verification", "instrument_ids": [str(lab.instruments["scale"].id)], "customer_id": lab.other_business.id})
+    req = workflow.create_service_request(db, lab.biz, parse(workflow.NewServiceRequest, {
+        "kind": "verification", "instrument_ids": [str(lab.instruments["scale"].id)],
+        "customer_id": lab.other_business.id}))
     db.commit()
     assert req.customer_id == lab.business.id  # a business files for itself whatever it sends
     assert req.number.startswith(f"YC{date.today().year}-") and req.status == "submitted"
     assert req.items[0].verification_type == "periodic"
     with pytest.raises(ValidationError) as exc:
-        workflow.create_service_request(db, lab.biz, {"kind": "verification",
-                                                      "instrument_ids": [lab.instruments["other_scale"].id]})
+        workflow.create_service_request(db, lab.biz, parse(workflow.NewServiceRequest, {"kind": "verification",
+                                                      "instrument_ids": [lab.instruments["other_scale"].id]}))
     assert "instrument_ids" in exc.value.errors
     with pytest.raises(NotFound):
         workflow.get_service_request(db, lab.otherbiz, req.id)
@@ -87,28 +88,30 @@ def test_a_business_files_a_request_for_its_own_instruments_only(db, lab):
 def test_request_input_errors_name_their_fields_and_write_nothing(db, lab):
     before = db.scalar(select(func.count()).select_from(ServiceRequest))
     with pytest.raises(ValidationError) as exc:
-        workflow.create_service_request(db, lab.tech, {"customer_id": lab.business.id, "kind": "repair",
-                                                       "instrument_ids": [], "wanted_by": "2000-01-01"})
+        workflow.create_service_request(db, lab.tech, parse(workflow.NewServiceRequest, {
+            "customer_id": lab.business.id, "kind": "repair", "instrument_ids": [], "wanted_by": "2000-01-01"}))
     assert set(exc.value.errors) == {"kind", "instrument_ids", "wanted_by"}
     with pytest.raises(PermissionDenied):
-        workflow.create_service_request(db, lab.reviewer, {"customer_id": lab.business.id, "kind": "calibration",
-                                                           "instrument_ids": [lab.instruments["gauge"].id]})
+        workflow.create_service_request(db, lab.reviewer, workflow.NewServiceRequest(
+            customer_id=lab.business.id, kind="calibration", instrument_ids=[lab.instruments["gauge"].id]))
     db.rollback()
     assert db.scalar(select(func.count()).select_from(ServiceRequest)) == before
 
 
 def test_accept_and_cancel_follow_the_request_status(db, lab):
-    req = workflow.create_service_request(db, lab.biz, {"kind": "calibration",
-                                                        "instrument_ids": [lab.instruments["gauge"].id]})
+    req = workflow.create_service_request(db, lab.biz, parse(workflow.NewServiceRequest, {"kind": "calibration",
+                                                        "instrument_ids": [lab.instruments["gauge"].id]}))
     db.commit()
     with pytest.raises(Conflict):  # stale version: nothing happens
-        workflow.accept_service_request(db, lab.tech, req.id, {"version_id": req.version_id + 5})
-    workflow.accept_service_request(db, lab.tech, req.id, {"version_id": req.version_id})
+        workflow.accept_service_request(db, lab.tech, req.id, workflow.AcceptRequest(version_id=req.version_id + 5))
+    workflow.accept_service_request(db, lab.tech, req.id, workflow.AcceptRequest(version_id=req.version_id))
     db.commit()
     assert req.status == "accepted" and req.received_date == date.today()
     with pytest.raises(Conflict):  # the business can no longer cancel once accepted
-        workflow.cancel_service_request(db, lab.biz, req.id, {"version_id": req.version_id, "reason": "x"})
-    workflow.cancel_service_request(db, lab.tech, req.id, {"version_id": req.version_id, "reason": "sold"})
+        workflow.cancel_service_request(db, lab.biz, req.id,
+                                        workflow.CancelRequest(version_id=req.version_id, reason="x"))
+    workflow.cancel_service_request(db, lab.tech, req.id,
+                                    workflow.CancelRequest(version_id=req.version_id, reason="sold"))
     db.commit()
     assert req.status == "cancelled" and "sold" in req.notes
 
@@ -133,7 +136,7 @@ def test_the_procedure_gives_the_points_of_an_r76_verification(db, lab):
     req = rec.request_item.request
     assert req.status == "in_progress"
     with pytest.raises(ValidationError) as exc:  # one open record per request item
-        workflow.open_record(db, lab.tech, {"request_item_id": rec.request_item_id})
+        workflow.open_record(db, lab.tech, parse(workflow.OpenRecord, {"request_item_id": rec.request_item_id}))
     assert "request_item_id" in exc.value.errors
 
 
@@ -144,8 +147,8 @@ def test_an_instrument_that_does_not_fit_its_r76_class_is_refused(db, lab):
         "owner_id": lab.business.id, "type_id": lab.types["scale"].id, "serial_number": "AD-610",
         "range_max": 6.1, "range_unit": "kg", "resolution": 0.01, "accuracy_class": "II"})
     with pytest.raises(ValidationError) as exc:
-        workflow.open_record(db, lab.tech, {"instrument_id": odd.id, "kind": "verification",
-                                            "procedure_id": lab.procedures["r76"].id})
+        workflow.open_record(db, lab.tech, parse(workflow.OpenRecord, {"instrument_id": odd.id, "kind": "verification",
+                                            "procedure_id": lab.procedures["r76"].id}))
     # R76-1 Table 3: class II with e = 10 g needs 5 000 ≤ n ≤ 100 000; here n = 610.
     assert exc.value.field == "instrument_id" and "610" in exc.value.message
 
@@ -202,17 +205,17 @@ def test_readings_in_another_unit_are_converted_and_wrong_ones_refused(db, lab):
     rec = open_scale_record(db, lab)
     version = rec.version_id
     with pytest.raises(ValidationError) as exc:
-        workflow.save_record(db, lab.tech, rec.id, {"version_id": version, "points": [
+        workflow.save_record(db, lab.tech, rec.id, parse(workflow.SaveRecord, {"version_id": version, "points": [
             {"seq": 1, "readings": "0,2"}, {"seq": 2, "readings": "5 L"}, {"seq": 3, "readings": "600"},
-            {"seq": 4, "readings": "abc"}]})
+            {"seq": 4, "readings": "abc"}]}))
     errors = exc.value.errors
     assert set(errors) == {"points.2.readings", "points.3.readings", "points.4.readings"}
     assert "L" in errors["points.2.readings"] and "kg" in errors["points.2.readings"]  # both units named
     assert "-6 … 66" in errors["points.3.readings"]  # beyond what a 60 kg scale can show
     db.rollback()
     assert db.get(Record, rec.id).version_id == version and db.get(Record, rec.id).points[0].readings == []
-    rec = workflow.save_record(db, lab.tech, rec.id, {"version_id": version, "points": [
-        {"seq": 3, "readings": "20010 g"}, {"seq": 11, "readings": "30,00; 30,01 30.02"}]})
+    rec = workflow.save_record(db, lab.tech, rec.id, parse(workflow.SaveRecord, {"version_id": version, "points": [
+        {"seq": 3, "readings": "20010 g"}, {"seq": 11, "readings": "30,00; 30,01 30.02"}]}))
     assert rec.points[2].readings == [20.01] and rec.points[10].readings == [30.0, 30.01, 30.02]
     assert rec.points[2].error == pytest.approx(0.01) and rec.points[2].uncertainty is None  # no standard yet
     assert rec.points[2].verdict == "pass"  # simple acceptance needs no U
@@ -221,44 +224,44 @@ def test_readings_in_another_unit_are_converted_and_wrong_ones_refused(db, lab):
 def test_a_past_due_or_out_of_range_standard_cannot_be_selected(db, lab):
     rec = open_scale_record(db, lab)
     with pytest.raises(ValidationError) as exc:
-        workflow.save_record(db, lab.tech, rec.id, {"version_id": rec.version_id,
-                                                    "standards": [lab.standards["T_old"].id]})
+        workflow.save_record(db, lab.tech, rec.id, parse(workflow.SaveRecord, {"version_id": rec.version_id,
+                                                    "standards": [lab.standards["T_old"].id]}))
     assert "PRT-OLD" in exc.value.errors["standards"] and "temperature" in exc.value.errors["standards"]
     # Only the F1 set (up to 20 kg): the points at 30 and 60 kg are not covered.
     points = scale_points(rec)
     with pytest.raises(ValidationError) as exc:
-        workflow.save_record(db, lab.tech, rec.id, {"version_id": rec.version_id,
-                                                    "standards": [lab.standards["F1"].id], "points": points})
+        workflow.save_record(db, lab.tech, rec.id, parse(workflow.SaveRecord, {"version_id": rec.version_id,
+                                                    "standards": [lab.standards["F1"].id], "points": points}))
     assert {"points.4", "points.5", "points.11"} <= set(exc.value.errors)
     assert "F1" in exc.value.errors["points.5"]
     db.rollback()
     choices = {std.code: why for std, why in workflow.standard_choices(db, db.get(Record, rec.id))}
     assert choices == {"F1": None, "M1": None}
 
-    therm = workflow.open_record(db, lab.tech, {"instrument_id": lab.instruments["thermometer"].id,
-                                                "kind": "calibration"})
+    therm = workflow.open_record(db, lab.tech, workflow.OpenRecord(instrument_id=lab.instruments["thermometer"].id,
+                                                                   kind="calibration"))
     choices = {std.code: why for std, why in workflow.standard_choices(db, therm)}
     assert choices["PRT"] is None
     due = (date.today() - timedelta(days=35)).isoformat()
     assert choices["PRT-OLD"] == f"its calibration was due on {due} (certificate CAL-PRT-OLD)"
     with pytest.raises(ValidationError) as exc:
-        workflow.save_record(db, lab.tech, therm.id, {"version_id": therm.version_id,
-                                                      "standards": [lab.standards["T_old"].id]})
+        workflow.save_record(db, lab.tech, therm.id, parse(workflow.SaveRecord, {"version_id": therm.version_id,
+                                                      "standards": [lab.standards["T_old"].id]}))
     assert "was due on" in exc.value.errors["standards"]
 
 
 def test_environment_outside_the_procedure_conditions_is_refused(db, lab):
     rec = open_scale_record(db, lab)
     with pytest.raises(ValidationError) as exc:
-        workflow.save_record(db, lab.tech, rec.id, {"version_id": rec.version_id,
+        workflow.save_record(db, lab.tech, rec.id, parse(workflow.SaveRecord, {"version_id": rec.version_id,
                                                     "environment": {"temperature": "55 degC", "humidity": "50 kg",
-                                                                    "noise": 3}})
+                                                                    "noise": 3}}))
     assert set(exc.value.errors) == {"environment.temperature", "environment.humidity", "environment.noise"}
-    rec = workflow.save_record(db, lab.tech, rec.id, {"version_id": rec.version_id,
-                                                      "environment": {"temperature": "296.15 K"}})
+    rec = workflow.save_record(db, lab.tech, rec.id, parse(workflow.SaveRecord, {"version_id": rec.version_id,
+                                                      "environment": {"temperature": "296.15 K"}}))
     assert rec.environment["temperature"] == {"value": pytest.approx(23.0), "unit": "degC"}
-    rec = workflow.save_record(db, lab.tech, rec.id, {"version_id": rec.version_id, "environment": {
-        "humidity": {"value": "48,5", "device": "mock://hmt330"}, "temperature": {"value": 22.9, "unit": "degC"}}})
+    rec = workflow.save_record(db, lab.tech, rec.id, workflow.SaveRecord(version_id=rec.version_id, environment={
+        "humidity": {"value": "48,5", "device": "mock://hmt330"}, "temperature": {"value": 22.9, "unit": "degC"}}))
     assert rec.environment == {"temperature": {"value": 22.9, "unit": "degC"},
                                "humidity": {"value": 48.5, "unit": "percent_RH", "device": "mock://hmt330"}}
 
@@ -268,8 +271,8 @@ def test_a_stale_save_is_refused_and_the_first_save_is_kept(db, lab, app):
     opened = rec.version_id
     other = app.extensions["lims.sessions"]()
     try:
-        first = workflow.save_record(other, other.get(type(lab.tech), lab.tech.id), rec.id, {
-            "version_id": opened, "points": [{"seq": 1, "readings": [0.2]}], "remarks": "first"})
+        first = workflow.save_record(other, other.get(type(lab.tech), lab.tech.id), rec.id, parse(workflow.SaveRecord, {
+            "version_id": opened, "points": [{"seq": 1, "readings": [0.2]}], "remarks": "first"}))
         other.commit()
         assert first.version_id == opened + 1
     finally:
@@ -277,8 +280,8 @@ def test_a_stale_save_is_refused_and_the_first_save_is_kept(db, lab, app):
     db.expire_all()
     before = events(db)
     with pytest.raises(Conflict) as exc:
-        workflow.save_record(db, lab.tech2, rec.id, {"version_id": opened, "points": [{"seq": 1, "readings": [0.3]}],
-                                                     "remarks": "second"})
+        workflow.save_record(db, lab.tech2, rec.id, workflow.SaveRecord(
+            version_id=opened, points=[{"seq": 1, "readings": [0.3]}], remarks="second"))
     assert "tech" in exc.value.message and exc.value.detail["current_version_id"] == opened + 1
     db.rollback()
     rec = db.get(Record, rec.id)
@@ -290,11 +293,11 @@ def test_a_stale_save_is_refused_and_the_first_save_is_kept(db, lab, app):
 
 def test_submit_needs_a_complete_record(db, lab):
     rec = open_scale_record(db, lab)
-    rec = workflow.save_record(db, lab.tech, rec.id, {"version_id": rec.version_id,
-                                                      "points": [{"seq": 1, "readings": [0.2]}]})
+    rec = workflow.save_record(db, lab.tech, rec.id, parse(workflow.SaveRecord, {"version_id": rec.version_id,
+                                                      "points": [{"seq": 1, "readings": [0.2]}]}))
     db.commit()
     with pytest.raises(ValidationError) as exc:
-        workflow.submit_record(db, lab.tech, rec.id, {"version_id": rec.version_id})
+        workflow.submit_record(db, lab.tech, rec.id, workflow.Version(version_id=rec.version_id))
     assert {"environment.temperature", "standards", "points.2.readings", "points.11.readings"} <= set(exc.value.errors)
     assert "environment.humidity" not in exc.value.errors  # not required by the procedure
     db.rollback()
@@ -304,23 +307,25 @@ def test_submit_needs_a_complete_record(db, lab):
 def test_the_whole_flow_approval_issues_the_certificate_and_moves_the_due_date(db, lab):
     rec = complete_scale_record(db, lab, open_scale_record(db, lab))
     assert rec.verdict == "pass"
-    workflow.submit_record(db, lab.tech, rec.id, {"version_id": rec.version_id})
+    workflow.submit_record(db, lab.tech, rec.id, workflow.Version(version_id=rec.version_id))
     db.commit()
     assert rec.status == "submitted" and rec.submitted_at is not None
     with pytest.raises(PermissionDenied):
-        workflow.approve_record(db, lab.tech2, rec.id, {"version_id": rec.version_id})  # not a reviewer
+        workflow.approve_record(db, lab.tech2, rec.id, workflow.Version(version_id=rec.version_id))  # not a reviewer
     with pytest.raises(ValidationError):
-        workflow.return_record(db, lab.reviewer, rec.id, {"version_id": rec.version_id, "comment": "  "})
+        workflow.return_record(db, lab.reviewer, rec.id,
+                               parse(workflow.ReturnRecord, {"version_id": rec.version_id, "comment": "  "}))
     db.rollback()
-    rec = workflow.return_record(db, lab.reviewer, db.get(Record, rec.id).id,
-                                 {"version_id": db.get(Record, rec.id).version_id, "comment": "Check P4."})
+    rec = db.get(Record, rec.id)
+    rec = workflow.return_record(db, lab.reviewer, rec.id,
+                                 workflow.ReturnRecord(version_id=rec.version_id, comment="Check P4."))
     db.commit()
     assert rec.status == "returned" and rec.return_comment == "Check P4."
-    rec = workflow.save_record(db, lab.tech, rec.id, {"version_id": rec.version_id,
-                                                      "points": [{"seq": 9, "readings": [20.0]}]})
-    workflow.submit_record(db, lab.tech, rec.id, {"version_id": rec.version_id})
+    rec = workflow.save_record(db, lab.tech, rec.id, parse(workflow.SaveRecord, {"version_id": rec.version_id,
+                                                      "points": [{"seq": 9, "readings": [20.0]}]}))
+    workflow.submit_record(db, lab.tech, rec.id, workflow.Version(version_id=rec.version_id))
     db.commit()
-    rec = workflow.approve_record(db, lab.reviewer, rec.id, {"version_id": rec.version_id})
+    rec = workflow.approve_record(db, lab.reviewer, rec.id, workflow.Version(version_id=rec.version_id))
     db.commit()
     assert rec.status == "approved" and rec.reviewer_id == lab.reviewer.id and rec.approved_at is not None
     cert = db.scalar(select(Certificate).where(Certificate.record_id == rec.id))
@@ -339,11 +344,11 @@ def test_the_whole_flow_approval_issues_the_certificate_and_moves_the_due_date(d
 
 def test_approved_records_are_immutable(db, lab):
     rec = complete_scale_record(db, lab, open_scale_record(db, lab))
-    workflow.submit_record(db, lab.tech, rec.id, {"version_id": rec.version_id})
-    workflow.approve_record(db, lab.reviewer, rec.id, {"version_id": rec.version_id})
+    workflow.submit_record(db, lab.tech, rec.id, workflow.Version(version_id=rec.version_id))
+    workflow.approve_record(db, lab.reviewer, rec.id, workflow.Version(version_id=rec.version_id))
     db.commit()
     with pytest.raises(Conflict):
-        workflow.save_record(db, lab.tech, rec.id, {"version_id": rec.version_id, "remarks": "later"})
+        workflow.save_record(db, lab.tech, rec.id, workflow.SaveRecord(version_id=rec.version_id, remarks="later"))
     db.rollback()
     rec = db.get(Record, rec.id)
     rec.remarks = "edited behind the service's back"
@@ -361,7 +366,7 @@ def test_approved_records_are_immutable(db, lab):
 def test_a_reviewer_cannot_approve_or_return_their_own_record(db, lab):
     rec = open_scale_record(db, lab, technician=lab.techrev)
     rec = complete_scale_record(db, lab, rec, technician=lab.techrev)
-    workflow.submit_record(db, lab.techrev, rec.id, {"version_id": rec.version_id})
+    workflow.submit_record(db, lab.techrev, rec.id, workflow.Version(version_id=rec.version_id))
     db.commit()
     before = events(db)
     for fn, data in ((workflow.approve_record, {}), (workflow.return_record, {"comment": "x"})):
@@ -378,8 +383,8 @@ def test_a_failed_verification_is_due_again_at_once_and_gets_a_notice(db, lab):
     rec = complete_scale_record(db, lab, open_scale_record(db, lab),
                                 weighing={0.2: [0.2], 5.0: [5.0], 20.0: [20.0], 30.0: [30.0], 60.0: [60.02]})
     assert rec.points[4].verdict == "fail" and rec.verdict == "fail"  # 0.02 kg > 0.015 kg at 60 kg
-    workflow.submit_record(db, lab.tech, rec.id, {"version_id": rec.version_id})
-    workflow.approve_record(db, lab.reviewer, rec.id, {"version_id": rec.version_id})
+    workflow.submit_record(db, lab.tech, rec.id, workflow.Version(version_id=rec.version_id))
+    workflow.approve_record(db, lab.reviewer, rec.id, workflow.Version(version_id=rec.version_id))
     db.commit()
     assert db.get(Instrument, lab.instruments["scale"].id).next_due == date.today()
     cert = db.scalar(select(Certificate).where(Certificate.record_id == rec.id))
@@ -388,16 +393,17 @@ def test_a_failed_verification_is_due_again_at_once_and_gets_a_notice(db, lab):
 
 def test_pressure_gauge_calibration_rising_falling_and_hysteresis(db, lab):
     """EN 837-1 class 1.6 on 0–16 bar: MPE = 1.6 % × 16 bar = 0.256 bar; hysteresis within the MPE."""
-    rec = workflow.open_record(db, lab.tech, {"instrument_id": lab.instruments["gauge"].id, "kind": "calibration"})
+    rec = workflow.open_record(db, lab.tech, workflow.OpenRecord(instrument_id=lab.instruments["gauge"].id,
+                                                                 kind="calibration"))
     assert [(p.test, p.nominal) for p in rec.points] == [
         ("rising", 0.0), ("rising", 4.0), ("rising", 8.0), ("rising", 12.0), ("rising", 16.0),
         ("falling", 16.0), ("falling", 12.0), ("falling", 8.0), ("falling", 4.0), ("falling", 0.0)]
     shown = {("rising", 8.0): 8.1, ("falling", 8.0): 8.4, ("falling", 4.0): 4.2}
     points = [{"seq": p.seq, "readings": [shown.get((p.test, p.nominal), p.nominal)],
                "reference_value": "8000 mbar" if p.nominal == 8.0 else p.nominal} for p in rec.points]
-    rec = workflow.save_record(db, lab.tech, rec.id, {
+    rec = workflow.save_record(db, lab.tech, rec.id, parse(workflow.SaveRecord, {
         "version_id": rec.version_id, "environment": {"temperature": 22}, "standards": [lab.standards["P"].id],
-        "points": points})
+        "points": points}))
     by = {(p.test, p.nominal): p for p in rec.points}
     assert by[("rising", 8.0)].error == pytest.approx(0.1) and by[("falling", 8.0)].error == pytest.approx(0.4)
     assert all(p.mpe == pytest.approx(0.256) for p in rec.points)
@@ -408,8 +414,8 @@ def test_pressure_gauge_calibration_rising_falling_and_hysteresis(db, lab):
     hyst = {h["nominal"]["value"]: (h["hysteresis"]["value"], h["verdict"]) for h in rec.results["hysteresis"]}
     assert hyst[8.0] == (pytest.approx(0.3), "fail") and hyst[4.0] == (pytest.approx(0.2), "pass")
     assert hyst[0.0] == (0.0, "pass") and rec.verdict == "fail"
-    workflow.submit_record(db, lab.tech, rec.id, {"version_id": rec.version_id})
-    workflow.approve_record(db, lab.reviewer, rec.id, {"version_id": rec.version_id})
+    workflow.submit_record(db, lab.tech, rec.id, workflow.Version(version_id=rec.version_id))
+    workflow.approve_record(db, lab.reviewer, rec.id, workflow.Version(version_id=rec.version_id))
     db.commit()
     # Calibration: the interval agreed with the customer (6 months), from the work date.
     assert db.get(Instrument, lab.instruments["gauge"].id).next_due == add_months(date.today(), 6)
@@ -425,13 +431,13 @@ def test_thermometer_calibration_non_binary_rule(db, lab, shown, verdict):
     """ILAC G8:09/2019 4.2.3 with w = U. At 100 °C: u² = (0.05)²/3 + (0.01)² + (0.02)²/3 (resolution,
     reference U = 0.02 °C with k = 2, bath), identical readings give u_A = 0, so ν_eff = ∞, k = 2,
     U = 2·√0.00106667 = 0.06532 °C; MPE = 0.5 °C."""
-    rec = workflow.open_record(db, lab.tech, {"instrument_id": lab.instruments["thermometer"].id,
-                                              "kind": "calibration"})
+    rec = workflow.open_record(db, lab.tech, workflow.OpenRecord(instrument_id=lab.instruments["thermometer"].id,
+                                                                 kind="calibration"))
     assert [p.nominal for p in rec.points] == [0.0, 37.0, 100.0]
     point = rec.points[2]
-    rec = workflow.save_record(db, lab.tech, rec.id, {
+    rec = workflow.save_record(db, lab.tech, rec.id, parse(workflow.SaveRecord, {
         "version_id": rec.version_id, "environment": {"temperature": 23.0}, "standards": [lab.standards["T"].id],
-        "points": [{"seq": point.seq, "readings": [shown] * 3, "reference_value": "100.00 degC"}]})
+        "points": [{"seq": point.seq, "readings": [shown] * 3, "reference_value": "100.00 degC"}]}))
     point = rec.points[2]
     assert point.error == pytest.approx(shown - 100.0)
     assert point.uncertainty == pytest.approx(2 * math.sqrt(0.05**2 / 3 + 0.01**2 + 0.02**2 / 3), rel=1e-4)
@@ -440,20 +446,20 @@ def test_thermometer_calibration_non_binary_rule(db, lab, shown, verdict):
     assert rec.results["points"][2]["error"]["unit"] == "delta_degC"
     assert rec.verdict is None  # points 1 and 2 have no readings yet
     with pytest.raises(ValidationError) as exc:
-        workflow.submit_record(db, lab.tech, rec.id, {"version_id": rec.version_id})
+        workflow.submit_record(db, lab.tech, rec.id, workflow.Version(version_id=rec.version_id))
     assert "points.1.readings" in exc.value.errors
 
 
 def test_an_out_of_tolerance_standard_blocks_approval(db, lab):
-    from lims.services import standard_impact
+    from lims.services.workflow import impact as standard_impact
 
     rec = complete_scale_record(db, lab, open_scale_record(db, lab))
-    workflow.submit_record(db, lab.tech, rec.id, {"version_id": rec.version_id})
+    workflow.submit_record(db, lab.tech, rec.id, workflow.Version(version_id=rec.version_id))
     standard_impact.mark_out_of_tolerance(db, lab.reviewer, lab.standards["M1"].id,
-                                          {"since": date.today().isoformat(), "reason": "drift found"})
+                                          workflow.MarkOutOfTolerance(since=date.today(), reason="drift found"))
     db.commit()
     with pytest.raises(Conflict) as exc:
-        workflow.approve_record(db, lab.reviewer, rec.id, {"version_id": rec.version_id})
+        workflow.approve_record(db, lab.reviewer, rec.id, workflow.Version(version_id=rec.version_id))
     assert "M1" in exc.value.message
     db.rollback()
     assert db.get(Record, rec.id).status == RecordStatus.submitted.value

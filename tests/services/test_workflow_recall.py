@@ -1,4 +1,4 @@
-"""Recall lists (lims.services.recall) and the impact of a bad standard (lims.services.standard_impact),
+"""Recall lists (lims.services.workflow.recall) and the impact of a bad standard (lims.services.workflow.impact),
 on data with known answers."""
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from sqlalchemy import select
 
 from lims.errors import Conflict, PermissionDenied, ValidationError
 from lims.models import Certificate
-from lims.services import catalog, recall, standard_impact, workflow
+from lims.services import catalog, workflow
+from lims.services.inputs import parse
 from lims.services.policy import SYSTEM
-
+from lims.services.workflow import impact as standard_impact
+from lims.services.workflow import recall
 from tests.services.workflow_factory import complete_scale_record, make_lab, open_scale_record
 
 TODAY = date(2026, 6, 15)
@@ -120,8 +122,8 @@ def test_impact_lists_what_used_the_standard_since_its_last_good_calibration(db,
     def record(days_ago, *, approve):
         rec = complete_scale_record(db, lab, open_scale_record(db, lab, work_date=today - timedelta(days=days_ago)))
         if approve:
-            workflow.submit_record(db, lab.tech, rec.id, {"version_id": rec.version_id})
-            workflow.approve_record(db, lab.reviewer, rec.id, {"version_id": rec.version_id})
+            workflow.submit_record(db, lab.tech, rec.id, workflow.Version(version_id=rec.version_id))
+            workflow.approve_record(db, lab.reviewer, rec.id, workflow.Version(version_id=rec.version_id))
         db.commit()
         return rec
 
@@ -130,17 +132,17 @@ def test_impact_lists_what_used_the_standard_since_its_last_good_calibration(db,
     mid = record(50, approve=True)
     late = record(20, approve=False)
     f1_only = open_scale_record(db, lab, work_date=today - timedelta(days=10))
-    workflow.save_record(db, lab.tech, f1_only.id, {
+    workflow.save_record(db, lab.tech, f1_only.id, parse(workflow.SaveRecord, {
         "version_id": f1_only.version_id, "standards": [f1.id],
-        "points": [{"seq": p.seq, "readings": [p.nominal]} for p in f1_only.points if p.nominal <= 20]})
+        "points": [{"seq": p.seq, "readings": [p.nominal]} for p in f1_only.points if p.nominal <= 20]}))
     db.commit()
 
     impact = standard_impact.impact_of_standard(db, lab.tech, m1.id)
     assert impact.found_bad_on is None and impact.since == today - timedelta(days=60)
     assert [r.number for r in impact.records] == [mid.number, late.number]
 
-    standard_impact.mark_out_of_tolerance(db, lab.reviewer, m1.id, {"since": (today - timedelta(days=5)).isoformat(),
-                                                                   "reason": "found 3 g light at the check"})
+    standard_impact.mark_out_of_tolerance(db, lab.reviewer, m1.id, workflow.MarkOutOfTolerance(
+        since=today - timedelta(days=5), reason="found 3 g light at the check"))
     db.commit()
     impact = standard_impact.impact_of_standard(db, lab.tech, m1.id)
     assert impact.found_bad_on == today - timedelta(days=5)
@@ -157,18 +159,21 @@ def test_impact_lists_what_used_the_standard_since_its_last_good_calibration(db,
     assert workflow.standard_problem(m1, today).startswith("out of tolerance since")
     late = db.get(type(late), late.id)
     with pytest.raises(ValidationError):
-        workflow.save_record(db, lab.tech, late.id, {"version_id": late.version_id, "standards": [f1.id, m1.id]})
+        workflow.save_record(db, lab.tech, late.id,
+                             workflow.SaveRecord(version_id=late.version_id, standards=[f1.id, m1.id]))
     db.rollback()
     with pytest.raises(Conflict):
-        standard_impact.mark_out_of_tolerance(db, lab.reviewer, m1.id, {"since": today.isoformat(), "reason": "x"})
+        standard_impact.mark_out_of_tolerance(db, lab.reviewer, m1.id,
+                                              workflow.MarkOutOfTolerance(since=today, reason="x"))
     with pytest.raises(PermissionDenied):
-        standard_impact.mark_out_of_tolerance(db, lab.tech, f1.id, {"since": today.isoformat(), "reason": "x"})
+        standard_impact.mark_out_of_tolerance(db, lab.tech, f1.id, workflow.MarkOutOfTolerance(since=today, reason="x"))
 
 
 def test_marking_needs_a_date_and_a_reason(db, lab):
     with pytest.raises(ValidationError) as exc:
         standard_impact.mark_out_of_tolerance(db, lab.reviewer, lab.standards["F1"].id,
-                                              {"since": (date.today() + timedelta(days=1)).isoformat()})
+                                              parse(workflow.MarkOutOfTolerance,
+                                                    {"since": (date.today() + timedelta(days=1)).isoformat()}))
     assert set(exc.value.errors) == {"since", "reason"}
     db.rollback()
     assert db.get(type(lab.standards["F1"]), lab.standards["F1"].id).status == "in_use"

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from types import SimpleNamespace
 
 from sqlalchemy import select
 
-from functools import lru_cache
-
 from lims.models import Procedure, User, UserRole
-from lims.services import catalog, procedures, workflow
+from lims.services import catalog, workflow
 from lims.services.policy import SYSTEM
+from lims.services.workflow import procedures
 
 PASSWORD = "correct horse battery"
 
@@ -84,7 +84,7 @@ def make_lab(db) -> Lab:
         ("reviewer", ["reviewer"], lab_org.id), ("techrev", ["technician", "reviewer"], lab_org.id),
         ("biz", ["business"], biz.id), ("otherbiz", ["business"], other.id),
     ]:
-        lab.users[username] = create_user(db, None, username=username, password=PASSWORD, roles=roles,
+        lab.users[username] = create_user(db, SYSTEM, username=username, password=PASSWORD, roles=roles,
                                           full_name=username.title(), organisation_id=org)
     lab.types["scale"] = catalog.create_instrument_type(db, SYSTEM, {
         "code": "CAN-KTD", "name_vi": "Cân không tự động", "name_en": "Non-automatic weighing instrument",
@@ -126,14 +126,13 @@ def open_scale_record(db, lab: Lab, *, technician=None, work_date: date | None =
     """A verification record of the 60 kg scale, opened from a business's request."""
     technician = technician or lab.tech
     if via_request:
-        req = workflow.create_service_request(db, lab.biz, {
-            "kind": "verification", "verification_type": "periodic", "instrument_ids": [lab.instruments["scale"].id]})
-        data = {"request_item_id": req.items[0].id}
+        req = workflow.create_service_request(db, lab.biz, workflow.NewServiceRequest(
+            kind="verification", verification_type="periodic", instrument_ids=[lab.instruments["scale"].id]))
+        data = workflow.OpenRecord(request_item_id=req.items[0].id, procedure_id=lab.procedures["r76"].id,
+                                   work_date=work_date)
     else:
-        data = {"instrument_id": lab.instruments["scale"].id, "kind": "verification"}
-    data["procedure_id"] = lab.procedures["r76"].id
-    if work_date is not None:
-        data["work_date"] = work_date
+        data = workflow.OpenRecord(instrument_id=lab.instruments["scale"].id, kind="verification",
+                                   procedure_id=lab.procedures["r76"].id, work_date=work_date)
     rec = workflow.open_record(db, technician, data)
     db.commit()
     return rec
@@ -159,9 +158,9 @@ def scale_points(rec, *, weighing=None, eccentricity=(20.0, 20.01, 20.0, 19.99, 
 
 def complete_scale_record(db, lab: Lab, rec, *, technician=None, **kwargs):
     technician = technician or lab.tech
-    rec = workflow.save_record(db, technician, rec.id, {
-        "version_id": rec.version_id, "environment": {"temperature": 23.5, "humidity": "55 %RH"},
-        "standards": [lab.standards["F1"].id, lab.standards["M1"].id], "points": scale_points(rec, **kwargs)})
+    rec = workflow.save_record(db, technician, rec.id, workflow.SaveRecord(
+        version_id=rec.version_id, environment={"temperature": 23.5, "humidity": "55 %RH"},
+        standards=[lab.standards["F1"].id, lab.standards["M1"].id], points=scale_points(rec, **kwargs)))
     db.commit()
     return rec
 

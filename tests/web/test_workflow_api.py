@@ -9,7 +9,6 @@ import pytest
 
 from lims.models import Record
 from lims.services.policy import SYSTEM
-
 from tests.services.workflow_factory import make_lab
 
 
@@ -114,11 +113,11 @@ def test_errors_are_json_problems_that_change_nothing(db, lab, client, auth):
 
 
 def test_self_approval_is_refused(db, lab, client, auth):
-    from tests.services.workflow_factory import complete_scale_record, open_scale_record
     from lims.services import workflow
+    from tests.services.workflow_factory import complete_scale_record, open_scale_record
 
     rec = complete_scale_record(db, lab, open_scale_record(db, lab, technician=lab.techrev), technician=lab.techrev)
-    workflow.submit_record(db, lab.techrev, rec.id, {"version_id": rec.version_id})
+    workflow.submit_record(db, lab.techrev, rec.id, workflow.Version(version_id=rec.version_id))
     db.commit()
     resp = client.post(f"/api/v1/records/{rec.id}/approve", json={"version_id": rec.version_id},
                        headers=auth["techrev"])

@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from lims.models import Certificate, Record
 from lims.services import workflow
+from lims.services.inputs import parse
 from lims.services.policy import SYSTEM
-
 from tests.services.workflow_factory import PASSING, make_lab, open_scale_record
 
 
@@ -44,8 +44,8 @@ def form_for(rec, **overrides) -> dict:
 
 
 def test_a_technician_opens_saves_and_submits_a_record_and_a_reviewer_approves_it(db, lab, client, login):
-    req = workflow.create_service_request(db, lab.biz, {"kind": "verification",
-                                                        "instrument_ids": [lab.instruments["scale"].id]})
+    req = workflow.create_service_request(db, lab.biz, parse(workflow.NewServiceRequest, {"kind": "verification",
+                                                        "instrument_ids": [lab.instruments["scale"].id]}))
     db.commit()
     login("tech")
     page = client.get(f"/requests/{req.id}").get_data(as_text=True)
@@ -101,7 +101,7 @@ def test_a_technician_opens_saves_and_submits_a_record_and_a_reviewer_approves_i
 def test_a_stale_form_is_refused_with_the_typed_values_kept(db, lab, client, login):
     rec = open_scale_record(db, lab)
     form = form_for(rec, remarks="mine")  # the page as tech opened it
-    workflow.save_record(db, lab.tech2, rec.id, {"version_id": rec.version_id, "remarks": "by tech2"})
+    workflow.save_record(db, lab.tech2, rec.id, workflow.SaveRecord(version_id=rec.version_id, remarks="by tech2"))
     db.commit()
     login("tech")
     resp = client.post(f"/records/{rec.id}", data=form)
@@ -116,7 +116,7 @@ def test_self_review_is_refused_on_the_page(db, lab, client, login):
     from tests.services.workflow_factory import complete_scale_record
 
     rec = complete_scale_record(db, lab, open_scale_record(db, lab, technician=lab.techrev), technician=lab.techrev)
-    workflow.submit_record(db, lab.techrev, rec.id, {"version_id": rec.version_id})
+    workflow.submit_record(db, lab.techrev, rec.id, workflow.Version(version_id=rec.version_id))
     db.commit()
     login("techrev")
     page = client.get(f"/records/{rec.id}?lang=en").get_data(as_text=True)

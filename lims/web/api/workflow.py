@@ -1,7 +1,8 @@
 """Service requests, records (save, capture, submit, return, approve), recall lists, bad-standard impact.
 
-The same services and permission rules as the pages: a stale ``version_id`` gets 409 and
-changes nothing, bad input 422 naming the field, a device fault 502 naming the port.
+The same services, typed inputs (:mod:`lims.services.workflow.inputs`, parsed from the JSON body)
+and permission rules as the pages: a stale ``version_id`` gets 409 and changes nothing, bad input
+422 naming the field, a device fault 502 naming the port. The request's transaction commits.
 """
 from __future__ import annotations
 
@@ -10,16 +11,32 @@ from datetime import date
 from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
 
 from lims.app import get_db
 from lims.errors import ValidationError
 from lims.i18n import _, current_language
 from lims.models import Role
-from lims.services import recall, standard_impact, workflow
-from lims.services import workflow_capture as cap
+from lims.services import workflow
+from lims.services.inputs import parse
+from lims.services.workflow import capture as cap
+from lims.services.workflow import impact as standard_impact
+from lims.services.workflow import recall
 from lims.web.api import api_blueprint
 from lims.web.api.common import body, int_param, json_body, query_int
+from lims.web.api.workflow_schemas import (
+    AcceptSchema,
+    CancelSchema,
+    CaptureSchema,
+    OpenRecordSchema,
+    OutOfToleranceSchema,
+    RecallSchema,
+    RecordSchema,
+    ReturnSchema,
+    SaveRecordSchema,
+    ServiceRequestSchema,
+    StandardChoiceSchema,
+    VersionSchema,
+)
 from lims.web.auth import acting_user, roles_required
 
 bp = Blueprint("api_workflow", __name__, url_prefix="",
@@ -27,173 +44,6 @@ bp = Blueprint("api_workflow", __name__, url_prefix="",
 api_blueprint(bp)
 
 PAGING = [int_param("limit", "at most this many (default 200, max 1000)"), int_param("offset", "skip this many")]
-QUANTITY = {"type": "object", "properties": {"value": {"type": "number"}, "unit": {"type": "string"}}}
-
-
-class RequestItemSchema(Schema):
-    id = fields.Int()
-    instrument_id = fields.Int()
-    serial_number = fields.Function(lambda i: i.instrument.serial_number)
-    verification_type = fields.Str(allow_none=True)
-
-
-class ServiceRequestSchema(Schema):
-    id = fields.Int(dump_only=True)
-    number = fields.Str(dump_only=True)
-    customer_id = fields.Int(metadata={"description": "the business (staff only; a business files for itself)"})
-    customer = fields.Function(lambda r: r.customer.name, dump_only=True)
-    kind = fields.Str(required=True, metadata={"enum": ["verification", "calibration", "test"]})
-    verification_type = fields.Str(load_only=True, metadata={"enum": ["initial", "periodic", "after_repair"]})
-    instrument_ids = fields.List(fields.Int(), load_only=True, required=True)
-    status = fields.Str(dump_only=True, metadata={"enum": ["submitted", "accepted", "in_progress", "completed",
-                                                           "cancelled"]})
-    on_site = fields.Bool()
-    received_date = fields.Date(dump_only=True, allow_none=True)
-    wanted_by = fields.Date(allow_none=True)
-    notes = fields.Str()
-    created_at = fields.DateTime(dump_only=True)
-    version_id = fields.Int(dump_only=True)
-    items = fields.List(fields.Nested(RequestItemSchema), dump_only=True)
-
-
-class VersionSchema(Schema):
-    version_id = fields.Int(required=True, metadata={"description": "the version you read (optimistic locking)"})
-
-
-class AcceptSchema(VersionSchema):
-    received_date = fields.Date()
-
-
-class CancelSchema(VersionSchema):
-    reason = fields.Str(required=True)
-
-
-class ReturnSchema(VersionSchema):
-    comment = fields.Str(required=True)
-
-
-class PointSchema(Schema):
-    seq = fields.Int()
-    test = fields.Str(metadata={"description": "weighing, eccentricity, repeatability, rising, falling, calibration"})
-    label = fields.Str()
-    unit = fields.Str(metadata={"description": "unit of nominal, readings, reference value and indication; "
-                                               "error, U and MPE are differences in it (delta_degC for degC)"})
-    nominal = fields.Float(allow_none=True)
-    readings = fields.List(fields.Float())
-    reference_value = fields.Float(allow_none=True)
-    source = fields.Dict(allow_none=True, metadata={"description": "port, driver and raw lines when captured"})
-    indication = fields.Float(allow_none=True)
-    error = fields.Float(allow_none=True)
-    uncertainty = fields.Float(allow_none=True, metadata={"description": "expanded uncertainty U"})
-    coverage_factor = fields.Float(allow_none=True)
-    mpe = fields.Float(allow_none=True, metadata={"description": "maximum permissible error (± this)"})
-    verdict = fields.Str(allow_none=True, metadata={"enum": ["pass", "fail", "conditional_pass", "conditional_fail"]})
-
-
-class RecordStandardSchema(Schema):
-    standard_id = fields.Int()
-    code = fields.Function(lambda rs: rs.standard.code)
-    calibration_id = fields.Int()
-    certificate_number = fields.Function(lambda rs: rs.calibration.certificate_number)
-
-
-class RecordSchema(Schema):
-    id = fields.Int()
-    number = fields.Str()
-    status = fields.Str(metadata={"enum": ["draft", "submitted", "returned", "approved"]})
-    kind = fields.Str()
-    verification_type = fields.Str(allow_none=True)
-    instrument_id = fields.Int()
-    procedure_id = fields.Int()
-    procedure = fields.Function(lambda r: f"{r.procedure.code} v{r.procedure.version}")
-    request_item_id = fields.Int(allow_none=True)
-    technician_id = fields.Int()
-    reviewer_id = fields.Int(allow_none=True)
-    place = fields.Str()
-    work_date = fields.Date(allow_none=True)
-    environment = fields.Dict(metadata={"description": "{key: {value, unit}}, e.g. temperature in degC"})
-    verdict = fields.Str(allow_none=True)
-    results = fields.Dict(metadata={"description": "computed results with units, decision rule and budget"})
-    remarks = fields.Str()
-    return_comment = fields.Str()
-    submitted_at = fields.DateTime(allow_none=True)
-    approved_at = fields.DateTime(allow_none=True)
-    version_id = fields.Int()
-    points = fields.List(fields.Nested(PointSchema))
-    standards = fields.List(fields.Nested(RecordStandardSchema))
-
-
-class OpenRecordSchema(Schema):
-    request_item_id = fields.Int(metadata={"description": "the request item (or give instrument_id and kind)"})
-    instrument_id = fields.Int()
-    kind = fields.Str(metadata={"enum": ["verification", "calibration", "test"]})
-    procedure_id = fields.Int(metadata={"description": "optional when only one procedure fits"})
-    verification_type = fields.Str(metadata={"enum": ["initial", "periodic", "after_repair"]})
-    place = fields.Str()
-    work_date = fields.Date()
-
-
-class PointInputSchema(Schema):
-    seq = fields.Int(required=True)
-    readings = fields.List(fields.Raw(), metadata={"description": "numbers in the point's unit, or text with a "
-                                                                  "unit such as '20001 g'"})
-    nominal = fields.Raw()
-    reference_value = fields.Raw()
-    source = fields.Dict()
-
-
-class SaveRecordSchema(VersionSchema):
-    place = fields.Str()
-    work_date = fields.Date()
-    environment = fields.Dict(metadata={"description": "{key: value} with the procedure's keys, e.g. "
-                                                       "{\"temperature\": \"23.1 degC\", \"humidity\": 55}"})
-    standards = fields.List(fields.Int(), metadata={"description": "ids of the reference standards used"})
-    points = fields.List(fields.Nested(PointInputSchema))
-    remarks = fields.Str()
-    adjusted = fields.Bool()
-
-
-class CaptureSchema(VersionSchema):
-    port = fields.Str(required=True, metadata={"description": "/dev/ttyUSB0, COM3, or mock://mt-sics?weight=..."})
-    driver = fields.Str(required=True, metadata={"description": "mt-sics, pace, hart-152x, hmt330, ..."})
-    target = fields.Str(metadata={"enum": ["readings", "reference"]})
-    count = fields.Int()
-    timeout = fields.Float(metadata={"description": "seconds (default 20)"})
-    baudrate = fields.Int()
-
-
-class StandardChoiceSchema(Schema):
-    id = fields.Int()
-    code = fields.Str()
-    name = fields.Str()
-    usable = fields.Bool()
-    reason = fields.Str(allow_none=True, metadata={"description": "why it cannot be selected"})
-
-
-class DueRowSchema(Schema):
-    instrument_id = fields.Int()
-    owner_id = fields.Int()
-    owner = fields.Str()
-    tax_code = fields.Str(allow_none=True)
-    type_code = fields.Str()
-    manufacturer = fields.Str()
-    model = fields.Str()
-    serial_number = fields.Str()
-    location = fields.Str()
-    next_due = fields.Date()
-    days_left = fields.Int(metadata={"description": "negative: overdue by that many days"})
-    overdue = fields.Bool()
-
-
-class RecallSchema(Schema):
-    overdue = fields.Int()
-    due_soon = fields.Int()
-    items = fields.List(fields.Nested(DueRowSchema))
-
-
-class OutOfToleranceSchema(Schema):
-    since = fields.Date(required=True)
-    reason = fields.Str(required=True)
 
 
 def _paging() -> dict:
@@ -219,8 +69,7 @@ class ServiceRequests(MethodView):
     def post(self):
         """File a service request (a business for its own instruments; the lab for a customer)."""
         db = get_db()
-        req = workflow.create_service_request(db, acting_user(), json_body())
-        db.commit()
+        req = workflow.create_service_request(db, acting_user(), parse(workflow.NewServiceRequest, json_body()))
         return req
 
 
@@ -240,8 +89,7 @@ class ServiceRequestItem(MethodView):
 def accept_request(request_id: int):
     """The lab has received the request (technician)."""
     db = get_db()
-    req = workflow.accept_service_request(db, acting_user(), request_id, json_body())
-    db.commit()
+    req = workflow.accept_service_request(db, acting_user(), request_id, parse(workflow.AcceptRequest, json_body()))
     return req
 
 
@@ -252,8 +100,7 @@ def accept_request(request_id: int):
 def cancel_request(request_id: int):
     """Withdraw a request before work starts."""
     db = get_db()
-    req = workflow.cancel_service_request(db, acting_user(), request_id, json_body())
-    db.commit()
+    req = workflow.cancel_service_request(db, acting_user(), request_id, parse(workflow.CancelRequest, json_body()))
     return req
 
 
@@ -279,8 +126,7 @@ class Records(MethodView):
     def post(self):
         """Open a record for an instrument with a procedure; its points come from the procedure."""
         db = get_db()
-        rec = workflow.open_record(db, acting_user(), json_body())
-        db.commit()
+        rec = workflow.open_record(db, acting_user(), parse(workflow.OpenRecord, json_body()))
         return rec
 
 
@@ -298,8 +144,7 @@ class RecordItem(MethodView):
     def put(self, record_id: int):
         """Save conditions, standards and readings; the results are computed (409 when stale)."""
         db = get_db()
-        rec = workflow.save_record(db, acting_user(), record_id, json_body())
-        db.commit()
+        rec = workflow.save_record(db, acting_user(), record_id, parse(workflow.SaveRecord, json_body()))
         return rec
 
 
@@ -321,8 +166,7 @@ def record_standards(record_id: int):
 def capture(record_id: int, seq: int):
     """Read a point from a device on the lab PC and save it (502 when the device fails; nothing changes)."""
     db = get_db()
-    rec = cap.capture_into_point(db, acting_user(), record_id, seq, json_body())
-    db.commit()
+    rec = cap.capture_into_point(db, acting_user(), record_id, seq, parse(workflow.CaptureIntoPoint, json_body()))
     return rec
 
 
@@ -333,8 +177,7 @@ def capture(record_id: int, seq: int):
 def submit(record_id: int):
     """Send a complete record for review."""
     db = get_db()
-    rec = workflow.submit_record(db, acting_user(), record_id, json_body())
-    db.commit()
+    rec = workflow.submit_record(db, acting_user(), record_id, parse(workflow.Version, json_body()))
     return rec
 
 
@@ -345,8 +188,7 @@ def submit(record_id: int):
 def return_(record_id: int):
     """Return a submitted record with a comment (a reviewer other than its technician)."""
     db = get_db()
-    rec = workflow.return_record(db, acting_user(), record_id, json_body())
-    db.commit()
+    rec = workflow.return_record(db, acting_user(), record_id, parse(workflow.ReturnRecord, json_body()))
     return rec
 
 
@@ -357,8 +199,7 @@ def return_(record_id: int):
 def approve(record_id: int):
     """Approve a submitted record: the certificate is issued and the instrument's next due date moves."""
     db = get_db()
-    rec = workflow.approve_record(db, acting_user(), record_id, json_body())
-    db.commit()
+    rec = workflow.approve_record(db, acting_user(), record_id, parse(workflow.Version, json_body()))
     return rec
 
 
@@ -405,7 +246,8 @@ def recall_by_business():
 @bp.doc(parameters=RECALL_PARAMS + [{"name": "format", "in": "query", "required": True,
                                      "schema": {"type": "string", "enum": ["csv", "xlsx"]}}],
         responses={"200": {"description": "the list as CSV (UTF-8) or XLSX",
-                           "content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
+                           "content": {"text/csv": {},
+                                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
 def recall_export():
     """The recall list as a CSV or XLSX file."""
     db = get_db()
@@ -444,6 +286,7 @@ def impact(standard_id: int):
 def out_of_tolerance(standard_id: int):
     """Mark a standard found out of tolerance; it can no longer be selected. Returns its impact."""
     db = get_db()
-    standard_impact.mark_out_of_tolerance(db, acting_user(), standard_id, json_body())
-    db.commit()
+    standard_impact.mark_out_of_tolerance(db, acting_user(), standard_id,
+                                          parse(workflow.MarkOutOfTolerance, json_body()))
     return standard_impact.impact_of_standard(db, acting_user(), standard_id).to_dict()
+

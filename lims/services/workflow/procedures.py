@@ -20,11 +20,11 @@ A procedure file (``lims/procedures/*.json``) holds ``code``, ``title_vi``, ``ti
 ``capture``
     what a workstation device reads at each point: ``{"readings": "balance"}`` (the instrument's
     indication) or ``{"reference": "pressure_reference"}`` (the reference value); see
-    :data:`lims.services.workflow_capture.ROLES`.
+    :data:`lims.services.workflow.devices.ROLES`.
 ``hysteresis``
     true: rising and falling points at the same nominal value are compared (EN 837-1).
 ``mpe``, ``decision``
-    see :mod:`lims.services.workflow_rules`.
+    see :mod:`lims.metrology.instrument_rules`.
 ``budget``
     an uncertainty budget of :mod:`lims.metrology.budget` whose texts may hold placeholders
     filled with each point's values: ``{unit}``, ``{delta_unit}``, ``{reference}``,
@@ -46,12 +46,17 @@ from sqlalchemy.orm import Session
 
 from lims.errors import ValidationError
 from lims.i18n import _
-from lims.models import InstrumentType, Procedure, User
+from lims.metrology.errors import MetrologyError
+from lims.metrology.instrument_rules import InstrumentFacts, check_decision_rule, check_mpe_rule, r76_plan
+from lims.metrology.results import evaluate_point_budget
+from lims.metrology.units import Q_, as_delta
+from lims.models import InstrumentType, Procedure, Role
 from lims.services import audit, catalog
+from lims.services.policy import Actor, require
 from lims.services.validation import QUANTITY_UNITS
-from lims.services.workflow_rules import InstrumentFacts, check_decision_rule, check_mpe_rule, r76_plan
+from lims.services.workflow.devices import ROLES
 
-PROCEDURES_DIR = Path(__file__).resolve().parent.parent / "procedures"
+PROCEDURES_DIR = Path(__file__).resolve().parents[2] / "procedures"
 TEST_NAMES = ("weighing", "eccentricity", "repeatability", "rising", "falling", "calibration")
 _SPEC_KEYS = {"schema", "quantity", "references", "environment", "tests", "hysteresis", "mpe", "decision",
               "budget", "e", "unit", "capture"}
@@ -106,17 +111,12 @@ def check_spec(spec: Any, unit: str | None = None) -> None:
     for n, test in enumerate(tests):
         _check_test(test, f"spec.tests.{n}")
     capture = spec.get("capture", {})
-    from lims.services.workflow_capture import ROLES
-
     if not isinstance(capture, dict) or any(k not in ("readings", "reference") or v not in ROLES
                                             for k, v in capture.items()):
         raise _fail("spec.capture", _("Must be one of: %(choices)s.", choices=", ".join(ROLES)))
     check_mpe_rule(spec.get("mpe", {"rule": "none"}))
     check_decision_rule(spec.get("decision", {"rule": "simple"}))
     if "budget" in spec and unit:
-        from lims.services.workflow_compute import evaluate_point_budget
-        from lims.metrology.units import Q_, as_delta
-
         delta = str(as_delta(Q_(1.0, unit)).units)
         try:
             evaluate_point_budget(spec["budget"], unit=unit, readings=[1.0, 1.0], reference=1.0,
@@ -182,67 +182,75 @@ def _round_to(value: float, step: float | None) -> float:
     return float(f"{value:.12g}")
 
 
-def plan_points(spec: dict, facts: InstrumentFacts) -> list[PlannedPoint]:
-    """The measurement points of a new record for this instrument (in its range unit)."""
-    check_mpe_rule(spec.get("mpe", {"rule": "none"}), facts)
-    e = facts.resolution
-    span = facts.range_max - facts.range_min
-    r76 = None
-    points: list[PlannedPoint] = []
+class _Loads:
+    """Turns a procedure's load entries into values for one instrument (R76 figures worked out once)."""
 
-    def loads_of(load: dict) -> list[tuple[float, str]]:
-        nonlocal r76
+    def __init__(self, facts: InstrumentFacts) -> None:
+        self.facts = facts
+        self._r76: tuple[float, list[float]] | None = None
+
+    def r76(self) -> tuple[float, list[float]]:
+        if self._r76 is None:
+            try:
+                self._r76 = r76_plan(self.facts)
+            except MetrologyError as exc:
+                raise _fail("instrument_id", _("This procedure needs an OIML R76 class and scale interval e.")
+                            + " " + exc.message) from exc
+        return self._r76
+
+    def of(self, load: dict) -> list[tuple[float, str]]:
+        facts, e = self.facts, self.facts.resolution
         key, value = next(iter(load.items()))
         if key == "fraction":
             label = "Max" if value == 1 else ("0" if value == 0 else f"{value * 100:g} % Max")
-            return [(facts.range_min + value * span, label)]
+            return [(facts.range_min + value * (facts.range_max - facts.range_min), label)]
         if key == "value":
             return [(float(value), "")]
         if not e:
             raise _fail("instrument_id", _("The instrument has no scale interval e (resolution)."))
         if key == "e":
             return [(value * e, f"{value:g} e")]
-        if r76 is None:
-            from lims.metrology.errors import MetrologyError
-
-            try:
-                r76 = r76_plan(facts)
-            except MetrologyError as exc:
-                raise _fail("instrument_id", _("This procedure needs an OIML R76 class and scale interval e.")
-                            + " " + exc.message) from exc
-        minimum, changes = r76
+        minimum, changes = self.r76()
         if value == "min":
             return [(minimum, "Min")]
         return [(limit, f"{limit / e:g} e") for limit in changes]
 
-    for test in spec["tests"]:
-        name = test["test"]
-        count = int(test.get("readings", 1))
-        ref = bool(test.get("reference_required", False))
-        planned: list[tuple[float, str]] = []
-        if "loads" in test:
-            for load in test["loads"]:
-                planned.extend(loads_of(load))
-            seen: dict[float, str] = {}
-            for value, label in planned:
+
+def _test_points(test: dict, facts: InstrumentFacts, loads: _Loads) -> list[tuple[float, str]]:
+    """(value, label) of one test's points, rounded to e and inside the instrument's range."""
+    name, e = test["test"], facts.resolution
+    span = facts.range_max - facts.range_min
+    if "loads" in test:
+        seen: dict[float, str] = {}
+        for load in test["loads"]:
+            for value, label in loads.of(load):
                 value = _round_to(value, e)
                 if facts.range_min <= value <= facts.range_max and value not in seen:
                     seen[value] = label
-            planned = sorted(seen.items())
-        elif "load" in test:
-            value, label = loads_of(test["load"])[0]
-            value = _round_to(value, e)
-            positions = int(test.get("positions", 1))
-            if name == "repeatability":
-                label = f"n = {count}"
-            planned = [(value, f"P{p}" if positions > 1 else label) for p in range(1, positions + 1)]
-        elif "fractions" in test:
-            mark = {"rising": "↑", "falling": "↓"}.get(name, "")
-            planned = [(_round_to(facts.range_min + f * span, e), mark) for f in test["fractions"]]
-        else:
-            planned = [(_round_to(float(v), e), "") for v in test["values"]
-                       if facts.range_min <= v <= facts.range_max]
-        points.extend(PlannedPoint(name, label, value, count, ref) for value, label in planned)
+        return sorted(seen.items())
+    if "load" in test:
+        value, label = loads.of(test["load"])[0]
+        value = _round_to(value, e)
+        positions = int(test.get("positions", 1))
+        if name == "repeatability":
+            label = f"n = {int(test.get('readings', 1))}"
+        return [(value, f"P{p}" if positions > 1 else label) for p in range(1, positions + 1)]
+    if "fractions" in test:
+        mark = {"rising": "↑", "falling": "↓"}.get(name, "")
+        return [(_round_to(facts.range_min + f * span, e), mark) for f in test["fractions"]]
+    return [(_round_to(float(v), e), "") for v in test["values"] if facts.range_min <= v <= facts.range_max]
+
+
+def plan_points(spec: dict, facts: InstrumentFacts) -> list[PlannedPoint]:
+    """The measurement points of a new record for this instrument (in its range unit)."""
+    check_mpe_rule(spec.get("mpe", {"rule": "none"}), facts)
+    loads = _Loads(facts)
+    points: list[PlannedPoint] = []
+    for test in spec["tests"]:
+        count = int(test.get("readings", 1))
+        ref = bool(test.get("reference_required", False))
+        points.extend(PlannedPoint(test["test"], label, value, count, ref)
+                      for value, label in _test_points(test, facts, loads))
     if not points:
         raise _fail("procedure_id", _("The procedure gives no measurement point inside this instrument's range."))
     return points
@@ -261,13 +269,16 @@ def read_procedure_file(path: Path) -> dict:
     return data
 
 
-def load_procedures(session: Session, actor: User | None, paths: list[Path] | None = None) -> list[tuple[Procedure, str]]:
+def load_procedures(session: Session, actor: Actor | None,
+                    paths: list[Path] | None = None) -> list[tuple[Procedure, str]]:
     """Load procedure files into the Procedure table.
 
     A file whose content equals the latest version of its code is left alone ("unchanged");
     a changed one becomes a new version ("new version"); an unknown code is "created".
-    Every file is checked first; nothing is written when one is wrong.
+    Every file is checked first; nothing is written when one is wrong. An administrator's work
+    (or the system's: ``lims procedures load``, the demo).
     """
+    require(actor, Role.admin)
     if paths is None:
         paths = sorted(PROCEDURES_DIR.glob("*.json"))
     prepared = []

@@ -8,7 +8,7 @@ At each point (EURAMET cg-18 / JCGM 100 style, the model comes from the procedur
 * expanded uncertainty U = k·u_c from the procedure's budget template filled with this point's
   values (JCGM 100 5.1.2, G.4.1, G.6.4 through :mod:`lims.metrology.uncertainty`);
 * MPE from the procedure's MPE rule and the verdict by its decision rule
-  (:mod:`lims.services.workflow_rules`);
+  (:mod:`lims.metrology.instrument_rules`);
 * repeatability (OIML R76-1 3.6.1): the spread of the results, max − min, must not exceed the
   MPE at that load; hysteresis (EN 837-1 9): |I(falling) − I(rising)| at one nominal value must
   not exceed the MPE.
@@ -20,12 +20,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, overload
 
 from lims.errors import ValidationError
 from lims.i18n import _
-from lims.services.workflow_rules import InstrumentFacts, decide, mpe_at, mpe_rule_summary, rule_description, worst
+from lims.metrology.budget import DEFAULT_COVERAGE_PROBABILITY
+from lims.metrology.errors import MetrologyError
+from lims.metrology.instrument_rules import InstrumentFacts, decide, mpe_at, mpe_rule_summary, rule_description, worst
+from lims.metrology.uncertainty import BudgetResult, evaluate_budget
+from lims.metrology.units import Q_, as_delta, canonical_unit
 
 
 @dataclass
@@ -66,7 +70,16 @@ class PointResult:
     verdict: str | None = None
     standard: StandardData | None = None
     spread: float | None = None
-    budget_rows: list[dict] = field(default_factory=list)
+    coverage_probability: float | None = None
+    budget_rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+@overload
+def r12(value: float) -> float: ...
+
+
+@overload
+def r12(value: None) -> None: ...
 
 
 def r12(value: float | None) -> float | None:
@@ -77,14 +90,10 @@ def r12(value: float | None) -> float | None:
 
 
 def delta_unit(unit: str) -> str:
-    from lims.metrology.units import Q_, as_delta, canonical_unit
-
     return canonical_unit(as_delta(Q_(1.0, unit)).units)
 
 
 def convert(value: float, from_unit: str, to_unit: str, *, delta: bool = False) -> float:
-    from lims.metrology.units import Q_, as_delta
-
     if from_unit == to_unit:
         return value
     q = Q_(value, from_unit)
@@ -126,12 +135,9 @@ def _fill(template: Any, strings: dict[str, str], exact: dict[str, Any]) -> Any:
     return template
 
 
-def evaluate_point_budget(template: dict, *, unit: str, readings: list[float], reference: float,
-                          half_resolution: float, standard_u: str, standard_k: float):
+def evaluate_point_budget(template: dict[str, Any], *, unit: str, readings: list[float], reference: float,
+                          half_resolution: float, standard_u: str, standard_k: float) -> BudgetResult:
     """Fill the procedure's budget template with one point's values and evaluate it (GUM)."""
-    from lims.metrology.errors import MetrologyError
-    from lims.metrology.uncertainty import evaluate_budget
-
     delta = delta_unit(unit)
     strings = {"unit": unit, "delta_unit": delta, "reference": repr(float(reference)),
                "half_resolution": repr(float(half_resolution)), "standard_U": standard_u,
@@ -152,115 +158,137 @@ def evaluate_point_budget(template: dict, *, unit: str, readings: list[float], r
                               field="spec.budget") from exc
 
 
-def compute(spec: dict, facts: InstrumentFacts, verification_type: str | None, points: list[PointData],
-            standards: list[StandardData]) -> tuple[dict[int, PointResult], dict]:
-    """Per-point results and the ``Record.results`` JSON (see the module docstring)."""
-    from lims.metrology.budget import DEFAULT_COVERAGE_PROBABILITY
+def _point_result(p: PointData, *, spec: dict[str, Any], facts: InstrumentFacts, verification_type: str | None,
+                  standards: list[StandardData]) -> PointResult:
+    """One point: indication, error, U from the budget, MPE and verdict (see the module docstring)."""
+    res = PointResult(seq=p.seq)
+    if not p.readings or p.nominal is None:
+        return res
+    unit = facts.unit
+    err_unit = delta_unit(unit)
+    template = spec.get("budget")
+    readings = [convert(r, p.unit, unit) for r in p.readings]
+    reference = convert(p.reference_value if p.reference_value is not None else p.nominal, p.unit, unit)
+    indication = math.fsum(readings) / len(readings)
+    res.indication = r12(indication)
+    res.reference_value = r12(reference)
+    error = indication - reference
+    std = choose_standard(standards, reference, unit)
+    res.standard = std
+    if template and std is not None:
+        result = evaluate_point_budget(
+            template, unit=unit, readings=readings, reference=reference,
+            half_resolution=(facts.resolution or 0.0) / 2.0,
+            standard_u=f"{std.expanded_uncertainty!r} {std.uncertainty_unit}", standard_k=std.coverage_factor)
+        error = result.value
+        res.uncertainty = r12(result.expanded_uncertainty)
+        res.coverage_factor = r12(result.k)
+        res.dof_effective = None if math.isinf(result.dof_effective) else r12(result.dof_effective)
+        res.budget_rows = result.rows()
+        res.coverage_probability = result.coverage_probability
+    mpe_rule = spec.get("mpe", {"rule": "none"})
+    res.error = r12(error)
+    mpe = mpe_at(mpe_rule, facts, reference, unit, verification_type)
+    res.mpe = None if mpe is None else r12(mpe)
+    res.verdict = decide(spec.get("decision", {"rule": "simple"}), res.error, res.mpe, res.uncertainty, err_unit)
+    if p.test == "repeatability" and len(readings) >= 2:
+        spread = r12(max(readings) - min(readings))
+        res.spread = spread
+        if res.mpe is not None:
+            res.verdict = worst([res.verdict, decide({"rule": "simple"}, spread, res.mpe, None, err_unit)])
+    return res
 
+
+def _q(value: float | None, unit: str) -> dict[str, Any] | None:
+    return None if value is None else {"value": value, "unit": unit}
+
+
+def _point_json(p: PointData, res: PointResult, unit: str, err_unit: str) -> dict[str, Any]:
+    return {
+        "seq": p.seq, "test": p.test, "label": p.label,
+        "nominal": _q(p.nominal, p.unit),
+        "readings": [{"value": v, "unit": p.unit} for v in p.readings],
+        "reference_value": _q(res.reference_value, unit),
+        "indication": _q(res.indication, unit),
+        "error": _q(res.error, err_unit),
+        "uncertainty": _q(res.uncertainty, err_unit),
+        "coverage_factor": res.coverage_factor,
+        "dof_effective": res.dof_effective,
+        "mpe": _q(res.mpe, err_unit),
+        "verdict": res.verdict,
+        "standard": res.standard.code if res.standard else None,
+        **({"spread": _q(res.spread, err_unit)} if res.spread is not None else {}),
+    }
+
+
+def _budget_json(template: dict[str, Any], points: list[PointData], out: dict[int, PointResult], err_unit: str,
+                 coverage_probability: float) -> dict[str, Any]:
+    """The budget table of the point with the largest U (the one a certificate prints)."""
+    by_seq = {p.seq: p for p in points}
+    worst_point = max((r for r in out.values() if r.uncertainty is not None), key=lambda r: r.uncertainty or 0.0,
+                      default=None)
+    return {
+        "title": template.get("title", ""),
+        "model": template.get("model", ""),
+        "measurand": {"symbol": (template.get("measurand") or {}).get("symbol", "E"), "unit": err_unit},
+        "coverage_probability": coverage_probability,
+        "at_point": worst_point.seq if worst_point else None,
+        "at_label": by_seq[worst_point.seq].label if worst_point else None,
+        "table": worst_point.budget_rows if worst_point else [],
+    }
+
+
+def compute(spec: dict[str, Any], facts: InstrumentFacts, verification_type: str | None, points: list[PointData],
+            standards: list[StandardData]) -> tuple[dict[int, PointResult], dict[str, Any]]:
+    """Per-point results and the ``Record.results`` JSON (see the module docstring)."""
     mpe_rule = spec.get("mpe", {"rule": "none"})
     decision = spec.get("decision", {"rule": "simple"})
     template = spec.get("budget")
     unit = facts.unit
     err_unit = delta_unit(unit)
-    half_res = (facts.resolution or 0.0) / 2.0
     coverage_probability = float(template.get("coverage_probability", DEFAULT_COVERAGE_PROBABILITY)) \
         if template else DEFAULT_COVERAGE_PROBABILITY
     out: dict[int, PointResult] = {}
     for p in points:
-        res = PointResult(seq=p.seq)
-        out[p.seq] = res
-        if not p.readings or p.nominal is None:
-            continue
-        readings = [convert(r, p.unit, unit) for r in p.readings]
-        reference = p.reference_value if p.reference_value is not None else p.nominal
-        reference = convert(reference, p.unit, unit)
-        indication = math.fsum(readings) / len(readings)
-        res.indication = r12(indication)
-        res.reference_value = r12(reference)
-        error = indication - reference
-        std = choose_standard(standards, reference, unit)
-        res.standard = std
-        if template and std is not None:
-            result = evaluate_point_budget(
-                template, unit=unit, readings=readings, reference=reference, half_resolution=half_res,
-                standard_u=f"{std.expanded_uncertainty!r} {std.uncertainty_unit}", standard_k=std.coverage_factor)
-            error = result.value
-            res.uncertainty = r12(result.expanded_uncertainty)
-            res.coverage_factor = r12(result.k)
-            res.dof_effective = None if math.isinf(result.dof_effective) else r12(result.dof_effective)
-            res.budget_rows = result.rows()
-            coverage_probability = result.coverage_probability
-        res.error = r12(error)
-        res.mpe = r12(mpe_at(mpe_rule, facts, reference, unit, verification_type))
-        res.verdict = decide(decision, res.error, res.mpe, res.uncertainty, err_unit)
-        if p.test == "repeatability" and len(readings) >= 2:
-            res.spread = r12(max(readings) - min(readings))
-            if res.mpe is not None:
-                res.verdict = worst([res.verdict, decide({"rule": "simple"}, res.spread, res.mpe, None, err_unit)])
-
+        out[p.seq] = _point_result(p, spec=spec, facts=facts, verification_type=verification_type,
+                                   standards=standards)
+        point_probability = out[p.seq].coverage_probability
+        if point_probability is not None:
+            coverage_probability = point_probability
     hysteresis = _hysteresis(spec, points, out, mpe_rule, facts, verification_type)
     verdicts = [r.verdict for r in out.values()] + [h["verdict"] for h in hysteresis]
-    overall = worst(verdicts)
-    by_seq = {p.seq: p for p in points}
-    worst_point = max((r for r in out.values() if r.uncertainty is not None), key=lambda r: r.uncertainty,
-                      default=None)
-
-    def q(value: float | None, u: str) -> dict | None:
-        return None if value is None else {"value": value, "unit": u}
-
     results: dict[str, Any] = {
         "error_unit": err_unit,
         "coverage_probability": coverage_probability,
         "decision_rule": rule_description(decision),
         "mpe_rule": mpe_rule_summary(mpe_rule, facts, verification_type),
-        "verdict": overall,
-        "points": [
-            {
-                "seq": p.seq, "test": p.test, "label": p.label,
-                "nominal": q(p.nominal, p.unit),
-                "readings": [{"value": v, "unit": p.unit} for v in p.readings],
-                "reference_value": q(out[p.seq].reference_value, unit),
-                "indication": q(out[p.seq].indication, unit),
-                "error": q(out[p.seq].error, err_unit),
-                "uncertainty": q(out[p.seq].uncertainty, err_unit),
-                "coverage_factor": out[p.seq].coverage_factor,
-                "dof_effective": out[p.seq].dof_effective,
-                "mpe": q(out[p.seq].mpe, err_unit),
-                "verdict": out[p.seq].verdict,
-                "standard": out[p.seq].standard.code if out[p.seq].standard else None,
-                **({"spread": q(out[p.seq].spread, err_unit)} if out[p.seq].spread is not None else {}),
-            }
-            for p in points
-        ],
+        "verdict": worst(verdicts),
+        "points": [_point_json(p, out[p.seq], unit, err_unit) for p in points],
         "complete": all(out[p.seq].error is not None for p in points),
-        "computed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "computed_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     if hysteresis:
         results["hysteresis"] = hysteresis
     if template:
-        results["budget"] = {
-            "title": template.get("title", ""),
-            "model": template.get("model", ""),
-            "measurand": {"symbol": (template.get("measurand") or {}).get("symbol", "E"), "unit": err_unit},
-            "coverage_probability": coverage_probability,
-            "at_point": worst_point.seq if worst_point else None,
-            "at_label": by_seq[worst_point.seq].label if worst_point else None,
-            "table": worst_point.budget_rows if worst_point else [],
-        }
+        results["budget"] = _budget_json(template, points, out, err_unit, coverage_probability)
     return out, results
 
 
-def _hysteresis(spec: dict, points: list[PointData], out: dict[int, PointResult], mpe_rule: dict,
-                facts: InstrumentFacts, verification_type: str | None) -> list[dict]:
+def _hysteresis(spec: dict[str, Any], points: list[PointData], out: dict[int, PointResult], mpe_rule: dict[str, Any],
+                facts: InstrumentFacts, verification_type: str | None) -> list[dict[str, Any]]:
     if not spec.get("hysteresis"):
         return []
-    rising = {p.nominal: out[p.seq] for p in points if p.test == "rising" and out[p.seq].indication is not None}
-    falling = {p.nominal: out[p.seq] for p in points if p.test == "falling" and out[p.seq].indication is not None}
+    def indications(test: str) -> dict[float, float]:
+        return {p.nominal: ind for p in points
+                if p.test == test and p.nominal is not None and (ind := out[p.seq].indication) is not None}
+
+    rising, falling = indications("rising"), indications("falling")
     err_unit = delta_unit(facts.unit)
     rows = []
     for nominal in sorted(set(rising) & set(falling)):
-        value = r12(abs(falling[nominal].indication - rising[nominal].indication))
-        mpe = r12(mpe_at(mpe_rule, facts, nominal, facts.unit, verification_type))
+        value = r12(abs(falling[nominal] - rising[nominal]))
+        at = mpe_at(mpe_rule, facts, nominal, facts.unit, verification_type)
+        mpe = None if at is None else r12(at)
         rows.append({
             "nominal": {"value": nominal, "unit": facts.unit},
             "hysteresis": {"value": value, "unit": err_unit},

@@ -27,11 +27,11 @@ from lims.models import (
     Role,
     StandardCalibration,
     StandardStatus,
-    User,
 )
 from lims.services import audit
-from lims.services.users import require_role
+from lims.services.policy import Actor, require
 from lims.services.validation import Checker
+from lims.services.workflow.inputs import MarkOutOfTolerance, as_input
 
 
 @dataclass
@@ -77,10 +77,9 @@ def last_good_calibration(std: ReferenceStandard, found_bad_on: date | None) -> 
     return cals[-1] if cals else None
 
 
-def impact_of_standard(session: Session, viewer: User | None, standard_id: int) -> Impact:
+def impact_of_standard(session: Session, viewer: Actor | None, standard_id: int) -> Impact:
     """Records and certificates that used the standard since its last good calibration."""
-    if viewer is not None:
-        require_role(viewer, Role.technician, Role.reviewer)
+    require(viewer, Role.technician, Role.reviewer)
     std = get_standard(session, standard_id)
     found = std.out_of_tolerance_since if std.status == StandardStatus.out_of_tolerance.value else None
     last_good = last_good_calibration(std, found)
@@ -100,18 +99,19 @@ def impact_of_standard(session: Session, viewer: User | None, standard_id: int) 
     return Impact(std, found, last_good, since, records, certificates)
 
 
-def mark_out_of_tolerance(session: Session, actor: User | None, standard_id: int, data: dict[str, Any]) -> ReferenceStandard:
+def mark_out_of_tolerance(session: Session, actor: Actor | None, standard_id: int,
+                          data: MarkOutOfTolerance) -> ReferenceStandard:
     """Record that a standard was found out of tolerance on a day: it can no longer be selected."""
-    if actor is not None:
-        require_role(actor, Role.reviewer)
+    require(actor, Role.reviewer)
+    inp = as_input(MarkOutOfTolerance, data)
     std = get_standard(session, standard_id)
     if std.status == StandardStatus.out_of_tolerance.value:
         raise Conflict(_("%(code)s is already marked out of tolerance.", code=std.code))
     c = Checker()
-    since = c.day(data, "since")
+    since = c.day({"since": inp.since}, "since")
+    reason = c.text({"reason": inp.reason}, "reason", max_len=2000)
     if since is not None and since > date.today():
         c.fail("since", _("The date is in the future."))
-    reason = c.text(data, "reason", max_len=2000)
     c.done()
     before = audit.snapshot(std)
     std.status = StandardStatus.out_of_tolerance.value

@@ -2,7 +2,7 @@
 
 Each instrument's ``next_due`` is set when a record is approved (the type's verification
 interval, or the calibration interval agreed with the customer; see
-:func:`lims.services.workflow.next_due_after`). The recall list shows instruments in service
+:func:`lims.services.workflow.transitions.next_due_after`). The recall list shows instruments in service
 whose next due date falls before ``today + days`` — overdue first — for one business or the
 whole province, and exports it as CSV or XLSX.
 
@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterator
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from lims.errors import ValidationError
-from lims.i18n import _
-from lims.models import Instrument, InstrumentStatus, InstrumentType, Organisation, User
-from lims.services.catalog import visible_owner
+from lims.i18n import _, use_language
+from lims.models import Instrument, InstrumentStatus, InstrumentType, Organisation, OrgKind, Role
+from lims.services.policy import Actor, is_staff, organisation_of, require
 
 MAX_DAYS = 3660
 EXPORT_LIMIT = 500_000
@@ -54,12 +54,13 @@ class DueRow:
         return self.type_name_en if lang == "en" and self.type_name_en else self.type_name_vi
 
 
-def _check(days: int | None, owner_id: int | None, viewer: User | None) -> tuple[int, int | None]:
+def _check(days: int | None, owner_id: int | None, viewer: Actor | None) -> tuple[int, int | None]:
     if days is None:
         days = 30
     if not 0 <= days <= MAX_DAYS:
         raise ValidationError(_("Must be between %(lo)s and %(hi)s.", lo=0, hi=MAX_DAYS), field="days")
-    own = visible_owner(viewer) if viewer is not None else None
+    require(viewer, Role.technician, Role.reviewer, Role.inspector, Role.business)
+    own = None if is_staff(viewer) else (organisation_of(viewer) or -1)
     if own is not None:  # a business sees only its own instruments
         owner_id = own
     return days, owner_id
@@ -73,7 +74,7 @@ def _where(q, *, horizon: date, owner_id: int | None, before: date | None = None
     return q
 
 
-def due_list(session: Session, viewer: User | None, *, days: int | None = 30, owner_id: int | None = None,
+def due_list(session: Session, viewer: Actor | None, *, days: int | None = 30, owner_id: int | None = None,
              overdue_only: bool = False, today: date | None = None, limit: int = 200, offset: int = 0
              ) -> list[DueRow]:
     """Instruments overdue or due within ``days``, most overdue first."""
@@ -91,7 +92,7 @@ def due_list(session: Session, viewer: User | None, *, days: int | None = 30, ow
     return [DueRow(*row[:11], next_due=row[11], days_left=(row[11] - today).days) for row in session.execute(q)]
 
 
-def iter_due(session: Session, viewer: User | None, *, days: int | None = 30, owner_id: int | None = None,
+def iter_due(session: Session, viewer: Actor | None, *, days: int | None = 30, owner_id: int | None = None,
              overdue_only: bool = False, today: date | None = None, batch: int = 5000) -> Iterator[DueRow]:
     """All rows of the list, fetched in batches (for exports)."""
     offset = 0
@@ -104,7 +105,7 @@ def iter_due(session: Session, viewer: User | None, *, days: int | None = 30, ow
         offset += batch
 
 
-def due_counts(session: Session, viewer: User | None, *, days: int | None = 30, owner_id: int | None = None,
+def due_counts(session: Session, viewer: Actor | None, *, days: int | None = 30, owner_id: int | None = None,
                today: date | None = None) -> dict[str, int]:
     """``{"overdue": n, "due_soon": m}``: past their due date, and due within ``days``."""
     days, owner_id = _check(days, owner_id, viewer)
@@ -116,7 +117,7 @@ def due_counts(session: Session, viewer: User | None, *, days: int | None = 30, 
     return {"overdue": int(overdue), "due_soon": int(total) - int(overdue)}
 
 
-def overdue_count(session: Session, viewer: User | None, *, owner_id: int | None = None,
+def overdue_count(session: Session, viewer: Actor | None, *, owner_id: int | None = None,
                   today: date | None = None) -> int:
     """How many instruments in service are past their due date (the province, or one business)."""
     _days, owner_id = _check(0, owner_id, viewer)
@@ -125,7 +126,7 @@ def overdue_count(session: Session, viewer: User | None, *, owner_id: int | None
     return int(session.scalar(q) or 0)
 
 
-def due_by_business(session: Session, viewer: User | None, *, days: int | None = 30, today: date | None = None,
+def due_by_business(session: Session, viewer: Actor | None, *, days: int | None = 30, today: date | None = None,
                     limit: int = 50) -> list[tuple[int, str, int, int]]:
     """Per business: (owner id, name, overdue, due within ``days``), most overdue first."""
     days, owner_id = _check(days, None, viewer)
@@ -155,7 +156,7 @@ def _cells(row: DueRow, lang: str, words: tuple[str, str] | None = None) -> list
             row.location, row.next_due, row.days_left, overdue if row.overdue else due_soon]
 
 
-def iter_due_own_session(session_factory, viewer: User | None, **args) -> Iterator[DueRow]:
+def iter_due_own_session(session_factory, viewer: Actor | None, **args) -> Iterator[DueRow]:
     """:func:`iter_due` in a session of its own, closed at the end: for a response streamed after
     the request's own session has been closed."""
     session = session_factory()
@@ -167,8 +168,6 @@ def iter_due_own_session(session_factory, viewer: User | None, **args) -> Iterat
 
 def export_csv(rows, lang: str = "vi") -> Iterator[str]:
     """CSV text in chunks (UTF-8 with a byte-order mark, so spreadsheet programs read Vietnamese)."""
-    from lims.i18n import use_language
-
     buf = io.StringIO()
     writer = csv.writer(buf)
     buf.write("\ufeff")
@@ -188,7 +187,7 @@ def export_csv(rows, lang: str = "vi") -> Iterator[str]:
 
 def export_xlsx(rows, lang: str = "vi", title: str = "") -> bytes:
     """An XLSX workbook with one sheet (dates as dates, days as numbers)."""
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # heavy, and needed only for this export: loaded on demand
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
@@ -210,3 +209,18 @@ def export_xlsx(rows, lang: str = "vi", title: str = "") -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def owner(session: Session, viewer: Actor | None, owner_id: int) -> Organisation | None:
+    """The business a staff member narrowed the list to (None for a business user or an unknown id)."""
+    if not is_staff(viewer):
+        return None
+    return session.get(Organisation, owner_id)
+
+
+def businesses(session: Session, viewer: Actor | None) -> list[tuple[int, str]]:
+    """(id, name) of every business, for the staff's filter."""
+    if not is_staff(viewer):
+        return []
+    return [(i, n) for i, n in session.execute(select(Organisation.id, Organisation.name).where(
+        Organisation.kind == OrgKind.business.value).order_by(Organisation.name)).all()]

@@ -1,4 +1,4 @@
-"""A procedure's MPE and decision rules applied to one instrument (adapter to :mod:`lims.metrology`).
+"""A procedure's MPE and decision rules applied to one instrument (pure: plain values in and out).
 
 A procedure states its rules as data once for every instrument of its type; this module fills
 in what comes from the instrument (accuracy class, scale interval e, span) and hands the
@@ -21,11 +21,17 @@ Decision rules (ILAC G8:09/2019 4.2.1–4.2.3): ``{"rule": "simple"}``,
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from lims.errors import ValidationError
 from lims.i18n import _
+from lims.metrology.decision import decide_from_spec, parse_decision_spec
+from lims.metrology.errors import MetrologyError
+from lims.metrology.mpe import mpe_from_spec, parse_mpe_spec, r76_class, r76_instrument
+from lims.metrology.tables import R76_MPE_BANDS
+from lims.metrology.units import Q_, as_delta
 
 VERDICTS = ("pass", "conditional_pass", "conditional_fail", "fail")
 _SEVERITY = {v: n for n, v in enumerate(VERDICTS)}
@@ -59,7 +65,8 @@ def _invalid(field: str, message: str) -> ValidationError:
     return ValidationError(f"{field}: {message}", field=field, errors={field: message})
 
 
-def concrete_mpe_spec(rule: dict, facts: InstrumentFacts, verification_type: str | None) -> dict | None:
+def concrete_mpe_spec(rule: dict[str, Any], facts: InstrumentFacts,
+                      verification_type: str | None) -> dict[str, Any] | None:
     """The measurement core's MPE spec for this instrument (None: the procedure sets no MPE)."""
     name = rule.get("rule")
     if name == "none":
@@ -82,8 +89,6 @@ def concrete_mpe_spec(rule: dict, facts: InstrumentFacts, verification_type: str
 
 def check_mpe_rule(rule: Any, facts: InstrumentFacts | None = None, verification_type: str | None = None) -> None:
     """Refuse a rule the measurement core cannot apply (to this instrument, when given)."""
-    from lims.metrology.errors import MetrologyError
-    from lims.metrology.mpe import parse_mpe_spec, r76_instrument
 
     if not isinstance(rule, dict) or rule.get("rule") not in TEMPLATE_RULES:
         raise _invalid("spec.mpe", _("Unknown MPE rule %(rule)s.", rule=repr(rule)))
@@ -91,7 +96,7 @@ def check_mpe_rule(rule: Any, facts: InstrumentFacts | None = None, verification
     if facts is None:
         if name in ("fixed", "percent_of_reading", "piecewise"):
             try:
-                parse_mpe_spec(concrete_mpe_spec(rule, InstrumentFacts(0, 1, "", None, ""), None))
+                parse_mpe_spec(concrete_mpe_spec(rule, InstrumentFacts(0, 1, "", None, ""), None) or {})
             except MetrologyError as exc:
                 raise _invalid("spec.mpe", exc.message) from exc
         return
@@ -107,9 +112,8 @@ def check_mpe_rule(rule: Any, facts: InstrumentFacts | None = None, verification
                                           reason=exc.message)) from exc
 
 
-def mpe_rule_summary(rule: dict, facts: InstrumentFacts, verification_type: str | None) -> dict:
+def mpe_rule_summary(rule: dict[str, Any], facts: InstrumentFacts, verification_type: str | None) -> dict[str, Any]:
     """The concrete rule as stored with the results, with its text in both languages."""
-    from lims.metrology.mpe import parse_mpe_spec
 
     spec = concrete_mpe_spec(rule, facts, verification_type)
     if spec is None:
@@ -118,11 +122,9 @@ def mpe_rule_summary(rule: dict, facts: InstrumentFacts, verification_type: str 
     return {**parsed.to_spec(), "text_vi": parsed.describe("vi"), "text_en": parsed.describe("en")}
 
 
-def mpe_at(rule: dict, facts: InstrumentFacts, load: float, unit: str, verification_type: str | None) -> float | None:
+def mpe_at(rule: dict[str, Any], facts: InstrumentFacts, load: float, unit: str,
+           verification_type: str | None) -> float | None:
     """The MPE (a positive half-width, in the difference unit of ``unit``) at ``load``, or None."""
-    from lims.metrology.errors import MetrologyError
-    from lims.metrology.mpe import mpe_from_spec
-    from lims.metrology.units import Q_, as_delta
 
     spec = concrete_mpe_spec(rule, facts, verification_type)
     if spec is None:
@@ -136,38 +138,32 @@ def mpe_at(rule: dict, facts: InstrumentFacts, load: float, unit: str, verificat
 
 
 def check_decision_rule(rule: Any) -> None:
-    from lims.metrology.decision import parse_decision_spec
-    from lims.metrology.errors import MetrologyError
-
     try:
         parse_decision_spec(rule)
     except MetrologyError as exc:
         raise _invalid("spec.decision", exc.message) from exc
 
 
-def rule_description(rule: dict) -> dict:
+def rule_description(rule: dict[str, Any]) -> dict[str, Any]:
     """``{"rule", "r", "text_vi", "text_en"}`` as stored in Record.results and printed on certificates."""
-    from lims.metrology.decision import parse_decision_spec
 
     parsed = parse_decision_spec(rule)
     return {**parsed.to_spec(), "r": parsed.r, "text_vi": parsed.text("vi"), "text_en": parsed.text("en")}
 
 
-def decide(rule: dict, error: float, mpe: float | None, expanded_uncertainty: float | None,
+def decide(rule: dict[str, Any], error: float, mpe: float | None, expanded_uncertainty: float | None,
            unit: str) -> str | None:
     """The verdict at one point (ILAC G8:09/2019 4.2); None without an MPE, or without U when the rule needs it."""
-    from lims.metrology.decision import decide_from_spec, parse_decision_spec
-    from lims.metrology.units import Q_
 
     if mpe is None or mpe <= 0:
         return None
     if expanded_uncertainty is None and parse_decision_spec(rule).rule != "simple":
         return None
     u = None if expanded_uncertainty is None else Q_(float(expanded_uncertainty), unit)
-    return decide_from_spec(rule, Q_(float(error), unit), u, Q_(float(mpe), unit)).outcome
+    return str(decide_from_spec(rule, Q_(float(error), unit), u, Q_(float(mpe), unit)).outcome)
 
 
-def worst(verdicts) -> str | None:
+def worst(verdicts: Iterable[str | None]) -> str | None:
     """The overall verdict: the most severe of the points' (None when no point has one)."""
     known = [v for v in verdicts if v is not None]
     if not known:
@@ -177,9 +173,8 @@ def worst(verdicts) -> str | None:
 
 def r76_plan(facts: InstrumentFacts) -> tuple[float, list[float]]:
     """(Min, the loads where the MPE changes), in the instrument's unit (OIML R76-1 Table 3, 3.5.1)."""
-    from lims.metrology.mpe import r76_class, r76_instrument
-    from lims.metrology.tables import R76_MPE_BANDS
-
+    if not facts.resolution:
+        raise _invalid("instrument_id", _("The instrument has no scale interval e (resolution)."))
     e = f"{facts.resolution!r} {facts.unit}"
     info = r76_instrument(facts.accuracy_class, e, f"{facts.range_max!r} {facts.unit}")
     minimum = float(info.min_capacity.to(facts.unit).magnitude)

@@ -1,0 +1,166 @@
+"""Submit → return or approve: a record's way from the technician to the certificate.
+
+draft/returned → submitted (technician) → approved or returned (a reviewer who is not the
+record's technician). Approval issues the certificate
+(:func:`lims.services.certificates.issue_for_record`) and moves the instrument's next due date;
+an approved record is never changed again (the models refuse it).
+"""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy.orm import Session
+
+from lims.errors import Conflict, PermissionDenied, ValidationError
+from lims.i18n import _
+from lims.models import Record, RecordStatus, Role, StandardStatus, WorkKind
+from lims.services import audit
+from lims.services.certificate_document import add_months
+from lims.services.certificates import issue_for_record
+from lims.services.policy import Actor, actor_id, require
+from lims.services.workflow.common import today
+from lims.services.workflow.inputs import ReturnRecord, Version, as_input
+from lims.services.workflow.labels import record_status_label
+from lims.services.workflow.locking import check_version
+from lims.services.workflow.records import get_record, require_editable
+from lims.services.workflow.requests import update_request_progress
+from lims.services.workflow.standards import standard_problem
+
+__all__ = ["missing_for_submission", "submit_record", "return_record", "approve_record", "next_due_after"]
+
+
+def missing_for_submission(record: Record) -> dict[str, str]:
+    """Field → what is still missing before the record can be submitted (empty when complete)."""
+    spec = record.procedure.spec
+    missing: dict[str, str] = {}
+    for item in spec.get("environment", []):
+        if item.get("required") and item["key"] not in (record.environment or {}):
+            missing[f"environment.{item['key']}"] = _("This field is required.")
+    if not record.standards:
+        missing["standards"] = _("Choose the reference standards used.")
+    expected: dict[str, tuple[int, bool]] = {}
+    for test in spec.get("tests", []):
+        expected.setdefault(test["test"], (int(test.get("readings", 1)), bool(test.get("reference_required"))))
+    for p in record.points:
+        count, needs_ref = expected.get(p.test, (1, False))
+        if len(p.readings or []) < count:
+            missing[f"points.{p.seq}.readings"] = _("%(n)s reading(s) needed.", n=count)
+        elif needs_ref and p.reference_value is None:
+            missing[f"points.{p.seq}.reference_value"] = _("The reference value is needed.")
+        elif p.error is None:
+            missing[f"points.{p.seq}"] = _("Save the record to compute this point.")
+    return missing
+
+
+def submit_record(session: Session, actor: Actor | None, record_id: int, data: Version) -> Record:
+    """Send a complete record for review."""
+    require(actor, Role.technician)
+    inp = as_input(Version, data)
+    record = get_record(session, actor, record_id)
+    require_editable(record)
+    check_version(record, inp.version_id, _("Record %(number)s", number=record.number))
+    missing = missing_for_submission(record)
+    on = record.work_date or today()
+    for rs in record.standards:
+        problem = standard_problem(rs.standard, on)
+        if problem is not None:
+            missing.setdefault("standards", _("%(code)s cannot be used: %(reason)s.", code=rs.standard.code,
+                                              reason=problem))
+    if missing:
+        field = next(iter(missing))
+        raise ValidationError(_("The record is not complete: %(field)s: %(reason)s", field=field,
+                                reason=missing[field]), field=field, errors=missing)
+    before = {"status": record.status}
+    record.status = RecordStatus.submitted.value
+    record.submitted_at = datetime.now(UTC)
+    session.flush()
+    audit.record(session, actor, "record.submit", record, before=before,
+                 after={"status": record.status, "verdict": record.verdict})
+    return record
+
+
+def _reviewable(session: Session, actor: Actor | None, record_id: int, version_id: int, verb: str) -> Record:
+    """A submitted record, reviewed by someone who did not make it."""
+    require(actor, Role.reviewer)
+    record = get_record(session, actor, record_id)
+    if actor_id(actor) is not None and record.technician_id == actor_id(actor):
+        raise PermissionDenied(_("You made record %(number)s; another reviewer must %(verb)s it.",
+                                 number=record.number, verb=verb))
+    if record.status != RecordStatus.submitted.value:
+        raise Conflict(_("Record %(number)s is %(status)s; only a submitted record can be reviewed.",
+                         number=record.number, status=record_status_label(record.status)))
+    check_version(record, version_id, _("Record %(number)s", number=record.number))
+    return record
+
+
+def return_record(session: Session, actor: Actor | None, record_id: int, data: ReturnRecord) -> Record:
+    """Send a submitted record back to its technician with a comment."""
+    inp = as_input(ReturnRecord, data)
+    record = _reviewable(session, actor, record_id, inp.version_id, _("return"))
+    before = {"status": record.status}
+    record.status = RecordStatus.returned.value
+    record.return_comment = inp.comment
+    record.reviewer_id = actor_id(actor)
+    session.flush()
+    audit.record(session, actor, "record.return", record, before=before,
+                 after={"status": record.status, "comment": inp.comment})
+    return record
+
+
+def approve_record(session: Session, actor: Actor | None, record_id: int, data: Version) -> Record:
+    """Approve a submitted record: it becomes immutable, the certificate is issued, the due date moves."""
+    inp = as_input(Version, data)
+    record = _reviewable(session, actor, record_id, inp.version_id, _("approve"))
+    if actor_id(actor) is None:  # the certificate names the person who approved (ISO/IEC 17025 7.8.2.1 o)
+        raise PermissionDenied(_("A record is approved by a reviewer who signs the certificate, "
+                                 "not by the system."))
+    for rs in record.standards:
+        if rs.standard.status == StandardStatus.out_of_tolerance.value:
+            raise Conflict(_("%(code)s is out of tolerance; return the record so that it can be redone.",
+                             code=rs.standard.code), field="standards")
+    if not (record.results or {}).get("complete"):
+        raise Conflict(_("The record's results are not complete."))
+    before = {"status": record.status}
+    now = datetime.now(UTC)
+    record.status = RecordStatus.approved.value
+    record.approved_at = now
+    record.reviewer_id = actor_id(actor) or record.reviewer_id
+    session.flush()
+    audit.record(session, actor, "record.approve", record, before=before,
+                 after={"status": record.status, "verdict": record.verdict, "approved_at": now})
+    _move_next_due(session, actor, record, now.date())
+    issue_for_record(session, actor, record)
+    if record.request_item is not None:
+        update_request_progress(session, actor, record.request_item.request)
+    return record
+
+
+def next_due_after(record: Record, approved_on: date) -> date | None:
+    """The instrument's next due date after this record (None: leave it as it is).
+
+    Verification that passed: the type's verification interval from the approval (the
+    certificate's valid-until, Circular 23/2013/TT-BKHCN); a failed verification: due now (the
+    instrument must be repaired and verified again); calibration: the interval agreed with the
+    customer, if any (ISO/IEC 17025 7.8.4.1: no interval unless agreed).
+    """
+    inst = record.instrument
+    if record.kind == WorkKind.verification.value:
+        if record.verdict != "pass":
+            return approved_on
+        months = inst.type.verification_interval_months
+        return add_months(approved_on, months) if months else None
+    if record.kind == WorkKind.calibration.value and inst.calibration_interval_months:
+        return add_months(record.work_date or approved_on, inst.calibration_interval_months)
+    return None
+
+
+def _move_next_due(session: Session, actor: Actor | None, record: Record, approved_on: date) -> None:
+    due = next_due_after(record, approved_on)
+    inst = record.instrument
+    if due is None or inst.next_due == due:
+        return
+    before = {"next_due": inst.next_due}
+    inst.next_due = due
+    session.flush()
+    audit.record(session, actor, "instrument.next_due", inst, before=before,
+                 after={"next_due": due, "record": record.number})

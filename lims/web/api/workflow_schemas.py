@@ -1,0 +1,191 @@
+"""Request and answer schemas of the workflow API (:mod:`lims.web.api.workflow`), for its OpenAPI document.
+
+The request schemas describe the services' typed inputs (:mod:`lims.services.workflow.inputs`);
+:data:`INPUT_SCHEMAS` pairs them, and a test checks that names and required fields agree.
+"""
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from lims.services import workflow
+
+
+class RequestItemSchema(Schema):
+    id = fields.Int()
+    instrument_id = fields.Int()
+    serial_number = fields.Function(lambda i: i.instrument.serial_number)
+    verification_type = fields.Str(allow_none=True)
+
+
+class ServiceRequestSchema(Schema):
+    id = fields.Int(dump_only=True)
+    number = fields.Str(dump_only=True)
+    customer_id = fields.Int(metadata={"description": "the business (staff only; a business files for itself)"})
+    customer = fields.Function(lambda r: r.customer.name, dump_only=True)
+    kind = fields.Str(required=True, metadata={"enum": ["verification", "calibration", "test"]})
+    verification_type = fields.Str(load_only=True, metadata={"enum": ["initial", "periodic", "after_repair"]})
+    instrument_ids = fields.List(fields.Int(), load_only=True, required=True)
+    status = fields.Str(dump_only=True, metadata={"enum": ["submitted", "accepted", "in_progress", "completed",
+                                                           "cancelled"]})
+    on_site = fields.Bool()
+    received_date = fields.Date(dump_only=True, allow_none=True)
+    wanted_by = fields.Date(allow_none=True)
+    notes = fields.Str()
+    created_at = fields.DateTime(dump_only=True)
+    version_id = fields.Int(dump_only=True)
+    items = fields.List(fields.Nested(RequestItemSchema), dump_only=True)
+
+
+class VersionSchema(Schema):
+    version_id = fields.Int(required=True, metadata={"description": "the version you read (optimistic locking)"})
+
+
+class AcceptSchema(VersionSchema):
+    received_date = fields.Date()
+
+
+class CancelSchema(VersionSchema):
+    reason = fields.Str(required=True)
+
+
+class ReturnSchema(VersionSchema):
+    comment = fields.Str(required=True)
+
+
+class PointSchema(Schema):
+    seq = fields.Int()
+    test = fields.Str(metadata={"description": "weighing, eccentricity, repeatability, rising, falling, calibration"})
+    label = fields.Str()
+    unit = fields.Str(metadata={"description": "unit of nominal, readings, reference value and indication; "
+                                               "error, U and MPE are differences in it (delta_degC for degC)"})
+    nominal = fields.Float(allow_none=True)
+    readings = fields.List(fields.Float())
+    reference_value = fields.Float(allow_none=True)
+    source = fields.Dict(allow_none=True, metadata={"description": "port, driver and raw lines when captured"})
+    indication = fields.Float(allow_none=True)
+    error = fields.Float(allow_none=True)
+    uncertainty = fields.Float(allow_none=True, metadata={"description": "expanded uncertainty U"})
+    coverage_factor = fields.Float(allow_none=True)
+    mpe = fields.Float(allow_none=True, metadata={"description": "maximum permissible error (± this)"})
+    verdict = fields.Str(allow_none=True, metadata={"enum": ["pass", "fail", "conditional_pass", "conditional_fail"]})
+
+
+class RecordStandardSchema(Schema):
+    standard_id = fields.Int()
+    code = fields.Function(lambda rs: rs.standard.code)
+    calibration_id = fields.Int()
+    certificate_number = fields.Function(lambda rs: rs.calibration.certificate_number)
+
+
+class RecordSchema(Schema):
+    id = fields.Int()
+    number = fields.Str()
+    status = fields.Str(metadata={"enum": ["draft", "submitted", "returned", "approved"]})
+    kind = fields.Str()
+    verification_type = fields.Str(allow_none=True)
+    instrument_id = fields.Int()
+    procedure_id = fields.Int()
+    procedure = fields.Function(lambda r: f"{r.procedure.code} v{r.procedure.version}")
+    request_item_id = fields.Int(allow_none=True)
+    technician_id = fields.Int()
+    reviewer_id = fields.Int(allow_none=True)
+    place = fields.Str()
+    work_date = fields.Date(allow_none=True)
+    environment = fields.Dict(metadata={"description": "{key: {value, unit}}, e.g. temperature in degC"})
+    verdict = fields.Str(allow_none=True)
+    results = fields.Dict(metadata={"description": "computed results with units, decision rule and budget"})
+    remarks = fields.Str()
+    return_comment = fields.Str()
+    submitted_at = fields.DateTime(allow_none=True)
+    approved_at = fields.DateTime(allow_none=True)
+    version_id = fields.Int()
+    points = fields.List(fields.Nested(PointSchema))
+    standards = fields.List(fields.Nested(RecordStandardSchema))
+
+
+class OpenRecordSchema(Schema):
+    request_item_id = fields.Int(metadata={"description": "the request item (or give instrument_id and kind)"})
+    instrument_id = fields.Int()
+    kind = fields.Str(metadata={"enum": ["verification", "calibration", "test"]})
+    procedure_id = fields.Int(metadata={"description": "optional when only one procedure fits"})
+    verification_type = fields.Str(metadata={"enum": ["initial", "periodic", "after_repair"]})
+    place = fields.Str()
+    work_date = fields.Date()
+    technician_id = fields.Int(metadata={"description": "only when the system opens a record; a technician opens "
+                                                        "their own"})
+
+
+class PointInputSchema(Schema):
+    seq = fields.Int(required=True)
+    readings = fields.List(fields.Raw(), metadata={"description": "numbers in the point's unit, or text with a "
+                                                                  "unit such as '20001 g'"})
+    nominal = fields.Raw()
+    reference_value = fields.Raw()
+    source = fields.Dict()
+
+
+class SaveRecordSchema(VersionSchema):
+    place = fields.Str()
+    work_date = fields.Date()
+    environment = fields.Dict(metadata={"description": "{key: value} with the procedure's keys, e.g. "
+                                                       "{\"temperature\": \"23.1 degC\", \"humidity\": 55}"})
+    standards = fields.List(fields.Int(), metadata={"description": "ids of the reference standards used"})
+    points = fields.List(fields.Nested(PointInputSchema))
+    remarks = fields.Str()
+    adjusted = fields.Bool()
+
+
+class CaptureSchema(VersionSchema):
+    port = fields.Str(required=True, metadata={"description": "/dev/ttyUSB0, COM3, or mock://mt-sics?weight=..."})
+    driver = fields.Str(required=True, metadata={"description": "mt-sics, pace, hart-152x, hmt330, ..."})
+    target = fields.Str(metadata={"enum": ["readings", "reference"]})
+    count = fields.Int()
+    timeout = fields.Float(metadata={"description": "seconds (default 20)"})
+    baudrate = fields.Int()
+
+
+class StandardChoiceSchema(Schema):
+    id = fields.Int()
+    code = fields.Str()
+    name = fields.Str()
+    usable = fields.Bool()
+    reason = fields.Str(allow_none=True, metadata={"description": "why it cannot be selected"})
+
+
+class DueRowSchema(Schema):
+    instrument_id = fields.Int()
+    owner_id = fields.Int()
+    owner = fields.Str()
+    tax_code = fields.Str(allow_none=True)
+    type_code = fields.Str()
+    manufacturer = fields.Str()
+    model = fields.Str()
+    serial_number = fields.Str()
+    location = fields.Str()
+    next_due = fields.Date()
+    days_left = fields.Int(metadata={"description": "negative: overdue by that many days"})
+    overdue = fields.Bool()
+
+
+class RecallSchema(Schema):
+    overdue = fields.Int()
+    due_soon = fields.Int()
+    items = fields.List(fields.Nested(DueRowSchema))
+
+
+class OutOfToleranceSchema(Schema):
+    since = fields.Date(required=True)
+    reason = fields.Str(required=True)
+
+#: The schema documenting each typed input of the workflow (tests check that they agree).
+INPUT_SCHEMAS: dict[type, type[Schema]] = {
+    workflow.Version: VersionSchema,
+    workflow.NewServiceRequest: ServiceRequestSchema,
+    workflow.AcceptRequest: AcceptSchema,
+    workflow.CancelRequest: CancelSchema,
+    workflow.OpenRecord: OpenRecordSchema,
+    workflow.SaveRecord: SaveRecordSchema,
+    workflow.ReturnRecord: ReturnSchema,
+    workflow.CaptureIntoPoint: CaptureSchema,
+    workflow.MarkOutOfTolerance: OutOfToleranceSchema,
+}

@@ -1,0 +1,102 @@
+"""Service request pages: list, file, see, accept, cancel, and open a record for one of its instruments."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from lims.app import get_db
+from lims.errors import Conflict, ValidationError
+from lims.models import OrgKind, Role
+from lims.services import catalog, policy, workflow
+from lims.services.inputs import parse
+from lims.web import transaction
+from lims.web.auth import acting_user, roles_required
+from lims.web.workflow.blueprint import bp
+from lims.web.workflow.helpers import fail_page, transition
+
+
+@bp.route("/requests")
+@roles_required(Role.technician, Role.reviewer, Role.business)
+def requests_list():
+    db = get_db()
+    status = request.args.get("status") or None
+    rows = workflow.list_service_requests(db, acting_user(), status=status)
+    return render_template("workflow/requests.html", rows=rows, status=status,
+                           statuses=["submitted", "accepted", "in_progress", "completed", "cancelled"],
+                           can_file=policy.has_role(acting_user(), Role.technician, Role.business))
+
+
+def _request_form_context(data: dict, errors: dict) -> dict:
+    db = get_db()
+    user = acting_user()
+    staff = policy.is_staff(user)
+    if staff:
+        customers = catalog.list_organisations(db, OrgKind.business.value)
+        customer_id = data.get("customer_id") or (str(customers[0].id) if customers else "")
+    else:
+        customers = []
+        customer_id = str(policy.organisation_of(user))
+    instruments = []
+    if str(customer_id).isdigit():
+        instruments = catalog.list_instruments(db, owner_id=int(customer_id), limit=1000)
+    return {"data": data, "errors": errors, "customers": customers, "customer_id": str(customer_id),
+            "instruments": instruments, "staff": staff}
+
+
+@bp.route("/requests/new", methods=["GET", "POST"])
+@roles_required(Role.technician, Role.business)
+def request_new():
+    if request.method == "GET":
+        data = {"customer_id": request.args.get("customer_id", ""), "kind": "verification"}
+        return render_template("workflow/request_form.html", **_request_form_context(data, {}))
+    data = request.form.to_dict()
+    data["instrument_ids"] = request.form.getlist("instrument_ids")
+    data["on_site"] = bool(request.form.get("on_site"))
+    try:
+        req = workflow.create_service_request(get_db(), acting_user(), parse(workflow.NewServiceRequest, data))
+    except ValidationError as exc:
+        return fail_page("workflow/request_form.html", 422, **_request_form_context(data, exc.errors))
+    flash(_("Service request %(number)s filed.", number=req.number), "success")
+    return redirect(url_for("workflow.request_detail", request_id=req.id))
+
+
+@bp.route("/requests/<int:request_id>")
+@roles_required(Role.technician, Role.reviewer, Role.business)
+def request_detail(request_id: int):
+    db = get_db()
+    user = acting_user()
+    req = workflow.get_service_request(db, user, request_id)
+    records = workflow.records_of_request(db, [i.id for i in req.items])
+    options = {i.id: [p for p in workflow.procedures_for(db, i.instrument.type_id, req.kind)
+                      if workflow.usable_procedure(p)]
+               for i in req.items}
+    return render_template("workflow/request.html", req=req, records=records, options=options,
+                           staff=policy.is_staff(user), can_work=policy.has_role(user, Role.technician))
+
+
+@bp.route("/requests/<int:request_id>/accept", methods=["POST"])
+@roles_required(Role.technician)
+def request_accept(request_id: int):
+    return transition(workflow.accept_service_request, workflow.AcceptRequest, request_id,
+                      _("Request accepted."), "workflow.request_detail", request_id=request_id)
+
+
+@bp.route("/requests/<int:request_id>/cancel", methods=["POST"])
+@roles_required(Role.technician, Role.business)
+def request_cancel(request_id: int):
+    return transition(workflow.cancel_service_request, workflow.CancelRequest, request_id,
+                      _("Request cancelled."), "workflow.request_detail", request_id=request_id)
+
+
+@bp.route("/requests/<int:request_id>/items/<int:item_id>/record", methods=["POST"])
+@roles_required(Role.technician)
+def record_open(request_id: int, item_id: int):
+    try:
+        rec = workflow.open_record(get_db(), acting_user(),
+                                   parse(workflow.OpenRecord, request.form, request_item_id=item_id))
+    except (ValidationError, Conflict) as exc:
+        transaction.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("workflow.request_detail", request_id=request_id))
+    flash(_("Record %(number)s opened.", number=rec.number), "success")
+    return redirect(url_for("workflow.record_detail", record_id=rec.id))
