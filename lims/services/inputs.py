@@ -31,7 +31,7 @@ from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_
 from lims.i18n import _
 from lims.services.validation import Checker
 
-__all__ = ["INPUTS", "opts", "parse", "service_input"]
+__all__ = ["INPUTS", "checked_later", "opts", "parse", "service_input"]
 
 T = TypeVar("T")
 INPUTS: list[type] = []
@@ -43,6 +43,12 @@ def opts(*, max_len: int | None = None, minimum: int | None = None, positive: bo
     """Field metadata for :func:`parse` (limits checked with the field's message)."""
     return {"max_len": max_len, "minimum": minimum, "positive": positive, "non_negative": non_negative,
             "blank_is_none": blank_is_none}
+
+
+def checked_later(**metadata: Any) -> Any:
+    """A field the use case requires but checks itself, with the rest of its input, so that every
+    bad field is named at once (the API's schema marks it required)."""
+    return dataclasses.field(default=None, metadata={**metadata, "required": True})
 
 
 def service_input(cls: type[T]) -> type[T]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Final, Literal, TypeVar
 
-from lims.services.inputs import opts, parse, service_input
+from lims.services.inputs import checked_later, opts, parse, service_input
 
 __all__ = ["KEEP", "checked_later", "Version", "NewServiceRequest", "AcceptRequest", "CancelRequest", "OpenRecord",
            "SaveRecord", "ReturnRecord", "CaptureIntoPoint", "MarkOutOfTolerance", "as_input"]
@@ -29,12 +29,6 @@ class _Keep:
 
 
 KEEP: Final = _Keep()
-
-
-def checked_later(**metadata: Any) -> Any:
-    """A field the use case requires but checks itself, with the rest of its input, so that every
-    bad field is named at once (the API's schema marks it required)."""
-    return field(default=None, metadata={**metadata, "required": True})
 
 
 @service_input
