@@ -75,6 +75,7 @@ def _as_list(raw: Any) -> list[Any]:
 def _tuple_of(c: Checker, name: str, raw: Any, item: Any) -> tuple[Any, ...]:
     values: list[Any] = []
     for value in _as_list(raw):
+        got: int | str | None
         if item is int:
             got = c.integer({name: value}, name)
         else:
@@ -116,16 +117,21 @@ def _field_value(c: Checker, data: Mapping[str, Any], f: dataclasses.Field[Any],
     return raw
 
 
-def parse(cls: Callable[..., T], data: Mapping[str, Any] | None, **fixed: Any) -> T:
-    """Build the input ``cls`` from ``data``; ``fixed`` values (from the URL) win over the body."""
+def _input_fields(cls: object) -> tuple[dataclasses.Field[Any], ...]:
     if not isinstance(cls, type) or not dataclasses.is_dataclass(cls):
         raise TypeError(f"{cls!r} is not an input dataclass")
+    return dataclasses.fields(cls)
+
+
+def parse(cls: Callable[..., T], data: Mapping[str, Any] | None, **fixed: Any) -> T:
+    """Build the input ``cls`` from ``data``; ``fixed`` values (from the URL) win over the body."""
+    fields = _input_fields(cls)
     raw: dict[str, Any] = dict(data or {})
     raw.update(fixed)
     hints = get_type_hints(cls)
     c = Checker()
     values: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):
+    for f in fields:
         if not f.init:
             continue
         value = _field_value(c, raw, f, hints[f.name])
