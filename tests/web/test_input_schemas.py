@@ -7,7 +7,7 @@ marshmallow schema that documents it, in a module constant::
 
 This test collects the pairs of every module under ``lims.web.api`` and checks that each
 schema loads exactly the input's fields and marks as required exactly the fields the parser
-requires. Once one input of a service module is paired, every input of that module must be,
+requires, and those marked ``checked_later`` (required, but checked by the use case with the rest). Once one input of a service module is paired, every input of that module must be,
 so a new input cannot slip past its schema. Another aggregate joins by declaring its own
 ``INPUT_SCHEMAS`` in its API module; nothing here changes.
 """
@@ -38,10 +38,14 @@ PAIRS = _pairs()
 
 
 def _required_by_parser(cls: type) -> set[str]:
-    """Fields ``inputs.parse`` refuses to miss: no default, and not ``X | None``."""
+    """Fields ``inputs.parse`` refuses to miss (no default, and not ``X | None``), and those the use case
+    requires but checks itself with the rest of its input (``checked_later``: ``required`` in the metadata)."""
     hints = get_type_hints(cls)
     required = set()
     for f in dataclasses.fields(cls):
+        if f.init and f.metadata.get("required"):
+            required.add(f.name)
+            continue
         if not f.init or f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING:
             continue
         if type(None) in getattr(hints[f.name], "__args__", ()):
