@@ -20,13 +20,12 @@ def lab(db):
     from tests.services.workflow_factory import make_lab
 
     lab = make_lab(db)
-    old = catalog.create_reference_standard(db, SYSTEM, {
-        "code": "F2-OLD", "name": "Old F2 weights", "quantity": "mass", "range_min": 0.001, "range_max": 20,
-        "range_unit": "kg"})
+    old = catalog.create_reference_standard(db, SYSTEM, catalog.NewReferenceStandard(
+        code="F2-OLD", name="Old F2 weights", quantity="mass", range_min=0.001, range_max=20, range_unit="kg"))
     today = date.today()
-    catalog.add_standard_calibration(db, SYSTEM, old.id, {
-        "certificate_number": "OLD-1", "calibrated_by": "VMI", "calibration_date": today - timedelta(days=500),
-        "due_date": today - timedelta(days=10), "expanded_uncertainty": 1, "uncertainty_unit": "mg"})
+    catalog.add_standard_calibration(db, SYSTEM, old.id, catalog.NewStandardCalibration(
+        certificate_number="OLD-1", calibrated_by="VMI", calibration_date=today - timedelta(days=500),
+        due_date=today - timedelta(days=10), expanded_uncertainty=1, uncertainty_unit="mg"))
     db.commit()
     return lab
 
