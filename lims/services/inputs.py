@@ -47,6 +47,7 @@ def opts(*, max_len: int | None = None, minimum: int | None = None, positive: bo
 
 def service_input(cls: type[T]) -> type[T]:
     """Register a frozen input dataclass (for the schema-consistency test)."""
+    # typeshed does not declare __dataclass_params__, the one public-enough place that says "frozen".
     if not dataclasses.is_dataclass(cls) or not cls.__dataclass_params__.frozen:  # type: ignore[attr-defined]
         raise TypeError(f"{cls.__name__} must be a frozen dataclass")
     if cls not in INPUTS:
