@@ -9,10 +9,10 @@
 | ``LIMS_LANGUAGE`` | ``vi`` | default language of pages and certificates (``vi`` or ``en``) |
 | ``LIMS_DEMO_PASSWORD`` | random, printed once | password of every demo user (``lims demo``), for scripts |
 | ``LIMS_ACCESS_LOG`` | off | any value: ``lims serve`` writes gunicorn's access log to standard output |
-| ``LIMS_RATELIMIT_STORAGE_URL`` | ``memory://`` | rate-limit storage; ``redis://host:6379`` to share it between processes |
+| ``LIMS_RATELIMIT_STORAGE_URL`` | ``memory://`` | rate-limit storage; ``redis://host:6379`` shared by processes |
 | ``LIMS_SIGNING_KEY_FILE`` | ``instance/signing-keys/`` | the lab's Ed25519 certificate signing key(s) |
 | ``LIMS_TRUSTED_PROXIES`` | ``0`` | reverse proxies in front of the app whose ``X-Forwarded-*`` headers are trusted |
-| ``LIMS_CERTIFICATE_NUMBER_PATTERN`` | ``{year}-{kind}-{seq:06d}`` | certificate numbers; must contain ``{year}``, ``{kind}``, ``{seq}`` |
+| ``LIMS_CERTIFICATE_NUMBER_PATTERN`` | ``{year}-{kind}-{seq:06d}`` | certificate numbers: {year}, {kind}, {seq} |
 | ``LIMS_STAMP_NUMBER_PATTERN`` | ``T{yy}-{seq:07d}`` | verification stamp numbers (one register per year); ``{seq}`` |
 | ``LIMS_VERIFY_RATE_LIMIT`` | ``60 per minute`` | public certificate checks (``/v/<token>``) per client address |
 """

@@ -102,7 +102,7 @@ def scale_points(inst: Instrument, errors_in_e: Sequence[float]) -> list[Point]:
     loads = [x * e for x in (20, 500, 2000) if x * e < inst.range_max] + [inst.range_max]
     klass = inst.accuracy_class if inst.accuracy_class in R76_MPE else "III"
     points = []
-    for load, err_e in zip(loads, errors_in_e):
+    for load, err_e in zip(loads, errors_in_e, strict=False):  # a small scale has fewer loads than errors given
         mpe = round(r76_mpe(load / e, klass) * e, 9)
         error = round(err_e * e, 9)
         points.append(Point(nominal=round(load, 9), indication=round(load + error, 9), error=error,
@@ -176,7 +176,7 @@ def pressure_points(inst: Instrument, errors: Sequence[float], *, u: float = 0.0
     span = inst.range_max - inst.range_min
     mpe = round(float(inst.accuracy_class or 1.6) / 100 * span, 9)
     out = []
-    for frac, err in zip((0, 0.25, 0.5, 0.75, 1.0), errors):
+    for frac, err in zip((0, 0.25, 0.5, 0.75, 1.0), errors, strict=False):  # fewer errors: fewer points
         nominal = round(inst.range_min + frac * span, 9)
         out.append(Point(nominal=nominal, indication=round(nominal + err, 9), error=err, uncertainty=u, mpe=mpe,
                          verdict="pass" if abs(err) <= mpe else "fail", unit=inst.range_unit, test="rising"))

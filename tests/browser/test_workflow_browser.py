@@ -50,8 +50,8 @@ def test_request_record_live_capture_review_and_approval(page, sign_in, lab, db)
     page.wait_for_selector("#record-form")
     assert page.inner_text("#record-status") == "bản nháp"
     # A standard past its calibration due date is shown, but cannot be ticked, with the reason.
-    assert page.is_disabled("#standards input[value='%d']" % db.scalar(
-        select(type(lab.standards["F1"]).id).where(type(lab.standards["F1"]).code == "F2-OLD")))
+    old_id = db.scalar(select(type(lab.standards["F1"]).id).where(type(lab.standards["F1"]).code == "F2-OLD"))
+    assert page.is_disabled(f"#standards input[value='{old_id}']")
     assert "hết hạn hiệu chuẩn" in page.inner_text("[data-reason='F2-OLD']")
 
     # Environment from the thermo-hygrometer, readings of point 11 live from the balance.

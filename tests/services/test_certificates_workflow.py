@@ -61,7 +61,7 @@ def test_a_scale_verification_certificate_repeats_the_record_number_for_number(d
     assert [s.title.en for s in doc.results] == ["Weighing test", "Eccentricity test", "Repeatability test"]
     rows = [row for section in doc.results for row in section.rows]
     assert len(rows) == len(rec.points)
-    for point, row in zip(rec.points, rows):  # rounded once, by lims.metrology.reporting
+    for point, row in zip(rec.points, rows, strict=True):  # rounded once, by lims.metrology.reporting
         resolution = lab.instruments["scale"].resolution
         assert row.nominal.value == stored(point.nominal).quantize(Decimal("0.01"))
         assert row.indication.value == reporting.round_to_places(point.indication, 3)  # one more than d
