@@ -18,9 +18,9 @@ certificates (``--certificates``), against a trivial JSON route added to the sam
 server; two servers side by side, the app as deployed and the same app without its front door
 (:mod:`lims.web.front_door`), every phase of both interleaved round by round, with a Python load
 generator on loopback (closed loop, one request per connection). The issue's target: the check
-page sustains at least 60 % of the trivial route's requests per second. The certificates are seeded once into the database named by
-``--database-url`` (default: ``lims_bench_certificates`` on the local PostgreSQL) and reused by
-later runs.
+page sustains at least 60 % of the trivial route's requests per second. The certificates are
+seeded once into the database named by ``--database-url`` (default: ``lims_bench_certificates``
+on the local PostgreSQL) and reused by later runs.
 
 Run from the project root::
 

@@ -31,9 +31,9 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select
 
-from bench.seed import BENCH_PASSWORD, BENCH_USER  # noqa: E402
+from bench.seed import BENCH_PASSWORD, BENCH_USER
 
 
 def timed(fn, repeat: int) -> tuple[float, float]:

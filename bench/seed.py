@@ -30,8 +30,8 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
-from sqlalchemy import func, insert, select, text  # noqa: E402
-from tqdm import tqdm  # noqa: E402
+from sqlalchemy import func, insert, select, text
+from tqdm import tqdm
 
 BENCH_USER = "bench"
 BENCH_PASSWORD = "bench-password-123"

@@ -25,11 +25,11 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
-import serial  # noqa: E402
+import serial
 
-import instruments  # noqa: E402,F401  (registers the mock:// URL handler)
-from instruments.drivers.mt_sics import MtSicsBalance  # noqa: E402
-from instruments.testing import ScriptedPort  # noqa: E402
+import instruments  # noqa: F401  (registers the mock:// URL handler)
+from instruments.drivers.mt_sics import MtSicsBalance
+from instruments.testing import ScriptedPort
 
 PARSE_TARGET = 50_000.0
 RATE_TARGET = 0.95

@@ -16,13 +16,13 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):  # one core
     os.environ.setdefault(_var, "1")
 
-import json  # noqa: E402
-import math  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import timeit  # noqa: E402
-from pathlib import Path  # noqa: E402
+import json
+import math
+import statistics
+import tempfile
+import time
+import timeit
+from pathlib import Path
 
 BUDGET_10 = {
     "measurand": {"symbol": "E", "unit": "bar"},

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import Enum
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 from certificates.errors import DocumentError
 
@@ -24,6 +24,7 @@ __all__ = [
 ]
 
 LANGUAGES = ("vi", "en")
+E = TypeVar("E", bound=Enum)
 
 
 class Kind(str, Enum):
@@ -143,7 +144,7 @@ def require_date(value: Any, where: str, *, optional: bool = False) -> None:
         raise DocumentError(where, "must be a date")
 
 
-def enum_member(cls: type[Enum], value: Any, where: str) -> Any:
+def enum_member(cls: type[E], value: Any, where: str) -> E:
     """The member of ``cls`` whose value is ``value`` (a member is returned as it is)."""
     try:
         return cls(value)

@@ -9,10 +9,10 @@
 | ``LIMS_LANGUAGE`` | ``vi`` | default language of pages and certificates (``vi`` or ``en``) |
 | ``LIMS_DEMO_PASSWORD`` | random, printed once | password of every demo user (``lims demo``), for scripts |
 | ``LIMS_ACCESS_LOG`` | off | any value: ``lims serve`` writes gunicorn's access log to standard output |
-| ``LIMS_RATELIMIT_STORAGE_URL`` | ``memory://`` | rate-limit storage; ``redis://host:6379`` to share it between processes |
+| ``LIMS_RATELIMIT_STORAGE_URL`` | ``memory://`` | rate-limit storage; ``redis://host:6379`` shared by processes |
 | ``LIMS_SIGNING_KEY_FILE`` | ``instance/signing-keys/`` | the lab's Ed25519 certificate signing key(s) |
 | ``LIMS_TRUSTED_PROXIES`` | ``0`` | reverse proxies in front of the app whose ``X-Forwarded-*`` headers are trusted |
-| ``LIMS_CERTIFICATE_NUMBER_PATTERN`` | ``{year}-{kind}-{seq:06d}`` | certificate numbers; must contain ``{year}``, ``{kind}``, ``{seq}`` |
+| ``LIMS_CERTIFICATE_NUMBER_PATTERN`` | ``{year}-{kind}-{seq:06d}`` | certificate numbers: {year}, {kind}, {seq} |
 | ``LIMS_STAMP_NUMBER_PATTERN`` | ``T{yy}-{seq:07d}`` | verification stamp numbers (one register per year); ``{seq}`` |
 | ``LIMS_VERIFY_RATE_LIMIT`` | ``60 per minute`` | public certificate checks (``/v/<token>``) per client address |
 """
@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 LANGUAGES = ("vi", "en")
 DEFAULT_CERTIFICATE_NUMBER_PATTERN = "{year}-{kind}-{seq:06d}"
@@ -93,12 +94,13 @@ class Settings:
     extra: dict = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls, **overrides) -> Settings:
+    def from_env(cls, **overrides: Any) -> Settings:
+        """The settings the environment gives; ``overrides`` (fields by name) win over it."""
         folder = Path(overrides.pop("instance_path", None) or instance_path())
         language = os.environ.get("LIMS_LANGUAGE", "vi")
         if language not in LANGUAGES:
             language = "vi"
-        values = dict(
+        settings = cls(
             instance_path=folder,
             database_url=overrides.pop("database_url", None) or database_url(folder),
             secret_key=overrides.pop("secret_key", None) or _secret_key(folder),
@@ -111,7 +113,6 @@ class Settings:
             or DEFAULT_CERTIFICATE_NUMBER_PATTERN,
             stamp_number_pattern=os.environ.get("LIMS_STAMP_NUMBER_PATTERN") or DEFAULT_STAMP_NUMBER_PATTERN,
             verify_rate_limit=os.environ.get("LIMS_VERIFY_RATE_LIMIT") or DEFAULT_VERIFY_RATE_LIMIT,
+            extra=overrides.pop("extra", {}),
         )
-        extra = overrides.pop("extra", {})
-        values.update(overrides)
-        return cls(**values, extra=extra)
+        return replace(settings, **overrides)

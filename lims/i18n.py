@@ -46,7 +46,7 @@ def translation_dirs() -> list[Path]:
 def _catalog(lang: str) -> NullTranslations:
     if lang == "en":
         return NullTranslations()
-    merged: NullTranslations | None = None
+    merged: Translations | None = None
     for folder in translation_dirs():
         part = Translations.load(str(folder), [lang])
         if not isinstance(part, Translations):

@@ -107,14 +107,14 @@ def make_user(db):
     """Create a user with the given roles (and a business for business users)."""
     from lims.services import catalog
     from lims.services.policy import SYSTEM
-    from lims.services.users import create_user
+    from lims.services.users import NewUser, Password, create_user
 
     def make(username: str, *roles: str, organisation_id: int | None = None):
         if "business" in roles and organisation_id is None:
-            org = catalog.create_organisation(db, SYSTEM, {"name": f"Business of {username}"})
+            org = catalog.create_organisation(db, SYSTEM, catalog.NewOrganisation(name=f"Business of {username}"))
             organisation_id = org.id
-        user = create_user(db, SYSTEM, username=username, password=PASSWORD, roles=list(roles),
-                           full_name=username.title(), organisation_id=organisation_id)
+        user = create_user(db, SYSTEM, NewUser(username=username, password=Password(PASSWORD), roles=roles,
+                                               full_name=username.title(), organisation_id=organisation_id))
         db.commit()
         return user
 

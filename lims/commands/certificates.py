@@ -110,8 +110,7 @@ def render(all_missing: bool, workers: int | None) -> None:
 
     from tqdm import tqdm
 
-    from lims.models import Certificate  # lazy: see the module's docstring
-    from lims.services import certificates as certs
+    from lims.services import certificates as certs  # lazy: see the module's docstring
 
     ctx = certs.context_from_env()
     workers = workers or os.cpu_count() or 2
@@ -121,12 +120,13 @@ def render(all_missing: bool, workers: int | None) -> None:
             click.echo("every certificate has its PDF")
             return
         jobs = [(c.id, c.document["certificate"], certs.verify_url(c, ctx), c.language) for c in missing]
+        by_id = {c.id: c for c in missing}
         differing: list[str] = []
         spawn = multiprocessing.get_context("spawn")  # no fork of a process holding DB connections
         with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=spawn) as pool, \
                 tqdm(total=len(jobs), unit="PDF", desc="rendering", file=sys.stderr) as bar:
             for cert_id, data in pool.map(_render_one, jobs, chunksize=4):
-                cert = session.get(Certificate, cert_id)
+                cert = by_id[cert_id]
                 if not certs.store_rendered(session, cert, data, ctx):
                     differing.append(cert.number)
                 bar.update(1)

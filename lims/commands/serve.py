@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import click
 
 from lims.config import access_log
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def run_server(host: str, port: int, workers: int | None = None) -> None:
@@ -14,12 +18,10 @@ def run_server(host: str, port: int, workers: int | None = None) -> None:
     try:
         from gunicorn.app.base import BaseApplication
     except ImportError:  # pragma: no cover - gunicorn is a dependency on Unix
-        BaseApplication = None
-    if BaseApplication is None or os.name == "nt":
-        from lims.app import create_app
-
-        click.echo(f"serving on {url} (Flask server; Ctrl-C stops)")
-        create_app().run(host=host, port=port, debug=False)
+        _flask_server(host, port, url)
+        return
+    if os.name == "nt":
+        _flask_server(host, port, url)
         return
 
     class _Gunicorn(BaseApplication):
@@ -29,13 +31,21 @@ def run_server(host: str, port: int, workers: int | None = None) -> None:
             self.cfg.set("accesslog", "-" if access_log() else None)
             self.cfg.set("graceful_timeout", 5)
 
-        def load(self):
+        # types-gunicorn's WSGI callable takes a two-argument start_response; werkzeug's also takes exc_info.
+        def load(self) -> Flask:  # type: ignore[override]
             from lims.app import create_app
 
             return create_app()
 
     click.echo(f"serving on {url} (gunicorn; Ctrl-C stops)")
     _Gunicorn().run()
+
+
+def _flask_server(host: str, port: int, url: str) -> None:
+    from lims.app import create_app
+
+    click.echo(f"serving on {url} (Flask server; Ctrl-C stops)")
+    create_app().run(host=host, port=port, debug=False)
 
 
 @click.command("serve")

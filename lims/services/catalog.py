@@ -9,7 +9,6 @@ it writes. Who may do it is asked of :mod:`lims.services.policy`.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
@@ -31,7 +30,6 @@ from lims.models import (
     StandardStatus,
 )
 from lims.services import audit, policy
-from lims.services.compat import typed
 from lims.services.inputs import opts, service_input
 from lims.services.policy import Actor
 from lims.services.validation import QUANTITY_UNITS, Checker, check_tax_code, require_exists
@@ -137,10 +135,8 @@ def _float(value: float | None) -> float | None:
 # ---------------------------------------------------------------- organisations
 
 
-def create_organisation(session: Session, actor: Actor | None,
-                        data: NewOrganisation | Mapping[str, Any]) -> Organisation:
+def create_organisation(session: Session, actor: Actor | None, new: NewOrganisation) -> Organisation:
     policy.require(actor, Role.admin)
-    new = typed(NewOrganisation, data)
     c = Checker()
     if new.tax_code and not check_tax_code(new.tax_code):
         c.fail("tax_code", _("A tax code is 10 digits, or 10 digits, a dash and 3 digits (branch)."))
@@ -170,10 +166,8 @@ def the_lab(session: Session) -> Organisation | None:
 # ---------------------------------------------------------------- instrument types
 
 
-def create_instrument_type(session: Session, actor: Actor | None,
-                           data: NewInstrumentType | Mapping[str, Any]) -> InstrumentType:
+def create_instrument_type(session: Session, actor: Actor | None, new: NewInstrumentType) -> InstrumentType:
     policy.require(actor, Role.admin)
-    new = typed(NewInstrumentType, data)
     c = Checker()
     if session.scalar(select(InstrumentType.id).where(InstrumentType.code == new.code)):
         c.fail("code", _("An instrument type with code %(code)s exists already.", code=repr(new.code)))
@@ -209,10 +203,8 @@ def _check_range(c: Checker, new: NewInstrument | NewReferenceStandard, quantity
     return rmin, unit
 
 
-def create_instrument(session: Session, actor: Actor | None,
-                      data: NewInstrument | Mapping[str, Any]) -> Instrument:
+def create_instrument(session: Session, actor: Actor | None, new: NewInstrument) -> Instrument:
     policy.require(actor, Role.admin, Role.technician)
-    new = typed(NewInstrument, data)
     c = Checker()
     owner = require_exists(c, session, Organisation, "owner_id", new.owner_id)
     itype = require_exists(c, session, InstrumentType, "type_id", new.type_id)
@@ -278,10 +270,8 @@ def visible_owner(user: Actor | None) -> int | None:
 # ---------------------------------------------------------------- reference standards
 
 
-def create_reference_standard(session: Session, actor: Actor | None,
-                              data: NewReferenceStandard | Mapping[str, Any]) -> ReferenceStandard:
+def create_reference_standard(session: Session, actor: Actor | None, new: NewReferenceStandard) -> ReferenceStandard:
     policy.require(actor, Role.admin)
-    new = typed(NewReferenceStandard, data)
     c = Checker()
     if session.scalar(select(ReferenceStandard.id).where(ReferenceStandard.code == new.code)):
         c.fail("code", _("A reference standard with code %(code)s exists already.", code=repr(new.code)))
@@ -305,11 +295,10 @@ def get_reference_standard(session: Session, standard_id: int) -> ReferenceStand
 
 
 def add_standard_calibration(session: Session, actor: Actor | None, standard_id: int,
-                             data: NewStandardCalibration | Mapping[str, Any]) -> StandardCalibration:
+                             new: NewStandardCalibration) -> StandardCalibration:
     """Record an external calibration certificate of a reference standard."""
     policy.require(actor, Role.admin)
     std = get_reference_standard(session, standard_id)
-    new = typed(NewStandardCalibration, data)
     c = Checker()
     if new.due_date <= new.calibration_date:
         c.fail("due_date", _("The due date must come after the calibration date."))
@@ -342,9 +331,8 @@ def list_reference_standards(session: Session) -> list[ReferenceStandard]:
 # ---------------------------------------------------------------- procedures
 
 
-def create_procedure(session: Session, actor: Actor | None, data: NewProcedure | Mapping[str, Any]) -> Procedure:
+def create_procedure(session: Session, actor: Actor | None, new: NewProcedure) -> Procedure:
     policy.require(actor, Role.admin)
-    new = typed(NewProcedure, data)
     c = Checker()
     itype = require_exists(c, session, InstrumentType, "instrument_type_id", new.instrument_type_id)
     spec = new.spec or {}

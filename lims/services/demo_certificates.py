@@ -15,16 +15,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lims.errors import LimsError
+from lims.errors import LimsError, ValidationError
 from lims.models import (
     Certificate,
     CertificateStatus,
     Instrument,
+    InstrumentType,
+    Organisation,
     Procedure,
     Record,
     RecordPoint,
@@ -38,7 +40,7 @@ from lims.services import certificates as certs
 from lims.services.demo import DemoContext, seeder
 from lims.services.numbering import next_value
 from lims.services.policy import SYSTEM
-from lims.services.users import create_user
+from lims.services.users import NewUser, Password, create_user
 
 for _name in ("demo_workflow", "demo_records", "demo_requests"):  # their seeders run first
     try:
@@ -100,7 +102,7 @@ def scale_points(inst: Instrument, errors_in_e: Sequence[float]) -> list[Point]:
     loads = [x * e for x in (20, 500, 2000) if x * e < inst.range_max] + [inst.range_max]
     klass = inst.accuracy_class if inst.accuracy_class in R76_MPE else "III"
     points = []
-    for load, err_e in zip(loads, errors_in_e):
+    for load, err_e in zip(loads, errors_in_e, strict=False):  # a small scale has fewer loads than errors given
         mpe = round(r76_mpe(load / e, klass) * e, 9)
         error = round(err_e * e, 9)
         points.append(Point(nominal=round(load, 9), indication=round(load + error, 9), error=error,
@@ -113,10 +115,11 @@ def ensure_procedure(session: Session, key: str, instrument_type_id: int | None)
     code, title_vi, title_en = PROCEDURES[key]
     proc = session.scalar(select(Procedure).where(Procedure.code == code).order_by(Procedure.version.desc()))
     if proc is None:
-        proc = catalog.create_procedure(session, SYSTEM, {
-            "code": code, "title_vi": title_vi, "title_en": title_en, "kind": key.split(":")[0],
-            "instrument_type_id": instrument_type_id,
-        })
+        proc = catalog.create_procedure(session, SYSTEM, catalog.NewProcedure(
+            code=code, title_vi=title_vi, title_en=title_en,
+            kind="verification" if key.startswith("verification:") else "calibration",
+            instrument_type_id=instrument_type_id,
+        ))
     return proc
 
 
@@ -159,7 +162,10 @@ def approved_record(session: Session, *, instrument: Instrument, procedure: Proc
             coverage_factor=p.coverage_factor if p.uncertainty is not None else None, mpe=p.mpe, verdict=p.verdict,
         ))
     for std in standards:
-        record.standards.append(RecordStandard(standard_id=std.id, calibration_id=std.current_calibration.id))
+        calibration = std.current_calibration
+        if calibration is None:
+            raise ValidationError(f"{std.code} has no calibration to record the work with.", field="standards")
+        record.standards.append(RecordStandard(standard_id=std.id, calibration_id=calibration.id))
     session.add(record)
     session.flush()
     return record
@@ -170,7 +176,7 @@ def pressure_points(inst: Instrument, errors: Sequence[float], *, u: float = 0.0
     span = inst.range_max - inst.range_min
     mpe = round(float(inst.accuracy_class or 1.6) / 100 * span, 9)
     out = []
-    for frac, err in zip((0, 0.25, 0.5, 0.75, 1.0), errors):
+    for frac, err in zip((0, 0.25, 0.5, 0.75, 1.0), errors, strict=False):  # fewer errors: fewer points
         nominal = round(inst.range_min + frac * span, 9)
         out.append(Point(nominal=nominal, indication=round(nominal + err, 9), error=err, uncertainty=u, mpe=mpe,
                          verdict="pass" if abs(err) <= mpe else "fail", unit=inst.range_unit, test="rising"))
@@ -181,8 +187,8 @@ def pressure_points(inst: Instrument, errors: Sequence[float], *, u: float = 0.0
 class SampleLab:
     """A small lab set up through the catalog services: what tests and benchmarks issue from."""
 
-    lab: Any
-    customer: Any
+    lab: Organisation
+    customer: Organisation
     technician: User
     reviewer: User
     scale: Instrument  # class III, Max 60 kg, e = d = 0.01 kg
@@ -226,68 +232,88 @@ class SampleLab:
 
 
 SAMPLE_TYPES = (
-    {"code": "S-CAN", "name_vi": "Cân không tự động", "name_en": "Non-automatic weighing instrument",
-     "quantity": "mass", "unit": "kg", "requires_verification": True, "verification_interval_months": 12},
-    {"code": "S-APKE", "name_vi": "Áp kế kiểu lò xo", "name_en": "Bourdon tube pressure gauge",
-     "quantity": "pressure", "unit": "bar", "requires_verification": True, "verification_interval_months": 12},
-    {"code": "S-NK", "name_vi": "Nhiệt kế chỉ thị số", "name_en": "Digital thermometer",
-     "quantity": "temperature", "unit": "degC", "requires_verification": False},
+    catalog.NewInstrumentType(code="S-CAN", name_vi="Cân không tự động", name_en="Non-automatic weighing instrument",
+                              quantity="mass", unit="kg", requires_verification=True, verification_interval_months=12),
+    catalog.NewInstrumentType(code="S-APKE", name_vi="Áp kế kiểu lò xo", name_en="Bourdon tube pressure gauge",
+                              quantity="pressure", unit="bar", requires_verification=True,
+                              verification_interval_months=12),
+    catalog.NewInstrumentType(code="S-NK", name_vi="Nhiệt kế chỉ thị số", name_en="Digital thermometer",
+                              quantity="temperature", unit="degC", requires_verification=False),
 )
+
+
+class SampleCalibration(NamedTuple):
+    """A sample standard's external calibration, in force from 100 days before the day it is recorded."""
+
+    certificate_number: str
+    calibrated_by: str
+    expanded_uncertainty: float
+    uncertainty_unit: str
+
+    def on(self, today: date) -> catalog.NewStandardCalibration:
+        return catalog.NewStandardCalibration(
+            certificate_number=self.certificate_number, calibrated_by=self.calibrated_by,
+            calibration_date=today - timedelta(days=100), due_date=today + timedelta(days=265),
+            expanded_uncertainty=self.expanded_uncertainty, uncertainty_unit=self.uncertainty_unit,
+            coverage_factor=2)
+
+
 #: (standard, its calibration in force) of the sample lab: weights, pressure, temperature.
 SAMPLE_STANDARDS = (
-    ({"code": "S-QC-M1", "name": "Bộ quả cân chuẩn M1 (1 g – 100 kg)", "quantity": "mass",
-      "range_min": 0.001, "range_max": 100, "range_unit": "kg", "accuracy_class": "M1", "serial_number": "QC-2201"},
-     {"certificate_number": "VMI-KL-0415", "calibrated_by": "Viện Đo lường Việt Nam (VMI)",
-      "expanded_uncertainty": 0.33, "uncertainty_unit": "mg"}),
-    ({"code": "S-AP-01", "name": "Áp kế chuẩn chỉ thị số", "quantity": "pressure",
-      "range_min": 0, "range_max": 60, "range_unit": "bar"},
-     {"certificate_number": "VMI-AS-0188", "calibrated_by": "Viện Đo lường Việt Nam (VMI)",
-      "expanded_uncertainty": 15, "uncertainty_unit": "mbar"}),
-    ({"code": "S-PRT-01", "name": "Nhiệt kế điện trở platin chuẩn", "quantity": "temperature",
-      "range_min": -50, "range_max": 400, "range_unit": "degC"},
-     {"certificate_number": "Q1-NĐ-0932", "calibrated_by": "QUATEST 1",
-      "expanded_uncertainty": 0.03, "uncertainty_unit": "delta_degC"}),
+    (catalog.NewReferenceStandard(code="S-QC-M1", name="Bộ quả cân chuẩn M1 (1 g – 100 kg)", quantity="mass",
+                                  range_min=0.001, range_max=100, range_unit="kg", accuracy_class="M1",
+                                  serial_number="QC-2201"),
+     SampleCalibration(certificate_number="VMI-KL-0415", calibrated_by="Viện Đo lường Việt Nam (VMI)",
+                       expanded_uncertainty=0.33, uncertainty_unit="mg")),
+    (catalog.NewReferenceStandard(code="S-AP-01", name="Áp kế chuẩn chỉ thị số", quantity="pressure",
+                                  range_min=0, range_max=60, range_unit="bar"),
+     SampleCalibration(certificate_number="VMI-AS-0188", calibrated_by="Viện Đo lường Việt Nam (VMI)",
+                       expanded_uncertainty=15, uncertainty_unit="mbar")),
+    (catalog.NewReferenceStandard(code="S-PRT-01", name="Nhiệt kế điện trở platin chuẩn", quantity="temperature",
+                                  range_min=-50, range_max=400, range_unit="degC"),
+     SampleCalibration(certificate_number="Q1-NĐ-0932", calibrated_by="QUATEST 1",
+                       expanded_uncertainty=0.03, uncertainty_unit="delta_degC")),
 )
 
 
-def _sample_standard(session: Session, data: dict, calibration: dict) -> ReferenceStandard:
-    today = date.today()
-    std = catalog.create_reference_standard(session, SYSTEM, data)
-    catalog.add_standard_calibration(session, SYSTEM, std.id, {
-        "calibration_date": today - timedelta(days=100), "due_date": today + timedelta(days=265),
-        "coverage_factor": 2, **calibration})
+def _sample_standard(session: Session, new: catalog.NewReferenceStandard,
+                     calibration: SampleCalibration) -> ReferenceStandard:
+    std = catalog.create_reference_standard(session, SYSTEM, new)
+    catalog.add_standard_calibration(session, SYSTEM, std.id, calibration.on(date.today()))
     return std
 
 
-def _sample_instruments(session: Session, owner_id: int, types: dict[str, Any]) -> tuple[Instrument, ...]:
+def _sample_instruments(session: Session, owner_id: int,
+                        types: dict[str, InstrumentType]) -> tuple[Instrument, ...]:
     """The scale, the pressure gauge and the thermometer of the sample lab's customer."""
-    def instrument(type_code: str, **data: Any) -> Instrument:
-        return catalog.create_instrument(session, SYSTEM, {"owner_id": owner_id, "type_id": types[type_code].id,
-                                                           **data})
-
-    return (
-        instrument("S-CAN", manufacturer="Mettler Toledo", model="ICS425", serial_number="MT-0001",
-                   range_min=0, range_max=60, range_unit="kg", resolution=0.01, accuracy_class="III"),
-        instrument("S-APKE", manufacturer="Wika", model="213.53", serial_number="WK-0001", range_min=0,
-                   range_max=16, range_unit="bar", resolution=0.5, accuracy_class="1.6"),
-        instrument("S-NK", manufacturer="Testo", model="104", serial_number="TS-0001", range_min=-50,
-                   range_max=250, range_unit="degC", resolution=0.1),
+    scale, gauge, thermometer = (types[code].id for code in ("S-CAN", "S-APKE", "S-NK"))
+    instruments = (
+        catalog.NewInstrument(owner_id=owner_id, type_id=scale, manufacturer="Mettler Toledo", model="ICS425",
+                              serial_number="MT-0001", range_min=0, range_max=60, range_unit="kg", resolution=0.01,
+                              accuracy_class="III"),
+        catalog.NewInstrument(owner_id=owner_id, type_id=gauge, manufacturer="Wika", model="213.53",
+                              serial_number="WK-0001", range_min=0, range_max=16, range_unit="bar", resolution=0.5,
+                              accuracy_class="1.6"),
+        catalog.NewInstrument(owner_id=owner_id, type_id=thermometer, manufacturer="Testo", model="104",
+                              serial_number="TS-0001", range_min=-50, range_max=250, range_unit="degC",
+                              resolution=0.1),
     )
+    return tuple(catalog.create_instrument(session, SYSTEM, new) for new in instruments)
 
 
 def sample_lab(session: Session, *, technician: User | None = None, reviewer: User | None = None,
                password: str = "sample-lab-password") -> SampleLab:
     """Create the lab, a customer, instruments, standards with a calibration in force, procedures."""
-    lab = catalog.the_lab(session) or catalog.create_organisation(session, SYSTEM, {
-        "name": "Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng", "kind": "lab",
-        "address": "Số 2 đường Hoàng Văn Thụ, thành phố Lạng Sơn", "phone": "0205 3812 345"})
-    customer = catalog.create_organisation(session, SYSTEM, {
-        "name": "Công ty TNHH Cân Đo Hải Đăng", "address": "Chợ Đông Kinh, Lạng Sơn", "phone": "0912 000 111"})
-    technician = technician or create_user(session, SYSTEM, username="sample.technician", password=password,
-                                           roles=["technician"], full_name="Nguyễn Thị Lan")
-    reviewer = reviewer or create_user(session, SYSTEM, username="sample.reviewer", password=password,
-                                       roles=["reviewer"], full_name="Lê Đức Minh")
-    types = {data["code"]: catalog.create_instrument_type(session, SYSTEM, data) for data in SAMPLE_TYPES}
+    lab = catalog.the_lab(session) or catalog.create_organisation(session, SYSTEM, catalog.NewOrganisation(
+        name="Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng", kind="lab",
+        address="Số 2 đường Hoàng Văn Thụ, thành phố Lạng Sơn", phone="0205 3812 345"))
+    customer = catalog.create_organisation(session, SYSTEM, catalog.NewOrganisation(
+        name="Công ty TNHH Cân Đo Hải Đăng", address="Chợ Đông Kinh, Lạng Sơn", phone="0912 000 111"))
+    technician = technician or create_user(session, SYSTEM, NewUser(
+        username="sample.technician", password=Password(password), roles=("technician",), full_name="Nguyễn Thị Lan"))
+    reviewer = reviewer or create_user(session, SYSTEM, NewUser(
+        username="sample.reviewer", password=Password(password), roles=("reviewer",), full_name="Lê Đức Minh"))
+    types = {new.code: catalog.create_instrument_type(session, SYSTEM, new) for new in SAMPLE_TYPES}
     scale, gauge, thermometer = _sample_instruments(session, customer.id, types)
     weights, pressure, thermo = (_sample_standard(session, std, cal) for std, cal in SAMPLE_STANDARDS)
     session.flush()
@@ -322,9 +348,9 @@ def record_through_workflow(session: Session, technician: User, reviewer: User, 
         return None
     savepoint = session.begin_nested()
     try:
-        rec = workflow.open_record(session, technician, {"instrument_id": inst.id, "kind": kind,
-                                                         "procedure_id": procs[0].id, "work_date": work_date,
-                                                         "place": inst.location})
+        rec = workflow.open_record(session, technician, workflow.OpenRecord(
+            instrument_id=inst.id, kind=kind, procedure_id=procs[0].id, work_date=work_date,
+            place=inst.location or None))
         spec = rec.procedure.spec
         counts = {t["test"]: int(t.get("readings", 1)) for t in spec.get("tests", [])}
         conditions = {"temperature": 24.8, "humidity": 62}
@@ -332,12 +358,14 @@ def record_through_workflow(session: Session, technician: User, reviewer: User, 
         standards = [std.id for std, problem in workflow.standard_choices(session, rec) if problem is None]
         points = []
         for p in rec.points:
+            if p.nominal is None:  # a point to read against a reference: not one this helper can fill
+                raise ValidationError(f"Point {p.seq} has no nominal value.", field="points")
             shown = p.nominal + (error_at_max if abs(p.nominal - inst.range_max) < 1e-9 else 0.0)
             points.append({"seq": p.seq, "readings": [round(shown, 9)] * counts.get(p.test, 1)})
-        rec = workflow.save_record(session, technician, rec.id, {"version_id": rec.version_id, "environment": env,
-                                                                 "standards": standards, "points": points})
-        workflow.submit_record(session, technician, rec.id, {"version_id": rec.version_id})
-        workflow.approve_record(session, reviewer, rec.id, {"version_id": rec.version_id})
+        rec = workflow.save_record(session, technician, rec.id, workflow.SaveRecord(
+            version_id=rec.version_id, environment=env, standards=standards, points=points))
+        workflow.submit_record(session, technician, rec.id, workflow.Version(version_id=rec.version_id))
+        workflow.approve_record(session, reviewer, rec.id, workflow.Version(version_id=rec.version_id))
     except LimsError:
         savepoint.rollback()
         return None

@@ -20,7 +20,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lims.models import Instrument, Organisation, Procedure, Record, ReferenceStandard, User
+from lims.errors import LimsError
+from lims.models import Instrument, Organisation, Procedure, Record, RecordPoint, ReferenceStandard, User
 from lims.services import audit, catalog, workflow
 from lims.services.demo import DemoContext, seeder
 from lims.services.policy import SYSTEM
@@ -29,20 +30,31 @@ from lims.services.workflow.procedures import load_procedures
 
 
 def _procedure(session: Session, code: str) -> Procedure:
-    return session.scalar(select(Procedure).where(Procedure.code == code, Procedure.active.is_(True)))
+    proc = session.scalar(select(Procedure).where(Procedure.code == code, Procedure.active.is_(True)))
+    if proc is None:  # loaded from lims/procedures/ by the seeder itself
+        raise LimsError(f"The demo needs the procedure {code}, which is not loaded.")
+    return proc
 
 
-def _standard(session: Session, ctx: DemoContext, data: dict, calibration: dict) -> ReferenceStandard:
-    std = session.scalar(select(ReferenceStandard).where(ReferenceStandard.code == data["code"]))
+def _nominal(point: RecordPoint) -> float:
+    """The nominal value of a point planned from a procedure (every demo procedure gives one)."""
+    if point.nominal is None:
+        raise LimsError(f"Point {point.seq} of the demo's record has no nominal value.")
+    return point.nominal
+
+
+def _standard(session: Session, ctx: DemoContext, new: catalog.NewReferenceStandard,
+              calibration: catalog.NewStandardCalibration) -> ReferenceStandard:
+    std = session.scalar(select(ReferenceStandard).where(ReferenceStandard.code == new.code))
     if std is None:
-        std = catalog.create_reference_standard(session, SYSTEM, data)
+        std = catalog.create_reference_standard(session, SYSTEM, new)
         catalog.add_standard_calibration(session, SYSTEM, std.id, calibration)
     ctx.standards[std.code] = std
     return std
 
 
-def _instrument(session: Session, ctx: DemoContext, data: dict) -> Instrument:
-    inst = catalog.create_instrument(session, SYSTEM, data)
+def _instrument(session: Session, ctx: DemoContext, new: catalog.NewInstrument) -> Instrument:
+    inst = catalog.create_instrument(session, SYSTEM, new)
     ctx.instruments.append(inst)
     return inst
 
@@ -61,7 +73,8 @@ def _capture(port: str, driver: str, count: int = 1) -> tuple[list[str], dict]:
     return [f"{r.value!r} {r.unit}" for r in readings], source
 
 
-def _balance(inst: Instrument, load: float, offset: float, count: int = 1, noise: float = 0.0, seed: int = 0):
+def _balance(inst: Instrument, load: float, offset: float, count: int = 1, noise: float = 0.0,
+             seed: int = 0) -> tuple[list[str], dict]:
     d = decimals_of(inst.resolution)
     port = (f"mock://mt-sics?weight={load + offset:.{d}f}{inst.range_unit}&capacity={2 * inst.range_max:g}"
             f"{inst.range_unit}&settle=2&noise={noise:g}&seed={seed}")
@@ -86,19 +99,20 @@ def _scale_points(record: Record, offsets: dict, *, skip_tests: tuple = ()) -> l
     for p in record.points:
         if p.test in skip_tests:
             continue
+        nominal = _nominal(p)
         if p.test == "eccentricity":
             offset = offsets.get("eccentricity", [0.0])[ecc % len(offsets.get("eccentricity", [0.0]))]
             ecc += 1
         else:
-            offset = offsets.get(p.nominal, 0.0)
+            offset = offsets.get(nominal, 0.0)
         count = 3 if p.test == "repeatability" else 1
-        values, source = _balance(inst, p.nominal, offset * (inst.resolution or 0.0), count,
+        values, source = _balance(inst, nominal, offset * (inst.resolution or 0.0), count,
                                   noise=(inst.resolution or 0.0) * 0.4 if count > 1 else 0.0, seed=p.seq)
         points.append({"seq": p.seq, "readings": values, "source": source})
     return points
 
 
-def _user(ctx: DemoContext, session: Session, username: str) -> User:
+def _user(ctx: DemoContext, session: Session, username: str) -> User | None:
     return ctx.user_objs.get(username) or session.scalar(select(User).where(User.username == username))
 
 
@@ -115,20 +129,22 @@ class _Cast:
 def _demo_standards(session: Session, ctx: DemoContext) -> tuple[ReferenceStandard, ReferenceStandard]:
     """The M1 weights and the reference thermometer the stories use (besides the foundation's)."""
     today = date.today()
-    m1 = _standard(session, ctx, {
-        "code": "QC-M1-500", "name": "Bộ quả cân chuẩn cấp chính xác M1 (1 kg – 500 kg)", "quantity": "mass",
-        "manufacturer": "Zwiebel", "model": "M1 20 kg × 25", "serial_number": "ZW-M1-7781", "range_min": 1,
-        "range_max": 500, "range_unit": "kg", "accuracy_class": "M1",
-    }, {"certificate_number": "VMI-KL-2026/0533", "calibrated_by": "Viện Đo lường Việt Nam (VMI)",
-        "calibration_date": today - timedelta(days=60), "due_date": today + timedelta(days=305),
-        "expanded_uncertainty": 2, "uncertainty_unit": "g", "coverage_factor": 2})
-    prt = _standard(session, ctx, {
-        "code": "NK-CHUAN-02", "name": "Nhiệt kế chuẩn Hart 1521 với đầu đo PRT 5626", "quantity": "temperature",
-        "manufacturer": "Fluke/Hart", "model": "1521 + 5626", "serial_number": "HA-1521-3390", "range_min": -80,
-        "range_max": 300, "range_unit": "degC",
-    }, {"certificate_number": "VMI-ND-2026/0271", "calibrated_by": "Viện Đo lường Việt Nam (VMI)",
-        "calibration_date": today - timedelta(days=90), "due_date": today + timedelta(days=275),
-        "expanded_uncertainty": 0.02, "uncertainty_unit": "delta_degC", "coverage_factor": 2})
+    m1 = _standard(session, ctx, catalog.NewReferenceStandard(
+        code="QC-M1-500", name="Bộ quả cân chuẩn cấp chính xác M1 (1 kg – 500 kg)", quantity="mass",
+        manufacturer="Zwiebel", model="M1 20 kg × 25", serial_number="ZW-M1-7781", range_min=1,
+        range_max=500, range_unit="kg", accuracy_class="M1",
+    ), catalog.NewStandardCalibration(
+        certificate_number="VMI-KL-2026/0533", calibrated_by="Viện Đo lường Việt Nam (VMI)",
+        calibration_date=today - timedelta(days=60), due_date=today + timedelta(days=305),
+        expanded_uncertainty=2, uncertainty_unit="g", coverage_factor=2))
+    prt = _standard(session, ctx, catalog.NewReferenceStandard(
+        code="NK-CHUAN-02", name="Nhiệt kế chuẩn Hart 1521 với đầu đo PRT 5626", quantity="temperature",
+        manufacturer="Fluke/Hart", model="1521 + 5626", serial_number="HA-1521-3390", range_min=-80,
+        range_max=300, range_unit="degC",
+    ), catalog.NewStandardCalibration(
+        certificate_number="VMI-ND-2026/0271", calibrated_by="Viện Đo lường Việt Nam (VMI)",
+        calibration_date=today - timedelta(days=90), due_date=today + timedelta(days=275),
+        expanded_uncertainty=0.02, uncertainty_unit="delta_degC", coverage_factor=2))
     return m1, prt
 
 
@@ -138,10 +154,10 @@ def _demo_instruments(session: Session, ctx: DemoContext, scale6: Instrument, ga
     today = date.today()
     hn, ms = ctx.businesses[:2]
     types = ctx.types
-    gauge25 = _instrument(session, ctx, {
-        "owner_id": hn.id, "type_id": types["AP-KE"].id, "manufacturer": "Wika", "model": "232.50",
-        "serial_number": "WK-2311840", "range_min": 0, "range_max": 25, "range_unit": "bar", "resolution": 0.1,
-        "accuracy_class": "1.0", "location": "Nồi hơi số 2", "calibration_interval_months": 12})
+    gauge25 = _instrument(session, ctx, catalog.NewInstrument(
+        owner_id=hn.id, type_id=types["AP-KE"].id, manufacturer="Wika", model="232.50",
+        serial_number="WK-2311840", range_min=0, range_max=25, range_unit="bar", resolution=0.1,
+        accuracy_class="1.0", location="Nồi hơi số 2", calibration_interval_months=12))
     extra = [
         (hn, "CAN-KTD", "Cân bàn điện tử 300 kg", "CAS", "DB-II 300", "CAS-300-1182", 300, "kg", 0.1, "III",
          today - timedelta(days=20)),
@@ -156,10 +172,10 @@ def _demo_instruments(session: Session, ctx: DemoContext, scale6: Instrument, ga
     ]
     made = {}
     for owner, type_code, location, maker, model, serial, rmax, unit, res, cls, due in extra:
-        inst = _instrument(session, ctx, {
-            "owner_id": owner.id, "type_id": types[type_code].id, "manufacturer": maker, "model": model,
-            "serial_number": serial, "range_min": 0, "range_max": rmax, "range_unit": unit, "resolution": res,
-            "accuracy_class": cls, "location": location})
+        inst = _instrument(session, ctx, catalog.NewInstrument(
+            owner_id=owner.id, type_id=types[type_code].id, manufacturer=maker, model=model,
+            serial_number=serial, range_min=0, range_max=rmax, range_unit=unit, resolution=res,
+            accuracy_class=cls, location=location))
         _set_due(session, inst, due)
         made[serial] = inst
     _set_due(session, scale6, today + timedelta(days=12))
@@ -172,8 +188,8 @@ def _demo_instruments(session: Session, ctx: DemoContext, scale6: Instrument, ga
 @seeder
 def seed_workflow(session: Session, ctx: DemoContext) -> None:
     lan, hung = _user(ctx, session, "ktv.lan"), _user(ctx, session, "ktv.hung")
-    minh = _user(ctx, session, "soatxet.minh")
-    if None in (lan, hung, minh) or len(ctx.businesses) < 2:
+    minh, business = _user(ctx, session, "soatxet.minh"), _user(ctx, session, "dn.huunghi")
+    if lan is None or hung is None or minh is None or business is None or len(ctx.businesses) < 2:
         return
     load_procedures(session, SYSTEM)
     hn, ms = ctx.businesses[:2]
@@ -183,10 +199,11 @@ def seed_workflow(session: Session, ctx: DemoContext) -> None:
     by_serial = {i.serial_number: i for i in ctx.instruments}
     scale60, scale6, gauge, scale150, thermo = (by_serial.get(s) for s in (
         "MT-8823911", "AD-T1200457", "WK-1907733", "NH-150-30211", "TS-104-77120"))
-    if None in (scale60, scale6, gauge, scale150, thermo, f1, pace):
+    if scale60 is None or scale6 is None or gauge is None or scale150 is None or thermo is None or f1 is None \
+            or pace is None:
         return
     made = _demo_instruments(session, ctx, scale6, gauge, scale150)
-    cast = _Cast(lan, hung, minh, _user(ctx, session, "dn.huunghi"))
+    cast = _Cast(lan, hung, minh, business)
     weights = [f1.id, m1.id]
     _story_two_scales(session, cast, scale60, made["CAS-300-1182"], weights)
     _story_boiler_gauge(session, cast, hn, made["WK-2311840"], pace)
@@ -201,30 +218,30 @@ def _story_two_scales(session: Session, cast: _Cast, scale60: Instrument, scale3
     lan, hung, minh = cast.lan, cast.hung, cast.minh
     r76 = _procedure(session, "QTKĐ-CKTĐ-R76")
     # 1. Hữu Nghị asks for the periodic verification of two scales: one approved, one returned.
-    req1 = workflow.create_service_request(session, cast.business, {
-        "kind": "verification", "verification_type": "periodic", "instrument_ids": [scale60.id, scale300.id],
-        "notes": "Kiểm định định kỳ trước mùa thu mua."})
-    workflow.accept_service_request(session, lan, req1.id, {"version_id": req1.version_id,
-                                                           "received_date": today - timedelta(days=3)})
-    rec = workflow.open_record(session, lan, {"request_item_id": req1.items[0].id, "procedure_id": r76.id,
-                                              "work_date": today - timedelta(days=2), "place": scale60.location})
+    req1 = workflow.create_service_request(session, cast.business, workflow.NewServiceRequest(
+        kind="verification", verification_type="periodic", instrument_ids=[scale60.id, scale300.id],
+        notes="Kiểm định định kỳ trước mùa thu mua."))
+    workflow.accept_service_request(session, lan, req1.id, workflow.AcceptRequest(
+        version_id=req1.version_id, received_date=today - timedelta(days=3)))
+    rec = workflow.open_record(session, lan, workflow.OpenRecord(
+        request_item_id=req1.items[0].id, procedure_id=r76.id, work_date=today - timedelta(days=2),
+        place=scale60.location))
     points = _scale_points(rec, {20.0: 1, 30.0: 1, 60.0: 1, "eccentricity": [0, 1, 0, -1, 1]})
-    workflow.save_record(session, lan, rec.id, {
-        "version_id": rec.version_id, "environment": _environment(27.4, 71.0),
-        "standards": weights, "points": points})
-    workflow.submit_record(session, lan, rec.id, {"version_id": rec.version_id})
-    workflow.approve_record(session, minh, rec.id, {"version_id": rec.version_id})
+    workflow.save_record(session, lan, rec.id, workflow.SaveRecord(
+        version_id=rec.version_id, environment=_environment(27.4, 71.0), standards=weights, points=points))
+    workflow.submit_record(session, lan, rec.id, workflow.Version(version_id=rec.version_id))
+    workflow.approve_record(session, minh, rec.id, workflow.Version(version_id=rec.version_id))
 
-    rec = workflow.open_record(session, hung, {"request_item_id": req1.items[1].id, "procedure_id": r76.id,
-                                               "work_date": today - timedelta(days=1), "place": scale300.location})
+    rec = workflow.open_record(session, hung, workflow.OpenRecord(
+        request_item_id=req1.items[1].id, procedure_id=r76.id, work_date=today - timedelta(days=1),
+        place=scale300.location))
     points = _scale_points(rec, {300.0: 2, "eccentricity": [0, 1, 0, 0, -1]})
-    workflow.save_record(session, hung, rec.id, {
-        "version_id": rec.version_id, "environment": _environment(25.2, 64.5), "standards": weights,
-        "points": points})
-    workflow.submit_record(session, hung, rec.id, {"version_id": rec.version_id})
-    workflow.return_record(session, minh, rec.id, {
-        "version_id": rec.version_id,
-        "comment": "Sai số tại Max vượt MPE: đề nghị kiểm tra lại điểm 0 của cân rồi cân lại tại Max."})
+    workflow.save_record(session, hung, rec.id, workflow.SaveRecord(
+        version_id=rec.version_id, environment=_environment(25.2, 64.5), standards=weights, points=points))
+    workflow.submit_record(session, hung, rec.id, workflow.Version(version_id=rec.version_id))
+    workflow.return_record(session, minh, rec.id, workflow.ReturnRecord(
+        version_id=rec.version_id,
+        comment="Sai số tại Max vượt MPE: đề nghị kiểm tra lại điểm 0 của cân rồi cân lại tại Max."))
 
 
 def _story_boiler_gauge(session: Session, cast: _Cast, hn: Organisation, gauge25: Instrument,
@@ -233,21 +250,21 @@ def _story_boiler_gauge(session: Session, cast: _Cast, hn: Organisation, gauge25
     hung = cast.hung
     pressure = _procedure(session, "QTHC-AK-837")
     # 2. Hữu Nghị's boiler gauge: calibration submitted, reference read from the pressure controller.
-    req2 = workflow.create_service_request(session, hung, {
-        "customer_id": hn.id, "kind": "calibration", "instrument_ids": [gauge25.id], "on_site": True})
-    rec = workflow.open_record(session, hung, {"request_item_id": req2.items[0].id, "procedure_id": pressure.id,
-                                               "work_date": today, "place": gauge25.location})
+    req2 = workflow.create_service_request(session, hung, workflow.NewServiceRequest(
+        customer_id=hn.id, kind="calibration", instrument_ids=[gauge25.id], on_site=True))
+    rec = workflow.open_record(session, hung, workflow.OpenRecord(
+        request_item_id=req2.items[0].id, procedure_id=pressure.id, work_date=today, place=gauge25.location))
     points = []
     for p in rec.points:
         # The gauge reads 0.1 bar high rising and 0.2 bar high falling (hysteresis 0.1 bar).
-        shown = 0.0 if p.nominal == 0 else p.nominal + (0.2 if p.test == "falling" else 0.1)
-        ref, source = _capture(f"mock://pace?pressure={p.nominal * 1000:.1f}mbar&settle=2", "pace")
+        nominal = _nominal(p)
+        shown = 0.0 if nominal == 0 else nominal + (0.2 if p.test == "falling" else 0.1)
+        ref, source = _capture(f"mock://pace?pressure={nominal * 1000:.1f}mbar&settle=2", "pace")
         points.append({"seq": p.seq, "readings": [round(shown, 1)], "reference_value": ref[0],
                        "source": {**source, "target": "reference"}})
-    workflow.save_record(session, hung, rec.id, {
-        "version_id": rec.version_id, "environment": _environment(24.1, 58.0), "standards": [pace.id],
-        "points": points})
-    workflow.submit_record(session, hung, rec.id, {"version_id": rec.version_id})
+    workflow.save_record(session, hung, rec.id, workflow.SaveRecord(
+        version_id=rec.version_id, environment=_environment(24.1, 58.0), standards=[pace.id], points=points))
+    workflow.submit_record(session, hung, rec.id, workflow.Version(version_id=rec.version_id))
 
 
 def _story_cold_store_thermometer(session: Session, cast: _Cast, ms: Organisation, thermo: Instrument,
@@ -256,21 +273,21 @@ def _story_cold_store_thermometer(session: Session, cast: _Cast, ms: Organisatio
     lan, minh = cast.lan, cast.minh
     thermometer = _procedure(session, "QTHC-NK-SS")
     # 3. Mẫu Sơn's cold-store thermometer: calibration approved, one point conditional.
-    req3 = workflow.create_service_request(session, lan, {
-        "customer_id": ms.id, "kind": "calibration", "instrument_ids": [thermo.id]})
-    rec = workflow.open_record(session, lan, {"request_item_id": req3.items[0].id, "procedure_id": thermometer.id,
-                                              "work_date": today - timedelta(days=4)})
+    req3 = workflow.create_service_request(session, lan, workflow.NewServiceRequest(
+        customer_id=ms.id, kind="calibration", instrument_ids=[thermo.id]))
+    rec = workflow.open_record(session, lan, workflow.OpenRecord(
+        request_item_id=req3.items[0].id, procedure_id=thermometer.id, work_date=today - timedelta(days=4)))
     shown = {0.0: [0.1, 0.1, 0.2], 37.0: [37.1, 37.2, 37.1], 100.0: [100.4, 100.5, 100.5]}
     points = []
     for p in rec.points:
-        ref, source = _capture(f"mock://hart-152x?temperature={p.nominal + 0.013:.3f}C&settle=2", "hart-152x")
-        points.append({"seq": p.seq, "readings": shown.get(p.nominal, [p.nominal] * 3),
+        nominal = _nominal(p)
+        ref, source = _capture(f"mock://hart-152x?temperature={nominal + 0.013:.3f}C&settle=2", "hart-152x")
+        points.append({"seq": p.seq, "readings": shown.get(nominal, [nominal] * 3),
                        "reference_value": ref[0], "source": {**source, "target": "reference"}})
-    workflow.save_record(session, lan, rec.id, {
-        "version_id": rec.version_id, "environment": _environment(23.0, 52.0), "standards": [prt.id],
-        "points": points})
-    workflow.submit_record(session, lan, rec.id, {"version_id": rec.version_id})
-    workflow.approve_record(session, minh, rec.id, {"version_id": rec.version_id})
+    workflow.save_record(session, lan, rec.id, workflow.SaveRecord(
+        version_id=rec.version_id, environment=_environment(23.0, 52.0), standards=[prt.id], points=points))
+    workflow.submit_record(session, lan, rec.id, workflow.Version(version_id=rec.version_id))
+    workflow.approve_record(session, minh, rec.id, workflow.Version(version_id=rec.version_id))
 
 
 def _story_spring_scale(session: Session, cast: _Cast, ms: Organisation, scale60ms: Instrument,
@@ -278,21 +295,19 @@ def _story_spring_scale(session: Session, cast: _Cast, ms: Organisation, scale60
     lan = cast.lan
     r76 = _procedure(session, "QTKĐ-CKTĐ-R76")
     # 4. Mẫu Sơn's spring scale: verification in draft, the weighing test done so far.
-    req4 = workflow.create_service_request(session, lan, {
-        "customer_id": ms.id, "kind": "verification", "verification_type": "periodic",
-        "instrument_ids": [scale60ms.id]})
-    rec = workflow.open_record(session, lan, {"request_item_id": req4.items[0].id, "procedure_id": r76.id,
-                                              "place": scale60ms.location})
+    req4 = workflow.create_service_request(session, lan, workflow.NewServiceRequest(
+        customer_id=ms.id, kind="verification", verification_type="periodic", instrument_ids=[scale60ms.id]))
+    rec = workflow.open_record(session, lan, workflow.OpenRecord(
+        request_item_id=req4.items[0].id, procedure_id=r76.id, place=scale60ms.location))
     points = _scale_points(rec, {30.0: 1, 60.0: -1}, skip_tests=("eccentricity", "repeatability"))
-    workflow.save_record(session, lan, rec.id, {
-        "version_id": rec.version_id, "environment": _environment(26.0, 75.0), "standards": weights,
-        "points": points})
+    workflow.save_record(session, lan, rec.id, workflow.SaveRecord(
+        version_id=rec.version_id, environment=_environment(26.0, 75.0), standards=weights, points=points))
 
 
 def _story_portal_request(session: Session, cast: _Cast, gauge: Instrument) -> None:
     today = date.today()
     # 5. A request filed by the business from its portal, not yet accepted by the lab.
-    workflow.create_service_request(session, cast.business, {
-        "kind": "verification", "verification_type": "periodic", "instrument_ids": [gauge.id],
-        "wanted_by": today + timedelta(days=14), "notes": "Áp kế trạm khí nén đã quá hạn kiểm định."})
+    workflow.create_service_request(session, cast.business, workflow.NewServiceRequest(
+        kind="verification", verification_type="periodic", instrument_ids=[gauge.id],
+        wanted_by=today + timedelta(days=14), notes="Áp kế trạm khí nén đã quá hạn kiểm định."))
     session.flush()

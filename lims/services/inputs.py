@@ -53,6 +53,7 @@ def checked_later(**metadata: Any) -> Any:
 
 def service_input(cls: type[T]) -> type[T]:
     """Register a frozen input dataclass (for the schema-consistency test)."""
+    # typeshed does not declare __dataclass_params__, the one public-enough place that says "frozen".
     if not dataclasses.is_dataclass(cls) or not cls.__dataclass_params__.frozen:  # type: ignore[attr-defined]
         raise TypeError(f"{cls.__name__} must be a frozen dataclass")
     if cls not in INPUTS:
@@ -81,6 +82,7 @@ def _as_list(raw: Any) -> list[Any]:
 def _tuple_of(c: Checker, name: str, raw: Any, item: Any) -> tuple[Any, ...]:
     values: list[Any] = []
     for value in _as_list(raw):
+        got: int | str | None
         if item is int:
             got = c.integer({name: value}, name)
         else:
@@ -122,16 +124,21 @@ def _field_value(c: Checker, data: Mapping[str, Any], f: dataclasses.Field[Any],
     return raw
 
 
-def parse(cls: Callable[..., T], data: Mapping[str, Any] | None, **fixed: Any) -> T:
-    """Build the input ``cls`` from ``data``; ``fixed`` values (from the URL) win over the body."""
+def _input_fields(cls: object) -> tuple[dataclasses.Field[Any], ...]:
     if not isinstance(cls, type) or not dataclasses.is_dataclass(cls):
         raise TypeError(f"{cls!r} is not an input dataclass")
+    return dataclasses.fields(cls)
+
+
+def parse(cls: Callable[..., T], data: Mapping[str, Any] | None, **fixed: Any) -> T:
+    """Build the input ``cls`` from ``data``; ``fixed`` values (from the URL) win over the body."""
+    fields = _input_fields(cls)
     raw: dict[str, Any] = dict(data or {})
     raw.update(fixed)
     hints = get_type_hints(cls)
     c = Checker()
     values: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):
+    for f in fields:
         if not f.init:
             continue
         value = _field_value(c, raw, f, hints[f.name])

@@ -4,9 +4,8 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, NewType
+from typing import NewType
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,7 +15,6 @@ from lims.errors import NotFound, ValidationError
 from lims.i18n import _
 from lims.models import ApiToken, Organisation, Role, User, UserRole, utcnow
 from lims.services import audit, policy
-from lims.services.compat import typed
 from lims.services.inputs import service_input
 from lims.services.policy import Actor
 
@@ -73,11 +71,9 @@ def _check_new_user(session: Session, new: NewUser) -> None:
         raise ValidationError(f"{field}: {errors[field]}", field=field, errors=errors)
 
 
-def create_user(session: Session, actor: Actor | None, data: NewUser | Mapping[str, Any] | None = None,
-                **fields: Any) -> User:
-    """Create a user from a :class:`NewUser` (or, for scripts and tests, its fields as keywords)."""
+def create_user(session: Session, actor: Actor | None, new: NewUser) -> User:
+    """Create a user; the username must be free, the password long enough, the roles known."""
     policy.require(actor, Role.admin)
-    new = typed(NewUser, data if data is not None else fields)
     _check_new_user(session, new)
     user = User(
         username=new.username,

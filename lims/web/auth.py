@@ -58,8 +58,8 @@ def roles_required(*roles: str | Role) -> Callable:
 
 
 def acting_user() -> User | None:
-    user = current_user
-    return user if user.is_authenticated else None  # type: ignore[return-value]
+    user = current_user  # flask_login has no types: the signed-in User, or its anonymous user
+    return user if user.is_authenticated else None
 
 
 def _bearer_token() -> str | None:

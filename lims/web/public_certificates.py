@@ -65,7 +65,7 @@ def _install(state) -> None:
     app = state.app
     door = VerificationFrontDoor(app, app.wsgi_app, context=lambda: certificate_context(app),
                                  limit=lambda: _limit_of(app))
-    app.wsgi_app = door  # type: ignore[method-assign]
+    app.wsgi_app = door  # type: ignore[method-assign]  # the middleware pattern Flask documents
 
     @app.before_request
     def _certificate_context():

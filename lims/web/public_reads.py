@@ -58,6 +58,7 @@ readers = Readers()
 
 def _read_on_driver(conn: Connection, dialect: Any, certificate_id: int) -> certs.PublicView:
     sql, params = certs.public_statement(dialect)
+    # driver_connection is typed Any | None; a checked-out connection always has one (psycopg's here).
     with conn.connection.driver_connection.cursor() as cur:  # type: ignore[union-attr]
         cur.execute(sql, {**params, "certificate_id": certificate_id}, prepare=True)
         return certs.public_view_from_row(cur.fetchone())

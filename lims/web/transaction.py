@@ -80,5 +80,6 @@ def wrap_views(app: Flask) -> None:
     for endpoint, view in list(app.view_functions.items()):
         if endpoint == "static" or getattr(view, _SKIP, False):
             continue
-        app.view_functions[endpoint] = transactional(view)
+        # ensure_sync: an async view is awaited inside the transaction, not committed before it ran.
+        app.view_functions[endpoint] = transactional(app.ensure_sync(view))
         setattr(app.view_functions[endpoint], _SKIP, True)

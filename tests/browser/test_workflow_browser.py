@@ -20,13 +20,12 @@ def lab(db):
     from tests.services.workflow_factory import make_lab
 
     lab = make_lab(db)
-    old = catalog.create_reference_standard(db, SYSTEM, {
-        "code": "F2-OLD", "name": "Old F2 weights", "quantity": "mass", "range_min": 0.001, "range_max": 20,
-        "range_unit": "kg"})
+    old = catalog.create_reference_standard(db, SYSTEM, catalog.NewReferenceStandard(
+        code="F2-OLD", name="Old F2 weights", quantity="mass", range_min=0.001, range_max=20, range_unit="kg"))
     today = date.today()
-    catalog.add_standard_calibration(db, SYSTEM, old.id, {
-        "certificate_number": "OLD-1", "calibrated_by": "VMI", "calibration_date": today - timedelta(days=500),
-        "due_date": today - timedelta(days=10), "expanded_uncertainty": 1, "uncertainty_unit": "mg"})
+    catalog.add_standard_calibration(db, SYSTEM, old.id, catalog.NewStandardCalibration(
+        certificate_number="OLD-1", calibrated_by="VMI", calibration_date=today - timedelta(days=500),
+        due_date=today - timedelta(days=10), expanded_uncertainty=1, uncertainty_unit="mg"))
     db.commit()
     return lab
 
@@ -51,8 +50,8 @@ def test_request_record_live_capture_review_and_approval(page, sign_in, lab, db)
     page.wait_for_selector("#record-form")
     assert page.inner_text("#record-status") == "bản nháp"
     # A standard past its calibration due date is shown, but cannot be ticked, with the reason.
-    assert page.is_disabled("#standards input[value='%d']" % db.scalar(
-        select(type(lab.standards["F1"]).id).where(type(lab.standards["F1"]).code == "F2-OLD")))
+    old_id = db.scalar(select(type(lab.standards["F1"]).id).where(type(lab.standards["F1"]).code == "F2-OLD"))
+    assert page.is_disabled(f"#standards input[value='{old_id}']")
     assert "hết hạn hiệu chuẩn" in page.inner_text("[data-reason='F2-OLD']")
 
     # Environment from the thermo-hygrometer, readings of point 11 live from the balance.

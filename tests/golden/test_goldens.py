@@ -24,7 +24,8 @@ UPDATE = os.environ.get("LIMS_UPDATE_GOLDENS") == "1"
 PASSWORD = "demo-password-1"
 
 _PATTERNS = [
-    (re.compile(r'name="csrf_token"[^>]*value="[^"]*"|value="[^"]*"[^>]*name="csrf_token"'), 'name="csrf_token" value="<CSRF>"'),
+    (re.compile(r'name="csrf_token"[^>]*value="[^"]*"|value="[^"]*"[^>]*name="csrf_token"'),
+     'name="csrf_token" value="<CSRF>"'),
     (re.compile(r'"csrf_token":\s*"[^"]*"'), '"csrf_token": "<CSRF>"'),
     (re.compile(r'<meta name="csrf-token" content="[^"]*"'), '<meta name="csrf-token" content="<CSRF>"'),
     (re.compile(r'(Signing key|Khóa ký)</dt><dd class="hash">[^<]*'), r'\1</dt><dd class="hash"><KEYID>'),

@@ -16,7 +16,8 @@ def test_nobody_signed_in_may_do_nothing_and_the_system_may(db):
     with pytest.raises(PermissionDenied):
         catalog.create_organisation(db, None, catalog.NewOrganisation(name="A"))
     with pytest.raises(PermissionDenied):
-        users.create_user(db, None, username="someone", password="long enough pw", roles=["technician"])
+        users.create_user(db, None, users.NewUser(username="someone", password=users.Password("long enough pw"),
+                                                  roles=("technician",)))
     org = catalog.create_organisation(db, SYSTEM, catalog.NewOrganisation(name="A"))
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "organisation.create"))
     assert event.actor == "system" and event.actor_id is None and event.entity_id == str(org.id)
@@ -52,8 +53,9 @@ def test_the_parser_names_every_bad_field_and_the_service_the_rules_of_the_datab
     assert set(caught.value.errors) == {"code", "unit", "verification_interval_months"}
 
 
-def test_a_mapping_is_still_accepted_and_parsed_the_same_way(db):
-    org = catalog.create_organisation(db, SYSTEM, {"name": "  Công ty B  ", "tax_code": ""})
+def test_blank_and_padded_form_values_are_parsed_before_the_service_sees_them(db):
+    org = catalog.create_organisation(db, SYSTEM, parse(catalog.NewOrganisation,
+                                                        {"name": "  Công ty B  ", "tax_code": ""}))
     assert (org.name, org.tax_code, org.kind) == ("Công ty B", None, "business")
     assert db.scalar(select(Organisation.name)) == "Công ty B"
 

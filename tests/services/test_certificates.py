@@ -171,7 +171,7 @@ def test_float_noise_is_not_printed_and_resolution_digits_are_kept():
 def test_amendment_issues_a_new_certificate_that_supersedes_the_old_one(db, lab, ctx):
     old = issue(db, lab, lab.scale_record(db), ctx)
     lab.customer.address = "Số 5 phố Kỳ Lừa, Lạng Sơn"  # the correction, made in the catalog
-    new = certs.amend_certificate(db, lab.reviewer, old.id, parse(certs.AmendCertificate, {"reason": "Sửa địa chỉ khách hàng"}),
+    new = certs.amend_certificate(db, lab.reviewer, old.id, certs.AmendCertificate(reason="Sửa địa chỉ khách hàng"),
                                   issue_date=ISSUE + timedelta(days=10), context=ctx)
     db.commit()
     certs.write_pending(db)
@@ -187,7 +187,7 @@ def test_amendment_issues_a_new_certificate_that_supersedes_the_old_one(db, lab,
     actions = list(db.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
     assert actions[-2:] == ["certificate.supersede", "certificate.amend"]
     with pytest.raises(Conflict):
-        certs.amend_certificate(db, lab.reviewer, old.id, parse(certs.AmendCertificate, {"reason": "again please"}), context=ctx)
+        certs.amend_certificate(db, lab.reviewer, old.id, certs.AmendCertificate(reason="again please"), context=ctx)
 
 
 def test_amendment_from_a_newer_record_counts_validity_afresh(db, lab, ctx):
@@ -225,23 +225,24 @@ def test_revocation_needs_a_reviewer_and_a_reason(db, lab, ctx):
     db.commit()
     certs.write_pending(db)
     with pytest.raises(PermissionDenied):
-        certs.revoke_certificate(db, lab.technician, cert.id, parse(certs.RevokeCertificate, {"reason": "Chuẩn vượt dung sai"}))
+        certs.revoke_certificate(db, lab.technician, cert.id, certs.RevokeCertificate(reason="Chuẩn vượt dung sai"))
     with pytest.raises(PermissionDenied):
-        certs.revoke_certificate(db, None, cert.id, parse(certs.RevokeCertificate, {"reason": "Chuẩn vượt dung sai"}))
+        certs.revoke_certificate(db, None, cert.id, certs.RevokeCertificate(reason="Chuẩn vượt dung sai"))
     with pytest.raises(ValidationError) as err:
         certs.revoke_certificate(db, lab.reviewer, cert.id, parse(certs.RevokeCertificate, {"reason": "  "}))
     assert err.value.field == "reason"
     assert db.get(Certificate, cert.id).status == "valid"
-    certs.revoke_certificate(db, lab.reviewer, cert.id, parse(certs.RevokeCertificate, {"reason": "Chuẩn vượt dung sai"}))
+    certs.revoke_certificate(db, lab.reviewer, cert.id, certs.RevokeCertificate(reason="Chuẩn vượt dung sai"))
     db.commit()
     certs.write_pending(db)
     assert cert.status == "revoked" and cert.revoke_reason == "Chuẩn vượt dung sai"
     assert cert.revoked_by_id == lab.reviewer.id and cert.revoked_at is not None
     assert cert.pdf_sha256 and (ctx.instance_path / cert.pdf_path).exists()  # nothing deleted
     with pytest.raises(Conflict):
-        certs.revoke_certificate(db, lab.reviewer, cert.id, parse(certs.RevokeCertificate, {"reason": "Chuẩn vượt dung sai"}))
+        certs.revoke_certificate(db, lab.reviewer, cert.id, certs.RevokeCertificate(reason="Chuẩn vượt dung sai"))
     with pytest.raises(Conflict):
-        certs.amend_certificate(db, lab.reviewer, cert.id, parse(certs.AmendCertificate, {"reason": "Chuẩn vượt dung sai"}), context=ctx)
+        certs.amend_certificate(db, lab.reviewer, cert.id, certs.AmendCertificate(reason="Chuẩn vượt dung sai"),
+                                context=ctx)
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == "certificate.revoke"))
     assert event.after["reason"] == "Chuẩn vượt dung sai" and event.entity_id == str(cert.id)
 
@@ -255,11 +256,11 @@ def test_public_lookup_tells_valid_expired_superseded_revoked_and_refuses_forger
     assert certs.public_lookup(db, certs.verification_token(a), ctx, today=date(2027, 3, 6)).status == "expired"
     assert certs.public_lookup(db, certs.verification_token(b), ctx, today=date(2040, 1, 1)).status == "valid"
 
-    new = certs.amend_certificate(db, lab.reviewer, a.id, parse(certs.AmendCertificate, {"reason": "Sửa số sản xuất"}), context=ctx)
+    new = certs.amend_certificate(db, lab.reviewer, a.id, certs.AmendCertificate(reason="Sửa số sản xuất"), context=ctx)
     view = certs.public_lookup(db, certs.verification_token(a), ctx)
     assert view.status == "superseded" and view.superseded_by_number == new.number
     assert view.as_json(ctx.base_url)["superseded_by"]["url"] == certs.verify_url(new)
-    certs.revoke_certificate(db, lab.reviewer, b.id, parse(certs.RevokeCertificate, {"reason": "Áp kế chuẩn hỏng"}))
+    certs.revoke_certificate(db, lab.reviewer, b.id, certs.RevokeCertificate(reason="Áp kế chuẩn hỏng"))
     assert certs.public_lookup(db, certs.verification_token(b), ctx).status == "revoked"
 
     good = certs.verification_token(new)
@@ -302,7 +303,7 @@ def test_exports_carry_the_stored_document_and_the_current_status(db, lab, ctx):
     cert = issue(db, lab, lab.gauge_record(db), ctx)
     assert jsonform.from_json_dict(certs.json_export(cert)).number == cert.number
     validate_dcc(certs.dcc_export(cert, ctx))
-    certs.revoke_certificate(db, lab.reviewer, cert.id, parse(certs.RevokeCertificate, {"reason": "Áp kế chuẩn hỏng"}))
+    certs.revoke_certificate(db, lab.reviewer, cert.id, certs.RevokeCertificate(reason="Áp kế chuẩn hỏng"))
     assert certs.json_export(cert)["status"] == "revoked"
     assert cert.document["certificate"]["status"] == "valid"  # the stored document is as issued
 
@@ -310,7 +311,7 @@ def test_exports_carry_the_stored_document_and_the_current_status(db, lab, ctx):
 def test_listing_filters_and_keeps_businesses_to_their_own(db, lab, ctx, make_user):
     a = issue(db, lab, lab.scale_record(db), ctx)
     b = issue(db, lab, lab.gauge_record(db), ctx)
-    certs.revoke_certificate(db, lab.reviewer, b.id, parse(certs.RevokeCertificate, {"reason": "Áp kế chuẩn hỏng"}))
+    certs.revoke_certificate(db, lab.reviewer, b.id, certs.RevokeCertificate(reason="Áp kế chuẩn hỏng"))
     db.commit()
     certs.write_pending(db)
     assert [c.number for c in certs.list_certificates(db, lab.reviewer)[0]] == [b.number, a.number]

@@ -62,7 +62,7 @@ def test_concurrent_issuance_from_several_processes_is_unique_and_gap_free(db, d
     lab.work_date = ISSUE - timedelta(days=1)
     ids = [lab.scale_record(db, (0, 0, n % 2, 1)).id for n in range(WORKERS * PER_WORKER)]
     db.commit()
-    KeyStore.in_directory(tmp_path / "keys").current_key_id  # created once, before the workers start
+    KeyStore.in_directory(tmp_path / "keys").current_signing_key()  # created once, before the workers start
 
     spawn = multiprocessing.get_context("spawn")  # fresh interpreters: nothing shared with this process
     barrier = spawn.Barrier(WORKERS)

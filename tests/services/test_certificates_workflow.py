@@ -41,8 +41,8 @@ def lab(db):
 
 
 def approve(db, lab, rec) -> Certificate:
-    workflow.submit_record(db, lab.tech, rec.id, {"version_id": rec.version_id})
-    workflow.approve_record(db, lab.reviewer, rec.id, {"version_id": rec.version_id})
+    workflow.submit_record(db, lab.tech, rec.id, workflow.Version(version_id=rec.version_id))
+    workflow.approve_record(db, lab.reviewer, rec.id, workflow.Version(version_id=rec.version_id))
     db.commit()
     certs.write_pending(db)
     return db.scalar(select(Certificate).where(Certificate.record_id == rec.id))
@@ -61,7 +61,7 @@ def test_a_scale_verification_certificate_repeats_the_record_number_for_number(d
     assert [s.title.en for s in doc.results] == ["Weighing test", "Eccentricity test", "Repeatability test"]
     rows = [row for section in doc.results for row in section.rows]
     assert len(rows) == len(rec.points)
-    for point, row in zip(rec.points, rows):  # rounded once, by lims.metrology.reporting
+    for point, row in zip(rec.points, rows, strict=True):  # rounded once, by lims.metrology.reporting
         resolution = lab.instruments["scale"].resolution
         assert row.nominal.value == stored(point.nominal).quantize(Decimal("0.01"))
         assert row.indication.value == reporting.round_to_places(point.indication, 3)  # one more than d
@@ -84,11 +84,12 @@ def test_a_scale_verification_certificate_repeats_the_record_number_for_number(d
 
 def test_a_pressure_gauge_certificate_has_its_hysteresis_table(db, lab, ctx):
     """EN 837-1 class 1.6 on 0–16 bar: MPE 0.256 bar; falling 8.3 bar against rising 8.1 bar at 8 bar."""
-    rec = workflow.open_record(db, lab.tech, {"instrument_id": lab.instruments["gauge"].id, "kind": "calibration"})
+    rec = workflow.open_record(db, lab.tech, workflow.OpenRecord(instrument_id=lab.instruments["gauge"].id,
+                                                                 kind="calibration"))
     shown = {("rising", 8.0): 8.1, ("falling", 8.0): 8.3}
-    rec = workflow.save_record(db, lab.tech, rec.id, {
-        "version_id": rec.version_id, "environment": {"temperature": 22}, "standards": [lab.standards["P"].id],
-        "points": [{"seq": p.seq, "readings": [shown.get((p.test, p.nominal), p.nominal)]} for p in rec.points]})
+    rec = workflow.save_record(db, lab.tech, rec.id, workflow.SaveRecord(
+        version_id=rec.version_id, environment={"temperature": 22}, standards=[lab.standards["P"].id],
+        points=[{"seq": p.seq, "readings": [shown.get((p.test, p.nominal), p.nominal)]} for p in rec.points]))
     cert = approve(db, lab, rec)
     doc = certs.document_of(cert)
     assert cert.number.endswith("-HC-000001") and cert.valid_until is None and cert.stamp_number is None

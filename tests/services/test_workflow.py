@@ -143,9 +143,9 @@ def test_the_procedure_gives_the_points_of_an_r76_verification(db, lab):
 def test_an_instrument_that_does_not_fit_its_r76_class_is_refused(db, lab):
     from lims.services import catalog
 
-    odd = catalog.create_instrument(db, SYSTEM, {
-        "owner_id": lab.business.id, "type_id": lab.types["scale"].id, "serial_number": "AD-610",
-        "range_max": 6.1, "range_unit": "kg", "resolution": 0.01, "accuracy_class": "II"})
+    odd = catalog.create_instrument(db, SYSTEM, catalog.NewInstrument(
+        owner_id=lab.business.id, type_id=lab.types["scale"].id, serial_number="AD-610",
+        range_max=6.1, range_unit="kg", resolution=0.01, accuracy_class="II"))
     with pytest.raises(ValidationError) as exc:
         workflow.open_record(db, lab.tech, parse(workflow.OpenRecord, {"instrument_id": odd.id, "kind": "verification",
                                             "procedure_id": lab.procedures["r76"].id}))
@@ -369,9 +369,10 @@ def test_a_reviewer_cannot_approve_or_return_their_own_record(db, lab):
     workflow.submit_record(db, lab.techrev, rec.id, workflow.Version(version_id=rec.version_id))
     db.commit()
     before = events(db)
-    for fn, data in ((workflow.approve_record, {}), (workflow.return_record, {"comment": "x"})):
+    for fn, inp in ((workflow.approve_record, workflow.Version(version_id=rec.version_id)),
+                    (workflow.return_record, workflow.ReturnRecord(version_id=rec.version_id, comment="x"))):
         with pytest.raises(PermissionDenied) as exc:
-            fn(db, lab.techrev, rec.id, {"version_id": rec.version_id, **data})
+            fn(db, lab.techrev, rec.id, inp)
         assert rec.number in exc.value.message
         db.rollback()
     rec = db.get(Record, rec.id)

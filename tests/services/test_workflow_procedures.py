@@ -29,8 +29,8 @@ def types(db):
     out = {}
     for code, quantity, unit in (("CAN-KTD", "mass", "kg"), ("AP-KE", "pressure", "bar"),
                                  ("NHIET-KE", "temperature", "degC")):
-        out[code] = catalog.create_instrument_type(db, SYSTEM, {"code": code, "name_vi": code, "quantity": quantity,
-                                                              "unit": unit})
+        out[code] = catalog.create_instrument_type(db, SYSTEM, catalog.NewInstrumentType(
+            code=code, name_vi=code, quantity=quantity, unit=unit))
     db.commit()
     return out
 
@@ -119,7 +119,8 @@ def test_lims_procedures_load_command(db, database_url, monkeypatch):
     assert ".json: " in result.output and "Traceback" not in result.output
     for code, quantity, unit in (("CAN-KTD", "mass", "kg"), ("AP-KE", "pressure", "bar"),
                                  ("NHIET-KE", "temperature", "degC")):
-        catalog.create_instrument_type(db, SYSTEM, {"code": code, "name_vi": code, "quantity": quantity, "unit": unit})
+        catalog.create_instrument_type(db, SYSTEM, catalog.NewInstrumentType(code=code, name_vi=code, quantity=quantity,
+                                                                             unit=unit))
     db.commit()
     result = runner.invoke(main, ["procedures", "load", str(PROCEDURES_DIR)])
     assert result.exit_code == 0, result.output

@@ -39,10 +39,10 @@ def lab(db):
 def fleet(db, lab):
     """Instruments of two businesses with due dates around TODAY (days from TODAY in the serial)."""
     def inst(owner, serial, due_in, status="in_service"):
-        return catalog.create_instrument(db, SYSTEM, {
-            "owner_id": owner.id, "type_id": lab.types["scale"].id, "serial_number": serial, "range_max": 60,
-            "range_unit": "kg", "resolution": 0.01, "accuracy_class": "III", "status": status,
-            "next_due": None if due_in is None else (TODAY + timedelta(days=due_in)).isoformat()})
+        return catalog.create_instrument(db, SYSTEM, catalog.NewInstrument(
+            owner_id=owner.id, type_id=lab.types["scale"].id, serial_number=serial, range_max=60,
+            range_unit="kg", resolution=0.01, accuracy_class="III", status=status,
+            next_due=None if due_in is None else TODAY + timedelta(days=due_in)))
 
     a, b = lab.business, lab.other_business
     rows = [inst(a, "A-minus-40", -40), inst(a, "A-minus-1", -1), inst(a, "A-zero", 0), inst(a, "A-plus-30", 30),
@@ -114,9 +114,9 @@ def test_impact_lists_what_used_the_standard_since_its_last_good_calibration(db,
     today = date.today()
     m1, f1 = lab.standards["M1"], lab.standards["F1"]
     for std, number in ((m1, "CAL-M1-OLD"), (f1, "CAL-F1-OLD")):
-        catalog.add_standard_calibration(db, SYSTEM, std.id, {
-            "certificate_number": number, "calibrated_by": "VMI", "calibration_date": today - timedelta(days=420),
-            "due_date": today - timedelta(days=55), "expanded_uncertainty": 2, "uncertainty_unit": "g"})
+        catalog.add_standard_calibration(db, SYSTEM, std.id, catalog.NewStandardCalibration(
+            certificate_number=number, calibrated_by="VMI", calibration_date=today - timedelta(days=420),
+            due_date=today - timedelta(days=55), expanded_uncertainty=2, uncertainty_unit="g"))
     db.commit()
 
     def record(days_ago, *, approve):

@@ -63,21 +63,22 @@ class Lab:
 
 
 def _standard(db, code, quantity, rmin, rmax, unit, u, u_unit, *, cal_days_ago=60, due_in=300):
-    std = catalog.create_reference_standard(db, SYSTEM, {
-        "code": code, "name": f"Standard {code}", "quantity": quantity, "range_min": rmin, "range_max": rmax,
-        "range_unit": unit})
+    std = catalog.create_reference_standard(db, SYSTEM, catalog.NewReferenceStandard(
+        code=code, name=f"Standard {code}", quantity=quantity, range_min=rmin, range_max=rmax, range_unit=unit))
     today = date.today()
-    catalog.add_standard_calibration(db, SYSTEM, std.id, {
-        "certificate_number": f"CAL-{code}", "calibrated_by": "Viện Đo lường Việt Nam (VMI)",
-        "calibration_date": today - timedelta(days=cal_days_ago), "due_date": today + timedelta(days=due_in),
-        "expanded_uncertainty": u, "uncertainty_unit": u_unit, "coverage_factor": 2})
+    catalog.add_standard_calibration(db, SYSTEM, std.id, catalog.NewStandardCalibration(
+        certificate_number=f"CAL-{code}", calibrated_by="Viện Đo lường Việt Nam (VMI)",
+        calibration_date=today - timedelta(days=cal_days_ago), due_date=today + timedelta(days=due_in),
+        expanded_uncertainty=u, uncertainty_unit=u_unit, coverage_factor=2))
     return std
 
 
 def make_lab(db) -> Lab:
-    lab_org = catalog.create_organisation(db, SYSTEM, {"name": "Trung tâm TĐC", "kind": "lab"})
-    biz = catalog.create_organisation(db, SYSTEM, {"name": "Công ty Cân Việt", "tax_code": "0101234567"})
-    other = catalog.create_organisation(db, SYSTEM, {"name": "HTX Rau sạch", "tax_code": "0107654321"})
+    lab_org = catalog.create_organisation(db, SYSTEM, catalog.NewOrganisation(name="Trung tâm TĐC", kind="lab"))
+    biz = catalog.create_organisation(db, SYSTEM, catalog.NewOrganisation(name="Công ty Cân Việt",
+                                                                          tax_code="0101234567"))
+    other = catalog.create_organisation(db, SYSTEM, catalog.NewOrganisation(name="HTX Rau sạch",
+                                                                            tax_code="0107654321"))
     lab = Lab(lab_org, biz, other)
     for username, roles, org in [
         ("tech", ["technician"], lab_org.id), ("tech2", ["technician"], lab_org.id),
@@ -86,35 +87,33 @@ def make_lab(db) -> Lab:
     ]:
         lab.users[username] = create_user(db, SYSTEM, username=username, password=PASSWORD, roles=roles,
                                           full_name=username.title(), organisation_id=org)
-    lab.types["scale"] = catalog.create_instrument_type(db, SYSTEM, {
-        "code": "CAN-KTD", "name_vi": "Cân không tự động", "name_en": "Non-automatic weighing instrument",
-        "quantity": "mass", "unit": "kg", "requires_verification": True, "verification_interval_months": 12})
-    lab.types["gauge"] = catalog.create_instrument_type(db, SYSTEM, {
-        "code": "AP-KE", "name_vi": "Áp kế", "name_en": "Pressure gauge", "quantity": "pressure", "unit": "bar",
-        "requires_verification": True, "verification_interval_months": 12})
-    lab.types["thermometer"] = catalog.create_instrument_type(db, SYSTEM, {
-        "code": "NHIET-KE", "name_vi": "Nhiệt kế", "name_en": "Thermometer", "quantity": "temperature",
-        "unit": "degC"})
+    lab.types["scale"] = catalog.create_instrument_type(db, SYSTEM, catalog.NewInstrumentType(
+        code="CAN-KTD", name_vi="Cân không tự động", name_en="Non-automatic weighing instrument",
+        quantity="mass", unit="kg", requires_verification=True, verification_interval_months=12))
+    lab.types["gauge"] = catalog.create_instrument_type(db, SYSTEM, catalog.NewInstrumentType(
+        code="AP-KE", name_vi="Áp kế", name_en="Pressure gauge", quantity="pressure", unit="bar",
+        requires_verification=True, verification_interval_months=12))
+    lab.types["thermometer"] = catalog.create_instrument_type(db, SYSTEM, catalog.NewInstrumentType(
+        code="NHIET-KE", name_vi="Nhiệt kế", name_en="Thermometer", quantity="temperature", unit="degC"))
     lab.standards["F1"] = _standard(db, "F1", "mass", 0.000001, 20, "kg", 0.33, "mg")
     lab.standards["M1"] = _standard(db, "M1", "mass", 1, 500, "kg", 2, "g")
     lab.standards["P"] = _standard(db, "P60", "pressure", 0, 60, "bar", 15, "mbar")
     lab.standards["T"] = _standard(db, "PRT", "temperature", -80, 300, "degC", 0.02, "delta_degC")
     lab.standards["T_old"] = _standard(db, "PRT-OLD", "temperature", -50, 400, "degC", 0.03, "delta_degC",
                                        cal_days_ago=400, due_in=-35)
-    lab.instruments["scale"] = catalog.create_instrument(db, SYSTEM, {
-        "owner_id": biz.id, "type_id": lab.types["scale"].id, "manufacturer": "Mettler Toledo", "model": "ICS425",
-        "serial_number": "SC-60", "range_min": 0, "range_max": 60, "range_unit": "kg", "resolution": 0.01,
-        "accuracy_class": "III"})
-    lab.instruments["gauge"] = catalog.create_instrument(db, SYSTEM, {
-        "owner_id": biz.id, "type_id": lab.types["gauge"].id, "manufacturer": "Wika", "model": "213.53",
-        "serial_number": "PG-16", "range_min": 0, "range_max": 16, "range_unit": "bar", "resolution": 0.1,
-        "accuracy_class": "1.6", "calibration_interval_months": 6})
-    lab.instruments["thermometer"] = catalog.create_instrument(db, SYSTEM, {
-        "owner_id": biz.id, "type_id": lab.types["thermometer"].id, "manufacturer": "Testo", "model": "104",
-        "serial_number": "TH-104", "range_min": -50, "range_max": 250, "range_unit": "degC", "resolution": 0.1})
-    lab.instruments["other_scale"] = catalog.create_instrument(db, SYSTEM, {
-        "owner_id": other.id, "type_id": lab.types["scale"].id, "serial_number": "SC-OTHER", "range_min": 0,
-        "range_max": 60, "range_unit": "kg", "resolution": 0.01, "accuracy_class": "III"})
+    lab.instruments["scale"] = catalog.create_instrument(db, SYSTEM, catalog.NewInstrument(
+        owner_id=biz.id, type_id=lab.types["scale"].id, manufacturer="Mettler Toledo", model="ICS425",
+        serial_number="SC-60", range_min=0, range_max=60, range_unit="kg", resolution=0.01, accuracy_class="III"))
+    lab.instruments["gauge"] = catalog.create_instrument(db, SYSTEM, catalog.NewInstrument(
+        owner_id=biz.id, type_id=lab.types["gauge"].id, manufacturer="Wika", model="213.53",
+        serial_number="PG-16", range_min=0, range_max=16, range_unit="bar", resolution=0.1,
+        accuracy_class="1.6", calibration_interval_months=6))
+    lab.instruments["thermometer"] = catalog.create_instrument(db, SYSTEM, catalog.NewInstrument(
+        owner_id=biz.id, type_id=lab.types["thermometer"].id, manufacturer="Testo", model="104",
+        serial_number="TH-104", range_min=-50, range_max=250, range_unit="degC", resolution=0.1))
+    lab.instruments["other_scale"] = catalog.create_instrument(db, SYSTEM, catalog.NewInstrument(
+        owner_id=other.id, type_id=lab.types["scale"].id, serial_number="SC-OTHER", range_min=0,
+        range_max=60, range_unit="kg", resolution=0.01, accuracy_class="III"))
     procedures.load_procedures(db, SYSTEM)
     for key, code in (("r76", "QTKĐ-CKTĐ-R76"), ("pressure", "QTHC-AK-837"), ("thermometer", "QTHC-NK-SS")):
         lab.procedures[key] = db.scalar(select(Procedure).where(Procedure.code == code, Procedure.active.is_(True)))

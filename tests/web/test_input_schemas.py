@@ -7,8 +7,9 @@ marshmallow schema that documents it, in a module constant::
 
 This test collects the pairs of every module under ``lims.web.api`` and checks that each
 schema loads exactly the input's fields and marks as required exactly the fields the parser
-requires. Once one input of a service module is paired, every input of that module must be,
-so a new input cannot slip past its schema. Another aggregate joins by declaring its own
+requires and those marked ``checked_later`` (required, but checked by the use case with the
+rest). Once one input of a service module is paired, every input of that module must be, so a
+new input cannot slip past its schema. Another aggregate joins by declaring its own
 ``INPUT_SCHEMAS`` in its API module; nothing here changes.
 """
 from __future__ import annotations

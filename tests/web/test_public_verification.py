@@ -17,7 +17,6 @@ import zxingcpp
 from certificates import tokens
 from lims.services import certificates as certs
 from lims.services.demo_certificates import sample_lab
-from lims.services.inputs import parse
 from lims.web.public_certificates import certificate_context
 
 
@@ -69,7 +68,7 @@ def test_the_qr_code_on_the_stamp_label_opens_the_same_page(issued, login):
 
 
 def test_a_revoked_certificate_shows_revoked(issued, client, db):
-    certs.revoke_certificate(db, issued.reviewer, issued.cert.id, parse(certs.RevokeCertificate, {"reason": "Chuẩn vượt dung sai"}))
+    certs.revoke_certificate(db, issued.reviewer, issued.cert.id, certs.RevokeCertificate(reason="Chuẩn vượt dung sai"))
     db.commit()
     certs.write_pending(db)
     pdf = (issued.ctx.instance_path / issued.cert.pdf_path).read_bytes()
@@ -81,7 +80,7 @@ def test_a_revoked_certificate_shows_revoked(issued, client, db):
 
 
 def test_a_superseded_certificate_links_to_the_one_that_replaced_it(issued, client, db):
-    new = certs.amend_certificate(db, issued.reviewer, issued.cert.id, parse(certs.AmendCertificate, {"reason": "Sửa địa chỉ"}),
+    new = certs.amend_certificate(db, issued.reviewer, issued.cert.id, certs.AmendCertificate(reason="Sửa địa chỉ"),
                                   context=issued.ctx)
     db.commit()
     certs.write_pending(db)
@@ -209,7 +208,7 @@ def test_the_limit_is_shared_by_two_app_processes_through_redis(issued, database
                                  str(port)], stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
                for port in ports]
     try:
-        for port, proc in zip(ports, servers):
+        for port, proc in zip(ports, servers, strict=True):
             _wait_for_port(port, proc)
         path = path_of(certs.verify_url(issued.cert))
         a, b = (f"http://127.0.0.1:{port}{path}" for port in ports)
@@ -269,7 +268,8 @@ def _comparable(resp):
 
 
 def test_the_front_door_answers_as_the_flask_view_does(issued, app, client, db):
-    new = certs.amend_certificate(db, issued.reviewer, issued.cert.id, parse(certs.AmendCertificate, {"reason": "Sửa địa chỉ"}), context=issued.ctx)
+    new = certs.amend_certificate(db, issued.reviewer, issued.cert.id, certs.AmendCertificate(reason="Sửa địa chỉ"),
+                                  context=issued.ctx)
     db.commit()
     certs.write_pending(db)
     flask_only = _through_flask_only(app)
@@ -293,7 +293,7 @@ def test_the_front_door_reads_the_current_status_at_every_scan(issued, client, d
     seen = _served_by_flask(client.application)
     path = path_of(certs.verify_url(issued.cert))
     assert 'data-status="valid"' in client.get(path).get_data(as_text=True)
-    certs.revoke_certificate(db, issued.reviewer, issued.cert.id, parse(certs.RevokeCertificate, {"reason": "Chuẩn vượt dung sai"}))
+    certs.revoke_certificate(db, issued.reviewer, issued.cert.id, certs.RevokeCertificate(reason="Chuẩn vượt dung sai"))
     db.commit()
     certs.write_pending(db)
     assert 'data-status="revoked"' in client.get(path).get_data(as_text=True)

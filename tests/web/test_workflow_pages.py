@@ -172,10 +172,9 @@ def test_recall_page_and_exports(db, lab, client, login):
     today = date.today()
     for serial, owner, days in (("OVER-1", lab.business, -3), ("SOON-1", lab.business, 10),
                                 ("OTHER-1", lab.other_business, -1)):
-        catalog.create_instrument(db, SYSTEM, {
-            "owner_id": owner.id, "type_id": lab.types["scale"].id, "serial_number": serial, "range_max": 60,
-            "range_unit": "kg", "resolution": 0.01, "accuracy_class": "III",
-            "next_due": (today + timedelta(days=days)).isoformat()})
+        catalog.create_instrument(db, SYSTEM, catalog.NewInstrument(
+            owner_id=owner.id, type_id=lab.types["scale"].id, serial_number=serial, range_max=60,
+            range_unit="kg", resolution=0.01, accuracy_class="III", next_due=today + timedelta(days=days)))
     db.commit()
     login("tech")
     page = client.get("/recall?lang=en").get_data(as_text=True)

@@ -42,6 +42,7 @@ from typing import Any
 from certificates import model as cm
 from certificates.errors import DocumentError
 from certificates.formatting import format_measure
+from certificates.values import enum_member
 from lims.errors import ValidationError
 from lims.i18n import _
 from lims.metrology.reporting import result_places, round_to_places, round_uncertainty
@@ -125,11 +126,19 @@ def decimal_of(value: float | Decimal | str, *, places_like: float | None = None
         number = abs(number)  # never "-0"
     if places_like:
         step = Decimal(format(float(places_like), ".12g"))
-        wanted = -step.normalize().as_tuple().exponent
-        have = -number.as_tuple().exponent
+        wanted = _decimals(step.normalize())
+        have = _decimals(number)
         if 0 < wanted and have < wanted and number == number.quantize(Decimal(1).scaleb(-wanted)):
             number = number.quantize(Decimal(1).scaleb(-wanted))
     return number
+
+
+def _decimals(number: Decimal) -> int:
+    """Digits after the decimal point of a finite number (negative for ``1E+2``)."""
+    exponent = number.as_tuple().exponent
+    if not isinstance(exponent, int):  # "n", "N", "F": a stored number is never NaN or infinite
+        raise ValueError(f"{number} is not a finite number")
+    return -exponent
 
 
 def cert_unit(unit: str) -> str:
@@ -160,6 +169,10 @@ def _error_unit(record: Record, point_unit: str) -> str:
 def _measure(value: Any, unit: str, *, places_like: float | None = None) -> cm.Measure | None:
     if value is None:
         return None
+    return _measure_of(value, unit, places_like=places_like)
+
+
+def _measure_of(value: float | Decimal | str, unit: str, *, places_like: float | None = None) -> cm.Measure:
     return cm.Measure(decimal_of(value, places_like=places_like), cert_unit(unit))
 
 
@@ -285,10 +298,13 @@ def _environment(record: Record) -> tuple[cm.EnvironmentalCondition, ...]:
         if not isinstance(item, dict) or item.get("value") is None or not item.get("unit"):
             continue
         vi, en = ENVIRONMENT_NAMES.get(key, (key, key))
+        quantity = _text(vi, en)
+        if quantity is None:  # the procedure's keys are never blank; the document names the field
+            raise DocumentError("quantity", "is required and must be a non-empty text")
         unit = cert_unit(item["unit"])
         spread = item.get("spread")
         out.append(cm.EnvironmentalCondition(
-            _text(vi, en), _measure(item["value"], unit),
+            quantity, _measure_of(item["value"], unit),
             _measure(spread, DIFFERENCE_UNITS.get(unit, unit)) if spread is not None else None,
         ))
     return tuple(out)
@@ -328,7 +344,8 @@ def _conformity(record: Record) -> cm.Conformity | None:
     if record.instrument.accuracy_class:
         spec = cm.LocalText(f"{spec.vi}, cấp chính xác {record.instrument.accuracy_class}",
                             f"{spec.en}, accuracy class {record.instrument.accuracy_class}")
-    return cm.Conformity(verdict=verdict, decision_rule=text, specification=spec)
+    return cm.Conformity(verdict=enum_member(cm.Verdict, verdict, "conformity.verdict"), decision_rule=text,
+                         specification=spec)
 
 
 def _instrument(record: Record) -> cm.Instrument:
@@ -350,8 +367,10 @@ def _instrument(record: Record) -> cm.Instrument:
 
 
 def _person(user: User | None, role: cm.LocalText) -> cm.Person | None:
-    if user is None:
-        return None
+    return None if user is None else _named(user, role)
+
+
+def _named(user: User, role: cm.LocalText) -> cm.Person:
     return cm.Person(user.full_name or user.username, role)
 
 
@@ -413,13 +432,13 @@ def build_document(record: Record, lab: Organisation, customer: Organisation, si
     officer = VERIFICATION_OFFICER if record.kind == WorkKind.verification.value else CALIBRATION_OFFICER
     try:
         return cm.CertificateDocument(
-            number=issue.number, kind=record.kind, title=NOTICE_TITLE if notice else None,
+            number=issue.number, kind=cm.Kind(record.kind), title=NOTICE_TITLE if notice else None,
             laboratory=laboratory, customer=customer_part, instrument=_instrument(record),
             method=cm.Method(record.procedure.code, _text(record.procedure.title_vi, record.procedure.title_en)),
             received_on=received_on, performed_on=performed_on, issued_on=issue.issued_on,
             performance_location=performance, performance_address=record.place.strip() or None,
             results=_results(record), environment=_environment(record), reference_standards=_standards(record),
-            authorised_by=_person(signer, SIGNATORY), performed_by=_person(record.technician, officer),
+            authorised_by=_named(signer, SIGNATORY), performed_by=_person(record.technician, officer),
             conformity=_conformity(record),
             valid_until=None if notice else issue.valid_until,
             stamp_number=None if notice else issue.stamp_number,

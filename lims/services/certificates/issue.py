@@ -226,6 +226,7 @@ def _lock_status(session: Session, cert: Certificate, new_status: str, **values:
         .values(status=new_status, **values)
         .execution_options(synchronize_session=False)
     )
+    # An UPDATE answers a CursorResult; Session.execute is typed as returning the plain Result.
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.refresh(cert)
         raise _not_valid(cert)

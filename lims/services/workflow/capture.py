@@ -28,7 +28,7 @@ from lims.services.workflow.devices import (
     read_device,
     readings_in,
 )
-from lims.services.workflow.inputs import CaptureIntoPoint, SaveRecord, as_input
+from lims.services.workflow.inputs import CaptureIntoPoint, SaveRecord
 from lims.services.workflow.locking import check_version
 from lims.services.workflow.record_input import readings_bounds
 from lims.services.workflow.records import get_record, require_editable
@@ -146,9 +146,8 @@ def point_update(captured: dict[str, Any]) -> dict[str, Any]:
 
 
 def capture_into_point(session: Session, actor: Actor | None, record_id: int, seq: int,
-                       data: CaptureIntoPoint) -> Record:
+                       inp: CaptureIntoPoint) -> Record:
     """Read a device and save the result into the record's point in one step (API)."""
-    inp = as_input(CaptureIntoPoint, data)
     record = get_record(session, actor, record_id)
     check_version(record, inp.version_id, _("Record %(number)s", number=record.number))
     captured = capture_point(session, actor, record_id, seq, target=inp.target, port=inp.port, driver=inp.driver,

@@ -31,7 +31,7 @@ from lims.models import (
 from lims.services import audit
 from lims.services.policy import Actor, require
 from lims.services.validation import Checker
-from lims.services.workflow.inputs import MarkOutOfTolerance, as_input
+from lims.services.workflow.inputs import MarkOutOfTolerance
 
 
 @dataclass
@@ -100,10 +100,9 @@ def impact_of_standard(session: Session, viewer: Actor | None, standard_id: int)
 
 
 def mark_out_of_tolerance(session: Session, actor: Actor | None, standard_id: int,
-                          data: MarkOutOfTolerance) -> ReferenceStandard:
+                          inp: MarkOutOfTolerance) -> ReferenceStandard:
     """Record that a standard was found out of tolerance on a day: it can no longer be selected."""
     require(actor, Role.reviewer)
-    inp = as_input(MarkOutOfTolerance, data)
     std = get_standard(session, standard_id)
     if std.status == StandardStatus.out_of_tolerance.value:
         raise Conflict(_("%(code)s is already marked out of tolerance.", code=std.code))

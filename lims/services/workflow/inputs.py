@@ -8,17 +8,14 @@ read by :mod:`lims.services.workflow.record_input`, whose messages name each bad
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Final, Literal, TypeVar
+from typing import Any, Final, Literal
 
-from lims.services.inputs import checked_later, opts, parse, service_input
+from lims.services.inputs import checked_later, opts, service_input
 
 __all__ = ["KEEP", "checked_later", "Version", "NewServiceRequest", "AcceptRequest", "CancelRequest", "OpenRecord",
-           "SaveRecord", "ReturnRecord", "CaptureIntoPoint", "MarkOutOfTolerance", "as_input"]
-
-T = TypeVar("T")
+           "SaveRecord", "ReturnRecord", "CaptureIntoPoint", "MarkOutOfTolerance"]
 
 
 class _Keep:
@@ -123,11 +120,3 @@ class MarkOutOfTolerance:
     since: date | None = checked_later()  # the day it was found out of tolerance
     reason: str | None = checked_later(**opts(max_len=2000))
 
-
-def as_input(cls: type[T], data: T | Mapping[str, Any]) -> T:
-    """``data`` as ``cls``: an input passes through, a mapping (older callers) is parsed."""
-    if isinstance(data, cls):
-        return data
-    if isinstance(data, Mapping):
-        return parse(cls, data)
-    raise TypeError(f"expected {cls.__name__}, got {type(data).__name__}")

@@ -52,6 +52,7 @@ from lims.metrology.results import evaluate_point_budget
 from lims.metrology.units import Q_, as_delta
 from lims.models import InstrumentType, Procedure, Role
 from lims.services import audit, catalog
+from lims.services.inputs import parse
 from lims.services.policy import Actor, require
 from lims.services.validation import QUANTITY_UNITS
 from lims.services.workflow.devices import ROLES
@@ -312,7 +313,7 @@ def load_procedures(session: Session, actor: Actor | None,
                 and latest.instrument_type_id == fields["instrument_type_id"]:
             out.append((latest, "unchanged"))
             continue
-        proc = catalog.create_procedure(session, actor, fields)
+        proc = catalog.create_procedure(session, actor, parse(catalog.NewProcedure, fields))  # a file as a JSON body
         if latest is not None:
             before = audit.snapshot(latest)
             latest.active = False

@@ -81,15 +81,16 @@ def due_list(session: Session, viewer: Actor | None, *, days: int | None = 30, o
     days, owner_id = _check(days, owner_id, viewer)
     today = today or date.today()
     horizon = today + timedelta(days=days)
-    q = select(
-        Instrument.id, Instrument.owner_id, Organisation.name, Organisation.tax_code, InstrumentType.code,
-        InstrumentType.name_vi, InstrumentType.name_en, Instrument.manufacturer, Instrument.model,
+    q = select(  # labelled as the fields of DueRow
+        Instrument.id.label("instrument_id"), Instrument.owner_id, Organisation.name.label("owner"),
+        Organisation.tax_code, InstrumentType.code.label("type_code"), InstrumentType.name_vi.label("type_name_vi"),
+        InstrumentType.name_en.label("type_name_en"), Instrument.manufacturer, Instrument.model,
         Instrument.serial_number, Instrument.location, Instrument.next_due,
     ).join(Organisation, Organisation.id == Instrument.owner_id).join(
         InstrumentType, InstrumentType.id == Instrument.type_id)
     q = _where(q, horizon=horizon, owner_id=owner_id, before=today if overdue_only else None)
     q = q.order_by(Instrument.next_due, Instrument.id).limit(limit).offset(offset)
-    return [DueRow(*row[:11], next_due=row[11], days_left=(row[11] - today).days) for row in session.execute(q)]
+    return [DueRow(**row._asdict(), days_left=(row.next_due - today).days) for row in session.execute(q)]
 
 
 def iter_due(session: Session, viewer: Actor | None, *, days: int | None = 30, owner_id: int | None = None,

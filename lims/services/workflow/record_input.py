@@ -149,9 +149,9 @@ def _point_entries(c: Checker, raw_points: Any) -> list[tuple[int, dict]]:
     out = []
     for entry in raw_points:
         try:
-            if not isinstance(entry, dict):
+            if not isinstance(entry, dict) or entry.get("seq") is None:
                 raise TypeError
-            out.append((int(entry.get("seq")), entry))
+            out.append((int(entry["seq"]), entry))
         except (TypeError, ValueError):
             c.fail("points", _("Each point must be a JSON object with its seq."))
     return out

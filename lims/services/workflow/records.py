@@ -38,7 +38,7 @@ from lims.services.workflow.common import (
     today,
     usable_procedure,
 )
-from lims.services.workflow.inputs import OpenRecord, as_input
+from lims.services.workflow.inputs import OpenRecord
 from lims.services.workflow.labels import record_status_label, request_status_label
 from lims.services.workflow.procedures import plan_points
 from lims.services.workflow.requests import update_request_progress
@@ -130,10 +130,9 @@ def _accept_with_record(session: Session, actor: Actor | None, item: ServiceRequ
     update_request_progress(session, actor, req)
 
 
-def open_record(session: Session, actor: Actor | None, data: OpenRecord) -> Record:
+def open_record(session: Session, actor: Actor | None, inp: OpenRecord) -> Record:
     """Open a record for one instrument with a procedure; its points come from the procedure."""
     require(actor, Role.technician)
-    inp = as_input(OpenRecord, data)
     c = Checker()
     item, inst, kind, verification_type = _what_and_how(c, session, inp)
     proc = _choose_procedure(c, session, inp, inst, kind)

@@ -30,7 +30,7 @@ from lims.services.numbering import next_value
 from lims.services.policy import Actor, actor_id, can_see_request, is_staff, organisation_of, require
 from lims.services.validation import Checker, require_exists
 from lims.services.workflow.common import REQUEST_NUMBER, VERIFICATION_TYPES, today
-from lims.services.workflow.inputs import AcceptRequest, CancelRequest, NewServiceRequest, as_input
+from lims.services.workflow.inputs import AcceptRequest, CancelRequest, NewServiceRequest
 from lims.services.workflow.labels import request_status_label
 from lims.services.workflow.locking import check_version
 
@@ -88,10 +88,9 @@ def _instruments(c: Checker, session: Session, ids: list[int], customer: Organis
     return instruments
 
 
-def create_service_request(session: Session, actor: Actor | None, data: NewServiceRequest) -> ServiceRequest:
+def create_service_request(session: Session, actor: Actor | None, inp: NewServiceRequest) -> ServiceRequest:
     """File a request: a business for its own instruments, the lab for any customer."""
     require(actor, Role.technician, Role.business)
-    inp = as_input(NewServiceRequest, data)
     c = Checker()
     customer = _customer(c, session, actor, inp)
     kind = c.choice({"kind": inp.kind}, "kind", [k.value for k in WorkKind])
@@ -157,10 +156,9 @@ def count_service_requests(session: Session, viewer: Actor | None, *, status: st
 
 
 def accept_service_request(session: Session, actor: Actor | None, request_id: int,
-                           data: AcceptRequest) -> ServiceRequest:
+                           inp: AcceptRequest) -> ServiceRequest:
     """The lab has received the request (and the instruments)."""
     require(actor, Role.technician)
-    inp = as_input(AcceptRequest, data)
     req = get_service_request(session, actor, request_id)
     check_version(req, inp.version_id, _("The service request"))
     if req.status != RequestStatus.submitted.value:
@@ -180,10 +178,9 @@ def accept_service_request(session: Session, actor: Actor | None, request_id: in
 
 
 def cancel_service_request(session: Session, actor: Actor | None, request_id: int,
-                           data: CancelRequest) -> ServiceRequest:
+                           inp: CancelRequest) -> ServiceRequest:
     """Withdraw a request before work starts (the business that filed it, or the lab)."""
     require(actor, Role.technician, Role.business)
-    inp = as_input(CancelRequest, data)
     req = get_service_request(session, actor, request_id)
     check_version(req, inp.version_id, _("The service request"))
     allowed = (RequestStatus.submitted.value,) if not is_staff(actor) else (

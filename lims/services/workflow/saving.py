@@ -18,7 +18,7 @@ from lims.services import audit
 from lims.services.policy import Actor, require
 from lims.services.validation import Checker
 from lims.services.workflow.common import facts_of, today
-from lims.services.workflow.inputs import SaveRecord, as_input
+from lims.services.workflow.inputs import SaveRecord
 from lims.services.workflow.locking import check_version
 from lims.services.workflow.record_input import environment_input, points_input, standards_input
 from lims.services.workflow.records import get_record, require_editable
@@ -119,10 +119,9 @@ def _store_points(record: Record, points: list[PointData], points_in: dict[int, 
         p.coverage_factor, p.mpe, p.verdict = res.coverage_factor, res.mpe, res.verdict
 
 
-def save_record(session: Session, actor: Actor | None, record_id: int, data: SaveRecord) -> Record:
+def save_record(session: Session, actor: Actor | None, record_id: int, inp: SaveRecord) -> Record:
     """Save what the technician entered and compute the results (nothing is written on any error)."""
     require(actor, Role.technician)
-    inp = as_input(SaveRecord, data)
     record = get_record(session, actor, record_id)
     require_editable(record)
     check_version(record, inp.version_id, _("Record %(number)s", number=record.number))

@@ -19,7 +19,7 @@ from lims.services.certificate_document import add_months
 from lims.services.certificates import issue_for_record
 from lims.services.policy import Actor, actor_id, require
 from lims.services.workflow.common import today
-from lims.services.workflow.inputs import ReturnRecord, Version, as_input
+from lims.services.workflow.inputs import ReturnRecord, Version
 from lims.services.workflow.labels import record_status_label
 from lims.services.workflow.locking import check_version
 from lims.services.workflow.records import get_record, require_editable
@@ -52,10 +52,9 @@ def missing_for_submission(record: Record) -> dict[str, str]:
     return missing
 
 
-def submit_record(session: Session, actor: Actor | None, record_id: int, data: Version) -> Record:
+def submit_record(session: Session, actor: Actor | None, record_id: int, inp: Version) -> Record:
     """Send a complete record for review."""
     require(actor, Role.technician)
-    inp = as_input(Version, data)
     record = get_record(session, actor, record_id)
     require_editable(record)
     check_version(record, inp.version_id, _("Record %(number)s", number=record.number))
@@ -93,9 +92,8 @@ def _reviewable(session: Session, actor: Actor | None, record_id: int, version_i
     return record
 
 
-def return_record(session: Session, actor: Actor | None, record_id: int, data: ReturnRecord) -> Record:
+def return_record(session: Session, actor: Actor | None, record_id: int, inp: ReturnRecord) -> Record:
     """Send a submitted record back to its technician with a comment."""
-    inp = as_input(ReturnRecord, data)
     record = _reviewable(session, actor, record_id, inp.version_id, _("return"))
     before = {"status": record.status}
     record.status = RecordStatus.returned.value
@@ -107,9 +105,8 @@ def return_record(session: Session, actor: Actor | None, record_id: int, data: R
     return record
 
 
-def approve_record(session: Session, actor: Actor | None, record_id: int, data: Version) -> Record:
+def approve_record(session: Session, actor: Actor | None, record_id: int, inp: Version) -> Record:
     """Approve a submitted record: it becomes immutable, the certificate is issued, the due date moves."""
-    inp = as_input(Version, data)
     record = _reviewable(session, actor, record_id, inp.version_id, _("approve"))
     if actor_id(actor) is None:  # the certificate names the person who approved (ISO/IEC 17025 7.8.2.1 o)
         raise PermissionDenied(_("A record is approved by a reviewer who signs the certificate, "

@@ -104,7 +104,8 @@ def _tooltip(p: dict, fmt: Callable[..., str], labels: dict[str, str]) -> str:
     e = p["error"]["value"]
     u = (p.get("uncertainty") or {}).get("value")
     m = (p.get("mpe") or {}).get("value")
-    tip = f'{labels.get(p.get("test"), p.get("test"))} {p.get("label") or ""}: E = '
+    test = str(p.get("test"))
+    tip = f'{labels.get(test, test)} {p.get("label") or ""}: E = '
     if u:
         value, uncertainty = round_result(e, u)
         tip += f"{fmt(value, _digits(value))} ± {fmt(uncertainty, _digits(uncertainty))}"

@@ -12,6 +12,7 @@ import threading
 from typing import Any
 
 from flask import Response, flash, jsonify, redirect, render_template, request, session, stream_with_context, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from lims.app import get_db
@@ -103,7 +104,7 @@ def record_read_environment(record_id: int):
 
 @bp.route("/workstation", methods=["GET", "POST"])
 @roles_required(Role.technician)
-def workstation_settings():
+def workstation_settings() -> ResponseReturnValue:
     errors: dict[str, str] = {}
     current = workstation()
     if request.method == "POST":
