@@ -148,6 +148,7 @@ def demo(app, db):
     return db
 
 
+@pytest.mark.committed  # ids counted from 1 in the pinned files; public pages read on connections of their own
 def test_the_demo_reads_as_pinned_in_the_golden_files(app, demo):
     """Every certificate (JSON, DCC, PDF text), API answer and page of the demo, as pinned."""
     found = {name: normalise(text) for name, text in _collect(app, demo).items()}

@@ -105,6 +105,7 @@ def test_points_follow_the_instrument(db):
     assert exc.value.field == "instrument_id"
 
 
+@pytest.mark.committed  # the command opens an engine of its own
 def test_lims_procedures_load_command(db, database_url, monkeypatch):
     from lims.cli import main
 
