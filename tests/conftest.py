@@ -26,6 +26,7 @@ from __future__ import annotations
 import copy
 import os
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
@@ -46,8 +47,8 @@ def instance_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def database_url(instance_dir: Path) -> str:
-    """A migrated, empty database for this test run."""
+def database_url(instance_dir: Path, remembered_password_hashes) -> str:
+    """A migrated, empty database for this test run (password hashes remembered, see below)."""
     from lims.db import make_engine
     from lims.migrate import upgrade
 
@@ -264,6 +265,19 @@ def client(app):
 
 
 # ---------------------------------------------------------------- users, logins, tokens
+
+
+@pytest.fixture(scope="session")
+def remembered_password_hashes():
+    """Password hashing is slow on purpose (scrypt); tests hash the same few passwords again and
+    again, so each hash and each check is computed once per run. Wrong passwords still fail."""
+    from lims.services import users
+
+    generate, check = users.generate_password_hash, users.check_password_hash
+    users.generate_password_hash = lru_cache(maxsize=None)(generate)
+    users.check_password_hash = lru_cache(maxsize=None)(check)
+    yield
+    users.generate_password_hash, users.check_password_hash = generate, check
 
 
 @pytest.fixture
