@@ -33,8 +33,9 @@ from typing import Iterator
 import pytest
 from sqlalchemy import event, text
 
+from tests.helpers import PASSWORD
+
 TEST_DB_URL = os.environ.get("LIMS_TEST_DATABASE_URL")
-PASSWORD = "correct horse battery"
 APP_EXTRA = {"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False}
 
 
@@ -318,3 +319,15 @@ def token_for(db):
         return {"Authorization": f"Bearer {token}"}
 
     return make
+
+
+# ---------------------------------------------------------------- test data shared by several folders
+
+
+@pytest.fixture
+def lab(db):
+    """The workflow lab of ``tests/services/workflow_factory.py`` (users, standards, instruments,
+    procedures)."""
+    from tests.services.workflow_factory import make_lab
+
+    return make_lab(db)

@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from tests.helpers import pdf_text
+
 GOLDEN = Path(__file__).parent / "files"
 UPDATE = os.environ.get("LIMS_UPDATE_GOLDENS") == "1"
 PASSWORD = "demo-password-1"
@@ -51,16 +53,6 @@ def normalise(text: str) -> str:
     for pattern, repl in _PATTERNS:
         text = pattern.sub(repl, text)
     return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
-
-
-def pdf_text(data: bytes) -> str:
-    import pypdfium2 as pdfium
-
-    doc = pdfium.PdfDocument(data)
-    try:
-        return "\n".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
-    finally:
-        doc.close()
 
 
 def _json(data: object) -> str:

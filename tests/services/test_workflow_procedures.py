@@ -13,13 +13,7 @@ from lims.services import catalog, procedures
 from lims.services.procedures import PROCEDURES_DIR, check_spec, plan_points
 from lims.services.workflow_rules import InstrumentFacts
 
-
-@pytest.fixture(autouse=True)
-def english():
-    from lims.i18n import use_language
-
-    with use_language("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

@@ -16,35 +16,11 @@ import uuid
 from urllib.parse import urlsplit
 
 import pytest
-import zxingcpp
 
 from certificates import tokens
 from lims.services import certificates as certs
-from lims.services.demo_certificates import sample_lab
-from lims.web.public_certificates import certificate_context
 
-
-@pytest.fixture
-def issued(app, db, make_user):
-    reviewer = make_user("reviewer1", "reviewer")
-    lab = sample_lab(db, reviewer=reviewer)
-    ctx = certificate_context(app)
-    lab.cert = certs.issue_for_record(db, reviewer, lab.scale_record(db), context=ctx)
-    lab.ctx = ctx
-    db.commit()
-    return lab
-
-
-def qr_urls(pdf: bytes, page: int = 0, scale: float = 3.0) -> list[str]:
-    """Every QR code a real decoder (ZXing C++) finds on the rendered page image."""
-    import pypdfium2 as pdfium
-
-    doc = pdfium.PdfDocument(pdf)
-    try:
-        image = doc[page].render(scale=scale).to_pil()
-    finally:
-        doc.close()
-    return [b.text for b in zxingcpp.read_barcodes(image) if b.format == zxingcpp.BarcodeFormat.QRCode]
+from tests.helpers import qr_urls
 
 
 def path_of(url: str) -> str:
