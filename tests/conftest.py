@@ -121,17 +121,19 @@ def shared_app(database_url, instance_dir):
 
 
 def _truncate_all(engine) -> None:
+    """Empty every table and restart the identities (DELETE is much quicker than TRUNCATE on
+    PostgreSQL for tables this small)."""
     from lims.models import Base
 
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
         if engine.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            for t in tables:
-                conn.execute(text(f'DELETE FROM "{t}"'))
-            if conn.execute(text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first():
-                conn.execute(text("DELETE FROM sqlite_sequence"))
+            for (sequence,) in conn.execute(text(
+                    "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) FROM pg_sequences")):
+                conn.execute(text(f"ALTER SEQUENCE {sequence} RESTART"))
+        elif conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")).first():
+            conn.execute(text("DELETE FROM sqlite_sequence"))
 
 
 def wants_committed(request) -> bool:
