@@ -3,7 +3,8 @@
 Service and web tests run against SQLite by default and against PostgreSQL when
 ``LIMS_TEST_DATABASE_URL`` is set (e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/test``).
 The schema is built once per run by the Alembic migrations; the app and its engine are built
-once per run too.
+once per run too. With pytest-xdist each worker has its own: a SQLite file in its own temporary
+folder, or the PostgreSQL database ``<name>_<worker>`` (``test_gw0``, ...) on the same server.
 
 Each test runs inside one database transaction that is rolled back at its end (SQLAlchemy,
 "Joining a Session into an External Transaction"): the app's session factory is bound to the
@@ -53,7 +54,7 @@ def database_url(instance_dir: Path, remembered_password_hashes) -> str:
     from lims.db import make_engine
     from lims.migrate import upgrade
 
-    url = TEST_DB_URL or f"sqlite:///{instance_dir / 'test.sqlite3'}"
+    url = _worker_database(TEST_DB_URL) if TEST_DB_URL else f"sqlite:///{instance_dir / 'test.sqlite3'}"
     engine = make_engine(url)
     if engine.dialect.name == "postgresql":
         # Start clean whatever an earlier, interrupted run left behind.
@@ -63,6 +64,27 @@ def database_url(instance_dir: Path, remembered_password_hashes) -> str:
     engine.dispose()
     upgrade(url)
     return url
+
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker has a database of its own (``<name>_gw0``, ...), created
+    on the server of ``url`` when missing; without workers, ``url`` itself."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    parsed = make_url(url)
+    if not worker or parsed.get_backend_name() != "postgresql":
+        return url
+    name = f"{parsed.database}_{worker}"
+    server = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        server.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
