@@ -198,6 +198,7 @@ def test_the_limit_is_shared_by_two_app_processes_through_redis(issued, database
         for proc in servers:
             proc.terminate()
             proc.wait(timeout=10)
+            proc.stderr.close()
         if redis_proc is not None:
             redis_proc.terminate()
             redis_proc.wait(timeout=10)
