@@ -2,7 +2,8 @@
 
 * ``live_server`` — the app served by werkzeug in a background thread on 127.0.0.1 (a free
   port), against the test database, with CSRF protection on as in production; yields the
-  base URL. The tables are emptied before and after each test (``clean_db``).
+  base URL. The server's threads use connections of their own, so these tests use committed
+  data (``committed_db``: tables emptied before and after each test).
 * ``browser`` — Debian's Chromium driven by Playwright, once per test session.
 * ``page`` — a fresh browser context and page per test (cookies do not leak between tests).
 * ``sign_in(page, username)`` — fills the login form.
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 CHROMIUM = os.environ.get("LIMS_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -25,17 +26,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 
 
 @pytest.fixture
-def live_app(clean_db, database_url, instance_dir):
-    from lims.app import create_app
-
-    app = create_app(
-        instance_path=instance_dir,
-        database_url=database_url,
-        secret_key="browser-test-secret-key",
-        extra={"TESTING": True, "RATELIMIT_ENABLED": False},
-    )
-    yield app
-    app.extensions["lims.engine"].dispose()
+def live_app(committed_db, make_app):
+    return make_app(secret_key="browser-test-secret-key", extra={"TESTING": True, "RATELIMIT_ENABLED": False})
 
 
 @pytest.fixture

@@ -15,11 +15,10 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def lab(db):
+def lab(lab, db):
+    """The workflow lab, with a set of weights whose calibration is past due."""
     from lims.services import catalog
-    from tests.services.workflow_factory import make_lab
 
-    lab = make_lab(db)
     old = catalog.create_reference_standard(db, SYSTEM, catalog.NewReferenceStandard(
         code="F2-OLD", name="Old F2 weights", quantity="mass", range_min=0.001, range_max=20, range_unit="kg"))
     today = date.today()

@@ -4,12 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cert_helpers import VERIFY_URL
 
 from certificates.examples import example_calibration, example_verification
 from certificates.keystore import KeyStore
 from certificates.model import CertificateDocument
 from certificates.pdf import render_pdf
+from tests.helpers import VERIFY_URL
 
 
 @pytest.fixture(scope="session")

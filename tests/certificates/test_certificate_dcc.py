@@ -4,13 +4,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from cert_helpers import replace
 from lxml import etree
 
 from certificates.dcc import dcc_tree, to_dcc_xml
 from certificates.dcc_schema import read_catalog, schema_dir, validate_dcc
 from certificates.errors import DccError, DccValidationError
 from certificates.model import Measure, ResultRow, ResultSection, Uncertainty
+from tests.helpers import replace
 
 NS = {"dcc": "https://ptb.de/dcc", "si": "https://ptb.de/si"}
 

@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pint
 import pytest
-from cert_helpers import replace
 
 from certificates.errors import DocumentError, UnitError
 from certificates.model import (
@@ -20,6 +19,7 @@ from certificates.model import (
     Verdict,
     text_for,
 )
+from tests.helpers import replace
 
 
 def test_examples_are_valid(verification, calibration) -> None:

@@ -6,11 +6,11 @@ from decimal import Decimal
 
 import pytest
 import zxingcpp
-from cert_helpers import VERIFY_URL, pdf_pages_text, render_page_image, replace
 
 from certificates.errors import DocumentError, RenderError
 from certificates.model import Measure, ResultRow, ResultSection, Status, Uncertainty, Verdict
 from certificates.pdf import render_pdf
+from tests.helpers import VERIFY_URL, pdf_pages_text, render_page_image, replace
 
 
 def flat(text: str) -> str:

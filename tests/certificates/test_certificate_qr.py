@@ -7,11 +7,11 @@ from datetime import date
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
-from cert_helpers import VERIFY_URL, pdf_pages_text, render_page_image
 from PIL import Image
 
 from certificates.errors import RenderError
 from certificates.qr import qr_matrix, qr_png, qr_svg, qr_version, stamp_label_pdf
+from tests.helpers import VERIFY_URL, pdf_pages_text, render_page_image
 
 MM_PER_POINT = 25.4 / 72
 

@@ -9,7 +9,6 @@ import stat
 from pathlib import Path
 
 import pytest
-from cert_helpers import BASE_URL
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -28,6 +27,7 @@ from certificates.tokens import (
     verify,
     verify_url,
 )
+from tests.helpers import BASE_URL
 
 
 def test_base64url_matches_rfc4648_section_10_vectors() -> None:

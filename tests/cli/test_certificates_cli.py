@@ -20,8 +20,9 @@ ISSUE = date(2026, 4, 2)
 
 
 @pytest.fixture
-def issued(db, database_url, tmp_path, monkeypatch):
-    """Two certificates (a verification, then a calibration that is revoked) under tmp_path."""
+def issued(committed_db, db, database_url, tmp_path, monkeypatch):
+    """Two certificates (a verification, then a calibration that is revoked) under tmp_path,
+    committed (the commands read them with an engine of their own)."""
     monkeypatch.setenv("LIMS_DATABASE_URL", database_url)
     monkeypatch.setenv("LIMS_INSTANCE_PATH", str(tmp_path))
     monkeypatch.setenv("LIMS_BASE_URL", "https://lims.tdc.gov.vn")

@@ -14,7 +14,8 @@ from lims.models import Instrument, Organisation, User
 
 
 @pytest.fixture
-def cli_env(clean_db, database_url, instance_dir, monkeypatch):
+def cli_env(committed_db, database_url, instance_dir, monkeypatch):
+    """The commands open an engine of their own: the data is committed."""
     monkeypatch.setenv("LIMS_DATABASE_URL", database_url)
     monkeypatch.setenv("LIMS_INSTANCE_PATH", str(instance_dir))
     return CliRunner()

@@ -1,6 +1,7 @@
 """The audit trail is a hash chain; an edit behind the application's back is caught."""
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, text
 
@@ -26,6 +27,7 @@ def test_each_event_links_to_the_previous_one(db):
     assert audit.verify_chain(db).ok
 
 
+@pytest.mark.committed  # edits on a connection of its own, then the CLI reads
 def test_tampering_with_an_event_is_caught_and_named(db, database_url, monkeypatch):
     for i in range(4):
         _org(db, f"Org {i}")
@@ -44,6 +46,7 @@ def test_tampering_with_an_event_is_caught_and_named(db, database_url, monkeypat
     assert "event #2" in result.output
 
 
+@pytest.mark.committed  # deletes on a connection of its own
 def test_deleting_an_event_is_caught(db):
     for i in range(3):
         _org(db, f"Org {i}")
@@ -66,6 +69,7 @@ def test_relinking_after_an_edit_is_still_caught(db):
     assert not report.ok and report.first_bad_seq == 3 and "link" in report.reason
 
 
+@pytest.mark.committed  # the CLI reads with an engine of its own
 def test_clean_chain_verifies_from_the_cli(db, database_url, monkeypatch):
     _org(db, "Org")
     monkeypatch.setenv("LIMS_DATABASE_URL", database_url)

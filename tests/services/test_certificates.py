@@ -34,12 +34,6 @@ ISSUE = date(2026, 3, 5)
 
 
 @pytest.fixture
-def ctx(tmp_path):
-    return certs.CertificateContext(instance_path=tmp_path, base_url="https://lims.tdc.gov.vn",
-                                    keystore=KeyStore.in_directory(tmp_path / "keys"))
-
-
-@pytest.fixture
 def lab(db):
     lab = sample_lab(db)
     lab.work_date = ISSUE - timedelta(days=1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from certificates.hashing import sha256_file
@@ -57,6 +58,7 @@ def _issue_many(url: str, instance: str, record_ids: list[int], barrier, results
         engine.dispose()
 
 
+@pytest.mark.committed  # the workers are processes with engines of their own
 def test_concurrent_issuance_from_several_processes_is_unique_and_gap_free(db, database_url, tmp_path):
     lab = sample_lab(db)
     lab.work_date = ISSUE - timedelta(days=1)

@@ -10,34 +10,15 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import select
 
 from certificates.hashing import sha256_file
-from certificates.keystore import KeyStore
 from lims.metrology import reporting
 from lims.models import Certificate
 from lims.services import certificates as certs
 from lims.services import workflow
 from lims.services.certificate_document import add_months
-from tests.services.workflow_factory import (
-    complete_scale_record,
-    make_lab,
-    open_scale_record,
-)
-
-
-@pytest.fixture
-def ctx(tmp_path):
-    ctx = certs.CertificateContext(instance_path=tmp_path, base_url="https://lims.tdc.gov.vn",
-                                   keystore=KeyStore.in_directory(tmp_path / "keys"))
-    with certs.use_context(ctx):
-        yield ctx
-
-
-@pytest.fixture
-def lab(db):
-    return make_lab(db)
+from tests.services.workflow_factory import complete_scale_record, open_scale_record
 
 
 def approve(db, lab, rec) -> Certificate:

@@ -29,32 +29,10 @@ from lims.services import workflow
 from lims.services.certificate_document import add_months
 from lims.services.inputs import parse
 from lims.services.policy import SYSTEM
-from tests.services.workflow_factory import complete_scale_record, make_lab, open_scale_record, scale_points
+from tests.services.workflow_factory import complete_scale_record, open_scale_record, scale_points
 
-
-@pytest.fixture(autouse=True)
-def certificate_context(tmp_path):
-    from certificates.keystore import KeyStore
-    from lims.services import certificates as certs
-
-    ctx = certs.CertificateContext(instance_path=tmp_path, base_url="https://lims.example.vn",
-                                   keystore=KeyStore.in_directory(tmp_path / "keys"))
-    with certs.use_context(ctx):
-        yield ctx
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are checked in English here; one test checks a Vietnamese one."""
-    from lims.i18n import use_language
-
-    with use_language("en"):
-        yield
-
-
-@pytest.fixture
-def lab(db):
-    return make_lab(db)
+# Messages are checked in English here; one test checks a Vietnamese one.
+pytestmark = pytest.mark.usefixtures("english", "ctx")
 
 
 def events(db, action=None) -> int:

@@ -15,22 +15,11 @@ from lims.services import workflow
 from lims.services.inputs import parse
 from lims.services.workflow import capture as cap
 from lims.services.workflow import devices
-from tests.services.workflow_factory import make_lab, open_scale_record
+from tests.services.workflow_factory import open_scale_record
+
+pytestmark = pytest.mark.usefixtures("english")
 
 BALANCE = "mock://mt-sics?weight={nominal}{unit}&capacity={max}{unit}&settle=2"
-
-
-@pytest.fixture(autouse=True)
-def english():
-    from lims.i18n import use_language
-
-    with use_language("en"):
-        yield
-
-
-@pytest.fixture
-def lab(db):
-    return make_lab(db)
 
 
 def test_a_point_is_read_from_the_balance_with_every_reading_shown_as_it_arrives(db, lab):

@@ -15,13 +15,7 @@ from lims.services.policy import SYSTEM
 from lims.services.workflow import procedures
 from lims.services.workflow.procedures import PROCEDURES_DIR, check_spec, plan_points
 
-
-@pytest.fixture(autouse=True)
-def english():
-    from lims.i18n import use_language
-
-    with use_language("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture
@@ -107,6 +101,7 @@ def test_points_follow_the_instrument(db):
     assert exc.value.field == "instrument_id"
 
 
+@pytest.mark.committed  # the command opens an engine of its own
 def test_lims_procedures_load_command(db, database_url, monkeypatch):
     from lims.cli import main
 

@@ -17,22 +17,11 @@ from lims.services.inputs import parse
 from lims.services.policy import SYSTEM
 from lims.services.workflow import impact as standard_impact
 from lims.services.workflow import recall
-from tests.services.workflow_factory import complete_scale_record, make_lab, open_scale_record
+from tests.services.workflow_factory import complete_scale_record, open_scale_record
+
+pytestmark = pytest.mark.usefixtures("english")
 
 TODAY = date(2026, 6, 15)
-
-
-@pytest.fixture(autouse=True)
-def english():
-    from lims.i18n import use_language
-
-    with use_language("en"):
-        yield
-
-
-@pytest.fixture
-def lab(db):
-    return make_lab(db)
 
 
 @pytest.fixture

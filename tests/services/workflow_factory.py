@@ -23,8 +23,7 @@ from lims.models import Procedure, User, UserRole
 from lims.services import catalog, workflow
 from lims.services.policy import SYSTEM
 from lims.services.workflow import procedures
-
-PASSWORD = "correct horse battery"
+from tests.helpers import PASSWORD
 
 
 @lru_cache(maxsize=1)
@@ -162,6 +161,18 @@ def complete_scale_record(db, lab: Lab, rec, *, technician=None, **kwargs):
         standards=[lab.standards["F1"].id, lab.standards["M1"].id], points=scale_points(rec, **kwargs)))
     db.commit()
     return rec
+
+
+def add_due_instruments(db, lab: Lab) -> None:
+    """Three scales due around today: OVER-1 (3 days overdue) and SOON-1 (due in 10 days) of the
+    business, OTHER-1 (1 day overdue) of the other business."""
+    today = date.today()
+    for serial, owner, days in (("OVER-1", lab.business, -3), ("SOON-1", lab.business, 10),
+                                ("OTHER-1", lab.other_business, -1)):
+        catalog.create_instrument(db, SYSTEM, catalog.NewInstrument(
+            owner_id=owner.id, type_id=lab.types["scale"].id, serial_number=serial, range_max=60,
+            range_unit="kg", resolution=0.01, accuracy_class="III", next_due=today + timedelta(days=days)))
+    db.commit()
 
 
 def ns(**kwargs) -> SimpleNamespace:

@@ -37,23 +37,17 @@ def test_api_writes_over_a_cookie_session_need_the_csrf_header(app, make_user):
     assert accepted.status_code == 201
 
 
-def test_login_attempts_are_rate_limited(app, database_url, instance_dir):
-    from lims.app import create_app
-
-    limited = create_app(instance_path=instance_dir, database_url=database_url, secret_key="k",
-                         extra={"TESTING": True, "WTF_CSRF_ENABLED": False})
+def test_login_attempts_are_rate_limited(make_app):
+    limited = make_app(secret_key="k", extra={"TESTING": True, "WTF_CSRF_ENABLED": False})
     client = limited.test_client()
     codes = [client.post("/login", data={"username": "x", "password": "y"}).status_code for _ in range(22)]
     assert codes[:20] == [401] * 20 and codes[-1] == 429
 
 
-def test_behind_a_trusted_proxy_each_client_has_its_own_limit(database_url, instance_dir, monkeypatch):
+def test_behind_a_trusted_proxy_each_client_has_its_own_limit(make_app, monkeypatch):
     """With LIMS_TRUSTED_PROXIES=1 the login limit counts X-Forwarded-For clients separately."""
-    from lims.app import create_app
-
     monkeypatch.setenv("LIMS_TRUSTED_PROXIES", "1")
-    app = create_app(instance_path=instance_dir, database_url=database_url, secret_key="k",
-                     extra={"TESTING": True, "WTF_CSRF_ENABLED": False})
+    app = make_app(secret_key="k", extra={"TESTING": True, "WTF_CSRF_ENABLED": False})
     client = app.test_client()
 
     def attempt(ip: str) -> int:

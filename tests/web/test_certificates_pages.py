@@ -3,38 +3,12 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from certificates import jsonform
 from certificates.dcc_schema import validate_dcc
 from certificates.hashing import sha256_hex
 from lims.models import Certificate
 from lims.services import certificates as certs
-from lims.services.demo_certificates import sample_lab
-from lims.web.public_certificates import certificate_context
-
-
-@pytest.fixture
-def issued(app, db, make_user):
-    """A reviewer, a technician, the sample lab and one issued scale verification certificate."""
-    reviewer = make_user("reviewer1", "reviewer")
-    technician = make_user("tech1", "technician")
-    lab = sample_lab(db, technician=technician, reviewer=reviewer)
-    cert = certs.issue_for_record(db, reviewer, lab.scale_record(db), context=certificate_context(app))
-    db.commit()
-    certs.write_pending(db)
-    lab.cert = cert
-    return lab
-
-
-def pdf_text(data: bytes) -> str:
-    import pypdfium2 as pdfium
-
-    doc = pdfium.PdfDocument(data)
-    try:
-        return "\n".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
-    finally:
-        doc.close()
+from tests.helpers import pdf_text
 
 
 def test_list_and_detail_pages_in_vietnamese_and_english(issued, login):

@@ -1,4 +1,8 @@
-"""The public check page: the QR code on the PDF opens it; valid, revoked, superseded, forged; rate limits."""
+"""The public check page: the QR code on the PDF opens it; valid, revoked, superseded, forged; rate limits.
+
+The page reads a certificate on connections of its own (``lims.web.public_certificates``), so the
+tests that open a genuine token are marked ``committed``.
+"""
 from __future__ import annotations
 
 import os
@@ -12,42 +16,17 @@ import uuid
 from urllib.parse import urlsplit
 
 import pytest
-import zxingcpp
 
 from certificates import tokens
 from lims.services import certificates as certs
-from lims.services.demo_certificates import sample_lab
-from lims.web.public_certificates import certificate_context
-
-
-@pytest.fixture
-def issued(app, db, make_user):
-    reviewer = make_user("reviewer1", "reviewer")
-    lab = sample_lab(db, reviewer=reviewer)
-    ctx = certificate_context(app)
-    lab.cert = certs.issue_for_record(db, reviewer, lab.scale_record(db), context=ctx)
-    lab.ctx = ctx
-    db.commit()
-    certs.write_pending(db)
-    return lab
-
-
-def qr_urls(pdf: bytes, page: int = 0, scale: float = 3.0) -> list[str]:
-    """Every QR code a real decoder (ZXing C++) finds on the rendered page image."""
-    import pypdfium2 as pdfium
-
-    doc = pdfium.PdfDocument(pdf)
-    try:
-        image = doc[page].render(scale=scale).to_pil()
-    finally:
-        doc.close()
-    return [b.text for b in zxingcpp.read_barcodes(image) if b.format == zxingcpp.BarcodeFormat.QRCode]
+from tests.helpers import qr_urls
 
 
 def path_of(url: str) -> str:
     return urlsplit(url).path
 
 
+@pytest.mark.committed
 def test_the_qr_code_on_the_pdf_opens_the_public_page_showing_valid(issued, client):
     pdf = (issued.ctx.instance_path / issued.cert.pdf_path).read_bytes()
     urls = qr_urls(pdf)
@@ -67,6 +46,7 @@ def test_the_qr_code_on_the_stamp_label_opens_the_same_page(issued, login):
     assert qr_urls(label, scale=8.0) == [certs.verify_url(issued.cert)]
 
 
+@pytest.mark.committed
 def test_a_revoked_certificate_shows_revoked(issued, client, db):
     certs.revoke_certificate(db, issued.reviewer, issued.cert.id, certs.RevokeCertificate(reason="Chuẩn vượt dung sai"))
     db.commit()
@@ -79,6 +59,7 @@ def test_a_revoked_certificate_shows_revoked(issued, client, db):
     assert data["status"] == "revoked" and data["revoked_at"]
 
 
+@pytest.mark.committed
 def test_a_superseded_certificate_links_to_the_one_that_replaced_it(issued, client, db):
     new = certs.amend_certificate(db, issued.reviewer, issued.cert.id, certs.AmendCertificate(reason="Sửa địa chỉ"),
                                   context=issued.ctx)
@@ -91,6 +72,7 @@ def test_a_superseded_certificate_links_to_the_one_that_replaced_it(issued, clie
     assert 'data-status="valid"' in newer and issued.cert.number in newer  # "replaces"
 
 
+@pytest.mark.committed
 def test_json_answer_for_programs(issued, client):
     resp = client.get(path_of(certs.verify_url(issued.cert)), headers={"Accept": "application/json"})
     data = resp.get_json()
@@ -135,21 +117,18 @@ def test_published_keys_verify_tokens_offline_and_hold_no_private_part(issued, c
     assert payload.certificate_id == issued.cert.id
 
 
-def _limited_app(database_url, instance_dir, **config):
-    from lims.app import create_app
-
-    return create_app(instance_path=instance_dir, database_url=database_url, secret_key="k",
-                      extra={"TESTING": True, "LIMS_VERIFY_RATE_LIMIT": "3 per minute", **config})
+def _limited_app(make_app, **config):
+    return make_app(secret_key="k", extra={"TESTING": True, "LIMS_VERIFY_RATE_LIMIT": "3 per minute", **config})
 
 
-def test_public_lookups_are_rate_limited_per_client(issued, database_url, instance_dir):
-    app = _limited_app(database_url, instance_dir, RATELIMIT_STORAGE_URI="memory://")
+@pytest.mark.committed
+def test_public_lookups_are_rate_limited_per_client(issued, make_app):
+    app = _limited_app(make_app, RATELIMIT_STORAGE_URI="memory://")
     client = app.test_client()
     path = path_of(certs.verify_url(issued.cert))
     codes = [client.get(path).status_code for _ in range(4)]
     other = client.get(path, environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code
     assert codes == [200, 200, 200, 429] and other == 200
-    app.extensions["lims.engine"].dispose()
 
 
 def _redis_url() -> tuple[str, subprocess.Popen | None]:
@@ -200,6 +179,7 @@ def _status(url: str) -> int:
         return exc.code
 
 
+@pytest.mark.committed
 def test_the_limit_is_shared_by_two_app_processes_through_redis(issued, database_url, instance_dir):
     redis_url, redis_proc = _redis_url()
     prefix = f"lims-test-{uuid.uuid4().hex}"
@@ -219,11 +199,13 @@ def test_the_limit_is_shared_by_two_app_processes_through_redis(issued, database
         for proc in servers:
             proc.terminate()
             proc.wait(timeout=10)
+            proc.stderr.close()
         if redis_proc is not None:
             redis_proc.terminate()
             redis_proc.wait(timeout=10)
 
 
+@pytest.mark.committed
 def test_a_connection_the_database_dropped_is_replaced_without_an_error(issued, client):
     from lims.web import public_reads
 
@@ -267,6 +249,7 @@ def _comparable(resp):
     return resp.status_code, {k: v for k, v in resp.headers.items() if k != "Date"}, resp.get_data(as_text=True)
 
 
+@pytest.mark.committed
 def test_the_front_door_answers_as_the_flask_view_does(issued, app, client, db):
     new = certs.amend_certificate(db, issued.reviewer, issued.cert.id, certs.AmendCertificate(reason="Sửa địa chỉ"),
                                   context=issued.ctx)
@@ -289,6 +272,7 @@ def test_the_front_door_answers_as_the_flask_view_does(issued, app, client, db):
     assert seen == [path]
 
 
+@pytest.mark.committed
 def test_the_front_door_reads_the_current_status_at_every_scan(issued, client, db):
     seen = _served_by_flask(client.application)
     path = path_of(certs.verify_url(issued.cert))
@@ -301,8 +285,9 @@ def test_the_front_door_reads_the_current_status_at_every_scan(issued, client, d
     assert seen == []
 
 
-def test_what_the_front_door_hands_to_flask_is_counted_once(issued, database_url, instance_dir):
-    app = _limited_app(database_url, instance_dir, RATELIMIT_STORAGE_URI="memory://")
+@pytest.mark.committed
+def test_what_the_front_door_hands_to_flask_is_counted_once(issued, make_app):
+    app = _limited_app(make_app, RATELIMIT_STORAGE_URI="memory://")
     client = app.test_client()
     seen = _served_by_flask(app)
     path = path_of(certs.verify_url(issued.cert))
@@ -312,4 +297,3 @@ def test_what_the_front_door_hands_to_flask_is_counted_once(issued, database_url
     assert [r.headers.get("X-RateLimit-Remaining") for r in (first, second, third)] == ["2", "1", "0"]
     assert "Đây không phải giấy chứng nhận do đơn vị này cấp." in second.get_data(as_text=True)
     assert seen == [forged, path]  # the not-genuine page and the refusal come from Flask
-    app.extensions["lims.engine"].dispose()

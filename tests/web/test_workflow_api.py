@@ -3,18 +3,12 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
 from lims.models import Record
-from lims.services.policy import SYSTEM
-from tests.services.workflow_factory import make_lab
-
-
-@pytest.fixture
-def lab(db):
-    return make_lab(db)
+from tests.services.workflow_factory import add_due_instruments
 
 
 @pytest.fixture
@@ -128,15 +122,8 @@ def test_self_approval_is_refused(db, lab, client, auth):
 
 
 def test_recall_and_impact_through_the_api(db, lab, client, auth):
-    from lims.services import catalog
-
+    add_due_instruments(db, lab)
     today = date.today()
-    for serial, owner, days in (("OVER-1", lab.business, -3), ("SOON-1", lab.business, 10),
-                                ("OTHER-1", lab.other_business, -1)):
-        catalog.create_instrument(db, SYSTEM, catalog.NewInstrument(
-            owner_id=owner.id, type_id=lab.types["scale"].id, serial_number=serial, range_max=60,
-            range_unit="kg", resolution=0.01, accuracy_class="III", next_due=today + timedelta(days=days)))
-    db.commit()
     data = client.get("/api/v1/recall?days=30", headers=auth["tech"]).get_json()
     assert (data["overdue"], data["due_soon"]) == (2, 1)
     assert [(i["serial_number"], i["days_left"], i["overdue"]) for i in data["items"]] == [

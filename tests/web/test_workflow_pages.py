@@ -5,7 +5,7 @@ import csv
 import io
 import json
 import re
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from openpyxl import load_workbook
@@ -14,13 +14,7 @@ from sqlalchemy import select
 from lims.models import Certificate, Record
 from lims.services import workflow
 from lims.services.inputs import parse
-from lims.services.policy import SYSTEM
-from tests.services.workflow_factory import PASSING, make_lab, open_scale_record
-
-
-@pytest.fixture
-def lab(db):
-    return make_lab(db)
+from tests.services.workflow_factory import PASSING, add_due_instruments, open_scale_record
 
 
 def form_for(rec, **overrides) -> dict:
@@ -167,15 +161,7 @@ def test_environment_is_read_from_the_thermo_hygrometer(db, lab, client, login):
 
 
 def test_recall_page_and_exports(db, lab, client, login):
-    from lims.services import catalog
-
-    today = date.today()
-    for serial, owner, days in (("OVER-1", lab.business, -3), ("SOON-1", lab.business, 10),
-                                ("OTHER-1", lab.other_business, -1)):
-        catalog.create_instrument(db, SYSTEM, catalog.NewInstrument(
-            owner_id=owner.id, type_id=lab.types["scale"].id, serial_number=serial, range_max=60,
-            range_unit="kg", resolution=0.01, accuracy_class="III", next_due=today + timedelta(days=days)))
-    db.commit()
+    add_due_instruments(db, lab)
     login("tech")
     page = client.get("/recall?lang=en").get_data(as_text=True)
     assert re.search(r'id="count-overdue">2<', page) and re.search(r'id="count-due">1<', page)

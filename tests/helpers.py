@@ -1,11 +1,10 @@
-"""Helpers shared by the certificates tests (imported by name: this folder is on sys.path)."""
+"""Plain helpers shared by the tests (no fixtures here: those live in the conftest files)."""
 from __future__ import annotations
 
 import dataclasses
 
-import pypdfium2 as pdfium
-
-from certificates.model import CertificateDocument
+#: The password of every user the fixtures and factories create.
+PASSWORD = "correct horse battery"
 
 BASE_URL = "https://lims.tdc.gov.vn"
 #: A fixed URL of realistic length (95-character token) for rendering tests that do not sign.
@@ -17,6 +16,8 @@ VERIFY_URL = BASE_URL + "/v/" + (
 
 def pdf_pages_text(pdf: bytes) -> list[str]:
     """Text of every page, extracted by PDFium."""
+    import pypdfium2 as pdfium
+
     document = pdfium.PdfDocument(pdf)
     try:
         return [document[i].get_textpage().get_text_range() for i in range(len(document))]
@@ -24,8 +25,15 @@ def pdf_pages_text(pdf: bytes) -> list[str]:
         document.close()
 
 
+def pdf_text(pdf: bytes) -> str:
+    """Text of the whole document, pages joined by a newline."""
+    return "\n".join(pdf_pages_text(pdf))
+
+
 def render_page_image(pdf: bytes, page: int = 0, scale: float = 3.0):  # type: ignore[no-untyped-def]
     """A PIL image of one page at ``scale`` × 72 dpi."""
+    import pypdfium2 as pdfium
+
     document = pdfium.PdfDocument(pdf)
     try:
         return document[page].render(scale=scale).to_pil()
@@ -33,6 +41,14 @@ def render_page_image(pdf: bytes, page: int = 0, scale: float = 3.0):  # type: i
         document.close()
 
 
-def replace(doc: CertificateDocument, **changes: object) -> CertificateDocument:
-    """A copy of ``doc`` with fields changed (the model's checks run again)."""
+def qr_urls(pdf: bytes, page: int = 0, scale: float = 3.0) -> list[str]:
+    """Every QR code a real decoder (ZXing C++) finds on the rendered page image."""
+    import zxingcpp
+
+    image = render_page_image(pdf, page, scale)
+    return [b.text for b in zxingcpp.read_barcodes(image) if b.format == zxingcpp.BarcodeFormat.QRCode]
+
+
+def replace(doc, **changes: object):  # type: ignore[no-untyped-def]
+    """A copy of a certificate document with fields changed (the model's checks run again)."""
     return dataclasses.replace(doc, **changes)
