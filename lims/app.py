@@ -3,12 +3,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, g
 from sqlalchemy.orm import Session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lims.config import Settings
 from lims.db import make_engine, make_session_factory
 from lims.i18n import translation_dirs
+from lims.web.context import get_db, wants_json
+from lims.web.setup import init_web
+
+__all__ = ["create_app", "get_db", "wants_json"]
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
@@ -49,30 +54,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
                 db.rollback()
             db.close()
 
-    from lims.web import init_web
-
     init_web(app)
     if settings.trusted_proxies:
         # Outermost, so the rate limits (also the public page's front door) see the client's address.
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         n = settings.trusted_proxies
         # Replacing wsgi_app with a middleware is Flask's documented way; mypy sees a method assigned.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     return app
-
-
-def get_db() -> Session:
-    """The request's database session (one per request, closed at teardown)."""
-    from flask import current_app
-
-    if "db" not in g:
-        g.db = current_app.extensions["lims.sessions"]()
-    return g.db
-
-
-def wants_json() -> bool:
-    if request.path.startswith("/api/"):
-        return True
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]

@@ -45,7 +45,7 @@ from lims.metrology.units import (
 )
 
 if TYPE_CHECKING:
-    from lims.metrology.uncertainty import BudgetResult
+    pass
 
 __all__ = ["BudgetInput", "PreparedBudget", "prepare_budget", "parse_budget", "parse_input", "STATEMENTS",
            "DEFAULT_COVERAGE_PROBABILITY"]
@@ -152,12 +152,6 @@ class PreparedBudget:
                     raise budget_error(symbol, "readings", "this input is stated by readings; give a list of readings")
                 entry["value"] = str(new) if isinstance(new, pint.Quantity) else new
         return prepare_budget(raw)
-
-    def evaluate(self, **options: Any) -> BudgetResult:
-        """Shortcut for :func:`lims.metrology.uncertainty.evaluate_budget` on this budget."""
-        from lims.metrology.uncertainty import evaluate_budget
-
-        return evaluate_budget(self, **options)
 
 
 def _measurand(raw: Any) -> tuple[str, UnitInfo]:

@@ -16,11 +16,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from lims.app import get_db
 from lims.models import InstrumentStatus, Role
 from lims.services import catalog, users
 from lims.services.policy import STAFF_ROLES, Actor
 from lims.services.validation import QUANTITY_UNITS
+from lims.web.context import get_db
 from lims.web.filters import fmt_number, unit_symbol
 
 Choices = Callable[[], list[tuple[str, str]]]

@@ -13,9 +13,10 @@ from functools import wraps
 from flask import Flask, abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 
-from lims.app import get_db, wants_json
 from lims.models import Role, User
 from lims.services import policy, users
+from lims.web.context import get_db, wants_json
+from lims.web.errors import problem
 from lims.web.extensions import login_manager
 
 PUBLIC_ATTR = "_lims_public"
@@ -95,8 +96,6 @@ def init_auth(app: Flask) -> None:
     @login_manager.unauthorized_handler
     def _unauthorized():
         if wants_json():
-            from lims.web.errors import problem
-
             return problem(401, "Authentication required.",
                            {"hint": "Send 'Authorization: Bearer <token>' (see `lims user token`)."})
         return redirect(url_for("ui.login", next=request.full_path if request.query_string else request.path))

@@ -24,7 +24,6 @@ from markupsafe import Markup
 
 from certificates.formatting import format_measure
 from certificates.qr import qr_svg
-from lims.app import get_db
 from lims.errors import ValidationError
 from lims.models import Certificate, Role
 from lims.services import certificates as certs
@@ -32,6 +31,7 @@ from lims.services import policy
 from lims.services.inputs import parse
 from lims.web import transaction
 from lims.web.auth import acting_user, roles_required
+from lims.web.context import get_db
 from lims.web.nav import NavItem, add_nav
 from lims.web.public_certificates import certificate_context
 

@@ -14,9 +14,9 @@ from flask import Flask, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from lims.app import wants_json
 from lims.errors import LimsError
 from lims.web import transaction
+from lims.web.context import wants_json
 
 INTERNAL = "Internal error; it has been logged."
 

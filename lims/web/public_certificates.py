@@ -31,11 +31,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from lims.app import wants_json
 from lims.i18n import gettext as fast_gettext
 from lims.services import certificates as certs
 from lims.web import transaction
 from lims.web.auth import public
+from lims.web.context import wants_json
 from lims.web.errors import problem
 from lims.web.extensions import limiter
 from lims.web.front_door import COUNTED, VerificationFrontDoor

@@ -1,7 +1,7 @@
 """One transaction per request: views call services, the wrapper commits once.
 
 Every view of the app is wrapped when the app is built (:func:`wrap_views`): the view runs,
-then the request's session (:func:`lims.app.get_db`) is committed if the answer is a success
+then the request's session (:func:`lims.web.context.get_db`) is committed if the answer is a success
 or a redirect, and rolled back if the view raised or answered 4xx/5xx — as indico's
 ``RH.process`` does. Views never call ``commit()`` themselves.
 

@@ -15,13 +15,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
-from lims.app import get_db
 from lims.errors import ValidationError
 from lims.models import Role
 from lims.services import catalog, policy, users
 from lims.services.inputs import parse
 from lims.web.admin_sections import SECTIONS, Section, calibration_section
 from lims.web.auth import acting_user, public, roles_required
+from lims.web.context import get_db
 from lims.web.extensions import limiter
 from lims.web.nav import NavItem
 

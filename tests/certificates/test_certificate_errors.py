@@ -96,8 +96,9 @@ def test_real_errors_keep_their_texts() -> None:
         dsi_unit("psi")
 
 
-def test_the_web_handler_answers_with_the_class_status(app: Any) -> None:
+def test_the_web_handler_answers_with_the_class_status(make_app: Any) -> None:
     """Before, these reached the generic 500 handler; now the LimsError handler answers them."""
+    app = make_app()  # an app of its own: the shared one takes no new routes once it has served
     raised = {"token": InvalidToken("the signature does not match"),
               "document": DocumentError("number", "is required and must be a non-empty text"),
               "render": RenderError("the certificate font could not be loaded")}

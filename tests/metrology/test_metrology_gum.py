@@ -291,8 +291,8 @@ def test_template_filled_with_a_records_values(pressure_budget: Any) -> None:
     direct["inputs"][1]["value"] = "5.0000 bar"
     direct["inputs"][3] = {"symbol": "dp_res", "value": "0 bar", "half_width": "2 mbar",
                            "distribution": "rectangular"}
-    assert filled.evaluate().to_dict() == evaluate_budget(direct).to_dict()
-    assert template.evaluate().to_dict() == evaluate_budget(copy.deepcopy(pressure_budget)).to_dict()
+    assert evaluate_budget(filled).to_dict() == evaluate_budget(direct).to_dict()
+    assert evaluate_budget(template).to_dict() == evaluate_budget(copy.deepcopy(pressure_budget)).to_dict()
     with pytest.raises(BudgetError, match="stated by readings"):
         template.with_values({"p_x": "5 bar"})
     with pytest.raises(BudgetError, match="not an input"):
@@ -301,7 +301,7 @@ def test_template_filled_with_a_records_values(pressure_budget: Any) -> None:
 
 def test_prepared_budget_evaluates_repeatably_and_is_not_changed(pressure_budget: Any) -> None:
     prepared = prepare_budget(copy.deepcopy(pressure_budget))
-    first, second = prepared.evaluate().to_dict(), prepared.evaluate().to_dict()
+    first, second = evaluate_budget(prepared).to_dict(), evaluate_budget(prepared).to_dict()
     assert first == second
     raw_before = copy.deepcopy(prepared.raw)
     prepared.with_values({"p_s": "9 bar"})

@@ -22,11 +22,13 @@ class _Odd(LimsError):
 
 
 @pytest.fixture
-def refusing_app(app):
-    from lims.app import get_db
+def refusing_app(make_app):
+    """An app of its own: routes cannot be added to the shared one once it has served."""
+    app = make_app()
     from lims.services import catalog
     from lims.services.policy import SYSTEM
     from lims.web.auth import public
+    from lims.web.context import get_db
 
     def refuse():
         catalog.create_organisation(get_db(), SYSTEM, catalog.NewOrganisation(name="Written, then refused"))

@@ -11,15 +11,17 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from lims.app import get_db
 from lims.models import Role
 from lims.services import catalog, users
 from lims.services.inputs import parse
 from lims.services.policy import STAFF_ROLES
+from lims.web.api.blueprints import api_blueprint
 from lims.web.api.common import body, int_param, json_body, query_int
 from lims.web.auth import acting_user, roles_required
+from lims.web.context import get_db
 
 bp = Blueprint("api_catalog", __name__, url_prefix="", description="Organisations, instruments and standards")
+api_blueprint(bp)
 
 
 class OrganisationSchema(Schema):

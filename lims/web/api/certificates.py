@@ -8,15 +8,15 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from lims.app import get_db
 from lims.errors import ValidationError
 from lims.i18n import _
 from lims.models import Certificate, Role
 from lims.services import certificates as certs
 from lims.services.inputs import parse
-from lims.web.api import api_blueprint
+from lims.web.api.blueprints import api_blueprint
 from lims.web.api.common import body, json_body, query_int
 from lims.web.auth import acting_user, roles_required
+from lims.web.context import get_db
 from lims.web.public_certificates import certificate_context
 
 bp = Blueprint("api_certificates", __name__, url_prefix="/certificates",

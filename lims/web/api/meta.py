@@ -6,11 +6,13 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from lims.app import get_db
 from lims.db import check_database
+from lims.web.api.blueprints import api_blueprint
 from lims.web.auth import public
+from lims.web.context import get_db
 
 bp = Blueprint("api_meta", __name__, url_prefix="", description="Session and service status")
+api_blueprint(bp)
 
 
 class MeSchema(Schema):

@@ -12,7 +12,6 @@ from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from lims.app import get_db
 from lims.errors import ValidationError
 from lims.i18n import _, current_language
 from lims.models import Role
@@ -21,7 +20,7 @@ from lims.services.inputs import parse
 from lims.services.workflow import capture as cap
 from lims.services.workflow import impact as standard_impact
 from lims.services.workflow import recall
-from lims.web.api import api_blueprint
+from lims.web.api.blueprints import api_blueprint
 from lims.web.api.common import body, int_param, json_body, query_int
 from lims.web.api.workflow_schemas import (
     AcceptSchema,
@@ -38,6 +37,7 @@ from lims.web.api.workflow_schemas import (
     VersionSchema,
 )
 from lims.web.auth import acting_user, roles_required
+from lims.web.context import get_db
 
 bp = Blueprint("api_workflow", __name__, url_prefix="",
                description="Service requests, records with computed results, review, recall and standard impact")

@@ -14,11 +14,11 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from lims.app import get_db
 from lims.models import Role
 from lims.services import policy, workflow
 from lims.services.workflow import recall as recall_service
 from lims.web.auth import acting_user
+from lims.web.context import get_db
 from lims.web.nav import NavItem, add_dashboard_panel, add_nav
 from lims.web.workflow import recall, records, requests, standards, workstation
 from lims.web.workflow.blueprint import bp

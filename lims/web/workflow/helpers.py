@@ -12,7 +12,6 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from lims.app import get_db
 from lims.errors import Conflict, ValidationError
 from lims.metrology.reporting import result_places, round_to_places, round_uncertainty
 from lims.metrology.units import format_unit
@@ -20,6 +19,7 @@ from lims.services import workflow
 from lims.services.inputs import parse
 from lims.web import transaction
 from lims.web.auth import acting_user
+from lims.web.context import get_db
 from lims.web.filters import fmt_number
 from lims.web.workflow.blueprint import bp
 

@@ -7,12 +7,12 @@ from typing import Any
 from flask import Response, current_app, render_template, request, stream_with_context
 from flask_babel import gettext as _
 
-from lims.app import get_db
 from lims.errors import ValidationError
 from lims.models import Role
 from lims.services import policy
 from lims.services.workflow import recall
 from lims.web.auth import acting_user, roles_required
+from lims.web.context import get_db
 from lims.web.workflow.blueprint import bp
 from lims.web.workflow.helpers import lang
 

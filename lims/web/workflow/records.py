@@ -7,7 +7,6 @@ from typing import Any
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from lims.app import get_db
 from lims.errors import Conflict, ValidationError
 from lims.models import Record, Role
 from lims.services import policy, workflow
@@ -15,6 +14,7 @@ from lims.services.inputs import parse
 from lims.services.workflow import capture as cap
 from lims.web import transaction
 from lims.web.auth import acting_user, roles_required
+from lims.web.context import get_db
 from lims.web.filters import fmt_number
 from lims.web.workflow.blueprint import bp
 from lims.web.workflow.chart import error_chart_svg

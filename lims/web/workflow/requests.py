@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from lims.app import get_db
 from lims.errors import Conflict, ValidationError
 from lims.models import OrgKind, Role
 from lims.services import catalog, policy, workflow
 from lims.services.inputs import parse
 from lims.web import transaction
 from lims.web.auth import acting_user, roles_required
+from lims.web.context import get_db
 from lims.web.workflow.blueprint import bp
 from lims.web.workflow.helpers import fail_page, transition
 

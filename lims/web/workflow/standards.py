@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from lims.app import get_db
 from lims.errors import Conflict, ValidationError
 from lims.models import Role
 from lims.services import policy, workflow
@@ -12,6 +11,7 @@ from lims.services.inputs import parse
 from lims.services.workflow import impact as standard_impact
 from lims.web import transaction
 from lims.web.auth import acting_user, roles_required
+from lims.web.context import get_db
 from lims.web.workflow.blueprint import bp
 from lims.web.workflow.helpers import fail_page
 

@@ -15,13 +15,13 @@ from flask import Response, flash, jsonify, redirect, render_template, request, 
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from lims.app import get_db
 from lims.errors import LimsError, ValidationError
 from lims.models import Role
 from lims.services import workflow
 from lims.services.workflow import capture as cap
 from lims.services.workflow import devices
 from lims.web.auth import acting_user, roles_required
+from lims.web.context import get_db
 from lims.web.workflow.blueprint import bp
 
 

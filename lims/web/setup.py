@@ -1,0 +1,57 @@
+"""Building the web layer onto an app: extensions, auth, errors, blueprints, menus, transactions.
+
+Called once by :func:`lims.app.create_app`. Every view module is imported here, and none of them
+imports this module, so the imports of the web package form no cycle.
+"""
+from __future__ import annotations
+
+from flask import Flask, g
+from flask_babel import get_locale
+
+from lims.config import LANGUAGES
+from lims.i18n import set_language
+from lims.web import certificates, public, public_certificates, ui
+from lims.web import workflow as workflow_ui
+from lims.web.api import BLUEPRINTS, register
+from lims.web.auth import init_auth
+from lims.web.errors import init_errors
+from lims.web.extensions import Api, babel, csrf, limiter
+from lims.web.filters import init_filters
+from lims.web.language import select_language
+from lims.web.nav import init_nav
+from lims.web.transaction import wrap_views
+
+__all__ = ["init_web"]
+
+
+def init_web(app: Flask) -> None:
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_language)
+    limiter.init_app(app)
+    init_auth(app)
+    init_errors(app)
+
+    @app.before_request
+    def _language_for_services():
+        g.lang = str(get_locale() or "vi")
+        g._lang_token = set_language(g.lang)
+
+    @app.context_processor
+    def _globals():
+        return {"lang": g.get("lang", "vi"), "languages": LANGUAGES}
+
+    init_filters(app)
+    app.register_blueprint(ui.bp)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(workflow_ui.bp)
+    app.register_blueprint(public_certificates.bp)
+    app.register_blueprint(certificates.bp)
+    api = Api(app)
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    api.spec.options["security"] = [{"bearer": []}]
+    register(api)
+    for bp in BLUEPRINTS:
+        csrf.exempt(bp)
+    init_nav(app)  # menu and dashboard panels declared by the registered blueprints' modules
+
+    wrap_views(app)
