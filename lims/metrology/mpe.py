@@ -40,7 +40,7 @@ from lims.metrology.units import (
 
 __all__ = [
     "MpeRule", "R76Rule", "PercentOfReadingRule", "PercentOfSpanRule", "FixedRule", "PiecewiseRule",
-    "r76_mpe", "r76_class", "r76_instrument", "R76Instrument", "percent_of_reading",
+    "r76_mpe", "r76_mpe_in_e", "r76_class", "r76_instrument", "R76Instrument", "percent_of_reading",
     "percent_of_span", "fixed_mpe", "parse_mpe_spec", "mpe_from_spec", "RULES",
 ]
 
@@ -90,6 +90,11 @@ def r76_class(accuracy_class: Any) -> str:
     if text not in R76_CLASSES:
         raise MPEError(f"unknown OIML R76 accuracy class {accuracy_class!r} (use I, II, III or IIII)")
     return text
+
+
+def r76_mpe_in_e(accuracy_class: Any, m_e: float) -> float:
+    """MPE in scale intervals for a load of ``m_e`` e at initial verification (OIML R76-1 3.5.1, table 6)."""
+    return _r76_multiple(r76_class(accuracy_class), m_e)
 
 
 def _r76_multiple(accuracy_class: str, m_e: float) -> float:

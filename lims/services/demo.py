@@ -48,7 +48,8 @@ SEEDERS: list[Seeder] = []
 
 
 def seeder(fn: Seeder) -> Seeder:
-    """Register ``fn`` to run, in registration order, after the foundation's demo data."""
+    """Register ``fn`` to run after the foundation's demo data: modules in the order of
+    :data:`FEATURE_SEEDERS`, a module's seeders in the order they are defined."""
     if fn not in SEEDERS:
         SEEDERS.append(fn)
     return fn
@@ -63,7 +64,9 @@ def seed_demo(session: Session, password: str, base_url: str = "http://127.0.0.1
     _seed_foundation(session, ctx)
     for name in FEATURE_SEEDERS:
         importlib.import_module(name)  # registers its seeders (see the module docstring)
-    for fn in SEEDERS:
+    # In the order of FEATURE_SEEDERS, whichever module some other code imported first.
+    order = {name: i for i, name in enumerate(FEATURE_SEEDERS)}
+    for fn in sorted(SEEDERS, key=lambda f: order.get(f.__module__, len(order))):
         fn(session, ctx)
     return ctx
 

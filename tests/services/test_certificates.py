@@ -21,7 +21,8 @@ from certificates.keystore import KeyStore
 from lims.errors import Conflict, PermissionDenied, ValidationError
 from lims.models import AuditEvent, Certificate, NumberSequence, RecordStatus
 from lims.services import certificates as certs
-from lims.services.certificate_document import add_months, decimal_of
+from lims.services.certificates.document import add_months
+from lims.services.certificates.numbers import decimal_of
 from lims.services.demo_certificates import (
     approved_record,
     pressure_points,

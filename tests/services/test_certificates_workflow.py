@@ -17,7 +17,7 @@ from lims.metrology import reporting
 from lims.models import Certificate
 from lims.services import certificates as certs
 from lims.services import workflow
-from lims.services.certificate_document import add_months
+from lims.services.certificates.document import add_months
 from tests.services.workflow_factory import complete_scale_record, open_scale_record
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from lims.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from lims.models import AuditEvent, Certificate, Instrument, Record, RecordStatus, ServiceRequest
 from lims.services import workflow
-from lims.services.certificate_document import add_months
+from lims.services.certificates.document import add_months
 from lims.services.inputs import parse
 from lims.services.policy import SYSTEM
 from tests.services.workflow_factory import complete_scale_record, open_scale_record, scale_points

@@ -36,7 +36,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from certificates import model as cm
@@ -45,8 +45,17 @@ from certificates.formatting import format_measure
 from certificates.values import enum_member
 from lims.errors import ValidationError
 from lims.i18n import _
-from lims.metrology.reporting import result_places, round_to_places, round_uncertainty
+from lims.metrology.reporting import round_uncertainty
 from lims.models import Organisation, Record, RecordStatus, User, WorkKind
+from lims.services.certificates.numbers import (
+    cert_unit,
+    coverage_factor,
+    decimal_of,
+    measure,
+    measure_of,
+    reading,
+    uncertain,
+)
 
 #: Result tables by the record points' ``test`` (unknown tests print their code).
 TEST_TITLES: dict[str, tuple[str, str]] = {
@@ -75,7 +84,6 @@ ENVIRONMENT_NAMES: dict[str, tuple[str, str]] = {
     "frequency": ("Tần số nguồn", "Supply frequency"),
 }
 #: Units the program stores that print under another spelling on a certificate.
-UNIT_ALIASES = {"percent_RH": "percent", "%RH": "percent", "degree_Celsius": "degC"}
 #: A difference of these units is written as the matching ``delta`` unit.
 DIFFERENCE_UNITS = {"degC": "delta_degC", "degF": "delta_degF"}
 
@@ -114,37 +122,6 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def decimal_of(value: float | Decimal | str, *, places_like: float | None = None) -> Decimal:
-    """A stored number as Decimal without float noise, padded to the decimals of ``places_like``."""
-    if isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, int) and not isinstance(value, bool):
-        number = Decimal(value)
-    else:
-        number = Decimal(format(float(value), ".12g"))
-    if number.is_zero():
-        number = abs(number)  # never "-0"
-    if places_like:
-        step = Decimal(format(float(places_like), ".12g"))
-        wanted = _decimals(step.normalize())
-        have = _decimals(number)
-        if 0 < wanted and have < wanted and number == number.quantize(Decimal(1).scaleb(-wanted)):
-            number = number.quantize(Decimal(1).scaleb(-wanted))
-    return number
-
-
-def _decimals(number: Decimal) -> int:
-    """Digits after the decimal point of a finite number (negative for ``1E+2``)."""
-    exponent = number.as_tuple().exponent
-    if not isinstance(exponent, int):  # "n", "N", "F": a stored number is never NaN or infinite
-        raise ValueError(f"{number} is not a finite number")
-    return -exponent
-
-
-def cert_unit(unit: str) -> str:
-    return UNIT_ALIASES.get(unit, unit)
-
-
 def is_pass(record: Record) -> bool:
     return (record.verdict or record.results.get("verdict")) == cm.Verdict.PASS.value
 
@@ -164,44 +141,6 @@ def _text(vi: str, en: str | None = None) -> cm.LocalText | None:
 def _error_unit(record: Record, point_unit: str) -> str:
     stated = (record.results or {}).get("error_unit")
     return cert_unit(stated or DIFFERENCE_UNITS.get(point_unit, point_unit))
-
-
-def _measure(value: Any, unit: str, *, places_like: float | None = None) -> cm.Measure | None:
-    if value is None:
-        return None
-    return _measure_of(value, unit, places_like=places_like)
-
-
-def _measure_of(value: float | Decimal | str, unit: str, *, places_like: float | None = None) -> cm.Measure:
-    return cm.Measure(decimal_of(value, places_like=places_like), cert_unit(unit))
-
-
-# ---------------------------------------------------------------- rounding (lims.metrology.reporting)
-
-
-def reading(value: float, resolution: float | None) -> Decimal:
-    """A reading or a value without U of its own: to the instrument's resolution, one more
-    decimal at most (:func:`~lims.metrology.reporting.result_places`), never fewer than the
-    resolution's; without a resolution, only float noise is cut."""
-    places = result_places(None, resolution)
-    if places is None:
-        return decimal_of(value)
-    number = round_to_places(float(value), places)
-    coarse = max(0, places - 1)
-    if number == number.quantize(Decimal(1).scaleb(-coarse)):
-        number = number.quantize(Decimal(1).scaleb(-coarse))
-    return number
-
-
-def uncertain(value: float, expanded_uncertainty: float) -> Decimal:
-    """The value an expanded uncertainty belongs to, to the decimal place of the rounded U (JCGM 100 7.2.6)."""
-    places = result_places(expanded_uncertainty)
-    return decimal_of(value) if places is None else round_to_places(float(value), places)
-
-
-def coverage_factor(k: float) -> Decimal:
-    """k to two decimals, as :func:`lims.metrology.reporting.result_text` prints it."""
-    return Decimal(f"{float(k):.15g}").quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _uncertainty(point: Any, err_unit: str, p: float) -> cm.Uncertainty | None:
@@ -273,7 +212,7 @@ def _row(record: Record, point: Any, stored: dict, p: float) -> cm.ResultRow:
         if point.indication is not None else None,
         error=error,
         uncertainty=_uncertainty(point, err_unit, p),
-        mpe=_measure(abs(point.mpe), err_unit, places_like=err_resolution) if point.mpe is not None else None,
+        mpe=measure(abs(point.mpe), err_unit, places_like=err_resolution) if point.mpe is not None else None,
         verdict=point.verdict or None,
         label=_label(point, stored, inst.resolution),
     )
@@ -304,8 +243,8 @@ def _environment(record: Record) -> tuple[cm.EnvironmentalCondition, ...]:
         unit = cert_unit(item["unit"])
         spread = item.get("spread")
         out.append(cm.EnvironmentalCondition(
-            quantity, _measure_of(item["value"], unit),
-            _measure(spread, DIFFERENCE_UNITS.get(unit, unit)) if spread is not None else None,
+            quantity, measure_of(item["value"], unit),
+            measure(spread, DIFFERENCE_UNITS.get(unit, unit)) if spread is not None else None,
         ))
     return tuple(out)
 
@@ -361,7 +300,7 @@ def _instrument(record: Record) -> cm.Instrument:
         manufacturer=inst.manufacturer or None,
         model=inst.model or None,
         measuring_range=rng,
-        resolution=_measure(inst.resolution, inst.range_unit),
+        resolution=measure(inst.resolution, inst.range_unit),
         accuracy_class=inst.accuracy_class or None,
     )
 

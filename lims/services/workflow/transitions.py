@@ -15,8 +15,8 @@ from lims.errors import Conflict, PermissionDenied, ValidationError
 from lims.i18n import _
 from lims.models import Record, RecordStatus, Role, StandardStatus, WorkKind
 from lims.services import audit
-from lims.services.certificate_document import add_months
 from lims.services.certificates import issue_for_record
+from lims.services.certificates.document import add_months
 from lims.services.policy import Actor, actor_id, require
 from lims.services.workflow.common import today
 from lims.services.workflow.inputs import ReturnRecord, Version
