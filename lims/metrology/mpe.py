@@ -22,12 +22,7 @@ from itertools import pairwise
 from typing import Any, Literal, Protocol
 
 from lims.metrology.errors import MPEError, UnitError
-from lims.metrology.tables import (
-    R76_CLASSES,
-    R76_IN_SERVICE_FACTOR,
-    R76_INSTRUMENT_LIMITS,
-    R76_MPE_BANDS,
-)
+from lims.metrology.tables import R76_CLASSES, R76_IN_SERVICE_FACTOR, R76_INSTRUMENT_LIMITS, R76_MPE_BANDS
 from lims.metrology.units import (
     Q_,
     as_delta,

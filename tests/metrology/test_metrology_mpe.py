@@ -186,3 +186,14 @@ def test_reading_of_the_wrong_kind_is_refused() -> None:
     with pytest.raises(MPEError, match="give the load"):
         mpe_from_spec({"rule": "r76", "accuracy_class": "III", "e": "5 g"})
     assert set(RULES) == {"r76", "percent_of_reading", "percent_of_span", "fixed", "piecewise"}
+
+
+@pytest.mark.parametrize(("klass", "m_e", "mpe_e"), [
+    ("III", 500, 0.5), ("III", 501, 1.0), ("III", 2000, 1.0), ("III", 2001, 1.5),
+    ("ii", 5000, 0.5), ("II", 5001, 1.0), ("I", 50_000, 0.5), ("IIII", 51, 1.0),
+])
+def test_r76_mpe_in_scale_intervals_oiml_r76_1_table_6(klass, m_e, mpe_e):
+    """OIML R76-1 table 6 at initial verification: the band edges belong to the lower band."""
+    from lims.metrology.mpe import r76_mpe_in_e
+
+    assert r76_mpe_in_e(klass, m_e) == mpe_e
