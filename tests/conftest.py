@@ -131,12 +131,25 @@ def build_app(database_url: str, instance_dir: Path, **overrides):
     return create_app(database_url=database_url, **overrides)
 
 
+def dispose(app) -> None:
+    """Close an app's engine, with the connections the public check page keeps open on it."""
+    from lims.web.public_certificates import _readers
+
+    engine = app.extensions["lims.engine"]
+    with _readers.lock:
+        if _readers.engine is engine:
+            for conn in _readers.idle:
+                conn.close()
+            _readers.engine, _readers.idle = None, []
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def shared_app(database_url, instance_dir):
     """The app, built once per run; tests use it through ``app``."""
     app = build_app(database_url, instance_dir)
     yield app
-    app.extensions["lims.engine"].dispose()
+    dispose(app)
 
 
 # ---------------------------------------------------------------- one transaction per test, or committed data
@@ -273,7 +286,7 @@ def make_app(database_url, instance_dir, test_connection):
     with limiter_restored():
         yield make
         for app in made:
-            app.extensions["lims.engine"].dispose()
+            dispose(app)
 
 
 @pytest.fixture
