@@ -133,14 +133,10 @@ def build_app(database_url: str, instance_dir: Path, **overrides):
 
 def dispose(app) -> None:
     """Close an app's engine, with the connections the public check page keeps open on it."""
-    from lims.web.public_certificates import _readers
+    from lims.web.public_reads import readers
 
     engine = app.extensions["lims.engine"]
-    with _readers.lock:
-        if _readers.engine is engine:
-            for conn in _readers.idle:
-                conn.close()
-            _readers.engine, _readers.idle = None, []
+    readers.release(engine)
     engine.dispose()
 
 

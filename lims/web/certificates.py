@@ -32,12 +32,13 @@ from lims.services.inputs import parse
 from lims.web import transaction
 from lims.web.auth import acting_user, roles_required
 from lims.web.context import get_db
-from lims.web.nav import NavItem, add_nav
+from lims.web.nav import NavItem
 from lims.web.public_certificates import certificate_context
 
 bp = Blueprint("certificates", __name__, url_prefix="/certificates")
 
 VIEWERS = (Role.technician, Role.reviewer, Role.inspector, Role.business)
+NAV = (NavItem("certificates.index", _l("Certificates"), VIEWERS, order=40),)
 PAGE = 50
 
 STATUS_LABELS = {"valid": _l("valid"), "expired": _l("expired"), "revoked": _l("revoked"),
@@ -198,4 +199,3 @@ def amend(certificate_id: int):
                            form=form, errors=errors), status
 
 
-add_nav(NavItem("certificates.index", _l("Certificates"), VIEWERS, order=40))

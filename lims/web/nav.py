@@ -14,9 +14,6 @@ registered blueprints declare. The menu lives in ``app.extensions["lims.nav"]``.
 An entry is shown to a user holding one of its roles, asked of :mod:`lims.services.policy`
 (admins hold every role; an entry with no roles is for admins only).
 
-:func:`add_nav` and :func:`add_dashboard_panel` — the older way, called at a module's import —
-still work: what they collected is added to every app built afterwards. Modules move to
-``NAV``/``PANELS`` as they are reshaped.
 """
 from __future__ import annotations
 
@@ -62,22 +59,8 @@ class Menu:
             self.panels.append(panel)
 
 
-# Entries of modules that still register at import (add_nav / add_dashboard_panel).
-_LEGACY = Menu()
-
-
-def add_nav(item: NavItem) -> None:
-    """Older way to add a menu entry (at import); prefer a ``NAV`` constant in the blueprint's module."""
-    _LEGACY.add_item(item)
-
-
-def add_dashboard_panel(template: str, roles: tuple = ()) -> None:
-    """Older way to add a dashboard panel (at import); prefer a ``PANELS`` constant."""
-    _LEGACY.add_panel(Panel(template, tuple(roles)))
-
-
 def collect(app: Flask) -> Menu:
-    """The menu declared by the modules of ``app``'s blueprints, then the older registrations."""
+    """The menu declared by the modules of ``app``'s blueprints."""
     menu = Menu()
     for bp in app.blueprints.values():
         module = sys.modules.get(bp.import_name)
@@ -85,10 +68,6 @@ def collect(app: Flask) -> Menu:
             menu.add_item(item)
         for panel in getattr(module, "PANELS", ()):
             menu.add_panel(panel)
-    for item in _LEGACY.items:
-        menu.add_item(item)
-    for panel in _LEGACY.panels:
-        menu.add_panel(panel)
     return menu
 
 

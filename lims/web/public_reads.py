@@ -51,6 +51,16 @@ class Readers:
         with contextlib.suppress(Exception):
             conn.close()
 
+    def release(self, engine: Engine) -> None:
+        """Close the connections kept on ``engine`` (before the engine itself is disposed)."""
+        with self.lock:
+            if self.engine is not engine:
+                return
+            for conn in self.idle:
+                with contextlib.suppress(Exception):
+                    conn.close()
+            self.engine, self.idle = None, []
+
 
 #: One keeper per process (the engine is the app's; a process serves one app).
 readers = Readers()

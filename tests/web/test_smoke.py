@@ -33,7 +33,7 @@ def test_menu_entries_follow_the_roles(client, make_user, login):
     assert "/admin/instruments" in page and "/admin/organisations" not in page
 
 
-def test_a_blueprint_module_declares_its_menu_and_older_registrations_still_count(monkeypatch):
+def test_a_blueprint_module_declares_its_menu_and_importing_registers_nothing(monkeypatch):
     import types
 
     from flask import Blueprint, Flask
@@ -45,12 +45,10 @@ def test_a_blueprint_module_declares_its_menu_and_older_registrations_still_coun
     module.NAV = (nav.NavItem("feature.index", "Feature", ("technician",), order=5),)
     module.PANELS = (nav.Panel("feature/panel.html", ("technician",)),)
     monkeypatch.setitem(__import__("sys").modules, "lims_test_feature", module)
-    monkeypatch.setattr(nav, "_LEGACY", nav.Menu())
-    nav.add_nav(nav.NavItem("older.index", "Older", ("reviewer",), order=1))
-    nav.add_dashboard_panel("older/panel.html", ("reviewer",))
 
     app = Flask("lims_test_app")
     app.register_blueprint(module.bp)
     menu = nav.collect(app)
-    assert [i.endpoint for i in menu.items] == ["feature.index", "older.index"]
-    assert [p.template for p in menu.panels] == ["feature/panel.html", "older/panel.html"]
+    assert [i.endpoint for i in menu.items] == ["feature.index"]
+    assert [p.template for p in menu.panels] == ["feature/panel.html"]
+    assert nav.collect(Flask("lims_empty_app")).items == []  # an app without the blueprint has no entry

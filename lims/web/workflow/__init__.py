@@ -12,14 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
-
 from lims.models import Role
 from lims.services import policy, workflow
 from lims.services.workflow import recall as recall_service
 from lims.web.auth import acting_user
 from lims.web.context import get_db
-from lims.web.nav import NavItem, add_dashboard_panel, add_nav
 from lims.web.workflow import recall, records, requests, standards, workstation
 from lims.web.workflow.blueprint import bp
 from lims.web.workflow.helpers import input_number, quantity_text, sig2, unit_text, wf_helpers
@@ -27,13 +24,6 @@ from lims.web.workflow.helpers import input_number, quantity_text, sig2, unit_te
 __all__ = ["bp", "input_number", "quantity_text", "recall", "records", "requests", "sig2", "standards", "unit_text",
            "wf_helpers", "workflow_panel", "workstation"]
 
-add_nav(NavItem("workflow.requests_list", _l("Service requests"), (Role.technician, Role.reviewer, Role.business),
-                order=20))
-add_nav(NavItem("workflow.records_list", _l("Records"), (Role.technician, Role.reviewer), order=21))
-add_nav(NavItem("workflow.recall_page", _l("Recall"), policy.STAFF_ROLES + (Role.business,), order=22))
-add_nav(NavItem("workflow.standards_overview", _l("Standards in use"), (Role.technician, Role.reviewer), order=23))
-add_nav(NavItem("workflow.workstation_settings", _l("Workstation"), (Role.technician,), order=24))
-add_dashboard_panel("workflow/panel.html", policy.STAFF_ROLES + (Role.business,))
 
 
 @bp.app_template_global("workflow_panel")
