@@ -54,7 +54,8 @@ def database_url(instance_dir: Path, remembered_password_hashes) -> str:
     from lims.db import make_engine
     from lims.migrate import upgrade
 
-    url = _worker_database(TEST_DB_URL) if TEST_DB_URL else f"sqlite:///{instance_dir / 'test.sqlite3'}"
+    url = _with_lock_timeout(_worker_database(TEST_DB_URL)) if TEST_DB_URL \
+        else f"sqlite:///{instance_dir / 'test.sqlite3'}"
     engine = make_engine(url)
     if engine.dialect.name == "postgresql":
         # Start clean whatever an earlier, interrupted run left behind.
@@ -66,9 +67,21 @@ def database_url(instance_dir: Path, remembered_password_hashes) -> str:
     return url
 
 
+def _with_lock_timeout(url: str) -> str:
+    """On PostgreSQL, a test that writes from a second connection while its own transaction
+    holds the lock (the audit chain's advisory lock, a counter row) fails after 30 s instead of
+    waiting for ever, as on SQLite with its busy timeout."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql" or "options" in parsed.query:
+        return url
+    return parsed.update_query_dict({"options": "-c lock_timeout=30s"}).render_as_string(hide_password=False)
+
+
 def _worker_database(url: str) -> str:
     """Under pytest-xdist each worker has a database of its own (``<name>_gw0``, ...), created
-    on the server of ``url`` when missing; without workers, ``url`` itself."""
+    on the PostgreSQL server of ``url`` when missing; without workers, ``url`` itself."""
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
