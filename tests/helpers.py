@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import inspect
+import pkgutil
+from types import ModuleType
 
 #: The password of every user the fixtures and factories create.
 PASSWORD = "correct horse battery"
@@ -52,3 +56,13 @@ def qr_urls(pdf: bytes, page: int = 0, scale: float = 3.0) -> list[str]:
 def replace(doc, **changes: object):  # type: ignore[no-untyped-def]
     """A copy of a certificate document with fields changed (the model's checks run again)."""
     return dataclasses.replace(doc, **changes)
+
+
+def exception_classes(package: ModuleType) -> list[type[BaseException]]:
+    """Every exception class defined at module level anywhere in ``package``."""
+    modules = [package] + [importlib.import_module(info.name)
+                           for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}.")
+                           if not info.name.endswith(".__main__")]
+    return sorted({obj for module in modules for _, obj in inspect.getmembers(module, inspect.isclass)
+                   if issubclass(obj, BaseException) and obj.__module__ == module.__name__},
+                  key=lambda cls: (cls.__module__, cls.__qualname__))

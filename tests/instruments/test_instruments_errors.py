@@ -2,11 +2,6 @@
 built-in bases, fields and texts, so the web layer's one handler answers them with their status."""
 from __future__ import annotations
 
-import importlib
-import inspect
-import pkgutil
-from types import ModuleType
-
 import pytest
 
 import instruments
@@ -14,6 +9,7 @@ from instruments import errors as ie
 from instruments.drivers.sbi import NoValue, parse_line
 from instruments.mock import MockUrlError, build
 from lims.errors import LimsError
+from tests.helpers import exception_classes
 
 #: class -> (built-in it inherited before it was a LimsError, HTTP status the handler answers)
 EXPECTED: dict[type[Exception], tuple[type[Exception], int]] = {
@@ -35,16 +31,6 @@ EXPECTED: dict[type[Exception], tuple[type[Exception], int]] = {
     MockUrlError: (ValueError, 422),
     NoValue: (Exception, 503),
 }
-
-
-def exception_classes(package: ModuleType) -> list[type[BaseException]]:
-    """Every exception class defined at module level anywhere in ``package``."""
-    modules = [package] + [importlib.import_module(info.name)
-                           for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}.")
-                           if not info.name.endswith(".__main__")]
-    return sorted({obj for module in modules for _, obj in inspect.getmembers(module, inspect.isclass)
-                   if issubclass(obj, BaseException) and obj.__module__ == module.__name__},
-                  key=lambda cls: (cls.__module__, cls.__qualname__))
 
 
 def test_every_exception_class_of_the_package_is_a_lims_error() -> None:
