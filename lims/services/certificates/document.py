@@ -68,6 +68,7 @@ TEST_TITLES: dict[str, tuple[str, str]] = {
     "falling": ("Hành trình giảm", "Falling pressure"),
     "hysteresis": ("Kiểm tra độ trễ", "Hysteresis"),
     "temperature": ("Kiểm tra sai số nhiệt độ", "Temperature points"),
+    "calibration": ("Kết quả hiệu chuẩn", "Calibration results"),
     "volume": ("Kiểm tra sai số thể tích", "Volume test"),
     "before_adjustment": ("Trước hiệu chỉnh", "Before adjustment"),
     "after_adjustment": ("Sau hiệu chỉnh", "After adjustment"),
