@@ -92,7 +92,7 @@ def _tuple_of(c: Checker, name: str, raw: Any, item: Any) -> tuple[Any, ...]:
     return tuple(values)
 
 
-def _field_value(c: Checker, data: Mapping[str, Any], f: dataclasses.Field[Any], tp: Any) -> Any:
+def _field_value(c: Checker, data: dict[str, Any], f: dataclasses.Field[Any], tp: Any) -> Any:
     meta = {**opts(), **dict(f.metadata)}
     base, optional = _unwrap_optional(tp)
     has_default = f.default is not _MISSING or f.default_factory is not _MISSING
@@ -102,21 +102,21 @@ def _field_value(c: Checker, data: Mapping[str, Any], f: dataclasses.Field[Any],
         return _MISSING
     raw = data.get(name)
     if base is str:
-        text = c.text(dict(data), name, required=required, max_len=meta["max_len"] or 255)
+        text = c.text(data, name, required=required, max_len=meta["max_len"] or 255)
         return None if optional and not text and meta["blank_is_none"] else text
     if base is bool:
-        return c.boolean(dict(data), name, default=f.default if isinstance(f.default, bool) else False)
+        return c.boolean(data, name, default=f.default if isinstance(f.default, bool) else False)
     if base is int:
-        return c.integer(dict(data), name, required=required, minimum=meta["minimum"])
+        return c.integer(data, name, required=required, minimum=meta["minimum"])
     if base is float:
-        return c.number(dict(data), name, required=required, positive=meta["positive"],
+        return c.number(data, name, required=required, positive=meta["positive"],
                         non_negative=meta["non_negative"])
     if base is date:
-        return c.day(dict(data), name, required=required)
+        return c.day(data, name, required=required)
     if get_origin(base) is Literal:
         choices = [str(a) for a in get_args(base)]
         default = f.default if isinstance(f.default, str) else None
-        return c.choice(dict(data), name, choices, default=default)
+        return c.choice(data, name, choices, default=default)
     if get_origin(base) is tuple:
         if required and not _as_list(raw):
             c.fail(name, _("This field is required."))
