@@ -34,12 +34,15 @@ __all__ = [
 class ResultRow:
     """One calibration or verification point.
 
-    ``nominal`` is the reference value applied, ``indication`` what the instrument showed,
+    ``nominal`` is the nominal value or set point applied, ``reference`` the measured reference
+    value (the conventional true value: the weights' conventional mass, the reference
+    thermometer's corrected reading) when it is known, ``indication`` what the instrument showed,
     ``error`` = indication − reference as stored by the record, ``mpe`` the maximum permissible
     error as a positive magnitude (meaning ±mpe), ``verdict`` the conformity of this point.
     """
 
     nominal: Measure
+    reference: Measure | None = None
     indication: Measure | None = None
     error: Measure | None = None
     uncertainty: Uncertainty | None = None
@@ -48,7 +51,7 @@ class ResultRow:
     label: Text | None = None
 
     def __post_init__(self) -> None:
-        for name in ("nominal", "indication", "error", "mpe"):
+        for name in ("nominal", "reference", "indication", "error", "mpe"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, Measure):
                 raise DocumentError(name, "must be a Measure (value and unit)")

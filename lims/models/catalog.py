@@ -76,6 +76,9 @@ class Instrument(Base):
         UniqueConstraint("owner_id", "serial_number"),
         CheckConstraint("range_max > range_min", name="range_order"),
         CheckConstraint("resolution IS NULL OR resolution > 0", name="resolution_positive"),
+        CheckConstraint("scale_interval IS NULL OR scale_interval > 0", name="scale_interval_positive"),
+        CheckConstraint("load_supports IS NULL OR load_supports > 0", name="load_supports_positive"),
+        CheckConstraint("max_tare IS NULL OR max_tare >= 0", name="max_tare_nonnegative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,7 +90,13 @@ class Instrument(Base):
     range_min: Mapped[float] = mapped_column(Float, default=0.0)
     range_max: Mapped[float] = mapped_column(Float)
     range_unit: Mapped[str] = mapped_column(String(32))
-    resolution: Mapped[float | None] = mapped_column(Float)  # in range_unit
+    resolution: Mapped[float | None] = mapped_column(Float)  # d, the actual scale interval, in range_unit
+    # OIML R76-1 T.3.2.2-T.3.2.5: e, the verification scale interval (d <= e), in range_unit; scales only.
+    scale_interval: Mapped[float | None] = mapped_column(Float)
+    load_supports: Mapped[int | None] = mapped_column(Integer)  # number of load receptor supports (R76-1 A.4.7)
+    max_tare: Mapped[float | None] = mapped_column(Float)  # maximum additive tare effect T+, in range_unit
+    year_of_manufacture: Mapped[int | None] = mapped_column(Integer)
+    pattern_approval: Mapped[str] = mapped_column(String(80), default="")  # ký hiệu phê duyệt mẫu
     accuracy_class: Mapped[str] = mapped_column(String(32), default="")
     location: Mapped[str] = mapped_column(String(255), default="")
     status: Mapped[str] = mapped_column(String(20), default=InstrumentStatus.in_service.value)
@@ -152,6 +161,9 @@ class StandardCalibration(Base):
     uncertainty_unit: Mapped[str] = mapped_column(String(32))
     coverage_factor: Mapped[float] = mapped_column(Float, default=2.0)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # What the calibration certificate states point by point (weights piece by piece, corrections
+    # of a thermometer or a pressure reference): see lims.metrology.reference_data.
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     standard: Mapped[ReferenceStandard] = relationship(back_populates="calibrations")

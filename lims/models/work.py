@@ -69,6 +69,7 @@ class ServiceRequest(Base):
     kind: Mapped[str] = mapped_column(String(20))  # verification / calibration / test
     status: Mapped[str] = mapped_column(String(20), default=RequestStatus.submitted.value, index=True)
     on_site: Mapped[bool] = mapped_column(Boolean, default=False)  # work at the customer's premises
+    site_address: Mapped[str] = mapped_column(String(255), default="")  # where, for on-site work
     received_date: Mapped[date | None] = mapped_column(Date)
     wanted_by: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(Text, default="")
@@ -118,9 +119,12 @@ class Record(Base):
     place: Mapped[str] = mapped_column(String(255), default="")  # where the work was done
     received_date: Mapped[date | None] = mapped_column(Date)
     work_date: Mapped[date | None] = mapped_column(Date)
+    work_date_reason: Mapped[str] = mapped_column(Text, default="")  # why the work date is far back
     # Environmental conditions: {"temperature": {"value": 23.1, "unit": "degC"}, "humidity": {...}, ...}
     environment: Mapped[dict] = mapped_column(JSON, default=dict)
     adjusted: Mapped[bool] = mapped_column(Boolean, default=False)  # before/after adjustment reported
+    # Checklist steps (visual and technical examination ...): {"item_key": {"ok": true, "note": ""}}
+    checks: Mapped[dict] = mapped_column(JSON, default=dict)
     # Computed on save: per-point and overall results, decision rule text, uncertainty budget summary.
     results: Mapped[dict] = mapped_column(JSON, default=dict)
     verdict: Mapped[str | None] = mapped_column(String(20))  # pass / fail / conditional_pass / ...
@@ -162,6 +166,7 @@ class RecordPoint(Base):
     unit: Mapped[str] = mapped_column(String(32))
     readings: Mapped[list] = mapped_column(JSON, default=list)  # indications, in ``unit``
     reference_value: Mapped[float | None] = mapped_column(Float)  # conventional true value, in ``unit``
+    added_load: Mapped[float | None] = mapped_column(Float)  # OIML R76-1 A.4.4.3 change-point ΔL, in ``unit``
     source: Mapped[dict | None] = mapped_column(JSON)  # {"port": ..., "driver": ..., "raw": [...]} when captured
     # Computed, in ``unit`` (errors and uncertainties are differences: for degC read delta_degC).
     indication: Mapped[float | None] = mapped_column(Float)
@@ -216,6 +221,8 @@ class Certificate(Base):
     document: Mapped[dict] = mapped_column(JSON, default=dict)
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
     pdf_path: Mapped[str | None] = mapped_column(String(255))  # relative to the instance folder
+    dcc_sha256: Mapped[str | None] = mapped_column(String(64))  # the DCC XML as issued
+    dcc_path: Mapped[str | None] = mapped_column(String(255))  # relative to the instance folder
     signing_key_id: Mapped[str | None] = mapped_column(String(40))
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"), index=True)

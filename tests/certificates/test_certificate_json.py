@@ -15,7 +15,7 @@ TOP_KEYS = [
     "conformity", "valid_until", "stamp_number", "status", "supersedes", "language", "title",
     "traceability_statement", "adjustment_note", "deviations", "remarks",
 ]
-ROW_KEYS = ["nominal", "indication", "error", "uncertainty", "mpe", "verdict", "label"]
+ROW_KEYS = ["nominal", "reference", "indication", "error", "uncertainty", "mpe", "verdict", "label"]
 
 
 def test_keys_are_stable_and_always_present(verification, calibration) -> None:
