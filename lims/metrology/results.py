@@ -28,6 +28,7 @@ from lims.i18n import _
 from lims.metrology.budget import DEFAULT_COVERAGE_PROBABILITY
 from lims.metrology.errors import MetrologyError
 from lims.metrology.instrument_rules import InstrumentFacts, decide, mpe_at, mpe_rule_summary, rule_description, worst
+from lims.metrology.reference_data import ReferenceAt, reference_at
 from lims.metrology.uncertainty import BudgetResult, evaluate_budget
 from lims.metrology.units import Q_, as_delta, canonical_unit
 
@@ -55,6 +56,10 @@ class StandardData:
     uncertainty_unit: str
     coverage_factor: float
     calibration_id: int
+    # The calibration's own data (lims.metrology.reference_data) and the earlier calibrations'
+    # (date, data) for the drift; empty: one U for the whole range.
+    data: dict[str, Any] = field(default_factory=dict)
+    history: tuple[tuple[str, dict[str, Any]], ...] = ()
 
 
 @dataclass
@@ -72,6 +77,8 @@ class PointResult:
     spread: float | None = None
     coverage_probability: float | None = None
     budget_rows: list[dict[str, Any]] = field(default_factory=list)
+    # How far the reference may be from its nominal here (OIML R76-1 3.7.1 compares it with ⅓ MPE).
+    reference_error_bound: float | None = None
 
 
 @overload
@@ -136,12 +143,22 @@ def _fill(template: Any, strings: dict[str, str], exact: dict[str, Any]) -> Any:
 
 
 def evaluate_point_budget(template: dict[str, Any], *, unit: str, readings: list[float], reference: float,
-                          half_resolution: float, standard_u: str, standard_k: float) -> BudgetResult:
-    """Fill the procedure's budget template with one point's values and evaluate it (GUM)."""
+                          half_resolution: float, standard_u: str, standard_k: float,
+                          reference_terms: dict[str, str] | None = None) -> BudgetResult:
+    """Fill the procedure's budget template with one point's values and evaluate it (GUM).
+
+    ``reference_terms`` are the standard's contributions at this point
+    (:meth:`lims.metrology.reference_data.ReferenceAt.placeholders`); without them they are zero
+    except ``{ref_u}``, which is ``standard_U``/``standard_k``.
+    """
     delta = delta_unit(unit)
     strings = {"unit": unit, "delta_unit": delta, "reference": repr(float(reference)),
                "half_resolution": repr(float(half_resolution)), "standard_U": standard_u,
                "standard_k": repr(float(standard_k))}
+    if reference_terms is None:
+        u_std = Q_(standard_u).to(delta).magnitude / float(standard_k) if standard_u else 0.0
+        reference_terms = ReferenceAt(value=reference, u=float(u_std)).placeholders(delta)
+    strings.update(reference_terms)
     exact: dict[str, Any] = {"{standard_k}": float(standard_k)}
     exact["{readings}"] = [f"{float(r)!r} {unit}" for r in readings] if len(readings) >= 2 else "{readings}"
     budget = _fill({k: v for k, v in template.items() if k != "title"}, strings, exact)
@@ -175,11 +192,17 @@ def _point_result(p: PointData, *, spec: dict[str, Any], facts: InstrumentFacts,
     error = indication - reference
     std = choose_standard(standards, reference, unit)
     res.standard = std
-    if template and std is not None:
+    ref = None if std is None else reference_at(
+        value=reference, unit=unit, expanded_uncertainty=std.expanded_uncertainty,
+        uncertainty_unit=std.uncertainty_unit, coverage_factor=std.coverage_factor)
+    if ref is not None:
+        res.reference_error_bound = ref.error_bound
+    if template and std is not None and ref is not None:
         result = evaluate_point_budget(
             template, unit=unit, readings=readings, reference=reference,
             half_resolution=(facts.resolution or 0.0) / 2.0,
-            standard_u=f"{std.expanded_uncertainty!r} {std.uncertainty_unit}", standard_k=std.coverage_factor)
+            standard_u=f"{std.expanded_uncertainty!r} {std.uncertainty_unit}", standard_k=std.coverage_factor,
+            reference_terms=ref.placeholders(err_unit))
         error = result.value
         res.uncertainty = r12(result.expanded_uncertainty)
         res.coverage_factor = r12(result.k)
