@@ -35,10 +35,31 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
+    """Run the migrations on ``connection``.
+
+    On SQLite a batch migration rebuilds a table (copy, drop, rename); with foreign keys
+    enforced, dropping a table other rows refer to fails. They are switched off for the
+    migration, as Alembic's batch-mode guide says, and the references are checked before they
+    are switched back on: a migration that broke one fails and is rolled back.
+    """
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()  # the pragma holds outside a transaction; Alembic then begins its own
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
                       compare_type=True)
-    with context.begin_transaction():
-        context.run_migrations()
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"the migration broke references: {broken[:5]}")
+    finally:
+        if sqlite:
+            connection.rollback()  # nothing left open (Alembic committed or rolled back its work)
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
 
 
 if context.is_offline_mode():

@@ -1,0 +1,210 @@
+"""Labs upgrade in place: a database made by the previous release keeps everything.
+
+The fixture ``release-0002/`` was made by ``lims demo --no-serve`` of the release whose schema
+ends at migration 0002, exported by ``make_fixture.py`` (every row, the stored certificate PDFs
+and the demo signing key). The test loads it into a new database at migration 0002 — SQLite, or
+PostgreSQL when the suite runs there — runs ``lims db upgrade`` as a lab would, and checks that
+every record, certificate, stored PDF and audit event is still there and unchanged, that
+``lims audit verify`` passes, that the QR codes printed on the old certificates still open their
+public page, and that the new columns start as DESIGN.md says (scales get e = d).
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import shutil
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import JSON, Date, DateTime, MetaData, create_engine, select, text
+from sqlalchemy.engine import make_url
+
+from lims.cli import main
+from lims.migrate import upgrade
+from tests.conftest import TEST_DB_URL, build_app, dispose, limiter_restored
+from tests.helpers import qr_urls
+
+FIXTURE = Path(__file__).parent / "release-0002"
+#: The demo password ``lims demo`` printed when the fixture was made (every demo user has it).
+RELEASE_PASSWORD = "cNnOxbFkdSYG"
+
+
+def _rows() -> dict[str, Any]:
+    with gzip.open(FIXTURE / "rows.json.gz", "rt", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+@pytest.fixture
+def release_database(tmp_path: Path):
+    """A new database holding the release's rows at its migration (0002)."""
+    if TEST_DB_URL:
+        parsed = make_url(TEST_DB_URL)
+        name = f"{parsed.database}_upgrade_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+        server = create_engine(TEST_DB_URL, isolation_level="AUTOCOMMIT")
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = parsed.set(database=name).render_as_string(hide_password=False)
+    else:
+        url = f"sqlite:///{tmp_path / 'release.sqlite3'}"
+    data = _rows()
+    upgrade(url, data["revision"])
+    engine = create_engine(url)
+    _load(engine, data["tables"])
+    engine.dispose()
+    yield url
+    if TEST_DB_URL:
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+def _value(column: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(column.type, DateTime):
+        return datetime.fromisoformat(value)
+    if isinstance(column.type, Date):
+        return date.fromisoformat(value)
+    return value
+
+
+def _load(engine: Any, tables: dict[str, Any]) -> None:
+    meta = MetaData()
+    meta.reflect(engine)
+    with engine.begin() as conn:
+        for table in meta.sorted_tables:
+            if table.name not in tables:
+                continue
+            if engine.dialect.name == "sqlite":  # reflected JSON columns come back as plain types
+                for column in table.columns:
+                    if column.name in ("document", "results", "environment", "readings", "source", "spec",
+                                       "before", "after"):
+                        column.type = JSON()
+            cols = tables[table.name]["columns"]
+            rows = [{c: _value(table.c[c], v) for c, v in zip(cols, row, strict=True)}
+                    for row in tables[table.name]["rows"]]
+            if rows:
+                conn.execute(table.insert(), rows)
+        if engine.dialect.name == "postgresql":
+            for table in meta.sorted_tables:
+                if "id" in table.c and table.name in tables:
+                    conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                                      f"COALESCE((SELECT MAX(id) FROM {table.name}), 1))"))
+
+
+@pytest.fixture
+def release_instance(tmp_path: Path) -> Path:
+    """The release's instance folder: stored PDFs and its signing key."""
+    instance = tmp_path / "instance"
+    shutil.copytree(FIXTURE / "files", instance / "certificates")
+    shutil.copytree(FIXTURE / "signing-keys", instance / "signing-keys")
+    return instance
+
+
+def _snapshot(url: str) -> dict[str, list[tuple]]:
+    """Every row of every table the release had, by column, as the database returns it."""
+    engine = create_engine(url)
+    meta = MetaData()
+    meta.reflect(engine)
+    out = {}
+    release_columns = {name: t["columns"] for name, t in _rows()["tables"].items()}
+    with engine.connect() as conn:
+        for name, columns in release_columns.items():
+            table = meta.tables[name]
+            rows = conn.execute(select(*(table.c[c] for c in columns)).order_by(table.c[columns[0]])).all()
+            out[name] = [tuple(json.dumps(v, sort_keys=True, default=str) for v in row) for row in rows]
+    engine.dispose()
+    return out
+
+
+def test_db_upgrade_keeps_every_record_certificate_pdf_and_audit_event(release_database, release_instance,
+                                                                        monkeypatch):
+    monkeypatch.setenv("LIMS_DATABASE_URL", release_database)
+    monkeypatch.setenv("LIMS_INSTANCE_PATH", str(release_instance))
+    before = _snapshot(release_database)
+    assert len(before["certificate"]) == 5 and len(before["audit_event"]) == 97
+
+    runner = CliRunner()
+    result = runner.invoke(main, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    after = _snapshot(release_database)
+    assert after == before  # every row of the release, column by column
+
+    verify = runner.invoke(main, ["audit", "verify"])
+    assert verify.exit_code == 0, verify.output
+    assert "97" in verify.output
+
+    engine = create_engine(release_database)
+    with engine.connect() as conn:
+        certs = conn.execute(text("SELECT number, pdf_path, pdf_sha256 FROM certificate ORDER BY id")).all()
+        scales = conn.execute(text(
+            "SELECT i.resolution, i.scale_interval FROM instrument i JOIN instrument_type t ON t.id = i.type_id "
+            "WHERE t.quantity = 'mass'")).all()
+        others = conn.execute(text(
+            "SELECT i.scale_interval FROM instrument i JOIN instrument_type t ON t.id = i.type_id "
+            "WHERE t.quantity <> 'mass'")).all()
+        data = conn.execute(text("SELECT data FROM standard_calibration")).all()
+    engine.dispose()
+    for number, pdf_path, sha in certs:
+        stored = (release_instance / pdf_path).read_bytes()
+        assert hashlib.sha256(stored).hexdigest() == sha, number
+    # OIML R76-1 T.3.2.5: scales registered before e existed get e = d; nothing else gets an e.
+    assert scales and all(e == d for d, e in scales if d is not None)
+    assert others and all(e is None for (e,) in others)
+    assert all(json.loads(d) == {} if isinstance(d, str) else d == {} for (d,) in data)
+
+
+def test_qr_codes_printed_by_the_release_still_open_their_certificate(release_database, release_instance,
+                                                                       monkeypatch):
+    monkeypatch.setenv("LIMS_DATABASE_URL", release_database)
+    monkeypatch.setenv("LIMS_INSTANCE_PATH", str(release_instance))
+    assert CliRunner().invoke(main, ["db", "upgrade"]).exit_code == 0
+    with limiter_restored():
+        app = build_app(release_database, release_instance)
+        try:
+            client = app.test_client()
+            for pdf in sorted((release_instance / "certificates").rglob("*.pdf")):
+                (url,) = qr_urls(pdf.read_bytes())
+                path = "/" + url.split("/", 3)[3]
+                page = client.get(path, headers={"Accept": "application/json"})
+                assert page.status_code == 200, (pdf.name, page.status_code)
+                body = page.get_json()
+                assert body["number"] == pdf.stem
+                assert body["pdf_sha256"] == hashlib.sha256(pdf.read_bytes()).hexdigest()
+        finally:
+            dispose(app)
+
+
+def test_the_release_records_and_certificates_open_after_the_upgrade(release_database, release_instance,
+                                                                      monkeypatch):
+    """Every record and certificate of the release opens as a page and through the API, and the
+    records made with the release's procedures still show their stored results."""
+    monkeypatch.setenv("LIMS_DATABASE_URL", release_database)
+    monkeypatch.setenv("LIMS_INSTANCE_PATH", str(release_instance))
+    assert CliRunner().invoke(main, ["db", "upgrade"]).exit_code == 0
+    tables = _rows()["tables"]
+    with limiter_restored():
+        app = build_app(release_database, release_instance)
+        try:
+            client = app.test_client()
+            resp = client.post("/login", data={"username": "admin", "password": RELEASE_PASSWORD})
+            assert resp.status_code == 302
+            for (record_id, *_rest) in tables["record"]["rows"]:
+                for path in (f"/records/{record_id}", f"/api/v1/records/{record_id}"):
+                    assert client.get(path).status_code == 200, path
+            for (certificate_id, *_rest) in tables["certificate"]["rows"]:
+                for path in (f"/certificates/{certificate_id}", f"/api/v1/certificates/{certificate_id}"):
+                    assert client.get(path).status_code == 200, path
+                pdf = client.get(f"/certificates/{certificate_id}/pdf?original=1")
+                assert pdf.status_code == 200
+                cert_row = dict(zip(tables["certificate"]["columns"],
+                                    tables["certificate"]["rows"][certificate_id - 1], strict=True))
+                assert hashlib.sha256(pdf.data).hexdigest() == cert_row["pdf_sha256"]
+        finally:
+            dispose(app)
