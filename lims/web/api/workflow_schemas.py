@@ -141,7 +141,7 @@ class RecordSchema(Schema):
                           "results": data.get("results")}
         if points is not None:
             data["points"] = [reported_point(p, resolution) for p in points]
-        if "results" in data:
+        if data.get("results") is not None:
             data["results"] = reported_results(data["results"], resolution)
         if "environment" in data:
             data["environment"] = clean(data["environment"])
