@@ -125,3 +125,13 @@ def test_results_points_budget_and_hysteresis_are_reported_and_the_stored_dict_i
     assert out["points"][0]["uncertainty"]["value"] == 0.11
     assert out["coverage_probability"] == 0.9545 and out["verdict"] == "pass"
     assert reported_results(None) == {} and reported_results({}) == {}
+
+
+def test_a_verdict_in_json_has_no_binary_noise() -> None:
+    """ILAC G8:09/2019 4.2.2 with w = U: the acceptance limit MPE − w = 0.3 g − 0.1 g = 0.2 g
+    (the float difference is 0.19999999999999998), as `lims mpe decide --json` prints it."""
+    from lims.metrology.decision import decide
+
+    data = decide("0.15 g", "0.1 g", "0.3 g", "guard_band").to_dict()
+    assert data["acceptance_limit"] == {"value": 0.2, "unit": "g"}
+    assert data["guard_band"] == {"value": 0.1, "unit": "g"}
