@@ -257,3 +257,15 @@ def test_a_bare_uncertainty_of_an_input_with_a_unit_suggests_that_unit() -> None
         evaluate_budget(budget)
     assert str(caught.value) == ("input 'm': standard_uncertainty 0.1 has no unit, but m is a mass (kg); write it "
                                  "with its unit (for example '0.1 kg') or give the input a 'unit'")
+
+
+def test_readings_without_unit_are_a_pure_number_type_a() -> None:
+    """JCGM 100 4.2: readings 0.50, 0.52, 0.48 of a ratio (no unit): mean 0.50,
+    s = 0.02, u = 0.02/√3 = 0.011547 with 2 degrees of freedom; the result is a pure number."""
+    budget = {"measurand": {"symbol": "r", "unit": "dimensionless"}, "model": "q",
+              "inputs": [{"symbol": "q", "readings": [0.50, "0.52", 0.48]}]}
+    result = evaluate_budget(budget)
+    assert result.value == pytest.approx(0.50, abs=1e-15)
+    assert result.standard_uncertainty == pytest.approx(0.02 / math.sqrt(3), rel=1e-12)
+    assert result.to_dict()["budget"][0]["dof"] == 2
+    assert result.to_dict()["value"]["unit"] == "dimensionless"
