@@ -162,7 +162,8 @@ def test_the_demo_pages_show_reported_numbers_in_both_languages(app, demo, clien
     login("admin", PASSWORD)
     record_ids = list(demo.scalars(select(Record.id).order_by(Record.id)))
     assert record_ids
-    paths = ["/records", "/certificates", "/recall"] + [f"/records/{i}" for i in record_ids]
+    paths = ["/records", "/certificates", "/recall", "/standards", "/standards/1/impact", "/dashboard"]
+    paths += [f"/records/{i}" for i in record_ids]
     problems: list[str] = []
     for lang in ("vi", "en"):
         for path in paths:
@@ -182,7 +183,8 @@ def test_the_demo_api_answers_and_exports_show_reported_numbers(app, demo, clien
     login("admin", PASSWORD)
     record_ids = list(demo.scalars(select(Record.id).order_by(Record.id)))
     problems: list[str] = []
-    paths = ["/api/v1/records", "/api/v1/recall", "/api/v1/certificates"]
+    paths = ["/api/v1/records", "/api/v1/recall", "/api/v1/certificates", "/api/v1/reference-standards",
+             "/api/v1/reference-standards/1/impact"]
     paths += [f"/api/v1/records/{i}" for i in record_ids]
     for lang in ("vi", "en"):
         for path in paths:
