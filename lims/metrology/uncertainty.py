@@ -11,7 +11,6 @@
   and the normal quantile when ν_eff is infinite (p = 0.9545 gives k = 2.00);
   U = k·u_c (6.2.1).
 * Optionally a Monte Carlo cross-check (JCGM 101:2008, :mod:`lims.metrology.montecarlo`).
-
 * An input the model does not use is a warning of the result (``warnings``), not an error.
 
 ``evaluate_budget(...).to_dict()`` is the JSON printed by ``lims uncertainty evaluate --json``.
