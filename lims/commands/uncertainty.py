@@ -2,7 +2,9 @@
 
 Prints the budget table and the result as a certificate writes it, or with ``--json``
 exactly ``lims.metrology.uncertainty.evaluate_budget(...).to_dict()``. A budget that
-cannot be evaluated ends with one message naming the input, and exit code 2.
+cannot be evaluated ends with one message naming the input, and exit code 2. A warning
+(an input the model does not use) is a line on stderr, as well as in the JSON's
+``warnings``; the evaluation is still done (exit code 0).
 """
 from __future__ import annotations
 
@@ -97,6 +99,7 @@ def command() -> None:
 def evaluate(budget_file: str, trials: int | None, seed: int | None, interval: str,
              fractional_dof: bool, as_json: bool, lang: str) -> None:
     """Evaluate the uncertainty budget in BUDGET.json."""
+    from lims.i18n import N_, translator
     from lims.metrology.errors import MetrologyError
     from lims.metrology.uncertainty import evaluate_budget_file
 
@@ -108,5 +111,8 @@ def evaluate(budget_file: str, trials: int | None, seed: int | None, interval: s
     except MetrologyError as exc:
         message = str(exc)
         raise BudgetProblem(message if budget_file in message else f"{budget_file}: {message}") from None
+    say = translator(lang)
+    for warning in result.warnings():
+        click.echo(say(N_("warning: %(text)s"), text=warning["text_vi" if lang == "vi" else "text"]), err=True)
     click.echo(output)
 

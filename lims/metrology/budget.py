@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pint
@@ -43,9 +43,6 @@ from lims.metrology.units import (
     unit_info,
     ureg,
 )
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["BudgetInput", "PreparedBudget", "prepare_budget", "parse_budget", "parse_input", "STATEMENTS",
            "DEFAULT_COVERAGE_PROBABILITY"]
@@ -94,13 +91,17 @@ class PreparedBudget:
     """A budget ready to evaluate: units resolved, numbers in SI base units, model compiled.
 
     Build one with :func:`prepare_budget`; evaluate with
-    :func:`lims.metrology.uncertainty.evaluate_budget` (or :meth:`evaluate`). Instances
-    are immutable; :meth:`with_values` returns a new one.
+    :func:`lims.metrology.uncertainty.evaluate_budget`. Instances are immutable;
+    :meth:`with_values` returns a new one.
+
+    ``unused`` names the inputs the model does not use. They are kept (sensitivity 0) and
+    reported as warnings, not refused: the same inputs and correlations often serve several
+    models, as V, I and φ give R, X and Z in JCGM 100 H.2, and Z = V/I uses no φ.
     """
 
     __slots__ = ("raw", "measurand_symbol", "measurand", "model", "coverage_probability", "inputs",
                  "correlations", "program", "x_base", "u_base", "dof", "grads", "sensitivity_units",
-                 "sensitivity_factors", "overridden", "__weakref__")
+                 "sensitivity_factors", "overridden", "unused", "__weakref__")
 
     raw: dict[str, Any]
     measurand_symbol: str
@@ -117,6 +118,7 @@ class PreparedBudget:
     sensitivity_units: tuple[str, ...]
     sensitivity_factors: tuple[float, ...]
     overridden: tuple[bool, ...]
+    unused: tuple[str, ...]
 
     @property
     def symbols(self) -> tuple[str, ...]:
@@ -162,7 +164,8 @@ def _measurand(raw: Any) -> tuple[str, UnitInfo]:
     if not isinstance(symbol, str) or not symbol.strip():
         raise budget_error(None, "measurand", f"the measurand symbol must be text, not {symbol!r}")
     if not isinstance(raw.get("unit"), str):
-        raise budget_error(None, "measurand", "the measurand needs a 'unit' (for example \"bar\")")
+        raise budget_error(None, "measurand", "the measurand needs a 'unit' (for example \"bar\", "
+                                             "or \"dimensionless\" for a pure number)")
     try:
         info = unit_info(raw["unit"])
         require_reportable(raw["unit"], "measurand")
@@ -269,9 +272,6 @@ def prepare_budget(budget: Mapping[str, Any] | PreparedBudget) -> PreparedBudget
     if not isinstance(model_text, str):
         raise budget_error(None, "model", "the budget needs a 'model' (an expression such as \"p_x - p_s\")")
     program = _program(model_text, symbols)
-    for n, item in enumerate(inputs):
-        if n not in program.used:
-            raise budget_error(item.symbol, "symbol", f"is not used in the model '{model_text}'")
     _check_model_units(program, inputs, measurand, measurand_symbol)
     grads = list(program.grads)
     overridden = [False] * len(inputs)
@@ -296,6 +296,7 @@ def prepare_budget(budget: Mapping[str, Any] | PreparedBudget) -> PreparedBudget
     prepared.sensitivity_units = tuple(text for text, _ in units_and_factors)
     prepared.sensitivity_factors = tuple(factor for _, factor in units_and_factors)
     prepared.overridden = tuple(overridden)
+    prepared.unused = tuple(item.symbol for n, item in enumerate(inputs) if n not in program.used)
     return prepared
 
 

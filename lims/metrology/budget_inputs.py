@@ -21,8 +21,8 @@ from lims.metrology.distributions import HALF_WIDTH_DIVISORS, normalise_distribu
 from lims.metrology.errors import BudgetError, BudgetUnitError, UnitError
 from lims.metrology.units import UnitInfo, canonical_unit, dimension_name, split_quantity, unit_info
 
-__all__ = ["BudgetInput", "STATEMENTS", "STATEMENT_KEYS", "budget_error", "budget_unit_error", "finite_number",
-           "parse_input"]
+__all__ = ["BudgetInput", "DIMENSIONLESS", "STATEMENTS", "STATEMENT_KEYS", "budget_error", "budget_unit_error",
+           "finite_number", "parse_input"]
 
 STATEMENTS = ("standard_uncertainty", "expanded_uncertainty", "half_width", "readings")
 STATEMENT_KEYS = frozenset(STATEMENTS) | {"k", "distribution", "pooled_sd", "pooled_dof", "dof"}
@@ -67,43 +67,71 @@ def finite_number(value: Any, symbol: str, field: str) -> float:
     return float(value)
 
 
+DIMENSIONLESS = unit_info("dimensionless")
+
+
+def _has_no_unit(value: Any) -> bool:
+    """A bare number, or text that is only a number (``0.5``, ``"0.5"``)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return True
+    if isinstance(value, str):
+        try:
+            return not split_quantity(value)[1]
+        except UnitError:
+            return False
+    return False
+
+
 def _quantity(value: Any, symbol: str, field: str, default: UnitInfo | None) -> tuple[float, UnitInfo]:
-    """A number and its unit from ``"10.02 bar"`` or from a bare number in the input's ``unit``."""
+    """A number and its unit from ``"10.02 bar"``, or a bare number in the input's ``unit``.
+
+    Without any unit (none written, none declared) the number is a pure number (a ratio, a
+    slope, the inputs of the additive model of JCGM 101 9.2); the model's dimension check
+    still refuses a pure number added to a quantity with a unit.
+    """
     if isinstance(value, str):
         try:
             number, unit_text = split_quantity(value)
-            info = unit_info(unit_text) if unit_text else default
+            info = unit_info(unit_text) if unit_text else (default or DIMENSIONLESS)
         except UnitError as exc:
             raise budget_unit_error(symbol, field, f"{field} {value!r}: {exc.message}", exc.units) from exc
-        if info is None:
-            raise budget_unit_error(symbol, field, f"{field} {value!r} has no unit; write it as for example "
-                                           f"'{value.strip()} bar', or give the input a 'unit'")
         return number, info
     if isinstance(value, pint.Quantity):
         info = unit_info(canonical_unit(value.units))
         return finite_number(float(value.magnitude), symbol, field), info
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if default is None:
-            raise budget_unit_error(symbol, field, f"{field} {value!r} has no unit; write it as text with its "
-                                           "unit (for example '0.5 mbar') or give the input a 'unit'")
-        return finite_number(value, symbol, field), default
+        return finite_number(value, symbol, field), default or DIMENSIONLESS
     raise budget_error(symbol, field, f"{field} must be a quantity such as '0.5 mbar', not {value!r}")
 
 
 def _same_kind(symbol: str, field: str, text: Any, info: UnitInfo, target: UnitInfo) -> None:
-    if info.dimensionality != target.dimensionality:
+    if info.dimensionality == target.dimensionality:
+        return
+    if target.dimensionality == DIMENSIONLESS.dimensionality:
         raise budget_unit_error(
             symbol, field,
-            f"{field} {text!r} is a {dimension_name(info.dimensionality)} ({info.text}), but "
-            f"{symbol} is a {dimension_name(target.dimensionality)} ({target.text})",
+            f"{field} {text!r} is a {dimension_name(info.dimensionality)} ({info.text}), but {symbol} is "
+            f"given without a unit, so it is a pure number; write its value or readings with their unit "
+            f"too, or give the input a 'unit'",
             (info.text, target.text),
         )
+    raise budget_unit_error(
+        symbol, field,
+        f"{field} {text!r} is a {dimension_name(info.dimensionality)} ({info.text}), but "
+        f"{symbol} is a {dimension_name(target.dimensionality)} ({target.text})",
+        (info.text, target.text),
+    )
 
 
 def _difference(symbol: str, field: str, value: Any, target: UnitInfo, default: UnitInfo | None) -> float:
     """An uncertainty (a difference) converted to the input's unit; °C reads as a difference.
 
     A bare number is read in ``default``, the input's declared ``unit`` (if any)."""
+    if default is None and _has_no_unit(value) and target.dimensionality != DIMENSIONLESS.dimensionality:
+        raise budget_unit_error(symbol, field, f"{field} {value!r} has no unit, but {symbol} is a "
+                                f"{dimension_name(target.dimensionality)} ({target.text}); write it with its unit "
+                                f"(for example '{str(value).strip()} {target.delta_text}') or give the input a 'unit'",
+                                (target.text,))
     number, info = _quantity(value, symbol, field, default)
     _same_kind(symbol, field, value, info, target)
     if number < 0:

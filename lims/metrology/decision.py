@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from lims.metrology.errors import DecisionError, UnitError
+from lims.metrology.reported import clean
 from lims.metrology.units import as_delta, canonical_unit, format_number, format_quantity, parse_quantity, unit_info
 
 __all__ = ["Verdict", "DecisionRule", "decide", "decide_from_spec", "parse_decision_spec", "OUTCOMES", "RULES"]
@@ -123,7 +124,7 @@ class Verdict:
         def q(value: Any) -> dict[str, Any] | None:
             if value is None:
                 return None
-            return {"value": float(value.magnitude), "unit": canonical_unit(value.units)}
+            return {"value": clean(float(value.magnitude)), "unit": canonical_unit(value.units)}  # no binary noise
 
         return {
             "outcome": self.outcome,

@@ -103,9 +103,13 @@ def _additive(node: Bin, left: ModelDimension, right: ModelDimension, expected: 
         word = "adds" if node.op == "+" else "subtracts"
         culprit = node.left if expected is not None and left.dimensionality != expected else node.right
         other = node.right if culprit is node.left else node.left
+        hint = ""
+        if isinstance(node.left, Const) or isinstance(node.right, Const):
+            hint = ("; a number written in the model is a pure number: to add a fixed amount of a quantity, "
+                    "make it an input with its value and unit (its uncertainty may be zero)")
         raise _fail(
             f"the model {word} {_describe(node.left, left)} and {_describe(node.right, right)}, "
-            "which are not the same kind of quantity",
+            f"which are not the same kind of quantity{hint}",
             culprit, other,
         )
     if left.offset and right.offset:

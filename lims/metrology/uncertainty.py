@@ -11,6 +11,7 @@
   and the normal quantile when ν_eff is infinite (p = 0.9545 gives k = 2.00);
   U = k·u_c (6.2.1).
 * Optionally a Monte Carlo cross-check (JCGM 101:2008, :mod:`lims.metrology.montecarlo`).
+* An input the model does not use is a warning of the result (``warnings``), not an error.
 
 ``evaluate_budget(...).to_dict()`` is the JSON printed by ``lims uncertainty evaluate --json``.
 """
@@ -25,6 +26,7 @@ from typing import Any
 
 from scipy import special
 
+from lims.i18n import N_, translator
 from lims.metrology.budget import (
     DEFAULT_COVERAGE_PROBABILITY,
     BudgetInput,
@@ -49,6 +51,10 @@ __all__ = [
     "welch_satterthwaite",
     "DEFAULT_COVERAGE_PROBABILITY",
 ]
+
+
+UNUSED_INPUT = N_("Input '%(symbol)s' is not used by the model '%(model)s': it adds nothing to the result, "
+                  "and its correlations with the other inputs are not used either.")
 
 
 @lru_cache(maxsize=4096)
@@ -134,6 +140,17 @@ class BudgetResult:
                            self.uncertainty_unit if self.budget.measurand.is_offset else self.unit,
                            self.k, self.coverage_probability, lang)
 
+    def warnings(self) -> list[dict[str, str]]:
+        """What the user should know but that does not stop the evaluation: inputs the model
+        does not use (JCGM 100 H.2: one set of correlated inputs serves several models).
+        Each warning is ``{"kind", "input", "text", "text_vi"}``, in English and Vietnamese."""
+        budget = self.budget
+        en, vi = translator("en"), translator("vi")
+        return [{"kind": "unused_input", "input": symbol,
+                 "text": en(UNUSED_INPUT, symbol=symbol, model=budget.model),
+                 "text_vi": vi(UNUSED_INPUT, symbol=symbol, model=budget.model)}
+                for symbol in budget.unused]
+
     def rows(self) -> list[dict[str, Any]]:
         """The budget table: one row per input (JCGM 100 7.2.7)."""
         budget = self.budget
@@ -169,6 +186,7 @@ class BudgetResult:
             "budget": self.rows(),
             "result_text": self.result_text("en"),
             "result_text_vi": self.result_text("vi"),
+            "warnings": self.warnings(),
         }
         if self.monte_carlo is not None:
             data["monte_carlo"] = self.monte_carlo.to_dict()

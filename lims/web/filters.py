@@ -33,14 +33,28 @@ def fmt_quantity(value: float | None, unit: str | None, digits: int | None = Non
 
 
 def unit_symbol(unit: str | None) -> str:
+    """The unit as people write it: the printed symbol of the lab's unit table (``L``, ``°C`` for a
+    temperature and for a difference of temperatures, ``%RH``, ``Ω``); other units composed from
+    those symbols (``Ω/mA``); the stored text when it is not a unit at all."""
     if not unit:
         return ""
-    try:
-        from lims.metrology.units import ureg
+    from lims.metrology.errors import UnitError
+    from lims.metrology.units import format_unit
 
-        return f"{ureg.Unit(unit):~P}"
-    except Exception:
+    try:
+        return format_unit(unit)
+    except (UnitError, ValueError, AttributeError, TypeError):  # show the stored text rather than fail the page
         return unit
+
+
+def fmt_k(value: float | None) -> str:
+    """A coverage factor as reported: two decimals (JCGM 100 7.2.4: k = 2.26), rounded half away
+    from zero by :mod:`lims.metrology.reporting`; a decimal comma on Vietnamese pages."""
+    if value is None:
+        return "—"
+    from lims.metrology.reporting import round_to_places
+
+    return fmt_number(float(round_to_places(float(value), 2)), 2)
 
 
 def fmt_date(value: date | datetime | None) -> str:
@@ -61,3 +75,4 @@ def init_filters(app: Flask) -> None:
     app.add_template_filter(fmt_quantity, "quantity")
     app.add_template_filter(fmt_date, "day")
     app.add_template_filter(unit_symbol, "unit")
+    app.add_template_filter(fmt_k, "k")

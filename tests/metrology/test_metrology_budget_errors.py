@@ -73,8 +73,6 @@ CASES = [
      "has no unit", BudgetUnitError),
     ("unknown unit", budget_with(("inputs", 2, "value"), "0 barr"), "dp_res", "unknown unit 'barr'",
      BudgetUnitError),
-    ("input unused by the model", budget_with(("model",), "p_x - p_s"), "dp_res", "not used in the model",
-     BudgetError),
     ("duplicate symbol", budget_with(("inputs", 2, "symbol"), "p_s"), "p_s", "appears twice", BudgetError),
     ("symbol that is a function name", budget_with(("inputs", 2, "symbol"), "sqrt"), "sqrt",
      "function or constant", BudgetError),

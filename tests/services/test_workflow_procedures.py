@@ -70,6 +70,8 @@ def test_loading_twice_changes_nothing_and_a_changed_file_is_a_new_version(db, t
     (lambda d: d["spec"].update(mpe={"rule": "guesswork"}), "spec.mpe"),
     (lambda d: d["spec"].update(decision={"rule": "coin_toss"}), "spec.decision"),
     (lambda d: d["spec"]["budget"].update(model="I + nonsense - m_ref"), "spec.budget"),
+    (lambda d: d["spec"]["budget"]["inputs"].append(  # an input the model does not use
+        {"symbol": "dz_unused", "value": "0 {delta_unit}", "standard_uncertainty": "0 {delta_unit}"}), "spec.budget"),
     (lambda d: d["spec"].update(capture={"readings": "oven"}), "spec.capture"),
 ])
 def test_a_wrong_file_is_refused_naming_the_file_and_the_part_and_nothing_is_written(db, types, tmp_path, change,

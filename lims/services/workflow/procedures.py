@@ -120,10 +120,13 @@ def check_spec(spec: Any, unit: str | None = None) -> None:
     if "budget" in spec and unit:
         delta = str(as_delta(Q_(1.0, unit)).units)
         try:
-            evaluate_point_budget(spec["budget"], unit=unit, readings=[1.0, 1.0], reference=1.0,
-                                  half_resolution=0.5, standard_u=f"0.1 {delta}", standard_k=2.0)
+            tried = evaluate_point_budget(spec["budget"], unit=unit, readings=[1.0, 1.0], reference=1.0,
+                                          half_resolution=0.5, standard_u=f"0.1 {delta}", standard_k=2.0)
         except ValidationError as exc:
             raise _fail("spec.budget", exc.message) from exc
+        if tried.budget.unused:  # a stored template says exactly what its model uses
+            raise _fail("spec.budget", _("The budget's model does not use the inputs %(inputs)s.",
+                                         inputs=", ".join(tried.budget.unused)))
 
 
 def _check_test(test: Any, field: str) -> None:

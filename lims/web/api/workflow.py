@@ -115,7 +115,10 @@ class Records(MethodView):
                                  int_param("instrument_id", "only this instrument's")])
     @bp.response(200, RecordSchema(many=True))
     def get(self):
-        """List records (staff)."""
+        """List records (staff).
+
+        Numbers as reported, full precision under each record's `stored` (see `GET /records/{id}`).
+        """
         return workflow.list_records(get_db(), acting_user(), status=request.args.get("status") or None,
                                      technician_id=query_int("technician_id"),
                                      instrument_id=query_int("instrument_id"), **_paging())
@@ -135,7 +138,13 @@ class RecordItem(MethodView):
     @roles_required(Role.technician, Role.reviewer)
     @bp.response(200, RecordSchema)
     def get(self, record_id: int):
-        """One record with its points, standards and computed results."""
+        """One record with its points, standards and computed results.
+
+        Numbers are as reported (JCGM 100 7.2.6, EA-4/02 M §5): U to two significant digits,
+        indication, error and measured reference value to U's decimal place (each point's
+        `decimals`), k to two decimals, no binary noise. The values kept at full precision for
+        recomputation are under `stored` (`stored.points`, `stored.results`).
+        """
         return workflow.get_record(get_db(), acting_user(), record_id)
 
     @roles_required(Role.technician)

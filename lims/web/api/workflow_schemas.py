@@ -2,12 +2,25 @@
 
 The request schemas describe the services' typed inputs (:mod:`lims.services.workflow.inputs`);
 :data:`INPUT_SCHEMAS` pairs them, and a test checks that names and required fields agree.
+
+A record's numbers are answered as reported (:mod:`lims.metrology.reported`: U to two significant
+digits, the measured values to U's decimal place, k to two decimals, no binary noise), the same
+numbers its page and certificate show; the values kept at full precision for recomputation are
+under the record's ``stored`` key.
 """
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from typing import Any
 
+from marshmallow import Schema, fields, post_dump
+
+from lims.metrology.reported import clean, reported_point, reported_results
 from lims.services import workflow
+
+REPORTED = ("as reported (JCGM 100 7.2.6, EA-4/02 M §5): U to two significant digits, rounded up where "
+            "ordinary rounding would lower it by more than 5 %; indication, error and measured reference "
+            "value to the decimal place of that U ('decimals'); k to two decimals; no binary noise. "
+            "The full-precision values are under the record's 'stored'.")
 
 
 class RequestItemSchema(Schema):
@@ -52,6 +65,11 @@ class ReturnSchema(VersionSchema):
     comment = fields.Str(required=True)
 
 
+#: The stored columns of a point that its reported form rounds; ``stored`` keeps them as they are.
+STORED_POINT_KEYS = ("seq", "nominal", "readings", "reference_value", "indication", "error", "uncertainty",
+                     "coverage_factor", "mpe")
+
+
 class PointSchema(Schema):
     seq = fields.Int()
     test = fields.Str(metadata={"description": "weighing, eccentricity, repeatability, rising, falling, calibration"})
@@ -60,14 +78,18 @@ class PointSchema(Schema):
                                                "error, U and MPE are differences in it (delta_degC for degC)"})
     nominal = fields.Float(allow_none=True)
     readings = fields.List(fields.Float())
-    reference_value = fields.Float(allow_none=True)
+    reference_value = fields.Float(allow_none=True, metadata={"description": f"measured reference value, {REPORTED}"})
     source = fields.Dict(allow_none=True, metadata={"description": "port, driver and raw lines when captured"})
-    indication = fields.Float(allow_none=True)
-    error = fields.Float(allow_none=True)
-    uncertainty = fields.Float(allow_none=True, metadata={"description": "expanded uncertainty U"})
-    coverage_factor = fields.Float(allow_none=True)
+    indication = fields.Float(allow_none=True, metadata={"description": REPORTED})
+    error = fields.Float(allow_none=True, metadata={"description": REPORTED})
+    uncertainty = fields.Float(allow_none=True, metadata={"description": f"expanded uncertainty U, {REPORTED}"})
+    coverage_factor = fields.Float(allow_none=True, metadata={"description": "k, two decimals"})
     mpe = fields.Float(allow_none=True, metadata={"description": "maximum permissible error (± this)"})
     verdict = fields.Str(allow_none=True, metadata={"enum": ["pass", "fail", "conditional_pass", "conditional_fail"]})
+    decimals = fields.Int(dump_only=True, allow_none=True,
+                          metadata={"description": "decimal places of indication, error and reference value as "
+                                                   "reported (those of the rounded U); print them with this many "
+                                                   "places, e.g. 0.01 with decimals 3 reads 0.010"})
 
 
 class RecordStandardSchema(Schema):
@@ -93,7 +115,8 @@ class RecordSchema(Schema):
     work_date = fields.Date(allow_none=True)
     environment = fields.Dict(metadata={"description": "{key: {value, unit}}, e.g. temperature in degC"})
     verdict = fields.Str(allow_none=True)
-    results = fields.Dict(metadata={"description": "computed results with units, decision rule and budget"})
+    results = fields.Dict(metadata={"description": "computed results with units, decision rule and budget; "
+                                                   "points and budget " + REPORTED})
     remarks = fields.Str()
     return_comment = fields.Str()
     submitted_at = fields.DateTime(allow_none=True)
@@ -101,6 +124,28 @@ class RecordSchema(Schema):
     version_id = fields.Int()
     points = fields.List(fields.Nested(PointSchema))
     standards = fields.List(fields.Nested(RecordStandardSchema))
+    stored = fields.Dict(dump_only=True, metadata={
+        "description": "the values as computed and kept, at full precision, for recomputation and comparison: "
+                       "'points' (seq, nominal, readings, reference_value, indication, error, uncertainty, "
+                       "coverage_factor, mpe of each point) and 'results' (the computed results as stored). "
+                       "Every other number of the record is as reported."})
+
+    @post_dump(pass_original=True)
+    def _reported(self, data: dict[str, Any], record: Any, **_kwargs: Any) -> dict[str, Any]:
+        """Round what is read (JCGM 100 7.2.6, EA-4/02 M §5); keep the stored values under 'stored'."""
+        resolution = getattr(record.instrument, "resolution", None) if record.instrument else None
+        points = data.get("points")
+        if points is None and "results" not in data:
+            return data
+        data["stored"] = {"points": [{key: p.get(key) for key in STORED_POINT_KEYS} for p in points or []],
+                          "results": data.get("results")}
+        if points is not None:
+            data["points"] = [reported_point(p, resolution) for p in points]
+        if data.get("results") is not None:
+            data["results"] = reported_results(data["results"], resolution)
+        if "environment" in data:
+            data["environment"] = clean(data["environment"])
+        return data
 
 
 class OpenRecordSchema(Schema):

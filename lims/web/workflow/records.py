@@ -8,6 +8,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 
 from lims.errors import Conflict, ValidationError
+from lims.metrology.reported import reported_results
 from lims.models import Record, Role
 from lims.services import policy, workflow
 from lims.services.inputs import parse
@@ -47,12 +48,13 @@ def _record_context(record: Record, *, form: dict | None = None, errors: dict | 
     user = acting_user()
     editable = policy.can_edit_record(user, record)
     results = record.results or {}
+    reported = reported_results(results, record.instrument.resolution)  # JCGM 100 7.2.6, EA-4/02 M §5
     ws = workstation()
     expected = {t["test"]: (int(t.get("readings", 1)), bool(t.get("reference_required")))
                 for t in spec.get("tests", [])}
     return {
-        "record": record, "spec": spec, "inst": record.instrument, "results": results,
-        "by_seq": {p["seq"]: p for p in results.get("points", [])}, "chart": _chart(results),
+        "record": record, "spec": spec, "inst": record.instrument, "results": reported,
+        "by_seq": {p["seq"]: p for p in reported.get("points", [])}, "chart": _chart(results),
         "editable": editable, "reviewable": policy.can_review_record(user, record),
         "own_record": record.technician_id == policy.actor_id(user),
         "is_reviewer": user is not None and user.has_role(Role.reviewer),
