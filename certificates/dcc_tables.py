@@ -18,8 +18,9 @@ read as such by PTB's ``dccquantities``). Its columns are ``dcc:quantity`` eleme
   (``basic_toleranceLimitLower``/``Upper``) and, with a guard band (ILAC G8:09/2019 4.2.2,
   4.2.3), the acceptance limits ∓(MPE − w) (``basic_acceptanceLimitLower``/``Upper``);
 * ``lims_repeatabilitySpread`` — the compared quantity of a repeatability test (max − min);
-* ``lims_pointLabel`` — the points' names as ``dcc:charsXMLList`` (a space inside a name is
-  written as a no-break space, since the list is separated by spaces).
+* ``lims_pointLabel`` — the points' names as ``dcc:charsXMLList`` (a list separated by white
+  space, so a space inside a name is written ``_``: ``50_%_Max``; readers split on any Unicode
+  space, a no-break space included).
 
 Rows whose units cannot share a column (another kind of quantity) or that state other columns
 start a new table, so every column is complete and has one unit. Temperatures are written in
@@ -50,7 +51,8 @@ from certificates.dcc_xml import (
 from certificates.model import LocalText, Measure, ResultRow, ResultSection, Text
 from certificates.units import compatible
 
-NBSP = "\u00a0"
+#: What a space inside a point's name is written as in a ``dcc:charsXMLList``.
+SPACE = "_"
 #: dccquantities' tolerance between the stated p and erf(k/√2) of a normal distribution.
 NORMAL_TOLERANCE = 0.01
 _SPREAD = re.compile(r"(?:^|·\s*)max − min = (?P<value>[−\-+]?[\d\u2009\u202f ]*\.?\d+)\s*(?P<unit>\S.*?)\s*$")
@@ -101,7 +103,7 @@ def point_label(row: ResultRow, lang: str) -> str:
     """The point's name without the spread (written as a column of its own), one list item."""
     label = row.label.get(lang) if isinstance(row.label, LocalText) else (row.label or "")
     label = re.split(r"\s*·?\s*max − min = ", label)[0].strip()
-    return re.sub(r"\s+", NBSP, label) or "–"
+    return re.sub(r"\s+", SPACE, label) or "–"
 
 
 def _signature(row: ResultRow) -> tuple[Any, ...]:
