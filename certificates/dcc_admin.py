@@ -16,7 +16,9 @@ In the order of DCC 3.3.0 ``administrativeDataType``:
 * ``dcc:statements`` — the kind of document (``lims_documentKind``: verificationCertificate,
   nonConformityNotice, calibrationCertificate), the verification type when the document states
   one, conformity (``basic_conformity``, linked to the decision rule by ``refId``), the next
-  due date (``basic_recalibration``), the measuring range (``basic_measurementRange``), and
+  due date (``basic_recalibration``), the measuring range (``basic_measurementRange``), the
+  address of the place of work (``lims_performanceAddress``: the customer's premises for
+  on-site work), and
   traceability, the relate-only sentence, deviations, adjustment, remarks, the reason of a
   superseding certificate and the public check link as ``lims_`` statements.
 """
@@ -312,6 +314,11 @@ def write_statements(admin: Any, doc: CertificateDocument, verify_url: str | Non
                          "The instrument is to be verified or calibrated again by this date.")
         _statement(statements, "basic_recalibration", both("valid_until"), redo, on=doc.valid_until)
     _range(statements, doc)
+    if doc.performance_address:
+        place = _statement(statements, "lims_performanceAddress", both("place"),
+                           both(f"place.{doc.performance_location.value}"))
+        _location(place, city=city_of(doc.performance_address), country=doc.laboratory.country_code,
+                  further=doc.performance_address)
     _statement(statements, "lims_traceability", both("standards"),
                doc.traceability_statement or both("traceability.default"), traceable=True)
     _statement(statements, "lims_relateOnly", both("results"), both(f"relate_only.{doc.kind.value}"))

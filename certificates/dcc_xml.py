@@ -57,6 +57,7 @@ LIMS_REF_TYPES: dict[str, tuple[str, str]] = {
     "lims_amendment": ("Lý do thay thế", "Reason for superseding an earlier certificate"),
     "lims_verificationLink": ("Liên kết kiểm tra", "Link to the public check of this certificate"),
     "lims_method": ("Quy trình", "The procedure followed"),
+    "lims_performanceAddress": ("Địa điểm thực hiện", "Address of the place where the work was done"),
     "lims_results": ("Bảng kết quả", "A results table of the certificate"),
     "lims_beforeAdjustment": ("Trước hiệu chỉnh", "Results before adjustment"),
     "lims_afterAdjustment": ("Sau hiệu chỉnh", "Results after adjustment"),

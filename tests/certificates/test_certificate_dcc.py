@@ -253,8 +253,16 @@ def test_every_lims_ref_type_is_declared_and_no_basic_one_is_ours(verification, 
 
 
 def test_place_of_performance_at_the_customer_site(verification) -> None:
-    xml = to_dcc_xml(replace(verification, performance_location="customer_site"))
+    """On-site work: performanceLocation ``customer`` and the premises' address (ISO/IEC 17025 7.8.2.1 c)."""
+    xml = to_dcc_xml(replace(verification, performance_location="customer_site",
+                             performance_address="Kho hàng cửa khẩu Đồng Đăng, huyện Cao Lộc, Lạng Sơn"))
     assert xpath(xml, "//dcc:coreData/dcc:performanceLocation/text()") == ["customer"]
+    place = "//dcc:statement[@refType='lims_performanceAddress']/dcc:location"
+    assert xpath(xml, f"{place}/dcc:city/text()") == ["Lạng Sơn"]
+    assert xpath(xml, f"{place}/dcc:further/dcc:content/text()") == [
+        "Kho hàng cửa khẩu Đồng Đăng, huyện Cao Lộc, Lạng Sơn"]
+    assert xpath(xml, "//dcc:statement[@refType='lims_performanceAddress']/dcc:declaration/dcc:content/text()") == [
+        "Tại cơ sở của khách hàng", "At the customer's site"]
 
 
 def test_invalid_dcc_is_rejected_with_the_schema_message(verification) -> None:
