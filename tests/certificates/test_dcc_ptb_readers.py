@@ -8,6 +8,7 @@ from. The example documents of ``certificates.examples`` are read the same way.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from certificates import jsonform
 from certificates.dcc import to_dcc_xml
 from certificates.dcc_schema import validate_dcc
+from certificates.dcc_tables import tables_of
 from certificates.examples import example_calibration, example_verification
 from certificates.hashing import sha256_hex
 from certificates.keystore import KeyStore
@@ -140,7 +142,7 @@ def _check(readers: Readers, doc: CertificateDocument, xml: bytes) -> int:
     assert {t for t in used if t.startswith("basic_")} <= PTB_BASIC_REF_TYPES
     assert all(t.startswith(("basic_", "lims_")) for t in used)
     tables, caught = readers.tables(xml)
-    rows = [run for section in doc.results for run in _runs(section)]
+    rows = [run for section in doc.results for run in tables_of(section)]
     assert len(tables) == len(rows) >= len(doc.results)
     for index, (table, run) in enumerate(zip(tables, rows, strict=True)):
         assert type(table).__name__ == "DccLongTable"
@@ -156,12 +158,6 @@ def _check(readers: Readers, doc: CertificateDocument, xml: bytes) -> int:
     assert kind == ("calibrationCertificate" if doc.kind is Kind.CALIBRATION
                     else "nonConformityNotice" if failed else "verificationCertificate")
     return len(tables)
-
-
-def _runs(section):
-    from certificates.dcc_tables import tables_of
-
-    return tables_of(section)
 
 
 @pytest.mark.slow
@@ -181,8 +177,6 @@ def test_the_example_documents_read_back_with_ptbs_readers(readers) -> None:
 def test_a_t_distribution_is_stated_and_read_as_what_it_is(readers) -> None:
     """k = 2.43 at p = 0.9545 (the demo thermometer's budget, νeff ≈ 6): the DCC says "t", and
     dccquantities still gives U/k as the standard uncertainty."""
-    import dataclasses
-
     doc = example_calibration()
     rows = tuple(dataclasses.replace(r, uncertainty=dataclasses.replace(
         r.uncertainty, k=Decimal("2.43"), coverage_probability=Decimal("0.9545"))) for r in doc.results[0].rows)
