@@ -23,6 +23,7 @@ from certificates.dcc_tables import distribution_of, spread_of
 from certificates.dcc_xml import LIMS_REF_TYPES
 from certificates.errors import DccError, DccValidationError
 from certificates.model import (
+    CertificateDocument,
     Conformity,
     Customer,
     LocalText,
@@ -303,3 +304,21 @@ def test_catalog_maps_every_remote_schema_to_a_bundled_file() -> None:
     mapping = read_catalog(schema_dir() / "catalog.xml")
     assert "https://www.ptb.de/si/v2.2.1/qudt/quantitykind.xsd" in mapping
     assert all(path.is_file() for path in mapping.values())
+
+
+@dataclasses.dataclass(frozen=True)
+class _WithVerificationType(CertificateDocument):
+    """A document that states the verification type and a national procedure (optional fields
+    the DCC reads when the document has them)."""
+
+    verification_type: str | None = None
+    national_procedure: str | None = None
+
+
+def test_optional_fields_verification_type_and_national_procedure(verification) -> None:
+    fields = {f.name: getattr(verification, f.name) for f in dataclasses.fields(CertificateDocument)}
+    doc = _WithVerificationType(**fields, verification_type="periodic", national_procedure="ĐLVN 13:2019")
+    xml = to_dcc_xml(doc)
+    assert xpath(xml, "//dcc:statement[@refType='lims_verificationType']/dcc:convention/text()") == ["periodic"]
+    assert xpath(xml, "//dcc:usedMethod[@refType='lims_method']/dcc:norm/text()") == ["ĐLVN 16:2009", "ĐLVN 13:2019"]
+    assert xpath(to_dcc_xml(verification), "//dcc:statement[@refType='lims_verificationType']") == []
