@@ -18,6 +18,8 @@ from typing import Any
 from certificates.dcc_schema import schema_dir
 
 SCHEMA_FILES = ("si/qudt/quantitykind.xsd", "si/SI_Format.xsd", "d-sig/xmldsig-core-schema.xsd", "dcc.xsd")
+MONO = ("apt-get install mono-runtime mono-devel libmonosgen-2.0-1 libmono-system-windows-forms4.0-cil "
+        "libmono-system-drawing4.0-cil, as .ci/run does")
 OUTPUT_VERSION = "3.4.0-rc.2"  # dcc_quantities._metadata.__default_out_schema_version__
 
 #: The ``basic_`` refTypes PTB uses, as found in PTB's good-practice DCCs (temperature "typical",
@@ -84,7 +86,10 @@ def prepare(folder: Path) -> Readers:
     with warnings.catch_warnings():
         # pythonnet warns that Mono before 6.12 "is known to be problematic"; the readers run
         warnings.simplefilter("ignore")
-        import dcc_quantities  # noqa: F401 - builds its output schema from the cache on import
+        try:
+            import dcc_quantities  # noqa: F401 - builds its output schema from the cache on import
+        except RuntimeError as exc:  # pythonnet finds no .NET runtime
+            raise RuntimeError(f"dccquantities needs Mono ({MONO}): {exc}") from exc
     return Readers(folder)
 
 
