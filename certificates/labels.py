@@ -76,6 +76,14 @@ LABELS: dict[str, tuple[str, str]] = {
         "Hệ số phủ k của từng điểm ghi trong bảng; xác suất phủ xấp xỉ {p}.",
         "The coverage factor k of each point is given in the table; coverage probability approximately {p}.",
     ),
+    "uncertainty.method": (
+        "Độ không đảm bảo đo được đánh giá theo Hướng dẫn biểu thị độ không đảm bảo đo (GUM, JCGM 100:2008) "
+        "và EA-4/02 M; độ không đảm bảo đo mở rộng U bằng độ không đảm bảo đo chuẩn nhân với hệ số phủ k "
+        "nêu cùng giá trị, với xác suất phủ nêu cùng giá trị.",
+        "The uncertainty was evaluated following the Guide to the Expression of Uncertainty in Measurement "
+        "(GUM, JCGM 100:2008) and EA-4/02 M; the expanded uncertainty U is the standard uncertainty multiplied "
+        "by the coverage factor k stated with it, for the coverage probability stated with it.",
+    ),
     "chart.title": ("Sai số và giới hạn ±MPE", "Error and ±MPE limits"),
     "chart.x": ("Giá trị chuẩn", "Reference value"),
     "chart.y": ("Sai số", "Error"),
@@ -108,6 +116,12 @@ LABELS: dict[str, tuple[str, str]] = {
         "Giấy chứng nhận này thay thế giấy chứng nhận số {number}.",
         "This certificate supersedes certificate no. {number}.",
     ),
+    "amendment": ("Lý do thay thế giấy chứng nhận trước", "Reason for superseding the earlier certificate"),
+    "verification_type": ("Hình thức kiểm định", "Type of verification"),
+    "document_kind": ("Loại tài liệu", "Kind of document"),
+    "measuring_range": ("Phạm vi đo", "Measuring range"),
+    "measuring_range.min": ("Giới hạn dưới của phạm vi đo", "Lower limit of the measuring range"),
+    "measuring_range.max": ("Giới hạn trên của phạm vi đo", "Upper limit of the measuring range"),
     "deviations": ("Sai khác so với phương pháp", "Deviations from the method"),
     "remarks": ("Ghi chú", "Remarks"),
     "relate_only.verification": (

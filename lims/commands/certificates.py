@@ -1,4 +1,4 @@
-"""``lims certificates``: list, export, re-render missing PDFs, signing keys.
+"""``lims certificates``: list, export, re-render missing PDFs and DCCs, signing keys.
 
 The services are imported inside each command on purpose: every command module is loaded
 when ``lims`` starts, and the certificate services bring SQLAlchemy, reportlab and lxml.
@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -94,17 +96,19 @@ def _render_one(job: tuple[int, dict, str, str]) -> tuple[int, bytes]:
     return cert_id, render_stored(document, url, lang)
 
 
-@command.command("render")
-@click.option("--all-missing", is_flag=True, required=True,
-              help="render every certificate whose PDF file is missing under the instance folder")
-@click.option("--workers", type=click.IntRange(1, 64), default=None,
-              help="processes drawing PDFs (default: one per CPU core)")
-def render(all_missing: bool, workers: int | None) -> None:
-    """Draw again, from the stored documents, the PDFs missing from the instance folder.
+def _write_dcc_one(job: tuple[int, dict, str, str]) -> tuple[int, bytes]:
+    from lims.services.certificates import (
+        render_stored_dcc,  # lazy: runs in a fresh worker process
+    )
 
-    Numbers are never recomputed. A PDF whose SHA-256 differs from the one recorded at issue
-    (another reportlab or font version) is written but reported; the recorded hash is kept.
-    """
+    cert_id, document, url, _lang = job
+    return cert_id, render_stored_dcc(document, url)
+
+
+def _redraw(session: Any, missing: list, what: str, produce: Callable, store: Callable, ctx: Any,
+            workers: int) -> None:
+    """Produce the files of ``missing`` in worker processes and store each; report those whose
+    SHA-256 differs from the one recorded at issue."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -112,28 +116,52 @@ def render(all_missing: bool, workers: int | None) -> None:
 
     from lims.services import certificates as certs  # lazy: see the module's docstring
 
+    jobs = [(c.id, c.document["certificate"], certs.verify_url(c, ctx), c.language) for c in missing]
+    by_id = {c.id: c for c in missing}
+    differing: list[str] = []
+    spawn = multiprocessing.get_context("spawn")  # no fork of a process holding DB connections
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=spawn) as pool, \
+            tqdm(total=len(jobs), unit=what, desc=f"writing {what}", file=sys.stderr) as bar:
+        for cert_id, data in pool.map(produce, jobs, chunksize=4):
+            cert = by_id[cert_id]
+            if not store(session, cert, data, ctx):
+                differing.append(cert.number)
+            bar.update(1)
+    verb = "rendered" if what == "PDF" else "wrote"
+    click.echo(f"{verb} {len(jobs)} {what}(s) with {min(workers, len(jobs))} process(es)")
+    if differing:
+        click.echo(f"warning: {len(differing)} {what}(s) differ from the issued file (SHA-256 kept as issued): "
+                   + ", ".join(differing[:20]), err=True)
+
+
+@command.command("render")
+@click.option("--all-missing", is_flag=True, required=True,
+              help="write every certificate's PDF and DCC that is missing under the instance folder")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="processes drawing PDFs (default: one per CPU core)")
+def render(all_missing: bool, workers: int | None) -> None:
+    """Draw again, from the stored documents, the PDFs and DCCs missing from the instance folder.
+
+    Numbers are never recomputed. A file whose SHA-256 differs from the one recorded at issue
+    (another reportlab, font or writer version) is written but reported; the recorded hash is
+    kept. A certificate issued before DCCs were kept gets its DCC written, and that file's hash
+    recorded: from then on it is served byte for byte.
+    """
+    from lims.services import certificates as certs  # lazy: see the module's docstring
+
     ctx = certs.context_from_env()
     workers = workers or os.cpu_count() or 2
     with unit_of_work() as session:
         missing = certs.missing_pdfs(session, ctx)
-        if not missing:
+        if missing:
+            _redraw(session, missing, "PDF", _render_one, certs.store_rendered, ctx, workers)
+        else:
             click.echo("every certificate has its PDF")
-            return
-        jobs = [(c.id, c.document["certificate"], certs.verify_url(c, ctx), c.language) for c in missing]
-        by_id = {c.id: c for c in missing}
-        differing: list[str] = []
-        spawn = multiprocessing.get_context("spawn")  # no fork of a process holding DB connections
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=spawn) as pool, \
-                tqdm(total=len(jobs), unit="PDF", desc="rendering", file=sys.stderr) as bar:
-            for cert_id, data in pool.map(_render_one, jobs, chunksize=4):
-                cert = by_id[cert_id]
-                if not certs.store_rendered(session, cert, data, ctx):
-                    differing.append(cert.number)
-                bar.update(1)
-    click.echo(f"rendered {len(jobs)} PDF(s) with {min(workers, len(jobs))} process(es)")
-    if differing:
-        click.echo(f"warning: {len(differing)} PDF(s) differ from the issued file (SHA-256 kept as issued): "
-                   + ", ".join(differing[:20]), err=True)
+        missing = certs.missing_dccs(session, ctx)
+        if missing:
+            _redraw(session, missing, "DCC", _write_dcc_one, certs.store_rendered_dcc, ctx, workers)
+        else:
+            click.echo("every certificate has its DCC")
 
 
 @command.command("keys")

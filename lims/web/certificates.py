@@ -100,13 +100,13 @@ def _detail(cert: Certificate, *, errors: dict | None = None, form: dict | None 
     svg = qr_svg(url).decode("utf-8")
     svg = svg[svg.index("<svg"):] if "<svg" in svg else svg
     actor = acting_user()
-    path = certs.pdf_file(cert, _ctx())
+    path, dcc = certs.pdf_file(cert, _ctx()), certs.dcc_file(cert, _ctx())
     return render_template(
         "certificates/detail.html", cert=cert, summary=(cert.document or {}).get("summary", {}),
         verify_url=url, qr=Markup(svg), newer=certs.superseded_by(get_db(), cert),
         can_manage=policy.can_manage_certificates(actor), can_print_stamp=policy.can_print_stamp(actor, cert),
         errors=errors or {}, form=form or {}, kind_labels=KIND_LABELS,
-        pdf_present=bool(path and path.exists()),
+        pdf_present=bool(path and path.exists()), dcc_present=bool(dcc and dcc.exists()),
     ), status
 
 

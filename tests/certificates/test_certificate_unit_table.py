@@ -46,12 +46,13 @@ def test_table_unit_prints_its_symbol(row: LabUnit) -> None:
 def test_every_table_unit_in_one_dcc_that_validates() -> None:
     doc = dataclasses.replace(
         example_calibration(),
-        results=(ResultSection(rows=tuple(_row(row.pint) for row in UNIT_TABLE)),),
+        results=tuple(ResultSection(rows=(_row(row.pint),)) for row in UNIT_TABLE),
     )
     xml = to_dcc_xml(doc)
     validate_dcc(xml)
     for n, row in enumerate(UNIT_TABLE, start=1):
         point = f"(//dcc:result)[{n}]//dcc:quantity"
-        assert xpath(xml, f"{point}[@refType='basic_referenceValue']//si:unit/text()") == [row.dsi]
+        assert xpath(xml, f"{point}[contains(@refType, 'basic_referenceValue')]//si:unitXMLList/text()") == [row.dsi]
         error_dsi = dsi_unit(canonical_unit(as_delta(row.pint)))
-        assert xpath(xml, f"{point}[@refType='basic_measurementError']//si:unit/text()") == [error_dsi]
+        assert xpath(xml, f"{point}[@refType='basic_measurementError']/si:realListXMLList/si:unitXMLList/text()") == [
+            error_dsi]

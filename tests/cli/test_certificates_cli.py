@@ -110,3 +110,29 @@ def test_a_crash_between_the_commit_and_the_file_is_repaired_by_render_all_missi
     assert result.exit_code == 0, result.output
     assert "rendered 1 PDF(s)" in result.output and "differ" not in result.output
     assert sha256_file(path) == c.pdf_sha256
+    assert "wrote 1 DCC(s)" in result.output  # the DCC is a record too, kept the same way
+    assert sha256_file(ctx.instance_path / c.dcc_path) == c.dcc_sha256
+
+
+def test_a_certificate_issued_before_dccs_were_kept_gets_its_dcc_from_render_all_missing(issued):
+    """A certificate from before this release has no dcc_path and no dcc_sha256: ``render
+    --all-missing`` writes its DCC from the stored document and records its hash; from then on
+    the export is that file, byte for byte (the DCC is a record, DESIGN "Storage")."""
+    db, ctx, a, b = issued["db"], issued["ctx"], issued["a"], issued["b"]
+    for cert in (a, b):
+        (ctx.instance_path / cert.dcc_path).unlink()
+        cert.dcc_path = cert.dcc_sha256 = None
+    db.commit()
+    assert {c.id for c in certs.missing_dccs(db, ctx)} == {a.id, b.id}
+    result = issued["runner"].invoke(main, ["certificates", "render", "--all-missing"])
+    assert result.exit_code == 0, result.output
+    assert "every certificate has its PDF" in result.output and "wrote 2 DCC(s)" in result.output
+    assert "differ" not in result.output
+    db.expire_all()
+    for cert in (a, b):
+        stored = (ctx.instance_path / cert.dcc_path).read_bytes()
+        assert cert.dcc_sha256 == sha256_file(ctx.instance_path / cert.dcc_path)
+        assert certs.dcc_export(cert, ctx) == stored
+        validate_dcc(stored)
+    again = issued["runner"].invoke(main, ["certificates", "render", "--all-missing"])
+    assert "every certificate has its DCC" in again.output

@@ -167,12 +167,14 @@ def test_each_api_body_schema_agrees_with_its_service_input():
 
 
 def test_a_failing_export_library_answers_a_problem_not_a_trace(issued, login, monkeypatch):
-    from lims.services.certificates import exports
+    """The issued DCC file is gone, and writing it again fails inside lxml."""
+    from lims.services.certificates import files
 
     def broken(*args, **kwargs):
         raise RuntimeError("lxml went away")
 
-    monkeypatch.setattr(exports, "to_dcc_xml", broken)
+    (issued.ctx.instance_path / issued.cert.dcc_path).unlink()
+    monkeypatch.setattr(files, "to_dcc_xml", broken)
     client = login("reviewer1")
     resp = client.get(f"/api/v1/certificates/{issued.cert.id}/dcc")
     assert resp.status_code == 500

@@ -11,7 +11,7 @@ One module per concern:
 * :mod:`.queries` — one certificate, by number, lists, what superseded one, today's status;
 * :mod:`.exports` — PDF, JSON, DCC XML and stamp label of an issued certificate;
 * :mod:`.public` — the public check page's token check and one-query lookup;
-* :mod:`.files` — file names, the PDF written after the commit, re-rendering missing files.
+* :mod:`.files` — file names, the PDF and the DCC written after the commit, re-rendering missing files.
 
 Every name callers use is importable from here.
 """
@@ -45,12 +45,17 @@ from lims.services.certificates.exports import (
 from lims.services.certificates.files import (
     PDF_FOLDER,
     PendingFile,
+    dcc_file,
+    dcc_path_of,
     file_name_of,
+    missing_dccs,
     missing_pdfs,
     pdf_file,
     pdf_path_of,
     render_stored,
+    render_stored_dcc,
     store_rendered,
+    store_rendered_dcc,
     write_pending,
 )
 from lims.services.certificates.issue import (
@@ -87,10 +92,11 @@ __all__ = [
     "EXPIRED", "PDF_FOLDER", "PUBLIC_STATUSES", "AmendCertificate", "CertificateContext", "ExportError", "Issue",
     "NotGenuine", "PendingFile", "PublicView", "RevokeCertificate", "add_months", "amend_certificate",
     "amendable_records", "build_document", "certificate_number", "context_from_env", "context_from_settings",
-    "current_context", "dcc_export", "document_of", "effective_status", "file_name_of", "genuine_certificate_id",
-    "get_by_number", "get_certificate", "is_notice", "is_pass", "issue_for_record", "json_export", "keystore_at",
-    "list_certificates", "missing_pdfs", "pdf_bytes", "pdf_file", "pdf_path_of", "public_keys", "public_lookup",
-    "public_statement", "public_view", "public_view_from_row", "render_stored", "reset_context", "revoke_certificate",
-    "set_context", "stamp_label", "stamp_number", "status_label", "store_rendered", "superseded_by",
-    "use_context", "verification_token", "verify_url", "write_pending",
+    "current_context", "dcc_export", "dcc_file", "dcc_path_of", "document_of", "effective_status", "file_name_of",
+    "genuine_certificate_id", "get_by_number", "get_certificate", "is_notice", "is_pass", "issue_for_record",
+    "json_export", "keystore_at", "list_certificates", "missing_dccs", "missing_pdfs", "pdf_bytes", "pdf_file",
+    "pdf_path_of", "public_keys", "public_lookup", "public_statement", "public_view", "public_view_from_row",
+    "render_stored", "render_stored_dcc", "reset_context", "revoke_certificate", "set_context", "stamp_label",
+    "stamp_number", "status_label", "store_rendered", "store_rendered_dcc", "superseded_by", "use_context",
+    "verification_token", "verify_url", "write_pending",
 ]

@@ -1,6 +1,7 @@
 """What an issued certificate is served as: its PDF, JSON, DCC XML, stamp label.
 
-The document is the one stored at issue (never rebuilt from the record). These functions let
+The document is the one stored at issue (never rebuilt from the record); the PDF and the DCC
+are the files kept at issue, served byte for byte. These functions let
 only :class:`lims.errors.LimsError` out: a failure of a rendering library is wrapped in
 :class:`ExportError` (a :class:`certificates.errors.CertificateError` too), whose message says
 what could not be produced, so the error handler answers a 500 page or JSON problem, never a trace.
@@ -15,6 +16,7 @@ from typing import TypeVar
 from certificates import jsonform
 from certificates.dcc import to_dcc_xml
 from certificates.errors import CertificateError
+from certificates.hashing import sha256_hex
 from certificates.model import CertificateDocument, Status
 from certificates.pdf import render_pdf
 from certificates.qr import stamp_label_pdf
@@ -22,7 +24,7 @@ from lims.errors import LimsError, ValidationError
 from lims.i18n import _
 from lims.models import Certificate, CertificateStatus
 from lims.services.certificates.context import CertificateContext, current_context
-from lims.services.certificates.files import pdf_file
+from lims.services.certificates.files import dcc_file, pdf_file, render_stored_dcc
 
 __all__ = ["ExportError", "dcc_export", "document_of", "json_export", "pdf_bytes", "stamp_label",
            "verification_token", "verify_url"]
@@ -91,8 +93,24 @@ def json_export(cert: Certificate) -> dict:
 
 
 def dcc_export(cert: Certificate, ctx: CertificateContext | None = None) -> bytes:
-    """DCC 3.3.0 XML, validated against the schema before it is returned."""
-    return _guarded("DCC XML", cert, lambda: to_dcc_xml(document_of(cert), verify_url=verify_url(cert, ctx)))
+    """The DCC 3.3.0 XML as issued: the stored file, byte for byte (its SHA-256 is ``dcc_sha256``).
+
+    A certificate issued before DCCs were kept (no ``dcc_path``) gets one written from its stored
+    document, validated against the schema (``render --all-missing`` keeps it as its record). A
+    kept DCC whose file is missing is written again only when the result has the recorded hash;
+    otherwise it is refused, never served as if it were the issued one.
+    """
+    path = dcc_file(cert, ctx)
+    if path is not None and path.exists():
+        return path.read_bytes()
+    if not cert.dcc_sha256:
+        return _guarded("DCC XML", cert, lambda: to_dcc_xml(document_of(cert, with_status=False),
+                                                            verify_url=verify_url(cert, ctx)))
+    data = _guarded("DCC XML", cert, lambda: render_stored_dcc(cert.document["certificate"], verify_url(cert, ctx)))
+    if sha256_hex(data) != cert.dcc_sha256:
+        raise ExportError(_("The issued DCC of certificate %(number)s is missing and cannot be written again "
+                            "identically; restore it from the backup.", number=cert.number))
+    return data
 
 
 def stamp_label(cert: Certificate, *, lang: str | None = None, context: CertificateContext | None = None) -> bytes:

@@ -10,9 +10,9 @@
 * :func:`revoke_certificate` — withdraws a certificate, with a reason, by a reviewer.
 
 Issued certificates are never changed in place except their status fields (``status``,
-``revoked_at``, ``revoked_by_id``, ``revoke_reason``); nothing is ever deleted. The PDF is
-rendered inside the transaction (its hash is stored) and written after the commit
-(:mod:`lims.services.certificates.files`).
+``revoked_at``, ``revoked_by_id``, ``revoke_reason``); nothing is ever deleted. The PDF and
+the DCC XML are produced inside the transaction (their hashes are stored) and written after
+the commit (:mod:`lims.services.certificates.files`).
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from certificates import jsonform, tokens
+from certificates.dcc import to_dcc_xml
 from certificates.errors import KeyStoreError
 from certificates.hashing import sha256_hex
 from certificates.model import CertificateDocument, LocalText
@@ -52,7 +53,7 @@ from lims.services.certificates.document import (
     is_notice,
     is_pass,
 )
-from lims.services.certificates.files import queue_pdf
+from lims.services.certificates.files import queue_dcc, queue_pdf
 from lims.services.certificates.numbering import certificate_number, stamp_number
 from lims.services.certificates.queries import get_certificate, status_label
 from lims.services.inputs import opts, service_input
@@ -171,6 +172,7 @@ def _issue(session: Session, actor: Actor, record: Record, ctx: CertificateConte
     cert.signing_key_id = key_id
     cert.pdf_sha256 = sha256_hex(pdf)
     queue_pdf(session, ctx, cert, pdf)  # written after the commit
+    queue_dcc(session, ctx, cert, to_dcc_xml(doc, verify_url=url))  # the DCC is a record too
     session.flush()
     return cert
 

@@ -1,5 +1,8 @@
 """The public check page (``/v/<token>``): token check, one-query lookup, what the page shows.
 
+The page and its JSON show the SHA-256 of the issued PDF and of the issued DCC XML, so a holder
+of either file can check it is the one the lab issued.
+
 Anonymous by design: the token's signature is the permission. It is checked before any
 database work (forgeries cost no query), and a good one is remembered in the context
 (:attr:`CertificateContext.genuine`).
@@ -43,6 +46,7 @@ class PublicView:
     summary: dict[str, Any]
     superseded_by_number: str | None
     superseded_by_token: str | None
+    dcc_sha256: str | None = None
 
     def as_json(self, base_url: str) -> dict[str, Any]:
         s = self.summary
@@ -61,6 +65,7 @@ class PublicView:
             "owner": s.get("owner"),
             "laboratory": s.get("laboratory"),
             "pdf_sha256": self.pdf_sha256,
+            "dcc_sha256": self.dcc_sha256,
             "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
             "supersedes": s.get("supersedes"),
             "superseded_by": {"number": self.superseded_by_number,
@@ -100,7 +105,8 @@ def _public_query() -> Select[Any]:
     return (
         select(Certificate.number, Certificate.kind, Certificate.status, Certificate.issue_date,
                Certificate.valid_until, Certificate.stamp_number, Certificate.pdf_sha256, Certificate.revoked_at,
-               Certificate.document["summary"], newer.number, newer.document["verification"]["token"].as_string())
+               Certificate.document["summary"], newer.number, newer.document["verification"]["token"].as_string(),
+               Certificate.dcc_sha256)
         .outerjoin(newer, newer.supersedes_id == Certificate.id)
         .where(Certificate.id == bindparam("certificate_id"))
         .limit(1)
@@ -139,7 +145,7 @@ def public_view_from_row(row: Any, today: date | None = None) -> PublicView:
         status = EXPIRED
     return PublicView(number=row[0], kind=row[1], status=status, issue_date=row[3], valid_until=row[4],
                       stamp_number=row[5], pdf_sha256=row[6], revoked_at=row[7], summary=row[8] or {},
-                      superseded_by_number=row[9], superseded_by_token=row[10])
+                      superseded_by_number=row[9], superseded_by_token=row[10], dcc_sha256=row[11])
 
 
 def public_keys(ctx: CertificateContext | None = None) -> dict[str, Any]:

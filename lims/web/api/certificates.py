@@ -47,6 +47,7 @@ class CertificateSchema(Schema):
     customer_id = fields.Int()
     customer = fields.Str()
     pdf_sha256 = fields.Str(allow_none=True)
+    dcc_sha256 = fields.Str(allow_none=True, metadata={"description": "SHA-256 of the DCC XML as issued"})
     signing_key_id = fields.Str(allow_none=True)
     verify_url = fields.Str(metadata={"description": "the URL of the QR code (public check page)"})
     supersedes = fields.Str(allow_none=True, metadata={"description": "number of the certificate this one replaces"})
@@ -92,7 +93,8 @@ def as_dict(cert: Certificate) -> dict:
         "language": cert.language, "record_id": cert.record_id, "record_number": cert.record.number,
         "instrument_id": cert.instrument_id, "instrument": cert.instrument.type.name(lang),
         "serial_number": cert.instrument.serial_number, "customer_id": cert.customer_id,
-        "customer": cert.customer.name, "pdf_sha256": cert.pdf_sha256, "signing_key_id": cert.signing_key_id,
+        "customer": cert.customer.name, "pdf_sha256": cert.pdf_sha256,
+        "dcc_sha256": cert.dcc_sha256, "signing_key_id": cert.signing_key_id,
         "verify_url": certs.verify_url(cert, ctx), "supersedes": cert.supersedes.number if cert.supersedes else None,
         "superseded_by": newer.number if newer else None, "revoked_at": cert.revoked_at,
         "revoke_reason": cert.revoke_reason or None,
