@@ -142,7 +142,7 @@ def _k(err: _Errors, field: str, raw: Any) -> float:
     return k
 
 
-def _unknown(err: _Errors, prefix: str, entry: dict, known: set[str]) -> None:
+def _unknown(err: _Errors, prefix: str, entry: dict[str, Any], known: set[str]) -> None:
     for key in sorted(set(entry) - known):
         err.fail(f"{prefix}.{key}", _("Unknown key; expected one of: %(keys)s.", keys=", ".join(sorted(known))))
 
@@ -191,7 +191,7 @@ def _piece(err: _Errors, n: int, raw: Any, default_class: str | None, use: str, 
                  expanded_uncertainty=expanded, k=k)
 
 
-def _weights(err: _Errors, data: dict) -> WeightSet | None:
+def _weights(err: _Errors, data: dict[str, Any]) -> WeightSet | None:
     _unknown(err, "data", data, _WEIGHT_KEYS)
     use = str(data.get("use") or "corrections")
     if use not in ("corrections", "nominal"):
@@ -226,7 +226,7 @@ def _table_point(err: _Errors, n: int, raw: Any, unit: str, delta: str) -> Calib
     return CalibrationPoint(at=at, correction=correction, expanded_uncertainty=expanded, k=k)
 
 
-def _table_extras(err: _Errors, data: dict, quantity: str, delta: str) -> dict[str, Any]:
+def _table_extras(err: _Errors, data: dict[str, Any], quantity: str, delta: str) -> dict[str, Any]:
     extras: dict[str, Any] = {}
     resolution = _quantity(err, "data.resolution", data.get("resolution"), delta, required=False)
     if resolution is not None and resolution < 0:
@@ -250,7 +250,7 @@ def _table_extras(err: _Errors, data: dict, quantity: str, delta: str) -> dict[s
     return extras
 
 
-def _table(err: _Errors, data: dict, quantity: str, unit: str) -> CorrectionTable | None:
+def _table(err: _Errors, data: dict[str, Any], quantity: str, unit: str) -> CorrectionTable | None:
     _unknown(err, "data", data, _POINTS_KEYS)
     delta = canonical_unit(as_delta(Q_(1.0, unit)).units)
     raw_points = data.get("points")

@@ -61,7 +61,7 @@ def combination(pieces: Sequence[Piece], load_kg: float, *, code: str = "") -> t
 def _drift(chosen: Sequence[Piece], history: Sequence[WeightSet]) -> float | None:
     """Largest change of the combination's conventional mass between successive calibrations (kg)."""
     wanted = [p.id for p in chosen]
-    sums = []
+    sums: list[float | None] = []
     for ws in history:
         by_id = {p.id: p for p in ws.pieces}
         if all(i in by_id and by_id[i].correction is not None for i in wanted):
