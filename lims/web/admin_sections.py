@@ -295,12 +295,12 @@ def calibration_rows(cal: Any) -> tuple[list[Any], list[list[str]], str]:
     data = cal.data or {}
     resolution = _text(data["resolution"]) if data.get("resolution") else ""
     if "pieces" in data:
-        head = [_l("Piece"), _l("Nominal value"), _l("Class"), _l("Correction"), _l("U"), _l("k")]
+        head = [_l("Piece"), _l("Nominal value"), _l("Class"), _l("Correction"), "U", "k"]
         return head, [[str(p.get("id", "")), _text(p.get("nominal")), str(p.get("class") or data.get("class", "")),
                        _text(p.get("correction")), _text(p.get("U")), fmt_number(float(p.get("k") or 2))]
                       for p in data["pieces"]], ""
     if "points" in data:
-        head = [_l("Reference reading"), _l("Correction"), _l("U"), _l("k")]
+        head = [_l("Reference reading"), _l("Correction"), "U", "k"]
         return head, [[_text(p.get("at")), _text(p.get("correction")), _text(p.get("U")),
                        fmt_number(float(p.get("k") or 2))] for p in data["points"]], resolution
     return [], [], ""
