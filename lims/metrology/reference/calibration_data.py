@@ -200,7 +200,7 @@ def _weights(err: _Errors, data: dict[str, Any]) -> WeightSet | None:
     raw_pieces = data.get("pieces")
     if not isinstance(raw_pieces, list) or not raw_pieces:
         err.fail("data.pieces", _("A list of the set's pieces is required."))
-        return None
+        raw_pieces = []
     seen: set[str] = set()
     default_class = data.get("class")
     pieces = [_piece(err, n, raw, str(default_class) if default_class else None, use, seen)
@@ -256,7 +256,7 @@ def _table(err: _Errors, data: dict[str, Any], quantity: str, unit: str) -> Corr
     raw_points = data.get("points")
     if not isinstance(raw_points, list) or not raw_points:
         err.fail("data.points", _("A list of the calibration points is required."))
-        return None
+        raw_points = []
     points = [_table_point(err, n, raw, unit, delta) for n, raw in enumerate(raw_points, start=1)]
     extras = _table_extras(err, data, quantity, delta)
     good = sorted((p for p in points if p is not None), key=lambda p: p.at)
