@@ -24,8 +24,10 @@ without data (``{}``) contributes its one expanded uncertainty for the whole ran
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from lims.metrology.reference.base import ReferenceAt
@@ -70,7 +72,13 @@ def _height(environment: Mapping[str, Any] | None) -> float | None:
 
 
 def _parsed(data: Any, quantity: str, unit: str) -> CalibrationData | None:
-    return parse_calibration_data(data, quantity=quantity, unit=unit)
+    """The checked data (kept: a record's points read the same calibrations again and again)."""
+    return _parsed_text(json.dumps(data, sort_keys=True), quantity, unit)
+
+
+@lru_cache(maxsize=256)
+def _parsed_text(text: str, quantity: str, unit: str) -> CalibrationData | None:
+    return parse_calibration_data(json.loads(text), quantity=quantity, unit=unit)
 
 
 def reference_at(*, value: float, unit: str, expanded_uncertainty: float, uncertainty_unit: str,
