@@ -195,6 +195,7 @@ def _point_result(p: PointData, *, spec: dict[str, Any], facts: InstrumentFacts,
         uncertainty_unit=std.uncertainty_unit, coverage_factor=std.coverage_factor, data=std.data,
         history=std.history, quantity=std.quantity, range_unit=std.range_unit, code=std.code,
         environment=environment)
+    applied = reference
     if ref is not None:  # the measured (conventional) reference: nominal or reading + the standard's corrections
         reference = ref.value
         res.reference_error_bound = ref.error_bound
@@ -214,7 +215,7 @@ def _point_result(p: PointData, *, spec: dict[str, Any], facts: InstrumentFacts,
         res.coverage_probability = result.coverage_probability
     mpe_rule = spec.get("mpe", {"rule": "none"})
     res.error = r12(error)
-    mpe = mpe_at(mpe_rule, facts, reference, unit, verification_type)
+    mpe = mpe_at(mpe_rule, facts, applied, unit, verification_type)  # at the load applied, not its correction
     res.mpe = None if mpe is None else r12(mpe)
     res.verdict = decide(spec.get("decision", {"rule": "simple"}), res.error, res.mpe, res.uncertainty, err_unit)
     if p.test == "repeatability" and len(readings) >= 2:

@@ -202,7 +202,9 @@ def _story_two_scales(session: Session, cast: _Cast, scale60: Instrument, scale3
     rec = workflow.open_record(session, lan, workflow.OpenRecord(
         request_item_id=req1.items[0].id, procedure_id=r76.id, work_date=today - timedelta(days=2),
         place=scale60.location))
-    points = _scale_points(rec, {20.0: 1, 30.0: 1, 60.0: 1, "eccentricity": [0, 1, 0, -1, 1]})
+    # Eccentricity within ±1 e at 20 kg (MPE 1 e): the F1 20 kg weight is 12 mg heavy, so a reading
+    # 1 e low would be an error of −1.0012 e there.
+    points = _scale_points(rec, {20.0: 1, 30.0: 1, 60.0: 1, "eccentricity": [0, 1, 0, 0, 1]})
     workflow.save_record(session, lan, rec.id, workflow.SaveRecord(
         version_id=rec.version_id, environment=_environment(27.4, 71.0), standards=weights, points=points))
     workflow.submit_record(session, lan, rec.id, workflow.Version(version_id=rec.version_id))

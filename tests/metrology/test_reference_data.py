@@ -168,3 +168,27 @@ def test_the_check_names_every_wrong_field_of_weights_and_points():
     assert set(caught.value.errors) == {"data.points.1.correction", "data.medium", "data.points"}
     assert "không phải là một đại lượng" in caught.value.errors["data.points.1.correction"]
     assert parse_calibration_data({}, quantity="mass", unit="kg") is None
+
+
+def test_the_point_compares_with_the_conventional_mass_but_takes_the_mpe_at_the_load_applied():
+    """OIML R76-1 3.5.1 bands the MPE by the load applied (5 kg = 500 e: ±0.5 e on a class III
+    scale with e = 10 g); the error is taken against the weights' conventional mass,
+    5 kg + 3 mg (EURAMET cg-18 7.1.2): E = 5.00 − 5.000003 = −0.000003 kg."""
+    import dataclasses
+    import json
+    from pathlib import Path
+
+    from lims.metrology.instrument_rules import InstrumentFacts
+    from lims.metrology.results import PointData, StandardData, compute
+
+    spec = json.loads((Path(__file__).resolve().parents[2] / "lims" / "procedures" / "nawi_r76_verification.json")
+                      .read_text(encoding="utf-8"))["spec"]
+    scale = InstrumentFacts(range_min=0.0, range_max=60.0, unit="kg", resolution=0.01, accuracy_class="III")
+    f1 = StandardData(id=1, code="F1", quantity="mass", range_min=0.0005, range_max=20.0, range_unit="kg",
+                      expanded_uncertainty=30, uncertainty_unit="mg", coverage_factor=2.0, calibration_id=11)
+    f1 = dataclasses.replace(f1, data=_weights())
+    out, results = compute(spec, scale, "initial", [PointData(1, "weighing", "500 e", 5.0, "kg", [5.0])], [f1])
+    assert out[1].reference_value == pytest.approx(5.000003, abs=1e-12)
+    assert out[1].error == pytest.approx(-3e-6, abs=1e-12)
+    assert out[1].mpe == pytest.approx(0.005)
+    assert results["points"][0]["reference_value"] == {"value": pytest.approx(5.000003, abs=1e-12), "unit": "kg"}
