@@ -6,14 +6,19 @@ a pressure reference (EURAMET cg-17).
 """
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
+from pathlib import Path
 
 import pytest
 
 from lims.errors import ValidationError
 from lims.i18n import use_language
+from lims.metrology.instrument_rules import InstrumentFacts
 from lims.metrology.reference.r111 import r111_mpe_kg
 from lims.metrology.reference_data import parse_calibration_data, reference_at
+from lims.metrology.results import PointData, StandardData, compute
 
 SQRT3 = math.sqrt(3)
 
@@ -174,13 +179,6 @@ def test_the_point_compares_with_the_conventional_mass_but_takes_the_mpe_at_the_
     """OIML R76-1 3.5.1 bands the MPE by the load applied (5 kg = 500 e: ±0.5 e on a class III
     scale with e = 10 g); the error is taken against the weights' conventional mass,
     5 kg + 3 mg (EURAMET cg-18 7.1.2): E = 5.00 − 5.000003 = −0.000003 kg."""
-    import dataclasses
-    import json
-    from pathlib import Path
-
-    from lims.metrology.instrument_rules import InstrumentFacts
-    from lims.metrology.results import PointData, StandardData, compute
-
     spec = json.loads((Path(__file__).resolve().parents[2] / "lims" / "procedures" / "nawi_r76_verification.json")
                       .read_text(encoding="utf-8"))["spec"]
     scale = InstrumentFacts(range_min=0.0, range_max=60.0, unit="kg", resolution=0.01, accuracy_class="III")
