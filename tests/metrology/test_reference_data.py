@@ -190,3 +190,14 @@ def test_the_point_compares_with_the_conventional_mass_but_takes_the_mpe_at_the_
     assert out[1].error == pytest.approx(-3e-6, abs=1e-12)
     assert out[1].mpe == pytest.approx(0.005)
     assert results["points"][0]["reference_value"] == {"value": pytest.approx(5.000003, abs=1e-12), "unit": "kg"}
+
+
+def test_a_reference_thermometer_with_coefficients_and_without_history():
+    """Coefficients instead of interpolation: c(t) = −0.004 − 0.0001·t, at 37.013 °C
+    −0.004 − 0.0037013 = −0.0077013 °C (JCGM 100 4.1.4). A single calibration: D = U = 0.020 °C
+    (the assumed drift, *check*), so the bound is U + D = 0.040 °C."""
+    ref = _at(37.013, "degC", {**PRT_NOW, "coefficients": [-0.004, -0.0001]}, quantity="temperature",
+              range_unit="degC")
+    assert ref.correction == pytest.approx(-0.0077013, abs=1e-12)
+    assert ref.drift_half_width == pytest.approx(0.020, abs=1e-12)
+    assert ref.error_bound == pytest.approx(0.040, abs=1e-12)
