@@ -30,6 +30,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
+from lims.errors import ValidationError
 from lims.metrology.reference.base import ReferenceAt
 from lims.metrology.reference.calibration_data import (
     CalibrationData,
@@ -81,6 +82,19 @@ def _parsed_text(text: str, quantity: str, unit: str) -> CalibrationData | None:
     return parse_calibration_data(json.loads(text), quantity=quantity, unit=unit)
 
 
+def _earlier(history: Sequence[tuple[str, Mapping[str, Any]]], quantity: str, unit: str) -> list[CalibrationData]:
+    """The earlier calibrations' data that can be read (one entered under other rules is passed over)."""
+    out = []
+    for _day, data in history:
+        try:
+            parsed = _parsed(data, quantity, unit) if data else None
+        except ValidationError:
+            continue
+        if parsed is not None:
+            out.append(parsed)
+    return out
+
+
 def reference_at(*, value: float, unit: str, expanded_uncertainty: float, uncertainty_unit: str,
                  coverage_factor: float, data: Mapping[str, Any] | None = None,
                  history: Sequence[tuple[str, Mapping[str, Any]]] = (), quantity: str = "", range_unit: str = "",
@@ -92,13 +106,13 @@ def reference_at(*, value: float, unit: str, expanded_uncertainty: float, uncert
     estimated from them. ``environment`` is the record's conditions (the head height of pressure).
     """
     parsed = _parsed(data, quantity, range_unit or unit) if data else None
+    earlier = _earlier(history, quantity, range_unit or unit)
     if isinstance(parsed, WeightSet):
-        earlier = [h for _day, d in history if isinstance(h := _parsed(d, quantity, range_unit or unit), WeightSet)]
         load_kg = float(Q_(value, unit).to("kg").magnitude)
-        return _in_unit(weights_at(parsed, load_kg, history=earlier, code=code), "kg", unit)
+        sets = [h for h in earlier if isinstance(h, WeightSet)]
+        return _in_unit(weights_at(parsed, load_kg, history=sets, code=code), "kg", unit)
     if isinstance(parsed, CorrectionTable):
-        tables = [h for _day, d in history
-                  if isinstance(h := _parsed(d, quantity, range_unit or unit), CorrectionTable)]
+        tables = [h for h in earlier if isinstance(h, CorrectionTable)]
         ref = table_at(parsed, value, unit, history=tables, code=code,
                        height_m=_height(environment) if quantity == "pressure" else None)
         return _in_unit(ref, parsed.unit, unit)
