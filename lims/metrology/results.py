@@ -176,7 +176,7 @@ def evaluate_point_budget(template: dict[str, Any], *, unit: str, readings: list
 
 
 def _point_result(p: PointData, *, spec: dict[str, Any], facts: InstrumentFacts, verification_type: str | None,
-                  standards: list[StandardData]) -> PointResult:
+                  standards: list[StandardData], environment: dict[str, Any] | None = None) -> PointResult:
     """One point: indication, error, U from the budget, MPE and verdict (see the module docstring)."""
     res = PointResult(seq=p.seq)
     if not p.readings or p.nominal is None:
@@ -188,15 +188,19 @@ def _point_result(p: PointData, *, spec: dict[str, Any], facts: InstrumentFacts,
     reference = convert(p.reference_value if p.reference_value is not None else p.nominal, p.unit, unit)
     indication = math.fsum(readings) / len(readings)
     res.indication = r12(indication)
-    res.reference_value = r12(reference)
-    error = indication - reference
     std = choose_standard(standards, reference, unit)
     res.standard = std
     ref = None if std is None else reference_at(
         value=reference, unit=unit, expanded_uncertainty=std.expanded_uncertainty,
-        uncertainty_unit=std.uncertainty_unit, coverage_factor=std.coverage_factor)
-    if ref is not None:
+        uncertainty_unit=std.uncertainty_unit, coverage_factor=std.coverage_factor, data=std.data,
+        history=std.history, quantity=std.quantity, range_unit=std.range_unit, code=std.code,
+        environment=environment)
+    applied = reference
+    if ref is not None:  # the measured (conventional) reference: nominal or reading + the standard's corrections
+        reference = ref.value
         res.reference_error_bound = ref.error_bound
+    res.reference_value = r12(reference)
+    error = indication - reference
     if template and std is not None and ref is not None:
         result = evaluate_point_budget(
             template, unit=unit, readings=readings, reference=reference,
@@ -211,7 +215,7 @@ def _point_result(p: PointData, *, spec: dict[str, Any], facts: InstrumentFacts,
         res.coverage_probability = result.coverage_probability
     mpe_rule = spec.get("mpe", {"rule": "none"})
     res.error = r12(error)
-    mpe = mpe_at(mpe_rule, facts, reference, unit, verification_type)
+    mpe = mpe_at(mpe_rule, facts, applied, unit, verification_type)  # at the load applied, not its correction
     res.mpe = None if mpe is None else r12(mpe)
     res.verdict = decide(spec.get("decision", {"rule": "simple"}), res.error, res.mpe, res.uncertainty, err_unit)
     if p.test == "repeatability" and len(readings) >= 2:
@@ -262,8 +266,10 @@ def _budget_json(template: dict[str, Any], points: list[PointData], out: dict[in
 
 
 def compute(spec: dict[str, Any], facts: InstrumentFacts, verification_type: str | None, points: list[PointData],
-            standards: list[StandardData]) -> tuple[dict[int, PointResult], dict[str, Any]]:
-    """Per-point results and the ``Record.results`` JSON (see the module docstring)."""
+            standards: list[StandardData], environment: dict[str, Any] | None = None,
+            ) -> tuple[dict[int, PointResult], dict[str, Any]]:
+    """Per-point results and the ``Record.results`` JSON (see the module docstring); ``environment``
+    is the record's conditions (a pressure reference's head height is one)."""
     mpe_rule = spec.get("mpe", {"rule": "none"})
     decision = spec.get("decision", {"rule": "simple"})
     template = spec.get("budget")
@@ -274,7 +280,7 @@ def compute(spec: dict[str, Any], facts: InstrumentFacts, verification_type: str
     out: dict[int, PointResult] = {}
     for p in points:
         out[p.seq] = _point_result(p, spec=spec, facts=facts, verification_type=verification_type,
-                                   standards=standards)
+                                   standards=standards, environment=environment)
         point_probability = out[p.seq].coverage_probability
         if point_probability is not None:
             coverage_probability = point_probability

@@ -9,6 +9,7 @@ it writes. Who may do it is asked of :mod:`lims.services.policy`.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
@@ -16,8 +17,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lims.errors import NotFound
+from lims.errors import NotFound, ValidationError
 from lims.i18n import _
+from lims.metrology.reference.calibration_data import parse_calibration_data
 from lims.models import (
     Instrument,
     InstrumentType,
@@ -114,6 +116,9 @@ class NewStandardCalibration:
     uncertainty_unit: str = field(metadata=opts(max_len=32))
     coverage_factor: float | None = field(default=None, metadata=opts(positive=True))
     notes: str = field(default="", metadata=opts(max_len=2000))
+    # What the certificate states point by point, a JSON object or its text (format and check:
+    # lims.metrology.reference.calibration_data); empty: the one U above for the whole range.
+    data: Any = None
 
 
 @service_input
@@ -294,6 +299,28 @@ def get_reference_standard(session: Session, standard_id: int) -> ReferenceStand
     return std
 
 
+def _calibration_data(c: Checker, std: ReferenceStandard, raw: Any) -> dict[str, Any]:
+    """The certificate's data as a JSON object, checked for the standard's quantity (every wrong
+    field named ``data.…``); ``{}`` when none was given."""
+    if isinstance(raw, str):
+        if not raw.strip():
+            return {}
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            c.fail("data", _("The calibration data must be a JSON object."))
+            return {}
+    if raw is None:
+        return {}
+    try:
+        parse_calibration_data(raw, quantity=std.quantity, unit=std.range_unit)
+    except ValidationError as exc:
+        for name, message in exc.errors.items():
+            c.fail(name, message)
+        return {}
+    return dict(raw)
+
+
 def add_standard_calibration(session: Session, actor: Actor | None, standard_id: int,
                              new: NewStandardCalibration) -> StandardCalibration:
     """Record an external calibration certificate of a reference standard."""
@@ -305,12 +332,14 @@ def add_standard_calibration(session: Session, actor: Actor | None, standard_id:
     if new.calibration_date > date.today():
         c.fail("calibration_date", _("The calibration date is in the future."))
     u_unit = c.unit({"uncertainty_unit": new.uncertainty_unit}, "uncertainty_unit", quantity=std.quantity)
+    data = _calibration_data(c, std, new.data)
     c.done()
     cal = StandardCalibration(
         standard_id=std.id, certificate_number=new.certificate_number, calibrated_by=new.calibrated_by,
         calibration_date=new.calibration_date, due_date=new.due_date,
         expanded_uncertainty=float(new.expanded_uncertainty), uncertainty_unit=u_unit,
         coverage_factor=2.0 if new.coverage_factor is None else float(new.coverage_factor), notes=new.notes,
+        data=data,
     )
     session.add(cal)
     if std.status == StandardStatus.out_of_tolerance.value:

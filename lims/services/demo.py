@@ -14,13 +14,13 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.models import Instrument, InstrumentType, Organisation, OrgKind, ReferenceStandard, User
 from lims.services import catalog
+from lims.services.demo_standards import demo_standard
 from lims.services.policy import SYSTEM
 from lims.services.users import NewUser, Password, create_user
 
@@ -136,37 +136,10 @@ def _seed_instrument_types(session: Session, ctx: DemoContext) -> None:
 
 
 def _seed_standards(session: Session, ctx: DemoContext) -> None:
-    today = date.today()
-    standards = [
-        (catalog.NewReferenceStandard(
-            code="QC-F1-01", name="Bộ quả cân chuẩn cấp chính xác F1 (1 mg – 20 kg)", quantity="mass",
-            manufacturer="Häfner", model="F1 set", serial_number="HF-22051", range_min=0.000001,
-            range_max=20, range_unit="kg", accuracy_class="F1"),
-         catalog.NewStandardCalibration(
-            certificate_number="VMI-KL-2026/0415", calibrated_by="Viện Đo lường Việt Nam (VMI)",
-            calibration_date=today - timedelta(days=120), due_date=today + timedelta(days=245),
-            expanded_uncertainty=0.33, uncertainty_unit="mg", coverage_factor=2)),
-        (catalog.NewReferenceStandard(
-            code="AP-CHUAN-01", name="Áp kế chuẩn chỉ thị số 0–60 bar", quantity="pressure",
-            manufacturer="Fluke", model="700G08", serial_number="FL-4471", range_min=0,
-            range_max=60, range_unit="bar", accuracy_class="0,05 %"),
-         catalog.NewStandardCalibration(
-            certificate_number="VMI-AS-2026/0188", calibrated_by="Viện Đo lường Việt Nam (VMI)",
-            calibration_date=today - timedelta(days=200), due_date=today + timedelta(days=165),
-            expanded_uncertainty=15, uncertainty_unit="mbar", coverage_factor=2)),
-        (catalog.NewReferenceStandard(
-            code="NK-CHUAN-01", name="Nhiệt kế điện trở platin chuẩn", quantity="temperature",
-            manufacturer="Fluke", model="1524 + 5615", serial_number="FL-5615-882", range_min=-50,
-            range_max=400, range_unit="degC", accuracy_class=""),
-         catalog.NewStandardCalibration(
-            certificate_number="QUATEST1-NĐ-2025/0932", calibrated_by="Trung tâm Kỹ thuật 1 (QUATEST 1)",
-            calibration_date=today - timedelta(days=400), due_date=today - timedelta(days=35),
-            expanded_uncertainty=0.03, uncertainty_unit="delta_degC", coverage_factor=2)),
-    ]
-    for new_std, calibration in standards:
-        std = catalog.create_reference_standard(session, SYSTEM, new_std)
-        catalog.add_standard_calibration(session, SYSTEM, std.id, calibration)
-        ctx.standards[std.code] = std
+    """The F1 weights, the pressure reference and the reference thermometer whose calibration is
+    overdue, each with two calibrations stating its values point by point (:mod:`.demo_standards`)."""
+    for code in ("QC-F1-01", "AP-CHUAN-01", "NK-CHUAN-01"):
+        ctx.standards[code] = demo_standard(session, code)
 
 
 def _seed_instruments(session: Session, ctx: DemoContext) -> None:

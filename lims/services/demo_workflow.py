@@ -24,6 +24,7 @@ from lims.errors import LimsError
 from lims.models import Instrument, Organisation, Procedure, Record, RecordPoint, ReferenceStandard, User
 from lims.services import audit, catalog, workflow
 from lims.services.demo import DemoContext, seeder
+from lims.services.demo_standards import demo_standard
 from lims.services.policy import SYSTEM
 from lims.services.workflow.devices import decimals_of, read_device
 from lims.services.workflow.procedures import load_procedures
@@ -41,16 +42,6 @@ def _nominal(point: RecordPoint) -> float:
     if point.nominal is None:
         raise LimsError(f"Point {point.seq} of the demo's record has no nominal value.")
     return point.nominal
-
-
-def _standard(session: Session, ctx: DemoContext, new: catalog.NewReferenceStandard,
-              calibration: catalog.NewStandardCalibration) -> ReferenceStandard:
-    std = session.scalar(select(ReferenceStandard).where(ReferenceStandard.code == new.code))
-    if std is None:
-        std = catalog.create_reference_standard(session, SYSTEM, new)
-        catalog.add_standard_calibration(session, SYSTEM, std.id, calibration)
-    ctx.standards[std.code] = std
-    return std
 
 
 def _instrument(session: Session, ctx: DemoContext, new: catalog.NewInstrument) -> Instrument:
@@ -128,23 +119,8 @@ class _Cast:
 
 def _demo_standards(session: Session, ctx: DemoContext) -> tuple[ReferenceStandard, ReferenceStandard]:
     """The M1 weights and the reference thermometer the stories use (besides the foundation's)."""
-    today = date.today()
-    m1 = _standard(session, ctx, catalog.NewReferenceStandard(
-        code="QC-M1-500", name="Bộ quả cân chuẩn cấp chính xác M1 (1 kg – 500 kg)", quantity="mass",
-        manufacturer="Zwiebel", model="M1 20 kg × 25", serial_number="ZW-M1-7781", range_min=1,
-        range_max=500, range_unit="kg", accuracy_class="M1",
-    ), catalog.NewStandardCalibration(
-        certificate_number="VMI-KL-2026/0533", calibrated_by="Viện Đo lường Việt Nam (VMI)",
-        calibration_date=today - timedelta(days=60), due_date=today + timedelta(days=305),
-        expanded_uncertainty=2, uncertainty_unit="g", coverage_factor=2))
-    prt = _standard(session, ctx, catalog.NewReferenceStandard(
-        code="NK-CHUAN-02", name="Nhiệt kế chuẩn Hart 1521 với đầu đo PRT 5626", quantity="temperature",
-        manufacturer="Fluke/Hart", model="1521 + 5626", serial_number="HA-1521-3390", range_min=-80,
-        range_max=300, range_unit="degC",
-    ), catalog.NewStandardCalibration(
-        certificate_number="VMI-ND-2026/0271", calibrated_by="Viện Đo lường Việt Nam (VMI)",
-        calibration_date=today - timedelta(days=90), due_date=today + timedelta(days=275),
-        expanded_uncertainty=0.02, uncertainty_unit="delta_degC", coverage_factor=2))
+    m1, prt = (demo_standard(session, code) for code in ("QC-M1-500", "NK-CHUAN-02"))
+    ctx.standards.update({m1.code: m1, prt.code: prt})
     return m1, prt
 
 
@@ -226,7 +202,9 @@ def _story_two_scales(session: Session, cast: _Cast, scale60: Instrument, scale3
     rec = workflow.open_record(session, lan, workflow.OpenRecord(
         request_item_id=req1.items[0].id, procedure_id=r76.id, work_date=today - timedelta(days=2),
         place=scale60.location))
-    points = _scale_points(rec, {20.0: 1, 30.0: 1, 60.0: 1, "eccentricity": [0, 1, 0, -1, 1]})
+    # Eccentricity within ±1 e at 20 kg (MPE 1 e): the F1 20 kg weight is 12 mg heavy, so a reading
+    # 1 e low would be an error of −1.0012 e there.
+    points = _scale_points(rec, {20.0: 1, 30.0: 1, 60.0: 1, "eccentricity": [0, 1, 0, 0, 1]})
     workflow.save_record(session, lan, rec.id, workflow.SaveRecord(
         version_id=rec.version_id, environment=_environment(27.4, 71.0), standards=weights, points=points))
     workflow.submit_record(session, lan, rec.id, workflow.Version(version_id=rec.version_id))
@@ -262,8 +240,10 @@ def _story_boiler_gauge(session: Session, cast: _Cast, hn: Organisation, gauge25
         ref, source = _capture(f"mock://pace?pressure={nominal * 1000:.1f}mbar&settle=2", "pace")
         points.append({"seq": p.seq, "readings": [round(shown, 1)], "reference_value": ref[0],
                        "source": {**source, "target": "reference"}})
+    # The gauge's connection is 0.25 m above the controller's reference level: ρ·g·Δh is corrected.
+    environment = {**_environment(24.1, 58.0), "height_difference": {"value": 0.25, "unit": "m"}}
     workflow.save_record(session, hung, rec.id, workflow.SaveRecord(
-        version_id=rec.version_id, environment=_environment(24.1, 58.0), standards=[pace.id], points=points))
+        version_id=rec.version_id, environment=environment, standards=[pace.id], points=points))
     workflow.submit_record(session, hung, rec.id, workflow.Version(version_id=rec.version_id))
 
 

@@ -16,6 +16,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from lims.metrology.errors import MetrologyError
+from lims.metrology.units import format_quantity
 from lims.models import InstrumentStatus, Role
 from lims.services import catalog, users
 from lims.services.policy import STAFF_ROLES, Actor
@@ -30,7 +32,7 @@ Choices = Callable[[], list[tuple[str, str]]]
 class Field:
     name: str
     label: Any
-    kind: str = "text"  # text, number, integer, date, select, checkbox, textarea, multiselect, password
+    kind: str = "text"  # text, number, integer, date, select, checkbox, textarea, json, multiselect, password
     required: bool = False
     choices: Choices | None = None
     help: Any = ""
@@ -263,9 +265,45 @@ def calibration_section(title: Any) -> Section:
             Field("uncertainty_unit", _l("Unit of U"), required=True),
             Field("coverage_factor", _l("Coverage factor k"), "number"),
             Field("notes", _l("Notes"), "textarea"),
+            Field("data", _l("The certificate's values point by point (JSON)"), "json", help=_l(
+                "Optional; left empty, U above holds for the whole range. Every quantity with its unit. "
+                "Weights (OIML R111): {\"use\": \"corrections\", \"class\": \"F1\", \"pieces\": "
+                "[{\"id\": \"20kg\", \"nominal\": \"20 kg\", \"correction\": \"12 mg\", \"U\": \"30 mg\", "
+                "\"k\": 2}, ...]} — \"use\": \"nominal\" to use them within their class's MPE. "
+                "Thermometers and pressure references: {\"points\": [{\"at\": \"0 degC\", \"correction\": "
+                "\"-0.004 delta_degC\", \"U\": \"0.010 delta_degC\", \"k\": 2}, ...], \"resolution\": "
+                "\"0.001 delta_degC\"}; a pressure reference also \"medium\": \"gas\" or \"liquid\" with "
+                "\"medium_density\": \"860 kg/m**3\".")),
         ),
         input=catalog.NewStandardCalibration,
     )
+
+
+def _text(quantity: Any) -> str:
+    """A quantity of the calibration data (text with its unit) as the page's language prints it."""
+    if quantity in (None, ""):
+        return "—"
+    try:
+        return format_quantity(str(quantity), "en" if _lang() == "en" else "vi")
+    except MetrologyError:
+        return str(quantity)
+
+
+def calibration_rows(cal: Any) -> tuple[list[Any], list[list[str]], str]:
+    """The header, rows and readout resolution of a calibration's data as the standard's page shows
+    them (nothing for ``{}``)."""
+    data = cal.data or {}
+    resolution = _text(data["resolution"]) if data.get("resolution") else ""
+    if "pieces" in data:
+        head = [_l("Piece"), _l("Nominal value"), _l("Class"), _l("Correction"), "U", "k"]
+        return head, [[str(p.get("id", "")), _text(p.get("nominal")), str(p.get("class") or data.get("class", "")),
+                       _text(p.get("correction")), _text(p.get("U")), fmt_number(float(p.get("k") or 2))]
+                      for p in data["pieces"]], ""
+    if "points" in data:
+        head = [_l("Reference reading"), _l("Correction"), "U", "k"]
+        return head, [[_text(p.get("at")), _text(p.get("correction")), _text(p.get("U")),
+                       fmt_number(float(p.get("k") or 2))] for p in data["points"]], resolution
+    return [], [], ""
 
 
 #: The admin list/create pages, by URL key, in menu order.

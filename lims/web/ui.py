@@ -19,7 +19,7 @@ from lims.errors import ValidationError
 from lims.models import Role
 from lims.services import catalog, policy, users
 from lims.services.inputs import parse
-from lims.web.admin_sections import SECTIONS, Section, calibration_section
+from lims.web.admin_sections import SECTIONS, Section, calibration_rows, calibration_section
 from lims.web.auth import acting_user, public, roles_required
 from lims.web.context import get_db
 from lims.web.extensions import limiter
@@ -139,3 +139,13 @@ def standard_calibration_create(standard_id: int) -> ResponseReturnValue:
     section = calibration_section(_l("Calibration of %(code)s", code=std.code))
     return _form_page(section, lambda new: catalog.add_standard_calibration(db, acting_user(), standard_id, new),
                       url_for("ui.section_list", key="standards"))
+
+
+@bp.route("/admin/standards/<int:standard_id>")
+@roles_required(Role.admin, Role.technician, Role.reviewer)
+def standard_detail(standard_id: int) -> ResponseReturnValue:
+    """A reference standard with its calibrations and what each certificate states point by point."""
+    std = catalog.get_reference_standard(get_db(), standard_id)
+    calibrations = [(cal, *calibration_rows(cal)) for cal in reversed(std.calibrations)]
+    return render_template("admin/standard.html", std=std, calibrations=calibrations,
+                           can_add_calibration=policy.has_role(acting_user(), Role.admin))

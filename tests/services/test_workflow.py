@@ -402,14 +402,15 @@ def test_pressure_gauge_calibration_rising_falling_and_hysteresis(db, lab):
 
 @pytest.mark.parametrize("shown,verdict", [
     (100.45, "conditional_pass"),   # MPE − U < |E| = 0.45 ≤ MPE
-    (100.40, "pass"),               # |E| < MPE − U = 0.4347
-    (100.53, "conditional_fail"),   # MPE < |E| ≤ MPE + U = 0.5653
+    (100.40, "pass"),               # |E| < MPE − U = 0.4365
+    (100.53, "conditional_fail"),   # MPE < |E| ≤ MPE + U = 0.5635
     (100.60, "fail"),               # |E| > MPE + U
 ])
 def test_thermometer_calibration_non_binary_rule(db, lab, shown, verdict):
-    """ILAC G8:09/2019 4.2.3 with w = U. At 100 °C: u² = (0.05)²/3 + (0.01)² + (0.02)²/3 (resolution,
-    reference U = 0.02 °C with k = 2, bath), identical readings give u_A = 0, so ν_eff = ∞, k = 2,
-    U = 2·√0.00106667 = 0.06532 °C; MPE = 0.5 °C."""
+    """ILAC G8:09/2019 4.2.3 with w = U. At 100 °C: u² = (0.05)²/3 + (0.01)² + (0.01)²/3 + (0.005)²/3
+    + (0.01)²/3 (resolution, reference U = 0.02 °C with k = 2 and no calibration data, hence no drift
+    or readout term; the procedure's bath uniformity, stability and immersion), identical readings
+    give u_A = 0, so ν_eff = ∞, k = 2, U = 2·√0.00100833 = 0.06351 °C; MPE = 0.5 °C."""
     rec = workflow.open_record(db, lab.tech, workflow.OpenRecord(instrument_id=lab.instruments["thermometer"].id,
                                                                  kind="calibration"))
     assert [p.nominal for p in rec.points] == [0.0, 37.0, 100.0]
@@ -419,7 +420,8 @@ def test_thermometer_calibration_non_binary_rule(db, lab, shown, verdict):
         "points": [{"seq": point.seq, "readings": [shown] * 3, "reference_value": "100.00 degC"}]}))
     point = rec.points[2]
     assert point.error == pytest.approx(shown - 100.0)
-    assert point.uncertainty == pytest.approx(2 * math.sqrt(0.05**2 / 3 + 0.01**2 + 0.02**2 / 3), rel=1e-4)
+    assert point.uncertainty == pytest.approx(
+        2 * math.sqrt(0.05**2 / 3 + 0.01**2 + 0.01**2 / 3 + 0.005**2 / 3 + 0.01**2 / 3), rel=1e-4)
     assert point.mpe == 0.5 and point.verdict == verdict
     assert rec.results["error_unit"] == "delta_degC" and point.unit == "degC"
     assert rec.results["points"][2]["error"]["unit"] == "delta_degC"

@@ -83,6 +83,7 @@ ENVIRONMENT_NAMES: dict[str, tuple[str, str]] = {
     "atmospheric_pressure": ("Áp suất khí quyển", "Atmospheric pressure"),
     "voltage": ("Điện áp nguồn", "Supply voltage"),
     "frequency": ("Tần số nguồn", "Supply frequency"),
+    "height_difference": ("Độ cao của áp kế so với chuẩn", "Height of the gauge above the reference"),
 }
 #: Units the program stores that print under another spelling on a certificate.
 #: A difference of these units is written as the matching ``delta`` unit.

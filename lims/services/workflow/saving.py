@@ -140,7 +140,8 @@ def save_record(session: Session, actor: Actor | None, record_id: int, inp: Save
     _check_coverage(c, chosen, std_data, points)
     c.done()
 
-    results_by_seq, results = compute(spec, facts_of(record.instrument), record.verification_type, points, std_data)
+    results_by_seq, results = compute(spec, facts_of(record.instrument), record.verification_type, points, std_data,
+                                      environment)
     before = record_summary(record)
     for key, value in scalars.items():
         setattr(record, key, value)

@@ -39,11 +39,20 @@ def standard_problem(std: ReferenceStandard, on: date) -> str | None:
 
 
 def standard_data(std: ReferenceStandard, cal: StandardCalibration) -> StandardData:
-    """The standard and its calibration as plain values for :func:`lims.metrology.results.compute`."""
+    """The standard and its calibration as plain values for :func:`lims.metrology.results.compute`.
+
+    ``data`` is what the calibration's certificate states point by point
+    (:mod:`lims.metrology.reference.calibration_data`); ``history`` the earlier calibrations of the
+    standard, oldest first, as (date, data): the drift since the last calibration is estimated from
+    the changes between successive ones (EURAMET cg-18 v4.0 7.1.2).
+    """
+    earlier = tuple((c.calibration_date.isoformat(), dict(c.data or {})) for c in std.calibrations
+                    if c.id != cal.id and c.calibration_date < cal.calibration_date)
     return StandardData(id=std.id, code=std.code, quantity=std.quantity, range_min=std.range_min,
                         range_max=std.range_max, range_unit=std.range_unit,
                         expanded_uncertainty=cal.expanded_uncertainty, uncertainty_unit=cal.uncertainty_unit,
-                        coverage_factor=cal.coverage_factor, calibration_id=cal.id)
+                        coverage_factor=cal.coverage_factor, calibration_id=cal.id, data=dict(cal.data or {}),
+                        history=tuple(sorted(earlier, key=lambda h: h[0])))
 
 
 def range_text(std: ReferenceStandard) -> str:

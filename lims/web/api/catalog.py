@@ -74,6 +74,18 @@ class StandardCalibrationSchema(Schema):
     uncertainty_unit = fields.Str(required=True)
     coverage_factor = fields.Float()
     notes = fields.Str()
+    data = fields.Dict(metadata={
+        "description": "What the certificate states point by point, every quantity with its unit. Weights: "
+                       "{\"use\": \"corrections\" | \"nominal\", \"class\": \"F1\", \"pieces\": [{\"id\": "
+                       "\"20kg\", \"nominal\": \"20 kg\", \"correction\": \"12 mg\", \"U\": \"30 mg\", "
+                       "\"k\": 2}]}; thermometers and pressure references: {\"points\": [{\"at\": \"0 degC\", "
+                       "\"correction\": \"-0.004 delta_degC\", \"U\": \"0.010 delta_degC\", \"k\": 2}], "
+                       "\"resolution\": \"0.001 delta_degC\"} (pressure also \"medium\": \"gas\" | \"liquid\", "
+                       "\"medium_density\"). Empty: the one U for the whole range. Wrong fields are named "
+                       "data.pieces.N.field / data.points.N.field.",
+        "example": {"class": "F1", "pieces": [{"id": "20kg", "nominal": "20 kg", "correction": "12 mg",
+                                               "U": "30 mg", "k": 2}]},
+    })
 
 
 class ReferenceStandardSchema(Schema):

@@ -33,7 +33,8 @@ STATUS_CLASS = {"draft": "", "submitted": "warn", "returned": "bad", "approved":
                 "in_progress": "warn", "completed": "ok", "cancelled": "bad"}
 KIND_LABELS = {"verification": _l("verification"), "calibration": _l("calibration"), "test": _l("testing")}
 VTYPE_LABELS = {"initial": _l("initial"), "periodic": _l("periodic"), "after_repair": _l("after repair")}
-ENV_LABELS = {"temperature": _l("Temperature"), "humidity": _l("Relative humidity"), "pressure": _l("Air pressure")}
+ENV_LABELS = {"temperature": _l("Temperature"), "humidity": _l("Relative humidity"), "pressure": _l("Air pressure"),
+              "height_difference": _l("Height of the gauge above the reference")}
 ROLE_LABELS = {"balance": _l("Balance"), "pressure_reference": _l("Reference pressure gauge or controller"),
                "temperature_reference": _l("Reference thermometer"), "thermo_hygrometer": _l("Thermo-hygrometer")}
 TARGET_LABELS = {"readings": _l("readings"), "reference": _l("reference value")}
