@@ -97,6 +97,15 @@ def _range(obj: Any) -> str:
     return f"{fmt_number(obj.range_min)} … {fmt_number(obj.range_max)} {unit_symbol(obj.range_unit)}"
 
 
+def _scale_intervals(inst: Any) -> str:
+    """A scale's e and d with the unit ("e = 0,1 g; d = 0,01 g"), else a dash."""
+    if not inst.scale_interval:
+        return "—"
+    unit = unit_symbol(inst.range_unit)
+    return f"e = {fmt_number(inst.scale_interval)} {unit}; d = {fmt_number(inst.resolution)} {unit}" \
+        if inst.resolution else f"e = {fmt_number(inst.scale_interval)} {unit}"
+
+
 def _yes_no(value: bool) -> str:
     return _("yes") if value else _("no")
 
@@ -165,6 +174,7 @@ def instruments() -> Section:
             Column(_l("Serial number"), lambda i: i.serial_number),
             Column(_l("Range"), _range),
             Column(_l("Accuracy class"), lambda i: i.accuracy_class or "—"),
+            Column(_l("e / d"), _scale_intervals),
             Column(_l("Status"), lambda i: STATUS_LABELS.get(i.status, i.status)),
             Column(_l("Next due"), lambda i: i.next_due),
         ),
@@ -177,8 +187,16 @@ def instruments() -> Section:
             Field("range_min", _l("Range from"), "number"),
             Field("range_max", _l("Range to"), "number", True),
             Field("range_unit", _l("Unit of the range"), required=True, help=_l("e.g. kg, bar, degC")),
-            Field("resolution", _l("Resolution (in the range's unit)"), "number"),
+            Field("resolution", _l("Resolution (in the range's unit)"), "number",
+                  help=_l("for a scale: the actual scale interval d")),
+            Field("scale_interval", _l("Verification scale interval e (scales)"), "number",
+                  help=_l("OIML R76-1: d ≤ e; empty: e = d")),
+            Field("load_supports", _l("Load receptor supports (scales)"), "integer",
+                  help=_l("decides the eccentricity test's positions (OIML R76-1 A.4.7)")),
+            Field("max_tare", _l("Maximum additive tare T+ (scales)"), "number"),
             Field("accuracy_class", _l("Accuracy class")),
+            Field("year_of_manufacture", _l("Year of manufacture"), "integer"),
+            Field("pattern_approval", _l("Pattern approval mark")),
             Field("location", _l("Location")),
             Field("calibration_interval_months", _l("Agreed calibration interval (months)"), "integer"),
             Field("status", _l("Status"), "select", True,

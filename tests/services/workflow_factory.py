@@ -89,6 +89,9 @@ def make_lab(db) -> Lab:
     lab.types["scale"] = catalog.create_instrument_type(db, SYSTEM, catalog.NewInstrumentType(
         code="CAN-KTD", name_vi="Cân không tự động", name_en="Non-automatic weighing instrument",
         quantity="mass", unit="kg", requires_verification=True, verification_interval_months=12))
+    lab.types["dial"] = catalog.create_instrument_type(db, SYSTEM, catalog.NewInstrumentType(
+        code="CAN-DHLX", name_vi="Cân đồng hồ lò xo", name_en="Spring dial scale",
+        quantity="mass", unit="kg", requires_verification=True, verification_interval_months=24))
     lab.types["gauge"] = catalog.create_instrument_type(db, SYSTEM, catalog.NewInstrumentType(
         code="AP-KE", name_vi="Áp kế", name_en="Pressure gauge", quantity="pressure", unit="bar",
         requires_verification=True, verification_interval_months=12))
