@@ -99,7 +99,8 @@ def test_repeatability_budget_filled_from_the_point() -> None:
     assert r.verdict == "fail"  # spread 0.02 kg > MPE 0.015 kg, though |E| = 0.01 kg ≤ MPE
     budget = results["budget"]
     # EURAMET cg-18 7.1 with the change-point terms of R76-1 A.4.4.3 (zero here: repeatability does not use it)
-    assert budget["at_point"] == 1 and budget["model"] == "I + c_half - dL + dI_dig + dI_dig0 - m_ref - dm_drift - dm_buoy"
+    assert budget["at_point"] == 1
+    assert budget["model"] == "I + c_half - dL + dI_dig + dI_dig0 - m_ref - dm_drift - dm_buoy"
     first = budget["table"][0]
     assert first["symbol"] == "I" and first["distribution"] == "type A"
     assert first["standard_uncertainty"]["value"] == pytest.approx(0.0057735, abs=1e-7)
