@@ -2,6 +2,9 @@
 checklist (A.1), the change-point load (A.4.4.3) and the spring dial scale procedure (ĐLVN 30:2019)."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
 
@@ -114,3 +117,23 @@ def test_a_spring_dial_scale_is_verified_with_its_own_procedure_and_hysteresis(d
     assert hysteresis[30.0]["hysteresis"]["value"] == pytest.approx(0.4) and hysteresis[30.0]["verdict"] == "fail"
     assert hysteresis[2.0]["verdict"] == "pass" and rec.verdict == "fail"
     assert not any(p.added_load for p in rec.points) and rec.results["fitness"] == []
+
+
+def test_a_record_made_with_the_first_r76_procedure_still_recomputes(db, lab):
+    """Procedures are versioned: the first R76 file (weighing, eccentricity on 5 positions,
+    repeatability; rounding d/√12 at load and at zero) keeps computing as it did for its records.
+    At Min with the F1 weights: U = 2 × √(2 × 0.005²/3 + (1.65e-7)²) = 0.008165 kg, E = 0."""
+    old = json.loads((Path(__file__).parent / "data" / "nawi_r76_verification_v1.json").read_text(encoding="utf-8"))
+    proc = catalog.create_procedure(db, SYSTEM, catalog.NewProcedure(
+        code="QTKĐ-CKTĐ-R76-2025", title_vi=old["title_vi"], title_en=old["title_en"], kind="verification",
+        instrument_type_id=lab.types["scale"].id, spec=old["spec"]))
+    rec = workflow.open_record(db, lab.tech, workflow.OpenRecord(
+        instrument_id=lab.instruments["scale"].id, kind="verification", procedure_id=proc.id))
+    assert [p.test for p in rec.points].count("eccentricity") == 5 and rec.points[0].label == "Min"
+    rec = workflow.save_record(db, lab.tech, rec.id, workflow.SaveRecord(
+        version_id=rec.version_id, environment={"temperature": 23}, standards=[lab.standards["F1"].id,
+                                                                                lab.standards["M1"].id],
+        points=[{"seq": p.seq, "readings": [p.nominal] * (3 if p.test == "repeatability" else 1)}
+                for p in rec.points]))
+    assert rec.points[0].error == 0.0 and rec.points[0].uncertainty == pytest.approx(0.008165, abs=1e-6)
+    assert rec.results["complete"] is True and rec.verdict == "pass" and "checks" not in rec.results
