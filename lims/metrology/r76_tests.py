@@ -173,7 +173,7 @@ def fitness_problems(points: Iterable[tuple[int, str, str, float | None, float |
     fitness = spec.get("fitness") or {}
     reference_share = float(fitness.get("reference_share", DEFAULT_SHARE))
     share = uncertainty_share(spec)
-    tests = tuple(fitness.get("tests", ("weighing", "weighing_down", "eccentricity", "tare", "rising", "falling")))
+    tests = tuple(fitness.get("tests", ("weighing", "weighing_down", "eccentricity", "tare")))
     out = []
     for seq, label, test, mpe, u, bound in points:
         if mpe is None or mpe <= 0 or test == "zero":

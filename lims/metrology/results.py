@@ -365,6 +365,8 @@ def _hysteresis(spec: dict[str, Any], points: list[PointData], out: dict[int, Po
                 if p.test == test and p.nominal is not None and (ind := out[p.seq].indication) is not None}
 
     rising, falling = indications("rising"), indications("falling")
+    if not rising:  # a dial scale: increasing and decreasing loads (ĐLVN 30:2019)
+        rising, falling = indications("weighing"), indications("weighing_down")
     err_unit = delta_unit(facts.unit)
     rows = []
     for nominal in sorted(set(rising) & set(falling)):

@@ -179,14 +179,14 @@ def test_dial_scale_increasing_and_decreasing_loads_with_hysteresis() -> None:
     dial = InstrumentFacts(0.0, 60.0, "kg", 0.2, "IIII", scale_interval=0.2)
     plan = plan_points(DIAL, dial)
     assert [(p.test, p.label, p.nominal) for p in plan if p.test != "repeatability"] == [
-        ("rising", "Min ↑", 2.0), ("rising", "50 e ↑", 10.0), ("rising", "50 % Max ↑", 30.0),
-        ("rising", "200 e ↑", 40.0), ("rising", "Max ↑", 60.0),
-        ("falling", "Max ↓", 60.0), ("falling", "200 e ↓", 40.0), ("falling", "50 % Max ↓", 30.0),
-        ("falling", "50 e ↓", 10.0), ("falling", "Min ↓", 2.0)]
-    points = [PointData(1, "rising", "50 % Max ↑", 30.0, "kg", [30.0]),
-              PointData(2, "rising", "Max ↑", 60.0, "kg", [60.0]),
-              PointData(3, "falling", "Max ↓", 60.0, "kg", [59.6]),
-              PointData(4, "falling", "50 % Max ↓", 30.0, "kg", [30.2])]
+        ("weighing", "Min", 2.0), ("weighing", "50 e", 10.0), ("weighing", "50 % Max", 30.0),
+        ("weighing", "200 e", 40.0), ("weighing", "Max", 60.0),
+        ("weighing_down", "Max ↓", 60.0), ("weighing_down", "200 e ↓", 40.0), ("weighing_down", "50 % Max ↓", 30.0),
+        ("weighing_down", "50 e ↓", 10.0), ("weighing_down", "Min ↓", 2.0)]
+    points = [PointData(1, "weighing", "50 % Max", 30.0, "kg", [30.0]),
+              PointData(2, "weighing", "Max", 60.0, "kg", [60.0]),
+              PointData(3, "weighing_down", "Max ↓", 60.0, "kg", [59.6]),
+              PointData(4, "weighing_down", "50 % Max ↓", 30.0, "kg", [30.2])]
     out, results = compute({**DIAL, "checks": []}, dial, "periodic", points, [M1])
     hysteresis = {row["nominal"]["value"]: row for row in results["hysteresis"]}
     assert hysteresis[30.0]["hysteresis"]["value"] == pytest.approx(0.2) and hysteresis[30.0]["verdict"] == "pass"

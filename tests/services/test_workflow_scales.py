@@ -107,7 +107,7 @@ def test_a_spring_dial_scale_is_verified_with_its_own_procedure_and_hysteresis(d
                                                                  procedure_id=proc.id))
     points = []
     for p in rec.points:
-        shown = p.nominal + (0.4 if p.test == "falling" and p.nominal == 30.0 else 0.0)
+        shown = p.nominal + (0.4 if p.test == "weighing_down" and p.nominal == 30.0 else 0.0)
         points.append({"seq": p.seq, "readings": [shown] * (3 if p.test == "repeatability" else 1)})
     rec = workflow.save_record(db, lab.tech, rec.id, workflow.SaveRecord(
         version_id=rec.version_id, environment={"temperature": 25}, standards=[lab.standards["F1"].id,
