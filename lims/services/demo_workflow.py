@@ -114,8 +114,8 @@ def _scale_points(record: Record, offsets: dict, *, skip_tests: tuple = ()) -> l
         if p.test == "eccentricity":
             offset = offsets.get("eccentricity", [0.0])[ecc % len(offsets.get("eccentricity", [0.0]))]
             ecc += 1
-        else:
-            offset = offsets.get(nominal, 0.0)
+        else:  # by (test, load) where up and down differ, else by load
+            offset = offsets.get((p.test, nominal), offsets.get(nominal, 0.0))
         count = 3 if p.test == "repeatability" else 1
         values, source = _balance(inst, nominal, offset * e, count, noise=d * 0.4 if count > 1 else 0.0, seed=p.seq)
         entry: dict = {"seq": p.seq, "readings": values, "source": source}
@@ -328,7 +328,8 @@ def _story_spring_scale(session: Session, cast: _Cast, ms: Organisation, scale60
         customer_id=ms.id, kind="verification", verification_type="periodic", instrument_ids=[scale60ms.id]))
     rec = workflow.open_record(session, lan, workflow.OpenRecord(
         request_item_id=req4.items[0].id, procedure_id=dial.id, place=scale60ms.location))
-    points = _scale_points(rec, {30.0: 0.5, 60.0: -1}, skip_tests=("repeatability",))
+    # The pointer lags coming down: 0.1 kg more at 30 kg (hysteresis 0.1 kg, MPE 0.2 kg there).
+    points = _scale_points(rec, {30.0: 0.5, ("weighing_down", 30.0): 1.0, 60.0: -1}, skip_tests=("repeatability",))
     workflow.save_record(session, lan, rec.id, workflow.SaveRecord(
         version_id=rec.version_id, environment=_environment(26.0, 75.0), standards=weights, points=points))
 
