@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from lims.errors import NotFound
 from lims.i18n import _
+from lims.metrology.errors import MetrologyError
+from lims.metrology.mpe import r76_min_capacity
 from lims.models import (
     Instrument,
     InstrumentType,
@@ -207,6 +209,18 @@ def _check_range(c: Checker, new: NewInstrument | NewReferenceStandard, quantity
     if new.range_max <= rmin:
         c.fail("range_max", _("The upper limit must be above the lower limit (%(low)s).", low=f"{rmin:g}"))
     return rmin, unit
+
+
+def min_capacity(inst: Instrument) -> float | None:
+    """Min of a scale in its range unit, from its accuracy class and e (OIML R76-1 Table 3,
+    :func:`lims.metrology.mpe.r76_min_capacity`); None when it is not an R76 class or e is not allowed."""
+    e = inst.scale_interval or inst.resolution
+    if not e or inst.type is None or inst.type.quantity != "mass":
+        return None
+    try:
+        return float(r76_min_capacity(inst.accuracy_class, f"{e!r} {inst.range_unit}").to(inst.range_unit).magnitude)
+    except MetrologyError:
+        return None
 
 
 def _check_scale(c: Checker, new: NewInstrument, rmin: float) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from lims.models import InstrumentStatus, Role
 from lims.services import catalog, users
+from lims.services.catalog import min_capacity
 from lims.services.policy import STAFF_ROLES, Actor
 from lims.services.validation import QUANTITY_UNITS
 from lims.web.context import get_db
@@ -98,12 +99,17 @@ def _range(obj: Any) -> str:
 
 
 def _scale_intervals(inst: Any) -> str:
-    """A scale's e and d with the unit ("e = 0,1 g; d = 0,01 g"), else a dash."""
+    """A scale's e, d and Min with the unit ("e = 0,1 g; d = 0,01 g; Min = 5 g"), else a dash."""
     if not inst.scale_interval:
         return "—"
     unit = unit_symbol(inst.range_unit)
-    return f"e = {fmt_number(inst.scale_interval)} {unit}; d = {fmt_number(inst.resolution)} {unit}" \
-        if inst.resolution else f"e = {fmt_number(inst.scale_interval)} {unit}"
+    parts = [f"e = {fmt_number(inst.scale_interval)} {unit}"]
+    if inst.resolution:
+        parts.append(f"d = {fmt_number(inst.resolution)} {unit}")
+    minimum = min_capacity(inst)
+    if minimum is not None:
+        parts.append(f"Min = {fmt_number(minimum)} {unit}")
+    return "; ".join(parts)
 
 
 def _yes_no(value: bool) -> str:

@@ -35,7 +35,7 @@ def test_the_admin_form_takes_e_d_supports_tare_year_and_pattern_approval(db, ma
     assert (inst.resolution, inst.scale_interval, inst.load_supports, inst.max_tare) == (0.00001, 0.0001, 1, 0.0)
     assert (inst.year_of_manufacture, inst.pattern_approval) == (2021, "PDM 012-2019")
     page = client.get("/admin/instruments?lang=vi").get_data(as_text=True)
-    assert "e = 0,0001 kg; d = 0,00001 kg" in page
+    assert "e = 0,0001 kg; d = 0,00001 kg; Min = 0,005 kg" in page  # Min = 50 e for class II, e ≥ 0.1 g
     # d > e is refused on the field d, in Vietnamese; nothing is written.
     resp = client.post("/admin/instruments/new?lang=vi", data={**form, "serial_number": "GX-2", "resolution": "0,001"})
     html = resp.get_data(as_text=True)
@@ -52,6 +52,7 @@ def test_the_api_takes_e_and_refuses_d_above_e_naming_the_field(client, make_use
     assert resp.status_code == 201, resp.get_json()
     got = resp.get_json()
     assert (got["scale_interval"], got["load_supports"], got["max_tare"]) == (0.01, 4, 6.0)
+    assert got["min_capacity"] == pytest.approx(0.2)  # class III: Min = 20 e (OIML R76-1 Table 3)
     bad = {**body, "serial_number": "ICS-2", "resolution": 0.02, "max_tare": 70}
     for lang, words in (("en", "must not exceed the verification scale interval e"),
                         ("vi", "không được lớn hơn giá trị độ chia kiểm định e")):

@@ -63,6 +63,8 @@ class InstrumentSchema(Schema):
     load_supports = fields.Int(allow_none=True, metadata={
         "description": "scales: number of load receptor supports (eccentricity positions, OIML R76-1 A.4.7)"})
     max_tare = fields.Float(allow_none=True, metadata={"description": "scales: maximum additive tare T+ in range_unit"})
+    min_capacity = fields.Function(lambda inst: catalog.min_capacity(inst), dump_only=True, allow_none=True, metadata={
+        "description": "scales: Min in range_unit from the accuracy class and e (OIML R76-1 Table 3)"})
     year_of_manufacture = fields.Int(allow_none=True)
     pattern_approval = fields.Str(metadata={"description": "pattern approval mark (ký hiệu phê duyệt mẫu)"})
     accuracy_class = fields.Str()
