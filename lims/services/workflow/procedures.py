@@ -22,7 +22,14 @@ A procedure file (``lims/procedures/*.json``) holds ``code``, ``title_vi``, ``ti
     indication) or ``{"reference": "pressure_reference"}`` (the reference value); see
     :data:`lims.services.workflow.devices.ROLES`.
 ``hysteresis``
-    true: rising and falling points at the same nominal value are compared (EN 837-1).
+    true: rising and falling points (or, on a dial scale, weighing and weighing_down) at the same
+    nominal value are compared (EN 837-1; ĐLVN 30:2019).
+``national_procedure``, ``checks``, ``change_point``, ``reading_fraction``, ``fitness``
+    scales: the Vietnamese procedure followed, the OIML R76-1 A.1 checklist, the change-point
+    method (A.4.4.3), a dial read to a fraction of d, and the fitness-for-purpose shares
+    (R76-1 3.7.1, OIML G 19); see :mod:`lims.metrology.r76_tests`. Scale tests: zero, weighing,
+    weighing_down, eccentricity (``"positions": "supports"``, ``{"at": "eccentricity"}``),
+    repeatability, discrimination, tare.
 ``mpe``, ``decision``
     see :mod:`lims.metrology.instrument_rules`.
 ``budget``
