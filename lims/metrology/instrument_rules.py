@@ -6,10 +6,10 @@ concrete rule to the measurement core (:func:`lims.metrology.mpe.mpe_from_spec`,
 :func:`lims.metrology.decision.decide_from_spec`):
 
 * ``{"rule": "r76", "in_service_for": ["periodic"]}`` — OIML R76-1:2006 3.5.1 (MPE on initial
-  verification by load in e, classes I–IIII) with the instrument's class and e = its
-  resolution; 3.5.2 (in service: 2 × that) for the verification types listed (data, so the
-  national procedure's choice is a one-line change). The instrument must fit its class
-  (R76-1 Table 3: e, n = Max/e).
+  verification by load in e, classes I–IIII) with the instrument's class and its verification
+  scale interval e (``InstrumentFacts.e``: the resolution d when no e is given); 3.5.2 (in
+  service: 2 × that) for the verification types listed (data, so the national procedure's choice
+  is a one-line change). The instrument must fit its class (R76-1 Table 3: e, n = Max/e).
 * ``{"rule": "percent_of_span"}`` — the instrument's accuracy class as a percentage of its span
   (EN 837-1:1996 9); or ``"percent"`` given in the rule.
 * ``{"rule": "percent_of_reading", "percent": p, "fixed": "0.2 delta_degC"}``, ``{"rule": "fixed",
@@ -45,8 +45,17 @@ class InstrumentFacts:
     range_min: float
     range_max: float
     unit: str
-    resolution: float | None
+    resolution: float | None  # d, the actual scale interval
     accuracy_class: str
+    # OIML R76-1 T.3.2.2-T.3.2.5: e, the verification scale interval (d <= e); None: e = d.
+    scale_interval: float | None = None
+    load_supports: int | None = None  # number of load receptor supports (R76-1 A.4.7)
+    max_tare: float | None = None  # maximum additive tare T+ (R76-1 A.4.6, A.4.7)
+
+    @property
+    def e(self) -> float | None:
+        """The verification scale interval e (R76-1 3.4.2); the resolution d where none is given."""
+        return self.scale_interval or self.resolution
 
 
 def accuracy_percent(text: str | None) -> float | None:
@@ -72,10 +81,10 @@ def concrete_mpe_spec(rule: dict[str, Any], facts: InstrumentFacts,
     if name == "none":
         return None
     if name == "r76":
-        if not facts.resolution:
+        if not facts.e:
             raise _invalid("instrument_id", _("The instrument has no scale interval e (resolution)."))
         return {"rule": "r76", "accuracy_class": facts.accuracy_class,
-                "e": f"{facts.resolution!r} {facts.unit}",
+                "e": f"{facts.e!r} {facts.unit}",
                 "in_service": verification_type in (rule.get("in_service_for") or [])}
     if name == "percent_of_span":
         percent = rule.get("percent") or accuracy_percent(facts.accuracy_class)
@@ -173,11 +182,11 @@ def worst(verdicts: Iterable[str | None]) -> str | None:
 
 def r76_plan(facts: InstrumentFacts) -> tuple[float, list[float]]:
     """(Min, the loads where the MPE changes), in the instrument's unit (OIML R76-1 Table 3, 3.5.1)."""
-    if not facts.resolution:
+    if not facts.e:
         raise _invalid("instrument_id", _("The instrument has no scale interval e (resolution)."))
-    e = f"{facts.resolution!r} {facts.unit}"
+    e = f"{facts.e!r} {facts.unit}"
     info = r76_instrument(facts.accuracy_class, e, f"{facts.range_max!r} {facts.unit}")
     minimum = float(info.min_capacity.to(facts.unit).magnitude)
     bands = R76_MPE_BANDS[r76_class(facts.accuracy_class)]
-    changes = [upper * facts.resolution for upper, _m in bands[:-1]]
+    changes = [upper * facts.e for upper, _m in bands[:-1]]
     return minimum, changes

@@ -35,7 +35,7 @@ from lims.metrology.units import (
 
 __all__ = [
     "MpeRule", "R76Rule", "PercentOfReadingRule", "PercentOfSpanRule", "FixedRule", "PiecewiseRule",
-    "r76_mpe", "r76_mpe_in_e", "r76_class", "r76_instrument", "R76Instrument", "percent_of_reading",
+    "r76_mpe", "r76_mpe_in_e", "r76_class", "r76_instrument", "r76_min_capacity", "R76Instrument", "percent_of_reading",
     "percent_of_span", "fixed_mpe", "parse_mpe_spec", "mpe_from_spec", "RULES",
 ]
 
@@ -135,18 +135,30 @@ def r76_instrument(accuracy_class: Any, e: Any, max_capacity: Any) -> R76Instrum
 
     Raises :class:`MPEError` when e or n is outside what the class allows.
     """
+    klass, e_q, (n_min, n_max, min_e) = _r76_row(accuracy_class, e)
+    max_q = _positive(_quantity(max_capacity, "the maximum capacity", "[mass]"), "the maximum capacity")
+    n = float(max_q.to(e_q.units).magnitude / e_q.magnitude)
+    if n < n_min * (1 - _REL_TOL) or n > n_max * (1 + _REL_TOL):
+        limit = f"{n_min:g} to {n_max:g}" if math.isfinite(n_max) else f"at least {n_min:g}"
+        raise MPEError(f"class {klass} with e = {format_quantity(e_q, 'en')} needs n = Max/e {limit}, but n = {n:g}")
+    return R76Instrument(klass, n, Q_(min_e * float(e_q.magnitude), e_q.units))
+
+
+def r76_min_capacity(accuracy_class: Any, e: Any) -> Any:
+    """Min from the class and e (OIML R76-1 Table 3): class I 100 e; class II 20 e for
+    0.001 g ≤ e ≤ 0.05 g, 50 e for e ≥ 0.1 g; class III 20 e; class IIII 10 e. In the unit of e."""
+    _klass, e_q, (_n_min, _n_max, min_e) = _r76_row(accuracy_class, e)
+    return Q_(min_e * float(e_q.magnitude), e_q.units)
+
+
+def _r76_row(accuracy_class: Any, e: Any) -> tuple[str, Any, tuple[float, float, float]]:
+    """(class, e, (n min, n max, Min in e)) of the R76-1 Table 3 row for e; MPEError if e is not allowed."""
     klass = r76_class(accuracy_class)
     e_q = _positive(_quantity(e, "e", "[mass]"), "e")
-    max_q = _positive(_quantity(max_capacity, "the maximum capacity", "[mass]"), "the maximum capacity")
     e_g = float(e_q.to("g").magnitude)
-    n = float(max_q.to(e_q.units).magnitude / e_q.magnitude)
     for e_low, e_high, n_min, n_max, min_e in R76_INSTRUMENT_LIMITS[klass]:
         if e_low * (1 - _REL_TOL) <= e_g <= e_high * (1 + _REL_TOL):
-            if n < n_min * (1 - _REL_TOL) or n > n_max * (1 + _REL_TOL):
-                limit = f"{n_min:g} to {n_max:g}" if math.isfinite(n_max) else f"at least {n_min:g}"
-                raise MPEError(f"class {klass} with e = {format_quantity(e_q, 'en')} needs n = Max/e "
-                               f"{limit}, but n = {n:g}")
-            return R76Instrument(klass, n, Q_(min_e * float(e_q.magnitude), e_q.units))
+            return klass, e_q, (n_min, n_max, min_e)
     raise MPEError(f"e = {format_quantity(e_q, 'en')} is not allowed for class {klass} (OIML R76-1 Table 3)")
 
 

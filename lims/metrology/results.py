@@ -28,6 +28,15 @@ from lims.i18n import _
 from lims.metrology.budget import DEFAULT_COVERAGE_PROBABILITY
 from lims.metrology.errors import MetrologyError
 from lims.metrology.instrument_rules import InstrumentFacts, decide, mpe_at, mpe_rule_summary, rule_description, worst
+from lims.metrology.r76_tests import (
+    DISCRIMINATION_FACTOR,
+    checks_verdicts,
+    discrimination_change,
+    fill_scale_terms,
+    fitness_problems,
+    scale_terms,
+    zero_setting_limit,
+)
 from lims.metrology.reference_data import ReferenceAt, reference_at
 from lims.metrology.uncertainty import BudgetResult, evaluate_budget
 from lims.metrology.units import Q_, as_delta, canonical_unit
@@ -42,6 +51,7 @@ class PointData:
     unit: str
     readings: list[float]
     reference_value: float | None = None
+    added_load: float | None = None  # OIML R76-1 A.4.4.3 change-point ΔL
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,8 @@ class PointResult:
     budget_rows: list[dict[str, Any]] = field(default_factory=list)
     # How far the reference may be from its nominal here (OIML R76-1 3.7.1 compares it with ⅓ MPE).
     reference_error_bound: float | None = None
+    # OIML R76-1 A.4.8.2 discrimination: how much the indication changed for 1.4 d.
+    change: float | None = None
 
 
 @overload
@@ -183,8 +195,12 @@ def _point_result(p: PointData, *, spec: dict[str, Any], facts: InstrumentFacts,
         return res
     unit = facts.unit
     err_unit = delta_unit(unit)
-    template = spec.get("budget")
     readings = [convert(r, p.unit, unit) for r in p.readings]
+    if p.test == "discrimination":
+        return _discrimination(res, readings, facts)
+    terms = scale_terms(spec, p.test, e=facts.e, d=facts.resolution,
+                        added_load=None if p.added_load is None else convert(p.added_load, p.unit, unit, delta=True))
+    template = fill_scale_terms(spec["budget"], terms) if spec.get("budget") else None
     reference = convert(p.reference_value if p.reference_value is not None else p.nominal, p.unit, unit)
     indication = math.fsum(readings) / len(readings)
     res.indication = r12(indication)
@@ -200,7 +216,7 @@ def _point_result(p: PointData, *, spec: dict[str, Any], facts: InstrumentFacts,
         reference = ref.value
         res.reference_error_bound = ref.error_bound
     res.reference_value = r12(reference)
-    error = indication - reference
+    error = indication + terms.offset - reference  # R76-1 A.4.4.3: E = I + ½e − ΔL − L
     if template and std is not None and ref is not None:
         result = evaluate_point_budget(
             template, unit=unit, readings=readings, reference=reference,
@@ -215,7 +231,9 @@ def _point_result(p: PointData, *, spec: dict[str, Any], facts: InstrumentFacts,
         res.coverage_probability = result.coverage_probability
     mpe_rule = spec.get("mpe", {"rule": "none"})
     res.error = r12(error)
-    mpe = mpe_at(mpe_rule, facts, applied, unit, verification_type)  # at the load applied, not its correction
+    # at the load applied, not its correction (a 5 kg load 3 mg heavy stays in R76-1's 500 e band)
+    mpe = zero_setting_limit(facts.e or 0.0) if p.test == "zero" else \
+        mpe_at(mpe_rule, facts, applied, unit, verification_type)
     res.mpe = None if mpe is None else r12(mpe)
     res.verdict = decide(spec.get("decision", {"rule": "simple"}), res.error, res.mpe, res.uncertainty, err_unit)
     if p.test == "repeatability" and len(readings) >= 2:
@@ -223,6 +241,17 @@ def _point_result(p: PointData, *, spec: dict[str, Any], facts: InstrumentFacts,
         res.spread = spread
         if res.mpe is not None:
             res.verdict = worst([res.verdict, decide({"rule": "simple"}, spread, res.mpe, None, err_unit)])
+    return res
+
+
+def _discrimination(res: PointResult, readings: list[float], facts: InstrumentFacts) -> PointResult:
+    """R76-1 3.8.2 / A.4.8.2: readings [before, after adding 1.4 d]; the change shall be at least d."""
+    d = facts.resolution or facts.e or 0.0
+    found = discrimination_change(readings, d)
+    res.indication = r12(readings[-1])
+    if found is not None:
+        res.change = r12(found[0])
+        res.verdict = "pass" if found[1] else "fail"
     return res
 
 
@@ -245,6 +274,10 @@ def _point_json(p: PointData, res: PointResult, unit: str, err_unit: str) -> dic
         "verdict": res.verdict,
         "standard": res.standard.code if res.standard else None,
         **({"spread": _q(res.spread, err_unit)} if res.spread is not None else {}),
+        **({"added_load": _q(p.added_load, p.unit)} if p.added_load is not None else {}),
+        **({"reference_error_bound": _q(r12(res.reference_error_bound), err_unit)}
+           if res.reference_error_bound is not None else {}),
+        **({"change": _q(res.change, err_unit)} if res.change is not None else {}),
     }
 
 
@@ -266,10 +299,15 @@ def _budget_json(template: dict[str, Any], points: list[PointData], out: dict[in
 
 
 def compute(spec: dict[str, Any], facts: InstrumentFacts, verification_type: str | None, points: list[PointData],
-            standards: list[StandardData], environment: dict[str, Any] | None = None,
-            ) -> tuple[dict[int, PointResult], dict[str, Any]]:
-    """Per-point results and the ``Record.results`` JSON (see the module docstring); ``environment``
-    is the record's conditions (a pressure reference's head height is one)."""
+            standards: list[StandardData], checks: dict[str, Any] | None = None,
+            environment: dict[str, Any] | None = None) -> tuple[dict[int, PointResult], dict[str, Any]]:
+    """Per-point results and the ``Record.results`` JSON (see the module docstring).
+
+    ``checks`` are the answers to the procedure's checklist (R76-1 A.1); an item not ok fails
+    the record. ``fitness`` lists the points that fail R76-1 3.7.1 / OIML G 19
+    (:func:`lims.metrology.r76_tests.fitness_problems`). ``environment`` is the record's
+    conditions (a pressure reference's head height is one).
+    """
     mpe_rule = spec.get("mpe", {"rule": "none"})
     decision = spec.get("decision", {"rule": "simple"})
     template = spec.get("budget")
@@ -285,7 +323,9 @@ def compute(spec: dict[str, Any], facts: InstrumentFacts, verification_type: str
         if point_probability is not None:
             coverage_probability = point_probability
     hysteresis = _hysteresis(spec, points, out, mpe_rule, facts, verification_type)
-    verdicts = [r.verdict for r in out.values()] + [h["verdict"] for h in hysteresis]
+    checklist = checks_verdicts(spec, checks or {})
+    verdicts = [r.verdict for r in out.values()] + [h["verdict"] for h in hysteresis] + \
+        [c["verdict"] for c in checklist]
     results: dict[str, Any] = {
         "error_unit": err_unit,
         "coverage_probability": coverage_probability,
@@ -293,14 +333,33 @@ def compute(spec: dict[str, Any], facts: InstrumentFacts, verification_type: str
         "mpe_rule": mpe_rule_summary(mpe_rule, facts, verification_type),
         "verdict": worst(verdicts),
         "points": [_point_json(p, out[p.seq], unit, err_unit) for p in points],
-        "complete": all(out[p.seq].error is not None for p in points),
+        "complete": all(out[p.seq].error is not None or (p.test == "discrimination" and out[p.seq].verdict)
+                        for p in points) and all(c["ok"] is not None for c in checklist),
         "computed_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    results.update(_scale_extras(spec, facts, points, out, checklist, err_unit))
     if hysteresis:
         results["hysteresis"] = hysteresis
     if template:
         results["budget"] = _budget_json(template, points, out, err_unit, coverage_probability)
     return out, results
+
+
+def _scale_extras(spec: dict[str, Any], facts: InstrumentFacts, points: list[PointData], out: dict[int, PointResult],
+                  checklist: list[dict[str, Any]], err_unit: str) -> dict[str, Any]:
+    """The checklist, the discrimination load and the fitness-for-purpose findings (R76-1 A.1, 3.8.2, 3.7.1)."""
+    extras: dict[str, Any] = {}
+    if checklist:
+        extras["checks"] = checklist
+    if any(p.test == "discrimination" for p in points):
+        d = facts.resolution or facts.e or 0.0
+        extras["discrimination"] = {"extra_load": _q(r12(DISCRIMINATION_FACTOR * d), facts.unit),
+                                    "required_change": _q(r12(d), err_unit)}
+    if spec.get("fitness") is not None or (spec.get("mpe") or {}).get("rule") == "r76":
+        rows = ((p.seq, p.label, p.test, out[p.seq].mpe, out[p.seq].uncertainty, out[p.seq].reference_error_bound)
+                for p in points)
+        extras["fitness"] = [f.to_dict(err_unit) for f in fitness_problems(rows, spec)]
+    return extras
 
 
 def _hysteresis(spec: dict[str, Any], points: list[PointData], out: dict[int, PointResult], mpe_rule: dict[str, Any],
@@ -312,6 +371,8 @@ def _hysteresis(spec: dict[str, Any], points: list[PointData], out: dict[int, Po
                 if p.test == test and p.nominal is not None and (ind := out[p.seq].indication) is not None}
 
     rising, falling = indications("rising"), indications("falling")
+    if not rising:  # a dial scale: increasing and decreasing loads (ĐLVN 30:2019)
+        rising, falling = indications("weighing"), indications("weighing_down")
     err_unit = delta_unit(facts.unit)
     rows = []
     for nominal in sorted(set(rising) & set(falling)):

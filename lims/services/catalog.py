@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from lims.errors import NotFound, ValidationError
 from lims.i18n import _
+from lims.metrology.errors import MetrologyError
+from lims.metrology.mpe import r76_min_capacity
 from lims.metrology.reference.calibration_data import parse_calibration_data
 from lims.models import (
     Instrument,
@@ -80,7 +82,13 @@ class NewInstrument:
     range_min: float | None = None
     range_max: float = field(metadata=opts(positive=True))
     range_unit: str = field(metadata=opts(max_len=32))
-    resolution: float | None = field(default=None, metadata=opts(positive=True))
+    resolution: float | None = field(default=None, metadata=opts(positive=True))  # d
+    # Scales (OIML R76-1 T.3.2.2-T.3.2.5, 3.4.2): e (d <= e), load receptor supports, maximum additive tare.
+    scale_interval: float | None = field(default=None, metadata=opts(positive=True))
+    load_supports: int | None = field(default=None, metadata=opts(minimum=1))
+    max_tare: float | None = field(default=None, metadata=opts(non_negative=True))
+    year_of_manufacture: int | None = field(default=None, metadata=opts(minimum=1800))
+    pattern_approval: str = field(default="", metadata=opts(max_len=80))
     calibration_interval_months: int | None = field(default=None, metadata=opts(minimum=1))
     status: Literal["in_service", "out_of_service", "scrapped"] = "in_service"
     next_due: date | None = None
@@ -208,6 +216,32 @@ def _check_range(c: Checker, new: NewInstrument | NewReferenceStandard, quantity
     return rmin, unit
 
 
+def min_capacity(inst: Instrument) -> float | None:
+    """Min of a scale in its range unit, from its accuracy class and e (OIML R76-1 Table 3,
+    :func:`lims.metrology.mpe.r76_min_capacity`); None when it is not an R76 class or e is not allowed."""
+    e = inst.scale_interval or inst.resolution
+    if not e or inst.type is None or inst.type.quantity != "mass":
+        return None
+    try:
+        return float(r76_min_capacity(inst.accuracy_class, f"{e!r} {inst.range_unit}").to(inst.range_unit).magnitude)
+    except MetrologyError:
+        return None
+
+
+def _check_scale(c: Checker, new: NewInstrument, rmin: float) -> None:
+    """A scale's e, tare and year: d <= e (OIML R76-1 3.4.2, T.3.2.5), e and T+ below Max, a past year."""
+    if new.scale_interval is not None:
+        if new.resolution is not None and new.resolution > new.scale_interval * (1 + 1e-9):
+            c.fail("resolution", _("The actual scale interval d must not exceed the verification scale "
+                                   "interval e (%(e)s).", e=f"{new.scale_interval:g}"))
+        if new.scale_interval >= new.range_max - rmin:
+            c.fail("scale_interval", _("The verification scale interval e must be smaller than the range."))
+    if new.max_tare is not None and new.max_tare > new.range_max:
+        c.fail("max_tare", _("The maximum tare cannot exceed Max (%(max)s).", max=f"{new.range_max:g}"))
+    if new.year_of_manufacture is not None and new.year_of_manufacture > date.today().year:
+        c.fail("year_of_manufacture", _("The year is in the future."))
+
+
 def create_instrument(session: Session, actor: Actor | None, new: NewInstrument) -> Instrument:
     policy.require(actor, Role.admin, Role.technician)
     c = Checker()
@@ -221,12 +255,15 @@ def create_instrument(session: Session, actor: Actor | None, new: NewInstrument)
     rmin, unit = _check_range(c, new, itype.quantity if itype else None)
     if new.resolution is not None and new.resolution >= new.range_max - rmin:
         c.fail("resolution", _("The resolution must be smaller than the range."))
+    _check_scale(c, new, rmin)
     c.done()
     inst = Instrument(
         owner_id=owner.id, type_id=itype.id, serial_number=new.serial_number, range_min=rmin,
         range_max=float(new.range_max), range_unit=unit, resolution=_float(new.resolution),
         calibration_interval_months=new.calibration_interval_months, status=new.status, next_due=new.next_due,
         manufacturer=new.manufacturer, model=new.model, accuracy_class=new.accuracy_class, location=new.location,
+        scale_interval=_float(new.scale_interval), load_supports=new.load_supports, max_tare=_float(new.max_tare),
+        year_of_manufacture=new.year_of_manufacture, pattern_approval=new.pattern_approval,
     )
     session.add(inst)
     audit.record(session, actor, "instrument.create", inst, after=audit.snapshot(inst))

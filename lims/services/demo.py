@@ -122,6 +122,9 @@ def _seed_instrument_types(session: Session, ctx: DemoContext) -> None:
         catalog.NewInstrumentType(code="CAN-KTD", name_vi="Cân không tự động",
                                   name_en="Non-automatic weighing instrument", quantity="mass", unit="kg",
                                   requires_verification=True, verification_interval_months=12),
+        catalog.NewInstrumentType(code="CAN-DHLX", name_vi="Cân đồng hồ lò xo", name_en="Spring dial scale",
+                                  quantity="mass", unit="kg", requires_verification=True,
+                                  verification_interval_months=24),
         catalog.NewInstrumentType(code="AP-KE", name_vi="Áp kế kiểu lò xo", name_en="Bourdon tube pressure gauge",
                                   quantity="pressure", unit="bar", requires_verification=True,
                                   verification_interval_months=12),
@@ -148,17 +151,21 @@ def _seed_instruments(session: Session, ctx: DemoContext) -> None:
     instruments = [
         catalog.NewInstrument(owner_id=hn.id, type_id=scale, manufacturer="Mettler Toledo", model="ICS425",
                               serial_number="MT-8823911", range_min=0, range_max=60, range_unit="kg",
-                              resolution=0.01, accuracy_class="III", location="Kho hàng cửa khẩu Đồng Đăng"),
+                              resolution=0.01, scale_interval=0.01, load_supports=4, year_of_manufacture=2019,
+                              pattern_approval="PDM 088-2016", accuracy_class="III",
+                              location="Kho hàng cửa khẩu Đồng Đăng"),
         catalog.NewInstrument(owner_id=hn.id, type_id=scale, manufacturer="A&D", model="GX-6100",
                               serial_number="AD-T1200457", range_min=0, range_max=6.1, range_unit="kg",
-                              resolution=0.0001, accuracy_class="II",  # e = 0.1 g, n = 61 000
+                              resolution=0.00001, scale_interval=0.0001, accuracy_class="II",  # d = 0.01 g,
+                              year_of_manufacture=2021,  # e = 0.1 g, n = 61 000
                               location="Phòng thí nghiệm"),
         catalog.NewInstrument(owner_id=hn.id, type_id=gauge, manufacturer="Wika", model="213.53",
                               serial_number="WK-1907733", range_min=0, range_max=16, range_unit="bar",
                               resolution=0.5, accuracy_class="1.6", location="Trạm khí nén"),
         catalog.NewInstrument(owner_id=ms.id, type_id=scale, manufacturer="Nhơn Hòa", model="NHS-150",
                               serial_number="NH-150-30211", range_min=0, range_max=150, range_unit="kg",
-                              resolution=0.05, accuracy_class="III",  # e = 50 g, n = 3 000
+                              resolution=0.05, scale_interval=0.05, load_supports=4,  # e = d = 50 g, n = 3 000
+                              accuracy_class="III",
                               location="Điểm thu mua hồi Lộc Bình"),
         catalog.NewInstrument(owner_id=ms.id, type_id=thermometer, manufacturer="Testo", model="104",
                               serial_number="TS-104-77120", range_min=-50, range_max=250, range_unit="degC",

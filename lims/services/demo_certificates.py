@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.errors import LimsError, ValidationError
+from lims.metrology.r76_tests import CHANGE_POINT_TESTS
 from lims.models import (
     Certificate,
     CertificateStatus,
@@ -53,6 +54,18 @@ def _user(session: Session, ctx: DemoContext, username: str, role: str) -> User:
     return user
 
 
+def scale_entry(inst: Instrument, spec: dict[str, Any], test: str, shown: float) -> dict[str, Any]:
+    """What a scale's point adds to its readings: ΔL = ½e of the change-point method (OIML R76-1
+    A.4.4.3, so that E = I − L), or the indication after an extra 1.4 d (discrimination, A.4.8.2)."""
+    e = inst.scale_interval or inst.resolution or 0.0
+    d = inst.resolution or e
+    if test == "discrimination":
+        return {"readings": [round(shown, 9), round(shown + d, 9)]}
+    if spec.get("change_point") and test in CHANGE_POINT_TESTS and abs(d - e) <= 1e-9 * e:
+        return {"added_load": round(e / 2, 9)}
+    return {}
+
+
 def record_through_workflow(session: Session, technician: User, reviewer: User, inst: Instrument, kind: str,
                             error_at_max: float, *, work_date: date) -> Record | None:
     """Open, fill, save, submit and approve a record with the workflow's services (which issue its
@@ -81,9 +94,11 @@ def record_through_workflow(session: Session, technician: User, reviewer: User, 
             if p.nominal is None:  # a point to read against a reference: not one this helper can fill
                 raise ValidationError(f"Point {p.seq} has no nominal value.", field="points")
             shown = p.nominal + (error_at_max if abs(p.nominal - inst.range_max) < 1e-9 else 0.0)
-            points.append({"seq": p.seq, "readings": [round(shown, 9)] * counts.get(p.test, 1)})
+            points.append({"seq": p.seq, "readings": [round(shown, 9)] * counts.get(p.test, 1),
+                           **scale_entry(inst, spec, p.test, shown)})
         rec = workflow.save_record(session, technician, rec.id, workflow.SaveRecord(
-            version_id=rec.version_id, environment=env, standards=standards, points=points))
+            version_id=rec.version_id, environment=env, standards=standards, points=points,
+            checks={item["key"]: {"ok": True, "note": ""} for item in spec.get("checks", [])}))
         workflow.submit_record(session, technician, rec.id, workflow.Version(version_id=rec.version_id))
         workflow.approve_record(session, reviewer, rec.id, workflow.Version(version_id=rec.version_id))
     except LimsError:

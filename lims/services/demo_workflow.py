@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.errors import LimsError
+from lims.metrology.r76_tests import CHANGE_POINT_TESTS
 from lims.models import Instrument, Organisation, Procedure, Record, RecordPoint, ReferenceStandard, User
 from lims.services import audit, catalog, workflow
 from lims.services.demo import DemoContext, seeder
@@ -83,8 +84,18 @@ def _environment(temperature: float, rh: float) -> dict:
 
 
 def _scale_points(record: Record, offsets: dict, *, skip_tests: tuple = ()) -> list[dict]:
-    """Capture every point of a scale record from the simulated balance (offset = its error)."""
+    """Capture every point of a scale record from the simulated balance (offset = its error in e).
+
+    Where the procedure uses the change-point method (OIML R76-1 A.4.4.3) the technician's
+    additional load ΔL goes with the point: 0.6 e where the indication is high by a whole number of
+    e (0.4 e where low), so that E = I + ½e − ΔL − L is 0.1 e closer to zero than the indication's
+    offset, and 0.4 e, 0.5 e, 0.6 e in turn where it shows no offset. The
+    discrimination test (A.4.8.2) reads the indication before and after an extra 1.4 d.
+    """
     inst = record.instrument
+    e = inst.scale_interval or inst.resolution or 0.0
+    d = inst.resolution or e
+    change_point = bool(record.procedure.spec.get("change_point")) and abs(d - e) <= 1e-9 * e
     points = []
     ecc = 0
     for p in record.points:
@@ -94,13 +105,24 @@ def _scale_points(record: Record, offsets: dict, *, skip_tests: tuple = ()) -> l
         if p.test == "eccentricity":
             offset = offsets.get("eccentricity", [0.0])[ecc % len(offsets.get("eccentricity", [0.0]))]
             ecc += 1
-        else:
-            offset = offsets.get(nominal, 0.0)
+        else:  # by (test, load) where up and down differ, else by load
+            offset = offsets.get((p.test, nominal), offsets.get(nominal, 0.0))
         count = 3 if p.test == "repeatability" else 1
-        values, source = _balance(inst, nominal, offset * (inst.resolution or 0.0), count,
-                                  noise=(inst.resolution or 0.0) * 0.4 if count > 1 else 0.0, seed=p.seq)
-        points.append({"seq": p.seq, "readings": values, "source": source})
+        values, source = _balance(inst, nominal, offset * e, count, noise=d * 0.4 if count > 1 else 0.0, seed=p.seq)
+        entry: dict = {"seq": p.seq, "readings": values, "source": source}
+        if p.test == "discrimination":
+            after, more = _balance(inst, nominal + 1.4 * d, offset * e, seed=p.seq)
+            entry = {"seq": p.seq, "readings": values + after, "source": {**source, "raw": source["raw"] + more["raw"]}}
+        elif change_point and p.test in CHANGE_POINT_TESTS:
+            step = (0.6 if offset > 0 else 0.4) if offset else (0.4, 0.5, 0.6)[p.seq % 3]
+            entry["added_load"] = round(step * e, 9)
+        points.append(entry)
     return points
+
+
+def _all_checks_ok(record: Record) -> dict:
+    """The checklist of the record's procedure (OIML R76-1 A.1), every item found in order."""
+    return {item["key"]: {"ok": True, "note": ""} for item in record.procedure.spec.get("checks", [])}
 
 
 def _user(ctx: DemoContext, session: Session, username: str) -> User | None:
@@ -136,22 +158,27 @@ def _demo_instruments(session: Session, ctx: DemoContext, scale6: Instrument, ga
         accuracy_class="1.0", location="Nồi hơi số 2", calibration_interval_months=12))
     extra = [
         (hn, "CAN-KTD", "Cân bàn điện tử 300 kg", "CAS", "DB-II 300", "CAS-300-1182", 300, "kg", 0.1, "III",
-         today - timedelta(days=20)),
+         today - timedelta(days=20)),  # e = d = 100 g, 4 load cells, additive tare up to 30 kg
         (hn, "CAN-KTD", "Cân đĩa 30 kg", "Nhơn Hòa", "NHS-30", "NH-30-55120", 30, "kg", 0.1, "IIII",
          today + timedelta(days=10)),
         (hn, "AP-KE", "Áp kế trạm bơm", "Wika", "111.10", "WK-0907712", 10, "bar", 0.2, "2.5",
          today - timedelta(days=3)),
-        (ms, "CAN-KTD", "Cân đồng hồ lò xo 60 kg", "Nhơn Hòa", "CĐH-60", "NH-60-88031", 60, "kg", 0.2, "IIII",
+        (ms, "CAN-DHLX", "Cân đồng hồ lò xo 60 kg", "Nhơn Hòa", "CĐH-60", "NH-60-88031", 60, "kg", 0.2, "IIII",
          today + timedelta(days=25)),
         (ms, "CAN-KTD", "Cân treo 500 kg", "OCS", "OCS-500", "OCS-500-2207", 500, "kg", 0.5, "IIII",
          today - timedelta(days=45)),
     ]
     made = {}
+    # e, load receptor supports, maximum additive tare (OIML R76-1 3.4.2, A.4.7, A.4.6)
+    scales: dict[str, tuple[float | None, int | None, float | None]] = {
+        "CAS-300-1182": (0.1, 4, 30.0), "NH-30-55120": (0.1, None, None), "NH-60-88031": (0.2, None, None),
+        "OCS-500-2207": (0.5, 1, None)}
     for owner, type_code, location, maker, model, serial, rmax, unit, res, cls, due in extra:
+        e, supports, tare = scales.get(serial, (None, None, None))
         inst = _instrument(session, ctx, catalog.NewInstrument(
             owner_id=owner.id, type_id=types[type_code].id, manufacturer=maker, model=model,
             serial_number=serial, range_min=0, range_max=rmax, range_unit=unit, resolution=res,
-            accuracy_class=cls, location=location))
+            accuracy_class=cls, location=location, scale_interval=e, load_supports=supports, max_tare=tare))
         _set_due(session, inst, due)
         made[serial] = inst
     _set_due(session, scale6, today + timedelta(days=12))
@@ -206,7 +233,8 @@ def _story_two_scales(session: Session, cast: _Cast, scale60: Instrument, scale3
     # 1 e low would be an error of −1.0012 e there.
     points = _scale_points(rec, {20.0: 1, 30.0: 1, 60.0: 1, "eccentricity": [0, 1, 0, 0, 1]})
     workflow.save_record(session, lan, rec.id, workflow.SaveRecord(
-        version_id=rec.version_id, environment=_environment(27.4, 71.0), standards=weights, points=points))
+        version_id=rec.version_id, environment=_environment(27.4, 71.0), standards=weights, points=points,
+        checks=_all_checks_ok(rec)))
     workflow.submit_record(session, lan, rec.id, workflow.Version(version_id=rec.version_id))
     workflow.approve_record(session, minh, rec.id, workflow.Version(version_id=rec.version_id))
 
@@ -215,7 +243,8 @@ def _story_two_scales(session: Session, cast: _Cast, scale60: Instrument, scale3
         place=scale300.location))
     points = _scale_points(rec, {300.0: 2, "eccentricity": [0, 1, 0, 0, -1]})
     workflow.save_record(session, hung, rec.id, workflow.SaveRecord(
-        version_id=rec.version_id, environment=_environment(25.2, 64.5), standards=weights, points=points))
+        version_id=rec.version_id, environment=_environment(25.2, 64.5), standards=weights, points=points,
+        checks=_all_checks_ok(rec)))
     workflow.submit_record(session, hung, rec.id, workflow.Version(version_id=rec.version_id))
     workflow.return_record(session, minh, rec.id, workflow.ReturnRecord(
         version_id=rec.version_id,
@@ -273,13 +302,14 @@ def _story_cold_store_thermometer(session: Session, cast: _Cast, ms: Organisatio
 def _story_spring_scale(session: Session, cast: _Cast, ms: Organisation, scale60ms: Instrument,
                         weights: list[int]) -> None:
     lan = cast.lan
-    r76 = _procedure(session, "QTKĐ-CKTĐ-R76")
-    # 4. Mẫu Sơn's spring scale: verification in draft, the weighing test done so far.
+    dial = _procedure(session, "QTKĐ-CĐHLX")
+    # 4. Mẫu Sơn's spring dial scale (ĐLVN 30:2019): verification in draft, loads up and down done so far.
     req4 = workflow.create_service_request(session, lan, workflow.NewServiceRequest(
         customer_id=ms.id, kind="verification", verification_type="periodic", instrument_ids=[scale60ms.id]))
     rec = workflow.open_record(session, lan, workflow.OpenRecord(
-        request_item_id=req4.items[0].id, procedure_id=r76.id, place=scale60ms.location))
-    points = _scale_points(rec, {30.0: 1, 60.0: -1}, skip_tests=("eccentricity", "repeatability"))
+        request_item_id=req4.items[0].id, procedure_id=dial.id, place=scale60ms.location))
+    # The pointer lags coming down: 0.1 kg more at 30 kg (hysteresis 0.1 kg, MPE 0.2 kg there).
+    points = _scale_points(rec, {30.0: 0.5, ("weighing_down", 30.0): 1.0, 60.0: -1}, skip_tests=("repeatability",))
     workflow.save_record(session, lan, rec.id, workflow.SaveRecord(
         version_id=rec.version_id, environment=_environment(26.0, 75.0), standards=weights, points=points))
 

@@ -20,6 +20,7 @@ from lims.metrology.errors import MetrologyError
 from lims.metrology.units import format_quantity
 from lims.models import InstrumentStatus, Role
 from lims.services import catalog, users
+from lims.services.catalog import min_capacity
 from lims.services.policy import STAFF_ROLES, Actor
 from lims.services.validation import QUANTITY_UNITS
 from lims.web.context import get_db
@@ -99,6 +100,20 @@ def _range(obj: Any) -> str:
     return f"{fmt_number(obj.range_min)} … {fmt_number(obj.range_max)} {unit_symbol(obj.range_unit)}"
 
 
+def _scale_intervals(inst: Any) -> str:
+    """A scale's e, d and Min with the unit ("e = 0,1 g; d = 0,01 g; Min = 5 g"), else a dash."""
+    if not inst.scale_interval:
+        return "—"
+    unit = unit_symbol(inst.range_unit)
+    parts = [f"e = {fmt_number(inst.scale_interval)} {unit}"]
+    if inst.resolution:
+        parts.append(f"d = {fmt_number(inst.resolution)} {unit}")
+    minimum = min_capacity(inst)
+    if minimum is not None:
+        parts.append(f"Min = {fmt_number(minimum)} {unit}")
+    return "; ".join(parts)
+
+
 def _yes_no(value: bool) -> str:
     return _("yes") if value else _("no")
 
@@ -167,6 +182,7 @@ def instruments() -> Section:
             Column(_l("Serial number"), lambda i: i.serial_number),
             Column(_l("Range"), _range),
             Column(_l("Accuracy class"), lambda i: i.accuracy_class or "—"),
+            Column(_l("e / d"), _scale_intervals),
             Column(_l("Status"), lambda i: STATUS_LABELS.get(i.status, i.status)),
             Column(_l("Next due"), lambda i: i.next_due),
         ),
@@ -179,8 +195,16 @@ def instruments() -> Section:
             Field("range_min", _l("Range from"), "number"),
             Field("range_max", _l("Range to"), "number", True),
             Field("range_unit", _l("Unit of the range"), required=True, help=_l("e.g. kg, bar, degC")),
-            Field("resolution", _l("Resolution (in the range's unit)"), "number"),
+            Field("resolution", _l("Resolution (in the range's unit)"), "number",
+                  help=_l("for a scale: the actual scale interval d")),
+            Field("scale_interval", _l("Verification scale interval e (scales)"), "number",
+                  help=_l("OIML R76-1: d ≤ e; empty: e = d")),
+            Field("load_supports", _l("Load receptor supports (scales)"), "integer",
+                  help=_l("decides the eccentricity test's positions (OIML R76-1 A.4.7)")),
+            Field("max_tare", _l("Maximum additive tare T+ (scales)"), "number"),
             Field("accuracy_class", _l("Accuracy class")),
+            Field("year_of_manufacture", _l("Year of manufacture"), "integer"),
+            Field("pattern_approval", _l("Pattern approval mark")),
             Field("location", _l("Location")),
             Field("calibration_interval_months", _l("Agreed calibration interval (months)"), "integer"),
             Field("status", _l("Status"), "select", True,

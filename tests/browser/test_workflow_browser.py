@@ -53,30 +53,37 @@ def test_request_record_live_capture_review_and_approval(page, sign_in, lab, db)
     assert page.is_disabled(f"#standards input[value='{old_id}']")
     assert "hết hạn hiệu chuẩn" in page.inner_text("[data-reason='F2-OLD']")
 
-    # Environment from the thermo-hygrometer, readings of point 11 live from the balance.
+    # Environment from the thermo-hygrometer, readings of point 16 (repeatability) live from the balance.
     page.click("#read-environment")
     page.wait_for_selector("#read-environment[data-done='1']")
     assert page.input_value("#env-temperature") == "23,1" and page.input_value("#env-humidity") == "55,2"
-    page.click("#point-11 button.capture")
-    page.wait_for_selector("#live-11[data-done='1']")
-    live = page.inner_text("#live-11")
+    page.click("#point-16 button.capture")
+    page.wait_for_selector("#live-16[data-done='1']")
+    live = page.inner_text("#live-16")
     assert "…" in live and "✓" in live  # unstable readings while settling, then stable ones
-    assert page.input_value("#rd-11") == "30; 30; 30"
-    assert "mt-sics" in page.input_value("#src-11")
+    assert page.input_value("#rd-16") == "30; 30; 30"
+    assert "mt-sics" in page.input_value("#src-16")
 
     page.check(f"#standards input[value='{lab.standards['F1'].id}']")
     page.check(f"#standards input[value='{lab.standards['M1'].id}']")
-    typed = {1: "0,2", 2: "5", 3: "20,01", 4: "30,01", 5: "60,01", 6: "20", 7: "20,01", 8: "20", 9: "19,99",
-             10: "20,01"}
+    # Zero, loads up and down, eccentricity on 4 positions, each with ΔL = ½e (OIML R76-1 A.4.4.3);
+    # discrimination: the indication before and after 1.4 d (A.4.8.2); the checklist (A.1).
+    typed = {1: "0", 2: "0,2", 3: "5", 4: "20,01", 5: "30,01", 6: "60,01", 7: "60,01", 8: "30,01", 9: "20,01",
+             10: "5", 11: "0,2", 12: "20", 13: "20,01", 14: "20", 15: "19,99"}
     for seq, value in typed.items():
         page.fill(f"#rd-{seq}", value)
+        page.fill(f"#dl-{seq}", "0,005")
+    for seq, value in {17: "0,2 0,21", 18: "30 30,01", 19: "60 60,01"}.items():
+        page.fill(f"#rd-{seq}", value)
+    for key in ("markings", "seals", "levelling", "zero_indicator", "condition"):
+        page.check(f"input[name='check-{key}'][value='ok']")
     page.click("#save")
     page.wait_for_load_state()
     assert page.locator("#form-errors").count() == 0, page.locator(".field-error").all_inner_texts()
     page.wait_for_selector("#verdict")
     assert page.inner_text("#verdict") == "đạt"
-    assert page.locator("svg.error-chart circle.e").count() == 11
-    assert page.locator("#results-table tbody tr").count() == 11
+    assert page.locator("svg.error-chart circle.e").count() == 16  # discrimination has no error to draw
+    assert page.locator("#results-table tbody tr").count() == 19
     page.click("#submit")
     page.wait_for_selector("#record-status[data-status='submitted']")
     record_url = page.url
@@ -92,7 +99,7 @@ def test_request_record_live_capture_review_and_approval(page, sign_in, lab, db)
     number = page.inner_text("#certificate")
     db.expire_all()
     rec = db.scalar(select(Record).where(Record.status == "approved"))
-    assert rec is not None and rec.points[10].source["driver"] == "mt-sics"
+    assert rec is not None and rec.points[15].source["driver"] == "mt-sics"
     assert db.scalar(select(Certificate.number).where(Certificate.record_id == rec.id)) == number
 
 

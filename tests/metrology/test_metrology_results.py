@@ -6,7 +6,7 @@ on a class III scale, Max = 60 kg, e = d = 0.01 kg:
 * MPE on initial verification (OIML R76-1:2006 3.5.1, Table 6): ±0.5 e up to 500 e (5 kg),
   ±1 e up to 2 000 e (20 kg), ±1.5 e above: ±0.005 kg at 0.2 kg and 5 kg, ±0.01 kg at 20 kg,
   ±0.015 kg at 20.01 kg, 30 kg and 60 kg; in service (3.5.2) twice that.
-* EURAMET cg-18 model E = I + δI_dig + δI_dig0 − m_ref, one reading: each rounding is
+* EURAMET cg-18 model E = I + δI_dig + δI_dig0 − m_ref (no change-point ΔL given), one reading: each rounding is
   rectangular with half-width d/2 = 0.005 kg, u = 0.005/√3 = 0.0028868 kg; the F1 weights
   (U = 0.33 mg, k = 2) give u(m_ref) = 0.165 mg. u_c² = 2·(0.0028868)² + (1.65e-7)² =
   1.6667e-5 kg², u_c = 0.0040825 kg; every input has ν = ∞, so k = 2.00 for p = 95.45 %
@@ -40,6 +40,8 @@ SPEC = json.loads((Path(__file__).resolve().parents[2] / "lims" / "procedures" /
 SCALE = InstrumentFacts(range_min=0.0, range_max=60.0, unit="kg", resolution=0.01, accuracy_class="III")
 F1 = StandardData(id=1, code="F1", quantity="mass", range_min=0.001, range_max=20.0, range_unit="kg",
                   expanded_uncertainty=0.33, uncertainty_unit="mg", coverage_factor=2.0, calibration_id=11)
+# The checklist of R76-1 A.1, every item found in order (an unanswered item leaves the record incomplete).
+ALL_OK = {item["key"]: {"ok": True, "note": ""} for item in SPEC["checks"]}
 M1 = StandardData(id=2, code="M1", quantity="mass", range_min=1.0, range_max=500.0, range_unit="kg",
                   expanded_uncertainty=2.0, uncertainty_unit="g", coverage_factor=2.0, calibration_id=12)
 
@@ -58,7 +60,7 @@ def test_r76_mpe_in_service_is_twice_the_initial() -> None:
 
 def test_a_weighing_point_with_the_f1_weights() -> None:
     out, results = compute(SPEC, SCALE, "initial", [PointData(1, "weighing", "2000 e", 20.0, "kg", [20.01])],
-                           [F1, M1])
+                           [F1, M1], checks=ALL_OK)
     r = out[1]
     assert r.standard == F1  # both cover 20 kg; F1 has the smaller U
     assert (r.indication, r.error, r.mpe) == (20.01, pytest.approx(0.01), 0.01)
@@ -96,7 +98,9 @@ def test_repeatability_budget_filled_from_the_point() -> None:
     assert r.spread == pytest.approx(0.02)
     assert r.verdict == "fail"  # spread 0.02 kg > MPE 0.015 kg, though |E| = 0.01 kg ≤ MPE
     budget = results["budget"]
-    assert budget["at_point"] == 1 and budget["model"] == "I + dI_dig + dI_dig0 - m_ref"
+    # EURAMET cg-18 7.1 with the change-point terms of R76-1 A.4.4.3 (zero here: repeatability does not use it)
+    assert budget["at_point"] == 1
+    assert budget["model"] == "I + c_half - dL + dI_dig + dI_dig0 - m_ref - dm_drift - dm_buoy"
     first = budget["table"][0]
     assert first["symbol"] == "I" and first["distribution"] == "type A"
     assert first["standard_uncertainty"]["value"] == pytest.approx(0.0057735, abs=1e-7)

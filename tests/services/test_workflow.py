@@ -98,17 +98,25 @@ def test_accept_and_cancel_follow_the_request_status(db, lab):
 
 
 def test_the_procedure_gives_the_points_of_an_r76_verification(db, lab):
+    """OIML R76-1 Annex A in order: zero-setting (A.4.2.3); loads up then down (A.4.4.1) at Min = 20 e
+    (Table 3, class III), where the MPE changes (500 e, 2 000 e, 3.5.1), ½ Max and Max; eccentricity
+    at ⅓ (Max + T+) on 4 positions, the supports being unknown (A.4.7); repeatability at ½ Max with
+    3 readings (A.4.10); discrimination at Min, ½ Max and Max (A.4.8); no tare test without a tare
+    (A.4.6)."""
     rec = open_scale_record(db, lab)
     got = [(p.seq, p.test, p.label, p.nominal, p.unit) for p in rec.points]
-    # Min = 20 e (R76-1 Table 3, class III, e ≥ 5 g), the MPE changes at 500 e and 2 000 e
-    # (3.5.1), ½ Max and Max; eccentricity at ⅓ Max on 5 positions (R76-2 A.4.7); repeatability
-    # at ½ Max with 3 readings (A.4.10).
     assert got == [
-        (1, "weighing", "Min", 0.2, "kg"), (2, "weighing", "500 e", 5.0, "kg"), (3, "weighing", "2000 e", 20.0, "kg"),
-        (4, "weighing", "50 % Max", 30.0, "kg"), (5, "weighing", "Max", 60.0, "kg"),
-        (6, "eccentricity", "P1", 20.0, "kg"), (7, "eccentricity", "P2", 20.0, "kg"),
-        (8, "eccentricity", "P3", 20.0, "kg"), (9, "eccentricity", "P4", 20.0, "kg"),
-        (10, "eccentricity", "P5", 20.0, "kg"), (11, "repeatability", "n = 3", 30.0, "kg"),
+        (1, "zero", "0", 0.0, "kg"),
+        (2, "weighing", "Min", 0.2, "kg"), (3, "weighing", "500 e", 5.0, "kg"), (4, "weighing", "2000 e", 20.0, "kg"),
+        (5, "weighing", "50 % Max", 30.0, "kg"), (6, "weighing", "Max", 60.0, "kg"),
+        (7, "weighing_down", "Max ↓", 60.0, "kg"), (8, "weighing_down", "50 % Max ↓", 30.0, "kg"),
+        (9, "weighing_down", "2000 e ↓", 20.0, "kg"), (10, "weighing_down", "500 e ↓", 5.0, "kg"),
+        (11, "weighing_down", "Min ↓", 0.2, "kg"),
+        (12, "eccentricity", "P1", 20.0, "kg"), (13, "eccentricity", "P2", 20.0, "kg"),
+        (14, "eccentricity", "P3", 20.0, "kg"), (15, "eccentricity", "P4", 20.0, "kg"),
+        (16, "repeatability", "n = 3", 30.0, "kg"),
+        (17, "discrimination", "Min", 0.2, "kg"), (18, "discrimination", "50 % Max", 30.0, "kg"),
+        (19, "discrimination", "Max", 60.0, "kg"),
     ]
     assert rec.status == "draft" and rec.kind == "verification" and rec.verification_type == "periodic"
     req = rec.request_item.request
@@ -135,23 +143,37 @@ def test_an_instrument_that_does_not_fit_its_r76_class_is_refused(db, lab):
 
 
 def test_save_computes_errors_uncertainties_mpes_and_verdicts_as_worked_by_hand(db, lab):
+    """Change-point method (OIML R76-1 A.4.4.3) with ΔL = ½e = 0.005 kg: E = I + ½e − ΔL − L = I − L.
+
+    EURAMET cg-18 7.1.1: the rounding at load and at zero are each the 0.1 e step of the additional
+    weights, rectangular with half-width 0.05 e = 0.0005 kg, u = 0.0005/√3 = 2.8868e-4 kg. From the
+    standard (the reference_data stub: one U per standard): F1 U = 0.33 mg, k = 2 → u = 1.65e-7 kg;
+    M1 U = 2 g → u = 1e-3 kg; no drift, no buoyancy. Up to 20 kg (F1):
+    u_c = √(2 × 8.3333e-8 + 2.7e-14) = 4.0825e-4 kg, U = 8.165e-4 kg; at 30 and 60 kg (M1):
+    u_c = √(1.6667e-7 + 1e-6) = 1.0801e-3 kg, U = 2.1602e-3 kg. Zero-setting: E₀ = ½e − ΔL = 0,
+    limit ±0.25 e = 0.0025 kg (R76-1 4.5.2).
+    """
     rec = open_scale_record(db, lab)
     rec = complete_scale_record(db, lab, rec, repeatability=(30.00, 30.01, 30.02))
     by_seq = {p.seq: p for p in rec.points}
-    assert [(by_seq[s].error, by_seq[s].mpe) for s in (1, 2, 3, 4, 5)] == [
+    assert (by_seq[1].error, by_seq[1].mpe) == (0.0, 0.0025)
+    assert [(by_seq[s].error, by_seq[s].mpe) for s in (2, 3, 4, 5, 6)] == [
         (0.0, 0.005), (0.0, 0.005), (0.01, 0.01), (0.01, 0.015), (0.01, 0.015)]
-    u_f1 = math.sqrt(2 * 0.005**2 / 3 + (0.33e-6 / 2) ** 2)  # up to 20 kg: F1 weights
-    u_m1 = math.sqrt(2 * 0.005**2 / 3 + (2e-3 / 2) ** 2)  # 30 and 60 kg: M1 weights, U = 2 g
-    for s, u in ((1, u_f1), (2, u_f1), (3, u_f1), (4, u_m1), (5, u_m1)):
+    assert by_seq[2].added_load == 0.005
+    u_step = 0.0005 / math.sqrt(3)
+    u_f1 = math.sqrt(2 * u_step**2 + (0.33e-6 / 2) ** 2)  # up to 20 kg: F1 weights
+    u_m1 = math.sqrt(2 * u_step**2 + (2e-3 / 2) ** 2)  # 30 and 60 kg: M1 weights, U = 2 g
+    for s, u in ((2, u_f1), (3, u_f1), (4, u_f1), (5, u_m1), (6, u_m1)):
         assert by_seq[s].coverage_factor == pytest.approx(2.0, abs=1e-4)
         assert by_seq[s].uncertainty == pytest.approx(2 * u, rel=1e-4)
-    assert by_seq[1].uncertainty == pytest.approx(0.008165, abs=1e-6)
-    assert by_seq[5].uncertainty == pytest.approx(0.008406, abs=1e-6)
-    assert [by_seq[s].verdict for s in range(1, 11)] == ["pass"] * 10
+    assert by_seq[2].uncertainty == pytest.approx(8.165e-4, abs=1e-7)
+    assert by_seq[6].uncertainty == pytest.approx(2.1602e-3, abs=1e-7)
+    assert [by_seq[s].verdict for s in range(1, 16)] == ["pass"] * 15
 
-    rep = by_seq[11]
+    rep = by_seq[16]
     assert rep.readings == [30.0, 30.01, 30.02] and rep.indication == pytest.approx(30.01)
     assert rep.error == pytest.approx(0.01)
+    # Repeatability (A.4.10) is judged by its spread: no change-point, the rounding is d/√12 at load and zero.
     u_a, u_res = 0.01 / math.sqrt(3), 0.005 / math.sqrt(3)
     u_c = math.sqrt(u_a**2 + 2 * u_res**2 + (2e-3 / 2) ** 2)  # M1 weights at 30 kg: U = 2 g, k = 2
     nu = u_c**4 / (u_a**4 / 2)
@@ -166,13 +188,14 @@ def test_save_computes_errors_uncertainties_mpes_and_verdicts_as_worked_by_hand(
     assert results["error_unit"] == "kg" and results["coverage_probability"] == 0.9545
     assert results["decision_rule"]["rule"] == "simple" and "4.2.1" in results["decision_rule"]["text_en"]
     assert results["decision_rule"]["text_vi"] and results["mpe_rule"]["accuracy_class"] == "III"
-    point = results["points"][10]
+    point = results["points"][15]
     assert point["spread"] == {"value": 0.02, "unit": "kg"}
     assert point["error"] == {"value": pytest.approx(0.01), "unit": "kg"}
     assert point["readings"][0] == {"value": 30.0, "unit": "kg"}
-    assert point["standard"] == "M1" and results["points"][0]["standard"] == "F1"  # the smaller U wins
-    assert results["budget"]["at_point"] == 11 and {r["symbol"] for r in results["budget"]["table"]} == {
-        "I", "dI_dig", "dI_dig0", "m_ref"}
+    assert point["standard"] == "M1" and results["points"][1]["standard"] == "F1"  # the smaller U wins
+    assert results["budget"]["at_point"] == 16 and {r["symbol"] for r in results["budget"]["table"]} == {
+        "I", "c_half", "dL", "dI_dig", "dI_dig0", "m_ref", "dm_drift", "dm_buoy"}
+    assert [c["verdict"] for c in results["checks"]] == ["pass"] * 5 and results["fitness"] == []
     assert rec.environment == {"temperature": {"value": 23.5, "unit": "degC"},
                                "humidity": {"value": 55.0, "unit": "percent_RH"}}
     assert sorted(rs.standard.code for rs in rec.standards) == ["F1", "M1"]
@@ -193,10 +216,10 @@ def test_readings_in_another_unit_are_converted_and_wrong_ones_refused(db, lab):
     db.rollback()
     assert db.get(Record, rec.id).version_id == version and db.get(Record, rec.id).points[0].readings == []
     rec = workflow.save_record(db, lab.tech, rec.id, parse(workflow.SaveRecord, {"version_id": version, "points": [
-        {"seq": 3, "readings": "20010 g"}, {"seq": 11, "readings": "30,00; 30,01 30.02"}]}))
-    assert rec.points[2].readings == [20.01] and rec.points[10].readings == [30.0, 30.01, 30.02]
-    assert rec.points[2].error == pytest.approx(0.01) and rec.points[2].uncertainty is None  # no standard yet
-    assert rec.points[2].verdict == "pass"  # simple acceptance needs no U
+        {"seq": 4, "readings": "20010 g"}, {"seq": 16, "readings": "30,00; 30,01 30.02"}]}))
+    assert rec.points[3].readings == [20.01] and rec.points[15].readings == [30.0, 30.01, 30.02]
+    assert rec.points[3].error == pytest.approx(0.01) and rec.points[3].uncertainty is None  # no standard yet
+    assert rec.points[3].verdict == "pass"  # simple acceptance needs no U
 
 
 def test_a_past_due_or_out_of_range_standard_cannot_be_selected(db, lab):
@@ -210,8 +233,8 @@ def test_a_past_due_or_out_of_range_standard_cannot_be_selected(db, lab):
     with pytest.raises(ValidationError) as exc:
         workflow.save_record(db, lab.tech, rec.id, parse(workflow.SaveRecord, {"version_id": rec.version_id,
                                                     "standards": [lab.standards["F1"].id], "points": points}))
-    assert {"points.4", "points.5", "points.11"} <= set(exc.value.errors)
-    assert "F1" in exc.value.errors["points.5"]
+    assert {"points.5", "points.6", "points.7", "points.8", "points.16"} <= set(exc.value.errors)
+    assert "F1" in exc.value.errors["points.6"]
     db.rollback()
     choices = {std.code: why for std, why in workflow.standard_choices(db, db.get(Record, rec.id))}
     assert choices == {"F1": None, "M1": None}
@@ -361,7 +384,7 @@ def test_a_reviewer_cannot_approve_or_return_their_own_record(db, lab):
 def test_a_failed_verification_is_due_again_at_once_and_gets_a_notice(db, lab):
     rec = complete_scale_record(db, lab, open_scale_record(db, lab),
                                 weighing={0.2: [0.2], 5.0: [5.0], 20.0: [20.0], 30.0: [30.0], 60.0: [60.02]})
-    assert rec.points[4].verdict == "fail" and rec.verdict == "fail"  # 0.02 kg > 0.015 kg at 60 kg
+    assert rec.points[5].verdict == "fail" and rec.verdict == "fail"  # 0.02 kg > 0.015 kg at 60 kg
     workflow.submit_record(db, lab.tech, rec.id, workflow.Version(version_id=rec.version_id))
     workflow.approve_record(db, lab.reviewer, rec.id, workflow.Version(version_id=rec.version_id))
     db.commit()

@@ -13,7 +13,7 @@ from lims.models import AuditEvent
 from lims.services import workflow
 from lims.services.policy import SYSTEM
 from lims.services.workflow import capture, impact, procedures, recall
-from tests.services.workflow_factory import make_lab, open_scale_record, scale_points
+from tests.services.workflow_factory import all_checks_ok, make_lab, open_scale_record, scale_points
 
 
 @pytest.fixture
@@ -89,7 +89,8 @@ def test_the_system_files_opens_saves_and_submits_audited_as_system_but_never_ap
     assert rec.technician_id == lab.tech.id
     rec = workflow.save_record(db, SYSTEM, rec.id, workflow.SaveRecord(
         version_id=rec.version_id, environment={"temperature": 23.5},
-        standards=[lab.standards["F1"].id, lab.standards["M1"].id], points=scale_points(rec)))
+        standards=[lab.standards["F1"].id, lab.standards["M1"].id], points=scale_points(rec),
+        checks=all_checks_ok(rec)))
     workflow.submit_record(db, SYSTEM, rec.id, workflow.Version(version_id=rec.version_id))
     ctx = certs.CertificateContext(instance_path=tmp_path, base_url="https://lims.example.vn",
                                    keystore=KeyStore.in_directory(tmp_path / "keys"))

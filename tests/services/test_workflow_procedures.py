@@ -21,7 +21,7 @@ pytestmark = pytest.mark.usefixtures("english")
 @pytest.fixture
 def types(db):
     out = {}
-    for code, quantity, unit in (("CAN-KTD", "mass", "kg"), ("AP-KE", "pressure", "bar"),
+    for code, quantity, unit in (("CAN-KTD", "mass", "kg"), ("CAN-DHLX", "mass", "kg"), ("AP-KE", "pressure", "bar"),
                                  ("NHIET-KE", "temperature", "degC")):
         out[code] = catalog.create_instrument_type(db, SYSTEM, catalog.NewInstrumentType(
             code=code, name_vi=code, quantity=quantity, unit=unit))
@@ -34,23 +34,29 @@ def shipped() -> dict[str, dict]:
 
 
 def test_the_shipped_procedures_are_valid_and_cover_the_three_kinds_of_work():
+    """OIML R76-1 Annex A tests in order (A.4.2.3 zero, A.4.4.1 up and down, A.4.7, A.4.10, A.4.8, A.4.6)."""
     files = shipped()
     assert set(files) == {"nawi_r76_verification.json", "pressure_gauge_calibration.json",
-                          "thermometer_calibration.json"}
-    units = {"CAN-KTD": "kg", "AP-KE": "bar", "NHIET-KE": "degC"}
+                          "thermometer_calibration.json", "spring_dial_scale_verification.json"}
+    units = {"CAN-KTD": "kg", "CAN-DHLX": "kg", "AP-KE": "bar", "NHIET-KE": "degC"}
     for data in files.values():
         check_spec(data["spec"], units[data["instrument_type"]])
     r76 = files["nawi_r76_verification.json"]["spec"]
-    assert [t["test"] for t in r76["tests"]] == ["weighing", "eccentricity", "repeatability"]
-    assert r76["mpe"]["rule"] == "r76" and r76["decision"] == {"rule": "simple"}
+    assert [t["test"] for t in r76["tests"]] == ["zero", "weighing", "weighing_down", "eccentricity", "repeatability",
+                                                 "discrimination", "tare"]
+    assert r76["mpe"]["rule"] == "r76" and r76["decision"] == {"rule": "simple"} and r76["change_point"] is True
+    assert not any("R76-2" in text for text in r76["references"])
+    dial = files["spring_dial_scale_verification.json"]["spec"]
+    assert dial["national_procedure"] == "ĐLVN 30:2019" and dial["hysteresis"] is True
+    assert "change_point" not in dial
     assert files["pressure_gauge_calibration.json"]["spec"]["hysteresis"] is True
     assert files["thermometer_calibration.json"]["spec"]["decision"]["rule"] == "non_binary"
 
 
 def test_loading_twice_changes_nothing_and_a_changed_file_is_a_new_version(db, types, tmp_path):
     first = procedures.load_procedures(db, SYSTEM)
-    assert sorted(action for _p, action in first) == ["created"] * 3
-    assert sorted(action for _p, action in procedures.load_procedures(db, SYSTEM)) == ["unchanged"] * 3
+    assert sorted(action for _p, action in first) == ["created"] * 4
+    assert sorted(action for _p, action in procedures.load_procedures(db, SYSTEM)) == ["unchanged"] * 4
     data = shipped()["thermometer_calibration.json"]
     data["spec"]["mpe"] = {"rule": "fixed", "mpe": "0.3 delta_degC"}
     path = tmp_path / "thermometer.json"
@@ -114,7 +120,7 @@ def test_lims_procedures_load_command(db, database_url, monkeypatch):
     result = runner.invoke(main, ["procedures", "load"])
     assert result.exit_code == 1 and "No instrument type with code" in result.output
     assert ".json: " in result.output and "Traceback" not in result.output
-    for code, quantity, unit in (("CAN-KTD", "mass", "kg"), ("AP-KE", "pressure", "bar"),
+    for code, quantity, unit in (("CAN-KTD", "mass", "kg"), ("CAN-DHLX", "mass", "kg"), ("AP-KE", "pressure", "bar"),
                                  ("NHIET-KE", "temperature", "degC")):
         catalog.create_instrument_type(db, SYSTEM, catalog.NewInstrumentType(code=code, name_vi=code, quantity=quantity,
                                                                              unit=unit))
@@ -122,6 +128,6 @@ def test_lims_procedures_load_command(db, database_url, monkeypatch):
     result = runner.invoke(main, ["procedures", "load", str(PROCEDURES_DIR)])
     assert result.exit_code == 0, result.output
     assert sorted(result.output.splitlines()) == ["QTHC-AK-837 v1: created", "QTHC-NK-SS v1: created",
-                                                  "QTKĐ-CKTĐ-R76 v1: created"]
+                                                  "QTKĐ-CKTĐ-R76 v1: created", "QTKĐ-CĐHLX v1: created"]
     result = runner.invoke(main, ["procedures", "list"])
     assert result.exit_code == 0 and "QTKĐ-CKTĐ-R76 v1 [verification]" in result.output

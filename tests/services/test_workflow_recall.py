@@ -102,10 +102,11 @@ def test_impact_lists_what_used_the_standard_since_its_last_good_calibration(db,
     one on day −10 used only the F1 weights."""
     today = date.today()
     m1, f1 = lab.standards["M1"], lab.standards["F1"]
-    for std, number in ((m1, "CAL-M1-OLD"), (f1, "CAL-F1-OLD")):
+    # The F1 set's older certificate: U = 0.5 mg (2 g would be more than ⅓ of the MPE at Min, R76-1 3.7.1).
+    for std, number, u, unit in ((m1, "CAL-M1-OLD", 2, "g"), (f1, "CAL-F1-OLD", 0.5, "mg")):
         catalog.add_standard_calibration(db, SYSTEM, std.id, catalog.NewStandardCalibration(
             certificate_number=number, calibrated_by="VMI", calibration_date=today - timedelta(days=420),
-            due_date=today - timedelta(days=55), expanded_uncertainty=2, uncertainty_unit="g"))
+            due_date=today - timedelta(days=55), expanded_uncertainty=u, uncertainty_unit=unit))
     db.commit()
 
     def record(days_ago, *, approve):

@@ -89,6 +89,9 @@ def make_lab(db) -> Lab:
     lab.types["scale"] = catalog.create_instrument_type(db, SYSTEM, catalog.NewInstrumentType(
         code="CAN-KTD", name_vi="Cân không tự động", name_en="Non-automatic weighing instrument",
         quantity="mass", unit="kg", requires_verification=True, verification_interval_months=12))
+    lab.types["dial"] = catalog.create_instrument_type(db, SYSTEM, catalog.NewInstrumentType(
+        code="CAN-DHLX", name_vi="Cân đồng hồ lò xo", name_en="Spring dial scale",
+        quantity="mass", unit="kg", requires_verification=True, verification_interval_months=24))
     lab.types["gauge"] = catalog.create_instrument_type(db, SYSTEM, catalog.NewInstrumentType(
         code="AP-KE", name_vi="Áp kế", name_en="Pressure gauge", quantity="pressure", unit="bar",
         requires_verification=True, verification_interval_months=12))
@@ -138,27 +141,41 @@ def open_scale_record(db, lab: Lab, *, technician=None, work_date: date | None =
 
 # Readings of a scale that passes: errors (in e) at Min, 500 e, 2000 e, 50 % Max, Max; eccentricity; repeatability.
 PASSING = {0.2: [0.2], 5.0: [5.0], 20.0: [20.01], 30.0: [30.01], 60.0: [60.01]}
+HALF_E = 0.005  # ΔL = ½e of the change-point method (OIML R76-1 A.4.4.3): E = I + ½e − ΔL − L = I − L
 
 
-def scale_points(rec, *, weighing=None, eccentricity=(20.0, 20.01, 20.0, 19.99, 20.01),
-                 repeatability=(30.0, 30.01, 30.01)):
+def scale_points(rec, *, weighing=None, eccentricity=(20.0, 20.01, 20.0, 19.99),
+                 repeatability=(30.0, 30.01, 30.01), added_load=HALF_E):
+    """Every point of the R76 procedure filled: zero, loads up and down, eccentricity (4 positions),
+    repeatability, discrimination (the indication before and after 1.4 d, up by d)."""
     weighing = weighing or PASSING
     points, ecc = [], iter(eccentricity)
+    cp = {} if added_load is None else {"added_load": added_load}
     for p in rec.points:
-        if p.test == "weighing":
-            points.append({"seq": p.seq, "readings": weighing[p.nominal]})
+        if p.test in ("weighing", "weighing_down"):
+            points.append({"seq": p.seq, "readings": weighing[p.nominal], **cp})
         elif p.test == "eccentricity":
-            points.append({"seq": p.seq, "readings": [next(ecc)]})
+            points.append({"seq": p.seq, "readings": [next(ecc)], **cp})
+        elif p.test == "zero":
+            points.append({"seq": p.seq, "readings": [0.0], **cp})
+        elif p.test == "discrimination":
+            points.append({"seq": p.seq, "readings": [p.nominal, round(p.nominal + 0.01, 9)]})
         else:
             points.append({"seq": p.seq, "readings": list(repeatability)})
     return points
+
+
+def all_checks_ok(rec) -> dict:
+    """The procedure's checklist (OIML R76-1 A.1), every item found in order."""
+    return {item["key"]: {"ok": True, "note": ""} for item in rec.procedure.spec.get("checks", [])}
 
 
 def complete_scale_record(db, lab: Lab, rec, *, technician=None, **kwargs):
     technician = technician or lab.tech
     rec = workflow.save_record(db, technician, rec.id, workflow.SaveRecord(
         version_id=rec.version_id, environment={"temperature": 23.5, "humidity": "55 %RH"},
-        standards=[lab.standards["F1"].id, lab.standards["M1"].id], points=scale_points(rec, **kwargs)))
+        standards=[lab.standards["F1"].id, lab.standards["M1"].id], points=scale_points(rec, **kwargs),
+        checks=all_checks_ok(rec)))
     db.commit()
     return rec
 

@@ -86,7 +86,9 @@ def page_problems(where: str, html: str) -> list[str]:
         why = noise_in_token(token)
         if why:
             problems.append(f"{where}: {token!r}: {why}")
-    for match in re.finditer(r"(?<!MPE )±\s?([-−]?\d+(?:[.,\u00a0]\d+)*)", text):  # E ± U
+    # E ± U; an MPE column or tip ("± 0.0125 kg", 0.25 e) is a limit, not an uncertainty
+    limits = visible_text(re.sub(r'<td data-label="MPE"[^>]*>.*?</td>', " ", html, flags=re.S))
+    for match in re.finditer(r"(?<!MPE )±\s?([-−]?\d+(?:[.,\u00a0]\d+)*)", limits):
         if significant_digits(re.sub(r"\D", "", match.group(1))) > 2:
             problems.append(f"{where}: U {match.group(1)!r} has more than two significant digits")
     for cell in re.findall(r'<td data-label="U"[^>]*>(.*?)</td>', html, re.S):  # the results table: U (k)

@@ -20,10 +20,14 @@ def points_for(record: dict) -> list[dict]:
     readings = {0.2: [0.2], 5.0: [5.0], 20.0: [20.01], 30.0: [30.01], 60.0: [60.01]}
     out = []
     for p in record["points"]:
-        if p["test"] == "weighing":
-            out.append({"seq": p["seq"], "readings": readings[p["nominal"]]})
+        if p["test"] in ("weighing", "weighing_down"):  # ΔL = ½e (R76-1 A.4.4.3): E = I − L
+            out.append({"seq": p["seq"], "readings": readings[p["nominal"]], "added_load": "5 g"})
         elif p["test"] == "eccentricity":
-            out.append({"seq": p["seq"], "readings": [20.0]})
+            out.append({"seq": p["seq"], "readings": [20.0], "added_load": 0.005})
+        elif p["test"] == "zero":
+            out.append({"seq": p["seq"], "readings": [0.0], "added_load": 0.005})
+        elif p["test"] == "discrimination":
+            out.append({"seq": p["seq"], "readings": [p["nominal"], p["nominal"] + 0.01]})
         else:
             out.append({"seq": p["seq"], "readings": ["30 kg", "30010 g", 30.0]})
     return out
@@ -44,29 +48,30 @@ def test_the_whole_flow_through_the_api(db, lab, client, auth):
     resp = client.post("/api/v1/records", json={"request_item_id": req["items"][0]["id"]}, headers=auth["tech"])
     assert resp.status_code == 201, resp.get_json()
     rec = resp.get_json()
-    assert rec["status"] == "draft" and len(rec["points"]) == 11 and rec["points"][0]["unit"] == "kg"
+    assert rec["status"] == "draft" and len(rec["points"]) == 19 and rec["points"][0]["unit"] == "kg"
     choices = client.get(f"/api/v1/records/{rec['id']}/standards", headers=auth["tech"]).get_json()
     assert {c["code"]: c["usable"] for c in choices} == {"F1": True, "M1": True}
 
     body = {"version_id": rec["version_id"], "environment": {"temperature": "23.1 degC", "humidity": 51},
-            "standards": [lab.standards["F1"].id, lab.standards["M1"].id], "points": points_for(rec)}
+            "standards": [lab.standards["F1"].id, lab.standards["M1"].id], "points": points_for(rec),
+            "checks": {key: {"ok": True} for key in ("markings", "seals", "levelling", "zero_indicator", "condition")}}
     resp = client.put(f"/api/v1/records/{rec['id']}", json=body, headers=auth["tech"])
     assert resp.status_code == 200, resp.get_json()
     rec = resp.get_json()
     assert rec["verdict"] == "pass" and rec["results"]["verdict"] == "pass"
-    assert rec["points"][10]["readings"] == [30.0, 30.01, 30.0]
-    assert rec["results"]["points"][2]["mpe"] == {"value": 0.01, "unit": "kg"}
+    assert rec["points"][15]["readings"] == [30.0, 30.01, 30.0] and rec["points"][1]["added_load"] == 0.005
+    assert rec["results"]["points"][3]["mpe"] == {"value": 0.01, "unit": "kg"}
 
     # The same body again is stale: 409, nothing changes.
     resp = client.put(f"/api/v1/records/{rec['id']}", json=body, headers=auth["tech2"])
     assert resp.status_code == 409 and resp.get_json()["detail"]["current_version_id"] == rec["version_id"]
 
-    resp = client.post(f"/api/v1/records/{rec['id']}/points/5/capture", headers=auth["tech"], json={
+    resp = client.post(f"/api/v1/records/{rec['id']}/points/6/capture", headers=auth["tech"], json={
         "version_id": rec["version_id"], "port": "mock://mt-sics?weight=60.01kg&capacity=100kg",
         "driver": "mt-sics"})
     assert resp.status_code == 200, resp.get_json()
     rec = resp.get_json()
-    assert rec["points"][4]["source"]["raw"] == ["S S      60.01 kg"]
+    assert rec["points"][5]["source"]["raw"] == ["S S      60.01 kg"]
 
     assert client.post(f"/api/v1/records/{rec['id']}/submit", json={"version_id": rec["version_id"]},
                        headers=auth["tech"]).status_code == 200

@@ -22,17 +22,26 @@ def form_for(rec, **overrides) -> dict:
     data = {"version_id": str(rec.version_id), "place": "Kho 1", "work_date": date.today().isoformat(),
             "env-temperature": "23,5", "env-humidity": "55", "remarks": "",
             "standards": [str(rec_std) for rec_std in overrides.pop("standards", [])]}
-    ecc = iter(["20", "20,01", "20", "19,99", "20,01"])
+    ecc = iter(["20", "20,01", "20", "19,99"])
     for p in rec.points:
-        if p.test == "weighing":
+        if p.test in ("weighing", "weighing_down"):
             readings = "; ".join(str(v) for v in PASSING[p.nominal])
         elif p.test == "eccentricity":
             readings = next(ecc)
+        elif p.test == "zero":
+            readings = "0"
+        elif p.test == "discrimination":  # before and after 1.4 d: up by d (OIML R76-1 A.4.8.2)
+            readings = f"{p.nominal:g} {p.nominal + 0.01:g}"
         else:
             readings = "30 30,01 30,01"
         data[f"p-{p.seq}-readings"] = readings
         data[f"p-{p.seq}-nominal"] = str(p.nominal)
         data[f"p-{p.seq}-source"] = ""
+        if p.test in ("zero", "weighing", "weighing_down", "eccentricity"):
+            data[f"p-{p.seq}-added_load"] = "0,005"  # ΔL = ½e (R76-1 A.4.4.3): E = I − L
+    for item in rec.procedure.spec.get("checks", []):
+        data[f"check-{item['key']}"] = "ok"
+        data[f"check-{item['key']}-note"] = ""
     data.update(overrides)
     return data
 
@@ -50,7 +59,8 @@ def test_a_technician_opens_saves_and_submits_a_record_and_a_reviewer_approves_i
     rec_id = int(resp.headers["Location"].rsplit("/", 1)[1])
     rec = db.get(Record, rec_id)
     page = client.get(f"/records/{rec_id}").get_data(as_text=True)
-    assert "Biên bản" in page and 'name="p-11-readings"' in page
+    assert "Biên bản" in page and 'name="p-16-readings"' in page and 'name="p-2-added_load"' in page
+    assert 'name="check-markings"' in page  # the checklist of R76-1 A.1
     assert "Đọc số đọc từ cân" in page  # the live capture button of the balance
     assert "PRT" not in page  # only the standards of the procedure's quantity are offered
 
@@ -70,10 +80,11 @@ def test_a_technician_opens_saves_and_submits_a_record_and_a_reviewer_approves_i
     assert resp.status_code == 302
     db.expire_all()
     rec = db.get(Record, rec_id)
-    assert rec.verdict == "pass" and rec.points[1].readings == [5.0] and rec.environment["temperature"]["value"] == 23.5
+    assert rec.verdict == "pass" and rec.points[2].readings == [5.0] and rec.environment["temperature"]["value"] == 23.5
+    assert rec.points[2].added_load == 0.005 and rec.checks["markings"] == {"ok": True, "note": ""}
     page = client.get(f"/records/{rec_id}").get_data(as_text=True)
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="error-chart"' in page
-    assert page.count('class="mpe"') == 11 and page.count("verdict-pass") == 11
+    assert page.count('class="mpe"') == 16 and page.count("verdict-pass") == 16  # the 3 discrimination points: no E
     assert 'id="submit"' in page
     svg = client.get(f"/records/{rec_id}/chart.svg")
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
@@ -124,7 +135,7 @@ def test_self_review_is_refused_on_the_page(db, lab, client, login):
 def test_live_capture_streams_readings_then_the_values(db, lab, client, login):
     rec = open_scale_record(db, lab)
     login("tech")
-    resp = client.get(f"/records/{rec.id}/capture?seq=11&target=readings")
+    resp = client.get(f"/records/{rec.id}/capture?seq=16&target=readings")
     body = resp.get_data(as_text=True)
     assert resp.mimetype == "text/event-stream"
     events = re.findall(r"event: (\w+)\ndata: (.*)\n", body)

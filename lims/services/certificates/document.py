@@ -59,7 +59,10 @@ from lims.services.certificates.numbers import (
 
 #: Result tables by the record points' ``test`` (unknown tests print their code).
 TEST_TITLES: dict[str, tuple[str, str]] = {
+    "zero": ("Kiểm tra độ chính xác đặt không", "Zero-setting accuracy"),
     "weighing": ("Kiểm tra sai số", "Weighing test"),
+    "weighing_down": ("Kiểm tra sai số – tải giảm", "Weighing test – decreasing loads"),
+    "tare": ("Kiểm tra cân trừ bì", "Tare weighing test"),
     "accuracy": ("Kiểm tra sai số", "Accuracy test"),
     "eccentricity": ("Kiểm tra độ lệch tâm", "Eccentricity test"),
     "repeatability": ("Kiểm tra độ lặp lại", "Repeatability test"),

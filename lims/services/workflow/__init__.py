@@ -84,6 +84,7 @@ from lims.services.workflow.transitions import (
     next_due_after,
     return_record,
     submit_record,
+    unfit_points,
 )
 
 __all__ = [
@@ -94,7 +95,7 @@ __all__ = [
     "capture_into_point", "capture_point", "check_version", "count_service_requests", "counts_by_status",
     "create_service_request", "facts_of", "get_record", "get_service_request", "is_staff", "last_actor",
     "latest_certificate", "list_records", "list_service_requests", "load_procedures", "missing_for_submission",
-    "next_due_after", "open_record", "parse_value", "plan_capture", "plan_points", "point_update",
+    "unfit_points", "next_due_after", "open_record", "parse_value", "plan_capture", "plan_points", "point_update",
     "procedures_for", "range_text", "readings_bounds", "record_events", "record_status_label", "record_summary",
     "records_of_request", "request_status_label", "require_editable", "return_record", "run_capture",
     "save_record", "split_readings", "standard_choices", "standard_data", "standard_problem", "standards_in_use",

@@ -23,7 +23,9 @@ def today() -> date:
 def facts_of(inst: Instrument) -> InstrumentFacts:
     """What the procedure's rules need to know about the instrument."""
     return InstrumentFacts(range_min=inst.range_min, range_max=inst.range_max, unit=inst.range_unit,
-                           resolution=inst.resolution, accuracy_class=inst.accuracy_class or "")
+                           resolution=inst.resolution, accuracy_class=inst.accuracy_class or "",
+                           scale_interval=inst.scale_interval, load_supports=inst.load_supports,
+                           max_tare=inst.max_tare)
 
 
 def usable_procedure(proc: Procedure) -> bool:

@@ -87,7 +87,8 @@ class SaveRecord:
     adjusted: Any = KEEP
     environment: Any = None  # {key: value | "20.1 °C" | {"value", "unit", "device"}}
     standards: Any = None  # ids of reference standards (None: keep the chosen ones)
-    points: Any = None  # [{"seq", "readings", "nominal", "reference_value", "source"}]
+    points: Any = None  # [{"seq", "readings", "nominal", "reference_value", "added_load", "source"}]
+    checks: Any = None  # {item key: {"ok": bool, "note": text}} (None: keep the answers)
 
     def given(self) -> dict[str, Any]:
         """The scalar fields that were sent, as the record's checker reads them."""

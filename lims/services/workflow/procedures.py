@@ -22,7 +22,14 @@ A procedure file (``lims/procedures/*.json``) holds ``code``, ``title_vi``, ``ti
     indication) or ``{"reference": "pressure_reference"}`` (the reference value); see
     :data:`lims.services.workflow.devices.ROLES`.
 ``hysteresis``
-    true: rising and falling points at the same nominal value are compared (EN 837-1).
+    true: rising and falling points (or, on a dial scale, weighing and weighing_down) at the same
+    nominal value are compared (EN 837-1; ĐLVN 30:2019).
+``national_procedure``, ``checks``, ``change_point``, ``reading_fraction``, ``fitness``
+    scales: the Vietnamese procedure followed, the OIML R76-1 A.1 checklist, the change-point
+    method (A.4.4.3), a dial read to a fraction of d, and the fitness-for-purpose shares
+    (R76-1 3.7.1, OIML G 19); see :mod:`lims.metrology.r76_tests`. Scale tests: zero, weighing,
+    weighing_down, eccentricity (``"positions": "supports"``, ``{"at": "eccentricity"}``),
+    repeatability, discrimination, tare.
 ``mpe``, ``decision``
     see :mod:`lims.metrology.instrument_rules`.
 ``budget``
@@ -48,6 +55,7 @@ from lims.errors import ValidationError
 from lims.i18n import _
 from lims.metrology.errors import MetrologyError
 from lims.metrology.instrument_rules import InstrumentFacts, check_decision_rule, check_mpe_rule, r76_plan
+from lims.metrology.r76_tests import eccentricity_plan, fill_scale_terms, scale_terms, tare_applied
 from lims.metrology.results import evaluate_point_budget
 from lims.metrology.units import Q_, as_delta
 from lims.models import InstrumentType, Procedure, Role
@@ -58,9 +66,12 @@ from lims.services.validation import QUANTITY_UNITS
 from lims.services.workflow.devices import ROLES
 
 PROCEDURES_DIR = Path(__file__).resolve().parents[2] / "procedures"
-TEST_NAMES = ("weighing", "eccentricity", "repeatability", "rising", "falling", "calibration")
+TEST_NAMES = ("weighing", "eccentricity", "repeatability", "rising", "falling", "calibration", "zero",
+              "weighing_down", "discrimination", "tare")
 _SPEC_KEYS = {"schema", "quantity", "references", "environment", "tests", "hysteresis", "mpe", "decision",
-              "budget", "e", "unit", "capture"}
+              "budget", "e", "unit", "capture", "national_procedure", "checks", "fitness", "change_point",
+              "reading_fraction"}
+_FITNESS_KEYS = {"uncertainty_share", "reference_share", "tests"}
 _TEST_KEYS = {"test", "readings", "loads", "load", "positions", "fractions", "values", "reference_required"}
 MAX_READINGS = 50
 
@@ -117,16 +128,41 @@ def check_spec(spec: Any, unit: str | None = None) -> None:
         raise _fail("spec.capture", _("Must be one of: %(choices)s.", choices=", ".join(ROLES)))
     check_mpe_rule(spec.get("mpe", {"rule": "none"}))
     check_decision_rule(spec.get("decision", {"rule": "simple"}))
+    _check_scale_keys(spec)
     if "budget" in spec and unit:
         delta = str(as_delta(Q_(1.0, unit)).units)
+        template = fill_scale_terms(spec["budget"], scale_terms(spec, "weighing", e=1.0, d=1.0, added_load=0.5))
         try:
-            tried = evaluate_point_budget(spec["budget"], unit=unit, readings=[1.0, 1.0], reference=1.0,
+            tried = evaluate_point_budget(template, unit=unit, readings=[1.0, 1.0], reference=1.0,
                                           half_resolution=0.5, standard_u=f"0.1 {delta}", standard_k=2.0)
         except ValidationError as exc:
             raise _fail("spec.budget", exc.message) from exc
         if tried.budget.unused:  # a stored template says exactly what its model uses
             raise _fail("spec.budget", _("The budget's model does not use the inputs %(inputs)s.",
                                          inputs=", ".join(tried.budget.unused)))
+
+
+def _check_scale_keys(spec: dict) -> None:
+    """``national_procedure`` (text), ``checks`` (R76-1 A.1 checklist), ``fitness`` (R76-1 3.7.1, OIML G 19),
+    ``change_point`` (R76-1 A.4.4.3) and ``reading_fraction`` (an analogue dial read to a fraction of d)."""
+    if not isinstance(spec.get("national_procedure", ""), str):
+        raise _fail("spec.national_procedure", _("Must be text."))
+    checks = spec.get("checks", [])
+    keys = [item.get("key") for item in checks if isinstance(item, dict)] if isinstance(checks, list) else []
+    if not isinstance(checks, list) or len(keys) != len(checks) or not all(
+            isinstance(k, str) and k and isinstance(item.get("title_vi"), str) and isinstance(item.get("title_en"), str)
+            for k, item in zip(keys, checks, strict=True)) or len(set(keys)) != len(keys):
+        raise _fail("spec.checks", _("Each checklist item needs its own key, title_vi and title_en."))
+    fitness = spec.get("fitness", {})
+    if not isinstance(fitness, dict) or set(fitness) - _FITNESS_KEYS or not all(
+            isinstance(fitness.get(k, 0.5), (int, float)) and 0 < fitness.get(k, 0.5) <= 1
+            for k in ("uncertainty_share", "reference_share")):
+        raise _fail("spec.fitness", _("Shares of the MPE are numbers above 0 and at most 1."))
+    if not isinstance(spec.get("change_point", False), bool):
+        raise _fail("spec.change_point", _("Must be true or false."))
+    fraction = spec.get("reading_fraction", 1.0)
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction <= 1:
+        raise _fail("spec.reading_fraction", _("Shares of the MPE are numbers above 0 and at most 1."))
 
 
 def _check_test(test: Any, field: str) -> None:
@@ -151,6 +187,8 @@ def _check_test(test: Any, field: str) -> None:
     if "load" in test:
         _check_load(test["load"], f"{field}.load")
         positions = test.get("positions", 1)
+        if positions == "supports":
+            positions = 4
         if isinstance(positions, bool) or not isinstance(positions, int) or not 1 <= positions <= 20:
             raise _fail(f"{field}.positions", _("Must be a whole number from 1 to %(n)s.", n=20))
     for key in ("fractions", "values"):
@@ -166,8 +204,8 @@ def _check_load(load: Any, field: str) -> None:
         raise _fail(field, _("A load is one of fraction, e, value or at."))
     key, value = next(iter(load.items()))
     if key == "at":
-        if value not in ("min", "mpe_changes"):
-            raise _fail(field, _("Must be one of: %(choices)s.", choices="min, mpe_changes"))
+        if value not in ("min", "mpe_changes", "eccentricity"):
+            raise _fail(field, _("Must be one of: %(choices)s.", choices="min, mpe_changes, eccentricity"))
     elif key in ("fraction", "e", "value"):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise _fail(field, _("Must be a finite number."))
@@ -203,8 +241,11 @@ class _Loads:
         return self._r76
 
     def of(self, load: dict) -> list[tuple[float, str]]:
-        facts, e = self.facts, self.facts.resolution
+        facts, e = self.facts, self.facts.e
         key, value = next(iter(load.items()))
+        if value == "eccentricity":  # R76-1 A.4.7
+            ecc_load, _n = eccentricity_plan(facts.range_max, facts.max_tare, facts.load_supports)
+            return [(ecc_load, "")]
         if key == "fraction":
             label = "Max" if value == 1 else ("0" if value == 0 else f"{value * 100:g} % Max")
             return [(facts.range_min + value * (facts.range_max - facts.range_min), label)]
@@ -221,21 +262,41 @@ class _Loads:
 
 
 def _test_points(test: dict, facts: InstrumentFacts, loads: _Loads) -> list[tuple[float, str]]:
-    """(value, label) of one test's points, rounded to e and inside the instrument's range."""
-    name, e = test["test"], facts.resolution
+    """(value, label) of one test's points, rounded to e and inside the instrument's range.
+
+    ``weighing_down`` gives its loads from the largest down (R76-1 A.4.4.1); ``tare`` gives net
+    loads up to Max − T after a tare T of half the maximum additive tare, and no point where
+    the instrument has no tare (R76-1 A.4.6.1); eccentricity ``"positions": "supports"`` takes
+    the positions from the load receptor's supports (R76-1 A.4.7).
+    """
+    name, e = test["test"], facts.e
     span = facts.range_max - facts.range_min
+    if name == "tare" and not facts.max_tare:
+        return []
     if "loads" in test:
+        top = facts.range_max - tare_applied(facts.max_tare) if name == "tare" else facts.range_max
         seen: dict[float, str] = {}
         for load in test["loads"]:
             for value, label in loads.of(load):
                 value = _round_to(value, e)
-                if facts.range_min <= value <= facts.range_max and value not in seen:
+                if facts.range_min <= value <= top and value not in seen:
                     seen[value] = label
+        if name == "tare":
+            tare = _round_to(tare_applied(facts.max_tare), e)
+            return [(v, f"T {tare:g} + {label}") for v, label in sorted(seen.items())]
+        mark = {"weighing_down": "↓", "falling": "↓", "rising": "↑"}.get(name)
+        if mark:
+            return [(v, f"{label} {mark}".strip()) for v, label in sorted(seen.items(), reverse=mark == "↓")]
         return sorted(seen.items())
     if "load" in test:
         value, label = loads.of(test["load"])[0]
         value = _round_to(value, e)
-        positions = int(test.get("positions", 1))
+        positions = test.get("positions", 1)
+        if positions == "supports":
+            positions = eccentricity_plan(facts.range_max, facts.max_tare, facts.load_supports)[1]
+        positions = int(positions)
+        if name == "zero":
+            label = "0"
         if name == "repeatability":
             label = f"n = {int(test.get('readings', 1))}"
         return [(value, f"P{p}" if positions > 1 else label) for p in range(1, positions + 1)]

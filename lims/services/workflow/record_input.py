@@ -23,7 +23,7 @@ from lims.services.workflow.procedures import MAX_READINGS
 from lims.services.workflow.standards import calibration_in_force, standard_problem
 
 __all__ = ["parse_value", "split_readings", "readings_bounds", "points_input", "environment_input",
-           "standards_input"]
+           "standards_input", "checks_input"]
 
 
 def parse_value(c: Checker, field: str, raw: Any, unit: str) -> float | None:
@@ -183,9 +183,63 @@ def points_input(c: Checker, record: Record, raw_points: Any) -> dict[int, dict]
             value = _point_value(c, f"points.{seq}.{key}", entry[key], point, inst)
             if value is not None:
                 new[key] = value
+        if "added_load" in entry:
+            new["added_load"] = _added_load(c, seq, entry["added_load"], point, inst)
         if "source" in entry:
             _point_source(c, seq, entry["source"], new)
         out[seq] = new
+    return out
+
+
+def _added_load(c: Checker, seq: int, raw: Any, point: RecordPoint, inst: Instrument) -> float | None:
+    """The change-point load ΔL (OIML R76-1 A.4.4.3): from 0 to e; blank: not used at this point."""
+    if raw in (None, ""):
+        return None
+    field = f"points.{seq}.added_load"
+    value = parse_value(c, field, raw, point.unit)
+    e = inst.scale_interval or inst.resolution
+    if value is None or not e:
+        return None
+    e_here = convert(e, inst.range_unit, point.unit)
+    if not -1e-9 * e_here <= value <= e_here * (1 + 1e-9):
+        c.fail(field, _("The additional load of the change-point method is from 0 to e (%(e)s).",
+                        e=f"{e_here:g} {point.unit}"))
+        return None
+    return float(f"{value:.12g}")
+
+
+def checks_input(c: Checker, spec: dict, raw: Any, current: dict) -> dict:
+    """The checklist's answers (OIML R76-1 A.1) with the given ones changed: ``{key: {"ok", "note"}}``.
+
+    ``ok`` is true, false or null (not yet answered); the note is free text.
+    """
+    if raw is None:
+        return dict(current)
+    if not isinstance(raw, dict):
+        c.fail("checks", _("Must be a JSON object."))
+        return dict(current)
+    known = {item.get("key") for item in spec.get("checks", []) if isinstance(item, dict)}
+    out = dict(current)
+    for key, answer in raw.items():
+        field = f"checks.{key}"
+        if key not in known:
+            c.fail(field, _("This procedure has no checklist item %(key)s.", key=key))
+            continue
+        if not isinstance(answer, dict):
+            answer = {"ok": answer}
+        ok = answer.get("ok")
+        if ok in ("", None):
+            ok = None
+        elif isinstance(ok, str) and ok in ("ok", "true", "1", "not_ok", "false", "0"):
+            ok = ok in ("ok", "true", "1")
+        elif not isinstance(ok, bool):
+            c.fail(field, _("Answer ok, not ok or leave it blank."))
+            continue
+        note = answer.get("note") or ""
+        if not isinstance(note, str) or len(note) > 1000:
+            c.fail(f"{field}.note", _("At most %(n)s characters.", n=1000))
+            continue
+        out[key] = {"ok": ok, "note": note.strip()}
     return out
 
 

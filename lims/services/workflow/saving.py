@@ -20,7 +20,7 @@ from lims.services.validation import Checker
 from lims.services.workflow.common import facts_of, today
 from lims.services.workflow.inputs import SaveRecord
 from lims.services.workflow.locking import check_version
-from lims.services.workflow.record_input import environment_input, points_input, standards_input
+from lims.services.workflow.record_input import checks_input, environment_input, points_input, standards_input
 from lims.services.workflow.records import get_record, require_editable
 from lims.services.workflow.standards import calibration_in_force, range_text, standard_data, standard_problem
 
@@ -68,6 +68,7 @@ def _points_as_they_will_be(record: Record, points_in: dict[int, dict]) -> list[
             seq=p.seq, test=p.test, label=p.label, nominal=new.get("nominal", p.nominal), unit=p.unit,
             readings=new.get("readings", list(p.readings or [])),
             reference_value=new.get("reference_value", p.reference_value),
+            added_load=new.get("added_load", p.added_load),
         ))
     return points
 
@@ -115,6 +116,7 @@ def _store_points(record: Record, points: list[PointData], points_in: dict[int, 
         p.nominal = pt.nominal
         p.readings = list(pt.readings)
         p.reference_value = pt.reference_value
+        p.added_load = pt.added_load
         p.indication, p.error, p.uncertainty = res.indication, res.error, res.uncertainty
         p.coverage_factor, p.mpe, p.verdict = res.coverage_factor, res.mpe, res.verdict
 
@@ -132,6 +134,7 @@ def save_record(session: Session, actor: Actor | None, record_id: int, inp: Save
     environment = environment_input(c, spec, inp.environment, record.environment or {})
     chosen = standards_input(c, session, record, inp.standards, on)
     points_in = points_input(c, record, inp.points)
+    checks = checks_input(c, spec, inp.checks, record.checks or {})
     if chosen is None:  # not given: keep the current ones, re-checked for the work date
         chosen = _current_standards(c, record, on)
     c.done()
@@ -141,11 +144,12 @@ def save_record(session: Session, actor: Actor | None, record_id: int, inp: Save
     c.done()
 
     results_by_seq, results = compute(spec, facts_of(record.instrument), record.verification_type, points, std_data,
-                                      environment)
+                                      checks=checks, environment=environment)
     before = record_summary(record)
     for key, value in scalars.items():
         setattr(record, key, value)
     record.environment = environment
+    record.checks = checks
     _store_standards(record, chosen)
     _store_points(record, points, points_in, results_by_seq)
     record.results = results
@@ -162,7 +166,9 @@ def record_summary(record: Record) -> dict:
         "status": record.status, "version_id": record.version_id, "place": record.place,
         "work_date": record.work_date, "environment": record.environment,
         "standards": sorted(f"{rs.standard_id}:{rs.calibration_id}" for rs in record.standards),
-        "points": {str(p.seq): {"nominal": p.nominal, "readings": p.readings, "reference_value": p.reference_value}
+        "points": {str(p.seq): {"nominal": p.nominal, "readings": p.readings, "reference_value": p.reference_value,
+                                **({"added_load": p.added_load} if p.added_load is not None else {})}
                    for p in record.points},
+        **({"checks": record.checks} if record.checks else {}),
         "verdict": record.verdict, "remarks": record.remarks,
     }

@@ -12,7 +12,9 @@ from datetime import UTC, date, datetime
 from sqlalchemy.orm import Session
 
 from lims.errors import Conflict, PermissionDenied, ValidationError
-from lims.i18n import _
+from lims.i18n import _, current_language
+from lims.metrology.reporting import round_uncertainty
+from lims.metrology.units import Q_, format_quantity
 from lims.models import Record, RecordStatus, Role, StandardStatus, WorkKind
 from lims.services import audit
 from lims.services.certificates import issue_for_record
@@ -26,7 +28,8 @@ from lims.services.workflow.records import get_record, require_editable
 from lims.services.workflow.requests import update_request_progress
 from lims.services.workflow.standards import standard_problem
 
-__all__ = ["missing_for_submission", "submit_record", "return_record", "approve_record", "next_due_after"]
+__all__ = ["missing_for_submission", "unfit_points", "submit_record", "return_record", "approve_record",
+           "next_due_after"]
 
 
 def missing_for_submission(record: Record) -> dict[str, str]:
@@ -47,9 +50,40 @@ def missing_for_submission(record: Record) -> dict[str, str]:
             missing[f"points.{p.seq}.readings"] = _("%(n)s reading(s) needed.", n=count)
         elif needs_ref and p.reference_value is None:
             missing[f"points.{p.seq}.reference_value"] = _("The reference value is needed.")
-        elif p.error is None:
+        elif p.error is None and p.verdict is None:
             missing[f"points.{p.seq}"] = _("Save the record to compute this point.")
+    for item in spec.get("checks", []):
+        if ((record.checks or {}).get(item["key"]) or {}).get("ok") is None:
+            missing[f"checks.{item['key']}"] = _("Answer this item of the checklist.")
     return missing
+
+
+def _quantity_text(q: dict) -> str:
+    """A bound as people read it: two significant digits (JCGM 100 7.2.6), the language's decimal sign."""
+    rounded = float(round_uncertainty(float(q["value"]))) if q["value"] > 0 else 0.0
+    return format_quantity(Q_(rounded, q["unit"]), "en" if current_language() == "en" else "vi")
+
+
+def unfit_points(record: Record) -> dict[str, str]:
+    """Field → why the verification is not fit for its purpose at that point (OIML R76-1 3.7.1; OIML G 19).
+
+    The standard weights' error bound must not exceed ⅓ of the MPE, and U of the determined
+    error not the procedure's share of it (:func:`lims.metrology.r76_tests.fitness_problems`,
+    stored on save in ``Record.results["fitness"]``).
+    """
+    out: dict[str, str] = {}
+    for row in (record.results or {}).get("fitness", []):
+        value, limit = (_quantity_text(row[key]) for key in ("value", "limit"))
+        if row["reason"] == "reference":
+            text = _("At %(label)s the standard weights may be wrong by %(value)s, more than a third of the MPE "
+                     "(%(limit)s, OIML R76-1 3.7.1).", label=row["label"], value=value, limit=limit)
+        else:
+            text = _("At %(label)s the expanded uncertainty U = %(value)s exceeds the procedure's share of the "
+                     "MPE (%(limit)s, OIML G 19); use the change-point method or better standards.",
+                     label=row["label"], value=value, limit=limit)
+        field = f"points.{row['seq']}"
+        out[field] = f"{out[field]} {text}" if field in out else text
+    return out
 
 
 def submit_record(session: Session, actor: Actor | None, record_id: int, inp: Version) -> Record:
@@ -69,6 +103,11 @@ def submit_record(session: Session, actor: Actor | None, record_id: int, inp: Ve
         field = next(iter(missing))
         raise ValidationError(_("The record is not complete: %(field)s: %(reason)s", field=field,
                                 reason=missing[field]), field=field, errors=missing)
+    unfit = unfit_points(record)
+    if unfit:
+        field = next(iter(unfit))
+        raise ValidationError(_("The verification is not fit for its purpose at %(n)s point(s): %(reason)s",
+                                n=len(unfit), reason=unfit[field]), field=field, errors=unfit)
     before = {"status": record.status}
     record.status = RecordStatus.submitted.value
     record.submitted_at = datetime.now(UTC)

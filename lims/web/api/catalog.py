@@ -55,7 +55,18 @@ class InstrumentSchema(Schema):
     range_min = fields.Float()
     range_max = fields.Float(required=True)
     range_unit = fields.Str(required=True)
-    resolution = fields.Float(allow_none=True, metadata={"description": "in range_unit"})
+    resolution = fields.Float(allow_none=True, metadata={"description": "in range_unit; for a scale the actual "
+                                                                          "scale interval d"})
+    scale_interval = fields.Float(allow_none=True, metadata={
+        "description": "scales: the verification scale interval e in range_unit, d <= e (OIML R76-1 3.4.2); "
+                       "null: e = d"})
+    load_supports = fields.Int(allow_none=True, metadata={
+        "description": "scales: number of load receptor supports (eccentricity positions, OIML R76-1 A.4.7)"})
+    max_tare = fields.Float(allow_none=True, metadata={"description": "scales: maximum additive tare T+ in range_unit"})
+    min_capacity = fields.Function(lambda inst: catalog.min_capacity(inst), dump_only=True, allow_none=True, metadata={
+        "description": "scales: Min in range_unit from the accuracy class and e (OIML R76-1 Table 3)"})
+    year_of_manufacture = fields.Int(allow_none=True)
+    pattern_approval = fields.Str(metadata={"description": "pattern approval mark (ký hiệu phê duyệt mẫu)"})
     accuracy_class = fields.Str()
     location = fields.Str()
     status = fields.Str()

@@ -72,13 +72,17 @@ STORED_POINT_KEYS = ("seq", "nominal", "readings", "reference_value", "indicatio
 
 class PointSchema(Schema):
     seq = fields.Int()
-    test = fields.Str(metadata={"description": "weighing, eccentricity, repeatability, rising, falling, calibration"})
+    test = fields.Str(metadata={"description": "zero, weighing, weighing_down, eccentricity, repeatability, "
+                                               "discrimination, tare, rising, falling, calibration"})
     label = fields.Str()
     unit = fields.Str(metadata={"description": "unit of nominal, readings, reference value and indication; "
                                                "error, U and MPE are differences in it (delta_degC for degC)"})
     nominal = fields.Float(allow_none=True)
     readings = fields.List(fields.Float())
     reference_value = fields.Float(allow_none=True, metadata={"description": f"measured reference value, {REPORTED}"})
+    added_load = fields.Float(allow_none=True, metadata={
+        "description": "OIML R76-1 A.4.4.3 change-point method: the additional load ΔL (in unit); the error is "
+                       "E = I + ½e − ΔL − L"})
     source = fields.Dict(allow_none=True, metadata={"description": "port, driver and raw lines when captured"})
     indication = fields.Float(allow_none=True, metadata={"description": REPORTED})
     error = fields.Float(allow_none=True, metadata={"description": REPORTED})
@@ -114,6 +118,7 @@ class RecordSchema(Schema):
     place = fields.Str()
     work_date = fields.Date(allow_none=True)
     environment = fields.Dict(metadata={"description": "{key: {value, unit}}, e.g. temperature in degC"})
+    checks = fields.Dict(metadata={"description": "answers to the procedure's checklist: {key: {ok, note}}"})
     verdict = fields.Str(allow_none=True)
     results = fields.Dict(metadata={"description": "computed results with units, decision rule and budget; "
                                                    "points and budget " + REPORTED})
@@ -166,6 +171,8 @@ class PointInputSchema(Schema):
                                                                   "unit such as '20001 g'"})
     nominal = fields.Raw()
     reference_value = fields.Raw()
+    added_load = fields.Raw(metadata={"description": "OIML R76-1 A.4.4.3: the additional 0.1 e weights ΔL put on "
+                                                     "until the indication went up by e (0 … e); blank: not used"})
     source = fields.Dict()
 
 
@@ -176,6 +183,8 @@ class SaveRecordSchema(VersionSchema):
                                                        "{\"temperature\": \"23.1 degC\", \"humidity\": 55}"})
     standards = fields.List(fields.Int(), metadata={"description": "ids of the reference standards used"})
     points = fields.List(fields.Nested(PointInputSchema))
+    checks = fields.Dict(metadata={"description": "the procedure's checklist (OIML R76-1 A.1): {item key: {\"ok\": "
+                                                  "true | false | null, \"note\": text}}; an item not ok fails"})
     remarks = fields.Str()
     adjusted = fields.Bool()
 

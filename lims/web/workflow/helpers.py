@@ -23,7 +23,9 @@ from lims.web.context import get_db
 from lims.web.filters import fmt_number
 from lims.web.workflow.blueprint import bp
 
-TEST_LABELS = {"weighing": _l("weighing"), "eccentricity": _l("eccentricity"), "repeatability": _l("repeatability"),
+TEST_LABELS = {"zero": _l("zero-setting"), "weighing_down": _l("weighing, decreasing loads"),
+               "discrimination": _l("discrimination"), "tare": _l("tare"), "weighing": _l("weighing"),
+               "eccentricity": _l("eccentricity"), "repeatability": _l("repeatability"),
                "rising": _l("rising pressure"), "falling": _l("falling pressure"),
                "calibration": _l("calibration point")}
 VERDICT_LABELS = {"pass": _l("pass"), "fail": _l("fail"), "conditional_pass": _l("conditional pass"),

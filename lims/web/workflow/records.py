@@ -8,6 +8,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 
 from lims.errors import Conflict, ValidationError
+from lims.metrology.r76_tests import CHANGE_POINT_TESTS
 from lims.metrology.reported import reported_results
 from lims.models import Record, Role
 from lims.services import policy, workflow
@@ -62,6 +63,8 @@ def _record_context(record: Record, *, form: dict | None = None, errors: dict | 
         "conflict": conflict, "standards": workflow.standard_choices(db, record) if editable else [],
         "selected": {rs.standard_id for rs in record.standards},
         "missing": workflow.missing_for_submission(record) if editable else {},
+        "unfit": workflow.unfit_points(record) if editable else {},
+        "change_point": bool(spec.get("change_point")), "change_point_tests": CHANGE_POINT_TESTS,
         "events": workflow.record_events(db, record), "certificate": workflow.latest_certificate(db, record),
         "targets": cap.capture_targets(spec), "workstation": ws, "expected": expected,
         "env_device": ws.get("thermo_hygrometer"),
@@ -97,6 +100,8 @@ def _points_of(record: Record, form: Any) -> list[dict[str, Any]]:
             entry["nominal"] = form.get(prefix + "nominal", "")
         if prefix + "reference" in form:
             entry["reference_value"] = form.get(prefix + "reference", "")
+        if prefix + "added_load" in form:
+            entry["added_load"] = form.get(prefix + "added_load", "")
         source = form.get(prefix + "source", "").strip()
         if source:
             try:
@@ -112,7 +117,18 @@ def form_to_data(record: Record, form: Any) -> dict[str, Any]:
     return {"version_id": form.get("version_id"), "place": form.get("place", ""),
             "work_date": form.get("work_date", ""), "remarks": form.get("remarks", ""),
             "adjusted": bool(form.get("adjusted")), "standards": form.getlist("standards"),
-            "environment": _environment_of(record, form), "points": _points_of(record, form)}
+            "environment": _environment_of(record, form), "points": _points_of(record, form),
+            "checks": _checks_of(record, form)}
+
+
+def _checks_of(record: Record, form: Any) -> dict[str, Any]:
+    """The checklist's answers as posted: ``check-<key>`` is ok / not_ok / absent, ``check-<key>-note`` the note."""
+    out = {}
+    for item in record.procedure.spec.get("checks", []):
+        key = item["key"]
+        if f"check-{key}" in form or f"check-{key}-note" in form:
+            out[key] = {"ok": form.get(f"check-{key}", ""), "note": form.get(f"check-{key}-note", "")}
+    return out
 
 
 @bp.route("/records/<int:record_id>", methods=["POST"])
