@@ -20,7 +20,8 @@ from certificates.errors import DocumentError
 
 __all__ = [
     "LANGUAGES", "Kind", "LocalText", "Measure", "PerformanceLocation", "Stage", "Status", "Text", "Uncertainty",
-    "Verdict", "enum_member", "require_date", "require_text", "set_frozen", "text_for", "to_decimal", "tuple_of",
+    "Verdict", "VerificationType", "enum_member", "require_date", "require_text", "set_frozen", "text_for",
+    "to_decimal", "tuple_of",
 ]
 
 LANGUAGES = ("vi", "en")
@@ -32,6 +33,15 @@ class Kind(str, Enum):
 
     VERIFICATION = "verification"
     CALIBRATION = "calibration"
+
+
+class VerificationType(str, Enum):
+    """Chế độ kiểm định: initial, periodic or after-repair verification (Law on Metrology 04/2011/QH13
+    Art. 16; Circular 23/2013/TT-BKHCN lists which applies to each instrument type)."""
+
+    INITIAL = "initial"
+    PERIODIC = "periodic"
+    AFTER_REPAIR = "after_repair"
 
 
 class Status(str, Enum):
