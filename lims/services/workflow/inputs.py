@@ -44,6 +44,7 @@ class NewServiceRequest:
     customer_id: int | None = None  # staff file for a business; a business for itself
     verification_type: str | None = None
     on_site: bool = False
+    site_address: str | None = field(default=None, metadata=opts(max_len=255))  # on-site work: where
     wanted_by: date | None = None
     notes: str | None = field(default=None, metadata=opts(max_len=2000))
 

@@ -28,6 +28,7 @@ class ServiceRequestSchema(Schema):
     status = fields.Str(dump_only=True, metadata={"enum": ["submitted", "accepted", "in_progress", "completed",
                                                            "cancelled"]})
     on_site = fields.Bool()
+    site_address = fields.Str(metadata={"description": "on-site work: where (default: the customer's address)"})
     received_date = fields.Date(dump_only=True, allow_none=True)
     wanted_by = fields.Date(allow_none=True)
     notes = fields.Str()
