@@ -70,6 +70,8 @@ NOTICE_REMARK = cm.LocalText(
 VERIFICATION_OFFICER = cm.LocalText("Kiểm định viên", "Verification officer")
 CALIBRATION_OFFICER = cm.LocalText("Hiệu chuẩn viên", "Calibration officer")
 SIGNATORY = cm.LocalText("Người soát xét, phê duyệt", "Reviewed and approved by")
+#: The place a record opened in the lab carries by default (lims.services.workflow.open_record), in either language.
+GENERIC_LAB_PLACES = frozenset({"laboratory", "phòng thí nghiệm"})
 ADJUSTED_NOTE = cm.LocalText("Phương tiện đo đã được hiệu chỉnh trong quá trình thực hiện.",
                              "The instrument was adjusted during the work.")
 
@@ -268,7 +270,9 @@ def _place(record: Record, customer: Organisation) -> tuple[cm.PerformanceLocati
     if request is not None and request.on_site:
         site = (request.site_address or "").strip() or (customer.address or "").strip() or None
         return cm.PerformanceLocation.CUSTOMER_SITE, site
-    return cm.PerformanceLocation.LABORATORY, record.place.strip() or None
+    place = record.place.strip()
+    # The word a record is opened with ("laboratory") says nothing the location does not.
+    return cm.PerformanceLocation.LABORATORY, None if place.lower() in GENERIC_LAB_PLACES else place or None
 
 
 def _dates(record: Record, issue: Issue) -> tuple[date | None, date]:
