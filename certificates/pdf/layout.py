@@ -17,7 +17,8 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Table
 
 from certificates.fonts import register_fonts
 from certificates.model import CertificateDocument
-from certificates.pdf import results, sections
+from certificates.pdf.results import results
+from certificates.pdf.sections import closing, conformity, identification, make_styles, standards, title_block
 
 __all__ = ["CellText", "story", "table_cells", "tables"]
 
@@ -25,13 +26,13 @@ __all__ = ["CellText", "story", "table_cells", "tables"]
 def story(doc: CertificateDocument, lang: str, verify_url: str, width: float) -> list[Flowable]:
     """Title and number, identification, standards, results, conformity, closing (ISO/IEC 17025 7.8.2.1)."""
     regular, bold = register_fonts()
-    st = sections.make_styles(regular, bold)
-    out: list[Flowable] = [sections.title_block(doc, lang, st, verify_url, width)]
-    out += sections.identification(doc, lang, st, width)
-    out += sections.standards(doc, lang, st, width)
-    out += results.results(doc, lang, st, width)
-    out += sections.conformity(doc, lang, st, width)
-    out += sections.closing(doc, lang, st, width)
+    st = make_styles(regular, bold)
+    out: list[Flowable] = [title_block(doc, lang, st, verify_url, width)]
+    out += identification(doc, lang, st, width)
+    out += standards(doc, lang, st, width)
+    out += results(doc, lang, st, width)
+    out += conformity(doc, lang, st, width)
+    out += closing(doc, lang, st, width)
     return out
 
 
