@@ -68,6 +68,7 @@ def test_the_api_names_the_document_kind(notice, client, token_for):
 def test_the_public_page_shows_a_notice_in_red(notice, client):
     path = urlsplit(certs.verify_url(notice.notice, notice.ctx)).path
     page = client.get(path).get_data(as_text=True)
-    assert 'verdict-banner bad' in page and "verdict-banner ok" not in page
+    assert 'class="verdict-banner bad" data-status="non_conformity_notice"' in page
+    assert "verdict-banner ok" not in page
     data = client.get(path, headers={"Accept": "application/json"}).get_json()
     assert data["document"] == "non_conformity_notice" and data["verdict"] == "fail"
