@@ -90,7 +90,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "The coverage factor k of each point is given in the table; coverage probability approximately {p}.",
     ),
     "chart.title": ("Sai số và giới hạn ±MPE", "Error and ±MPE limits"),
-    "chart.x": ("Giá trị chuẩn", "Reference value"),
+    "chart.x": ("Giá trị danh định", "Nominal value"),  # the chart places each point at its nominal
     "chart.y": ("Sai số", "Error"),
     "chart.legend.error": ("Sai số ± U", "Error ± U"),
     "chart.legend.mpe": ("±MPE", "±MPE"),
