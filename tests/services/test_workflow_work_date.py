@@ -111,6 +111,11 @@ def test_an_unchanged_old_work_date_needs_no_new_reason(db, lab):
                 work_date_reason="Nhập lại biên bản giấy")
     rec = _save(db, lab, rec, work_date=(TODAY - timedelta(days=40)).isoformat(), remarks="Ghi chú")
     assert rec.work_date_reason == "Nhập lại biên bản giấy" and rec.remarks == "Ghi chú"
+    # The form sends the stored reason back: still no new judgement; clearing it is refused.
+    rec = _save(db, lab, rec, work_date=(TODAY - timedelta(days=40)).isoformat(),
+                work_date_reason="Nhập lại biên bản giấy")
+    assert _refused(db, lab, rec, work_date_reason="") == {
+        "work_date_reason": "A work date more than 30 days back needs a reason."}
 
 
 def test_standards_are_judged_at_the_work_date(db, lab):

@@ -33,8 +33,8 @@ Chosen = list[tuple[ReferenceStandard, StandardCalibration]]
 def _scalars(c: Checker, record: Record, given: dict[str, Any]) -> dict[str, Any]:
     """Place, work date (and its reason), remarks and "adjusted": the given ones checked, the others kept.
 
-    A changed work date follows :mod:`.work_date` (not before receipt, not in the future, far
-    back only with a reason).
+    A changed work date (or reason) follows :mod:`.work_date` (not before receipt, not in the
+    future, far back only with a reason); an unchanged one is not judged again as days pass.
     """
     out: dict[str, Any] = {"place": record.place, "work_date": record.work_date, "remarks": record.remarks,
                            "adjusted": record.adjusted, "work_date_reason": record.work_date_reason}
@@ -43,7 +43,7 @@ def _scalars(c: Checker, record: Record, given: dict[str, Any]) -> dict[str, Any
     work_date = c.day(given, "work_date", required=False) if "work_date" in given else record.work_date
     if "work_date_reason" in given:
         out["work_date_reason"] = c.text(given, "work_date_reason", required=False, max_len=2000) or ""
-    if work_date != record.work_date or "work_date_reason" in given:
+    if work_date != record.work_date or out["work_date_reason"] != record.work_date_reason:
         check_work_date(c, work_date, received_on(record), out["work_date_reason"] or "", today())
     out["work_date"] = work_date
     if "remarks" in given:
