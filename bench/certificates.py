@@ -52,7 +52,7 @@ from certificates.examples import example_verification
 from certificates.fonts import register_fonts
 from certificates.formatting import format_measure, format_number
 from certificates.model import CertificateDocument
-from certificates.pdf import render_pdf, sections
+from certificates.pdf import render_pdf, results, sections
 
 BASE_URL = "https://lims.tdc.gov.vn"
 
@@ -89,7 +89,7 @@ def bare_same_tables_pdf(doc: CertificateDocument, lang: str = "vi") -> bytes:
     story += sections.identification(doc, lang, styles, width)
     story += sections.standards(doc, lang, styles, width)
     for section in doc.results:
-        story.append(sections.results_table(section, lang, styles, width))
+        story.append(results.results_table(section, lang, styles, width))
     story += sections.conformity(doc, lang, styles, width)
     story += sections.closing(doc, lang, styles, width)
     template.build(story)

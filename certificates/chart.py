@@ -26,8 +26,8 @@ Point: TypeAlias = tuple[float, float, float | None, float | None]
 def _points(section: ResultSection) -> tuple[str, str, list[Point]] | None:
     """(x unit, y unit, [(x, error, U, MPE)]) in the first row's units, or None if not drawable."""
     rows = [r for r in section.rows if r.error is not None]
-    if len(rows) < 1:
-        return None
+    if len({(r.nominal.value, r.nominal.unit) for r in rows}) < 2:
+        return None  # one load (zero-setting, eccentricity, repeatability): the table says it all
     x_unit, y_unit = rows[0].nominal.unit, rows[0].error.unit  # type: ignore[union-attr]
     points = []
     try:

@@ -330,7 +330,7 @@ def write_statements(admin: Any, doc: CertificateDocument, verify_url: str | Non
     for remark in amended[1] if amended else doc.remarks:
         _statement(statements, "lims_remark", both("remarks"), remark)
     if amended:
-        statement = _statement(statements, "lims_amendment", both("amendment"), references=[doc.supersedes or ""])
+        statement = _statement(statements, "lims_amendment", both("dcc.amendment"), references=[doc.supersedes or ""])
         el(el(statement, "dcc:declaration"), "dcc:content", amended[0], lang=doc.language)
     if verify_url:
         _statement(statements, "lims_verificationLink", both("qr.caption"), link=verify_url)

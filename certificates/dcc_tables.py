@@ -28,7 +28,6 @@ start a new table, so every column is complete and has one unit. Temperatures ar
 """
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -50,11 +49,10 @@ from certificates.dcc_xml import (
 )
 from certificates.model import LocalText, Measure, ResultRow, ResultSection, Text
 from certificates.units import compatible
+from certificates.values import distribution_of
 
 #: What a space inside a point's name is written as in a ``dcc:charsXMLList``.
 SPACE = "_"
-#: dccquantities' tolerance between the stated p and erf(k/√2) of a normal distribution.
-NORMAL_TOLERANCE = 0.01
 _SPREAD = re.compile(r"(?:^|·\s*)max − min = (?P<value>[−\-+]?[\d\u2009\u202f ]*\.?\d+)\s*(?P<unit>\S.*?)\s*$")
 
 
@@ -65,21 +63,6 @@ class Rule:
     ident: str
     clause: str | None
     guard_band: Decimal | None
-
-
-def distribution_of(k: Decimal, p: Decimal) -> str | None:
-    """The distribution a coverage factor ``k`` and probability ``p`` agree with.
-
-    ``normal`` when p = erf(k/√2) within 0.01 (JCGM 100:2008 G.1.3; the tolerance PTB's
-    dccquantities applies); ``t`` when k is larger than the normal factor for p, as a Student
-    t distribution with finite effective degrees of freedom gives (JCGM 100 G.4, Welch–
-    Satterthwaite: k = 2.43 at p = 0.95 is t with νeff ≈ 6); otherwise None (the distribution
-    is left out rather than stated wrongly).
-    """
-    computed = math.erf(float(k) / math.sqrt(2))
-    if abs(computed - float(p)) <= NORMAL_TOLERANCE:
-        return "normal"
-    return "t" if computed > float(p) else None
 
 
 def spread_of(row: ResultRow) -> Measure | None:

@@ -101,6 +101,14 @@ def _decode(tp: Any, value: Any, where: str) -> Any:
             return date.fromisoformat(value)
         except (TypeError, ValueError):
             raise DocumentError(where, f"{value!r} is not a date (YYYY-MM-DD)") from None
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise DocumentError(where, "must be true or false")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise DocumentError(where, "must be a whole number")
+        return value
     if tp is str:
         if not isinstance(value, str):
             raise DocumentError(where, "must be a text")

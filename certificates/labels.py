@@ -24,10 +24,22 @@ LABELS: dict[str, tuple[str, str]] = {
     "instrument.resolution": ("Giá trị độ chia", "Resolution"),
     "instrument.accuracy_class": ("Cấp chính xác", "Accuracy class"),
     "instrument.condition": ("Tình trạng khi nhận", "Condition on receipt"),
+    "instrument.year_of_manufacture": ("Năm sản xuất", "Year of manufacture"),
+    "instrument.pattern_approval": ("Ký hiệu phê duyệt mẫu", "Pattern approval mark"),
+    "instrument.max_capacity": ("Mức cân lớn nhất (Max)", "Maximum capacity (Max)"),
+    "instrument.min_capacity": ("Mức cân nhỏ nhất (Min)", "Minimum capacity (Min)"),
+    "instrument.scale_interval": ("Giá trị độ chia kiểm (e)", "Verification scale interval (e)"),
+    "instrument.actual_scale_interval": ("Giá trị độ chia thực (d)", "Actual scale interval (d)"),
+    "instrument.place_of_use": ("Cơ sở sử dụng", "Place of use"),
     "customer": ("Khách hàng", "Customer"),
     "customer.address": ("Địa chỉ", "Address"),
     "customer.contact": ("Liên hệ", "Contact"),
     "method": ("Phương pháp thực hiện", "Method"),
+    "method.national": (", theo {reference}", ", after {reference}"),
+    "verification_type": ("Chế độ kiểm định", "Type of verification"),
+    "verification_type.initial": ("Ban đầu", "Initial verification"),
+    "verification_type.periodic": ("Định kỳ", "Periodic verification"),
+    "verification_type.after_repair": ("Sau sửa chữa", "Verification after repair"),
     "place": ("Địa điểm thực hiện", "Place of work"),
     "place.laboratory": ("Tại phòng thí nghiệm của đơn vị", "At the laboratory"),
     "place.customer_site": ("Tại cơ sở của khách hàng", "At the customer's site"),
@@ -51,7 +63,8 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "results": ("Kết quả", "Results"),
     "col.point": ("TT", "No."),
-    "col.nominal": ("Giá trị chuẩn", "Reference value"),
+    "col.nominal": ("Giá trị danh định", "Nominal value"),
+    "col.reference": ("Giá trị chuẩn", "Reference value"),
     "col.indication": ("Số chỉ", "Indication"),
     "col.error": ("Sai số", "Error"),
     "col.uncertainty": ("Độ KĐBĐ mở rộng U", "Expanded uncertainty U"),
@@ -72,6 +85,21 @@ LABELS: dict[str, tuple[str, str]] = {
         "factor k = {k}, which for a normal distribution corresponds to a coverage probability of "
         "approximately {p}.",
     ),
+    "uncertainty.statement.t": (
+        "Độ không đảm bảo đo mở rộng U được công bố bằng độ không đảm bảo đo chuẩn nhân với hệ số phủ "
+        "k = {k}, tương ứng với xác suất phủ xấp xỉ {p} đối với phân bố t với số bậc tự do hiệu dụng "
+        "tính theo công thức Welch–Satterthwaite (JCGM 100:2008 G.4).",
+        "The expanded uncertainty U is stated as the standard uncertainty multiplied by the coverage "
+        "factor k = {k}, which for a t distribution with the effective degrees of freedom of the "
+        "Welch–Satterthwaite formula (JCGM 100:2008 G.4) corresponds to a coverage probability of "
+        "approximately {p}.",
+    ),
+    "uncertainty.statement.other": (
+        "Độ không đảm bảo đo mở rộng U được công bố bằng độ không đảm bảo đo chuẩn nhân với hệ số phủ "
+        "k = {k}, tương ứng với xác suất phủ xấp xỉ {p}.",
+        "The expanded uncertainty U is stated as the standard uncertainty multiplied by the coverage "
+        "factor k = {k}, corresponding to a coverage probability of approximately {p}.",
+    ),
     "uncertainty.per_row": (
         "Hệ số phủ k của từng điểm ghi trong bảng; xác suất phủ xấp xỉ {p}.",
         "The coverage factor k of each point is given in the table; coverage probability approximately {p}.",
@@ -85,7 +113,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "by the coverage factor k stated with it, for the coverage probability stated with it.",
     ),
     "chart.title": ("Sai số và giới hạn ±MPE", "Error and ±MPE limits"),
-    "chart.x": ("Giá trị chuẩn", "Reference value"),
+    "chart.x": ("Giá trị danh định", "Nominal value"),  # the chart places each point at its nominal
     "chart.y": ("Sai số", "Error"),
     "chart.legend.error": ("Sai số ± U", "Error ± U"),
     "chart.legend.mpe": ("±MPE", "±MPE"),
@@ -112,12 +140,27 @@ LABELS: dict[str, tuple[str, str]] = {
     "conformity.decision_rule": ("Quy tắc quyết định", "Decision rule"),
     "valid_until": ("Có hiệu lực đến ngày", "Valid until"),
     "stamp_number": ("Số tem kiểm định", "Verification stamp no."),
+    "validity_basis": ("Chu kỳ kiểm định", "Verification interval"),
+    "validity.same_day": ("{months} tháng, tính từ ngày kiểm định", "{months} months from the date of verification"),
+    "validity.end_of_month": (
+        "{months} tháng, tính từ ngày kiểm định, đến hết ngày cuối cùng của tháng",
+        "{months} months from the date of verification, to the last day of that month",
+    ),
+    "validity.none": (
+        "Không quy định kiểm định định kỳ: giấy chứng nhận không ghi thời hạn hiệu lực",
+        "No periodic verification applies: the certificate states no valid-until date",
+    ),
+    "amendment": ("Sửa đổi: {reason}", "Amendment: {reason}"),
+    "amendment.untranslated": (
+        "Sửa đổi: {reason}",
+        "Amendment: this certificate corrects certificate no. {number} (the reason is stated in the Vietnamese "
+        "copy)",
+    ),
     "supersedes": (
         "Giấy chứng nhận này thay thế giấy chứng nhận số {number}.",
         "This certificate supersedes certificate no. {number}.",
     ),
-    "amendment": ("Lý do thay thế giấy chứng nhận trước", "Reason for superseding the earlier certificate"),
-    "verification_type": ("Hình thức kiểm định", "Type of verification"),
+    "dcc.amendment": ("Lý do thay thế giấy chứng nhận trước", "Reason for superseding the earlier certificate"),
     "document_kind": ("Loại tài liệu", "Kind of document"),
     "measuring_range": ("Phạm vi đo", "Measuring range"),
     "measuring_range.min": ("Giới hạn dưới của phạm vi đo", "Lower limit of the measuring range"),

@@ -27,7 +27,11 @@ Content required by ISO/IEC 17025:2017 and where it lives here:
 =================================================  ===========================================
 
 Legal verification (Law on Metrology 04/2011/QH13, Circular 24/2013/TT-BKHCN) adds the stamp
-number (số tem) and the valid-until date of a passed verification.
+number (số tem) and the valid-until date of a passed verification, the verification type
+(``verification_type``: initial, periodic, after repair) and how the valid-until date was
+counted (``validity_basis``). An instrument type without a periodic verification interval
+(Circular 23/2013/TT-BKHCN: initial verification only) gets a certificate without valid-until
+date: ``periodic_verification`` is False.
 
 The values (texts, enumerations, :class:`Measure`, :class:`Uncertainty`) live in
 :mod:`certificates.values` and the parts (results, standards, parties, method, conformity) in
@@ -62,6 +66,7 @@ from certificates.values import (
     Text,
     Uncertainty,
     Verdict,
+    VerificationType,
     enum_member,
     require_date,
     require_text,
@@ -108,6 +113,9 @@ class CertificateDocument:
     adjustment_note: Text | None = None
     deviations: Text | None = None
     remarks: tuple[Text, ...] = field(default=())
+    verification_type: VerificationType | None = None
+    periodic_verification: bool = True
+    validity_basis: Text | None = None
 
     def __post_init__(self) -> None:
         require_text(self.number, "number")
@@ -117,6 +125,11 @@ class CertificateDocument:
         set_frozen(self, "status", enum_member(Status, self.status, "status"))
         set_frozen(self, "performance_location",
              enum_member(PerformanceLocation, self.performance_location, "performance_location"))
+        if self.verification_type is not None:
+            set_frozen(self, "verification_type",
+                       enum_member(VerificationType, self.verification_type, "verification_type"))
+        if not isinstance(self.periodic_verification, bool):
+            raise DocumentError("periodic_verification", "must be true or false")
         for name, cls in (("laboratory", Laboratory), ("customer", Customer), ("instrument", Instrument),
                           ("method", Method), ("authorised_by", Person)):
             if not isinstance(getattr(self, name), cls):
@@ -168,9 +181,12 @@ class CertificateDocument:
             if self.conformity.verdict is Verdict.PASS:
                 if not self.stamp_number:
                     raise DocumentError("stamp_number", "a passed verification needs the stamp number (số tem)")
-                if self.valid_until is None:
+                if self.valid_until is None and self.periodic_verification:
                     raise DocumentError("valid_until", "a passed verification needs its valid-until date")
-        for name in ("title", "traceability_statement", "adjustment_note", "deviations", "performance_address"):
+        if self.valid_until is not None and not self.periodic_verification:
+            raise DocumentError("valid_until", "no valid-until date where no periodic verification applies")
+        for name in ("title", "traceability_statement", "adjustment_note", "deviations", "performance_address",
+                     "validity_basis"):
             require_text(getattr(self, name), name, optional=True)
         for i, remark in enumerate(self.remarks):
             require_text(remark, f"remarks[{i}]")
@@ -190,5 +206,5 @@ __all__ = [
     "LANGUAGES", "CertificateDocument", "Conformity", "Customer", "EnvironmentalCondition", "Instrument",
     "Kind", "Laboratory", "LocalText", "Measure", "Method", "PerformanceLocation", "Person",
     "ReferenceStandard", "ResultRow", "ResultSection", "Stage", "Status", "Text", "Uncertainty",
-    "Verdict", "text_for", "to_decimal",
+    "Verdict", "VerificationType", "text_for", "to_decimal",
 ]

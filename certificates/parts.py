@@ -159,7 +159,13 @@ class Customer:
 
 @dataclass(frozen=True)
 class Instrument:
-    """Unambiguous identification of the item and its condition (ISO/IEC 17025 7.8.2.1 g)."""
+    """Unambiguous identification of the item and its condition (ISO/IEC 17025 7.8.2.1 g).
+
+    A verification certificate (Circular 24/2013/TT-BKHCN; the provincial templates) adds the
+    year of manufacture, the pattern-approval mark, the place of use (cơ sở sử dụng) and, for a
+    weighing instrument, Max, Min, e and d (OIML R76-1 T.3.2, T.3.4, 3.1–3.4): ``resolution``
+    is d, the actual scale interval, and ``scale_interval`` e, the verification scale interval.
+    """
 
     name: Text
     serial_number: str | None = None
@@ -170,6 +176,12 @@ class Instrument:
     resolution: Measure | None = None
     accuracy_class: str | None = None
     condition: Text | None = None
+    max_capacity: Measure | None = None
+    min_capacity: Measure | None = None
+    scale_interval: Measure | None = None
+    year_of_manufacture: int | None = None
+    pattern_approval: str | None = None
+    place_of_use: Text | None = None
 
     def __post_init__(self) -> None:
         require_text(self.name, "instrument.name")
@@ -178,19 +190,30 @@ class Instrument:
                 "instrument.serial_number",
                 "the instrument needs a serial number or an identifier to be identified unambiguously",
             )
-        if self.resolution is not None and not isinstance(self.resolution, Measure):
-            raise DocumentError("instrument.resolution", "must be a Measure (value and unit)")
+        for name in ("resolution", "max_capacity", "min_capacity", "scale_interval"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, Measure):
+                raise DocumentError(f"instrument.{name}", "must be a Measure (value and unit)")
+        if self.year_of_manufacture is not None and (
+                isinstance(self.year_of_manufacture, bool) or not isinstance(self.year_of_manufacture, int)
+                or not 1800 <= self.year_of_manufacture <= 2200):
+            raise DocumentError("instrument.year_of_manufacture", "must be a year such as 2021")
+        require_text(self.pattern_approval, "instrument.pattern_approval", optional=True)
+        require_text(self.place_of_use, "instrument.place_of_use", optional=True)
 
 
 @dataclass(frozen=True)
 class Method:
-    """The procedure followed (ISO/IEC 17025 7.8.2.1 f), e.g. ``ĐLVN 16:2009``."""
+    """The procedure followed (ISO/IEC 17025 7.8.2.1 f): the lab's code and title, and the
+    national procedure it implements (``national_procedure``, e.g. ``ĐLVN 16:2009``) when set."""
 
     code: str
     title: Text | None = None
+    national_procedure: str | None = None
 
     def __post_init__(self) -> None:
         require_text(self.code, "method.code")
+        require_text(self.national_procedure, "method.national_procedure", optional=True)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from certificates.errors import DocumentError
 
 __all__ = [
     "LANGUAGES", "Kind", "LocalText", "Measure", "PerformanceLocation", "Stage", "Status", "Text", "Uncertainty",
-    "Verdict", "enum_member", "require_date", "require_text", "set_frozen", "text_for", "to_decimal", "tuple_of",
+    "Verdict", "VerificationType", "enum_member", "require_date", "require_text", "set_frozen", "text_for",
+    "to_decimal", "tuple_of",
 ]
 
 LANGUAGES = ("vi", "en")
@@ -32,6 +33,15 @@ class Kind(str, Enum):
 
     VERIFICATION = "verification"
     CALIBRATION = "calibration"
+
+
+class VerificationType(str, Enum):
+    """Chế độ kiểm định: initial, periodic or after-repair verification (Law on Metrology 04/2011/QH13
+    Art. 16; Circular 23/2013/TT-BKHCN lists which applies to each instrument type)."""
+
+    INITIAL = "initial"
+    PERIODIC = "periodic"
+    AFTER_REPAIR = "after_repair"
 
 
 class Status(str, Enum):
@@ -178,6 +188,25 @@ class Measure:
     def from_quantity(cls, quantity: Any) -> Measure:
         """From a pint ``Quantity`` (duck-typed: ``magnitude`` and ``units``), unit as its symbol."""
         return cls(quantity.magnitude, format(quantity.units, "~") or "1")
+
+
+#: dccquantities' tolerance between the stated p and erf(k/√2) of a normal distribution.
+NORMAL_TOLERANCE = 0.01
+
+
+def distribution_of(k: Decimal, p: Decimal) -> str | None:
+    """The distribution a coverage factor ``k`` and probability ``p`` agree with.
+
+    ``normal`` when p = erf(k/√2) within 0.01 (JCGM 100:2008 G.1.3; the tolerance PTB's
+    dccquantities applies); ``t`` when k is larger than the normal factor for p, as a Student
+    t distribution with finite effective degrees of freedom gives (JCGM 100 G.4, Welch–
+    Satterthwaite: k = 2.43 at p = 0.95 is t with νeff ≈ 6); otherwise None (the distribution
+    is left out rather than stated wrongly).
+    """
+    computed = math.erf(float(k) / math.sqrt(2))
+    if abs(computed - float(p)) <= NORMAL_TOLERANCE:
+        return "normal"
+    return "t" if computed > float(p) else None
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@
 | ``LIMS_CERTIFICATE_NUMBER_PATTERN`` | ``{year}-{kind}-{seq:06d}`` | certificate numbers: {year}, {kind}, {seq} |
 | ``LIMS_STAMP_NUMBER_PATTERN`` | ``T{yy}-{seq:07d}`` | verification stamp numbers (one register per year); ``{seq}`` |
 | ``LIMS_VERIFY_RATE_LIMIT`` | ``60 per minute`` | public certificate checks (``/v/<token>``) per client address |
+| ``LIMS_VALID_UNTIL_RULE`` | ``same_day`` | valid-until from the verification date: ``same_day`` or ``end_of_month`` |
+| ``LIMS_WORK_DATE_MAX_DAYS_BACK`` | ``30`` | a work date further back than this needs a reason (audited) |
 """
 from __future__ import annotations
 
@@ -28,6 +30,9 @@ LANGUAGES = ("vi", "en")
 DEFAULT_CERTIFICATE_NUMBER_PATTERN = "{year}-{kind}-{seq:06d}"
 DEFAULT_STAMP_NUMBER_PATTERN = "T{yy}-{seq:07d}"
 DEFAULT_VERIFY_RATE_LIMIT = "60 per minute"
+VALID_UNTIL_RULES = ("same_day", "end_of_month")
+DEFAULT_VALID_UNTIL_RULE = "same_day"
+DEFAULT_WORK_DATE_MAX_DAYS_BACK = 30
 
 
 def instance_path() -> Path:
@@ -78,6 +83,27 @@ def _non_negative_int(name: str) -> int:
     return int(raw)
 
 
+def valid_until_rule() -> str:
+    """``LIMS_VALID_UNTIL_RULE``: how a passed verification's valid-until date is counted from
+    the date of verification (Circular 23/2013/TT-BKHCN intervals): ``same_day`` (default) or
+    ``end_of_month``."""
+    raw = os.environ.get("LIMS_VALID_UNTIL_RULE", "").strip() or DEFAULT_VALID_UNTIL_RULE
+    if raw not in VALID_UNTIL_RULES:
+        raise ValueError(f"LIMS_VALID_UNTIL_RULE must be one of {', '.join(VALID_UNTIL_RULES)}, not {raw!r}")
+    return raw
+
+
+def work_date_max_days_back() -> int:
+    """``LIMS_WORK_DATE_MAX_DAYS_BACK``: how many days back a record's work date may be set
+    without a reason (default 30)."""
+    raw = os.environ.get("LIMS_WORK_DATE_MAX_DAYS_BACK", "").strip()
+    if not raw:
+        return DEFAULT_WORK_DATE_MAX_DAYS_BACK
+    if not raw.isdigit():
+        raise ValueError(f"LIMS_WORK_DATE_MAX_DAYS_BACK must be a whole number of days, not {raw!r}")
+    return int(raw)
+
+
 @dataclass
 class Settings:
     instance_path: Path
@@ -91,6 +117,7 @@ class Settings:
     certificate_number_pattern: str = DEFAULT_CERTIFICATE_NUMBER_PATTERN
     stamp_number_pattern: str = DEFAULT_STAMP_NUMBER_PATTERN
     verify_rate_limit: str = DEFAULT_VERIFY_RATE_LIMIT
+    valid_until_rule: str = DEFAULT_VALID_UNTIL_RULE
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -113,6 +140,7 @@ class Settings:
             or DEFAULT_CERTIFICATE_NUMBER_PATTERN,
             stamp_number_pattern=os.environ.get("LIMS_STAMP_NUMBER_PATTERN") or DEFAULT_STAMP_NUMBER_PATTERN,
             verify_rate_limit=os.environ.get("LIMS_VERIFY_RATE_LIMIT") or DEFAULT_VERIFY_RATE_LIMIT,
+            valid_until_rule=valid_until_rule(),
             extra=overrides.pop("extra", {}),
         )
         return replace(settings, **overrides)

@@ -26,7 +26,7 @@ def render_pdf(doc: CertificateDocument, *, verify_url: str, lang: str | None = 
     from reportlab.lib.units import mm
     from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
-    from certificates.pdf import page, sections
+    from certificates.pdf import layout, page
 
     if not isinstance(doc, CertificateDocument):
         raise DocumentError("doc", "render_pdf needs a CertificateDocument")
@@ -36,7 +36,6 @@ def render_pdf(doc: CertificateDocument, *, verify_url: str, lang: str | None = 
     if not isinstance(verify_url, str) or not verify_url.strip():
         raise RenderError("the verification URL for the QR code is missing")
     regular, bold = register_fonts()
-    styles = sections.make_styles(regular, bold)
     info = page.page_info(doc, lang, regular, bold)
 
     out = io.BytesIO()
@@ -58,13 +57,7 @@ def render_pdf(doc: CertificateDocument, *, verify_url: str, lang: str | None = 
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     template.addPageTemplates([PageTemplate(id="page", frames=[frame],
                                             onPage=lambda canvas, _doc: page.draw_page(canvas, info))])
-    width = template.width
-    story: list[Flowable] = [sections.title_block(doc, lang, styles, verify_url, width)]
-    story += sections.identification(doc, lang, styles, width)
-    story += sections.standards(doc, lang, styles, width)
-    story += sections.results(doc, lang, styles, width)
-    story += sections.conformity(doc, lang, styles, width)
-    story += sections.closing(doc, lang, styles, width)
+    story: list[Flowable] = layout.story(doc, lang, verify_url, template.width)
     template.build(story, canvasmaker=page.numbered_canvas(info))
     return out.getvalue()
 

@@ -8,6 +8,7 @@ signatures and the end mark.
 """
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
@@ -17,16 +18,17 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from certificates.chart import error_chart
-from certificates.formatting import format_date, format_measure, format_number, format_probability
-from certificates.labels import label, place_label, stage_label, verdict_label
-from certificates.model import CertificateDocument, Measure, ResultSection, Text, text_for
+from certificates.formatting import format_date, format_measure, format_number
+from certificates.labels import label, place_label
+from certificates.model import CertificateDocument, Measure, Text, text_for
 from certificates.qr import qr_flowable
 from certificates.units import display_unit
 
 LINE = colors.Color(0.55, 0.55, 0.55)
+#: Left plus right padding of a ruled table's cell (reportlab's default, 6 pt each side).
+PADDING = 12.0
 HEAD_BG = colors.Color(0.92, 0.94, 0.97)
 
 
@@ -79,17 +81,18 @@ def fit(text: str, style: ParagraphStyle, width: float) -> str | Paragraph:
     return para(text, style)
 
 
-def _t(value: Text | None, lang: str) -> str:
+def text(value: Text | None, lang: str) -> str:
+    """A document text in ``lang`` (empty for None)."""
     return text_for(value, lang)
 
 
 def title_block(doc: CertificateDocument, lang: str, st: Styles, verify_url: str, width: float) -> Table:
     """Title, number (7.8.2.1 a, d) and the QR code of the verification URL."""
-    title = _t(doc.title, lang) or label(f"title.{doc.kind.value}", lang)
+    title = text(doc.title, lang) or label(f"title.{doc.kind.value}", lang)
     qr_size = 26 * mm
     left = [
-        para(_t(doc.laboratory.name, lang), ParagraphStyle("lab", parent=st.centre, fontName=st.bold, fontSize=10)),
-        para(_t(doc.laboratory.address, lang), ParagraphStyle("addr", parent=st.centre, fontSize=8)),
+        para(text(doc.laboratory.name, lang), ParagraphStyle("lab", parent=st.centre, fontName=st.bold, fontSize=10)),
+        para(text(doc.laboratory.address, lang), ParagraphStyle("addr", parent=st.centre, fontSize=8)),
         para(" · ".join(x for x in (doc.laboratory.phone, doc.laboratory.email, doc.laboratory.accreditation) if x),
              ParagraphStyle("contact", parent=st.centre, fontSize=7.5)),
         Spacer(1, 4 * mm),
@@ -121,31 +124,62 @@ def _pairs_table(pairs: list[tuple[str, str]], st: Styles, width: float) -> Tabl
     return table
 
 
-def identification(doc: CertificateDocument, lang: str, st: Styles, width: float) -> list[Any]:
-    """Item (7.8.2.1 g), customer (e), method (f), place (c) and dates (h, i, j)."""
+def _measure(value: Measure | None, lang: str) -> str:
+    return format_measure(value.value, value.unit, lang) if value is not None else ""
+
+
+def _method(doc: CertificateDocument, lang: str) -> str:
+    """The lab's procedure, and the national procedure it follows when set (7.8.2.1 f)."""
+    method = doc.method.code + (f" – {text(doc.method.title, lang)}" if doc.method.title else "")
+    if doc.method.national_procedure:
+        method += label("method.national", lang, reference=doc.method.national_procedure)
+    return method
+
+
+def _instrument_pairs(doc: CertificateDocument, lang: str) -> list[tuple[str, str]]:
+    """The item (7.8.2.1 g); for a scale Max, Min, e and d (OIML R76-1 T.3.2, T.3.4)."""
     ins = doc.instrument
+    year = str(ins.year_of_manufacture) if ins.year_of_manufacture else ""
+    scale = ins.scale_interval is not None
+    pairs = [
+        (label("instrument.name", lang), text(ins.name, lang)),
+        (label("instrument.model", lang), ins.model or ""),
+        (label("instrument.serial_number", lang), ins.serial_number or ""),
+        (label("instrument.identifier", lang), ins.identifier or ""),
+        (label("instrument.manufacturer", lang), ins.manufacturer or ""),
+        (label("instrument.year_of_manufacture", lang), year),
+        (label("instrument.pattern_approval", lang), ins.pattern_approval or ""),
+    ]
+    if ins.max_capacity is None:
+        pairs.append((label("instrument.measuring_range", lang), text(ins.measuring_range, lang)))
+    pairs += [
+        (label("instrument.max_capacity", lang), _measure(ins.max_capacity, lang)),
+        (label("instrument.min_capacity", lang), _measure(ins.min_capacity, lang)),
+        (label("instrument.scale_interval", lang), _measure(ins.scale_interval, lang)),
+        (label("instrument.actual_scale_interval" if scale else "instrument.resolution", lang),
+         _measure(ins.resolution, lang)),
+        (label("instrument.accuracy_class", lang), ins.accuracy_class or ""),
+        (label("instrument.condition", lang), text(ins.condition, lang)),
+        (label("instrument.place_of_use", lang), text(ins.place_of_use, lang)),
+    ]
+    return pairs
+
+
+def identification(doc: CertificateDocument, lang: str, st: Styles, width: float) -> list[Any]:
+    """Item (7.8.2.1 g), customer (e), method (f), verification type, place (c) and dates (h, i, j)."""
     work = format_date(doc.performed_on, lang)
     if doc.performed_until and doc.performed_until != doc.performed_on:
         work += f" – {format_date(doc.performed_until, lang)}"
     place = place_label(doc.performance_location, lang)
     if doc.performance_address:
-        place += f": {_t(doc.performance_address, lang)}"
-    method = doc.method.code + (f" – {_t(doc.method.title, lang)}" if doc.method.title else "")
-    pairs = [
-        (label("instrument.name", lang), _t(ins.name, lang)),
-        (label("instrument.model", lang), ins.model or ""),
-        (label("instrument.serial_number", lang), ins.serial_number or ""),
-        (label("instrument.identifier", lang), ins.identifier or ""),
-        (label("instrument.manufacturer", lang), ins.manufacturer or ""),
-        (label("instrument.measuring_range", lang), _t(ins.measuring_range, lang)),
-        (label("instrument.resolution", lang), format_measure(ins.resolution.value, ins.resolution.unit, lang)
-         if ins.resolution else ""),
-        (label("instrument.accuracy_class", lang), ins.accuracy_class or ""),
-        (label("instrument.condition", lang), _t(ins.condition, lang)),
+        place += f": {text(doc.performance_address, lang)}"
+    vtype = doc.verification_type
+    pairs = _instrument_pairs(doc, lang) + [
         (label("customer", lang), doc.customer.name),
         (label("customer.address", lang), doc.customer.address or ""),
         (label("customer.contact", lang), doc.customer.contact or ""),
-        (label("method", lang), method),
+        (label("method", lang), _method(doc, lang)),
+        (label("verification_type", lang), label(f"verification_type.{vtype.value}", lang) if vtype else ""),
         (label("place", lang), place),
         (label("received_on", lang), format_date(doc.received_on, lang) if doc.received_on else ""),
         (label(f"performed_on.{doc.kind.value}", lang), work),
@@ -158,29 +192,78 @@ def identification(doc: CertificateDocument, lang: str, st: Styles, width: float
             if c.spread is not None:
                 unit = display_unit(c.value.unit)
                 value = f"({format_number(c.value.value, lang)} ± {format_number(c.spread.value, lang)})\u00a0{unit}"
-            conditions.append(f"{_t(c.quantity, lang)}: {value}")
+            conditions.append(f"{text(c.quantity, lang)}: {value}")
         pairs.append((label("environment", lang), "; ".join(conditions)))
     return [Spacer(1, 3 * mm), _pairs_table(pairs, st, width)]
 
 
+def _longest_word(value: str, font: str, size: float) -> float:
+    return max((stringWidth(w, font, size) for w in value.split()), default=0.0)
+
+
+def fit_widths(needed: Sequence[float], wanted: Sequence[float], total: float) -> list[float]:
+    """Column widths within ``total``: each at least ``needed`` (what cannot wrap), growing
+    towards ``wanted`` (all on one line), then sharing what is left equally."""
+    widths = list(needed)
+    spare = total - sum(widths)
+    if spare <= 0:
+        return [w * total / sum(widths) for w in widths]
+    growth = [max(0.0, w - n) for n, w in zip(needed, wanted, strict=True)]
+    if sum(growth) >= spare:
+        return [n + g * spare / sum(growth) for n, g in zip(needed, growth, strict=True)]
+    widths = [n + g for n, g in zip(needed, growth, strict=True)]
+    extra = (total - sum(widths)) / len(widths)
+    return [w + extra for w in widths]
+
+
+def column_widths(header: Sequence[str], body: Sequence[Sequence[str]], st: Styles, total: float, *,
+                  wrapping: Collection[int], cap: float = 0.3) -> list[float]:
+    """Widths of a ruled table's columns after their content: a column in ``wrapping`` may
+    wrap at spaces (it needs its longest word, and wants at most ``cap`` of the width), any
+    other column never wraps (it needs its widest cell); headers always wrap."""
+    cell, head = st.cell, st.head
+    needed, wanted = [], []
+    for c in range(len(header)):
+        cells = [row[c] for row in body]
+        full = max([stringWidth(v, cell.fontName, cell.fontSize) for v in cells], default=0.0)
+        words = _longest_word(header[c], head.fontName, head.fontSize)
+        if c in wrapping:
+            words = max([words] + [_longest_word(v, cell.fontName, cell.fontSize) for v in cells])
+            full = min(full, cap * total)
+        else:
+            words = max(words, full)
+        needed.append(words + PADDING)
+        wanted.append(max(full, words, min(stringWidth(header[c], head.fontName, head.fontSize), cap * total))
+                      + PADDING)
+    return fit_widths(needed, wanted, total)
+
+
+def ruled_table(header: Sequence[str], body: Sequence[Sequence[str]], st: Styles, width: float, *,
+                wrapping: Collection[int]) -> Table:
+    """A ruled table whose columns fit their content (:func:`column_widths`)."""
+    widths = column_widths(header, body, st, width, wrapping=wrapping)
+    rows: list[list[Any]] = [[fit(h, st.head, w - PADDING) for h, w in zip(header, widths, strict=True)]]
+    rows += [[fit(v, st.cell, w - PADDING) for v, w in zip(line, widths, strict=True)] for line in body]
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    table.setStyle(grid(st))
+    return table
+
+
 def standards(doc: CertificateDocument, lang: str, st: Styles, width: float) -> list[Any]:
     """Reference standards with certificate numbers and calibrating body (7.8.4.1 c)."""
-    head = ["standards.name", "standards.identification", "standards.certificate", "standards.calibrated_by",
-            "standards.valid_until"]
-    widths = [w * width for w in (0.32, 0.14, 0.17, 0.24, 0.13)]
-    rows: list[list[Any]] = [[fit(label(h, lang), st.head, w - 12) for h, w in zip(head, widths, strict=True)]]
+    head = [label(h, lang) for h in ("standards.name", "standards.identification", "standards.certificate",
+                                     "standards.calibrated_by", "standards.valid_until")]
+    body = []
     for s in doc.reference_standards:
-        name = _t(s.name, lang) + (f" ({_t(s.accuracy, lang)})" if s.accuracy else "")
-        cells = [name, s.identification, s.certificate_number, s.calibrated_by,
-                 format_date(s.valid_until, lang) if s.valid_until else ""]
-        rows.append([fit(c, st.cell, w - 12) for c, w in zip(cells, widths, strict=True)])
-    table = Table(rows, colWidths=widths, repeatRows=1)
-    table.setStyle(_grid(st))
-    statement = _t(doc.traceability_statement, lang) or label("traceability.default", lang)
+        name = text(s.name, lang) + (f" ({text(s.accuracy, lang)})" if s.accuracy else "")
+        body.append([name, s.identification, s.certificate_number, s.calibrated_by,
+                     format_date(s.valid_until, lang) if s.valid_until else ""])
+    table = ruled_table(head, body, st, width, wrapping={0, 1, 3})
+    statement = text(doc.traceability_statement, lang) or label("traceability.default", lang)
     return [para(label("standards", lang), st.heading), table, Spacer(1, 1.5 * mm), para(statement, st.small)]
 
 
-def _grid(st: Styles) -> TableStyle:
+def grid(st: Styles) -> TableStyle:
     """Ruled table: bold centred header row on a tint, body in the cell style."""
     return TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.4, LINE),
@@ -194,128 +277,20 @@ def _grid(st: Styles) -> TableStyle:
     ])
 
 
-@dataclass(frozen=True)
-class Column:
-    """One column of a results table: header key, how to read a cell, sign shown or ±."""
-
-    key: str
-    get: Any
-    signed: bool = False
-    plus_minus: bool = False
-
-
-def _columns(section: ResultSection) -> list[Column]:
-    rows = section.rows
-    cols = [Column("col.nominal", lambda r: r.nominal)]
-    if any(r.indication for r in rows):
-        cols.append(Column("col.indication", lambda r: r.indication))
-    if any(r.error for r in rows):
-        cols.append(Column("col.error", lambda r: r.error, signed=True))
-    if any(r.uncertainty for r in rows):
-        cols.append(Column("col.uncertainty", lambda r: r.uncertainty.expanded if r.uncertainty else None))
-    if len({(r.uncertainty.k if r.uncertainty else None) for r in rows}) > 1:
-        cols.append(Column("col.k", lambda r: r.uncertainty.k if r.uncertainty else None))
-    if any(r.mpe for r in rows):
-        cols.append(Column("col.mpe", lambda r: r.mpe, plus_minus=True))
-    return cols
-
-
-def _cell(value: Any, col: Column, unit_in_head: bool, lang: str) -> str:
-    if value is None:
-        return "–"
-    if not isinstance(value, Measure):  # coverage factor k
-        return format_number(value, lang)
-    if unit_in_head:
-        text = format_number(value.value, lang, signed=col.signed)
-    else:
-        text = format_measure(value.value, value.unit, lang, signed=col.signed)
-    return f"±{text}" if col.plus_minus else text
-
-
-def results_table(section: ResultSection, lang: str, st: Styles, width: float) -> Table:
-    """One results table (7.8.2.1 m, 7.8.4.1 a): units in the header when a column shares one."""
-    cols = _columns(section)
-    has_label = any(r.label for r in section.rows)
-    has_verdict = any(r.verdict for r in section.rows)
-    first_width = 0.22 if has_label else 0.06
-    rest = (1 - first_width) / (len(cols) + (1 if has_verdict else 0))
-    head_width = rest * width - 12
-    header: list[Any] = [fit(label("col.point", lang), st.head, first_width * width - 12)]
-    units_in_head = []
-    for col in cols:
-        units = {v.unit for r in section.rows if isinstance(v := col.get(r), Measure)}
-        shared = len(units) == 1 and col.key != "col.k"
-        units_in_head.append(shared)
-        unit = display_unit(next(iter(units))) if shared else ""
-        header.append(fit(label(col.key, lang) + (f" ({unit})" if unit else ""), st.head, head_width))
-    if has_verdict:
-        header.append(fit(label("col.verdict", lang), st.head, head_width))
-    body: list[list[Any]] = [header]
-    for i, row in enumerate(section.rows, start=1):
-        first = f"{i}" + (f". {_t(row.label, lang)}" if has_label and row.label else "")
-        line: list[Any] = [para(first, st.cell) if has_label else first]
-        line += [_cell(col.get(row), col, shared, lang) for col, shared in zip(cols, units_in_head, strict=True)]
-        if has_verdict:
-            line.append(verdict_label(row.verdict, lang) if row.verdict else "–")
-        body.append(line)
-    table = Table(body, colWidths=[first_width * width] + [rest * width] * (len(header) - 1), repeatRows=1)
-    style = _grid(st)
-    style.add("ALIGN", (1, 1), (-1, -1), "RIGHT")
-    style.add("ALIGN", (0, 1), (0, -1), "CENTER" if not has_label else "LEFT")
-    if has_verdict:
-        style.add("ALIGN", (-1, 1), (-1, -1), "CENTER")
-    table.setStyle(style)
-    return table
-
-
-def _uncertainty_note(section: ResultSection, lang: str) -> str:
-    us = [r.uncertainty for r in section.rows if r.uncertainty]
-    if not us:
-        return ""
-    ks = {u.k for u in us}
-    ps = {u.coverage_probability for u in us}
-    p = format_probability(us[0].coverage_probability, lang) if len(ps) == 1 else "95\u00a0%"
-    if len(ks) == 1:
-        return label("uncertainty.statement", lang, k=format_number(us[0].k, lang), p=p)
-    return label("uncertainty.per_row", lang, p=p)
-
-
-def results(doc: CertificateDocument, lang: str, st: Styles, width: float) -> list[Any]:
-    """Every results table with its uncertainty statement and error chart (7.8.4.1 a, d)."""
-    story: list[Any] = [CondPageBreak(60 * mm), para(label("results", lang), st.heading)]
-    for section in doc.results:
-        heading = " – ".join(x for x in (stage_label(section.stage, lang) if section.stage else "",
-                                          _t(section.title, lang)) if x)
-        block: list[Any] = []
-        if heading:
-            block.append(para(heading, st.label))
-            block.append(Spacer(1, 1 * mm))
-        block.append(results_table(section, lang, st, width))
-        note = _uncertainty_note(section, lang)
-        if note:
-            block += [Spacer(1, 1 * mm), para(note, st.small)]
-        story.append(KeepTogether(block))
-        chart = error_chart(section, lang, width * 0.8, 52 * mm, st.regular)
-        if chart is not None:
-            chart.hAlign = "CENTER"
-            story += [Spacer(1, 2 * mm), chart, Spacer(1, 2 * mm)]
-    if doc.adjustment_note:
-        story.append(para(f"{label('adjustment', lang)}: {_t(doc.adjustment_note, lang)}", st.body))
-    return story
-
-
 def conformity(doc: CertificateDocument, lang: str, st: Styles, width: float) -> list[Any]:
     """Conformity statement, specification and decision rule (7.8.6); validity and stamp."""
     pairs: list[tuple[str, str]] = []
     block: list[Any] = [para(label("conformity", lang), st.heading)]
     c = doc.conformity
     if c is not None:
-        statement = _t(c.statement, lang) or label(f"conformity.{c.verdict.value}", lang)
+        statement = text(c.statement, lang) or label(f"conformity.{c.verdict.value}", lang)
         block += [para(statement, ParagraphStyle("verdict", parent=st.body, fontName=st.bold)), Spacer(1, 1.5 * mm)]
-        pairs.append((label("conformity.specification", lang), _t(c.specification, lang)))
-        pairs.append((label("conformity.decision_rule", lang), _t(c.decision_rule, lang)))
+        pairs.append((label("conformity.specification", lang), text(c.specification, lang)))
+        pairs.append((label("conformity.decision_rule", lang), text(c.decision_rule, lang)))
     if doc.valid_until:
         pairs.append((label("valid_until", lang), format_date(doc.valid_until, lang)))
+    if doc.validity_basis:
+        pairs.append((label("validity_basis", lang), text(doc.validity_basis, lang)))
     if doc.stamp_number:
         pairs.append((label("stamp_number", lang), doc.stamp_number))
     if c is None and not pairs:
@@ -329,9 +304,9 @@ def closing(doc: CertificateDocument, lang: str, st: Styles, width: float) -> li
     """Deviations (7.8.2.1 n), remarks, supersession, the "relate only" sentence (l), signatures (o), end mark (d)."""
     story: list[Any] = [Spacer(1, 2 * mm)]
     if doc.deviations:
-        story.append(para(f"{label('deviations', lang)}: {_t(doc.deviations, lang)}", st.body))
+        story.append(para(f"{label('deviations', lang)}: {text(doc.deviations, lang)}", st.body))
     for remark in doc.remarks:
-        story.append(para(f"{label('remarks', lang)}: {_t(remark, lang)}", st.body))
+        story.append(para(f"{label('remarks', lang)}: {text(remark, lang)}", st.body))
     if doc.supersedes:
         story.append(para(label("supersedes", lang, number=doc.supersedes), st.label))
     story.append(para(label(f"relate_only.{doc.kind.value}", lang), st.body))
@@ -358,7 +333,7 @@ def signatures(doc: CertificateDocument, lang: str, st: Styles, width: float) ->
     def column(head: str, person: Any) -> list[Any]:
         if person is None:
             return []
-        role = _t(person.role, lang)
+        role = text(person.role, lang)
         return [para(head.upper(), centre_bold), para(role, st.centre) if role else Spacer(1, 1),
                 Spacer(1, 16 * mm), para(person.name, centre_bold)]
 

@@ -32,7 +32,7 @@ __all__ = ["MEASURED_KEYS", "UNCERTAINTY_KEYS", "clean", "reported_k", "reported
            "reported_point", "reported_results", "reported_budget_rows"]
 
 #: Measured values of a point, reported to the decimal place of the point's rounded U.
-MEASURED_KEYS = ("indication", "error", "reference_value", "reference", "spread", "hysteresis")
+MEASURED_KEYS = ("indication", "error", "reference_value", "reference", "spread", "hysteresis", "change", "added_load")
 #: Expanded uncertainties, reported to two significant digits.
 UNCERTAINTY_KEYS = ("uncertainty", "expanded_uncertainty")
 _SIGNIFICANT = 12

@@ -203,7 +203,9 @@ def _point_result(p: PointData, *, spec: dict[str, Any], facts: InstrumentFacts,
     template = fill_scale_terms(spec["budget"], terms) if spec.get("budget") else None
     reference = convert(p.reference_value if p.reference_value is not None else p.nominal, p.unit, unit)
     indication = math.fsum(readings) / len(readings)
-    res.indication = r12(indication)
+    # With the change-point method the indication reported is the one before rounding,
+    # P = I + ½e − ΔL (R76-1 A.4.4.3), so that P − L is the error; I stays in the readings.
+    res.indication = r12(indication + terms.offset)
     std = choose_standard(standards, reference, unit)
     res.standard = std
     ref = None if std is None else reference_at(

@@ -155,8 +155,8 @@ def _seed_instruments(session: Session, ctx: DemoContext) -> None:
                               pattern_approval="PDM 088-2016", accuracy_class="III",
                               location="Kho hàng cửa khẩu Đồng Đăng"),
         catalog.NewInstrument(owner_id=hn.id, type_id=scale, manufacturer="A&D", model="GX-6100",
-                              serial_number="AD-T1200457", range_min=0, range_max=6.1, range_unit="kg",
-                              resolution=0.00001, scale_interval=0.0001, accuracy_class="II",  # d = 0.01 g,
+                              serial_number="AD-T1200457", range_min=0, range_max=6100, range_unit="g",
+                              resolution=0.01, scale_interval=0.1, accuracy_class="II",  # d = 0.01 g,
                               year_of_manufacture=2021,  # e = 0.1 g, n = 61 000
                               location="Phòng thí nghiệm"),
         catalog.NewInstrument(owner_id=hn.id, type_id=gauge, manufacturer="Wika", model="213.53",

@@ -82,8 +82,7 @@ def record_through_workflow(session: Session, technician: User, reviewer: User, 
     savepoint = session.begin_nested()
     try:
         rec = workflow.open_record(session, technician, workflow.OpenRecord(
-            instrument_id=inst.id, kind=kind, procedure_id=procs[0].id, work_date=work_date,
-            place=inst.location or None))
+            instrument_id=inst.id, kind=kind, procedure_id=procs[0].id, work_date=work_date))
         spec = rec.procedure.spec
         counts = {t["test"]: int(t.get("readings", 1)) for t in spec.get("tests", [])}
         conditions = {"temperature": 24.8, "humidity": 62}
@@ -147,7 +146,7 @@ class _Seeding:
         return self.issue(approved_record(
             self.session, instrument=inst, procedure=proc, technician=self.technician, reviewer=self.reviewer,
             points=scale_points(inst, errors_e), standards=self.mass_std[:1], kind="verification",
-            work_date=work_date, place=inst.location))
+            work_date=work_date))
 
     def valid(self, kind: str) -> list[Certificate]:
         return [c for c in self.session.scalars(select(Certificate).where(
@@ -175,7 +174,8 @@ class _Seeding:
         # A verification certificate corrected afterwards: the customer's address was wrong on it.
         first = self.valid("verification")[0]
         certs.amend_certificate(self.session, self.reviewer, first.id, certs.AmendCertificate(
-            reason="Sửa địa chỉ khách hàng ghi sai trên giấy chứng nhận số " + first.number), context=self.context)
+            reason="Sửa địa chỉ khách hàng ghi sai trên giấy chứng nhận số " + first.number,
+            reason_en="The customer's address was wrong on certificate no. " + first.number), context=self.context)
         if len(self.scales) > 1:
             # Valid, then revoked: the weights used were found out of tolerance afterwards.
             revoked = self.verify(self.scales[1], (0, 0, 0, 0))

@@ -220,9 +220,10 @@ def _story_two_scales(session: Session, cast: _Cast, scale60: Instrument, scale3
     today = date.today()
     lan, hung, minh = cast.lan, cast.hung, cast.minh
     r76 = _procedure(session, "QTKĐ-CKTĐ-R76")
-    # 1. Hữu Nghị asks for the periodic verification of two scales: one approved, one returned.
+    # 1. Hữu Nghị asks for the periodic verification of two scales at its warehouse: one approved, one returned.
     req1 = workflow.create_service_request(session, cast.business, workflow.NewServiceRequest(
         kind="verification", verification_type="periodic", instrument_ids=[scale60.id, scale300.id],
+        on_site=True, site_address="Kho hàng cửa khẩu Đồng Đăng, huyện Cao Lộc, Lạng Sơn",
         notes="Kiểm định định kỳ trước mùa thu mua."))
     workflow.accept_service_request(session, lan, req1.id, workflow.AcceptRequest(
         version_id=req1.version_id, received_date=today - timedelta(days=3)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NewType
 
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from lims.errors import NotFound, ValidationError
 from lims.i18n import _
 from lims.models import ApiToken, Organisation, Role, User, UserRole, utcnow
 from lims.services import audit, policy
-from lims.services.inputs import service_input
+from lims.services.inputs import opts, service_input
 from lims.services.policy import Actor
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{3,64}$")
@@ -34,6 +34,7 @@ class NewUser:
     password: Password
     roles: tuple[str, ...]
     full_name: str = ""
+    job_title: str = field(default="", metadata=opts(max_len=120))  # printed under a signature
     email: str = ""
     organisation_id: int | None = None
 
@@ -79,6 +80,7 @@ def create_user(session: Session, actor: Actor | None, new: NewUser) -> User:
         username=new.username,
         password_hash=generate_password_hash(new.password),
         full_name=new.full_name,
+        job_title=new.job_title,
         email=new.email,
         organisation_id=new.organisation_id,
         role_rows=[UserRole(role=r) for r in sorted(set(new.roles))],

@@ -258,6 +258,7 @@ def user_section() -> Section:
         columns=(
             Column(_l("Username"), lambda u: u.username),
             Column(_l("Full name"), lambda u: u.full_name),
+            Column(_l("Job title"), lambda u: u.job_title or "—"),
             Column(_l("Roles"), _roles_text),
             Column(_l("Organisation"), lambda u: u.organisation.name if u.organisation else "—"),
             Column(_l("Active"), lambda u: _yes_no(u.active)),
@@ -265,6 +266,7 @@ def user_section() -> Section:
         fields=(
             Field("username", _l("Username"), required=True),
             Field("full_name", _l("Full name")),
+            Field("job_title", _l("Job title"), help=_l("printed under the signature on certificates")),
             Field("email", _l("E-mail")),
             Field("password", _l("Password"), "password", True, help=_l("at least 8 characters")),
             Field("roles", _l("Roles"), "multiselect", True,

@@ -65,9 +65,24 @@ def _download(data: bytes, mimetype: str, filename: str, *, inline: bool = False
 
 @bp.app_template_global()
 def certificate_status(cert: Certificate) -> tuple[str, str, str]:
-    """(status, label, css class) for a certificate, expiry included."""
+    """(status, label, css class) for a certificate, expiry included. A notice of
+    non-conformity (a failed verification) in force is badged as such, in red, never as valid."""
     status = certs.effective_status(cert)
+    if status == "valid" and certs.document_kind(cert) == certs.NOTICE:
+        return certs.NOTICE, _("notice: not passed"), "bad"
     return status, str(STATUS_LABELS.get(status, status)), STATUS_CLASS.get(status, "")
+
+
+def result_tables(document: dict) -> list[dict]:
+    """The stored document's results tables for the page: rows, and whether the nominal column
+    is shown (only when some row's nominal differs from its measured reference, as in the PDF)."""
+    tables = []
+    for section in document.get("results", []):
+        rows = section.get("rows", [])
+        differs = any(r.get("reference") and (Decimal(r["reference"]["value"]), r["reference"]["unit"])
+                      != (Decimal(r["nominal"]["value"]), r["nominal"]["unit"]) for r in rows)
+        tables.append({"title": section.get("title"), "rows": rows, "nominal": differs})
+    return tables
 
 
 @bp.app_template_global()
@@ -103,6 +118,7 @@ def _detail(cert: Certificate, *, errors: dict | None = None, form: dict | None 
     path, dcc = certs.pdf_file(cert, _ctx()), certs.dcc_file(cert, _ctx())
     return render_template(
         "certificates/detail.html", cert=cert, summary=(cert.document or {}).get("summary", {}),
+        tables=result_tables((cert.document or {}).get("certificate", {})),
         verify_url=url, qr=Markup(svg), newer=certs.superseded_by(get_db(), cert),
         can_manage=policy.can_manage_certificates(actor), can_print_stamp=policy.can_print_stamp(actor, cert),
         errors=errors or {}, form=form or {}, kind_labels=KIND_LABELS,

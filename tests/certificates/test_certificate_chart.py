@@ -18,8 +18,9 @@ def test_prefixed_units_share_the_axis_by_a_decimal_shift() -> None:
     """0.3 mg of uncertainty drawn on an error axis in g is 0.0003 g (10⁻³ shift)."""
     row = ResultRow(nominal=Measure("100", "g"), error=Measure("0.0002", "g"),
                     uncertainty=Uncertainty(Measure("0.3", "mg")), mpe=Measure("1", "mg"))
-    _, _, points = _points(ResultSection(rows=(row,)))
-    assert points == [(100.0, 0.0002, 0.0003, 0.001)]
+    zero = ResultRow(nominal=Measure("0", "g"), error=Measure("0", "g"))
+    _, _, points = _points(ResultSection(rows=(zero, row)))
+    assert points[1] == (100.0, 0.0002, 0.0003, 0.001)
 
 
 def test_nothing_to_draw_without_errors_or_with_foreign_units() -> None:
@@ -33,8 +34,16 @@ def test_nothing_to_draw_without_errors_or_with_foreign_units() -> None:
     assert error_chart(mixed, "vi", 400, 150, font) is None
 
 
-def test_single_point_and_all_zero_chart_still_draws() -> None:
+def test_one_load_draws_no_chart_and_all_zero_still_draws() -> None:
+    """A table at one load (zero-setting, eccentricity, repeatability) has no error curve to draw;
+    two loads with zero errors still draw."""
     font, _ = register_fonts()
-    section = ResultSection(rows=(ResultRow(nominal=Measure("0", "g"), error=Measure("0", "g")),))
+    one = ResultSection(rows=(ResultRow(nominal=Measure("0", "g"), error=Measure("0", "g")),))
+    assert error_chart(one, "en", 400, 150, font) is None
+    same = ResultSection(rows=tuple(ResultRow(nominal=Measure("20", "kg"), error=Measure(e, "kg"))
+                                    for e in ("0", "0.01", "-0.01")))
+    assert error_chart(same, "en", 400, 150, font) is None
+    section = ResultSection(rows=(ResultRow(nominal=Measure("0", "g"), error=Measure("0", "g")),
+                                  ResultRow(nominal=Measure("10", "g"), error=Measure("0", "g"))))
     drawing = error_chart(section, "en", 400, 150, font)
     assert drawing is not None and drawing.width == 400

@@ -23,7 +23,6 @@ from certificates.dcc_tables import distribution_of, spread_of
 from certificates.dcc_xml import LIMS_REF_TYPES
 from certificates.errors import DccError, DccValidationError
 from certificates.model import (
-    CertificateDocument,
     Conformity,
     Customer,
     LocalText,
@@ -306,18 +305,11 @@ def test_catalog_maps_every_remote_schema_to_a_bundled_file() -> None:
     assert all(path.is_file() for path in mapping.values())
 
 
-@dataclasses.dataclass(frozen=True)
-class _WithVerificationType(CertificateDocument):
-    """A document that states the verification type and a national procedure (optional fields
-    the DCC reads when the document has them)."""
-
-    verification_type: str | None = None
-    national_procedure: str | None = None
-
-
-def test_optional_fields_verification_type_and_national_procedure(verification) -> None:
-    fields = {f.name: getattr(verification, f.name) for f in dataclasses.fields(CertificateDocument)}
-    doc = _WithVerificationType(**fields, verification_type="periodic", national_procedure="ĐLVN 13:2019")
+def test_verification_type_and_national_procedure_are_stated(verification) -> None:
+    """The verification type (chế độ kiểm định) as a statement with its code as convention; the
+    national procedure (ĐLVN) as a second norm of the method."""
+    method = dataclasses.replace(verification.method, national_procedure="ĐLVN 13:2019")
+    doc = dataclasses.replace(verification, verification_type="periodic", method=method)
     xml = to_dcc_xml(doc)
     assert xpath(xml, "//dcc:statement[@refType='lims_verificationType']/dcc:convention/text()") == ["periodic"]
     assert xpath(xml, "//dcc:usedMethod[@refType='lims_method']/dcc:norm/text()") == ["ĐLVN 16:2009", "ĐLVN 13:2019"]

@@ -13,7 +13,8 @@ TOP_KEYS = [
     "performed_on", "issued_on", "results", "reference_standards", "authorised_by", "environment",
     "received_on", "performed_until", "performance_location", "performance_address", "performed_by",
     "conformity", "valid_until", "stamp_number", "status", "supersedes", "language", "title",
-    "traceability_statement", "adjustment_note", "deviations", "remarks",
+    "traceability_statement", "adjustment_note", "deviations", "remarks", "verification_type",
+    "periodic_verification", "validity_basis",
 ]
 ROW_KEYS = ["nominal", "reference", "indication", "error", "uncertainty", "mpe", "verdict", "label"]
 

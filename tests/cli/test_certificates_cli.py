@@ -45,7 +45,8 @@ def test_list_as_json_gives_what_scripts_need(issued):
     a, b = issued["a"], issued["b"]
     assert [(i["number"], i["kind"], i["status"]) for i in items] == [
         (b.number, "calibration", "revoked"), (a.number, "verification", certs.effective_status(a))]
-    assert items[1]["issue_date"] == "2026-04-02" and items[1]["valid_until"] == "2027-04-02"
+    # Valid-until: 12 months from the date of verification (the work date, 1 April), Circular 23/2013/TT-BKHCN.
+    assert items[1]["issue_date"] == "2026-04-02" and items[1]["valid_until"] == "2027-04-01"
     assert items[1]["verify_url"] == certs.verify_url(a)
     assert items[1]["verify_url"].startswith("https://lims.tdc.gov.vn/v/")
 

@@ -56,16 +56,20 @@ def test_a_passed_verification_gets_number_stamp_validity_pdf_and_audit_event(db
     certs.write_pending(db)
 
     assert cert.number == "2026-KD-000001" and (cert.year, cert.seq) == (2026, 1)
-    # Circular 23/2013/TT-BKHCN: scales 12 months, counted from the issue date.
-    assert cert.valid_until == date(2027, 3, 5)
+    # Circular 23/2013/TT-BKHCN: scales 12 months, counted from the date of verification (the work
+    # date, the day before the issue), to the same day of the month (LIMS_VALID_UNTIL_RULE's default).
+    assert cert.valid_until == date(2027, 3, 4)
     assert cert.stamp_number == "T26-0000001"
     assert cert.status == "valid" and cert.customer_id == lab.customer.id
-    # Readings to the scale's resolution, the error to the decimal place of U (two significant
-    # digits, JCGM 100 7.2.6), k to two decimals; MPEs of OIML R76-1 class III as stated.
-    got = [(r["nominal"]["value"], r["indication"]["value"], r["error"]["value"], r["mpe"]["value"], r["verdict"])
-           for r in rows(cert)]
-    assert got == [("0.20", "0.20", "0.0000", "0.005", "pass"), ("5.00", "5.00", "0.0000", "0.005", "pass"),
-                   ("20.00", "20.01", "0.0100", "0.01", "pass"), ("60.00", "60.01", "0.0100", "0.015", "pass")]
+    # The nominal to the scale's resolution; reference, indication and error to the decimal place of
+    # U (U = 0.0082 kg, two significant digits: JCGM 100 7.2.6), never coarser than d = 0.01 kg;
+    # MPEs of OIML R76-1 class III as stated.
+    got = [(r["nominal"]["value"], r["reference"]["value"], r["indication"]["value"], r["error"]["value"],
+            r["mpe"]["value"], r["verdict"]) for r in rows(cert)]
+    assert got == [("0.20", "0.2000", "0.2000", "0.0000", "0.005", "pass"),
+                   ("5.00", "5.0000", "5.0000", "0.0000", "0.005", "pass"),
+                   ("20.00", "20.0000", "20.0100", "0.0100", "0.01", "pass"),
+                   ("60.00", "60.0000", "60.0100", "0.0100", "0.015", "pass")]
     assert rows(cert)[2]["uncertainty"]["expanded"] == {"value": "0.0040", "unit": "kg"}
     assert rows(cert)[2]["uncertainty"]["k"] == "2.00"
     doc = cert.document["certificate"]
@@ -176,7 +180,10 @@ def test_amendment_issues_a_new_certificate_that_supersedes_the_old_one(db, lab,
     assert (new.valid_until, new.stamp_number) == (old.valid_until, old.stamp_number)
     doc = new.document["certificate"]
     assert doc["supersedes"] == old.number and doc["customer"]["address"] == "Số 5 phố Kỳ Lừa, Lạng Sơn"
-    assert {"vi": "Sửa đổi: Sửa địa chỉ khách hàng", "en": "Amendment: Sửa địa chỉ khách hàng"} in doc["remarks"]
+    # No English reason given: the English copy says so in English, never in Vietnamese.
+    assert {"vi": "Sửa đổi: Sửa địa chỉ khách hàng",
+            "en": "Amendment: this certificate corrects certificate no. 2026-KD-000001 (the reason is stated in "
+                  "the Vietnamese copy)"} in doc["remarks"]
     assert old.document["certificate"]["customer"]["address"] == "Chợ Đông Kinh, Lạng Sơn"  # never rewritten
     assert certs.superseded_by(db, old).id == new.id
     actions = list(db.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
@@ -192,7 +199,7 @@ def test_amendment_from_a_newer_record_counts_validity_afresh(db, lab, ctx):
                                   parse(certs.AmendCertificate, {"reason": "Kiểm định lại sau khi sửa",
                                                                  "record_id": redo.id}),
                                   issue_date=ISSUE + timedelta(days=4), context=ctx)
-    assert new.record_id == redo.id and new.valid_until == date(2027, 3, 9)
+    assert new.record_id == redo.id and new.valid_until == date(2027, 3, 8)  # from the newer work date
     assert new.stamp_number == "T26-0000002"
 
 

@@ -126,14 +126,17 @@ def make_lab(db) -> Lab:
 def open_scale_record(db, lab: Lab, *, technician=None, work_date: date | None = None, via_request: bool = True):
     """A verification record of the 60 kg scale, opened from a business's request."""
     technician = technician or lab.tech
+    # A work date more than 30 days back needs a reason (LIMS_WORK_DATE_MAX_DAYS_BACK).
+    reason = "Biên bản giấy nhập lại" if work_date and work_date < date.today() - timedelta(days=30) else None
     if via_request:
         req = workflow.create_service_request(db, lab.biz, workflow.NewServiceRequest(
             kind="verification", verification_type="periodic", instrument_ids=[lab.instruments["scale"].id]))
         data = workflow.OpenRecord(request_item_id=req.items[0].id, procedure_id=lab.procedures["r76"].id,
-                                   work_date=work_date)
+                                   work_date=work_date, work_date_reason=reason)
     else:
         data = workflow.OpenRecord(instrument_id=lab.instruments["scale"].id, kind="verification",
-                                   procedure_id=lab.procedures["r76"].id, work_date=work_date)
+                                   procedure_id=lab.procedures["r76"].id, work_date=work_date,
+                                   work_date_reason=reason)
     rec = workflow.open_record(db, technician, data)
     db.commit()
     return rec

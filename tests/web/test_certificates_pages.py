@@ -19,7 +19,7 @@ def test_list_and_detail_pages_in_vietnamese_and_english(issued, login):
     assert issued.cert.number in page and ">valid<" in page
     detail = client.get(f"/certificates/{issued.cert.id}").get_data(as_text=True)
     assert issued.cert.stamp_number in detail and issued.cert.pdf_sha256 in detail
-    assert "20.01\u00a0kg" in detail and "0.015\u00a0kg" in detail  # every number with its unit
+    assert "20.0100\u00a0kg" in detail and "0.015\u00a0kg" in detail  # every number with its unit
     assert "<svg" in detail  # QR code of the public page
     assert client.get("/certificates?q=MT-0001").get_data(as_text=True).count(issued.cert.number) == 1
     assert issued.cert.number not in client.get("/certificates?q=nothing-like-it").get_data(as_text=True)

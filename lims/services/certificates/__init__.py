@@ -31,6 +31,8 @@ from lims.services.certificates.document import (
     build_document,
     is_notice,
     is_pass,
+    valid_until_after,
+    validity_basis,
 )
 from lims.services.certificates.exports import (
     ExportError,
@@ -77,9 +79,12 @@ from lims.services.certificates.public import (
     public_view_from_row,
 )
 from lims.services.certificates.queries import (
+    CERTIFICATE,
     EXPIRED,
+    NOTICE,
     PUBLIC_STATUSES,
     amendable_records,
+    document_kind,
     effective_status,
     get_by_number,
     get_certificate,
@@ -89,14 +94,16 @@ from lims.services.certificates.queries import (
 )
 
 __all__ = [
-    "EXPIRED", "PDF_FOLDER", "PUBLIC_STATUSES", "AmendCertificate", "CertificateContext", "ExportError", "Issue",
+    "CERTIFICATE", "EXPIRED", "NOTICE", "PDF_FOLDER", "PUBLIC_STATUSES", "AmendCertificate", "CertificateContext",
+    "ExportError", "Issue",
     "NotGenuine", "PendingFile", "PublicView", "RevokeCertificate", "add_months", "amend_certificate",
     "amendable_records", "build_document", "certificate_number", "context_from_env", "context_from_settings",
-    "current_context", "dcc_export", "dcc_file", "dcc_path_of", "document_of", "effective_status", "file_name_of",
-    "genuine_certificate_id", "get_by_number", "get_certificate", "is_notice", "is_pass", "issue_for_record",
-    "json_export", "keystore_at", "list_certificates", "missing_dccs", "missing_pdfs", "pdf_bytes", "pdf_file",
-    "pdf_path_of", "public_keys", "public_lookup", "public_statement", "public_view", "public_view_from_row",
-    "render_stored", "render_stored_dcc", "reset_context", "revoke_certificate", "set_context", "stamp_label",
-    "stamp_number", "status_label", "store_rendered", "store_rendered_dcc", "superseded_by", "use_context",
-    "verification_token", "verify_url", "write_pending",
+    "current_context", "dcc_export", "dcc_file", "dcc_path_of", "document_kind", "document_of", "effective_status",
+    "file_name_of", "genuine_certificate_id", "get_by_number", "get_certificate", "is_notice", "is_pass",
+    "issue_for_record", "json_export", "keystore_at", "list_certificates", "missing_dccs", "missing_pdfs",
+    "pdf_bytes", "pdf_file", "pdf_path_of", "public_keys", "public_lookup", "public_statement", "public_view",
+    "public_view_from_row", "render_stored", "render_stored_dcc", "reset_context", "revoke_certificate",
+    "set_context", "stamp_label", "stamp_number", "status_label", "store_rendered", "store_rendered_dcc",
+    "superseded_by", "use_context", "valid_until_after", "validity_basis", "verification_token", "verify_url",
+    "write_pending",
 ]

@@ -26,6 +26,7 @@ from certificates.keystore import KeyStore
 from lims.config import (
     DEFAULT_CERTIFICATE_NUMBER_PATTERN,
     DEFAULT_STAMP_NUMBER_PATTERN,
+    DEFAULT_VALID_UNTIL_RULE,
     Settings,
 )
 
@@ -37,7 +38,9 @@ GENUINE_CACHE = 20_000
 
 @dataclass(frozen=True)
 class CertificateContext:
-    """Instance folder (PDFs), public base URL (QR links), signing keys, numbering patterns.
+    """Instance folder (PDFs), public base URL (QR links), signing keys, numbering patterns, and
+    how a passed verification's valid-until date is counted (``valid_until_rule``:
+    ``same_day`` or ``end_of_month``, ``LIMS_VALID_UNTIL_RULE``).
 
     ``genuine`` remembers, for this context's key store, the certificate id of each token whose
     signature was found good (keys are only ever added, so a good signature stays good).
@@ -49,6 +52,7 @@ class CertificateContext:
     number_pattern: str = DEFAULT_CERTIFICATE_NUMBER_PATTERN
     stamp_pattern: str = DEFAULT_STAMP_NUMBER_PATTERN
     language: str = "vi"
+    valid_until_rule: str = DEFAULT_VALID_UNTIL_RULE
     genuine: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def verify_url(self, token: str) -> str:
@@ -85,6 +89,7 @@ def context_from_settings(settings: Settings) -> CertificateContext:
         number_pattern=settings.certificate_number_pattern,
         stamp_pattern=settings.stamp_number_pattern,
         language=settings.language,
+        valid_until_rule=settings.valid_until_rule,
     )
 
 

@@ -12,72 +12,44 @@ the pure ``certificates`` package. It reads the record as the workflow writes it
 * ``Record.environment``: ``{"temperature": {"value", "unit"}, "humidity": {...}, ...}``;
 * ``RecordStandard`` rows: the standard and the calibration in force when the work was done.
 
-Every measured number is rounded here, once, when the document is built, by
+Every measured number is rounded once, when the document is built, by
 :mod:`lims.metrology.reporting` (the document is stored, and the PDF, the page, the JSON and
-the DCC print what is stored):
+the DCC print what is stored); the results tables are :mod:`.rows`' (the measured reference
+value beside the nominal, reference, indication and error to the decimal place of the rounded
+U and never coarser than d, U to two significant digits with the EA-4/02 M §5 round-up, k to
+two decimals). Numbers that are not measured here — MPEs (limits of a specification),
+environmental conditions as typed, a reference standard's U as its own certificate states it,
+the instrument's range, Max, e and d — are only cleared of float noise (12 significant digits,
+:func:`~.numbers.decimal_of`).
 
-* the expanded uncertainty U to two significant digits, rounded up where ordinary rounding
-  would lower it by more than 5 % (EA-4/02 M §5) — :func:`~lims.metrology.reporting.round_uncertainty`;
-* the error (the measured value U belongs to) to the decimal place of the rounded U
-  (JCGM 100 7.2.6) — :func:`~lims.metrology.reporting.result_places`, ``round_to_places``;
-* the coverage factor k to two decimals, as ``reporting.result_text`` prints it;
-* readings and values without U of their own (nominal, indication, a repeatability spread, a
-  hysteresis) to the instrument's resolution, one more decimal at most when the value has it
-  (``result_places(None, resolution)``), and never fewer decimals than the resolution
-  (20.0 kg on a 0.01 kg scale prints 20.00 kg);
-* a zero is never printed with a minus sign.
-
-Numbers that are not measured here — MPEs (limits of a specification), environmental
-conditions as typed, a reference standard's U as its own certificate states it, the
-instrument's range — are only cleared of float noise (12 significant digits, :func:`decimal_of`).
+A verification certificate also states what Circular 24/2013/TT-BKHCN and the provincial
+templates show: the verification type, the national procedure (``spec["national_procedure"]``,
+e.g. ĐLVN 16:2009), Max, Min, e, d of a scale (OIML R76-1 Table 3), year of manufacture,
+pattern approval, place of use, the place of performance (the customer's premises for on-site
+work), the signatory's job title, and the valid-until date counted from the date of
+verification with the rule that counted it (:func:`valid_until_after`).
 """
 from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from certificates import model as cm
 from certificates.errors import DocumentError
 from certificates.formatting import format_measure
+from certificates.labels import label
 from certificates.values import enum_member
 from lims.errors import ValidationError
 from lims.i18n import _
-from lims.metrology.reporting import round_uncertainty
-from lims.models import Organisation, Record, RecordStatus, User, WorkKind
-from lims.services.certificates.numbers import (
-    cert_unit,
-    coverage_factor,
-    decimal_of,
-    measure,
-    measure_of,
-    reading,
-    uncertain,
-)
+from lims.metrology.errors import MetrologyError
+from lims.metrology.mpe import r76_instrument
+from lims.metrology.tables import R76_CLASSES
+from lims.models import Instrument, Organisation, Record, RecordStatus, User, WorkKind
+from lims.services.certificates.numbers import cert_unit, decimal_of, measure, measure_of
+from lims.services.certificates.rows import DIFFERENCE_UNITS, hysteresis_remark, result_sections
 
-#: Result tables by the record points' ``test`` (unknown tests print their code).
-TEST_TITLES: dict[str, tuple[str, str]] = {
-    "zero": ("Kiểm tra độ chính xác đặt không", "Zero-setting accuracy"),
-    "weighing": ("Kiểm tra sai số", "Weighing test"),
-    "weighing_down": ("Kiểm tra sai số – tải giảm", "Weighing test – decreasing loads"),
-    "tare": ("Kiểm tra cân trừ bì", "Tare weighing test"),
-    "accuracy": ("Kiểm tra sai số", "Accuracy test"),
-    "eccentricity": ("Kiểm tra độ lệch tâm", "Eccentricity test"),
-    "repeatability": ("Kiểm tra độ lặp lại", "Repeatability test"),
-    "discrimination": ("Kiểm tra độ động", "Discrimination test"),
-    "rising": ("Hành trình tăng", "Rising pressure"),
-    "falling": ("Hành trình giảm", "Falling pressure"),
-    "hysteresis": ("Kiểm tra độ trễ", "Hysteresis"),
-    "temperature": ("Kiểm tra sai số nhiệt độ", "Temperature points"),
-    "calibration": ("Kết quả hiệu chuẩn", "Calibration results"),
-    "volume": ("Kiểm tra sai số thể tích", "Volume test"),
-    "before_adjustment": ("Trước hiệu chỉnh", "Before adjustment"),
-    "after_adjustment": ("Sau hiệu chỉnh", "After adjustment"),
-}
-STAGES = {"before_adjustment": cm.Stage.BEFORE_ADJUSTMENT, "as_found": cm.Stage.BEFORE_ADJUSTMENT,
-          "after_adjustment": cm.Stage.AFTER_ADJUSTMENT, "as_left": cm.Stage.AFTER_ADJUSTMENT}
 ENVIRONMENT_NAMES: dict[str, tuple[str, str]] = {
     "temperature": ("Nhiệt độ", "Temperature"),
     "humidity": ("Độ ẩm tương đối", "Relative humidity"),
@@ -88,10 +60,6 @@ ENVIRONMENT_NAMES: dict[str, tuple[str, str]] = {
     "frequency": ("Tần số nguồn", "Supply frequency"),
     "height_difference": ("Độ cao của áp kế so với chuẩn", "Height of the gauge above the reference"),
 }
-#: Units the program stores that print under another spelling on a certificate.
-#: A difference of these units is written as the matching ``delta`` unit.
-DIFFERENCE_UNITS = {"degC": "delta_degC", "degF": "delta_degF"}
-
 NOTICE_TITLE = cm.LocalText("THÔNG BÁO KẾT QUẢ KIỂM ĐỊNH KHÔNG ĐẠT",
                             "NOTICE OF NON-CONFORMITY: VERIFICATION NOT PASSED")
 NOTICE_REMARK = cm.LocalText(
@@ -103,6 +71,8 @@ NOTICE_REMARK = cm.LocalText(
 VERIFICATION_OFFICER = cm.LocalText("Kiểm định viên", "Verification officer")
 CALIBRATION_OFFICER = cm.LocalText("Hiệu chuẩn viên", "Calibration officer")
 SIGNATORY = cm.LocalText("Người soát xét, phê duyệt", "Reviewed and approved by")
+#: The place a record opened in the lab carries by default (lims.services.workflow.open_record), in either language.
+GENERIC_LAB_PLACES = frozenset({"laboratory", "phòng thí nghiệm"})
 ADJUSTED_NOTE = cm.LocalText("Phương tiện đo đã được hiệu chỉnh trong quá trình thực hiện.",
                              "The instrument was adjusted during the work.")
 
@@ -118,6 +88,8 @@ class Issue:
     stamp_number: str | None = None
     supersedes: str | None = None
     extra_remarks: tuple[cm.LocalText | str, ...] = ()
+    periodic: bool = True
+    validity_basis: cm.LocalText | None = None
 
 
 def add_months(day: date, months: int) -> date:
@@ -136,104 +108,38 @@ def is_notice(record: Record) -> bool:
     return record.kind == WorkKind.verification.value and not is_pass(record)
 
 
+def valid_until_after(work_date: date, months: int, rule: str = "same_day") -> date:
+    """Valid-until of a passed verification: the type's interval counted from the date of
+    verification (Circular 23/2013/TT-BKHCN), on the same day of the month (``same_day``;
+    the month's last day when that day does not exist) or on the last day of that month
+    (``end_of_month``): ``LIMS_VALID_UNTIL_RULE``."""
+    end = add_months(work_date, months)
+    if rule == "end_of_month":
+        end = end.replace(day=calendar.monthrange(end.year, end.month)[1])
+    return end
+
+
+def validity_basis(months: int | None, rule: str = "same_day") -> cm.LocalText:
+    """How the valid-until date was counted, as the certificate states it."""
+    key = "validity.none" if not months else f"validity.{rule}"
+    return cm.LocalText(label(key, "vi", months=months), label(key, "en", months=months))
+
+
+def _verification_type(record: Record) -> cm.VerificationType | None:
+    """Chế độ kiểm định of a verification (initial, periodic, after repair)."""
+    if record.kind != WorkKind.verification.value or not record.verification_type:
+        return None
+    try:
+        return cm.VerificationType(record.verification_type)
+    except ValueError:
+        return None
+
+
 def _text(vi: str, en: str | None = None) -> cm.LocalText | None:
     vi = (vi or "").strip()
     if not vi:
         return None
     return cm.LocalText(vi, (en or "").strip() or None)
-
-
-def _error_unit(record: Record, point_unit: str) -> str:
-    stated = (record.results or {}).get("error_unit")
-    return cert_unit(stated or DIFFERENCE_UNITS.get(point_unit, point_unit))
-
-
-def _uncertainty(point: Any, err_unit: str, p: float) -> cm.Uncertainty | None:
-    if point.uncertainty is None:
-        return None
-    return cm.Uncertainty(cm.Measure(round_uncertainty(abs(float(point.uncertainty))), err_unit),
-                          k=coverage_factor(point.coverage_factor or 2), coverage_probability=decimal_of(p))
-
-
-def _label(point: Any, stored: dict, resolution: float | None) -> cm.LocalText | str | None:
-    """The point's label; a repeatability test adds the spread of its readings (OIML R76-1 3.6.1)."""
-    spread = stored.get("spread") if isinstance(stored, dict) else None
-    if not spread or spread.get("value") is None:
-        return point.label or None
-    unit = cert_unit(spread["unit"])
-    value = reading(spread["value"], resolution if spread["unit"] == point.unit else None)
-    prefix = f"{point.label} · " if point.label else ""
-    return cm.LocalText(f"{prefix}max − min = {format_measure(value, unit, 'vi')}",
-                        f"{prefix}max − min = {format_measure(value, unit, 'en')}")
-
-
-def _hysteresis(record: Record) -> cm.LocalText | None:
-    """Pressure gauges: |falling − rising| at each point against the MPE, as the workflow stored it.
-
-    Printed as a remark: the hysteresis has no uncertainty of its own in the record, and a
-    calibration results table states one for every row (ISO/IEC 17025 7.8.4.1 a).
-    """
-    parts: dict[str, list[str]] = {"vi": [], "en": []}
-    verdicts = {"pass": ("đạt", "pass"), "fail": ("không đạt", "fail")}
-    inst = record.instrument
-
-    def number(m: dict) -> Decimal:
-        return reading(m["value"], inst.resolution if m["unit"] == inst.range_unit else None)
-
-    for h in (record.results or {}).get("hysteresis") or []:
-        nominal, value, mpe = h.get("nominal"), h.get("hysteresis"), h.get("mpe")
-        if not nominal or not value:
-            continue
-        for i, lang in enumerate(("vi", "en")):
-            text = (f"{format_measure(number(nominal), cert_unit(nominal['unit']), lang)}: "
-                    f"{format_measure(number(value), cert_unit(value['unit']), lang)}")
-            if mpe and mpe.get("value") is not None:
-                text += f" (MPE ±{format_measure(decimal_of(abs(mpe['value'])), cert_unit(mpe['unit']), lang)}"
-                verdict = verdicts.get(h.get("verdict") or "")
-                text += f", {verdict[i]})" if verdict else ")"
-            parts[lang].append(text)
-    if not parts["vi"]:
-        return None
-    return cm.LocalText("Độ trễ |giảm − tăng| tại " + "; ".join(parts["vi"]),
-                        "Hysteresis |falling − rising| at " + "; ".join(parts["en"]))
-
-
-def _row(record: Record, point: Any, stored: dict, p: float) -> cm.ResultRow:
-    """One point, its numbers rounded (see the module docstring)."""
-    inst = record.instrument
-    resolution = inst.resolution if point.unit == inst.range_unit else None
-    err_unit = _error_unit(record, point.unit)
-    err_resolution = inst.resolution if err_unit == inst.range_unit else None
-    nominal = point.reference_value if point.nominal is None else point.nominal
-    if nominal is None:
-        raise DocumentError(f"points[{point.seq}].nominal", "the point has no reference value")
-    error = None
-    if point.error is not None:
-        value = uncertain(point.error, point.uncertainty) if point.uncertainty else reading(point.error, err_resolution)
-        error = cm.Measure(value, err_unit)
-    return cm.ResultRow(
-        nominal=cm.Measure(reading(nominal, resolution), cert_unit(point.unit)),
-        indication=cm.Measure(reading(point.indication, resolution), cert_unit(point.unit))
-        if point.indication is not None else None,
-        error=error,
-        uncertainty=_uncertainty(point, err_unit, p),
-        mpe=measure(abs(point.mpe), err_unit, places_like=err_resolution) if point.mpe is not None else None,
-        verdict=point.verdict or None,
-        label=_label(point, stored, inst.resolution),
-    )
-
-
-def _results(record: Record) -> tuple[cm.ResultSection, ...]:
-    p = (record.results or {}).get("coverage_probability") or 0.95
-    stored = {pt.get("seq"): pt for pt in (record.results or {}).get("points") or [] if isinstance(pt, dict)}
-    groups: dict[str, list[cm.ResultRow]] = {}
-    for point in record.points:
-        groups.setdefault(point.test or "", []).append(_row(record, point, stored.get(point.seq, {}), p))
-    sections = []
-    for test, rows in groups.items():
-        vi, en = TEST_TITLES.get(test, (test, test))
-        sections.append(cm.ResultSection(rows=tuple(rows), title=_text(vi, en), stage=STAGES.get(test)))
-    return tuple(sections)
 
 
 def _environment(record: Record) -> tuple[cm.EnvironmentalCondition, ...]:
@@ -292,13 +198,38 @@ def _conformity(record: Record) -> cm.Conformity | None:
                          specification=spec)
 
 
-def _instrument(record: Record) -> cm.Instrument:
+def _scale(inst: Instrument) -> tuple[cm.Measure | None, cm.Measure | None, cm.Measure | None]:
+    """(Max, Min, e) of a weighing instrument (OIML R76-1 T.3.2.2, T.3.4, Table 3).
+
+    e is the instrument's verification scale interval; a scale of an R76 accuracy class
+    registered without one has e = d (R76-1 3.4.2, as the schema migration set it). Min
+    follows from the class and e (Table 3: class I 100 e; II 20 e for e ≤ 0.05 g, 50 e for
+    e ≥ 0.1 g; III 20 e; IIII 10 e); it is left out when class and e do not fit Table 3.
+    """
+    r76 = (inst.accuracy_class or "").strip().upper() in R76_CLASSES and inst.type.quantity == "mass"
+    e = inst.scale_interval if inst.scale_interval is not None else (inst.resolution if r76 else None)
+    if e is None:
+        return None, None, None
+    unit = inst.range_unit
+    max_capacity, interval = measure(inst.range_max, unit), measure(e, unit)
+    try:
+        info = r76_instrument(inst.accuracy_class, f"{e!r} {unit}", f"{inst.range_max!r} {unit}")
+    except MetrologyError:
+        return max_capacity, None, interval
+    return max_capacity, measure(float(info.min_capacity.to(unit).magnitude), unit, places_like=e), interval
+
+
+def _instrument(record: Record, customer: Organisation) -> cm.Instrument:
+    """The item (ISO/IEC 17025 7.8.2.1 g) with what a Vietnamese verification certificate states:
+    year of manufacture, pattern approval, place of use (the instrument's location, else the
+    customer), and Max, Min, e, d of a scale."""
     inst = record.instrument
     itype = inst.type
     low, high = decimal_of(inst.range_min), decimal_of(inst.range_max)
     unit = cert_unit(inst.range_unit)
     rng = cm.LocalText(f"{format_measure(low, unit, 'vi')} … {format_measure(high, unit, 'vi')}",
                        f"{format_measure(low, unit, 'en')} … {format_measure(high, unit, 'en')}")
+    max_capacity, min_capacity, scale_interval = _scale(inst)
     return cm.Instrument(
         name=cm.LocalText(itype.name_vi, itype.name_en or None),
         serial_number=inst.serial_number,
@@ -307,7 +238,19 @@ def _instrument(record: Record) -> cm.Instrument:
         measuring_range=rng,
         resolution=measure(inst.resolution, inst.range_unit),
         accuracy_class=inst.accuracy_class or None,
+        year_of_manufacture=inst.year_of_manufacture or None,
+        pattern_approval=(inst.pattern_approval or "").strip() or None,
+        place_of_use=(inst.location or "").strip() or customer.name,
+        max_capacity=max_capacity, min_capacity=min_capacity, scale_interval=scale_interval,
     )
+
+
+def _method(record: Record) -> cm.Method:
+    """The procedure, and the national procedure (ĐLVN …) its spec names (7.8.2.1 f)."""
+    proc = record.procedure
+    national = (proc.spec or {}).get("national_procedure")
+    return cm.Method(proc.code, _text(proc.title_vi, proc.title_en),
+                     national_procedure=national.strip() if isinstance(national, str) and national.strip() else None)
 
 
 def _person(user: User | None, role: cm.LocalText) -> cm.Person | None:
@@ -315,7 +258,22 @@ def _person(user: User | None, role: cm.LocalText) -> cm.Person | None:
 
 
 def _named(user: User, role: cm.LocalText) -> cm.Person:
-    return cm.Person(user.full_name or user.username, role)
+    """A person with the job title printed under the signature (the role when none is set)."""
+    title = (user.job_title or "").strip()
+    return cm.Person(user.full_name or user.username, title or role)
+
+
+def _place(record: Record, customer: Organisation) -> tuple[cm.PerformanceLocation, str | None]:
+    """Where the work was done (7.8.2.1 c): the customer's premises for on-site work (the
+    request's site address, else the customer's address), else the laboratory (the record's
+    place, a room, when given)."""
+    request = record.request_item.request if record.request_item else None
+    if request is not None and request.on_site:
+        site = (request.site_address or "").strip() or (customer.address or "").strip() or None
+        return cm.PerformanceLocation.CUSTOMER_SITE, site
+    place = record.place.strip()
+    # The word a record is opened with ("laboratory") says nothing the location does not.
+    return cm.PerformanceLocation.LABORATORY, None if place.lower() in GENERIC_LAB_PLACES else place or None
 
 
 def _dates(record: Record, issue: Issue) -> tuple[date | None, date]:
@@ -326,11 +284,26 @@ def _dates(record: Record, issue: Issue) -> tuple[date | None, date]:
     return (received_on if received_on and received_on <= performed_on else None), performed_on
 
 
+#: Printed when indications were found by the change-point method (OIML R76-1 A.4.4.3).
+CHANGE_POINT_REMARK = cm.LocalText(
+    "Số chỉ là số chỉ trước khi làm tròn P = I + ½e − ΔL, xác định bằng cách đặt thêm các quả cân 0,1 e "
+    "(OIML R76-1 A.4.4.3); sai số E = P − L.",
+    "Indications are the indications prior to rounding, P = I + ½e − ΔL, found with additional 0.1 e "
+    "weights (OIML R76-1 A.4.4.3); the error is E = P − L.")
+
+
+def _change_point_used(record: Record) -> bool:
+    return bool((record.procedure.spec or {}).get("change_point")) and any(
+        p.added_load is not None for p in record.points)
+
+
 def _remarks(record: Record, issue: Issue) -> tuple[Any, ...]:
     remarks: list[Any] = []
     if record.remarks.strip():
         remarks.append(record.remarks.strip())
-    hysteresis = _hysteresis(record)
+    if _change_point_used(record):
+        remarks.append(CHANGE_POINT_REMARK)
+    hysteresis = hysteresis_remark(record)
     if hysteresis is not None:
         remarks.append(hysteresis)
     if is_notice(record):
@@ -367,9 +340,7 @@ def build_document(record: Record, lab: Organisation, customer: Organisation, si
     certificate must state (ISO/IEC 17025:2017 7.8.2.1, 7.8.4.1; see ``certificates.model``).
     """
     signer = _check_issuable(record, signer)
-    request = record.request_item.request if record.request_item else None
-    performance = cm.PerformanceLocation.CUSTOMER_SITE if request is not None and request.on_site \
-        else cm.PerformanceLocation.LABORATORY
+    performance, address = _place(record, customer)
     received_on, performed_on = _dates(record, issue)
     notice = is_notice(record)
     laboratory, customer_part = _parties(lab, customer)
@@ -377,14 +348,16 @@ def build_document(record: Record, lab: Organisation, customer: Organisation, si
     try:
         return cm.CertificateDocument(
             number=issue.number, kind=cm.Kind(record.kind), title=NOTICE_TITLE if notice else None,
-            laboratory=laboratory, customer=customer_part, instrument=_instrument(record),
-            method=cm.Method(record.procedure.code, _text(record.procedure.title_vi, record.procedure.title_en)),
+            laboratory=laboratory, customer=customer_part, instrument=_instrument(record, customer),
+            method=_method(record), verification_type=_verification_type(record),
             received_on=received_on, performed_on=performed_on, issued_on=issue.issued_on,
-            performance_location=performance, performance_address=record.place.strip() or None,
-            results=_results(record), environment=_environment(record), reference_standards=_standards(record),
+            performance_location=performance, performance_address=address,
+            results=result_sections(record), environment=_environment(record), reference_standards=_standards(record),
             authorised_by=_named(signer, SIGNATORY), performed_by=_person(record.technician, officer),
             conformity=_conformity(record),
             valid_until=None if notice else issue.valid_until,
+            periodic_verification=issue.periodic or notice,
+            validity_basis=None if notice else issue.validity_basis,
             stamp_number=None if notice else issue.stamp_number,
             supersedes=issue.supersedes, language=issue.language,
             adjustment_note=ADJUSTED_NOTE if record.adjusted else None,

@@ -29,6 +29,7 @@ from certificates import jsonform, tokens
 from certificates.dcc import to_dcc_xml
 from certificates.errors import KeyStoreError
 from certificates.hashing import sha256_hex
+from certificates.labels import label
 from certificates.model import CertificateDocument, LocalText
 from certificates.pdf import render_pdf
 from lims.errors import Conflict, LimsError, ValidationError
@@ -48,10 +49,11 @@ from lims.services.catalog import the_lab
 from lims.services.certificates.context import CertificateContext, current_context
 from lims.services.certificates.document import (
     Issue,
-    add_months,
     build_document,
     is_notice,
     is_pass,
+    valid_until_after,
+    validity_basis,
 )
 from lims.services.certificates.files import queue_dcc, queue_pdf
 from lims.services.certificates.numbering import certificate_number, stamp_number
@@ -72,6 +74,7 @@ class AmendCertificate:
     reason: str = field(metadata=opts(max_len=1000))
     record_id: int | None = field(default=None, metadata=opts(minimum=1))
     language: Literal["vi", "en"] | None = None
+    reason_en: str | None = field(default=None, metadata=opts(max_len=1000))  # the reason in English
 
 
 @service_input
@@ -131,6 +134,8 @@ class _Plan:
     stamp: str | None
     supersedes: Certificate | None = None
     extra_remarks: tuple[Any, ...] = ()
+    periodic: bool = True
+    validity_basis: LocalText | None = None
 
 
 def _issue(session: Session, actor: Actor, record: Record, ctx: CertificateContext, plan: _Plan) -> Certificate:
@@ -142,16 +147,17 @@ def _issue(session: Session, actor: Actor, record: Record, ctx: CertificateConte
     year = plan.issue_date.year
     # Checks that need no number first, so a refused issue never takes the numbering lock.
     build_document(record, lab, customer, signer, Issue("—", plan.issue_date, plan.language, plan.valid_until,
-                                                        plan.stamp or "—"))
+                                                        plan.stamp or "—", periodic=plan.periodic,
+                                                        validity_basis=plan.validity_basis))
     seq = next_value(session, f"certificate:{record.kind}", year)
     number = certificate_number(ctx, kind=record.kind, year=year, seq=seq)
     stamp = plan.stamp
-    if stamp is None and plan.valid_until is not None:
+    if stamp is None and record.kind == WorkKind.verification.value and is_pass(record):
         stamp = stamp_number(ctx, year=year, seq=next_value(session, "stamp", year))
     old = plan.supersedes
     doc = build_document(record, lab, customer, signer, Issue(
         number, plan.issue_date, plan.language, plan.valid_until, stamp, old.number if old else None,
-        plan.extra_remarks))
+        plan.extra_remarks, plan.periodic, plan.validity_basis))
     cert = Certificate(
         number=number, kind=record.kind, year=year, seq=seq, record_id=record.id,
         instrument_id=record.instrument_id, customer_id=customer.id, issue_date=plan.issue_date,
@@ -177,16 +183,29 @@ def _issue(session: Session, actor: Actor, record: Record, ctx: CertificateConte
     return cert
 
 
-def _valid_until(record: Record, issue_date: date) -> date | None:
-    """Verification interval of the instrument type (Circular 23/2013/TT-BKHCN) from the issue date."""
+def _validity(record: Record, ctx: CertificateContext, issue_date: date) -> tuple[date | None, bool, LocalText | None]:
+    """(valid-until, periodic, how it was counted) of a passed verification.
+
+    The instrument type's interval (Circular 23/2013/TT-BKHCN) counted from the date of
+    verification — the record's work date — with the context's rule (``LIMS_VALID_UNTIL_RULE``).
+    A type without an interval (initial verification only) gets no valid-until date.
+    """
     if record.kind != WorkKind.verification.value or not is_pass(record):
-        return None
+        return None, True, None
     months = record.instrument.type.verification_interval_months
     if not months:
-        raise ValidationError(
-            _("The instrument type %(code)s has no verification interval; set it before issuing.",
-              code=record.instrument.type.code), field="verification_interval_months")
-    return add_months(issue_date, months)
+        return None, False, validity_basis(None)
+    start = record.work_date or issue_date
+    return valid_until_after(start, months, ctx.valid_until_rule), True, validity_basis(months, ctx.valid_until_rule)
+
+
+def _validity_of(old: Certificate) -> tuple[bool, LocalText | None]:
+    """(periodic, how valid-until was counted) as ``old`` stated them (an amendment keeps them)."""
+    stored = (old.document or {}).get("certificate") or {}
+    basis = stored.get("validity_basis")
+    text = LocalText(basis["vi"], basis.get("en")) if isinstance(basis, dict) and basis.get("vi") \
+        else (LocalText(basis) if isinstance(basis, str) and basis else None)
+    return bool(stored.get("periodic_verification", True)), text
 
 
 def _valid_certificate_of(session: Session, record: Record) -> str | None:
@@ -214,7 +233,8 @@ def issue_for_record(session: Session, actor: Actor | None, record: Record, *,
         raise Conflict(_("Record %(record)s already has certificate %(number)s.", record=record.number,
                          number=existing))
     issue_date = issue_date or date.today()
-    plan = _Plan(issue_date, language or ctx.language, _valid_until(record, issue_date), None)
+    valid_until, periodic, basis = _validity(record, ctx, issue_date)
+    plan = _Plan(issue_date, language or ctx.language, valid_until, None, periodic=periodic, validity_basis=basis)
     cert = _issue(session, actor, record, ctx, plan)
     audit.record(session, actor, "certificate.issue", cert, after=_snapshot(cert))
     return cert
@@ -260,6 +280,15 @@ def _amended_record(session: Session, c: Checker, old: Certificate, record_id: i
     return old.record
 
 
+def _amendment_remark(data: AmendCertificate, number: str) -> LocalText:
+    """The reason printed on the corrected certificate, in each language: the English copy
+    prints ``reason_en``, or says in English that the reason is in the Vietnamese copy."""
+    vi = label("amendment", "vi", reason=data.reason)
+    if data.reason_en and data.reason_en.strip():
+        return LocalText(vi, label("amendment", "en", reason=data.reason_en.strip()))
+    return LocalText(vi, label("amendment.untranslated", "en", number=number))
+
+
 def amend_certificate(session: Session, actor: Actor | None, certificate_id: int, data: AmendCertificate, *,
                       issue_date: date | None = None, context: CertificateContext | None = None) -> Certificate:
     """Correct a certificate: issue a new one (new number) that supersedes it.
@@ -283,10 +312,14 @@ def amend_certificate(session: Session, actor: Actor | None, certificate_id: int
     issue_date = issue_date or date.today()
     same = record.id == old.record_id
     _lock_status(session, old, CertificateStatus.superseded.value)
+    if same:  # the stamp stays on the instrument, and a correction does not extend a verification
+        valid_until, stamp = old.valid_until, old.stamp_number
+        periodic, basis = _validity_of(old)
+    else:
+        (valid_until, periodic, basis), stamp = _validity(record, ctx, issue_date), None
     new = _issue(session, actor, record, ctx, _Plan(
-        issue_date, data.language or old.language,
-        old.valid_until if same else _valid_until(record, issue_date), old.stamp_number if same else None,
-        supersedes=old, extra_remarks=(LocalText(f"Sửa đổi: {data.reason}", f"Amendment: {data.reason}"),)))
+        issue_date, data.language or old.language, valid_until, stamp, supersedes=old,
+        extra_remarks=(_amendment_remark(data, old.number),), periodic=periodic, validity_basis=basis))
     audit.record(session, actor, "certificate.supersede", old, before={"status": CertificateStatus.valid.value},
                  after={"status": old.status, "superseded_by": new.number, "reason": data.reason})
     audit.record(session, actor, "certificate.amend", new, after={**_snapshot(new), "reason": data.reason})

@@ -26,16 +26,26 @@ from lims.services import policy
 from lims.services.policy import Actor
 from lims.services.validation import Checker
 
-__all__ = ["EXPIRED", "PUBLIC_STATUSES", "amendable_records", "effective_status", "get_by_number",
+__all__ = ["CERTIFICATE", "EXPIRED", "NOTICE", "PUBLIC_STATUSES", "amendable_records", "document_kind",
+           "effective_status", "get_by_number",
            "get_certificate", "list_certificates", "status_label", "superseded_by"]
 
 EXPIRED = "expired"
+#: The kinds of document a number of the verification register names (API ``document_type``).
+CERTIFICATE = "certificate"
+NOTICE = "non_conformity_notice"
 PUBLIC_STATUSES = ("valid", EXPIRED, "revoked", "superseded")
 
 
 def status_label(status: str) -> str:
     return {"valid": _("valid"), EXPIRED: _("expired"), "revoked": _("revoked"),
             "superseded": _("superseded")}.get(status, status)
+
+
+def document_kind(cert: Certificate) -> str:
+    """``certificate``, or ``non_conformity_notice`` for a verification that did not pass
+    (no stamp, no valid-until: it must never read as a valid certificate)."""
+    return NOTICE if ((cert.document or {}).get("summary") or {}).get("notice") else CERTIFICATE
 
 
 def effective_status(cert: Certificate, today: date | None = None) -> str:

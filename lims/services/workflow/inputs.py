@@ -44,6 +44,7 @@ class NewServiceRequest:
     customer_id: int | None = None  # staff file for a business; a business for itself
     verification_type: str | None = None
     on_site: bool = False
+    site_address: str | None = field(default=None, metadata=opts(max_len=255))  # on-site work: where
     wanted_by: date | None = None
     notes: str | None = field(default=None, metadata=opts(max_len=2000))
 
@@ -74,6 +75,7 @@ class OpenRecord:
     procedure_id: int | None = None
     place: str | None = None
     work_date: date | None = None
+    work_date_reason: str | None = field(default=None, metadata=opts(max_len=2000))
     technician_id: int | None = None  # when the system opens it for a technician
 
 
@@ -83,6 +85,7 @@ class SaveRecord:
     version_id: int
     place: Any = KEEP
     work_date: Any = KEEP
+    work_date_reason: Any = KEEP  # why a work date is more than LIMS_WORK_DATE_MAX_DAYS_BACK days back
     remarks: Any = KEEP
     adjusted: Any = KEEP
     environment: Any = None  # {key: value | "20.1 °C" | {"value", "unit", "device"}}
@@ -92,7 +95,7 @@ class SaveRecord:
 
     def given(self) -> dict[str, Any]:
         """The scalar fields that were sent, as the record's checker reads them."""
-        return {k: v for k in ("place", "work_date", "remarks", "adjusted")
+        return {k: v for k in ("place", "work_date", "work_date_reason", "remarks", "adjusted")
                 if (v := getattr(self, k)) is not KEEP}
 
 

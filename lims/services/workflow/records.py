@@ -42,6 +42,7 @@ from lims.services.workflow.inputs import OpenRecord
 from lims.services.workflow.labels import record_status_label, request_status_label
 from lims.services.workflow.procedures import plan_points
 from lims.services.workflow.requests import update_request_progress
+from lims.services.workflow.work_date import check_work_date
 
 __all__ = ["open_record", "get_record", "list_records", "require_editable", "record_events", "counts_by_status",
            "latest_certificate", "records_of_request"]
@@ -137,8 +138,7 @@ def open_record(session: Session, actor: Actor | None, inp: OpenRecord) -> Recor
     item, inst, kind, verification_type = _what_and_how(c, session, inp)
     proc = _choose_procedure(c, session, inp, inst, kind)
     work_date = inp.work_date or today()
-    if work_date > today():
-        c.fail("work_date", _("The date is in the future."))
+    check_work_date(c, work_date, item.request.received_date if item else None, inp.work_date_reason or "", today())
     technician = _technician(c, session, actor, inp)
     c.done()
     assert inst is not None and proc is not None and technician is not None
@@ -151,6 +151,7 @@ def open_record(session: Session, actor: Actor | None, inp: OpenRecord) -> Recor
         verification_type=verification_type, status=RecordStatus.draft.value, technician_id=technician.id,
         place=inp.place or (_("customer's premises") if on_site else _("laboratory")),
         received_date=item.request.received_date if item else None, work_date=work_date,
+        work_date_reason=inp.work_date_reason or "",
         environment={}, results={}, points=[
             RecordPoint(seq=n, test=p.test, label=p.label, nominal=p.nominal, unit=inst.range_unit, readings=[])
             for n, p in enumerate(planned, start=1)

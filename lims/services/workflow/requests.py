@@ -104,13 +104,16 @@ def create_service_request(session: Session, actor: Actor | None, inp: NewServic
         instruments = _instruments(c, session, ids, customer)
     if inp.wanted_by is not None and inp.wanted_by < today():
         c.fail("wanted_by", _("The date is in the past."))
+    if inp.site_address and not inp.on_site:
+        c.fail("site_address", _("An address of the site is given only for work at the customer's premises."))
     c.done()
     assert customer is not None
     year = today().year
     req = ServiceRequest(
         number=REQUEST_NUMBER.format(year=year, seq=next_value(session, "request", year)),
         customer_id=customer.id, requested_by_id=actor_id(actor), kind=kind,
-        status=RequestStatus.submitted.value, on_site=inp.on_site, wanted_by=inp.wanted_by, notes=inp.notes or "",
+        status=RequestStatus.submitted.value, on_site=inp.on_site, site_address=inp.site_address or "",
+        wanted_by=inp.wanted_by, notes=inp.notes or "",
         items=[ServiceRequestItem(instrument_id=i.id, verification_type=verification_type) for i in instruments],
     )
     session.add(req)

@@ -23,6 +23,7 @@ from lims.services.workflow.locking import check_version
 from lims.services.workflow.record_input import checks_input, environment_input, points_input, standards_input
 from lims.services.workflow.records import get_record, require_editable
 from lims.services.workflow.standards import calibration_in_force, range_text, standard_data, standard_problem
+from lims.services.workflow.work_date import check_work_date, received_on
 
 __all__ = ["save_record", "record_summary"]
 
@@ -30,14 +31,20 @@ Chosen = list[tuple[ReferenceStandard, StandardCalibration]]
 
 
 def _scalars(c: Checker, record: Record, given: dict[str, Any]) -> dict[str, Any]:
-    """Place, work date, remarks and "adjusted": the given ones checked, the others kept."""
+    """Place, work date (and its reason), remarks and "adjusted": the given ones checked, the others kept.
+
+    A changed work date (or reason) follows :mod:`.work_date` (not before receipt, not in the
+    future, far back only with a reason); an unchanged one is not judged again as days pass.
+    """
     out: dict[str, Any] = {"place": record.place, "work_date": record.work_date, "remarks": record.remarks,
-                           "adjusted": record.adjusted}
+                           "adjusted": record.adjusted, "work_date_reason": record.work_date_reason}
     if "place" in given:
         out["place"] = c.text(given, "place", required=False, max_len=255)
     work_date = c.day(given, "work_date", required=False) if "work_date" in given else record.work_date
-    if work_date is not None and work_date > today():
-        c.fail("work_date", _("The date is in the future."))
+    if "work_date_reason" in given:
+        out["work_date_reason"] = c.text(given, "work_date_reason", required=False, max_len=2000) or ""
+    if work_date != record.work_date or out["work_date_reason"] != record.work_date_reason:
+        check_work_date(c, work_date, received_on(record), out["work_date_reason"] or "", today())
     out["work_date"] = work_date
     if "remarks" in given:
         out["remarks"] = c.text(given, "remarks", required=False, max_len=4000)
@@ -164,7 +171,7 @@ def record_summary(record: Record) -> dict:
     """What the audit trail keeps of a record's content (inputs and the verdict)."""
     return {
         "status": record.status, "version_id": record.version_id, "place": record.place,
-        "work_date": record.work_date, "environment": record.environment,
+        "work_date": record.work_date, "work_date_reason": record.work_date_reason, "environment": record.environment,
         "standards": sorted(f"{rs.standard_id}:{rs.calibration_id}" for rs in record.standards),
         "points": {str(p.seq): {"nominal": p.nominal, "readings": p.readings, "reference_value": p.reference_value,
                                 **({"added_load": p.added_load} if p.added_load is not None else {})}

@@ -17,8 +17,8 @@ from lims.metrology.reporting import round_uncertainty
 from lims.metrology.units import Q_, format_quantity
 from lims.models import Record, RecordStatus, Role, StandardStatus, WorkKind
 from lims.services import audit
-from lims.services.certificates import issue_for_record
-from lims.services.certificates.document import add_months
+from lims.services.certificates import current_context, issue_for_record
+from lims.services.certificates.document import add_months, valid_until_after
 from lims.services.policy import Actor, actor_id, require
 from lims.services.workflow.common import today
 from lims.services.workflow.inputs import ReturnRecord, Version
@@ -174,8 +174,9 @@ def approve_record(session: Session, actor: Actor | None, record_id: int, inp: V
 def next_due_after(record: Record, approved_on: date) -> date | None:
     """The instrument's next due date after this record (None: leave it as it is).
 
-    Verification that passed: the type's verification interval from the approval (the
-    certificate's valid-until, Circular 23/2013/TT-BKHCN); a failed verification: due now (the
+    Verification that passed: the type's verification interval from the date of verification,
+    counted as the certificate's valid-until is (Circular 23/2013/TT-BKHCN, ``LIMS_VALID_UNTIL_RULE``);
+    a failed verification: due now (the
     instrument must be repaired and verified again); calibration: the interval agreed with the
     customer, if any (ISO/IEC 17025 7.8.4.1: no interval unless agreed).
     """
@@ -184,7 +185,8 @@ def next_due_after(record: Record, approved_on: date) -> date | None:
         if record.verdict != "pass":
             return approved_on
         months = inst.type.verification_interval_months
-        return add_months(approved_on, months) if months else None
+        rule = current_context().valid_until_rule
+        return valid_until_after(record.work_date or approved_on, months, rule) if months else None
     if record.kind == WorkKind.calibration.value and inst.calibration_interval_months:
         return add_months(record.work_date or approved_on, inst.calibration_interval_months)
     return None

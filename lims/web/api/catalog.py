@@ -131,6 +131,7 @@ class UserSchema(Schema):
     id = fields.Int(dump_only=True)
     username = fields.Str(required=True)
     full_name = fields.Str()
+    job_title = fields.Str(metadata={"description": "printed under the signature on certificates"})
     email = fields.Str()
     password = fields.Str(load_only=True, required=True)
     roles = fields.List(fields.Str(), required=True)

@@ -74,6 +74,7 @@ class AmendSchema(Schema):
     record_id = fields.Int(metadata={
         "description": "a newer approved record of the same instrument (default: the same record)"})
     language = fields.Str(metadata={"enum": ["vi", "en"]})
+    reason_en = fields.Str(metadata={"description": "the reason in English, printed on the English copy"})
 
 
 #: Each request body's schema and the service input it is parsed into (a test checks they agree).

@@ -41,6 +41,7 @@ class ServiceRequestSchema(Schema):
     status = fields.Str(dump_only=True, metadata={"enum": ["submitted", "accepted", "in_progress", "completed",
                                                            "cancelled"]})
     on_site = fields.Bool()
+    site_address = fields.Str(metadata={"description": "on-site work: where (default: the customer's address)"})
     received_date = fields.Date(dump_only=True, allow_none=True)
     wanted_by = fields.Date(allow_none=True)
     notes = fields.Str()
@@ -117,6 +118,7 @@ class RecordSchema(Schema):
     reviewer_id = fields.Int(allow_none=True)
     place = fields.Str()
     work_date = fields.Date(allow_none=True)
+    work_date_reason = fields.Str()
     environment = fields.Dict(metadata={"description": "{key: {value, unit}}, e.g. temperature in degC"})
     checks = fields.Dict(metadata={"description": "answers to the procedure's checklist: {key: {ok, note}}"})
     verdict = fields.Str(allow_none=True)
@@ -161,6 +163,8 @@ class OpenRecordSchema(Schema):
     verification_type = fields.Str(metadata={"enum": ["initial", "periodic", "after_repair"]})
     place = fields.Str()
     work_date = fields.Date()
+    work_date_reason = fields.Str(metadata={"description": "required for a work date more than "
+                                                           "LIMS_WORK_DATE_MAX_DAYS_BACK (30) days back"})
     technician_id = fields.Int(metadata={"description": "only when the system opens a record; a technician opens "
                                                         "their own"})
 
@@ -178,7 +182,9 @@ class PointInputSchema(Schema):
 
 class SaveRecordSchema(VersionSchema):
     place = fields.Str()
-    work_date = fields.Date()
+    work_date = fields.Date(metadata={"description": "not before receipt, not after today"})
+    work_date_reason = fields.Str(metadata={"description": "required for a work date more than "
+                                                           "LIMS_WORK_DATE_MAX_DAYS_BACK (30) days back"})
     environment = fields.Dict(metadata={"description": "{key: value} with the procedure's keys, e.g. "
                                                        "{\"temperature\": \"23.1 degC\", \"humidity\": 55}"})
     standards = fields.List(fields.Int(), metadata={"description": "ids of the reference standards used"})

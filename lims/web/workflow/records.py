@@ -7,6 +7,7 @@ from typing import Any
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from lims.config import work_date_max_days_back
 from lims.errors import Conflict, ValidationError
 from lims.metrology.r76_tests import CHANGE_POINT_TESTS
 from lims.metrology.reported import reported_results
@@ -67,7 +68,7 @@ def _record_context(record: Record, *, form: dict | None = None, errors: dict | 
         "change_point": bool(spec.get("change_point")), "change_point_tests": CHANGE_POINT_TESTS,
         "events": workflow.record_events(db, record), "certificate": workflow.latest_certificate(db, record),
         "targets": cap.capture_targets(spec), "workstation": ws, "expected": expected,
-        "env_device": ws.get("thermo_hygrometer"),
+        "env_device": ws.get("thermo_hygrometer"), "work_date_days": work_date_max_days_back(),
     }
 
 
@@ -115,7 +116,8 @@ def _points_of(record: Record, form: Any) -> list[dict[str, Any]]:
 def form_to_data(record: Record, form: Any) -> dict[str, Any]:
     """The record form as the service's input mapping (see :class:`lims.services.workflow.SaveRecord`)."""
     return {"version_id": form.get("version_id"), "place": form.get("place", ""),
-            "work_date": form.get("work_date", ""), "remarks": form.get("remarks", ""),
+            "work_date": form.get("work_date", ""), "work_date_reason": form.get("work_date_reason", ""),
+            "remarks": form.get("remarks", ""),
             "adjusted": bool(form.get("adjusted")), "standards": form.getlist("standards"),
             "environment": _environment_of(record, form), "points": _points_of(record, form),
             "checks": _checks_of(record, form)}
