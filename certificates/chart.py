@@ -41,7 +41,7 @@ def _points(section: ResultSection) -> tuple[str, str, list[Point]] | None:
             points.append((float(x), float(e), None if u is None else float(u), None if m is None else float(m)))
     except UnitError:
         return None
-    return x_unit, y_unit, points
+    return x_unit, y_unit, sorted(points, key=lambda pt: pt[0])  # decreasing loads drawn left to right too
 
 
 @dataclass(frozen=True)
