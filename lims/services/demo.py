@@ -101,19 +101,19 @@ def _seed_organisations(session: Session, ctx: DemoContext) -> None:
 
 def _seed_users(session: Session, ctx: DemoContext) -> None:
     assert ctx.lab is not None
-    people = [
-        ("admin", ["admin"], "Quản trị hệ thống", ctx.lab.id),
-        ("ktv.lan", ["technician"], "Nguyễn Thị Lan", ctx.lab.id),
-        ("ktv.hung", ["technician"], "Hoàng Văn Hùng", ctx.lab.id),
-        ("soatxet.minh", ["reviewer"], "Lê Đức Minh", ctx.lab.id),
-        ("thanhtra.thu", ["inspector"], "Vi Thị Thu", ctx.lab.id),
-        ("dn.huunghi", ["business"], "Phòng QA Hữu Nghị", ctx.businesses[0].id),
-        ("dn.mauson", ["business"], "HTX Mẫu Sơn", ctx.businesses[1].id),
+    people = [  # the job title is printed under a signature (the reviewer signs certificates)
+        ("admin", ["admin"], "Quản trị hệ thống", ctx.lab.id, ""),
+        ("ktv.lan", ["technician"], "Nguyễn Thị Lan", ctx.lab.id, ""),
+        ("ktv.hung", ["technician"], "Hoàng Văn Hùng", ctx.lab.id, ""),
+        ("soatxet.minh", ["reviewer"], "Lê Đức Minh", ctx.lab.id, "Phó Giám đốc"),
+        ("thanhtra.thu", ["inspector"], "Vi Thị Thu", ctx.lab.id, ""),
+        ("dn.huunghi", ["business"], "Phòng QA Hữu Nghị", ctx.businesses[0].id, ""),
+        ("dn.mauson", ["business"], "HTX Mẫu Sơn", ctx.businesses[1].id, ""),
     ]
-    for username, roles, full_name, org_id in people:
+    for username, roles, full_name, org_id, job_title in people:
         ctx.user_objs[username] = create_user(session, SYSTEM, NewUser(
             username=username, password=Password(ctx.password), roles=tuple(roles), full_name=full_name,
-            organisation_id=org_id))
+            organisation_id=org_id, job_title=job_title))
         ctx.users.append((username, roles))
 
 
