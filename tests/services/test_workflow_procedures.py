@@ -116,8 +116,13 @@ def test_lims_procedures_load_command(db, database_url, monkeypatch):
     monkeypatch.setenv("LIMS_DATABASE_URL", database_url)
     monkeypatch.setenv("LIMS_LANGUAGE", "en")
     runner = CliRunner()
-    # No instrument types yet: the command names the file and the fault, and writes nothing.
+    # No instrument types yet: the shipped procedures wait for their types, each one named.
     result = runner.invoke(main, ["procedures", "load"])
+    assert result.exit_code == 0, result.output
+    assert "QTKĐ-CKTĐ-R76: skipped, no instrument type CAN-KTD" in result.output
+    assert not any(": created" in line for line in result.output.splitlines())
+    # A file named on the command line is loaded or refused: its type must exist; nothing is written.
+    result = runner.invoke(main, ["procedures", "load", str(PROCEDURES_DIR)])
     assert result.exit_code == 1 and "No instrument type with code" in result.output
     assert ".json: " in result.output and "Traceback" not in result.output
     for code, quantity, unit in (("CAN-KTD", "mass", "kg"), ("CAN-DHLX", "mass", "kg"), ("AP-KE", "pressure", "bar"),

@@ -188,6 +188,12 @@ def test_the_release_records_and_certificates_open_after_the_upgrade(release_dat
     monkeypatch.setenv("LIMS_DATABASE_URL", release_database)
     monkeypatch.setenv("LIMS_INSTANCE_PATH", str(release_instance))
     assert CliRunner().invoke(main, ["db", "upgrade"]).exit_code == 0
+    # The lab loads this release's procedures: the R76 procedure becomes a new version (the old
+    # records keep theirs); the spring dial scale procedure waits for its instrument type.
+    loaded = CliRunner().invoke(main, ["procedures", "load"])
+    assert loaded.exit_code == 0, loaded.output
+    assert "QTKĐ-CKTĐ-R76 v2: new version" in loaded.output
+    assert "QTKĐ-CĐHLX: skipped, no instrument type CAN-DHLX" in loaded.output
     tables = _rows()["tables"]
     with limiter_restored():
         app = build_app(release_database, release_instance)

@@ -334,14 +334,19 @@ def read_procedure_file(path: Path) -> dict:
     return data
 
 
-def load_procedures(session: Session, actor: Actor | None,
-                    paths: list[Path] | None = None) -> list[tuple[Procedure, str]]:
+def load_procedures(session: Session, actor: Actor | None, paths: list[Path] | None = None,
+                    skipped: list[tuple[str, str]] | None = None) -> list[tuple[Procedure, str]]:
     """Load procedure files into the Procedure table.
 
     A file whose content equals the latest version of its code is left alone ("unchanged");
     a changed one becomes a new version ("new version"); an unknown code is "created".
     Every file is checked first; nothing is written when one is wrong. An administrator's work
     (or the system's: ``lims procedures load``, the demo).
+
+    With ``skipped`` (a list), a file whose instrument type is not registered is left out and
+    named there as (code, type code) instead of refusing the whole load: a lab that upgrades
+    loads the procedures of the types it has (``lims procedures load``), and the others once it
+    registers their types.
     """
     require(actor, Role.admin)
     if paths is None:
@@ -355,6 +360,9 @@ def load_procedures(session: Session, actor: Actor | None,
             if type_code:
                 itype = session.scalar(select(InstrumentType).where(InstrumentType.code == type_code))
                 if itype is None:
+                    if skipped is not None:
+                        skipped.append((str(data.get("code")), str(type_code)))
+                        continue
                     raise _fail("instrument_type", _("No instrument type with code %(code)s.", code=repr(type_code)))
             for key in ("code", "title_vi"):
                 if not isinstance(data.get(key), str) or not data[key].strip():
