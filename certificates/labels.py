@@ -185,6 +185,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "status.valid": ("", ""),
     "stamp.label": ("TEM KIỂM ĐỊNH", "VERIFIED"),
     "stamp.valid_until": ("Hiệu lực đến", "Valid until"),
+    "stamp.no_valid_until": ("Không quy định thời hạn", "No periodic verification"),
 }
 
 

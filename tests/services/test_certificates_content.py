@@ -216,6 +216,10 @@ def test_a_type_without_periodic_verification_gets_a_certificate_without_valid_u
     with pytest.raises(DocumentError) as exc:  # and the model refuses a date where none applies
         dataclasses.replace(doc, valid_until=date(2027, 3, 4))
     assert exc.value.field == "valid_until"
+    # the stamp label prints, saying that no periodic verification applies instead of a date
+    label = pdf_text(certs.stamp_label(cert, context=ctx))
+    assert cert.stamp_number in label and "Không quy định thời hạn" in label and "Hiệu lực đến" not in label
+    assert "No periodic verification" in pdf_text(certs.stamp_label(cert, lang="en", context=ctx))
 
 
 def test_the_english_amendment_remark_is_english(db, lab, ctx):
