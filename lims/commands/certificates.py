@@ -49,7 +49,7 @@ def list_(as_json: bool, status: str | None, kind: str | None, limit: int) -> No
         click.echo("no certificates")
         return
     for it in items:
-        shown = certs.status_label(it["status"])
+        shown = certs.status_label(str(it["status"]))
         click.echo(f"{it['number']:<20} {it['kind']:<13} {shown:<11} {it['issue_date']}  "
                    f"{it['valid_until'] or '—':<10}  {it['serial_number']:<16} {it['customer']}")
     if total > len(items):
