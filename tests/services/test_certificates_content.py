@@ -298,7 +298,7 @@ def test_the_document_states_as_data_what_the_dcc_used_to_read_from_printed_text
 @pytest.mark.parametrize(("rule", "facts"), [
     ({}, ("4.2.1", None)), ({"rule": "simple"}, ("4.2.1", None)),
     ({"rule": "guard_band", "r": 1.0}, ("4.2.2", Decimal("1"))), ({"rule": "non_binary"}, ("4.2.3", Decimal("1"))),
-    ({"rule": "unheard_of"}, (None, None)),
+    ({"rule": "unheard_of"}, (None, None)), ({"text_en": "Guard band (ILAC G8:09/2019 4.2.2), w = U"}, (None, None)),
 ])
 def test_the_decision_rule_as_stored_gives_its_clause_and_guard_band(rule, facts):
     assert rule_facts(rule) == facts

@@ -191,9 +191,12 @@ RULE_CLAUSES = {"simple": "4.2.1", "guard_band": "4.2.2", "non_binary": "4.2.3"}
 def rule_facts(rule: dict[str, Any]) -> tuple[str | None, Decimal | None]:
     """(ILAC G8:09/2019 clause, guard band factor r of w = r·U) of the decision rule stored in
     ``Record.results["decision_rule"]`` (``{"rule", "r", "text_vi", "text_en"}``); r is None for
-    simple acceptance (no guard band). No rule stored: simple acceptance, as the default wording
-    says; a rule name this program does not know: (None, None)."""
-    name = rule.get("rule") or "simple"
+    simple acceptance (no guard band). Nothing stored: simple acceptance, as the default wording
+    says. A wording stored without the rule's name, or a name this program does not know:
+    (None, None) — the facts are in the wording only, as for a document of before these fields."""
+    name = rule.get("rule")
+    if name is None:
+        name = None if rule.get("text_vi") or rule.get("text_en") else "simple"
     clause = RULE_CLAUSES.get(str(name))
     if clause is None or name == "simple":
         return clause, None
