@@ -30,6 +30,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from certificates.addresses import city_of_address
 from certificates.dcc_results import decision_rule
 from certificates.dcc_xml import (
     CONFORMITY,
@@ -42,6 +43,7 @@ from certificates.dcc_xml import (
     text,
     unit_from_symbol,
 )
+from certificates.labels import amendment_remark
 from certificates.model import (
     CertificateDocument,
     Kind,
@@ -58,7 +60,6 @@ PERFORMANCE_LOCATION = {
     PerformanceLocation.MOBILE: "other",
 }
 AMENDMENT_PREFIX = ("Sửa đổi: ", "Amendment: ")
-_CITY_PREFIX = re.compile(r"^(thành phố|tỉnh|tp\.?)\s+", re.IGNORECASE)
 _NUMBER = r"[−\-+]?[\d\u2009\u202f]*\.?\d+"
 _RANGE = re.compile(rf"^\s*(?P<low>{_NUMBER})\s*(?P<lu>\S*)\s*…\s*(?P<high>{_NUMBER})\s*(?P<hu>\S*)\s*$")
 
@@ -83,14 +84,11 @@ def contact_parts(contact: str | None) -> tuple[str | None, str | None]:
 
 
 def city_of(address: Text | None, stated: str | None = None) -> str | None:
-    """The city or province of a Vietnamese address: its last part (addresses run from the
-    street to the province), without ``thành phố`` / ``tỉnh``; ``stated`` when given."""
-    if stated:
-        return stated
-    if address is None:
-        return None
-    last = local(address).vi.split(",")[-1].strip()
-    return _CITY_PREFIX.sub("", last).strip() or None
+    """The city the document states (``Laboratory.city``, ``Customer.city``, filled by the
+    certificate service); for a document stored before it stated one — never rebuilt, and still
+    re-exported — the city read from the address (:func:`certificates.addresses.city_of_address`,
+    the function the service uses)."""
+    return stated or city_of_address(address)
 
 
 def _location(parent: Any, *, city: str | None, country: str | None, further: Text | None) -> None:
@@ -195,10 +193,10 @@ def _parties(admin: Any, doc: CertificateDocument) -> None:
         el(resp, "dcc:role", "authorisedSignatory" if main else "performedBy")
         el(resp, "dcc:mainSigner", "true" if main else "false")
     customer = doc.customer
-    country = getattr(customer, "country_code", None) or lab.country_code
+    # A document stored before the customer's country was stated: the lab's (a provincial lab's customers).
+    country = customer.country_code or lab.country_code
     _contact(admin, "dcc:customer", customer.name, contact_parts(customer.contact),
-             city=city_of(customer.address, getattr(customer, "city", None)), country=country,
-             address=customer.address)
+             city=city_of(customer.address, customer.city), country=country, address=customer.address)
 
 
 def _statement(parent: Any, ref_type: str, name: Text, declaration: Text | None = None, *,
@@ -239,12 +237,12 @@ def _measure(number: str, symbol: str) -> Measure | None:
 
 
 def measuring_range(doc: CertificateDocument) -> tuple[Measure, Measure] | None:
-    """The measuring range's limits: the instrument's ``range_min``/``range_max`` when the document
-    has them, else read from the range as the document prints it (``0 kg … 60 kg``)."""
+    """The measuring range's limits: the instrument's ``range_min``/``range_max``; for a document
+    stored before it had them (never rebuilt, and still re-exported), read from the range as the
+    document prints it (``0 kg … 60 kg``) — the only use of that wording."""
     ins = doc.instrument
-    low, high = getattr(ins, "range_min", None), getattr(ins, "range_max", None)
-    if isinstance(low, Measure) and isinstance(high, Measure):
-        return low, high
+    if ins.range_min is not None and ins.range_max is not None:
+        return ins.range_min, ins.range_max
     if ins.measuring_range is None:
         return None
     match = _RANGE.match(local(ins.measuring_range).en or local(ins.measuring_range).vi)
@@ -265,19 +263,22 @@ def _range(statements: Any, doc: CertificateDocument) -> None:
         quantity(data, both(key), limit, ref_type, f"instrument.{key}")
 
 
-def amendment_reason(doc: CertificateDocument) -> tuple[str, tuple[Text, ...]] | None:
-    """The reason a superseding certificate gives, and the remarks without it.
+def amendment_reason(doc: CertificateDocument) -> tuple[LocalText, tuple[Text, ...]] | None:
+    """The reason a superseding certificate gives, and the other remarks.
 
-    The document's ``amendment_reason`` when it has one; else the remark the service wrote as
-    ``Sửa đổi: <reason>`` / ``Amendment: <reason>`` (the reason itself is in the language the
-    reviewer wrote it in, the certificate's)."""
-    stated = getattr(doc, "amendment_reason", None)
-    if isinstance(stated, str) and stated.strip():
-        return stated, doc.remarks
+    The document's ``amendment_reason`` (Vietnamese, and English when the reviewer gave it);
+    the remark that prints it (:func:`certificates.labels.amendment_remark`) is left out of the
+    remarks. For a document stored before that field existed (never rebuilt, and still
+    re-exported), the remark the service wrote as ``Sửa đổi: <reason>`` / ``Amendment: …`` is
+    read instead, and only its Vietnamese reason kept (its English text may be the sentence
+    saying that the reason is in the Vietnamese copy)."""
+    if doc.amendment_reason is not None:
+        printed = amendment_remark(doc.amendment_reason, doc.supersedes or "")
+        return doc.amendment_reason, tuple(r for r in doc.remarks if r != printed)
     for i, remark in enumerate(doc.remarks):
         if isinstance(remark, LocalText) and remark.vi.startswith(AMENDMENT_PREFIX[0]) \
                 and (remark.en or "").startswith(AMENDMENT_PREFIX[1]):
-            return remark.vi[len(AMENDMENT_PREFIX[0]):], doc.remarks[:i] + doc.remarks[i + 1:]
+            return LocalText(remark.vi[len(AMENDMENT_PREFIX[0]):]), doc.remarks[:i] + doc.remarks[i + 1:]
     return None
 
 
@@ -296,12 +297,9 @@ def _kind_statements(statements: Any, doc: CertificateDocument) -> None:
     kind = document_kind(doc)
     title = doc.title or both(f"title.{doc.kind.value}")
     _statement(statements, "lims_documentKind", both("document_kind"), title, convention=kind)
-    verification_type = getattr(doc, "verification_type", None)
-    if verification_type:
-        value = getattr(verification_type, "value", verification_type)
+    if doc.verification_type is not None:
         _statement(statements, "lims_verificationType", both("verification_type"),
-                   verification_type if isinstance(verification_type, LocalText) else None,
-                   convention=str(value) if not isinstance(value, LocalText) else None)
+                   convention=doc.verification_type.value)
 
 
 def write_statements(admin: Any, doc: CertificateDocument, verify_url: str | None) -> None:
@@ -331,7 +329,10 @@ def write_statements(admin: Any, doc: CertificateDocument, verify_url: str | Non
         _statement(statements, "lims_remark", both("remarks"), remark)
     if amended:
         statement = _statement(statements, "lims_amendment", both("dcc.amendment"), references=[doc.supersedes or ""])
-        el(el(statement, "dcc:declaration"), "dcc:content", amended[0], lang=doc.language)
+        declaration = el(statement, "dcc:declaration")
+        el(declaration, "dcc:content", amended[0].vi, lang="vi")  # as the reviewer wrote it
+        if amended[0].en:
+            el(declaration, "dcc:content", amended[0].en, lang="en")
     if verify_url:
         _statement(statements, "lims_verificationLink", both("qr.caption"), link=verify_url)
 

@@ -41,16 +41,20 @@ _SERIAL = re.compile(r"^(?P<code>.+?)\s*\(S/N (?P<serial>[^)]+)\)\s*$")
 def decision_rule(doc: CertificateDocument) -> Rule | None:
     """The decision rule of the conformity statement: the ILAC G8:09/2019 clause (4.2.1 simple
     acceptance, 4.2.2 binary with guard band, 4.2.3 non-binary) and the guard band factor r of
-    w = r·U, from the rule's fields when the document has them, else from its English text."""
+    w = r·U: ``Conformity.clause`` and ``guard_band_factor``. A document stored before those
+    fields existed (never rebuilt, and still re-exported) has them only in the rule's wording:
+    then, and only then, they are read from its English text."""
     c = doc.conformity
     if c is None:
         return None
+    if c.clause is not None:
+        return Rule("decision-rule", c.clause, c.guard_band_factor)
     wording = local(c.decision_rule).en or local(c.decision_rule).vi
-    clause = getattr(c, "clause", None) or (m[1] if (m := _CLAUSE.search(wording)) else None)
-    factor = getattr(c, "guard_band_factor", None)
+    clause = m[1] if (m := _CLAUSE.search(wording)) else None
+    factor = c.guard_band_factor
     if factor is None and clause in ("4.2.2", "4.2.3") and (g := _GUARD.search(wording)):
-        factor = (g["factor"] or "1").replace(",", ".")
-    return Rule("decision-rule", clause, Decimal(str(factor)) if factor is not None else None)
+        factor = Decimal((g["factor"] or "1").replace(",", "."))
+    return Rule("decision-rule", clause, factor)
 
 
 def _methods(result: Any, doc: CertificateDocument, rule: Rule | None) -> None:
@@ -58,8 +62,8 @@ def _methods(result: Any, doc: CertificateDocument, rule: Rule | None) -> None:
     method = el(methods, "dcc:usedMethod", refType="lims_method")
     text(method, "dcc:name", doc.method.title or doc.method.code)
     el(method, "dcc:norm", doc.method.code)
-    national = getattr(doc.method, "national_procedure", None) or getattr(doc, "national_procedure", None)
-    if isinstance(national, str) and national.strip() and national != doc.method.code:
+    national = doc.method.national_procedure
+    if national and national.strip() and national != doc.method.code:
         el(method, "dcc:norm", national)
     if any(row.uncertainty is not None for section in doc.results for row in section.rows):
         gum = el(methods, "dcc:usedMethod", refType="basic_uncertainty")
@@ -77,11 +81,11 @@ def _methods(result: Any, doc: CertificateDocument, rule: Rule | None) -> None:
 
 
 def split_identification(standard: ReferenceStandard) -> tuple[str, str | None]:
-    """(asset code, serial number) of a standard: the document's fields when it has them, else
-    its identification ``QC-F1-01 (S/N HF-22051)`` split in two."""
-    serial = getattr(standard, "serial_number", None)
-    if serial:
-        return getattr(standard, "asset_code", None) or standard.identification, serial
+    """(asset code, serial number) of a standard: its ``asset_code`` and ``serial_number``; for a
+    document stored before it had them (never rebuilt, and still re-exported), its printed
+    identification ``QC-F1-01 (S/N HF-22051)`` split in two."""
+    if standard.asset_code is not None or standard.serial_number is not None:
+        return standard.asset_code or standard.identification, standard.serial_number
     match = _SERIAL.match(standard.identification)
     return (match["code"], match["serial"]) if match else (standard.identification, None)
 

@@ -66,11 +66,11 @@ class Rule:
 
 
 def spread_of(row: ResultRow) -> Measure | None:
-    """A repeatability row's max − min: the row's ``spread`` when the document has one, else the
-    measure the document wrote into the English label (``max − min = 0.02 kg``)."""
-    stated = getattr(row, "spread", None)
-    if isinstance(stated, Measure):
-        return stated
+    """A repeatability row's max − min: the row's ``spread``; for a document stored before rows
+    had it (never rebuilt, and still re-exported), the measure the document wrote into the English
+    label (``max − min = 0.02 kg``)."""
+    if row.spread is not None:
+        return row.spread
     label = row.label.en if isinstance(row.label, LocalText) else row.label
     match = _SPREAD.search(label or "")
     if match is None:

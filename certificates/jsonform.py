@@ -12,7 +12,12 @@ Rules, so that consumers can rely on the shape:
   and always sit beside their unit: ``{"value": "100.0002", "unit": "g"}``;
 * dates are ISO 8601 ``YYYY-MM-DD``; enumerations are their lower-case values
   (``"verification"``, ``"pass"``, ``"before_adjustment"``);
-* a text is a string, or ``{"vi": ..., "en": ...}`` when it has a translation.
+* a text is a string, or ``{"vi": ..., "en": ...}`` when it has a translation;
+* a field added later (``ResultRow.spread``, ``Conformity.clause``/``guard_band_factor``,
+  ``Instrument.range_min``/``range_max``, ``Customer.city``/``country_code``,
+  ``ReferenceStandard.serial_number``/``asset_code``, ``amendment_reason``) is optional with a
+  default and comes last in its object, so a document stored before it existed still loads
+  (with the field empty) and ``format_version`` stays 1.
 """
 from __future__ import annotations
 

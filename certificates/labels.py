@@ -7,7 +7,7 @@ already issued (its PDF bytes and hash are stored).
 """
 from __future__ import annotations
 
-from certificates.model import Kind, PerformanceLocation, Stage, Status, Verdict
+from certificates.model import Kind, LocalText, PerformanceLocation, Stage, Status, Verdict
 
 LABELS: dict[str, tuple[str, str]] = {
     "title.verification": ("GIẤY CHỨNG NHẬN KIỂM ĐỊNH", "VERIFICATION CERTIFICATE"),
@@ -185,6 +185,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "status.valid": ("", ""),
     "stamp.label": ("TEM KIỂM ĐỊNH", "VERIFIED"),
     "stamp.valid_until": ("Hiệu lực đến", "Valid until"),
+    "stamp.no_valid_until": ("Không quy định thời hạn", "No periodic verification"),
 }
 
 
@@ -218,3 +219,13 @@ def stage_label(stage: Stage, lang: str) -> str:
 def status_label(status: Status, lang: str) -> str:
     """Watermark text of a document that is not (or no longer) a valid issued certificate."""
     return label(f"status.{status.value}", lang)
+
+
+def amendment_remark(reason: LocalText, supersedes: str) -> LocalText:
+    """The remark a superseding certificate prints for its ``amendment_reason``: "Sửa đổi: …" with
+    the reason, and in English "Amendment: …" with its English text, or, without one, that the
+    reason is stated in the Vietnamese copy of the certificate ``supersedes`` corrects."""
+    vi = label("amendment", "vi", reason=reason.vi)
+    if reason.en and reason.en.strip():
+        return LocalText(vi, label("amendment", "en", reason=reason.en.strip()))
+    return LocalText(vi, label("amendment.untranslated", "en", number=supersedes))

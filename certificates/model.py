@@ -29,9 +29,12 @@ Content required by ISO/IEC 17025:2017 and where it lives here:
 Legal verification (Law on Metrology 04/2011/QH13, Circular 24/2013/TT-BKHCN) adds the stamp
 number (số tem) and the valid-until date of a passed verification, the verification type
 (``verification_type``: initial, periodic, after repair) and how the valid-until date was
-counted (``validity_basis``). An instrument type without a periodic verification interval
-(Circular 23/2013/TT-BKHCN: initial verification only) gets a certificate without valid-until
-date: ``periodic_verification`` is False.
+counted (``validity_basis``). A superseding certificate (``supersedes``) states why in
+``amendment_reason`` — the reason as the reviewer wrote it (Vietnamese) and its English text
+when given — and prints it among the remarks (:func:`certificates.labels.amendment_remark`;
+documents stored before the field existed have it only there). An instrument type without a
+periodic verification interval (Circular 23/2013/TT-BKHCN: initial verification only) gets
+a certificate without valid-until date: ``periodic_verification`` is False.
 
 The values (texts, enumerations, :class:`Measure`, :class:`Uncertainty`) live in
 :mod:`certificates.values` and the parts (results, standards, parties, method, conformity) in
@@ -116,6 +119,7 @@ class CertificateDocument:
     verification_type: VerificationType | None = None
     periodic_verification: bool = True
     validity_basis: Text | None = None
+    amendment_reason: LocalText | None = None
 
     def __post_init__(self) -> None:
         require_text(self.number, "number")
@@ -190,6 +194,11 @@ class CertificateDocument:
             require_text(getattr(self, name), name, optional=True)
         for i, remark in enumerate(self.remarks):
             require_text(remark, f"remarks[{i}]")
+        if self.amendment_reason is not None:
+            if not isinstance(self.amendment_reason, LocalText):
+                raise DocumentError("amendment_reason", "must be a LocalText (the reason, and its English text)")
+            if not self.supersedes:
+                raise DocumentError("amendment_reason", "only a certificate that supersedes another has one")
 
     @property
     def end_of_work(self) -> date:

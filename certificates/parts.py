@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from certificates.errors import DocumentError
 from certificates.units import compatible
@@ -22,6 +23,7 @@ from certificates.values import (
     require_date,
     require_text,
     set_frozen,
+    to_decimal,
 )
 
 __all__ = [
@@ -39,6 +41,9 @@ class ResultRow:
     thermometer's corrected reading) when it is known, ``indication`` what the instrument showed,
     ``error`` = indication − reference as stored by the record, ``mpe`` the maximum permissible
     error as a positive magnitude (meaning ±mpe), ``verdict`` the conformity of this point.
+    ``spread`` is the compared quantity of a repeatability test, max − min of its readings
+    (OIML R76-1 A.4.10; a difference, so ``delta_degC`` for temperatures); the label also prints
+    it. Documents stored before this field existed have it only in the label.
     """
 
     nominal: Measure
@@ -49,9 +54,10 @@ class ResultRow:
     mpe: Measure | None = None
     verdict: Verdict | None = None
     label: Text | None = None
+    spread: Measure | None = None
 
     def __post_init__(self) -> None:
-        for name in ("nominal", "reference", "indication", "error", "mpe"):
+        for name in ("nominal", "reference", "indication", "error", "mpe", "spread"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, Measure):
                 raise DocumentError(name, "must be a Measure (value and unit)")
@@ -110,7 +116,12 @@ class EnvironmentalCondition:
 
 @dataclass(frozen=True)
 class ReferenceStandard:
-    """A measurement standard used, with its own calibration (ISO/IEC 17025 7.8.4.1 c, 6.5)."""
+    """A measurement standard used, with its own calibration (ISO/IEC 17025 7.8.4.1 c, 6.5).
+
+    ``identification`` is printed (``QC-F1-01 (S/N HF-22051)``); ``asset_code`` (the lab's code)
+    and ``serial_number`` (the maker's) are the same facts as data, for the DCC. Documents stored
+    before these fields existed have them only in ``identification``.
+    """
 
     name: Text
     identification: str
@@ -118,12 +129,16 @@ class ReferenceStandard:
     calibrated_by: str
     valid_until: date | None = None
     accuracy: Text | None = None
+    serial_number: str | None = None
+    asset_code: str | None = None
 
     def __post_init__(self) -> None:
         require_text(self.name, "name")
         for name in ("identification", "certificate_number", "calibrated_by"):
             require_text(getattr(self, name), name)
         require_date(self.valid_until, "valid_until", optional=True)
+        for name in ("serial_number", "asset_code"):
+            require_text(getattr(self, name), f"standard.{name}", optional=True)
 
 
 @dataclass(frozen=True)
@@ -141,20 +156,34 @@ class Laboratory:
     def __post_init__(self) -> None:
         require_text(self.name, "laboratory.name")
         require_text(self.address, "laboratory.address")
-        if not (isinstance(self.country_code, str) and len(self.country_code) == 2 and self.country_code.isupper()):
-            raise DocumentError("laboratory.country_code", "must be a two-letter ISO 3166-1 code such as 'VN'")
+        check_country(self.country_code, "laboratory.country_code")
+
+
+def check_country(code: object, where: str) -> None:
+    """``code`` is a two-letter ISO 3166-1 code such as ``VN``."""
+    if not (isinstance(code, str) and len(code) == 2 and code.isupper()):
+        raise DocumentError(where, "must be a two-letter ISO 3166-1 code such as 'VN'")
 
 
 @dataclass(frozen=True)
 class Customer:
-    """The customer, or the owner of the instrument (ISO/IEC 17025 7.8.2.1 e)."""
+    """The customer, or the owner of the instrument (ISO/IEC 17025 7.8.2.1 e).
+
+    ``city`` and ``country_code`` (ISO 3166-1) locate it for the DCC; documents stored before
+    these fields existed have only the address.
+    """
 
     name: str
     address: str | None = None
     contact: str | None = None
+    city: str | None = None
+    country_code: str | None = None
 
     def __post_init__(self) -> None:
         require_text(self.name, "customer.name")
+        require_text(self.city, "customer.city", optional=True)
+        if self.country_code is not None:
+            check_country(self.country_code, "customer.country_code")
 
 
 @dataclass(frozen=True)
@@ -165,6 +194,9 @@ class Instrument:
     year of manufacture, the pattern-approval mark, the place of use (cơ sở sử dụng) and, for a
     weighing instrument, Max, Min, e and d (OIML R76-1 T.3.2, T.3.4, 3.1–3.4): ``resolution``
     is d, the actual scale interval, and ``scale_interval`` e, the verification scale interval.
+    ``range_min`` and ``range_max`` are the limits of the measuring range that
+    ``measuring_range`` prints (``0 kg … 60 kg``); documents stored before these fields existed
+    have only the printed range.
     """
 
     name: Text
@@ -182,6 +214,8 @@ class Instrument:
     year_of_manufacture: int | None = None
     pattern_approval: str | None = None
     place_of_use: Text | None = None
+    range_min: Measure | None = None
+    range_max: Measure | None = None
 
     def __post_init__(self) -> None:
         require_text(self.name, "instrument.name")
@@ -190,7 +224,7 @@ class Instrument:
                 "instrument.serial_number",
                 "the instrument needs a serial number or an identifier to be identified unambiguously",
             )
-        for name in ("resolution", "max_capacity", "min_capacity", "scale_interval"):
+        for name in ("resolution", "max_capacity", "min_capacity", "scale_interval", "range_min", "range_max"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, Measure):
                 raise DocumentError(f"instrument.{name}", "must be a Measure (value and unit)")
@@ -233,13 +267,25 @@ class Conformity:
 
     ``decision_rule`` says how the verdict was reached (e.g. simple acceptance, |E| ≤ MPE);
     ``specification`` what was met or not met; ``statement`` replaces the default sentence.
+    ``clause`` is the rule's clause of ILAC G8:09/2019 (``4.2.1`` simple acceptance, ``4.2.2``
+    binary with guard band, ``4.2.3`` non-binary) and ``guard_band_factor`` r of the guard band
+    w = r·U (None without a guard band): the wording's facts as data, for the DCC. Documents
+    stored before these fields existed have them only in the wording.
     """
 
     verdict: Verdict
     decision_rule: Text
     specification: Text | None = None
     statement: Text | None = None
+    clause: str | None = None
+    guard_band_factor: Decimal | None = None
 
     def __post_init__(self) -> None:
         set_frozen(self, "verdict", enum_member(Verdict, self.verdict, "conformity.verdict"))
         require_text(self.decision_rule, "conformity.decision_rule")
+        require_text(self.clause, "conformity.clause", optional=True)
+        if self.guard_band_factor is not None:
+            factor = to_decimal(self.guard_band_factor, "conformity.guard_band_factor")
+            if factor < 0:
+                raise DocumentError("conformity.guard_band_factor", "the guard band factor r of w = r·U is ≥ 0")
+            set_frozen(self, "guard_band_factor", factor)

@@ -128,7 +128,7 @@ def qr_flowable(data: str, size: float, *, ecc: str = "M") -> Any:
 def stamp_label_pdf(
     verify_url: str,
     stamp_number: str,
-    valid_until: date,
+    valid_until: date | None,
     *,
     lang: str = "vi",
     issuer: str | None = None,
@@ -138,7 +138,9 @@ def stamp_label_pdf(
 
     One page sized to the label: optional issuer line, "TEM KIỂM ĐỊNH", the QR symbol
     ``qr_mm`` millimetres wide (plus its four-module quiet zone), the stamp number and the
-    valid-until date. Printed at 100 % scale on a label printer.
+    valid-until date; ``valid_until`` None (an instrument type without periodic verification,
+    whose certificate states no valid-until date) prints "Không quy định thời hạn" / "No
+    periodic verification" instead. Printed at 100 % scale on a label printer.
     """
     from reportlab.pdfgen.canvas import Canvas
 
@@ -157,7 +159,8 @@ def stamp_label_pdf(
     texts_above = ([(regular, 5.5, issuer)] if issuer else []) + [(bold, 7.0, label("stamp.label", lang))]
     texts_below = [
         (bold, 7.0, stamp_number),
-        (regular, 6.0, f"{label('stamp.valid_until', lang)}: {format_date(valid_until, lang)}"),
+        (regular, 6.0, f"{label('stamp.valid_until', lang)}: {format_date(valid_until, lang)}"
+         if valid_until is not None else label("stamp.no_valid_until", lang)),
     ]
     height = 2 * margin + (len(texts_above) + len(texts_below)) * line + qr_size
     out = io.BytesIO()

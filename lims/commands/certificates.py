@@ -37,7 +37,7 @@ def list_(as_json: bool, status: str | None, kind: str | None, limit: int) -> No
     with unit_of_work() as session:
         rows, total = certs.list_certificates(session, SYSTEM, status=status, kind=kind, limit=limit)
         items = [{
-            "number": c.number, "kind": c.kind, "status": certs.effective_status(c),
+            "number": c.number, "kind": c.kind, "document": certs.document_kind(c), "status": _status(certs, c),
             "issue_date": c.issue_date.isoformat(), "valid_until": c.valid_until.isoformat() if c.valid_until else None,
             "verify_url": certs.verify_url(c, ctx), "stamp_number": c.stamp_number,
             "customer": c.customer.name, "serial_number": c.instrument.serial_number, "pdf_sha256": c.pdf_sha256,
@@ -49,10 +49,20 @@ def list_(as_json: bool, status: str | None, kind: str | None, limit: int) -> No
         click.echo("no certificates")
         return
     for it in items:
-        click.echo(f"{it['number']:<20} {it['kind']:<13} {it['status']:<11} {it['issue_date']}  "
+        shown = certs.status_label(str(it["status"]))
+        click.echo(f"{it['number']:<20} {it['kind']:<13} {shown:<11} {it['issue_date']}  "
                    f"{it['valid_until'] or '—':<10}  {it['serial_number']:<16} {it['customer']}")
     if total > len(items):
         click.echo(f"… {total - len(items)} more (use --limit)")
+
+
+def _status(certs: Any, cert: Any) -> str:
+    """The status as the web list shows it: a notice of non-conformity (a failed verification)
+    in force is ``non_conformity_notice``, never ``valid``; else the effective status."""
+    status = str(certs.effective_status(cert))
+    if status == "valid" and certs.document_kind(cert) == certs.NOTICE:
+        return str(certs.NOTICE)
+    return status
 
 
 @command.command("export")

@@ -14,9 +14,12 @@ TOP_KEYS = [
     "received_on", "performed_until", "performance_location", "performance_address", "performed_by",
     "conformity", "valid_until", "stamp_number", "status", "supersedes", "language", "title",
     "traceability_statement", "adjustment_note", "deviations", "remarks", "verification_type",
-    "periodic_verification", "validity_basis",
+    "periodic_verification", "validity_basis", "amendment_reason",
 ]
-ROW_KEYS = ["nominal", "reference", "indication", "error", "uncertainty", "mpe", "verdict", "label"]
+ROW_KEYS = ["nominal", "reference", "indication", "error", "uncertainty", "mpe", "verdict", "label", "spread"]
+#: Keys added after documents were first stored (optional when reading, format_version 1 still).
+LATER_KEYS = {"": ["amendment_reason"], "customer": ["city", "country_code"],
+              "instrument": ["range_min", "range_max"], "conformity": ["clause", "guard_band_factor"]}
 
 
 def test_keys_are_stable_and_always_present(verification, calibration) -> None:
@@ -76,3 +79,23 @@ def test_bad_input_names_the_field(verification) -> None:
         from_json("{")
     with pytest.raises(DocumentError, match="incomplete"):
         from_json_dict({"number": "1"})
+
+
+def test_a_document_stored_before_the_structured_fields_still_loads(verification, calibration) -> None:
+    """A stored document is never rebuilt: one written before the structured fields (spread,
+    clause and guard band, range limits, city and country, a standard's serial number and asset
+    code, amendment reason) existed loads, with those fields empty."""
+    for doc in (verification, calibration):
+        data = json.loads(json.dumps(to_json_dict(doc)))
+        for part, keys in LATER_KEYS.items():
+            for key in keys:
+                ((data[part] or {}) if part else data).pop(key, None)
+        for standard in data["reference_standards"]:
+            standard.pop("serial_number"), standard.pop("asset_code")
+        for section in data["results"]:
+            for row in section["rows"]:
+                row.pop("spread")
+        old = from_json_dict(data)
+        assert data["format_version"] == 1
+        assert old.amendment_reason is None and old.customer.city is None and old.instrument.range_min is None
+        assert all(s.serial_number is None for s in old.reference_standards)

@@ -61,6 +61,13 @@ def test_stamp_label_in_english() -> None:
     assert "Valid until: 2026-03-04" in pdf_pages_text(pdf)[0]
 
 
+def test_stamp_label_without_valid_until() -> None:
+    """An instrument type without periodic verification: no valid-until line, the label says so."""
+    vi = pdf_pages_text(stamp_label_pdf(VERIFY_URL, "T26-0000007", None))[0]
+    assert "T26-0000007" in vi and "Không quy định thời hạn" in vi and "Hiệu lực đến" not in vi
+    assert "No periodic verification" in pdf_pages_text(stamp_label_pdf(VERIFY_URL, "T26-0000007", None, lang="en"))[0]
+
+
 def test_stamp_qr_is_20_mm_wide() -> None:
     """Rendered at 600 dpi, the decoder's corner points of the symbol are 20 mm apart
     (20 mm = 20 / 25.4 × 600 = 472.4 px), i.e. 45 modules of 0.44 mm."""

@@ -137,3 +137,25 @@ def test_a_certificate_issued_before_dccs_were_kept_gets_its_dcc_from_render_all
         validate_dcc(stored)
     again = issued["runner"].invoke(main, ["certificates", "render", "--all-missing"])
     assert "every certificate has its DCC" in again.output
+
+
+def test_a_notice_of_non_conformity_is_listed_as_a_notice_never_as_valid(committed_db, db, database_url, tmp_path,
+                                                                        monkeypatch):
+    """A failed verification's notice: ``non_conformity_notice`` in JSON, "thông báo: không đạt" in
+    the table (as the web list badges it), never "valid"."""
+    monkeypatch.setenv("LIMS_DATABASE_URL", database_url)
+    monkeypatch.setenv("LIMS_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("LIMS_LANGUAGE", "vi")
+    monkeypatch.delenv("LIMS_SIGNING_KEY_FILE", raising=False)
+    ctx = certs.context_from_env()
+    lab = sample_lab(db)
+    lab.work_date = ISSUE - timedelta(days=1)
+    notice = certs.issue_for_record(db, lab.reviewer, lab.scale_record(db, (0, 1, 2, 4)), issue_date=ISSUE,
+                                    context=ctx)
+    db.commit()
+    assert certs.document_kind(notice) == certs.NOTICE
+    runner = CliRunner()
+    (item,) = json.loads(runner.invoke(main, ["certificates", "list", "--json"]).output)
+    assert (item["number"], item["document"], item["status"]) == (notice.number, certs.NOTICE, certs.NOTICE)
+    table = runner.invoke(main, ["certificates", "list"]).output
+    assert notice.number in table and "thông báo: không đạt" in table and "còn hiệu lực" not in table

@@ -23,12 +23,14 @@ import pytest
 
 from certificates import jsonform
 from certificates.errors import DocumentError
+from certificates.model import Measure
 from certificates.pdf import render_pdf
 from certificates.pdf.results import columns
 from lims.errors import ValidationError
 from lims.models import RecordStatus
 from lims.services import certificates as certs
 from lims.services import users, workflow
+from lims.services.certificates.document import rule_facts
 from lims.services.certificates.rows import result_sections
 from lims.services.demo_certificates import Point, approved_record, sample_lab, scale_points
 from lims.services.inputs import parse
@@ -216,6 +218,10 @@ def test_a_type_without_periodic_verification_gets_a_certificate_without_valid_u
     with pytest.raises(DocumentError) as exc:  # and the model refuses a date where none applies
         dataclasses.replace(doc, valid_until=date(2027, 3, 4))
     assert exc.value.field == "valid_until"
+    # the stamp label prints, saying that no periodic verification applies instead of a date
+    label = pdf_text(certs.stamp_label(cert, context=ctx))
+    assert cert.stamp_number in label and "Không quy định thời hạn" in label and "Hiệu lực đến" not in label
+    assert "No periodic verification" in pdf_text(certs.stamp_label(cert, lang="en", context=ctx))
 
 
 def test_the_english_amendment_remark_is_english(db, lab, ctx):
@@ -225,6 +231,10 @@ def test_the_english_amendment_remark_is_english(db, lab, ctx):
         reason="Sửa địa chỉ khách hàng", reason_en="Customer's address corrected"), issue_date=ISSUE, context=ctx)
     assert {"vi": "Sửa đổi: Sửa địa chỉ khách hàng", "en": "Amendment: Customer's address corrected"} \
         in new.document["certificate"]["remarks"]
+    # the reason as data too, so the DCC need not read it from the remark
+    assert new.document["certificate"]["amendment_reason"] == {"vi": "Sửa địa chỉ khách hàng",
+                                                               "en": "Customer's address corrected"}
+    assert document(new).amendment_reason.en == "Customer's address corrected"
     # The same record: valid-until, its basis and the stamp stay those of the original.
     assert new.document["certificate"]["validity_basis"] == old.document["certificate"]["validity_basis"]
 
@@ -259,3 +269,36 @@ def test_a_users_job_title_comes_from_the_admin_form(db):
         parse(users.NewUser, {"username": "x.y", "password": "a-long-password", "roles": ["reviewer"],
                               "job_title": "x" * 121})
     assert set(exc.value.errors) == {"job_title"}
+
+
+def test_the_document_states_as_data_what_the_dcc_used_to_read_from_printed_text(db, lab, ctx):
+    """Range limits, the customer's city and country, the standards' asset code and serial
+    number, the decision rule's ILAC G8 clause and guard band factor, a repeatability spread."""
+    record = approved_record(db, instrument=lab.scale, procedure=lab.scale_procedure, technician=lab.technician,
+                             reviewer=lab.reviewer, points=scale_points(lab.scale, (0, 0, 1, 1)),
+                             standards=[lab.weights], kind="verification", work_date=WORK,
+                             status=RecordStatus.submitted.value)
+    record.results = {**record.results, "decision_rule": {"rule": "guard_band", "r": 0.5, "text_vi": "Quy tắc",
+                                                          "text_en": "Rule"},
+                      "points": [{"seq": record.points[-1].seq, "spread": {"value": 0.02, "unit": "kg"}}]}
+    _approve(db, record)
+    doc = document(issue(db, lab, record, ctx))
+    assert (doc.instrument.range_min, doc.instrument.range_max) == (Measure("0", "kg"), Measure("60", "kg"))
+    assert (doc.customer.city, doc.customer.country_code) == ("Lạng Sơn", "VN")
+    assert doc.laboratory.city == "Lạng Sơn"
+    (standard,) = doc.reference_standards
+    assert (standard.asset_code, standard.serial_number) == ("S-QC-M1", "QC-2201")
+    assert standard.identification == "S-QC-M1 (S/N QC-2201)"  # as printed
+    assert (doc.conformity.clause, doc.conformity.guard_band_factor) == ("4.2.2", Decimal("0.5"))
+    spread_row = doc.results[0].rows[-1]
+    assert spread_row.spread == Measure("0.02", "kg") and spread_row.label.vi == "max − min = 0,02\u00a0kg"
+    assert [r.spread for r in doc.results[0].rows[:-1]] == [None] * (len(doc.results[0].rows) - 1)
+
+
+@pytest.mark.parametrize(("rule", "facts"), [
+    ({}, ("4.2.1", None)), ({"rule": "simple"}, ("4.2.1", None)),
+    ({"rule": "guard_band", "r": 1.0}, ("4.2.2", Decimal("1"))), ({"rule": "non_binary"}, ("4.2.3", Decimal("1"))),
+    ({"rule": "unheard_of"}, (None, None)), ({"text_en": "Guard band (ILAC G8:09/2019 4.2.2), w = U"}, (None, None)),
+])
+def test_the_decision_rule_as_stored_gives_its_clause_and_guard_band(rule, facts):
+    assert rule_facts(rule) == facts

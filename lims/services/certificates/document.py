@@ -34,9 +34,11 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from certificates import model as cm
+from certificates.addresses import city_of_address
 from certificates.errors import DocumentError
 from certificates.formatting import format_measure
 from certificates.labels import label
@@ -90,6 +92,7 @@ class Issue:
     extra_remarks: tuple[cm.LocalText | str, ...] = ()
     periodic: bool = True
     validity_basis: cm.LocalText | None = None
+    amendment_reason: cm.LocalText | None = None
 
 
 def add_months(day: date, months: int) -> date:
@@ -176,8 +179,29 @@ def _standards(record: Record) -> tuple[cm.ReferenceStandard, ...]:
         out.append(cm.ReferenceStandard(
             name=std.name, identification=ident, certificate_number=cal.certificate_number,
             calibrated_by=cal.calibrated_by, valid_until=cal.due_date, accuracy=accuracy,
+            serial_number=(std.serial_number or "").strip() or None, asset_code=std.code,
         ))
     return tuple(out)
+
+
+#: The ILAC G8:09/2019 clause of each decision rule of :mod:`lims.metrology.decision`.
+RULE_CLAUSES = {"simple": "4.2.1", "guard_band": "4.2.2", "non_binary": "4.2.3"}
+
+
+def rule_facts(rule: dict[str, Any]) -> tuple[str | None, Decimal | None]:
+    """(ILAC G8:09/2019 clause, guard band factor r of w = r·U) of the decision rule stored in
+    ``Record.results["decision_rule"]`` (``{"rule", "r", "text_vi", "text_en"}``); r is None for
+    simple acceptance (no guard band). Nothing stored: simple acceptance, as the default wording
+    says. A wording stored without the rule's name, or a name this program does not know:
+    (None, None) — the facts are in the wording only, as for a document of before these fields."""
+    name = rule.get("rule")
+    if name is None:
+        name = None if rule.get("text_vi") or rule.get("text_en") else "simple"
+    clause = RULE_CLAUSES.get(str(name))
+    if clause is None or name == "simple":
+        return clause, None
+    r = rule.get("r")
+    return clause, decimal_of(r if r is not None else 1.0)
 
 
 def _conformity(record: Record) -> cm.Conformity | None:
@@ -194,8 +218,9 @@ def _conformity(record: Record) -> cm.Conformity | None:
     if record.instrument.accuracy_class:
         spec = cm.LocalText(f"{spec.vi}, cấp chính xác {record.instrument.accuracy_class}",
                             f"{spec.en}, accuracy class {record.instrument.accuracy_class}")
+    clause, factor = rule_facts(rule)
     return cm.Conformity(verdict=enum_member(cm.Verdict, verdict, "conformity.verdict"), decision_rule=text,
-                         specification=spec)
+                         specification=spec, clause=clause, guard_band_factor=factor)
 
 
 def _scale(inst: Instrument) -> tuple[cm.Measure | None, cm.Measure | None, cm.Measure | None]:
@@ -242,6 +267,7 @@ def _instrument(record: Record, customer: Organisation) -> cm.Instrument:
         pattern_approval=(inst.pattern_approval or "").strip() or None,
         place_of_use=(inst.location or "").strip() or customer.name,
         max_capacity=max_capacity, min_capacity=min_capacity, scale_interval=scale_interval,
+        range_min=cm.Measure(low, unit), range_max=cm.Measure(high, unit),
     )
 
 
@@ -313,12 +339,16 @@ def _remarks(record: Record, issue: Issue) -> tuple[Any, ...]:
 
 
 def _parties(lab: Organisation, customer: Organisation) -> tuple[cm.Laboratory, cm.Customer]:
-    return (
-        cm.Laboratory(name=lab.name, address=lab.address or lab.name, phone=lab.phone or None,
-                      email=lab.email or None),
-        cm.Customer(name=customer.name, address=customer.address or None,
-                    contact=", ".join(x for x in (customer.phone, customer.email) if x) or None),
-    )
+    """The laboratory and the customer. The organisation table has an address but no city:
+    the city is the address's last part (:func:`certificates.addresses.city_of_address`); the
+    country is the lab's (``Laboratory.country_code``, VN) for both — the lab serves its
+    province, and no organisation records another country."""
+    laboratory = cm.Laboratory(name=lab.name, address=lab.address or lab.name, phone=lab.phone or None,
+                               email=lab.email or None, city=city_of_address(lab.address or None))
+    return laboratory, cm.Customer(
+        name=customer.name, address=customer.address or None,
+        contact=", ".join(x for x in (customer.phone, customer.email) if x) or None,
+        city=city_of_address(customer.address or None), country_code=laboratory.country_code)
 
 
 def _check_issuable(record: Record, signer: User | None) -> User:
@@ -361,7 +391,7 @@ def build_document(record: Record, lab: Organisation, customer: Organisation, si
             stamp_number=None if notice else issue.stamp_number,
             supersedes=issue.supersedes, language=issue.language,
             adjustment_note=ADJUSTED_NOTE if record.adjusted else None,
-            remarks=_remarks(record, issue),
+            remarks=_remarks(record, issue), amendment_reason=issue.amendment_reason,
         )
     except DocumentError as exc:
         raise ValidationError(

@@ -114,8 +114,11 @@ def dcc_export(cert: Certificate, ctx: CertificateContext | None = None) -> byte
 
 
 def stamp_label(cert: Certificate, *, lang: str | None = None, context: CertificateContext | None = None) -> bytes:
-    """Printable verification-stamp label (tem kiểm định) with the QR code."""
-    if not cert.stamp_number or cert.valid_until is None:
+    """Printable verification-stamp label (tem kiểm định) with the QR code.
+
+    A passed verification of an instrument type without periodic verification (no valid-until
+    date, Circular 23/2013/TT-BKHCN) gets a label that says so instead of a date."""
+    if not cert.stamp_number:
         raise ValidationError(_("Only a passed verification has a stamp."), field="stamp_number")
     summary = (cert.document or {}).get("summary", {})
     valid_until = cert.valid_until

@@ -29,7 +29,7 @@ from certificates import jsonform, tokens
 from certificates.dcc import to_dcc_xml
 from certificates.errors import KeyStoreError
 from certificates.hashing import sha256_hex
-from certificates.labels import label
+from certificates.labels import amendment_remark
 from certificates.model import CertificateDocument, LocalText
 from certificates.pdf import render_pdf
 from lims.errors import Conflict, LimsError, ValidationError
@@ -136,6 +136,7 @@ class _Plan:
     extra_remarks: tuple[Any, ...] = ()
     periodic: bool = True
     validity_basis: LocalText | None = None
+    amendment_reason: LocalText | None = None
 
 
 def _issue(session: Session, actor: Actor, record: Record, ctx: CertificateContext, plan: _Plan) -> Certificate:
@@ -157,7 +158,7 @@ def _issue(session: Session, actor: Actor, record: Record, ctx: CertificateConte
     old = plan.supersedes
     doc = build_document(record, lab, customer, signer, Issue(
         number, plan.issue_date, plan.language, plan.valid_until, stamp, old.number if old else None,
-        plan.extra_remarks, plan.periodic, plan.validity_basis))
+        plan.extra_remarks, plan.periodic, plan.validity_basis, plan.amendment_reason))
     cert = Certificate(
         number=number, kind=record.kind, year=year, seq=seq, record_id=record.id,
         instrument_id=record.instrument_id, customer_id=customer.id, issue_date=plan.issue_date,
@@ -280,13 +281,10 @@ def _amended_record(session: Session, c: Checker, old: Certificate, record_id: i
     return old.record
 
 
-def _amendment_remark(data: AmendCertificate, number: str) -> LocalText:
-    """The reason printed on the corrected certificate, in each language: the English copy
-    prints ``reason_en``, or says in English that the reason is in the Vietnamese copy."""
-    vi = label("amendment", "vi", reason=data.reason)
-    if data.reason_en and data.reason_en.strip():
-        return LocalText(vi, label("amendment", "en", reason=data.reason_en.strip()))
-    return LocalText(vi, label("amendment.untranslated", "en", number=number))
+def _amendment_reason(data: AmendCertificate) -> LocalText:
+    """The reason as the reviewer gave it (Vietnamese), with its English text when given: the
+    document's ``amendment_reason``, printed as :func:`certificates.labels.amendment_remark`."""
+    return LocalText(data.reason.strip(), (data.reason_en or "").strip() or None)
 
 
 def amend_certificate(session: Session, actor: Actor | None, certificate_id: int, data: AmendCertificate, *,
@@ -310,6 +308,7 @@ def amend_certificate(session: Session, actor: Actor | None, certificate_id: int
         raise _not_valid(old)
     c.done()
     issue_date = issue_date or date.today()
+    reason = _amendment_reason(data)
     same = record.id == old.record_id
     _lock_status(session, old, CertificateStatus.superseded.value)
     if same:  # the stamp stays on the instrument, and a correction does not extend a verification
@@ -319,7 +318,8 @@ def amend_certificate(session: Session, actor: Actor | None, certificate_id: int
         (valid_until, periodic, basis), stamp = _validity(record, ctx, issue_date), None
     new = _issue(session, actor, record, ctx, _Plan(
         issue_date, data.language or old.language, valid_until, stamp, supersedes=old,
-        extra_remarks=(_amendment_remark(data, old.number),), periodic=periodic, validity_basis=basis))
+        extra_remarks=(amendment_remark(reason, old.number),), periodic=periodic, validity_basis=basis,
+        amendment_reason=reason))
     audit.record(session, actor, "certificate.supersede", old, before={"status": CertificateStatus.valid.value},
                  after={"status": old.status, "superseded_by": new.number, "reason": data.reason})
     audit.record(session, actor, "certificate.amend", new, after={**_snapshot(new), "reason": data.reason})

@@ -38,8 +38,10 @@ PUBLIC_STATUSES = ("valid", EXPIRED, "revoked", "superseded")
 
 
 def status_label(status: str) -> str:
+    """A status in the current language; ``non_conformity_notice`` (a failed verification's
+    notice in force, see :func:`document_kind`) as the web list badges it."""
     return {"valid": _("valid"), EXPIRED: _("expired"), "revoked": _("revoked"),
-            "superseded": _("superseded")}.get(status, status)
+            "superseded": _("superseded"), NOTICE: _("notice: not passed")}.get(status, status)
 
 
 def document_kind(cert: Certificate) -> str:

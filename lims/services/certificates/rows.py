@@ -115,16 +115,24 @@ def _plain_row(values: list[float | None], resolution: float | None) -> list[Dec
     return numbers
 
 
-def _label(point: Any, stored: dict, resolution: float | None) -> cm.LocalText | str | None:
-    """The point's label; a repeatability test adds the spread of its readings (OIML R76-1 3.6.1)."""
+def _spread(point: Any, stored: dict, resolution: float | None) -> cm.Measure | None:
+    """A repeatability test's max − min of its readings (OIML R76-1 A.4.10), as the workflow
+    stored it (``Record.results["points"][i]["spread"]``), to the resolution; None for other points."""
     spread = stored.get("spread") if isinstance(stored, dict) else None
     if not spread or spread.get("value") is None:
-        return point.label or None
-    unit = cert_unit(spread["unit"])
+        return None
     value = reading(spread["value"], resolution if spread["unit"] == point.unit else None)
+    return cm.Measure(value, cert_unit(spread["unit"]))
+
+
+def _label(point: Any, spread: cm.Measure | None) -> cm.LocalText | str | None:
+    """The point's label; a repeatability test adds the spread of its readings (OIML R76-1 3.6.1),
+    which the row also states as data (``ResultRow.spread``)."""
+    if spread is None:
+        return point.label or None
     prefix = f"{point.label} · " if point.label else ""
-    return cm.LocalText(f"{prefix}max − min = {format_measure(value, unit, 'vi')}",
-                        f"{prefix}max − min = {format_measure(value, unit, 'en')}")
+    return cm.LocalText(f"{prefix}max − min = {format_measure(spread.value, spread.unit, 'vi')}",
+                        f"{prefix}max − min = {format_measure(spread.value, spread.unit, 'en')}")
 
 
 def _uncertainty(point: Any, err_unit: str, p: float) -> cm.Uncertainty | None:
@@ -161,6 +169,7 @@ def _row(record: Record, point: Any, stored: dict, p: float) -> cm.ResultRow:
         error = uncertain(point.error, point.uncertainty) if point.uncertainty \
             else reading(point.error, None)
     err_resolution = inst.resolution if err_unit == inst.range_unit else None
+    spread = _spread(point, stored, inst.resolution)
     return cm.ResultRow(
         nominal=cm.Measure(reading(nominal, resolution), unit),
         reference=cm.Measure(reference, ref_unit) if reference is not None else None,
@@ -169,7 +178,8 @@ def _row(record: Record, point: Any, stored: dict, p: float) -> cm.ResultRow:
         uncertainty=_uncertainty(point, err_unit, p),
         mpe=measure(abs(point.mpe), err_unit, places_like=err_resolution) if point.mpe is not None else None,
         verdict=point.verdict or None,
-        label=_label(point, stored, inst.resolution),
+        label=_label(point, spread),
+        spread=spread,
     )
 
 
