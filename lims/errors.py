@@ -47,6 +47,22 @@ class ValidationError(LimsError):
         self.errors = errors or ({field: message} if field else {})
 
 
+class FieldErrors:
+    """Collects every bad field of one input, then refuses them at once (first field in the
+    message, all of them in ``errors``) — so a form or API answer names every fault together."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def fail(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, message)
+
+    def done(self) -> None:
+        if self.errors:
+            field, message = next(iter(self.errors.items()))
+            raise ValidationError(f"{field}: {message}", field=field, errors=dict(self.errors))
+
+
 class NotFound(LimsError):
     status = 404
     code = "not_found"

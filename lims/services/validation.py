@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from lims.errors import ValidationError
+from lims.errors import FieldErrors
 from lims.i18n import _
 
 # The physical quantity an instrument type measures, and a unit of that quantity that any
@@ -36,17 +36,8 @@ QUANTITY_UNITS: dict[str, str] = {
 }
 
 
-class Checker:
-    def __init__(self) -> None:
-        self.errors: dict[str, str] = {}
-
-    def fail(self, field: str, message: str) -> None:
-        self.errors.setdefault(field, message)
-
-    def done(self) -> None:
-        if self.errors:
-            field, message = next(iter(self.errors.items()))
-            raise ValidationError(f"{field}: {message}", field=field, errors=dict(self.errors))
+class Checker(FieldErrors):
+    """Reads and checks the fields of a form or JSON body (:class:`lims.errors.FieldErrors`)."""
 
     def text(self, data: dict, field: str, *, required: bool = True, max_len: int = 255, default: str = "") -> str:
         value = data.get(field)

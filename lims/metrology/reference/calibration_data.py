@@ -39,7 +39,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lims.errors import ValidationError
+from lims.errors import FieldErrors
 from lims.i18n import _
 from lims.metrology.errors import UnitError
 from lims.metrology.reference.r111 import R111_CLASSES, r111_mpe_kg
@@ -96,17 +96,7 @@ class CorrectionTable:
 CalibrationData = WeightSet | CorrectionTable
 
 
-class _Errors:
-    def __init__(self) -> None:
-        self.errors: dict[str, str] = {}
-
-    def fail(self, field: str, message: str) -> None:
-        self.errors.setdefault(field, message)
-
-    def done(self) -> None:
-        if self.errors:
-            field, message = next(iter(self.errors.items()))
-            raise ValidationError(f"{field}: {message}", field=field, errors=dict(self.errors))
+_Errors = FieldErrors
 
 
 def _quantity(err: _Errors, field: str, raw: Any, like: str, *, required: bool = True) -> float | None:

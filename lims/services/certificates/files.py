@@ -170,17 +170,7 @@ def store_rendered_dcc(session: Session, cert: Certificate, data: bytes,
     A DCC that differs from the recorded SHA-256 (another release of the writer) is still written,
     and listed by the caller, but the recorded hash stays that of the issued DCC.
     """
-    ctx = ctx or current_context()
-    digest = sha256_hex(data)
-    path = dcc_path_of(cert)
-    write_file(ctx, path, data)
-    same = cert.dcc_sha256 in (None, digest)
-    if cert.dcc_path != path or cert.dcc_sha256 is None:
-        cert.dcc_path = path
-        cert.dcc_sha256 = cert.dcc_sha256 or digest
-    audit.record(session, None, "certificate.rerender", cert,
-                 after={"dcc_path": path, "dcc_sha256": digest, "identical": same})
-    return same
+    return _store_again(session, cert, data, ctx, path=dcc_path_of(cert), kind="dcc")
 
 
 def render_stored(document: dict, url: str, lang: str) -> bytes:
@@ -198,14 +188,21 @@ def store_rendered(session: Session, cert: Certificate, data: bytes,
     Written at once, not queued: the certificate rows are committed already (this repairs
     their files), and a restore may draw many thousands of PDFs, which must not wait in memory.
     """
+    return _store_again(session, cert, data, ctx, path=pdf_path_of(cert), kind="pdf")
+
+
+def _store_again(session: Session, cert: Certificate, data: bytes, ctx: CertificateContext | None, *,
+                 path: str, kind: str) -> bool:
+    """Write a file drawn again from the stored document; keep the hash recorded at issue (or
+    record this one when none was), audit it, and say whether it is byte-identical."""
     ctx = ctx or current_context()
     digest = sha256_hex(data)
-    path = pdf_path_of(cert)
     write_file(ctx, path, data)
-    same = cert.pdf_sha256 in (None, digest)
-    if cert.pdf_path != path or cert.pdf_sha256 is None:
-        cert.pdf_path = path
-        cert.pdf_sha256 = cert.pdf_sha256 or digest
+    recorded = getattr(cert, f"{kind}_sha256")
+    same = recorded in (None, digest)
+    if getattr(cert, f"{kind}_path") != path or recorded is None:
+        setattr(cert, f"{kind}_path", path)
+        setattr(cert, f"{kind}_sha256", recorded or digest)
     audit.record(session, None, "certificate.rerender", cert,
-                 after={"pdf_path": path, "pdf_sha256": digest, "identical": same})
+                 after={f"{kind}_path": path, f"{kind}_sha256": digest, "identical": same})
     return same
