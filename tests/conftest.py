@@ -379,3 +379,14 @@ def lab(db):
     from tests.services.workflow_factory import make_lab
 
     return make_lab(db)
+
+
+@pytest.fixture(autouse=True)
+def _language_reset() -> Iterator[None]:
+    """Each test starts in the configured language: a request or a service that set the language
+    of the running thread (``lims.i18n.set_language``) leaves it to no other test."""
+    from lims import i18n
+
+    token = i18n.set_language(None)
+    yield
+    i18n._language.reset(token)

@@ -157,15 +157,15 @@ def _demo_instruments(session: Session, ctx: DemoContext, scale6: Instrument, ga
         serial_number="WK-2311840", range_min=0, range_max=25, range_unit="bar", resolution=0.1,
         accuracy_class="1.0", location="Nồi hơi số 2", calibration_interval_months=12))
     extra = [
-        (hn, "CAN-KTD", "Cân bàn điện tử 300 kg", "CAS", "DB-II 300", "CAS-300-1182", 300, "kg", 0.1, "III",
+        (hn, "CAN-KTD", "Kho hàng cửa khẩu Đồng Đăng", "CAS", "DB-II 300", "CAS-300-1182", 300, "kg", 0.1, "III",
          today - timedelta(days=20)),  # e = d = 100 g, 4 load cells, additive tare up to 30 kg
-        (hn, "CAN-KTD", "Cân đĩa 30 kg", "Nhơn Hòa", "NHS-30", "NH-30-55120", 30, "kg", 0.1, "IIII",
+        (hn, "CAN-KTD", "Cửa hàng Hữu Nghị, chợ Đông Kinh", "Nhơn Hòa", "NHS-30", "NH-30-55120", 30, "kg", 0.1, "IIII",
          today + timedelta(days=10)),
-        (hn, "AP-KE", "Áp kế trạm bơm", "Wika", "111.10", "WK-0907712", 10, "bar", 0.2, "2.5",
+        (hn, "AP-KE", "Trạm bơm nước Đồng Đăng", "Wika", "111.10", "WK-0907712", 10, "bar", 0.2, "2.5",
          today - timedelta(days=3)),
-        (ms, "CAN-DHLX", "Cân đồng hồ lò xo 60 kg", "Nhơn Hòa", "CĐH-60", "NH-60-88031", 60, "kg", 0.2, "IIII",
+        (ms, "CAN-DHLX", "Điểm thu mua nông sản Lộc Bình", "Nhơn Hòa", "CĐH-60", "NH-60-88031", 60, "kg", 0.2, "IIII",
          today + timedelta(days=25)),
-        (ms, "CAN-KTD", "Cân treo 500 kg", "OCS", "OCS-500", "OCS-500-2207", 500, "kg", 0.5, "IIII",
+        (ms, "CAN-KTD", "Kho lạnh Mẫu Sơn", "OCS", "OCS-500", "OCS-500-2207", 500, "kg", 0.5, "IIII",
          today - timedelta(days=45)),
     ]
     made = {}
@@ -311,6 +311,8 @@ def _story_spring_scale(session: Session, cast: _Cast, ms: Organisation, scale60
         request_item_id=req4.items[0].id, procedure_id=dial.id, place=scale60ms.location))
     # The pointer lags coming down: 0.1 kg more at 30 kg (hysteresis 0.1 kg, MPE 0.2 kg there).
     points = _scale_points(rec, {30.0: 0.5, ("weighing_down", 30.0): 1.0, 60.0: -1}, skip_tests=("repeatability",))
+    for point in points:  # a dial is read by eye and typed, not captured from a device
+        point.pop("source", None)
     workflow.save_record(session, lan, rec.id, workflow.SaveRecord(
         version_id=rec.version_id, environment=_environment(26.0, 75.0), standards=weights, points=points))
 
