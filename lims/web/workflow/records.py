@@ -58,7 +58,7 @@ def _record_context(record: Record, *, form: dict | None = None, errors: dict | 
         "record": record, "spec": spec, "inst": record.instrument, "results": reported,
         "by_seq": {p["seq"]: p for p in reported.get("points", [])}, "chart": _chart(results),
         "editable": editable, "reviewable": policy.can_review_record(user, record),
-        "own_record": record.technician_id == policy.actor_id(user),
+        "own_record": policy.made_record(user, record),
         "is_reviewer": user is not None and user.has_role(Role.reviewer),
         "form": form, "errors": errors or {},
         "conflict": conflict, "standards": workflow.standard_choices(db, record) if editable else [],
