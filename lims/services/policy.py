@@ -7,22 +7,31 @@ Services, views and templates ask here; none of them re-derives a rule from role
   allowed anything that needs a role: :func:`require` refuses it.
 * **Staff** are the lab's people: admin, technician, reviewer, inspector. Everybody else
   (a business user) sees only what belongs to their own organisation.
-* An admin holds every role.
+* An admin holds every role, except the technician's hand on a record: only a user who holds
+  the technician role itself opens, saves, captures into or submits a record
+  (:func:`is_technician`), so an admin cannot change a record's readings.
+* **Four eyes**: a record is returned or approved only by a reviewer who is none of its
+  makers — its technician and everyone its audit trail shows opening, saving (typed or
+  captured readings) or submitting it (:func:`record_makers`).
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
+
 from lims.errors import PermissionDenied
 from lims.i18n import _
-from lims.models import Role, User
+from lims.models import AuditEvent, Role, User
 
 if TYPE_CHECKING:
     from lims.models import Certificate, Record, ServiceRequest
 
 __all__ = [
     "SYSTEM", "Actor", "SystemActor", "STAFF_ROLES", "EDITABLE_STATUSES",
-    "actor_id", "actor_name", "has_role", "is_staff", "require", "require_staff",
+    "MAKER_ACTIONS", "actor_id", "actor_name", "has_role", "is_staff", "require", "require_staff",
+    "is_technician", "require_technician", "record_makers", "made_record",
     "organisation_of", "can_see_organisation", "can_see_request", "can_see_record", "can_see_certificate",
     "can_edit_record", "can_review_record", "can_manage_certificates", "can_print_stamp",
 ]
@@ -54,6 +63,8 @@ Actor: TypeAlias = User | SystemActor
 # The lab's people. Admins hold every role, so they are staff too.
 STAFF_ROLES: Final = (Role.technician, Role.reviewer, Role.inspector)
 EDITABLE_STATUSES: Final = ("draft", "returned")
+# The audit actions by which a person makes a record (a capture is saved as "record.save").
+MAKER_ACTIONS: Final = ("record.open", "record.save", "record.submit")
 
 
 def actor_id(actor: Actor | None) -> int | None:
@@ -80,6 +91,23 @@ def require(actor: Actor | None, *roles: str | Role) -> Actor:
         return actor
     names = ", ".join(r.value if isinstance(r, Role) else r for r in roles)
     raise PermissionDenied(_("This needs the role: %(roles)s.", roles=names))
+
+
+def is_technician(actor: Actor | None) -> bool:
+    """Whether ``actor`` may put their hand on a record: the technician role held itself (the
+    system too), not through admin — an admin does not edit records."""
+    if isinstance(actor, User):
+        return actor.has_role(Role.technician)
+    return actor is not None
+
+
+def require_technician(actor: Actor | None) -> Actor:
+    """Raise :class:`PermissionDenied` unless ``actor`` holds the technician role itself."""
+    if actor is None:
+        raise PermissionDenied(_("You must sign in."))
+    if is_technician(actor):
+        return actor
+    raise PermissionDenied(_("This needs the role: %(roles)s.", roles=Role.technician.value))
 
 
 def is_staff(actor: Actor | None) -> bool:
@@ -119,14 +147,33 @@ def can_see_certificate(actor: Actor | None, cert: Certificate) -> bool:
 
 
 def can_edit_record(actor: Actor | None, record: Record) -> bool:
-    """A technician (or admin) may change a draft or returned record."""
-    return record.status in EDITABLE_STATUSES and has_role(actor, Role.technician)
+    """A technician (not an admin as such) may change a draft or returned record."""
+    return record.status in EDITABLE_STATUSES and is_technician(actor)
+
+
+def record_makers(record: Record) -> set[int]:
+    """The ids of the users who made the record: its technician, and whoever its audit trail
+    shows opening, saving (typed or captured readings) or submitting it."""
+    makers = {record.technician_id}
+    session = object_session(record)
+    if session is not None and record.id is not None:
+        makers.update(session.scalars(
+            select(AuditEvent.actor_id).distinct()
+            .where(AuditEvent.entity_type == "record", AuditEvent.entity_id == str(record.id),
+                   AuditEvent.action.in_(MAKER_ACTIONS), AuditEvent.actor_id.is_not(None))))
+    return makers
+
+
+def made_record(actor: Actor | None, record: Record) -> bool:
+    """Whether ``actor`` is one of the record's makers (the system is no person: never)."""
+    uid = actor_id(actor)
+    return uid is not None and uid in record_makers(record)
 
 
 def can_review_record(actor: Actor | None, record: Record) -> bool:
-    """A reviewer who did not make the record may return or approve it once submitted."""
+    """A reviewer who is none of the record's makers may return or approve it once submitted."""
     return (record.status == "submitted" and has_role(actor, Role.reviewer)
-            and record.technician_id != actor_id(actor))
+            and not made_record(actor, record))
 
 
 def can_manage_certificates(actor: Actor | None) -> bool:

@@ -5,17 +5,23 @@ hierarchies made subclasses of it (certificates, instruments), which may carry o
 message: it reads ``status`` (else 400), ``message`` (else ``str(exc)``) and ``detail`` (else
 ``{}``) from the error, rolls the request's session back, and answers ``{"error", "detail"}``
 or the error page, by what the client accepts (:func:`lims.app.wants_json`).
+
+A database error that is a conflict — a stale optimistic-locking update, a unique violation,
+a lock not obtained in time (:mod:`lims.web.conflicts`) — is answered as that 409, whether the
+service's flush or the request's commit raised it; any other is a logged 500.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, current_app, jsonify, render_template
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from lims.errors import LimsError
 from lims.web import transaction
+from lims.web.conflicts import conflict_reason, database_conflict
 from lims.web.context import wants_json
 
 INTERNAL = "Internal error; it has been logged."
@@ -47,6 +53,21 @@ def domain_error(exc: LimsError) -> ResponseReturnValue:
     return answer(status_of(exc), str(message), detail if isinstance(detail, dict) else {})
 
 
+def database_error(exc: SQLAlchemyError) -> ResponseReturnValue:
+    """409 for a conflict (logged as one line, no traceback), else the logged 500."""
+    conflict = database_conflict(exc)
+    if conflict is None:
+        return unexpected(exc)
+    current_app.logger.warning("conflict (%s): %s", conflict_reason(exc), str(exc).splitlines()[0])
+    return domain_error(conflict)
+
+
+def unexpected(exc: Exception) -> ResponseReturnValue:
+    current_app.logger.exception("unhandled error")
+    transaction.rollback()
+    return answer(500, INTERNAL)
+
+
 def _fields_of(data: Any) -> dict[str, str]:
     """webargs/flask-smorest validation messages as one message per field."""
     fields: dict[str, str] = {}
@@ -73,9 +94,5 @@ def http_error(exc: HTTPException) -> ResponseReturnValue:
 def init_errors(app: Flask) -> None:
     app.register_error_handler(LimsError, domain_error)
     app.register_error_handler(HTTPException, http_error)
-
-    @app.errorhandler(Exception)
-    def _unexpected(exc: Exception) -> ResponseReturnValue:  # pragma: no cover - last resort, logged
-        app.logger.exception("unhandled error")
-        transaction.rollback()
-        return answer(500, INTERNAL)
+    app.register_error_handler(SQLAlchemyError, database_error)
+    app.register_error_handler(Exception, unexpected)

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from lims.errors import ValidationError
 from lims.i18n import _
-from lims.models import Record, Role
-from lims.services.policy import Actor, require
+from lims.models import Record
+from lims.services.policy import Actor, require_technician
 from lims.services.workflow.devices import (
     MAX_COUNT,
     DeviceReading,
@@ -71,7 +71,7 @@ def plan_capture(session: Session, actor: Actor | None, record_id: int, seq: int
                  driver: Any, count: int | None = None, timeout: float = 20.0,
                  baudrate: int | None = None) -> CapturePlan:
     """Check that the point can be read from this device (role, record state, port, driver)."""
-    require(actor, Role.technician)
+    require_technician(actor)
     record = get_record(session, actor, record_id)
     require_editable(record)
     point = next((p for p in record.points if p.seq == seq), None)
@@ -148,6 +148,7 @@ def point_update(captured: dict[str, Any]) -> dict[str, Any]:
 def capture_into_point(session: Session, actor: Actor | None, record_id: int, seq: int,
                        inp: CaptureIntoPoint) -> Record:
     """Read a device and save the result into the record's point in one step (API)."""
+    require_technician(actor)
     record = get_record(session, actor, record_id)
     check_version(record, inp.version_id, _("Record %(number)s", number=record.number))
     captured = capture_point(session, actor, record_id, seq, target=inp.target, port=inp.port, driver=inp.driver,

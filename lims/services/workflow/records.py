@@ -27,7 +27,7 @@ from lims.models import (
 )
 from lims.services import audit
 from lims.services.numbering import next_value
-from lims.services.policy import Actor, can_see_record, require
+from lims.services.policy import Actor, can_see_record, require, require_technician
 from lims.services.validation import Checker, require_exists
 from lims.services.workflow.common import (
     EDITABLE,
@@ -133,7 +133,7 @@ def _accept_with_record(session: Session, actor: Actor | None, item: ServiceRequ
 
 def open_record(session: Session, actor: Actor | None, inp: OpenRecord) -> Record:
     """Open a record for one instrument with a procedure; its points come from the procedure."""
-    require(actor, Role.technician)
+    require_technician(actor)
     c = Checker()
     item, inst, kind, verification_type = _what_and_how(c, session, inp)
     proc = _choose_procedure(c, session, inp, inst, kind)

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from lims.i18n import _
 from lims.metrology.results import PointData, PointResult, StandardData, compute, covers
-from lims.models import Record, RecordStandard, ReferenceStandard, Role, StandardCalibration
+from lims.models import Record, RecordStandard, ReferenceStandard, StandardCalibration
 from lims.services import audit
-from lims.services.policy import Actor, require
+from lims.services.policy import Actor, require_technician
 from lims.services.validation import Checker
 from lims.services.workflow.common import facts_of, today
 from lims.services.workflow.inputs import SaveRecord
@@ -130,7 +130,7 @@ def _store_points(record: Record, points: list[PointData], points_in: dict[int, 
 
 def save_record(session: Session, actor: Actor | None, record_id: int, inp: SaveRecord) -> Record:
     """Save what the technician entered and compute the results (nothing is written on any error)."""
-    require(actor, Role.technician)
+    require_technician(actor)
     record = get_record(session, actor, record_id)
     require_editable(record)
     check_version(record, inp.version_id, _("Record %(number)s", number=record.number))

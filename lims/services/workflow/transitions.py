@@ -1,8 +1,9 @@
 """Submit → return or approve: a record's way from the technician to the certificate.
 
-draft/returned → submitted (technician) → approved or returned (a reviewer who is not the
-record's technician). Approval issues the certificate
-(:func:`lims.services.certificates.issue_for_record`) and moves the instrument's next due date;
+draft/returned → submitted (technician) → approved or returned (a reviewer who is none of the
+record's makers: whoever opened, saved, captured into or submitted it, from its audit trail).
+Approval issues the certificate (:func:`lims.services.certificates.issue_for_record`) and moves
+the instrument's next due date;
 an approved record is never changed again (the models refuse it).
 """
 from __future__ import annotations
@@ -19,7 +20,7 @@ from lims.models import Record, RecordStatus, Role, StandardStatus, WorkKind
 from lims.services import audit
 from lims.services.certificates import current_context, issue_for_record
 from lims.services.certificates.document import add_months, valid_until_after
-from lims.services.policy import Actor, actor_id, require
+from lims.services.policy import Actor, actor_id, made_record, require, require_technician
 from lims.services.workflow.common import today
 from lims.services.workflow.inputs import ReturnRecord, Version
 from lims.services.workflow.labels import record_status_label
@@ -88,7 +89,7 @@ def unfit_points(record: Record) -> dict[str, str]:
 
 def submit_record(session: Session, actor: Actor | None, record_id: int, inp: Version) -> Record:
     """Send a complete record for review."""
-    require(actor, Role.technician)
+    require_technician(actor)
     record = get_record(session, actor, record_id)
     require_editable(record)
     check_version(record, inp.version_id, _("Record %(number)s", number=record.number))
@@ -118,12 +119,12 @@ def submit_record(session: Session, actor: Actor | None, record_id: int, inp: Ve
 
 
 def _reviewable(session: Session, actor: Actor | None, record_id: int, version_id: int, verb: str) -> Record:
-    """A submitted record, reviewed by someone who did not make it."""
+    """A submitted record, reviewed by none of its makers (:func:`lims.services.policy.record_makers`)."""
     require(actor, Role.reviewer)
     record = get_record(session, actor, record_id)
-    if actor_id(actor) is not None and record.technician_id == actor_id(actor):
-        raise PermissionDenied(_("You made record %(number)s; another reviewer must %(verb)s it.",
-                                 number=record.number, verb=verb))
+    if made_record(actor, record):
+        raise PermissionDenied(_("You opened, saved or submitted record %(number)s; another reviewer must "
+                                 "%(verb)s it.", number=record.number, verb=verb))
     if record.status != RecordStatus.submitted.value:
         raise Conflict(_("Record %(number)s is %(status)s; only a submitted record can be reviewed.",
                          number=record.number, status=record_status_label(record.status)))

@@ -11,6 +11,7 @@ from typing import Any
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import SQLAlchemyError
 
 from lims.errors import Conflict, ValidationError
 from lims.metrology.reporting import result_places, round_to_places, round_uncertainty
@@ -19,6 +20,7 @@ from lims.services import workflow
 from lims.services.inputs import parse
 from lims.web import transaction
 from lims.web.auth import acting_user
+from lims.web.conflicts import database_conflict
 from lims.web.context import get_db
 from lims.web.filters import fmt_number
 from lims.web.workflow.blueprint import bp
@@ -116,10 +118,22 @@ def chart_title() -> str:
     return _("Error at each point with its expanded uncertainty, against ±MPE")
 
 
+def call_service(fn: Any, *args: Any) -> Any:
+    """Call a service; a database error that is a conflict (another request changed the same
+    thing at the same moment, :mod:`lims.web.conflicts`) is raised as its :class:`Conflict`."""
+    try:
+        return fn(*args)
+    except SQLAlchemyError as exc:
+        conflict = database_conflict(exc)
+        if conflict is None:
+            raise
+        raise conflict from exc
+
+
 def transition(fn: Any, input_cls: type, obj_id: int, ok_message: str, endpoint: str, **values: Any):
     """Post/redirect/get for a state change: the message flashed, a refusal rolled back."""
     try:
-        fn(get_db(), acting_user(), obj_id, parse(input_cls, request.form))
+        call_service(fn, get_db(), acting_user(), obj_id, parse(input_cls, request.form))
     except (ValidationError, Conflict) as exc:
         transaction.rollback()
         flash(exc.message, "error")

@@ -21,7 +21,7 @@ from lims.web.context import get_db
 from lims.web.filters import fmt_number
 from lims.web.workflow.blueprint import bp
 from lims.web.workflow.chart import error_chart_svg
-from lims.web.workflow.helpers import TEST_LABELS, chart_title, fail_page, transition, unit_text
+from lims.web.workflow.helpers import TEST_LABELS, call_service, chart_title, fail_page, transition, unit_text
 from lims.web.workflow.workstation import workstation
 
 
@@ -58,7 +58,7 @@ def _record_context(record: Record, *, form: dict | None = None, errors: dict | 
         "record": record, "spec": spec, "inst": record.instrument, "results": reported,
         "by_seq": {p["seq"]: p for p in reported.get("points", [])}, "chart": _chart(results),
         "editable": editable, "reviewable": policy.can_review_record(user, record),
-        "own_record": record.technician_id == policy.actor_id(user),
+        "own_record": policy.made_record(user, record),
         "is_reviewer": user is not None and user.has_role(Role.reviewer),
         "form": form, "errors": errors or {},
         "conflict": conflict, "standards": workflow.standard_choices(db, record) if editable else [],
@@ -139,8 +139,8 @@ def record_save(record_id: int):
     db = get_db()
     record = workflow.get_record(db, acting_user(), record_id)
     try:
-        workflow.save_record(db, acting_user(), record_id,
-                             parse(workflow.SaveRecord, form_to_data(record, request.form)))
+        call_service(workflow.save_record, db, acting_user(), record_id,
+                     parse(workflow.SaveRecord, form_to_data(record, request.form)))
     except ValidationError as exc:
         transaction.rollback()
         record = workflow.get_record(db, acting_user(), record_id)
