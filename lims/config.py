@@ -17,6 +17,8 @@
 | ``LIMS_VERIFY_RATE_LIMIT`` | ``60 per minute`` | public certificate checks (``/v/<token>``) per client address |
 | ``LIMS_VALID_UNTIL_RULE`` | ``same_day`` | valid-until from the verification date: ``same_day`` or ``end_of_month`` |
 | ``LIMS_WORK_DATE_MAX_DAYS_BACK`` | ``30`` | a work date further back than this needs a reason (audited) |
+| ``LIMS_MOCK_DEVICES`` | on | ``0``/``off``/``no``/``false``: ``mock://`` simulated devices are refused by capture |
+| ``LIMS_DEVICE_SERVERS`` | none | device servers capture may reach (``socket://``, ``rfc2217://``): ``host:port,...`` |
 """
 from __future__ import annotations
 
@@ -102,6 +104,29 @@ def work_date_max_days_back() -> int:
     if not raw.isdigit():
         raise ValueError(f"LIMS_WORK_DATE_MAX_DAYS_BACK must be a whole number of days, not {raw!r}")
     return int(raw)
+
+
+def mock_devices() -> bool:
+    """``LIMS_MOCK_DEVICES``: whether capture accepts ``mock://`` simulated devices (default on;
+    ``0``, ``off``, ``no`` or ``false`` turn them off)."""
+    raw = os.environ.get("LIMS_MOCK_DEVICES", "").strip().lower()
+    return raw not in ("0", "off", "no", "false")
+
+
+def device_servers() -> frozenset[str]:
+    """``LIMS_DEVICE_SERVERS``: the network device servers (``host:port``, comma separated) an admin
+    allows capture to reach over ``socket://`` or ``rfc2217://``; host names in lower case."""
+    out = set()
+    for item in os.environ.get("LIMS_DEVICE_SERVERS", "").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        host, sep, port = item.rpartition(":")
+        host = host.strip("[]").lower()
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"LIMS_DEVICE_SERVERS must list host:port entries, not {item!r}")
+        out.add(f"{host}:{int(port)}")
+    return frozenset(out)
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Engine and session factory. One engine per database URL and process."""
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -13,6 +14,7 @@ def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30})
         engine = create_engine(url, **kwargs)
+        _create_private(engine.url.database)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
@@ -25,6 +27,22 @@ def make_engine(url: str, **kwargs) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def _create_private(database: str | None) -> None:
+    """Create a new SQLite database file with mode 0600 before SQLite opens it: it holds password
+    and token hashes. SQLite gives its -wal and -shm files the database file's mode, so they are
+    0600 too. An existing file is left as it is (its owner may have given a group access)."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        fd = os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError:  # no such folder, no permission: SQLite reports it on connecting
+        return
+    os.close(fd)
+    os.chmod(database, 0o600)  # whatever the umask
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -3,6 +3,11 @@
 A timeout, a device error or a garbled line ends with one line on stderr naming
 the port and the cause, and exit code 1; a reading is printed only when it was
 read whole.
+
+Any port or pyserial URL is accepted here, unlike in the web app and the API
+(``lims.services.workflow.devices.check_port``): this is the operator's own tool, run
+with their own permissions on their own machine, and ``spy://``/``loop://`` are how
+transcripts are recorded (docs/instruments.md).
 """
 
 from __future__ import annotations

@@ -17,9 +17,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from instruments import InstrumentError, driver_names, get_driver
 from instruments.capture import capture
+from lims import config
 from lims.errors import LimsError, ValidationError
 from lims.i18n import _
 from lims.metrology.errors import UnitError
@@ -40,8 +42,10 @@ DEMO_PORTS: dict[str, dict[str, str]] = {
     "thermo_hygrometer": {"port": "mock://hmt330?temperature=23.1C&rh=55.2", "driver": "hmt330"},
 }
 
-# Serial device paths and pyserial URLs a workstation may name.
-_PORT_RE = re.compile(r"^(mock://\S+|socket://\S+|rfc2217://\S+|/dev/(tty|pts/|serial/|cu\.)\S*|COM\d{1,3})$")
+# Local serial device paths a workstation may name; URLs are checked by :func:`check_port`.
+_LOCAL_RE = re.compile(r"^(/dev/(tty|pts/|serial/|cu\.)\S*|COM\d{1,3})$")
+# pyserial URL schemes that reach a network device server (host:port listed in LIMS_DEVICE_SERVERS).
+NETWORK_SCHEMES = ("socket", "rfc2217")
 MAX_COUNT = 50
 MAX_TIMEOUT = 120.0
 
@@ -68,13 +72,47 @@ class DeviceReading:
 
 
 def check_port(port: Any, field: str = "port") -> str:
+    """The port a device may be read on, or :class:`ValidationError` naming ``field`` with the reason.
+
+    Every path that opens a port for a user (capture, live capture, the thermo-hygrometer, the
+    workstation page) goes through here before any connection is made: a local serial device
+    (``/dev/tty*``, ``/dev/serial/...``, ``COMn``); ``mock://`` when ``LIMS_MOCK_DEVICES`` is on;
+    ``socket://host:port`` or ``rfc2217://host:port`` only when ``host:port`` is listed in
+    ``LIMS_DEVICE_SERVERS``. Any other pyserial URL (``loop://``, ``spy://``, ``hwgrep://``,
+    ``alt://`` ...) is refused.
+    """
     text = str(port or "").strip()
     if not text:
         raise ValidationError(_("This field is required."), field=field, errors={field: _("This field is required.")})
-    if len(text) > 300 or not _PORT_RE.match(text):
-        msg = _("%(port)s is not a serial port (e.g. /dev/ttyUSB0, COM3, mock://mt-sics).", port=repr(text))
-        raise ValidationError(msg, field=field, errors={field: msg})
+    problem = _port_problem(text)
+    if problem:
+        raise ValidationError(problem, field=field, errors={field: problem})
     return text
+
+
+def _port_problem(text: str) -> str | None:
+    not_serial = _("%(port)s is not a serial port (e.g. /dev/ttyUSB0, COM3, mock://mt-sics).", port=repr(text))
+    if len(text) > 300 or any(c.isspace() or not c.isprintable() for c in text):
+        return not_serial
+    if "://" not in text:
+        return None if _LOCAL_RE.match(text) and ".." not in text.split("/") else not_serial
+    scheme = text.split("://", 1)[0].lower()  # pyserial reads the scheme in any case
+    if scheme == "mock":
+        return None if config.mock_devices() else _("Simulated devices (mock://) are turned off on this server.")
+    if scheme not in NETWORK_SCHEMES:
+        return _("%(scheme)s:// ports are not accepted: use a serial port (e.g. /dev/ttyUSB0, COM3) or a device "
+                 "server listed by the administrator (socket://, rfc2217://).", scheme=scheme)
+    try:
+        parts = urlsplit(text)
+        host, number = (parts.hostname or "").lower(), parts.port
+    except ValueError:
+        return not_serial
+    if not host or number is None or parts.username is not None or parts.path not in ("", "/"):
+        return _("A device server is given as %(scheme)s://host:port.", scheme=scheme)
+    if f"{host}:{number}" not in config.device_servers():
+        return _("%(server)s is not a device server listed by the administrator (LIMS_DEVICE_SERVERS).",
+                 server=f"{host}:{number}")
+    return None
 
 
 def check_driver(name: Any, field: str = "driver") -> str:
@@ -123,6 +161,7 @@ def read_device(port: str, driver: str, *, count: int = 1, until_stable: bool = 
         return DeviceReading(float(r.value), str(r.unit), bool(r.stable), str(r.raw), r.at.isoformat(),
                              str(getattr(r, "channel", "value")))
 
+    port = check_port(port)  # whoever calls, no connection to a port the rule refuses
     callback = (lambda r: on_reading(convert(r))) if on_reading is not None else None
     try:
         readings = capture(port, driver, count=count, until_stable=until_stable, timeout=timeout,

@@ -25,6 +25,7 @@ from lims.errors import ValidationError
 from lims.i18n import _, use_language
 from lims.models import Instrument, InstrumentStatus, InstrumentType, Organisation, OrgKind, Role
 from lims.services.policy import Actor, is_staff, organisation_of, require
+from lims.services.spreadsheet import csv_cell, xlsx_cell
 
 MAX_DAYS = 3660
 EXPORT_LIMIT = 500_000
@@ -178,7 +179,7 @@ def export_csv(rows, lang: str = "vi") -> Iterator[str]:
     for n, row in enumerate(rows, start=1):
         cells = _cells(row, lang, (overdue, due_soon))
         cells[7] = row.next_due.isoformat()
-        writer.writerow(cells)
+        writer.writerow([csv_cell(c) for c in cells])
         if n % 1000 == 0:
             yield buf.getvalue()
             buf.seek(0)
@@ -202,7 +203,7 @@ def export_xlsx(rows, lang: str = "vi", title: str = "") -> bytes:
         header.append(cell)
     ws.append(header)
     for row in rows:
-        cells = _cells(row, lang)
+        cells = [xlsx_cell(ws, c) for c in _cells(row, lang)]
         date_cell = WriteOnlyCell(ws, value=row.next_due)
         date_cell.number_format = "DD/MM/YYYY" if lang == "vi" else "YYYY-MM-DD"
         cells[7] = date_cell

@@ -196,7 +196,9 @@ class SaveRecordSchema(VersionSchema):
 
 
 class CaptureSchema(VersionSchema):
-    port = fields.Str(required=True, metadata={"description": "/dev/ttyUSB0, COM3, or mock://mt-sics?weight=..."})
+    port = fields.Str(required=True, metadata={
+        "description": "/dev/ttyUSB0, COM3, mock://mt-sics?weight=... (when LIMS_MOCK_DEVICES is on), or "
+                       "socket:// / rfc2217://host:port listed in LIMS_DEVICE_SERVERS; anything else is 422"})
     driver = fields.Str(required=True, metadata={"description": "mt-sics, pace, hart-152x, hmt330, ..."})
     target = fields.Str(metadata={"enum": ["readings", "reference"]})
     count = fields.Int()
