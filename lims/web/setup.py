@@ -14,6 +14,7 @@ from lims.web import certificates, public, public_certificates, ui
 from lims.web import workflow as workflow_ui
 from lims.web.api import BLUEPRINTS, register
 from lims.web.auth import init_auth
+from lims.web.converters import init_converters
 from lims.web.errors import init_errors
 from lims.web.extensions import Api, babel, csrf, limiter
 from lims.web.filters import init_filters
@@ -25,6 +26,7 @@ __all__ = ["init_web"]
 
 
 def init_web(app: Flask) -> None:
+    init_converters(app)  # before any blueprint adds its routes
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_language)
     limiter.init_app(app)
