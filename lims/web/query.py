@@ -1,15 +1,17 @@
-"""Whole numbers read from the query string, by pages and the API alike."""
+"""The query string and the path's texts, read by pages and the API alike: whole numbers within
+the databases' range, no control characters."""
 from __future__ import annotations
 
 from typing import overload
 
 from flask import request
+from werkzeug.exceptions import NotFound
 
 from lims.errors import ValidationError
 from lims.i18n import _
-from lims.services.validation import DB_INT_MAX
+from lims.services.validation import DB_INT_MAX, control_character
 
-__all__ = ["query_int"]
+__all__ = ["query_int", "refuse_control_characters"]
 
 
 @overload
@@ -35,3 +37,17 @@ def query_int(name: str, default: int | None = None, *, minimum: int = 0, maximu
         message = _("Must be between %(lo)s and %(hi)s.", lo=minimum, hi=hi)
         raise ValidationError(f"{name}: {message}", field=name, errors={name: message})
     return value
+
+
+def refuse_control_characters() -> None:
+    """Before every view: a control character in a query parameter is refused (422 naming it), in
+    a path's text (a token, a number) the path is not found — as in every typed input
+    (:func:`lims.services.validation.control_character`), so no NUL reaches the database."""
+    for name, value in request.args.items(multi=True):
+        found = control_character(value) or control_character(name)
+        if found:
+            message = _("Contains a control character (%(char)s), which text may not hold.", char=found)
+            raise ValidationError(f"{name}: {message}", field=name, errors={name: message})
+    for value in (request.view_args or {}).values():
+        if isinstance(value, str) and control_character(value):
+            raise NotFound()

@@ -20,6 +20,7 @@ from lims.web.extensions import Api, babel, csrf, limiter
 from lims.web.filters import init_filters
 from lims.web.language import select_language
 from lims.web.nav import init_nav
+from lims.web.query import refuse_control_characters
 from lims.web.transaction import wrap_views
 
 __all__ = ["init_web"]
@@ -37,6 +38,8 @@ def init_web(app: Flask) -> None:
     def _language_for_services():
         g.lang = str(get_locale() or "vi")
         g._lang_token = set_language(g.lang)
+
+    app.before_request(refuse_control_characters)  # in the request's language
 
     @app.context_processor
     def _globals():

@@ -122,3 +122,21 @@ def test_a_control_character_in_a_form_is_422_naming_the_field(db, lab, client, 
     assert "field-error" in page and "control character" in page
     resp = client.post("/requests/new", data={"kind": "calibration", "instrument_ids": [gauge], "notes": "ổn\nđịnh"})
     assert resp.status_code == 302
+
+
+def test_a_control_character_in_a_query_or_a_path_text_is_refused(lab, client, token_for):
+    """Finding 6: a NUL in a search (``?q=``) or in a certificate number in the path reached
+    PostgreSQL (500); a query parameter holding one is 422 naming it, a path 404."""
+    headers = {**token_for(lab.users["techrev"]), "Accept-Language": "en"}
+    resp = client.get("/api/v1/certificates?q=a%00b", headers=headers)
+    assert resp.status_code == 422 and list(resp.get_json()["detail"]["fields"]) == ["q"]
+    assert resp.get_json()["error"] == "q: Contains a control character (U+0000), which text may not hold."
+    assert client.get("/api/v1/certificates?status=%1b", headers=headers).status_code == 422
+    assert client.get("/api/v1/certificates/by-number/KD%00-1", headers=headers).status_code == 404
+    assert client.get("/api/v1/certificates?q=c%C3%A2n", headers=headers).status_code == 200
+
+
+def test_a_nul_in_a_username_at_login_is_a_wrong_username(lab, client):
+    """Finding 6: a NUL in the login form's username reached PostgreSQL (500); it is a wrong username."""
+    resp = client.post("/login", data={"username": "biz\x00", "password": "x"})
+    assert resp.status_code == 401
