@@ -116,8 +116,8 @@ class Checker(FieldErrors):
         if minimum is not None and number < minimum:
             self.fail(field, _("Must be at least %(minimum)s.", minimum=minimum))
         elif not DB_INT_MIN <= number <= DB_INT_MAX:
-            self.fail(field, _("Must be between %(lo)s and %(hi)s.", lo=max(DB_INT_MIN, minimum or DB_INT_MIN),
-                                hi=DB_INT_MAX))
+            lo = DB_INT_MIN if minimum is None else max(minimum, DB_INT_MIN)
+            self.fail(field, _("Must be between %(lo)s and %(hi)s.", lo=lo, hi=DB_INT_MAX))
             return None
         return number
 

@@ -105,6 +105,14 @@ def test_control_character(value: str, multiline: bool, found: str | None) -> No
     assert control_character(value, multiline=multiline) == found
 
 
+def test_the_checker_bounds_integers_with_the_field_s_minimum() -> None:
+    c = Checker()
+    c.integer({"version_id": 2**40}, "version_id", minimum=0)
+    c.integer({"n": -(2**40)}, "n")
+    assert c.errors["version_id"].endswith((f" 0 đến {2**31 - 1}.", f" 0 and {2**31 - 1}."))
+    assert str(-(2**31)) in c.errors["n"]
+
+
 def test_the_checker_names_the_field_in_both_languages() -> None:
     from lims.i18n import use_language
 
