@@ -1,11 +1,10 @@
-"""The query string and the path's texts, read by pages and the API alike: whole numbers within
-the databases' range, no control characters."""
+"""The query string, read by pages and the API alike: whole numbers within the databases' range,
+no control characters."""
 from __future__ import annotations
 
 from typing import overload
 
 from flask import request
-from werkzeug.exceptions import NotFound
 
 from lims.errors import ValidationError
 from lims.i18n import _
@@ -40,14 +39,12 @@ def query_int(name: str, default: int | None = None, *, minimum: int = 0, maximu
 
 
 def refuse_control_characters() -> None:
-    """Before every view: a control character in a query parameter is refused (422 naming it), in
-    a path's text (a token, a number) the path is not found — as in every typed input
-    (:func:`lims.services.validation.control_character`), so no NUL reaches the database."""
+    """Before every view: a control character in a query parameter is refused (422 naming it), as in
+    every typed input (:func:`lims.services.validation.control_character`), so no NUL reaches the
+    database. (A path's text is the view's: a token is checked by its signature, a certificate
+    number looked up only when it holds none.)"""
     for name, value in request.args.items(multi=True):
         found = control_character(value) or control_character(name)
         if found:
             message = _("Contains a control character (%(char)s), which text may not hold.", char=found)
             raise ValidationError(f"{name}: {message}", field=name, errors={name: message})
-    for value in (request.view_args or {}).values():
-        if isinstance(value, str) and control_character(value):
-            raise NotFound()
