@@ -13,6 +13,7 @@ mass set) and read by PTB's ``dccquantities``.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -81,12 +82,24 @@ def unit_from_symbol(symbol: str, *, difference: bool = False) -> str | None:
     return next((u for u in units if u != "delta_degC"), units[0] if units else None)
 
 
+#: What XML 1.0 cannot hold: control characters but TAB, LF and CR, lone surrogates, U+FFFE/U+FFFF.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(value: str) -> str:
+    """``value`` without the characters XML 1.0 cannot hold (a NUL, a control character), which
+    lxml refuses: a text stored before such input was refused still writes its DCC."""
+    return _NOT_XML.sub("", value)
+
+
 def el(parent: Any, tag: str, text: str | None = None, **attrs: str) -> Any:
-    """A child element ``tag`` (``dcc:name``, ``si:value``) with its text and attributes."""
+    """A child element ``tag`` (``dcc:name``, ``si:value``) with its text and attributes (every
+    text of the DCC is written here, through :func:`xml_text`)."""
     ns, _, name = tag.partition(":")
-    element = etree.SubElement(parent, f"{{{NSMAP[ns]}}}{name}", {k: v for k, v in attrs.items() if v})
+    element = etree.SubElement(parent, f"{{{NSMAP[ns]}}}{name}",
+                               {k: xml_text(v) for k, v in attrs.items() if v})
     if text is not None:
-        element.text = text
+        element.text = xml_text(text)
     return element
 
 

@@ -10,7 +10,9 @@ past) stay in the service.
 Field types understood: ``str``, ``int``, ``float``, ``bool``, ``date``, their ``| None``
 forms (optional), ``Literal[...]`` (a choice), ``tuple[int, ...]`` / ``tuple[str, ...]`` (a
 list, or one value, or a comma-separated string), and ``Any`` / ``dict`` (passed through for a
-service that checks a nested structure itself). Options go in the field's metadata::
+service that checks a nested structure itself). No text may hold a control character
+(:func:`lims.services.validation.control_character`; TAB, LF and CR only in a multi-line text).
+Options go in the field's metadata::
 
     @dataclass(frozen=True)
     class CancelRequest:
@@ -39,10 +41,13 @@ _MISSING = dataclasses.MISSING
 
 
 def opts(*, max_len: int | None = None, minimum: int | None = None, positive: bool = False,
-         non_negative: bool = False, blank_is_none: bool = True) -> dict[str, Any]:
-    """Field metadata for :func:`parse` (limits checked with the field's message)."""
+         non_negative: bool = False, blank_is_none: bool = True, multiline: bool | None = None) -> dict[str, Any]:
+    """Field metadata for :func:`parse` (limits checked with the field's message).
+
+    ``multiline``: the text may hold TAB, LF and CR (other control characters are refused in
+    every text); by default a text longer than a line (``max_len`` over 255) is multi-line."""
     return {"max_len": max_len, "minimum": minimum, "positive": positive, "non_negative": non_negative,
-            "blank_is_none": blank_is_none}
+            "blank_is_none": blank_is_none, "multiline": multiline}
 
 
 def checked_later(**metadata: Any) -> Any:
@@ -87,6 +92,7 @@ def _tuple_of(c: Checker, name: str, raw: Any, item: Any) -> tuple[Any, ...]:
             got = c.integer({name: value}, name)
         else:
             got = str(value).strip()
+            c.no_control(name, got)
         if got is not None:
             values.append(got)
     return tuple(values)
@@ -102,7 +108,9 @@ def _field_value(c: Checker, data: dict[str, Any], f: dataclasses.Field[Any], tp
         return _MISSING
     raw = data.get(name)
     if base is str:
-        text = c.text(data, name, required=required, max_len=meta["max_len"] or 255)
+        max_len = meta["max_len"] or 255
+        multiline = max_len > 255 if meta["multiline"] is None else meta["multiline"]
+        text = c.text(data, name, required=required, max_len=max_len, multiline=multiline)
         return None if optional and not text and meta["blank_is_none"] else text
     if base is bool:
         return c.boolean(data, name, default=f.default if isinstance(f.default, bool) else False)
@@ -121,7 +129,22 @@ def _field_value(c: Checker, data: dict[str, Any], f: dataclasses.Field[Any], tp
         if required and not _as_list(raw):
             c.fail(name, _("This field is required."))
         return _tuple_of(c, name, raw, get_args(base)[0])
+    _nested_texts(c, name, raw)
     return raw
+
+
+def _nested_texts(c: Checker, name: str, raw: Any) -> None:
+    """A structure passed through (``Any``, ``dict``): no control character in any of its texts
+    (TAB, LF and CR allowed, as its service decides what is multi-line)."""
+    if isinstance(raw, str):
+        c.no_control(name, raw, multiline=True)
+    elif isinstance(raw, Mapping):
+        for key, value in raw.items():
+            _nested_texts(c, name, key)
+            _nested_texts(c, name, value)
+    elif isinstance(raw, (list, tuple)):
+        for value in raw:
+            _nested_texts(c, name, value)
 
 
 def _input_fields(cls: object) -> tuple[dataclasses.Field[Any], ...]:

@@ -17,6 +17,7 @@ from lims.models import ApiToken, Organisation, Role, User, UserRole, utcnow
 from lims.services import audit, policy
 from lims.services.inputs import opts, service_input
 from lims.services.policy import Actor
+from lims.services.validation import control_character
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{3,64}$")
 MIN_PASSWORD = 8
@@ -105,7 +106,9 @@ def active_user(session: Session, user_id: int) -> User | None:
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
-    user = session.scalar(select(User).where(User.username == (username or "").strip()))
+    username = (username or "").strip()
+    # No username holds a control character (inputs refuse them), and PostgreSQL cannot compare a NUL.
+    user = None if control_character(username) else session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
         # Spend the same time as a real check so usernames cannot be probed by timing.
         check_password_hash(_DUMMY_HASH, password or "")

@@ -5,6 +5,7 @@ messages for the same mistake, naming the field.
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -36,10 +37,31 @@ QUANTITY_UNITS: dict[str, str] = {
 }
 
 
+#: The whole numbers every integer column holds on both databases (PostgreSQL's ``INTEGER``;
+#: SQLite's are 64-bit): ids in paths, query parameters and integer fields stay within them.
+DB_INT_MIN = -(2**31)
+DB_INT_MAX = 2**31 - 1
+
+#: Characters refused in text (C0 controls and DEL); TAB, LF and CR only where a field is multi-line.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_OR_BREAK = re.compile("[\x00-\x1f\x7f]")
+
+
+def control_character(value: str, *, multiline: bool = False) -> str | None:
+    """The first character of ``value`` that text may not hold (``U+0000``), or None.
+
+    Control characters (U+0000–U+001F and U+007F) are refused everywhere: PostgreSQL cannot store a
+    NUL, and XML 1.0 (the DCC) cannot hold most of them. TAB, LF and CR are allowed in a
+    ``multiline`` text (notes, remarks, reasons, addresses)."""
+    found = (_CONTROL if multiline else _CONTROL_OR_BREAK).search(value)
+    return f"U+{ord(found.group()):04X}" if found else None
+
+
 class Checker(FieldErrors):
     """Reads and checks the fields of a form or JSON body (:class:`lims.errors.FieldErrors`)."""
 
-    def text(self, data: dict, field: str, *, required: bool = True, max_len: int = 255, default: str = "") -> str:
+    def text(self, data: dict, field: str, *, required: bool = True, max_len: int = 255, default: str = "",
+             multiline: bool = False) -> str:
         value = data.get(field)
         value = "" if value is None else str(value).strip()
         if not value:
@@ -48,7 +70,14 @@ class Checker(FieldErrors):
             return default
         if len(value) > max_len:
             self.fail(field, _("At most %(n)s characters.", n=max_len))
+        self.no_control(field, value, multiline=multiline)
         return value
+
+    def no_control(self, field: str, value: str, *, multiline: bool = False) -> None:
+        """Refuse a control character in ``value`` (:func:`control_character`), naming the field."""
+        found = control_character(value, multiline=multiline)
+        if found:
+            self.fail(field, _("Contains a control character (%(char)s), which text may not hold.", char=found))
 
     def number(self, data: dict, field: str, *, required: bool = True, positive: bool = False,
                non_negative: bool = False) -> float | None:
@@ -86,6 +115,10 @@ class Checker(FieldErrors):
             return None
         if minimum is not None and number < minimum:
             self.fail(field, _("Must be at least %(minimum)s.", minimum=minimum))
+        elif not DB_INT_MIN <= number <= DB_INT_MAX:
+            lo = DB_INT_MIN if minimum is None else max(minimum, DB_INT_MIN)
+            self.fail(field, _("Must be between %(lo)s and %(hi)s.", lo=lo, hi=DB_INT_MAX))
+            return None
         return number
 
     def choice(self, data: dict, field: str, choices: list[str] | tuple[str, ...], *,

@@ -29,11 +29,13 @@ from lims.models import Certificate, Role
 from lims.services import certificates as certs
 from lims.services import policy
 from lims.services.inputs import parse
+from lims.services.validation import DB_INT_MAX
 from lims.web import transaction
 from lims.web.auth import acting_user, roles_required
 from lims.web.context import get_db
 from lims.web.nav import NavItem
 from lims.web.public_certificates import certificate_context
+from lims.web.query import query_int
 
 bp = Blueprint("certificates", __name__, url_prefix="/certificates")
 
@@ -99,10 +101,7 @@ def index():
     status = request.args.get("status") or None
     kind = request.args.get("kind") or None
     query = request.args.get("q") or None
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = query_int("page", 1, minimum=1, maximum=DB_INT_MAX // PAGE)
     rows, total = certs.list_certificates(get_db(), acting_user(), status=status, kind=kind, query=query,
                                           limit=PAGE, offset=(page - 1) * PAGE)
     return render_template("certificates/list.html", rows=rows, total=total, page=page, pages=max(1, -(-total // PAGE)),

@@ -14,17 +14,20 @@ from lims.web import certificates, public, public_certificates, ui
 from lims.web import workflow as workflow_ui
 from lims.web.api import BLUEPRINTS, register
 from lims.web.auth import init_auth
+from lims.web.converters import init_converters
 from lims.web.errors import init_errors
 from lims.web.extensions import Api, babel, csrf, limiter
 from lims.web.filters import init_filters
 from lims.web.language import select_language
 from lims.web.nav import init_nav
+from lims.web.query import refuse_control_characters
 from lims.web.transaction import wrap_views
 
 __all__ = ["init_web"]
 
 
 def init_web(app: Flask) -> None:
+    init_converters(app)  # before any blueprint adds its routes
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_language)
     limiter.init_app(app)
@@ -35,6 +38,8 @@ def init_web(app: Flask) -> None:
     def _language_for_services():
         g.lang = str(get_locale() or "vi")
         g._lang_token = set_language(g.lang)
+
+    app.before_request(refuse_control_characters)  # in the request's language
 
     @app.context_processor
     def _globals():

@@ -24,7 +24,7 @@ from lims.models import (
 )
 from lims.services import policy
 from lims.services.policy import Actor
-from lims.services.validation import Checker
+from lims.services.validation import Checker, control_character
 
 __all__ = ["CERTIFICATE", "EXPIRED", "NOTICE", "PUBLIC_STATUSES", "amendable_records", "document_kind",
            "effective_status", "get_by_number",
@@ -74,7 +74,10 @@ def get_certificate(session: Session, viewer: Actor | None, certificate_id: int)
 
 def get_by_number(session: Session, viewer: Actor | None, number: str) -> Certificate:
     _require_viewer(viewer)
-    cert = session.scalar(select(Certificate).where(Certificate.number == number.strip()))
+    number = number.strip()
+    # No number holds a control character, and PostgreSQL cannot compare a NUL.
+    query = select(Certificate).where(Certificate.number == number)
+    cert = None if control_character(number) else session.scalar(query)
     if cert is None or not policy.can_see_certificate(viewer, cert):
         raise NotFound(_("No certificate numbered %(number)s.", number=repr(number)), field="number")
     return cert

@@ -108,7 +108,7 @@ def mark_out_of_tolerance(session: Session, actor: Actor | None, standard_id: in
         raise Conflict(_("%(code)s is already marked out of tolerance.", code=std.code))
     c = Checker()
     since = c.day({"since": inp.since}, "since")
-    reason = c.text({"reason": inp.reason}, "reason", max_len=2000)
+    reason = c.text({"reason": inp.reason}, "reason", max_len=2000, multiline=True)
     if since is not None and since > date.today():
         c.fail("since", _("The date is in the future."))
     c.done()

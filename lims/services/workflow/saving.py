@@ -42,12 +42,13 @@ def _scalars(c: Checker, record: Record, given: dict[str, Any]) -> dict[str, Any
         out["place"] = c.text(given, "place", required=False, max_len=255)
     work_date = c.day(given, "work_date", required=False) if "work_date" in given else record.work_date
     if "work_date_reason" in given:
-        out["work_date_reason"] = c.text(given, "work_date_reason", required=False, max_len=2000) or ""
+        out["work_date_reason"] = c.text(given, "work_date_reason", required=False, max_len=2000,
+                                         multiline=True) or ""
     if work_date != record.work_date or out["work_date_reason"] != record.work_date_reason:
         check_work_date(c, work_date, received_on(record), out["work_date_reason"] or "", today())
     out["work_date"] = work_date
     if "remarks" in given:
-        out["remarks"] = c.text(given, "remarks", required=False, max_len=4000)
+        out["remarks"] = c.text(given, "remarks", required=False, max_len=4000, multiline=True)
     if "adjusted" in given:
         out["adjusted"] = c.boolean(given, "adjusted", default=record.adjusted)
     return out

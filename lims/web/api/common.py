@@ -1,13 +1,14 @@
 """Helpers shared by the API modules."""
 from __future__ import annotations
 
-from typing import overload
-
 from flask import request
 from marshmallow import Schema
 
 from lims.errors import ValidationError
 from lims.i18n import _
+from lims.web.query import query_int
+
+__all__ = ["body", "int_param", "json_body", "query_int"]
 
 
 def json_body() -> dict:
@@ -21,26 +22,6 @@ def body(schema: type[Schema] | Schema, description: str = "") -> dict:
     """An OpenAPI requestBody for ``@bp.doc``; the services validate the content."""
     return {"requestBody": {"required": True, "description": description,
                             "content": {"application/json": {"schema": schema}}}}
-
-
-@overload
-def query_int(name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int: ...
-@overload
-def query_int(name: str, default: None = None, *, minimum: int = 0, maximum: int | None = None) -> int | None: ...
-
-
-def query_int(name: str, default: int | None = None, *, minimum: int = 0, maximum: int | None = None) -> int | None:
-    """The whole number in the query string's ``name`` (``default`` when absent), within limits."""
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValidationError(_("%(value)s is not a whole number.", value=repr(raw)), field=name) from None
-    if value < minimum or (maximum is not None and value > maximum):
-        raise ValidationError(_("Must be between %(lo)s and %(hi)s.", lo=minimum, hi=maximum), field=name)
-    return value
 
 
 def int_param(name: str, description: str) -> dict:

@@ -7,27 +7,18 @@ from typing import Any
 from flask import Response, current_app, render_template, request, stream_with_context
 from flask_babel import gettext as _
 
-from lims.errors import ValidationError
 from lims.models import Role
 from lims.services import policy
 from lims.services.workflow import recall
 from lims.web.auth import acting_user, roles_required
 from lims.web.context import get_db
+from lims.web.query import query_int
 from lims.web.workflow.blueprint import bp
 from lims.web.workflow.helpers import lang
 
 
 def _recall_args() -> dict[str, Any]:
-    def integer(name: str, default: int | None) -> int | None:
-        raw = request.args.get(name, "")
-        if raw == "":
-            return default
-        try:
-            return int(raw)
-        except ValueError:
-            raise ValidationError(_("%(value)s is not a whole number.", value=repr(raw)), field=name) from None
-
-    return {"days": integer("days", 30), "owner_id": integer("owner_id", None),
+    return {"days": query_int("days", 30, maximum=recall.MAX_DAYS), "owner_id": query_int("owner_id"),
             "overdue_only": request.args.get("overdue") == "1"}
 
 
@@ -40,10 +31,7 @@ def recall_page():
     db = get_db()
     user = acting_user()
     args = _recall_args()
-    try:
-        offset = max(0, int(request.args.get("offset", "0") or 0))
-    except ValueError:
-        offset = 0
+    offset = query_int("offset", 0)
     rows = recall.due_list(db, user, limit=PAGE + 1, offset=offset, **args)
     counts = recall.due_counts(db, user, days=args["days"], owner_id=args["owner_id"])
     staff = policy.is_staff(user)

@@ -22,6 +22,7 @@ from lims.services.workflow import capture as cap
 from lims.services.workflow import devices
 from lims.web.auth import acting_user, roles_required
 from lims.web.context import get_db
+from lims.web.query import query_int
 from lims.web.workflow.blueprint import bp
 
 
@@ -46,10 +47,7 @@ def record_capture(record_id: int):
     user = acting_user()
     record = workflow.get_record(db, user, record_id)
     target = request.args.get("target", "readings")
-    try:
-        seq = int(request.args.get("seq", ""))
-    except ValueError:
-        seq = -1
+    seq = query_int("seq", -1)
     role = cap.capture_targets(record.procedure.spec).get(target)
     device = workstation().get(role or "", {})
     try:
