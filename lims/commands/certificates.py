@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from lims.commands._context import unit_of_work
+from lims.commands._context import session_factory, unit_of_work
 
 
 @click.group("certificates")
@@ -115,27 +115,33 @@ def _write_dcc_one(job: tuple[int, dict, str, str]) -> tuple[int, bytes]:
     return cert_id, render_stored_dcc(document, url)
 
 
-def _redraw(session: Any, missing: list, what: str, produce: Callable, store: Callable, ctx: Any,
+def _jobs(certs: Any, missing: list, ctx: Any) -> list[tuple[int, dict, str, str]]:
+    """What a worker process needs to draw each file: plain data, read before any drawing starts."""
+    return [(c.id, c.document["certificate"], certs.verify_url(c, ctx), c.language) for c in missing]
+
+
+def _redraw(factory: Any, jobs: list, what: str, produce: Callable, store: Callable, ctx: Any,
             workers: int) -> None:
-    """Produce the files of ``missing`` in worker processes and store each; report those whose
-    SHA-256 differs from the one recorded at issue."""
+    """Produce the files of ``jobs`` in worker processes, outside any transaction, and store each
+    in a short transaction of its own (file, row, audit event; committed at once, so an
+    interrupted run keeps what it stored and the audit chain's lock is never held while drawing);
+    report those whose SHA-256 differs from the one recorded at issue."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     from tqdm import tqdm
 
-    from lims.services import certificates as certs  # lazy: see the module's docstring
+    from lims.models import Certificate
 
-    jobs = [(c.id, c.document["certificate"], certs.verify_url(c, ctx), c.language) for c in missing]
-    by_id = {c.id: c for c in missing}
     differing: list[str] = []
     spawn = multiprocessing.get_context("spawn")  # no fork of a process holding DB connections
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=spawn) as pool, \
             tqdm(total=len(jobs), unit=what, desc=f"writing {what}", file=sys.stderr) as bar:
         for cert_id, data in pool.map(produce, jobs, chunksize=4):
-            cert = by_id[cert_id]
-            if not store(session, cert, data, ctx):
-                differing.append(cert.number)
+            with factory.begin() as session:
+                cert = session.get_one(Certificate, cert_id)
+                if not store(session, cert, data, ctx):
+                    differing.append(cert.number)
             bar.update(1)
     verb = "rendered" if what == "PDF" else "wrote"
     click.echo(f"{verb} {len(jobs)} {what}(s) with {min(workers, len(jobs))} process(es)")
@@ -155,23 +161,23 @@ def render(all_missing: bool, workers: int | None) -> None:
     Numbers are never recomputed. A file whose SHA-256 differs from the one recorded at issue
     (another reportlab, font or writer version) is written but reported; the recorded hash is
     kept. A certificate issued before DCCs were kept gets its DCC written, and that file's hash
-    recorded: from then on it is served byte for byte.
+    recorded: from then on it is served byte for byte. Each file is stored and audited
+    (``certificate.rerender``) in a transaction of its own, so the run can go on beside the app.
     """
     from lims.services import certificates as certs  # lazy: see the module's docstring
 
     ctx = certs.context_from_env()
     workers = workers or os.cpu_count() or 2
-    with unit_of_work() as session:
-        missing = certs.missing_pdfs(session, ctx)
-        if missing:
-            _redraw(session, missing, "PDF", _render_one, certs.store_rendered, ctx, workers)
-        else:
-            click.echo("every certificate has its PDF")
-        missing = certs.missing_dccs(session, ctx)
-        if missing:
-            _redraw(session, missing, "DCC", _write_dcc_one, certs.store_rendered_dcc, ctx, workers)
-        else:
-            click.echo("every certificate has its DCC")
+    with session_factory() as factory:
+        for what, find, produce, store in (
+                ("PDF", certs.missing_pdfs, _render_one, certs.store_rendered),
+                ("DCC", certs.missing_dccs, _write_dcc_one, certs.store_rendered_dcc)):
+            with factory() as session:  # reading only: nothing is locked
+                jobs = _jobs(certs, find(session, ctx), ctx)
+            if jobs:
+                _redraw(factory, jobs, what, produce, store, ctx, workers)
+            else:
+                click.echo(f"every certificate has its {what}")
 
 
 @command.command("keys")

@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, select, text
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from lims.models import AuditEvent
 from lims.services import policy
@@ -23,6 +23,7 @@ from lims.services.policy import Actor
 
 GENESIS = "0" * 64
 _PG_LOCK_KEY = 7_410_171  # advisory lock that serialises appends on PostgreSQL
+_LOCKED = "lims.audit.chain_locked"  # session.info: the transaction that holds the chain's lock
 
 
 def jsonable(value: Any) -> Any:
@@ -79,6 +80,38 @@ def _fields(ev: AuditEvent) -> dict:
     }
 
 
+def lock_chain(session: Session) -> None:
+    """Take the audit chain's lock for the rest of the caller's transaction.
+
+    The first lock of every writing transaction (docs/reliability.md, "Lock order"): taken
+    before a session's first flush and first ORM ``INSERT``/``UPDATE``/``DELETE`` (listeners
+    below), by :func:`lims.services.numbering.next_value` and by :func:`record`, so no
+    transaction holds a row or number lock while it waits for the chain. Once per transaction.
+    On PostgreSQL a transaction-scoped advisory lock (released at commit or rollback); SQLite
+    allows one writer at a time, whose database write lock — taken by the first write — is
+    the chain's lock, so nothing is done there.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    connection = session.connection()
+    transaction = connection.get_transaction()
+    if transaction is not None and session.info.get(_LOCKED) is transaction:
+        return
+    connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+    session.info[_LOCKED] = transaction
+
+
+@event.listens_for(Session, "before_flush")
+def _chain_before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    lock_chain(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _chain_before_orm_write(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        lock_chain(state.session)
+
+
 def record(
     session: Session,
     actor: Actor | None,
@@ -95,8 +128,7 @@ def record(
         session.flush()
         entity_type = entity_type or entity.__tablename__
         entity_id = entity_id if entity_id is not None else entity.id
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+    lock_chain(session)
     last = session.execute(
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
     ).first()

@@ -4,6 +4,11 @@
 ``UPDATE ... RETURNING``: the row stays locked until that transaction ends, so concurrent
 issuers (several gunicorn workers or hosts on PostgreSQL) are serialised, each gets a
 different number, and a rolled-back issue gives its number back (no gaps).
+
+The audit chain's lock is taken first (:func:`lims.services.audit.lock_chain`): whoever takes a
+number also appends an audit event, and taking the two locks in the other order than a
+transaction that appended its event first would deadlock on PostgreSQL (docs/reliability.md,
+"Lock order").
 """
 from __future__ import annotations
 
@@ -13,9 +18,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from lims.models import NumberSequence
+from lims.services import audit
 
 
 def next_value(session: Session, name: str, year: int) -> int:
+    audit.lock_chain(session)  # the lock order: the audit chain first, then the counter row
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     session.execute(

@@ -159,3 +159,67 @@ def test_a_notice_of_non_conformity_is_listed_as_a_notice_never_as_valid(committ
     assert (item["number"], item["document"], item["status"]) == (notice.number, certs.NOTICE, certs.NOTICE)
     table = runner.invoke(main, ["certificates", "list"]).output
     assert notice.number in table and "thông báo: không đạt" in table and "còn hiệu lực" not in table
+
+
+def _probe_engine(url: str):
+    """An engine whose writes give up after 2 s of waiting for a lock, instead of 30 s or forever."""
+    from sqlalchemy import event
+
+    from lims.db import make_engine
+
+    engine = make_engine(url)
+
+    @event.listens_for(engine, "connect")
+    def _short_wait(dbapi_conn, _record):  # registered after make_engine's own: it wins
+        cur = dbapi_conn.cursor()
+        cur.execute("SET lock_timeout = 2000" if url.startswith("postgresql") else "PRAGMA busy_timeout=2000")
+        cur.close()
+
+    return engine
+
+
+def test_render_all_missing_commits_each_file_and_keeps_its_audit_when_interrupted(issued, database_url,
+                                                                                  monkeypatch):
+    """Issue 11, finding 8 (batch rendering holds the audit lock): ``render --all-missing`` ran in
+    one transaction, so the app's writers waited behind the whole run and an interrupted run lost
+    its re-renders' audit events. Now each file is stored and audited in a transaction of its own:
+    while the next one is drawn, the app writes to the audit chain at once, and after an
+    interruption the stored ones keep their ``certificate.rerender`` events."""
+    from sqlalchemy import select
+
+    from lims.db import make_session_factory
+    from lims.models import AuditEvent
+    from lims.services import audit
+
+    ctx, db, a, b = issued["ctx"], issued["db"], issued["a"], issued["b"]
+    for cert in (a, b):
+        (ctx.instance_path / cert.pdf_path).unlink()
+    real_store, stored, probed, probe = certs.store_rendered, [], [], _probe_engine(database_url)
+
+    def store_then_stop(session, cert, data, context=None):
+        if stored:  # the second file: the app writes beside the run, then the run is interrupted
+            with make_session_factory(probe).begin() as other:
+                audit.record(other, SYSTEM, "user.login", entity_type="user", entity_id=1)
+            probed.append(True)  # not kept waiting (a lock wait of 2 s is an error)
+            raise KeyboardInterrupt
+        stored.append(cert.id)
+        return real_store(session, cert, data, context)
+
+    monkeypatch.setattr(certs, "store_rendered", store_then_stop)
+    try:
+        result = issued["runner"].invoke(main, ["certificates", "render", "--all-missing", "--workers", "1"])
+    finally:
+        probe.dispose()
+    assert probed == [True], result.output
+    assert isinstance(result.exception, SystemExit) and result.exit_code != 0, result.output  # Ctrl-C
+    db.expire_all()
+    events = db.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()
+    rerenders = [e for e in events if e.action == "certificate.rerender"]
+    assert [(e.entity_id, e.actor) for e in rerenders] == [(str(stored[0]), "system")]
+    assert events[-1].action == "user.login"  # written while the run was still going
+    first = a if stored[0] == a.id else b
+    assert sha256_file(ctx.instance_path / first.pdf_path) == first.pdf_sha256
+    assert audit.verify_chain(db).ok
+    monkeypatch.setattr(certs, "store_rendered", real_store)
+    again = issued["runner"].invoke(main, ["certificates", "render", "--all-missing"])
+    assert "rendered 1 PDF(s)" in again.output, again.output  # the rest, on the next run
