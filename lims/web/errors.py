@@ -8,10 +8,13 @@ or the error page, by what the client accepts (:func:`lims.app.wants_json`).
 
 A database error that is a conflict — a stale optimistic-locking update, a unique violation,
 a lock not obtained in time (:mod:`lims.web.conflicts`) — is answered as that 409, whether the
-service's flush or the request's commit raised it; any other is a logged 500.
+service's flush or the request's commit raised it; one that means the database cannot be reached
+is a 503 with ``Retry-After``, logged once per outage (:mod:`lims.web.unavailable`); any other is
+a logged 500.
 """
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from flask import Flask, current_app, jsonify, render_template
@@ -23,6 +26,7 @@ from lims.errors import LimsError
 from lims.web import transaction
 from lims.web.conflicts import conflict_reason, database_conflict
 from lims.web.context import wants_json
+from lims.web.unavailable import database_unreachable, unavailable
 
 INTERNAL = "Internal error; it has been logged."
 
@@ -54,15 +58,26 @@ def domain_error(exc: LimsError) -> ResponseReturnValue:
 
 
 def database_error(exc: SQLAlchemyError) -> ResponseReturnValue:
-    """409 for a conflict (logged as one line, no traceback), else the logged 500."""
+    """409 for a conflict (logged as one line, no traceback), 503 when the database cannot be
+    reached (one log line per outage), else the logged 500."""
     conflict = database_conflict(exc)
     if conflict is None:
+        if database_unreachable(exc):
+            return _unreachable(exc)
         return unexpected(exc)
     current_app.logger.warning("conflict (%s): %s", conflict_reason(exc), str(exc).splitlines()[0])
     return domain_error(conflict)
 
 
+def _unreachable(exc: BaseException) -> ResponseReturnValue:
+    with contextlib.suppress(Exception):  # the session's connection may be gone already
+        transaction.rollback()
+    return unavailable(exc)
+
+
 def unexpected(exc: Exception) -> ResponseReturnValue:
+    if database_unreachable(exc):  # a driver's own error, not wrapped by SQLAlchemy
+        return _unreachable(exc)
     current_app.logger.exception("unhandled error")
     transaction.rollback()
     return answer(500, INTERNAL)

@@ -46,6 +46,7 @@ from lims.web.extensions import limiter
 from lims.web.filters import format_day
 from lims.web.language import prefers_json, remembered_language
 from lims.web.public_reads import read_public_view
+from lims.web.unavailable import database_unreachable
 
 __all__ = ["COUNTED", "VerificationFrontDoor"]
 
@@ -91,8 +92,9 @@ class VerificationFrontDoor:
             return self.wsgi_app(environ, start_response)
         try:
             answer = self._answer(environ, token)
-        except Exception:
-            self.app.logger.exception("public check page: the full app answers after an error")
+        except Exception as exc:  # noqa: BLE001 - the full app answers (a 503 when the database is down)
+            if not database_unreachable(exc):
+                self.app.logger.exception("public check page: the full app answers after an error")
             answer = None
         if answer is None:
             return self._to_flask(environ, start_response, limit_headers)

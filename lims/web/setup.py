@@ -22,6 +22,7 @@ from lims.web.language import select_language
 from lims.web.nav import init_nav
 from lims.web.query import refuse_control_characters
 from lims.web.transaction import wrap_views
+from lims.web.unavailable import init_unavailable
 
 __all__ = ["init_web"]
 
@@ -33,6 +34,7 @@ def init_web(app: Flask) -> None:
     limiter.init_app(app)
     init_auth(app)
     init_errors(app)
+    init_unavailable(app)
 
     @app.before_request
     def _language_for_services():

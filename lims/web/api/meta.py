@@ -1,15 +1,21 @@
 """Who am I, and health."""
 from __future__ import annotations
 
+from typing import Any
+
+from flask import current_app, jsonify
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from lims.db import check_database
+from lims.i18n import translator
 from lims.web.api.blueprints import api_blueprint
 from lims.web.auth import public
 from lims.web.context import get_db
+from lims.web.extensions import limiter
+from lims.web.unavailable import RETRY_AFTER, message, outage, request_language
 
 bp = Blueprint("api_meta", __name__, url_prefix="", description="Session and service status")
 api_blueprint(bp)
@@ -25,7 +31,9 @@ class MeSchema(Schema):
 
 class HealthSchema(Schema):
     status = fields.Str()
-    database = fields.Str()
+    database = fields.Str(metadata={"description": "the database's dialect (sqlite, postgresql)"})
+    rate_limit_storage = fields.Str(
+        metadata={"description": "memory (each process its own), ok (a shared store such as Redis answers)"})
 
 
 @bp.route("/me")
@@ -45,7 +53,41 @@ class Me(MethodView):
 @public
 @bp.route("/health")
 @bp.response(200, HealthSchema)
+@bp.alt_response(503, description="A dependency is down: ``detail`` names each one "
+                                  "(``database``, ``rate_limit_storage``) as ``unreachable``; "
+                                  "``Retry-After`` says when to ask again.")
 @bp.doc(security=[])
-def health():
-    """Liveness and database check (no login)."""
-    return {"status": "ok", "database": check_database(get_db())}
+def health() -> Any:
+    """Liveness and dependency check (no login): the database, and the rate-limit storage when
+    it is shared (Redis); 503 naming what is down."""
+    down: dict[str, str] = {}
+    found: dict[str, str] = {"status": "ok"}
+    try:
+        found["database"] = check_database(get_db())
+    except Exception as exc:  # noqa: BLE001 - whatever the reason, the database does not answer
+        outage.failed(exc, current_app.logger)
+        down["database"] = "unreachable"
+    found["rate_limit_storage"] = _rate_limit_storage()
+    if found["rate_limit_storage"] == "unreachable":
+        down["rate_limit_storage"] = "unreachable"
+    if not down:
+        return found
+    lang = request_language()
+    text = message(lang) if "database" in down \
+        else translator(lang)("The rate-limit storage (Redis) cannot be reached just now.")
+    resp = jsonify({"error": text, "detail": down})
+    resp.status_code = 503
+    resp.headers["Retry-After"] = str(RETRY_AFTER)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _rate_limit_storage() -> str:
+    """"memory" for the process's own counts, else whether the shared storage answers."""
+    url = str(current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if url.startswith("memory://"):
+        return "memory"
+    try:
+        return "ok" if limiter.limiter.storage.check() else "unreachable"
+    except Exception:  # noqa: BLE001 - a storage that cannot be asked is down
+        return "unreachable"
