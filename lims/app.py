@@ -1,6 +1,7 @@
 """Flask application factory: ``lims.app:create_app``."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask, g
@@ -26,8 +27,15 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         LIMS=settings,
         BABEL_DEFAULT_LOCALE=settings.language,
         BABEL_TRANSLATION_DIRECTORIES=";".join(str(d) for d in translation_dirs()),
+        # Cookies (docs/reliability.md, "Sessions and headers"): HttpOnly and SameSite=Lax always,
+        # Secure when the public address is https; "remember me" lasts LIMS_REMEMBER_DAYS.
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.https,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.https,
+        REMEMBER_COOKIE_DURATION=timedelta(days=settings.remember_days),
         WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_url,
         RATELIMIT_HEADERS_ENABLED=True,

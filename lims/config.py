@@ -18,6 +18,7 @@
 | ``LIMS_VALID_UNTIL_RULE`` | ``same_day`` | valid-until from the verification date: ``same_day`` or ``end_of_month`` |
 | ``LIMS_WORK_DATE_MAX_DAYS_BACK`` | ``30`` | a work date further back than this needs a reason (audited) |
 | ``LIMS_MOCK_DEVICES`` | on | ``0``/``off``/``no``/``false``: ``mock://`` simulated devices are refused by capture |
+| ``LIMS_REMEMBER_DAYS`` | ``14`` | days a "remember me" sign-in lasts (its cookie's lifetime) |
 | ``LIMS_DEVICE_SERVERS`` | none | device servers capture may reach (``socket://``, ``rfc2217://``): ``host:port,...`` |
 """
 from __future__ import annotations
@@ -35,6 +36,7 @@ DEFAULT_VERIFY_RATE_LIMIT = "60 per minute"
 VALID_UNTIL_RULES = ("same_day", "end_of_month")
 DEFAULT_VALID_UNTIL_RULE = "same_day"
 DEFAULT_WORK_DATE_MAX_DAYS_BACK = 30
+DEFAULT_REMEMBER_DAYS = 14
 
 
 def instance_path() -> Path:
@@ -106,6 +108,16 @@ def work_date_max_days_back() -> int:
     return int(raw)
 
 
+def remember_days() -> int:
+    """``LIMS_REMEMBER_DAYS``: how many days a "remember me" sign-in lasts (default 14, at least 1)."""
+    raw = os.environ.get("LIMS_REMEMBER_DAYS", "").strip()
+    if not raw:
+        return DEFAULT_REMEMBER_DAYS
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"LIMS_REMEMBER_DAYS must be a whole number of days (1 or more), not {raw!r}")
+    return int(raw)
+
+
 def mock_devices() -> bool:
     """``LIMS_MOCK_DEVICES``: whether capture accepts ``mock://`` simulated devices (default on;
     ``0``, ``off``, ``no`` or ``false`` turn them off)."""
@@ -143,6 +155,7 @@ class Settings:
     stamp_number_pattern: str = DEFAULT_STAMP_NUMBER_PATTERN
     verify_rate_limit: str = DEFAULT_VERIFY_RATE_LIMIT
     valid_until_rule: str = DEFAULT_VALID_UNTIL_RULE
+    remember_days: int = DEFAULT_REMEMBER_DAYS
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -166,6 +179,12 @@ class Settings:
             stamp_number_pattern=os.environ.get("LIMS_STAMP_NUMBER_PATTERN") or DEFAULT_STAMP_NUMBER_PATTERN,
             verify_rate_limit=os.environ.get("LIMS_VERIFY_RATE_LIMIT") or DEFAULT_VERIFY_RATE_LIMIT,
             valid_until_rule=valid_until_rule(),
+            remember_days=remember_days(),
             extra=overrides.pop("extra", {}),
         )
         return replace(settings, **overrides)
+
+    @property
+    def https(self) -> bool:
+        """Whether the public address is https: cookies are then ``Secure`` and HSTS is sent."""
+        return self.base_url.lower().startswith("https://")

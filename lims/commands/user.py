@@ -1,4 +1,4 @@
-"""``lims user add`` and ``lims user token``."""
+"""``lims user add``, ``token``, ``revoke-token`` and ``deactivate``."""
 from __future__ import annotations
 
 import click
@@ -46,3 +46,31 @@ def token(username: str, label: str) -> None:
     with unit_of_work() as session:
         user = get_user(session, username)
         click.echo(create_api_token(session, SYSTEM, user, label=label))
+
+
+@command.command("revoke-token")
+@click.argument("username")
+@click.option("--label", default="", help="revoke the tokens with this label")
+@click.option("--all", "every", is_flag=True, help="revoke every token of USERNAME")
+def revoke_token(username: str, label: str, every: bool) -> None:
+    """Revoke USERNAME's API tokens (by --label, or --all): bearer requests with them are refused."""
+    from lims.i18n import _
+    from lims.services.policy import SYSTEM
+    from lims.services.users import RevokeTokens, revoke_api_tokens
+
+    with unit_of_work() as session:
+        rows = revoke_api_tokens(session, SYSTEM, RevokeTokens(username=username, label=label, every=every))
+        click.echo(_("%(n)s API token(s) of %(name)s revoked.", n=len(rows), name=username))
+
+
+@command.command("deactivate")
+@click.argument("username")
+def deactivate(username: str) -> None:
+    """Deactivate USERNAME: their sessions end at the next request, they cannot sign in."""
+    from lims.i18n import _
+    from lims.services.policy import SYSTEM
+    from lims.services.users import DeactivateUser, deactivate_user
+
+    with unit_of_work() as session:
+        deactivate_user(session, SYSTEM, DeactivateUser(username=username))
+        click.echo(_("User %(name)s deactivated.", name=username))

@@ -159,3 +159,59 @@ def get_user(session: Session, username: str) -> User:
     if user is None:
         raise NotFound(_("No user named %(name)s.", name=repr(username)), field="username")
     return user
+
+
+# RevokeTokens and DeactivateUser are built by the commands only; they join @service_input (paired
+# with an API schema) when the admin pages and API offer them.
+@dataclass(frozen=True, kw_only=True)
+class RevokeTokens:
+    """Which API tokens of a user to revoke: those labelled ``label``, or every one (``every``)."""
+
+    username: str
+    label: str = ""
+    every: bool = False
+
+
+def revoke_api_tokens(session: Session, actor: Actor | None, ask: RevokeTokens) -> list[ApiToken]:
+    """Revoke the user's tokens named by ``ask`` (admin only); a bearer request with one is then 401.
+
+    Exactly one of a label and ``every`` is asked for; a label that names no unrevoked token is
+    refused. Each revoked token is audited (``api_token.revoke``)."""
+    policy.require(actor, Role.admin)
+    if bool(ask.label) == ask.every:
+        raise ValidationError(_("Give either a token label or all tokens, not both and not neither."),
+                              field="label")
+    user = get_user(session, ask.username)
+    query = select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))
+    if not ask.every:
+        query = query.where(ApiToken.label == ask.label)
+    rows = list(session.scalars(query.order_by(ApiToken.id)))
+    if not rows and not ask.every:
+        raise NotFound(_("%(name)s has no active API token labelled %(label)s.", name=repr(user.username),
+                         label=repr(ask.label)), field="label")
+    for row in rows:
+        row.revoked = True
+        session.flush()
+        audit.record(session, actor, "api_token.revoke", row, before={"revoked": False},
+                     after={"user": user.username, "label": row.label, "revoked": True})
+    return rows
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeactivateUser:
+    username: str
+
+
+def deactivate_user(session: Session, actor: Actor | None, ask: DeactivateUser) -> User:
+    """Deactivate a user (admin only): the next request of any session of theirs is anonymous,
+    they cannot sign in, and their API tokens are refused. Audited (``user.deactivate``)."""
+    policy.require(actor, Role.admin)
+    user = get_user(session, ask.username)
+    if not user.active:
+        raise ValidationError(_("%(name)s is already deactivated.", name=repr(user.username)), field="username")
+    if policy.actor_id(actor) == user.id:
+        raise ValidationError(_("You cannot deactivate yourself."), field="username")
+    user.active = False
+    session.flush()
+    audit.record(session, actor, "user.deactivate", user, before={"active": True}, after={"active": False})
+    return user

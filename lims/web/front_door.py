@@ -15,6 +15,7 @@ Flask-Limiter's hooks, the transaction wrapper). It keeps the page's promises:
 * the language is chosen by :func:`lims.web.language.remembered_language` from the session
   Flask's own session interface opens; JSON is chosen by :func:`lims.web.language.prefers_json`;
 * the page is drawn from the same template with the cached catalog of its language.
+* the answer carries the security headers of every answer (:func:`lims.web.headers.headers_of`).
 
 Everything else goes to the Flask app unchanged: other paths and methods, ``/v/keys``, a client
 over its limit (Flask-Limiter counts it again, still over, and answers 429), a token that is
@@ -44,6 +45,7 @@ from lims.i18n import translator
 from lims.services import certificates as certs
 from lims.web.extensions import limiter
 from lims.web.filters import format_day
+from lims.web.headers import headers_of
 from lims.web.language import prefers_json, remembered_language
 from lims.web.public_reads import read_public_view
 from lims.web.unavailable import database_unreachable
@@ -177,7 +179,7 @@ class VerificationFrontDoor:
                                            _=translate, gettext=translate).encode()
             content_type = "text/html; charset=utf-8"
         return body, [("Content-Type", content_type), ("Content-Length", str(len(body))),
-                      ("Cache-Control", "no-store"), ("Vary", "Accept, Cookie")]
+                      ("Cache-Control", "no-store"), ("Vary", "Accept, Cookie"), *headers_of(self.app)]
 
     def _json(self, view: certs.PublicView, ctx: certs.CertificateContext) -> tuple[bytes, str]:
         """The JSON as ``flask.jsonify`` writes it (the app's JSON provider and its settings)."""

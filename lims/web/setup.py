@@ -18,6 +18,7 @@ from lims.web.converters import init_converters
 from lims.web.errors import init_errors
 from lims.web.extensions import Api, babel, csrf, limiter
 from lims.web.filters import init_filters
+from lims.web.headers import init_security_headers
 from lims.web.language import select_language
 from lims.web.nav import init_nav
 from lims.web.query import refuse_control_characters
@@ -35,6 +36,7 @@ def init_web(app: Flask) -> None:
     init_auth(app)
     init_errors(app)
     init_unavailable(app)
+    init_security_headers(app)  # every answer; the front door of /v/<token> adds the same
 
     @app.before_request
     def _language_for_services():
