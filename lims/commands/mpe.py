@@ -121,7 +121,7 @@ def _spec(text: str, what: str) -> Any:
 @_lang_option
 def spec(spec_json: str, at: str | None, as_json: bool, lang: Lang) -> None:
     """MPE from a rule given as JSON, e.g. '{"rule": "r76", "accuracy_class": "III", "e": "5 g"}'."""
-    from lims.metrology.mpe import parse_mpe_spec
+    from lims.metrology.mpe_spec import parse_mpe_spec
 
     rule = _run(lambda: parse_mpe_spec(_spec(spec_json, "MPE rule")))
     _print_mpe(_run(lambda: rule.mpe(at)), as_json, lang, rule.describe(lang))

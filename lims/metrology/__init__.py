@@ -9,7 +9,7 @@ no Flask, no database. Modules:
 * :mod:`lims.metrology.uncertainty` — ``prepare_budget``, ``evaluate_budget``,
   ``evaluate_budget_file`` (JCGM 100 GUM method, JCGM 101 Monte Carlo check);
 * :mod:`lims.metrology.mpe` — ``r76_mpe``, ``percent_of_reading``, ``percent_of_span``,
-  ``fixed_mpe``, ``mpe_from_spec``;
+  ``fixed_mpe``; :mod:`lims.metrology.mpe_spec` — ``mpe_from_spec`` (rules as data);
 * :mod:`lims.metrology.decision` — ``decide``, ``decide_from_spec`` (ILAC G8:09/2019);
 * :mod:`lims.metrology.errors` — ``MetrologyError`` and its subclasses.
 

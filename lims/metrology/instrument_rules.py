@@ -2,7 +2,7 @@
 
 A procedure states its rules as data once for every instrument of its type; this module fills
 in what comes from the instrument (accuracy class, scale interval e, span) and hands the
-concrete rule to the measurement core (:func:`lims.metrology.mpe.mpe_from_spec`,
+concrete rule to the measurement core (:func:`lims.metrology.mpe_spec.mpe_from_spec`,
 :func:`lims.metrology.decision.decide_from_spec`):
 
 * ``{"rule": "r76", "in_service_for": ["periodic"]}`` — OIML R76-1:2006 3.5.1 (MPE on initial
@@ -29,7 +29,8 @@ from lims.errors import ValidationError
 from lims.i18n import _
 from lims.metrology.decision import decide_from_spec, parse_decision_spec
 from lims.metrology.errors import MetrologyError
-from lims.metrology.mpe import mpe_from_spec, parse_mpe_spec, r76_class, r76_instrument
+from lims.metrology.mpe import r76_class, r76_instrument
+from lims.metrology.mpe_spec import mpe_from_spec, parse_mpe_spec
 from lims.metrology.tables import R76_MPE_BANDS
 from lims.metrology.units import Q_, as_delta
 

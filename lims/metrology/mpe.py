@@ -1,6 +1,6 @@
 """Maximum permissible errors (MPE, sai số cho phép lớn nhất) as data plus small functions.
 
-Rules a procedure can name as data (``mpe_from_spec``)::
+Rules a procedure can name as data (read by :mod:`lims.metrology.mpe_spec`, ``mpe_from_spec``)::
 
     {"rule": "r76", "accuracy_class": "III", "e": "5 g", "in_service": false}
     {"rule": "percent_of_reading", "percent": 0.5, "fixed": "0.2 delta_degC"}
@@ -16,9 +16,7 @@ temperatures are differences (delta_degC). The OIML R76 table lives in
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 from typing import Any, Literal, Protocol
 
 from lims.metrology.errors import MPEError, UnitError
@@ -36,7 +34,7 @@ from lims.metrology.units import (
 __all__ = [
     "MpeRule", "R76Rule", "PercentOfReadingRule", "PercentOfSpanRule", "FixedRule", "PiecewiseRule",
     "r76_mpe", "r76_mpe_in_e", "r76_class", "r76_instrument", "r76_min_capacity", "R76Instrument", "percent_of_reading",
-    "percent_of_span", "fixed_mpe", "parse_mpe_spec", "mpe_from_spec", "RULES",
+    "percent_of_span", "fixed_mpe",
 ]
 
 Lang = Literal["vi", "en"]
@@ -353,108 +351,3 @@ class PiecewiseRule:
 
     def to_spec(self) -> dict[str, Any]:
         return {"rule": "piecewise", "bands": [{"up_to": u, "mpe": m} for u, m in self.bands]}
-
-
-def _text(value: Any, what: str) -> str:
-    """A quantity given in a spec, checked now and kept as its text."""
-    q = _quantity(value, what)
-    return value.strip() if isinstance(value, str) else f"{float(q.magnitude)!r} {canonical_unit(q.units)}"
-
-
-def _keys(spec: Mapping[str, Any], required: set[str], optional: set[str]) -> None:
-    rule = spec["rule"]
-    missing = sorted(required - set(spec))
-    if missing:
-        raise MPEError(f"the MPE rule '{rule}' needs '{missing[0]}'")
-    unknown = sorted(set(spec) - required - optional - {"rule", "description"})
-    if unknown:
-        raise MPEError(f"the MPE rule '{rule}' has an unknown key '{unknown[0]}'")
-
-
-def _parse_r76(spec: Mapping[str, Any]) -> MpeRule:
-    _keys(spec, {"accuracy_class", "e"}, {"in_service"})
-    in_service = spec.get("in_service", False)
-    if not isinstance(in_service, bool):
-        raise MPEError(f"in_service must be true or false, not {in_service!r}")
-    e = _text(spec["e"], "e")
-    _positive(_quantity(e, "e", "[mass]"), "e")
-    return R76Rule(r76_class(spec["accuracy_class"]), e, in_service)
-
-
-def _parse_percent_of_reading(spec: Mapping[str, Any]) -> MpeRule:
-    _keys(spec, {"percent"}, {"fixed"})
-    fixed = spec.get("fixed")
-    return PercentOfReadingRule(_percent(spec["percent"]),
-                                None if fixed is None else _text(fixed, "the fixed part"))
-
-
-def _parse_percent_of_span(spec: Mapping[str, Any]) -> MpeRule:
-    _keys(spec, set(), {"percent", "accuracy_class", "span", "full_scale"})
-    if ("percent" in spec) == ("accuracy_class" in spec):
-        raise MPEError("the MPE rule 'percent_of_span' needs either 'percent' or 'accuracy_class'")
-    if ("span" in spec) == ("full_scale" in spec):
-        raise MPEError("the MPE rule 'percent_of_span' needs either 'span' [low, high] or 'full_scale'")
-    percent = _percent(spec.get("percent", spec.get("accuracy_class")))
-    if "span" in spec:
-        raw = spec["span"]
-        if not isinstance(raw, Sequence) or isinstance(raw, str) or len(raw) != 2:
-            raise MPEError(f"a span is [low, high], not {raw!r}")
-        span = (_text(raw[0], "the low end of the span"), _text(raw[1], "the high end of the span"))
-    else:
-        high = _text(spec["full_scale"], "the full scale")
-        span = (f"0 {canonical_unit(_quantity(high, 'the full scale').units)}", high)
-    percent_of_span(percent, list(span))
-    return PercentOfSpanRule(percent, span)
-
-
-def _parse_fixed(spec: Mapping[str, Any]) -> MpeRule:
-    _keys(spec, {"mpe"}, set())
-    value = _text(spec["mpe"], "the MPE")
-    fixed_mpe(value)
-    return FixedRule(value)
-
-
-def _parse_piecewise(spec: Mapping[str, Any]) -> MpeRule:
-    _keys(spec, {"bands"}, set())
-    raw = spec["bands"]
-    if not isinstance(raw, Sequence) or isinstance(raw, str) or not raw:
-        raise MPEError("'bands' is a list of {\"up_to\": ..., \"mpe\": ...}")
-    bands = []
-    for n, band in enumerate(raw):
-        if not isinstance(band, Mapping) or set(band) != {"up_to", "mpe"}:
-            raise MPEError(f"band {n + 1} must be {{\"up_to\": ..., \"mpe\": ...}}")
-        up_to = band["up_to"]
-        if up_to is None and n != len(raw) - 1:
-            raise MPEError("only the last band may have no upper limit (\"up_to\": null)")
-        bands.append((None if up_to is None else _text(up_to, "up_to"), _text(band["mpe"], "mpe")))
-        fixed_mpe(bands[-1][1])
-    limits = [_quantity(u, "up_to") for u, _ in bands if u is not None]
-    for a, b in pairwise(limits):
-        _compatible(b, a, "a band limit", "the first band limit")
-        if not b.to(a.units).magnitude > a.magnitude:
-            raise MPEError("the band limits must increase")
-    return PiecewiseRule(tuple(bands))
-
-
-RULES = {
-    "r76": _parse_r76,
-    "percent_of_reading": _parse_percent_of_reading,
-    "percent_of_span": _parse_percent_of_span,
-    "fixed": _parse_fixed,
-    "piecewise": _parse_piecewise,
-}
-
-
-def parse_mpe_spec(spec: Mapping[str, Any]) -> MpeRule:
-    """An MPE rule from data; raises :class:`MPEError` or :class:`UnitError` naming the fault."""
-    if not isinstance(spec, Mapping) or "rule" not in spec:
-        raise MPEError(f"an MPE rule is an object with a 'rule' ({', '.join(RULES)}), not {spec!r}")
-    parser = RULES.get(spec["rule"])
-    if parser is None:
-        raise MPEError(f"unknown MPE rule {spec['rule']!r} (known: {', '.join(RULES)})")
-    return parser(spec)
-
-
-def mpe_from_spec(spec: Mapping[str, Any], reading_or_load: Any = None) -> Any:
-    """The MPE a rule given as data allows at a reading or load (positive quantity)."""
-    return parse_mpe_spec(spec).mpe(reading_or_load)

@@ -11,7 +11,8 @@ from click.testing import CliRunner
 
 from lims.cli import main
 from lims.metrology.decision import decide
-from lims.metrology.mpe import mpe_from_spec, percent_of_reading, percent_of_span, r76_mpe
+from lims.metrology.mpe import percent_of_reading, percent_of_span, r76_mpe
+from lims.metrology.mpe_spec import mpe_from_spec
 from lims.metrology.uncertainty import evaluate_budget_file
 from lims.metrology.units import quantity_to_dict
 

@@ -5,15 +5,13 @@ import pytest
 
 from lims.metrology.errors import MPEError, UnitError
 from lims.metrology.mpe import (
-    RULES,
     fixed_mpe,
-    mpe_from_spec,
-    parse_mpe_spec,
     percent_of_reading,
     percent_of_span,
     r76_instrument,
     r76_mpe,
 )
+from lims.metrology.mpe_spec import RULES, mpe_from_spec, parse_mpe_spec
 from lims.metrology.units import Q_, canonical_unit, parse_quantity
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,25 +135,20 @@ def write_pending(session: Session) -> int:
 def missing_pdfs(session: Session, ctx: CertificateContext | None = None) -> list[Certificate]:
     """Certificates whose PDF file is absent: the instance folder was restored without it, or the
     process stopped between the commit and the write."""
-    ctx = ctx or current_context()
-    out = []
-    for cert in session.scalars(select(Certificate).order_by(Certificate.id)):
-        path = pdf_file(cert, ctx)
-        if path is None or not path.exists():
-            out.append(cert)
-    return out
+    return _missing(session, ctx or current_context(), pdf_file)
 
 
 def missing_dccs(session: Session, ctx: CertificateContext | None = None) -> list[Certificate]:
     """Certificates whose DCC file is absent: issued before DCCs were kept (no ``dcc_path``), the
     instance folder restored without it, or the process stopped between the commit and the write."""
-    ctx = ctx or current_context()
-    out = []
-    for cert in session.scalars(select(Certificate).order_by(Certificate.id)):
-        path = dcc_file(cert, ctx)
-        if path is None or not path.exists():
-            out.append(cert)
-    return out
+    return _missing(session, ctx or current_context(), dcc_file)
+
+
+def _missing(session: Session, ctx: CertificateContext,
+             file_of: Callable[[Certificate, CertificateContext], Path | None]) -> list[Certificate]:
+    """Certificates whose file (``file_of``) is not in the instance folder, in issue order."""
+    return [cert for cert in session.scalars(select(Certificate).order_by(Certificate.id))
+            if (path := file_of(cert, ctx)) is None or not path.exists()]
 
 
 def render_stored_dcc(document: dict, url: str) -> bytes:
