@@ -11,7 +11,7 @@ from lims.models.catalog import (
     StandardStatus,
     WorkKind,
 )
-from lims.models.org import ApiToken, Organisation, OrgKind, Role, User, UserRole
+from lims.models.org import ApiToken, LoginThrottle, Organisation, OrgKind, Role, User, UserRole
 from lims.models.work import (
     Certificate,
     CertificateStatus,
@@ -27,7 +27,7 @@ from lims.models.work import (
 
 __all__ = [
     "ApiToken", "AuditEvent", "Base", "Instrument", "InstrumentStatus", "InstrumentType",
-    "Organisation", "OrgKind", "Procedure", "ReferenceStandard", "Role", "StandardCalibration",
+    "LoginThrottle", "Organisation", "OrgKind", "Procedure", "ReferenceStandard", "Role", "StandardCalibration",
     "StandardStatus", "User", "UserRole", "UTCDateTime", "WorkKind", "utcnow",
     "Certificate", "CertificateStatus", "NumberSequence", "Record", "RecordPoint", "RecordStandard",
     "RecordStatus", "RequestStatus", "ServiceRequest", "ServiceRequestItem",

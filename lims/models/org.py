@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lims.models.base import Base, UTCDateTime, utcnow
@@ -52,6 +52,9 @@ class User(Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     language: Mapped[str | None] = mapped_column(String(5))
+    # Raised by logout, a password change and deactivation: every session and remember cookie
+    # carrying an older version is refused at its next request (docs/reliability.md, "Sessions").
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
@@ -109,3 +112,22 @@ class ApiToken(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
     user: Mapped[User] = relationship()
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins counted in the database, shared by every worker and process.
+
+    One row per ``scope`` and ``key``: ``account_ip`` keyed by "username|address", ``ip`` keyed by
+    the address. ``blocked_until`` is when the next attempt may be tried (a growing, capped delay).
+    """
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(320))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failure_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
