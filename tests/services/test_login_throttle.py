@@ -1,0 +1,128 @@
+"""Sign-in limits counted in the database (lims.services.login_throttle), with a clock of the test's own."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from lims.models import AuditEvent, LoginThrottle
+from lims.services import audit
+from lims.services.login_throttle import ACCOUNT, ADDRESS, Rules, Throttle, account_key
+
+A, B = "203.0.113.7", "198.51.100.9"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def _throttle(**rules) -> tuple[Throttle, Clock]:
+    clock = Clock()
+    return Throttle(Rules(**rules), clock=clock), clock
+
+
+def _fail(db, throttle: Throttle, username: str, address: str) -> int:
+    seconds = throttle.failed(db, username, address)
+    db.commit()
+    return seconds
+
+
+def _blocked_events(db) -> list[dict]:
+    return [ev.after for ev in db.scalars(select(AuditEvent).where(AuditEvent.action == "login.blocked")
+                                          .order_by(AuditEvent.seq))]
+
+
+def _row(db, scope: str, key: str) -> LoginThrottle | None:
+    return db.scalar(select(LoginThrottle).where(LoginThrottle.scope == scope, LoginThrottle.key == key))
+
+
+def test_the_free_failures_cost_nothing_then_the_delay_doubles_up_to_its_cap(db):
+    throttle, clock = _throttle(free_attempts=3, max_delay=20)
+    waits = []
+    for _ in range(9):
+        waits.append(_fail(db, throttle, "ktv.lan", A))
+        assert throttle.wait(db, "ktv.lan", A) == waits[-1]
+        clock.advance(waits[-1])  # the next attempt comes as soon as it may
+    assert waits == [0, 0, 0, 2, 4, 8, 16, 20, 20]
+    assert _row(db, ACCOUNT, account_key("ktv.lan", A)).failures == 9
+    assert throttle.rules.account_delay(10_000) == 20  # no overflow however many
+
+
+def test_a_block_is_audited_once_with_account_and_address_and_the_chain_verifies(db):
+    throttle, clock = _throttle(free_attempts=1, max_delay=60)
+    _fail(db, throttle, "ktv.lan", A)
+    assert _blocked_events(db) == []
+    assert _fail(db, throttle, "ktv.lan", A) == 2
+    for _ in range(3):  # refused attempts are not checked, not counted, not audited
+        assert throttle.wait(db, "ktv.lan", A) == 2
+    events = _blocked_events(db)
+    assert len(events) == 1
+    assert events[0]["scope"] == "account" and events[0]["account"] == "ktv.lan"
+    assert events[0]["address"] == A and events[0]["failures"] == 2 and events[0]["seconds"] == 2
+    clock.advance(2)
+    assert _fail(db, throttle, "ktv.lan", A) == 4  # a new block, a new event
+    assert len(_blocked_events(db)) == 2
+    assert audit.verify_chain(db).ok
+
+
+def test_failures_from_one_address_never_block_the_account_from_another(db):
+    throttle, _clock = _throttle(free_attempts=2, max_delay=900)
+    for _ in range(8):
+        _fail(db, throttle, "signer", A)
+    assert throttle.wait(db, "signer", A) > 0
+    assert throttle.wait(db, "signer", B) == 0
+    assert _fail(db, throttle, "signer", B) == 0  # B has its own free attempts
+
+
+def test_success_clears_the_account_counter_but_not_the_address_counter(db):
+    throttle, _clock = _throttle(free_attempts=5, address_limit=30)
+    for _ in range(4):
+        _fail(db, throttle, "ktv.lan", A)
+    throttle.succeeded(db, "ktv.lan", A)
+    db.commit()
+    assert _row(db, ACCOUNT, account_key("ktv.lan", A)) is None
+    assert _row(db, ADDRESS, A).failures == 4
+    assert [_fail(db, throttle, "ktv.lan", A) for _ in range(6)] == [0] * 5 + [2]  # five free again
+
+
+def test_the_address_is_blocked_after_its_limit_across_accounts_for_a_window(db):
+    throttle, clock = _throttle(free_attempts=5, address_limit=6, window=600)
+    waits = [_fail(db, throttle, f"user{i}", A) for i in range(6)]
+    assert waits == [0] * 5 + [600]
+    assert throttle.wait(db, "someone.else", A) == 600  # any account from that address
+    assert throttle.wait(db, "someone.else", B) == 0
+    events = _blocked_events(db)
+    assert [(e["scope"], e["address"], e["failures"]) for e in events] == [("address", A, 6)]
+    clock.advance(600)
+    assert throttle.wait(db, "someone.else", A) == 0
+    assert _fail(db, throttle, "someone.else", A) == 0
+    assert _row(db, ADDRESS, A).failures == 1  # the window ended: counting starts again
+
+
+def test_counters_left_quiet_for_a_window_start_again(db):
+    throttle, clock = _throttle(free_attempts=2, max_delay=900, window=900)
+    for _ in range(4):
+        _fail(db, throttle, "ktv.lan", A)  # the 4th blocks for 4 s
+    clock.advance(4 + 899)
+    assert _fail(db, throttle, "ktv.lan", A) == 8  # not yet quiet for a whole window: it grows
+    clock.advance(8 + 901)
+    assert _fail(db, throttle, "ktv.lan", A) == 0
+    row = _row(db, ACCOUNT, account_key("ktv.lan", A))
+    assert row.failures == 1 and row.blocked_until is None and row.first_failure_at == clock.now
+
+
+def test_odd_usernames_and_addresses_are_kept_as_digests(db):
+    throttle, _clock = _throttle()
+    odd = "x\x00y" + "z" * 5000
+    _fail(db, throttle, odd, "::ffff:" + "f" * 200)
+    keys = list(db.scalars(select(LoginThrottle.key)))
+    assert all(len(k) <= 90 and "\x00" not in k for k in keys) and len(keys) == 2
+    assert throttle.wait(db, odd, "::ffff:" + "f" * 200) == 0
+    assert db.scalar(select(func.count()).select_from(LoginThrottle)) == 2
