@@ -13,31 +13,36 @@ so the limit does not grow with the number of workers. Two counters take each fa
 
 A blocked attempt is refused before the password is checked (no scrypt spent on it). A successful
 sign-in clears its (account, address) counter, not the address's. A counter left quiet for a
-window after its last failure and block starts again from nothing.
+window after its last failure and block starts again from nothing; every
+:attr:`Throttle.purge_every`-th counter a process creates deletes those left quiet (the table holds
+what the last window or so saw, not every username ever guessed).
 
 Each failure is one atomic upsert per counter (``INSERT … ON CONFLICT DO UPDATE SET failures =
 failures + 1``), after the audit chain's lock (docs/reliability.md, "Lock order"): no failure is
 lost when workers fail at once. A block that starts is audited once (``login.blocked``); the
 failures themselves are counted, not audited — an attacker's every guess would otherwise grow
-the audit chain and serialise on its lock for nothing the counter does not already say.
+the audit chain and serialise on its lock for nothing the counter does not already say. The
+event names the user when the account exists, else only a digest of what was typed (it may be
+a password typed in the wrong box, and the chain keeps it for ever).
 
 Time is injected (:attr:`Throttle.clock`), so tests control it.
 """
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from lims.models import LoginThrottle, utcnow
+from lims.models import LoginThrottle, User, utcnow
 from lims.services import audit
 
 __all__ = ["ACCOUNT", "ADDRESS", "Rules", "Throttle", "account_key"]
@@ -103,6 +108,8 @@ class Throttle:
 
     rules: Rules = Rules()
     clock: Callable[[], datetime] = utcnow
+    purge_every: int = 32
+    _created: itertools.count = field(default_factory=lambda: itertools.count(1), compare=False, repr=False)
 
     def _keys(self, username: str, address: str | None) -> list[tuple[str, str]]:
         return [(ACCOUNT, account_key(username, address)), (ADDRESS, _address(address))]
@@ -110,13 +117,10 @@ class Throttle:
     def wait(self, session: Session, username: str, address: str | None) -> int:
         """Seconds before ``username`` may try again from ``address`` (0: now). Reads only."""
         now = self.clock()
-        waits = [0]
-        for scope, key in self._keys(username, address):
-            until = session.scalar(select(LoginThrottle.blocked_until)
-                                   .where(LoginThrottle.scope == scope, LoginThrottle.key == key))
-            if until is not None and until > now:
-                waits.append(_seconds(until, now))
-        return max(waits)
+        rows = or_(*(and_(LoginThrottle.scope == scope, LoginThrottle.key == key)
+                     for scope, key in self._keys(username, address)))
+        until = session.scalar(select(func.max(LoginThrottle.blocked_until)).where(rows))
+        return _seconds(until, now) if until is not None and until > now else 0
 
     def failed(self, session: Session, username: str, address: str | None) -> int:
         """Count a failed sign-in of ``username`` from ``address`` in both counters; the seconds
@@ -149,6 +153,8 @@ class Throttle:
         row = session.execute(stmt.returning(
             LoginThrottle.id, LoginThrottle.failures, LoginThrottle.first_failure_at,
             LoginThrottle.last_failure_at, LoginThrottle.blocked_until)).one()
+        if row.failures == 1:  # a new counter (an existing one counts 2 or more now)
+            self._purge_now_and_then(session, now)
         failures, first, blocked = row.failures, row.first_failure_at, row.blocked_until
         was_blocked = blocked is not None and blocked > now
         window = timedelta(seconds=self.rules.window)
@@ -172,11 +178,32 @@ class Throttle:
             execution_options={"synchronize_session": False})
         if delay and not was_blocked:
             assert blocked is not None
-            after: dict[str, Any] = {"scope": "account" if scope == ACCOUNT else "address",
-                                     "address": _address(address), "failures": failures,
-                                     "blocked_until": blocked, "seconds": _seconds(blocked, now)}
-            if scope == ACCOUNT:
-                after["account"] = _account(username)
-            audit.record(session, None, "login.blocked", entity_type=LoginThrottle.__tablename__,
-                         entity_id=row.id, after=after)
+            self._audit_block(session, scope, username, address, failures, blocked, now)
         return blocked
+
+    def _audit_block(self, session: Session, scope: str, username: str, address: str | None, failures: int,
+                     blocked: datetime, now: datetime) -> None:
+        after: dict[str, Any] = {"scope": "account" if scope == ACCOUNT else "address",
+                                 "address": _address(address), "failures": failures,
+                                 "blocked_until": blocked, "seconds": _seconds(blocked, now)}
+        entity_type, entity_id = LoginThrottle.__tablename__, ""
+        if scope == ACCOUNT:
+            name = (username or "").strip()
+            user_id = session.scalar(select(User.id).where(User.username == name)) \
+                if _READABLE.match(name) else None
+            if user_id is not None:
+                after["account"], entity_type, entity_id = name, User.__tablename__, str(user_id)
+            else:  # no such user: what was typed may be a password, kept only as a digest
+                after["account"] = "#" + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+        audit.record(session, None, "login.blocked", entity_type=entity_type, entity_id=entity_id, after=after)
+
+    def _purge_now_and_then(self, session: Session, now: datetime) -> None:
+        """Every ``purge_every``-th new counter: delete the counters quiet for a whole window, which
+        would start again from nothing anyway (their last failure and block ended a window ago)."""
+        if next(self._created) % self.purge_every:
+            return
+        before = now - timedelta(seconds=self.rules.window)
+        session.execute(delete(LoginThrottle).where(
+            LoginThrottle.last_failure_at < before,
+            or_(LoginThrottle.blocked_until.is_(None), LoginThrottle.blocked_until < before)),
+            execution_options={"synchronize_session": False})

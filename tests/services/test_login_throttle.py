@@ -55,7 +55,8 @@ def test_the_free_failures_cost_nothing_then_the_delay_doubles_up_to_its_cap(db)
     assert throttle.rules.account_delay(10_000) == 20  # no overflow however many
 
 
-def test_a_block_is_audited_once_with_account_and_address_and_the_chain_verifies(db):
+def test_a_block_is_audited_once_with_account_and_address_and_the_chain_verifies(db, make_user):
+    user = make_user("ktv.lan", "technician")
     throttle, clock = _throttle(free_attempts=1, max_delay=60)
     _fail(db, throttle, "ktv.lan", A)
     assert _blocked_events(db) == []
@@ -65,6 +66,8 @@ def test_a_block_is_audited_once_with_account_and_address_and_the_chain_verifies
     events = _blocked_events(db)
     assert len(events) == 1
     assert events[0]["scope"] == "account" and events[0]["account"] == "ktv.lan"
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "login.blocked"))
+    assert (event.entity_type, event.entity_id, event.actor) == ("user_account", str(user.id), "system")
     assert events[0]["address"] == A and events[0]["failures"] == 2 and events[0]["seconds"] == 2
     clock.advance(2)
     assert _fail(db, throttle, "ktv.lan", A) == 4  # a new block, a new event
@@ -126,3 +129,30 @@ def test_odd_usernames_and_addresses_are_kept_as_digests(db):
     assert all(len(k) <= 90 and "\x00" not in k for k in keys) and len(keys) == 2
     assert throttle.wait(db, odd, "::ffff:" + "f" * 200) == 0
     assert db.scalar(select(func.count()).select_from(LoginThrottle)) == 2
+
+
+def test_a_block_of_an_unknown_account_keeps_only_a_digest_of_what_was_typed(db):
+    """What was typed may be a password typed in the wrong box: the audit chain keeps it for ever."""
+    throttle, _clock = _throttle(free_attempts=0)
+    _fail(db, throttle, "MySecretPassw0rd", A)
+    (event,) = _blocked_events(db)
+    assert event["account"].startswith("#") and "MySecretPassw0rd" not in str(event)
+
+
+def test_counters_quiet_for_a_window_are_deleted_now_and_then(db):
+    clock = Clock()
+    throttle = Throttle(Rules(free_attempts=5, window=900), clock=clock, purge_every=1)
+    for i in range(3):
+        _fail(db, throttle, f"user{i}", A)
+    clock.advance(300)
+    _fail(db, throttle, "user0", B)
+    clock.advance(700)  # user0..2 at A quiet for 1000 s, A itself too; user0 at B and B for 700 s
+    _fail(db, throttle, "user9", "192.0.2.1")  # new counters: the quiet ones go
+    assert sorted(db.scalars(select(LoginThrottle.key))) == sorted(
+        [account_key("user0", B), B, account_key("user9", "192.0.2.1"), "192.0.2.1"])
+    blocked = Throttle(Rules(free_attempts=0, max_delay=900, window=60), clock=clock, purge_every=1)
+    _fail(db, blocked, "user5", A)
+    _fail(db, blocked, "user5", A)  # blocked for 4 s from now
+    clock.advance(61)
+    _fail(db, blocked, "user6", A)
+    assert account_key("user5", A) in set(db.scalars(select(LoginThrottle.key)))  # its block ended < 60 s ago
