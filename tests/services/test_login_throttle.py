@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import event, func, select
 
+from lims.db import make_session_factory
 from lims.models import AuditEvent, LoginThrottle
 from lims.services import audit
 from lims.services.login_throttle import ACCOUNT, ADDRESS, Rules, Throttle, account_key
@@ -156,3 +158,38 @@ def test_counters_quiet_for_a_window_are_deleted_now_and_then(db):
     clock.advance(61)
     _fail(db, blocked, "user6", A)
     assert account_key("user5", A) in set(db.scalars(select(LoginThrottle.key)))  # its block ended < 60 s ago
+
+
+@pytest.mark.committed  # real transactions: each one takes the chain's lock anew
+def test_counting_and_clearing_take_the_audit_chain_lock_before_any_row(engine):
+    """The lock order of docs/reliability.md: on PostgreSQL the chain's advisory lock comes before
+    the counter's row; on SQLite the first statement is a write (the database write lock)."""
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(" ".join(statement.split()).upper())
+
+    throttle, _clock = _throttle(free_attempts=0)
+    steps = {"failed": lambda session: throttle.failed(session, "ktv.lan", A),
+             "succeeded": lambda session: throttle.succeeded(session, "ktv.lan", A)}
+    seen_by_step: dict[str, list[str]] = {}
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with make_session_factory(engine)() as session:
+            for name, step in steps.items():
+                statements.clear()
+                step(session)
+                session.commit()
+                seen_by_step[name] = list(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    for name, run in seen_by_step.items():
+        writes = [i for i, s in enumerate(run) if s.startswith(("INSERT", "UPDATE", "DELETE"))]
+        assert writes, (name, run)
+        if engine.dialect.name == "postgresql":
+            locks = [i for i, s in enumerate(run) if "PG_ADVISORY_XACT_LOCK" in s]
+            assert locks and locks[0] < writes[0], (name, run)
+        elif name == "failed":
+            assert writes[0] == 0, run  # the upsert first: the database write lock before any read
+        else:
+            assert [s.split()[0] for s in run] == ["SELECT", "DELETE"], run  # is there a counter; delete it
