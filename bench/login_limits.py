@@ -41,6 +41,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 PASSWORD = "bench-login-password"
 USER = "bench.user"
@@ -59,6 +60,13 @@ def counted(url: str, forget: bool = False) -> int:
 
 
 def reset_database(url: str) -> None:
+    """Create the database when missing, then empty it."""
+    parsed = make_url(url)
+    server = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}).first():
+            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    server.dispose()
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
@@ -122,7 +130,7 @@ def until_first_429(base: str, clients: int, usernames, limit: int) -> tuple[int
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="postgresql+psycopg://postgres@127.0.0.1:5432/bench_login",
-                        help="a PostgreSQL database this script may empty")
+                        help="a PostgreSQL database this script may create and empty")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--clients", type=int, default=4, help="clients firing at once")
     parser.add_argument("--port", type=int, default=5097)
