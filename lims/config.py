@@ -20,6 +20,10 @@
 | ``LIMS_MOCK_DEVICES`` | on | ``0``/``off``/``no``/``false``: ``mock://`` simulated devices are refused by capture |
 | ``LIMS_REMEMBER_DAYS`` | ``14`` | days a "remember me" sign-in lasts (its cookie's lifetime) |
 | ``LIMS_DEVICE_SERVERS`` | none | device servers capture may reach (``socket://``, ``rfc2217://``): ``host:port,...`` |
+| ``LIMS_LOGIN_FREE_ATTEMPTS`` | ``5`` | failed sign-ins of an account from an address before each one delays the next |
+| ``LIMS_LOGIN_MAX_DELAY`` | ``900`` | seconds: the cap of that growing delay (2, 4, 8, … seconds) |
+| ``LIMS_LOGIN_ADDRESS_LIMIT`` | ``30`` | failed sign-ins from one address (any accounts) in a window that block it |
+| ``LIMS_LOGIN_WINDOW`` | ``900`` | seconds: the address's window and block; quiet counters restart after it |
 """
 from __future__ import annotations
 
@@ -37,6 +41,13 @@ VALID_UNTIL_RULES = ("same_day", "end_of_month")
 DEFAULT_VALID_UNTIL_RULE = "same_day"
 DEFAULT_WORK_DATE_MAX_DAYS_BACK = 30
 DEFAULT_REMEMBER_DAYS = 14
+#: Sign-in limits (docs/reliability.md, "Sign-in limits"): setting -> (default, smallest allowed).
+LOGIN_LIMITS = {
+    "LIMS_LOGIN_FREE_ATTEMPTS": (5, 0),
+    "LIMS_LOGIN_MAX_DELAY": (900, 1),
+    "LIMS_LOGIN_ADDRESS_LIMIT": (30, 1),
+    "LIMS_LOGIN_WINDOW": (900, 1),
+}
 
 
 def instance_path() -> Path:
@@ -118,6 +129,17 @@ def remember_days() -> int:
     return int(raw)
 
 
+def login_limit(name: str) -> int:
+    """One of the sign-in limits (:data:`LOGIN_LIMITS`): a whole number, its default when unset."""
+    default, least = LOGIN_LIMITS[name]
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < least:
+        raise ValueError(f"{name} must be a whole number ({least} or more), not {raw!r}")
+    return int(raw)
+
+
 def mock_devices() -> bool:
     """``LIMS_MOCK_DEVICES``: whether capture accepts ``mock://`` simulated devices (default on;
     ``0``, ``off``, ``no`` or ``false`` turn them off)."""
@@ -156,6 +178,10 @@ class Settings:
     verify_rate_limit: str = DEFAULT_VERIFY_RATE_LIMIT
     valid_until_rule: str = DEFAULT_VALID_UNTIL_RULE
     remember_days: int = DEFAULT_REMEMBER_DAYS
+    login_free_attempts: int = LOGIN_LIMITS["LIMS_LOGIN_FREE_ATTEMPTS"][0]
+    login_max_delay: int = LOGIN_LIMITS["LIMS_LOGIN_MAX_DELAY"][0]
+    login_address_limit: int = LOGIN_LIMITS["LIMS_LOGIN_ADDRESS_LIMIT"][0]
+    login_window: int = LOGIN_LIMITS["LIMS_LOGIN_WINDOW"][0]
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -180,6 +206,10 @@ class Settings:
             verify_rate_limit=os.environ.get("LIMS_VERIFY_RATE_LIMIT") or DEFAULT_VERIFY_RATE_LIMIT,
             valid_until_rule=valid_until_rule(),
             remember_days=remember_days(),
+            login_free_attempts=login_limit("LIMS_LOGIN_FREE_ATTEMPTS"),
+            login_max_delay=login_limit("LIMS_LOGIN_MAX_DELAY"),
+            login_address_limit=login_limit("LIMS_LOGIN_ADDRESS_LIMIT"),
+            login_window=login_limit("LIMS_LOGIN_WINDOW"),
             extra=overrides.pop("extra", {}),
         )
         return replace(settings, **overrides)

@@ -20,6 +20,7 @@ from lims.web.extensions import Api, babel, csrf, limiter
 from lims.web.filters import init_filters
 from lims.web.headers import init_security_headers
 from lims.web.language import select_language
+from lims.web.login_limits import init_login_limits
 from lims.web.nav import init_nav
 from lims.web.query import refuse_control_characters
 from lims.web.transaction import wrap_views
@@ -34,6 +35,7 @@ def init_web(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_language)
     limiter.init_app(app)
     init_auth(app)
+    init_login_limits(app)
     init_errors(app)
     init_unavailable(app)
     init_security_headers(app)  # every answer; the front door of /v/<token> adds the same

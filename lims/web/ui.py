@@ -19,10 +19,10 @@ from lims.errors import ValidationError
 from lims.models import Role
 from lims.services import catalog, policy, users
 from lims.services.inputs import parse
+from lims.web import login_limits
 from lims.web.admin_sections import SECTIONS, Section, calibration_rows, calibration_section
 from lims.web.auth import acting_user, public, roles_required
 from lims.web.context import get_db
-from lims.web.extensions import limiter
 from lims.web.nav import NavItem
 
 bp = Blueprint("ui", __name__)
@@ -43,14 +43,23 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit("20 per minute", methods=["POST"])
 def login() -> ResponseReturnValue:
+    """Sign in. Failed sign-ins are limited per (account, address) and per address, counted in the
+    database (:mod:`lims.web.login_limits`): a blocked attempt is 429 before any password check."""
     error = None
     if request.method == "POST":
-        user = users.authenticate(get_db(), request.form.get("username", ""), request.form.get("password", ""))
+        username = request.form.get("username", "")
+        seconds = login_limits.wait(username)
+        if seconds:
+            return login_limits.too_many(seconds)
+        user = users.authenticate(get_db(), username, request.form.get("password", ""))
         if user is None:
+            seconds = login_limits.count_failure(username)
+            if seconds:
+                return login_limits.too_many(seconds)
             error = _("Wrong username or password.")
         else:
+            login_limits.count_success(username)
             login_user(user, remember=bool(request.form.get("remember")))
             return redirect(_safe_next(request.args.get("next")))
     return render_template("login.html", error=error), (401 if error else 200)
