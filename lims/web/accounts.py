@@ -22,9 +22,13 @@ from lims.services import users
 from lims.services.inputs import parse
 from lims.web.auth import acting_user, roles_required
 from lims.web.context import get_db
+from lims.web.extensions import limiter
 from lims.web.transaction import rollback
 
 bp = Blueprint("accounts", __name__)
+
+#: Guessing the current password from a stolen session is as slow as guessing it at sign-in.
+PASSWORD_LIMIT = "20 per minute"
 
 
 # ---------------------------------------------------------------- one's own password
@@ -35,6 +39,7 @@ def _had_remember_cookie() -> bool:
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
+@limiter.limit(PASSWORD_LIMIT, methods=["POST"])
 def password() -> ResponseReturnValue:
     errors: dict[str, str] = {}
     if request.method == "POST":

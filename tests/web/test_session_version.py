@@ -182,3 +182,30 @@ def test_a_forged_or_malformed_session_id_is_anonymous(app, make_user):
         with client.session_transaction() as session:
             session["_user_id"] = value
         assert _refused(client), value
+
+
+def test_guessing_the_current_password_is_rate_limited(make_app, make_user, token_for):
+    app = make_app(extra={"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": True})
+    bearer = token_for(make_user("ktv.guess", "technician"))
+    browser = _signed_in(app, "ktv.guess")
+    guess = {"current_password": "guess-0000", "new_password": "a-new-password-1",
+             "new_password_again": "a-new-password-1"}
+    statuses = [browser.post("/account/password", data=guess).status_code for _ in range(21)]
+    assert statuses == [422] * 20 + [429]
+    api = [app.test_client().post("/api/v1/me/password", headers=bearer,
+                                  json={"current_password": "guess-0000", "new_password": "x" * 12}
+                                  ).status_code for _ in range(21)]
+    assert api == [422] * 20 + [429]
+    assert browser.get("/dashboard").status_code == 200  # nothing changed: still signed in
+
+
+def test_a_browser_changing_its_password_through_the_api_stays_signed_in(app, make_user):
+    make_user("ktv.apipw", "technician")
+    browser, other = _signed_in(app, "ktv.apipw"), _signed_in(app, "ktv.apipw")
+    page = browser.get("/dashboard").get_data(as_text=True)
+    csrf = page.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
+    resp = browser.post("/api/v1/me/password", json={"current_password": PASSWORD, "new_password": "y" * 12},
+                        headers={"X-CSRFToken": csrf})
+    assert resp.status_code == 204
+    assert browser.get("/api/v1/me", headers=JSON).status_code == 200
+    assert _refused(other)

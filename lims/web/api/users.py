@@ -15,11 +15,13 @@ from marshmallow import Schema, fields
 from lims.models import Role
 from lims.services import users
 from lims.services.inputs import parse
+from lims.web.accounts import PASSWORD_LIMIT
 from lims.web.api.blueprints import api_blueprint
 from lims.web.api.catalog import UserSchema
 from lims.web.api.common import body, json_body
 from lims.web.auth import acting_user, roles_required
 from lims.web.context import get_db
+from lims.web.extensions import limiter
 
 bp = Blueprint("api_users", __name__, url_prefix="", description="Users: API tokens, deactivation, password")
 api_blueprint(bp)
@@ -99,6 +101,8 @@ class UserDeactivate(MethodView):
 
 @bp.route("/me/password")
 class MyPassword(MethodView):
+    decorators = [limiter.limit(PASSWORD_LIMIT)]
+
     @bp.doc(**body(ChangePasswordSchema))
     @bp.response(204)
     def post(self):
