@@ -56,21 +56,25 @@ def revoke_token(username: str, label: str, every: bool) -> None:
     """Revoke USERNAME's API tokens (by --label, or --all): bearer requests with them are refused."""
     from lims.i18n import _
     from lims.services.policy import SYSTEM
-    from lims.services.users import RevokeTokens, revoke_api_tokens
+    from lims.services.users import RevokeTokens, get_user, revoke_api_tokens
 
     with unit_of_work() as session:
-        rows = revoke_api_tokens(session, SYSTEM, RevokeTokens(username=username, label=label, every=every))
+        user = get_user(session, username)
+        rows = revoke_api_tokens(session, SYSTEM, user.id, RevokeTokens(label=label, all=every))
         click.echo(_("%(n)s API token(s) of %(name)s revoked.", n=len(rows), name=username))
 
 
 @command.command("deactivate")
 @click.argument("username")
-def deactivate(username: str) -> None:
+@click.option("--reason", default="", help="kept in the audit trail")
+def deactivate(username: str, reason: str) -> None:
     """Deactivate USERNAME: their sessions end at the next request, they cannot sign in."""
     from lims.i18n import _
+    from lims.services.inputs import parse
     from lims.services.policy import SYSTEM
-    from lims.services.users import DeactivateUser, deactivate_user
+    from lims.services.users import DeactivateUser, deactivate_user, get_user
 
+    ask = parse(DeactivateUser, {"reason": reason})
     with unit_of_work() as session:
-        deactivate_user(session, SYSTEM, DeactivateUser(username=username))
+        deactivate_user(session, SYSTEM, get_user(session, username).id, ask)
         click.echo(_("User %(name)s deactivated.", name=username))

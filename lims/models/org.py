@@ -84,7 +84,10 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session and the remember cookie keep: ``"<id>:<session version>"``, so a cookie
+        made before the user's last logout, password change or deactivation names an old version
+        and is refused (:func:`lims.services.users.session_user`)."""
+        return f"{self.id}:{self.session_version or 0}"
 
 
 class UserRole(Base):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lims.errors import NotFound, ValidationError
+from lims.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from lims.i18n import _
 from lims.models import ApiToken, Organisation, Role, User, UserRole, utcnow
 from lims.services import audit, policy
@@ -99,12 +99,6 @@ def list_users(session: Session, actor: Actor | None) -> list[User]:
     return list(session.scalars(select(User).order_by(User.username)))
 
 
-def active_user(session: Session, user_id: int) -> User | None:
-    """The signed-in user of a session cookie, if it still exists and is active."""
-    user = session.get(User, user_id)
-    return user if user is not None and user.active else None
-
-
 def authenticate(session: Session, username: str, password: str) -> User | None:
     username = (username or "").strip()
     # No username holds a control character (inputs refuse them), and PostgreSQL cannot compare a NUL.
@@ -161,32 +155,46 @@ def get_user(session: Session, username: str) -> User:
     return user
 
 
-# RevokeTokens and DeactivateUser are built by the commands only; they join @service_input (paired
-# with an API schema) when the admin pages and API offer them.
+def get_user_by_id(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("No user with id %(id)s.", id=user_id), field="user_id")
+    return user
+
+
+def api_tokens(session: Session, actor: Actor | None, user_id: int) -> list[ApiToken]:
+    """The user's API tokens, newest first (admin only); only their labels and dates, never a token."""
+    policy.require(actor, Role.admin)
+    user = get_user_by_id(session, user_id)
+    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
+                                .order_by(ApiToken.id.desc())))
+
+
+@service_input
 @dataclass(frozen=True, kw_only=True)
 class RevokeTokens:
-    """Which API tokens of a user to revoke: those labelled ``label``, or every one (``every``)."""
+    """Which API tokens of a user to revoke: those labelled ``label``, or every one (``all``)."""
 
-    username: str
-    label: str = ""
-    every: bool = False
+    label: str = field(default="", metadata=opts(max_len=100))
+    all: bool = False
 
 
-def revoke_api_tokens(session: Session, actor: Actor | None, ask: RevokeTokens) -> list[ApiToken]:
+def revoke_api_tokens(session: Session, actor: Actor | None, user_id: int, ask: RevokeTokens) -> list[ApiToken]:
     """Revoke the user's tokens named by ``ask`` (admin only); a bearer request with one is then 401.
 
-    Exactly one of a label and ``every`` is asked for; a label that names no unrevoked token is
-    refused. Each revoked token is audited (``api_token.revoke``)."""
+    Exactly one of a label and ``all`` is asked for; a label that names no unrevoked token is
+    refused (and so is ``all`` when the user has none left, so that a mistaken user is noticed).
+    Each revoked token is audited (``api_token.revoke``)."""
     policy.require(actor, Role.admin)
-    if bool(ask.label) == ask.every:
+    user = get_user_by_id(session, user_id)
+    if bool(ask.label) == ask.all:
         raise ValidationError(_("Give either a token label or all tokens, not both and not neither."),
                               field="label")
-    user = get_user(session, ask.username)
     query = select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))
-    if not ask.every:
+    if not ask.all:
         query = query.where(ApiToken.label == ask.label)
     rows = list(session.scalars(query.order_by(ApiToken.id)))
-    if not rows and not ask.every:
+    if not rows and not ask.all:
         raise NotFound(_("%(name)s has no active API token labelled %(label)s.", name=repr(user.username),
                          label=repr(ask.label)), field="label")
     for row in rows:
@@ -197,21 +205,97 @@ def revoke_api_tokens(session: Session, actor: Actor | None, ask: RevokeTokens) 
     return rows
 
 
+@service_input
 @dataclass(frozen=True, kw_only=True)
 class DeactivateUser:
-    username: str
+    """Why the user is deactivated (kept in the audit trail; may be empty)."""
+
+    reason: str = field(default="", metadata=opts(max_len=500))
 
 
-def deactivate_user(session: Session, actor: Actor | None, ask: DeactivateUser) -> User:
-    """Deactivate a user (admin only): the next request of any session of theirs is anonymous,
-    they cannot sign in, and their API tokens are refused. Audited (``user.deactivate``)."""
+def deactivate_user(session: Session, actor: Actor | None, user_id: int, ask: DeactivateUser) -> User:
+    """Deactivate a user (admin only): every session and remember cookie of theirs is refused at its
+    next request (the session version is raised too), they cannot sign in, and their API tokens are
+    refused. An admin cannot deactivate themselves (nobody could undo it from the pages). Audited
+    (``user.deactivate``)."""
     policy.require(actor, Role.admin)
-    user = get_user(session, ask.username)
-    if not user.active:
-        raise ValidationError(_("%(name)s is already deactivated.", name=repr(user.username)), field="username")
+    user = get_user_by_id(session, user_id)
     if policy.actor_id(actor) == user.id:
-        raise ValidationError(_("You cannot deactivate yourself."), field="username")
+        raise ValidationError(_("You cannot deactivate yourself: another administrator must do it."),
+                              field="user_id")
+    if not user.active:
+        raise Conflict(_("%(name)s is already deactivated.", name=repr(user.username)), field="user_id")
     user.active = False
+    user.session_version += 1
     session.flush()
-    audit.record(session, actor, "user.deactivate", user, before={"active": True}, after={"active": False})
+    after: dict[str, object] = {"active": False}
+    if ask.reason:
+        after["reason"] = ask.reason
+    audit.record(session, actor, "user.deactivate", user, before={"active": True}, after=after)
+    return user
+
+
+# ---------------------------------------------------------------- sessions and passwords
+
+
+def session_user(session: Session, key: str) -> User | None:
+    """The signed-in user a session or remember cookie names, if it still exists, is active and the
+    cookie is not older than the user's last logout, password change or deactivation.
+
+    ``key`` is what :meth:`User.get_id` gave at sign-in: ``"<id>:<session version>"``; a bare
+    ``"<id>"`` (a cookie from before session versions existed) counts as version 0."""
+    ident, _sep, version = str(key).partition(":")
+    try:
+        user_id, wanted = int(ident), int(version or 0)
+    except ValueError:
+        return None
+    if not 0 < user_id < 2**31:
+        return None
+    user = session.get(User, user_id)
+    if user is None or not user.active or user.session_version != wanted:
+        return None
+    return user
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """End every session and remember cookie of ``user`` (at their next request): on logout.
+
+    Not audited (signing in is not either); a password change and a deactivation, which also end
+    them, are. API bearer tokens are not affected: they are revoked one by one."""
+    user.session_version += 1
+    session.flush()
+
+
+@service_input
+@dataclass(frozen=True, kw_only=True)
+class ChangePassword:
+    current_password: Password
+    new_password: Password
+
+
+def change_password(session: Session, actor: Actor | None, ask: ChangePassword) -> User:
+    """The signed-in user changes their own password, giving the current one. Every other session
+    and remember cookie of theirs ends (the caller signs the current one in again). Audited
+    (``user.password``, without any hash)."""
+    user = session.get(User, policy.actor_id(actor)) if policy.actor_id(actor) is not None else None
+    if user is None or not user.active:
+        raise PermissionDenied(_("Sign in to change your password."))
+    errors: dict[str, str] = {}
+    current = ask.current_password if isinstance(ask.current_password, str) else ""
+    new = ask.new_password if isinstance(ask.new_password, str) else ""
+    if not check_password_hash(user.password_hash, current):
+        errors["current_password"] = _("This is not your current password.")
+    if len(new) < MIN_PASSWORD:
+        errors["new_password"] = _("At least %(n)s characters.", n=MIN_PASSWORD)
+    elif control_character(new):
+        errors["new_password"] = _("A password cannot hold control characters.")
+    elif new == current:
+        errors["new_password"] = _("The new password is the same as the current one.")
+    if errors:
+        field_name = next(iter(errors))
+        raise ValidationError(f"{field_name}: {errors[field_name]}", field=field_name, errors=errors)
+    user.password_hash = generate_password_hash(new)
+    user.session_version += 1
+    session.flush()
+    audit.record(session, actor, "user.password", user, after={"sessions_ended": True})
     return user

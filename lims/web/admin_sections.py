@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import g
+from flask import g, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
@@ -57,6 +57,7 @@ class Section:
     fields: tuple[Field, ...] = ()
     input: type | None = None  # the typed input the form is parsed into
     create: Callable[[Session, Actor | None, Any], Any] | None = None
+    detail: Callable[[Any], str] | None = None  # the URL of a row's own page, linked from its first cell
 
 
 QUANTITY_LABELS = {
@@ -274,6 +275,7 @@ def user_section() -> Section:
             Field("organisation_id", _l("Organisation (for business users)"), "select", False, _org_choices),
         ),
         input=users.NewUser, create=users.create_user,
+        detail=lambda u: url_for("accounts.user_detail", user_id=u.id),
     )
 
 

@@ -77,11 +77,9 @@ def init_auth(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
-    def _load_user(user_id: str) -> User | None:
-        try:
-            return users.active_user(get_db(), int(user_id))
-        except (TypeError, ValueError):
-            return None
+    def _load_user(key: str) -> User | None:
+        # The session's and the remember cookie's "<id>:<session version>" (User.get_id).
+        return users.session_user(get_db(), key)
 
     @login_manager.request_loader
     def _load_from_token(req) -> User | None:

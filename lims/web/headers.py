@@ -7,18 +7,30 @@ itself is kept.
 
 * ``X-Content-Type-Options: nosniff`` — a stored file is never run as another type;
 * ``Referrer-Policy: same-origin`` — certificate tokens in links do not leave the site;
-* ``X-Frame-Options: DENY`` and ``Content-Security-Policy: frame-ancestors 'none'`` — no page is
-  framed (clickjacking). No ``script-src`` yet: pages still have inline scripts
-  (docs/reliability.md, "Sessions and headers");
+* ``X-Frame-Options: DENY`` and ``frame-ancestors 'none'`` — no page is framed (clickjacking);
+* ``Content-Security-Policy`` (:data:`CSP`): scripts, styles, images, fetches and form targets from
+  this site only, no plugin objects, no ``<base>`` elsewhere. No ``'unsafe-inline'`` for scripts
+  nor styles: the templates hold no inline ``<script>``, no ``on*=`` attribute, no ``<style>`` and
+  no ``style=`` (their code and styles are files under ``lims/web/static/``; a test walks them);
 * ``Strict-Transport-Security`` only when ``LIMS_BASE_URL`` is https.
 """
 from __future__ import annotations
 
 from flask import Flask, Response
 
-__all__ = ["HSTS", "headers_of", "init_security_headers", "security_headers"]
+__all__ = ["CSP", "HSTS", "headers_of", "init_security_headers", "security_headers"]
 
 HSTS = "max-age=31536000"
+CSP = "; ".join((
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+))
 _KEY = "lims.security_headers"
 
 
@@ -28,7 +40,7 @@ def security_headers(*, https: bool) -> list[tuple[str, str]]:
         ("X-Content-Type-Options", "nosniff"),
         ("Referrer-Policy", "same-origin"),
         ("X-Frame-Options", "DENY"),
-        ("Content-Security-Policy", "frame-ancestors 'none'"),
+        ("Content-Security-Policy", CSP),
     ]
     if https:
         headers.append(("Strict-Transport-Security", HSTS))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -67,6 +67,11 @@ def login() -> ResponseReturnValue:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> ResponseReturnValue:
+    """Sign out, and end every other session and remember cookie of the user too (a copied cookie
+    replayed later is refused); API bearer tokens stay valid (revoked one by one)."""
+    user = acting_user()
+    if user is not None and not g.get("api_token_auth"):
+        users.end_sessions(get_db(), user)
     logout_user()
     return redirect(url_for("ui.login"))
 

@@ -113,7 +113,8 @@ def test_a_device_fault_and_bad_readings_show_clear_messages_and_change_nothing(
     page.click("button:has-text('Save')")
     page.goto(f"/records/{rec.id}")
     page.click("#point-5 button.capture")
-    page.wait_for_function("document.getElementById('caperr-5').textContent.length > 0")
+    # A selector, not wait_for_function: the page's CSP refuses the evaluated string that would need.
+    page.wait_for_selector("#caperr-5:not(:empty)")
     assert "mock://mt-sics" in page.inner_text("#caperr-5")
     assert page.input_value("#rd-5") == ""
     page.fill("#rd-5", "60 L")

@@ -137,8 +137,8 @@ def test_services_refuse_non_admins_and_self_deactivation(db, make_user):
     tech = make_user("ktv.plain", "technician")
     admin = make_user("admin.self", "admin")
     with pytest.raises(PermissionDenied):
-        users.deactivate_user(db, tech, users.DeactivateUser(username="admin.self"))
+        users.deactivate_user(db, tech, admin.id, users.DeactivateUser())
     with pytest.raises(PermissionDenied):
-        users.revoke_api_tokens(db, tech, users.RevokeTokens(username="ktv.plain", every=True))
+        users.revoke_api_tokens(db, tech, tech.id, users.RevokeTokens(all=True))
     with pytest.raises(ValidationError):
-        users.deactivate_user(db, admin, users.DeactivateUser(username="admin.self"))
+        users.deactivate_user(db, admin, admin.id, users.DeactivateUser())

@@ -10,13 +10,14 @@ from urllib.parse import urlsplit
 import pytest
 
 from lims.services import certificates as certs
+from lims.web.headers import CSP
 from tests.helpers import PASSWORD
 
 FRAMING = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Content-Security-Policy": CSP,
 }
 
 
@@ -75,7 +76,7 @@ def _assert_security_headers(resp, *, https: bool) -> None:
     for name, value in FRAMING.items():
         assert resp.headers.get(name) == value, (resp.request.path, name)
     assert ("Strict-Transport-Security" in resp.headers) is https, resp.request.path
-    assert "script-src" not in resp.headers["Content-Security-Policy"]  # inline scripts: left for later
+    assert "unsafe-inline" not in resp.headers["Content-Security-Policy"]  # tests/web/test_csp.py
 
 
 def test_security_headers_on_pages_api_errors_and_public_pages(client, make_user, login, token_for):

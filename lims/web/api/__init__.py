@@ -11,12 +11,12 @@ from typing import Any
 
 from flask import Blueprint
 
-from lims.web.api import catalog, certificates, meta, workflow
+from lims.web.api import catalog, certificates, meta, users, workflow
 
 __all__ = ["BLUEPRINTS", "register"]
 
 # In the order the OpenAPI description lists them.
-BLUEPRINTS: list[Blueprint] = [meta.bp, catalog.bp, certificates.bp, workflow.bp]
+BLUEPRINTS: list[Blueprint] = [meta.bp, catalog.bp, users.bp, certificates.bp, workflow.bp]
 
 
 def register(api: Any) -> None:

@@ -1,0 +1,109 @@
+"""A user's own password, and the admin's page of one user: API tokens and deactivation.
+
+* ``/account/password`` — the signed-in user changes their password (giving the current one);
+  every other session and remember cookie of theirs ends, this browser stays signed in.
+* ``/admin/users/<id>`` — an admin sees the user's API tokens (labels and dates, never a token),
+  revokes one label's tokens or all of them, and deactivates the user after ticking a
+  confirmation. The same actions are in the API (:mod:`lims.web.api.users`).
+
+Views parse, call one service and render; a refused action re-renders the page with the message
+and the error's status (nothing is committed: :mod:`lims.web.transaction`).
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import login_user
+
+from lims.errors import LimsError, ValidationError
+from lims.models import Role
+from lims.services import users
+from lims.services.inputs import parse
+from lims.web.auth import acting_user, roles_required
+from lims.web.context import get_db
+from lims.web.extensions import limiter
+from lims.web.transaction import rollback
+
+bp = Blueprint("accounts", __name__)
+
+#: Guessing the current password from a stolen session is as slow as guessing it at sign-in.
+PASSWORD_LIMIT = "20 per minute"
+
+
+# ---------------------------------------------------------------- one's own password
+
+
+def _had_remember_cookie() -> bool:
+    return bool(request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@limiter.limit(PASSWORD_LIMIT, methods=["POST"])
+def password() -> ResponseReturnValue:
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = request.form
+        try:
+            if form.get("new_password", "") != form.get("new_password_again", ""):
+                raise ValidationError(_("The two new passwords differ."), field="new_password_again")
+            ask = parse(users.ChangePassword, {"current_password": form.get("current_password", ""),
+                                               "new_password": form.get("new_password", "")})
+            user = users.change_password(get_db(), acting_user(), ask)
+        except ValidationError as exc:
+            rollback()
+            errors = exc.errors or {"": exc.message}
+        else:
+            # Other sessions now name an old version; this one is signed in again with the new one.
+            login_user(user, remember=_had_remember_cookie())
+            flash(_("Your password was changed. Your other sessions were signed out."), "success")
+            return redirect(url_for("ui.dashboard"))
+    return render_template("account/password.html", errors=errors), 422 if errors else 200
+
+
+# ---------------------------------------------------------------- an admin's page of one user
+
+
+def _user_page(user_id: int, error: LimsError | None = None) -> ResponseReturnValue:
+    db, actor = get_db(), acting_user()
+    user = users.get_user_by_id(db, user_id)
+    tokens = users.api_tokens(db, actor, user_id)
+    labels = sorted({t.label for t in tokens if not t.revoked})
+    return render_template("admin/user.html", user=user, tokens=tokens, labels=labels, error=error,
+                           is_self=actor is not None and actor.id == user.id), (error.status if error else 200)
+
+
+@bp.route("/admin/users/<int:user_id>")
+@roles_required(Role.admin)
+def user_detail(user_id: int) -> ResponseReturnValue:
+    return _user_page(user_id)
+
+
+@bp.route("/admin/users/<int:user_id>/tokens/revoke", methods=["POST"])
+@roles_required(Role.admin)
+def user_revoke_tokens(user_id: int) -> ResponseReturnValue:
+    form = request.form
+    try:
+        ask = parse(users.RevokeTokens, {"label": form.get("label", ""), "all": bool(form.get("all"))})
+        rows = users.revoke_api_tokens(get_db(), acting_user(), user_id, ask)
+    except LimsError as exc:
+        rollback()
+        return _user_page(user_id, exc)
+    flash(_("%(n)s API token(s) revoked.", n=len(rows)), "success")
+    return redirect(url_for("accounts.user_detail", user_id=user_id))
+
+
+@bp.route("/admin/users/<int:user_id>/deactivate", methods=["POST"])
+@roles_required(Role.admin)
+def user_deactivate(user_id: int) -> ResponseReturnValue:
+    form = request.form
+    try:
+        if not form.get("confirm"):
+            raise ValidationError(_("Tick the box to confirm the deactivation."), field="confirm")
+        ask = parse(users.DeactivateUser, {"reason": form.get("reason", "")})
+        user = users.deactivate_user(get_db(), acting_user(), user_id, ask)
+    except LimsError as exc:  # an unknown user: the page's own lookup answers 404
+        rollback()
+        return _user_page(user_id, exc)
+    flash(_("User %(name)s deactivated.", name=user.username), "success")
+    return redirect(url_for("accounts.user_detail", user_id=user_id))
