@@ -100,7 +100,7 @@ def _restore(engine: Engine, instance: Path, archive: Archive, signing_key_path:
         archive_sha256=archive.sha256, backup_at=manifest["created_at"], revision=manifest["revision"],
         tables=counts, files=len(manifest["files"]), audit_head_seq=manifest["audit"]["head_seq"],
         restored_event_seq=seq, emptied=bool(held), private_keys=private,
-        warnings=_key_warnings(archive, instance, signing_key_path),
+        warnings=_key_warnings(archive, instance, signing_key_path) + _unarchived_files(instance, manifest["files"]),
     )
 
 
@@ -138,6 +138,21 @@ def _differing_files(instance: Path, files: list[dict[str, Any]]) -> list[str]:
     return [item["path"] for item in files
             if (instance / safe_member_path(item["path"])).exists()
             and sha256_file(instance / item["path"]) != item["sha256"]]
+
+
+def _unarchived_files(instance: Path, files: list[dict[str, Any]]) -> list[str]:
+    """Stored files left in the instance folder that the archive does not hold (issued after the
+    backup, when restoring over the same installation): kept, and named."""
+    from lims.services.certificates.files import PDF_FOLDER
+
+    archived = {item["path"] for item in files}
+    folder = instance / PDF_FOLDER
+    extra = sorted(str(p.relative_to(instance)) for p in folder.rglob("*")
+                   if p.is_file() and str(p.relative_to(instance)) not in archived) if folder.is_dir() else []
+    if not extra:
+        return []
+    return [f"{len(extra)} file(s) under {folder} are not in the archive and belong to no restored certificate "
+            f"(e.g. {extra[0]}); they were left as they are"]
 
 
 def _write_atomic(target: Path, data: bytes, mode: int = 0o600) -> None:

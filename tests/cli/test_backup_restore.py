@@ -203,6 +203,9 @@ def test_restore_over_a_database_that_holds_data_is_refused_unless_forced(demo, 
     assert target.lims("restore", str(archive)).exit_code == 0
     assert target.lims("user", "add", "late.user", "--role", "technician", "--password",
                        "a long enough password").exit_code == 0
+    late_file = target.instance / "certificates" / "2099" / "2099-KD-000001.pdf"
+    late_file.parent.mkdir(parents=True)
+    late_file.write_bytes(b"%PDF- issued after the backup")
     held, files = rows(target.url), files_under(target.instance)
 
     refused = target.lims("restore", str(archive))
@@ -213,6 +216,8 @@ def test_restore_over_a_database_that_holds_data_is_refused_unless_forced(demo, 
     forced = target.lims("restore", str(archive), "--force")
     assert forced.exit_code == 0, forced.output
     assert "emptied first" in forced.output
+    assert "1 file(s) under" in forced.output and "2099-KD-000001.pdf" in forced.output
+    assert late_file.exists()  # kept, and named
     again = rows(target.url)
     assert '"late.user"' not in json.dumps(again["user_account"])
     assert target.lims("audit", "verify").exit_code == 0
@@ -230,19 +235,65 @@ def _flip_in_member(archive: Path, member: str) -> None:
     archive.write_bytes(bytes(data))
 
 
-def _rezip_with_change(archive: Path, member: str) -> None:
-    """Rewrite the archive with one byte of ``member`` changed, the manifest left as it was
-    (the zip's own checksums are then right: only the manifest's SHA-256 tells)."""
-    with zipfile.ZipFile(archive) as zf:
-        members = {n: zf.read(n) for n in zf.namelist()}
-    body = bytearray(members[member])
-    body[len(body) // 2] ^= 0x01
-    members[member] = bytes(body)
+def _rezip(archive: Path, members: dict[str, bytes]) -> None:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, payload in members.items():
             zf.writestr(name, payload)
     archive.write_bytes(out.getvalue())
+
+
+def _members(archive: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(archive) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+def _rezip_with_change(archive: Path, member: str) -> None:
+    """Rewrite the archive with one byte of ``member`` changed, the manifest left as it was
+    (the zip's own checksums are then right: only the manifest's SHA-256 tells)."""
+    members = _members(archive)
+    body = bytearray(members[member])
+    body[len(body) // 2] ^= 0x01
+    members[member] = bytes(body)
+    _rezip(archive, members)
+
+
+def _rezip_with_manifest(archive: Path, change) -> None:
+    """Rewrite the archive with its manifest changed by ``change`` (members renamed to match)."""
+    members = _members(archive)
+    manifest = json.loads(members.pop("manifest.json"))
+    renames = change(manifest) or {}
+    for old, new in renames.items():
+        members[new] = members.pop(old)
+        manifest["members"][new] = manifest["members"].pop(old)
+    members["manifest.json"] = json.dumps(manifest).encode()
+    _rezip(archive, members)
+
+
+def _outside(manifest: dict) -> dict[str, str]:
+    item = manifest["files"][0]
+    old = f"files/{item['path']}"
+    item["path"] = "../../escaped.pdf"
+    return {old: "files/../../escaped.pdf"}
+
+
+def _newer_revision(manifest: dict) -> None:
+    manifest["revision"] = "9999_from_a_newer_release"
+
+
+@pytest.mark.parametrize(("change", "message"), [(_outside, "outside the instance folder"),
+                                                 (_newer_revision, "unknown to this release")])
+def test_an_archive_naming_a_file_outside_the_instance_or_a_newer_schema_is_refused(
+        demo, dbs, tmp_path, change, message):
+    source = demo(ENGINES[0])
+    archive = tmp_path / "lab.backup"
+    backup(source, archive)
+    _rezip_with_manifest(archive, change)
+    empty = empty_site(dbs, tmp_path, ENGINES[0], source)
+    result = empty.lims("restore", str(archive))
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert tables_empty(empty.url) and not (tmp_path / "escaped.pdf").exists()
+    assert not (empty.instance / "certificates").exists()
 
 
 @pytest.mark.parametrize("damage", ["flipped byte in the zip", "member changed, manifest not"])
