@@ -111,9 +111,11 @@ def snapshot(engine: Engine) -> Iterator[Connection]:
 
 def read_snapshot_tables(conn: Connection) -> tuple[str, list[Table]]:
     """The schema revision and the application's tables (not ``alembic_version``) in foreign-key order."""
-    revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     meta = MetaData()
     meta.reflect(conn)
+    if "alembic_version" not in meta.tables:
+        raise ArchiveError("the database has no schema (run lims db upgrade first): nothing to back up")
+    revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     return revision, [t for t in meta.sorted_tables if t.name != "alembic_version"]
 
 

@@ -85,6 +85,17 @@ def without_restore_event(data: dict, head: int) -> dict:
     return out
 
 
+def _sql_nulls(url: str) -> tuple[int, int]:
+    """Record points whose ``source`` is SQL NULL, and those whose ``source`` is JSON ``null``."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        sql_null = conn.execute(text("SELECT count(*) FROM record_point WHERE source IS NULL")).scalar_one()
+        json_null = conn.execute(text("SELECT count(*) FROM record_point WHERE CAST(source AS TEXT) = 'null'")
+                                 ).scalar_one()
+    engine.dispose()
+    return sql_null, json_null
+
+
 def check_certificates(site: Site) -> int:
     """Every certificate's stored PDF and DCC match their row's SHA-256; the PDF's QR opens its
     public check page as genuine. The number of certificates checked."""
@@ -140,6 +151,8 @@ def test_restore_into_an_empty_database_gives_back_every_row_file_and_qr_check(
         head_hash = conn.execute(text("SELECT hash FROM audit_event WHERE seq = :s"), {"s": head}).scalar_one()
     engine.dispose()
     restored = after_json if isinstance(after_json, dict) else json.loads(after_json)
+    nulls = _sql_nulls(source.url)
+    assert _sql_nulls(target.url) == nulls and min(nulls) > 0  # SQL NULL and JSON null kept apart
     assert (action, entity_id) == ("audit.restored", str(head))
     assert restored == {"head_seq": head, "head_hash": head_hash, "backup_at": manifest["created_at"],
                         "archive_sha256": hashlib.sha256(archive.read_bytes()).hexdigest()}
@@ -343,3 +356,12 @@ def test_a_certificate_file_missing_from_the_instance_stops_the_backup(demo, tmp
 
     exists = site.lims("backup", str(archive))
     assert exists.exit_code == 2 and "exists already" in exists.output
+
+
+def test_a_database_without_schema_is_not_backed_up(dbs, tmp_path):
+    site = Site(dbs.new(ENGINES[-1], "blank"), tmp_path / "instance")
+    archive = tmp_path / "blank.backup"
+    result = site.lims("backup", str(archive))
+    assert result.exit_code == 1
+    assert "has no schema" in result.output
+    assert not archive.exists() and not list(tmp_path.glob(".backup-*"))
