@@ -4,7 +4,8 @@ Everything is checked before anything changes: the archive whole (manifest, ever
 SHA-256, row counts; :func:`lims.services.backup_archive.open_archive`), its schema revision
 known to this release, its audit head the last event it holds, the database empty (any row in
 any table) unless ``force``, and no stored file in the instance folder that differs from the
-archive's unless ``force``. Then: the stored files (atomically, each), the schema at the
+archive's unless ``force``. Then: the stored files (atomically, each), the private keys the
+archive may hold (before anything could make new ones in their place), the schema at the
 archive's revision, the rows with their ids (PostgreSQL sequences moved past them), the
 migrations up to this release's head (an older backup restores into a newer release), and one
 ``audit.restored`` event that links the restored chain to the archive. Private keys are never
@@ -90,12 +91,12 @@ def _restore(engine: Engine, instance: Path, archive: Archive, signing_key_path:
     url = engine.url.render_as_string(hide_password=False)
     for item in manifest["files"]:
         _write_atomic(instance / item["path"], archive.read(f"files/{item['path']}"))
+    private = _restore_private_keys(archive, instance, signing_key_path)  # before anything could make new ones
     _drop_everything(engine)
     upgrade(url, manifest["revision"])
     counts = _load_rows(engine, archive)
     upgrade(url, "head")
     seq = _record_restore(engine, archive)
-    private = _restore_private_keys(archive, instance, signing_key_path)
     return RestoreReport(
         archive_sha256=archive.sha256, backup_at=manifest["created_at"], revision=manifest["revision"],
         tables=counts, files=len(manifest["files"]), audit_head_seq=manifest["audit"]["head_seq"],

@@ -59,9 +59,12 @@ def dbs(tmp_path) -> Iterator[Databases]:
 
 
 def empty_site(dbs: Databases, tmp_path: Path, engine: str, source: Site, label: str = "target") -> Site:
-    """An empty database and an instance folder holding only the source's signing key."""
+    """An empty database and an instance folder holding only the source's keys (signing key, and
+    the audit key where the chain has one), as the operator supplies them."""
     instance = tmp_path / label / "instance"
     shutil.copytree(source.instance / "signing-keys", instance / "signing-keys")
+    if (source.instance / "audit.key").exists():
+        shutil.copy2(source.instance / "audit.key", instance / "audit.key")
     return Site(dbs.new(engine, label), instance)
 
 
@@ -181,7 +184,7 @@ def test_the_archive_holds_no_private_key_unless_asked(demo, dbs, tmp_path):
     keyed = tmp_path / "keyed.backup"
     result = source.lims("backup", str(keyed), "--include-private-keys")
     assert result.exit_code == 0, result.output
-    assert "PRIVATE KEYS (certificate-signing-keys.pem, secret_key)" in result.output
+    assert "WARNING: this archive holds PRIVATE KEYS (certificate-signing-keys.pem, secret_key" in result.output
     with zipfile.ZipFile(keyed) as zf:
         assert zf.read("keys/private/certificate-signing-keys.pem") == private_pem
         assert zf.read("keys/private/secret_key") == secret
