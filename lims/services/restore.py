@@ -53,11 +53,19 @@ class RestoreReport:
     warnings: list[str] = field(default_factory=list)
 
 
-def database_rows(engine: Engine) -> dict[str, int]:
-    """Row counts of the database's tables that hold rows (``alembic_version`` aside)."""
+def application_tables(archive: Archive) -> set[str]:
+    """The tables that are the application's: this release's, the archive's, ``alembic_version``.
+    Other tables in the same database (another application's) are neither counted nor dropped."""
+    from lims.models import Base
+
+    return set(Base.metadata.tables) | set(archive.manifest["tables"]) | {"alembic_version"}
+
+
+def database_rows(engine: Engine, tables: set[str]) -> dict[str, int]:
+    """Row counts of ``tables`` that exist and hold rows (``alembic_version`` aside)."""
     meta = MetaData()
     with engine.connect() as conn:
-        meta.reflect(conn)
+        meta.reflect(conn, only=lambda name, _meta: name in tables)
         counts = {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
                   for t in meta.sorted_tables if t.name != "alembic_version"}
     return {name: n for name, n in counts.items() if n}
@@ -79,7 +87,8 @@ def _restore(engine: Engine, instance: Path, archive: Archive, signing_key_path:
     manifest = archive.manifest
     _check_revision(manifest["revision"])
     _check_audit_head(archive)
-    held = database_rows(engine)
+    ours = application_tables(archive)
+    held = database_rows(engine, ours)
     if held and not force:
         named = ", ".join(f"{n} {name}" for name, n in sorted(held.items(), key=lambda i: -i[1])[:4])
         raise RestoreRefused(f"the database is not empty ({named}, ...); nothing was changed. Restore into an "
@@ -92,9 +101,9 @@ def _restore(engine: Engine, instance: Path, archive: Archive, signing_key_path:
     for item in manifest["files"]:
         _write_atomic(instance / item["path"], archive.read(f"files/{item['path']}"))
     private = _restore_private_keys(archive, instance, signing_key_path)  # before anything could make new ones
-    _drop_everything(engine)
+    _drop_tables(engine, ours)
     upgrade(url, manifest["revision"])
-    counts = _load_rows(engine, archive)
+    counts = _load_rows(engine, archive, ours)
     upgrade(url, "head")
     seq = _record_restore(engine, archive)
     return RestoreReport(
@@ -172,21 +181,21 @@ def _write_atomic(target: Path, data: bytes, mode: int = 0o600) -> None:
         raise
 
 
-def _drop_everything(engine: Engine) -> None:
-    """Drop every table (the database was found empty, or ``force`` said to empty it): the schema
-    is then built at the archive's revision, whatever revision was there."""
+def _drop_tables(engine: Engine, tables: set[str]) -> None:
+    """Drop the application's tables (found empty, or ``force`` said to empty them): the schema is
+    then built at the archive's revision, whatever revision was there."""
     meta = MetaData()
     with engine.begin() as conn:
-        meta.reflect(conn)
+        meta.reflect(conn, only=lambda name, _meta: name in tables)
         meta.drop_all(conn)
 
 
-def _load_rows(engine: Engine, archive: Archive) -> dict[str, int]:
+def _load_rows(engine: Engine, archive: Archive, tables: set[str]) -> dict[str, int]:
     """Insert every archived row, ids kept, in foreign-key order, in one transaction."""
     meta = MetaData()
     counts: dict[str, int] = {}
     with engine.begin() as conn:
-        meta.reflect(conn)
+        meta.reflect(conn, only=lambda name, _meta: name in tables)
         for table in meta.sorted_tables:
             if table.name not in archive.manifest["tables"]:
                 continue

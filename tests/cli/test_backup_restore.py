@@ -368,3 +368,21 @@ def test_a_database_without_schema_is_not_backed_up(dbs, tmp_path):
     assert result.exit_code == 1
     assert "has no schema" in result.output
     assert not archive.exists() and not list(tmp_path.glob(".backup-*"))
+
+
+def test_another_applications_tables_in_the_database_are_left_alone(demo, dbs, tmp_path):
+    source = demo(ENGINES[-1])
+    archive = tmp_path / "lab.backup"
+    backup(source, archive)
+    target = empty_site(dbs, tmp_path, ENGINES[-1], source)
+    engine = create_engine(target.url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE other_app_note (id INTEGER PRIMARY KEY, body VARCHAR(40))"))
+        conn.execute(text("INSERT INTO other_app_note (id, body) VALUES (1, 'not the lab''s')"))
+    for args in ((), ("--force",)):
+        result = target.lims("restore", str(archive), *args)
+        assert result.exit_code == 0, result.output
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT id, body FROM other_app_note")).all() == [(1, "not the lab's")]
+    engine.dispose()
+    assert target.lims("audit", "verify").exit_code == 0
