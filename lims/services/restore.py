@@ -91,7 +91,8 @@ def _restore(engine: Engine, instance: Path, archive: Archive, signing_key_path:
     held = database_rows(engine, ours)
     if held and not force:
         named = ", ".join(f"{n} {name}" for name, n in sorted(held.items(), key=lambda i: -i[1])[:4])
-        raise RestoreRefused(f"the database is not empty ({named}, ...); nothing was changed. Restore into an "
+        named += ", ..." if len(held) > 4 else ""
+        raise RestoreRefused(f"the database is not empty ({named}); nothing was changed. Restore into an "
                              f"empty database, or give --force to empty this one first")
     differing = _differing_files(instance, manifest["files"])
     if differing and not force:
