@@ -135,14 +135,17 @@ def _stored_files(conn: Connection, tables: list[Table]) -> list[dict[str, str]]
     certificate = next((t for t in tables if t.name == "certificate"), None)
     if certificate is None:
         return []
-    out = []
+    out: list[dict[str, str]] = []
+    seen: set[str] = set()
     for path_col, sha_col, kind in CERTIFICATE_FILE_COLUMNS:
         if path_col not in certificate.c:
             continue
         query = select(certificate.c.number, certificate.c[path_col], certificate.c[sha_col]) \
             .where(certificate.c[path_col].is_not(None)).order_by(certificate.c.id)
         for number, path, sha in conn.execute(query):
-            out.append({"path": path, "sha256": sha, "certificate": number, "kind": kind})
+            if path not in seen:  # one file, however many rows name it
+                seen.add(path)
+                out.append({"path": path, "sha256": sha, "certificate": number, "kind": kind})
     return out
 
 
