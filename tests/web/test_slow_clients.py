@@ -5,6 +5,8 @@ The server is started for real (``python -m lims.cli serve``: gunicorn, the work
 """
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import socket
 import subprocess
@@ -98,6 +100,21 @@ def test_half_sent_requests_do_not_make_the_server_unreachable(database_url, ins
                 sock.setblocking(False)
                 with pytest.raises(BlockingIOError):
                     sock.recv(1)
+            # A head that arrives in pieces is served once complete, and a kept-alive connection's
+            # next request goes the same way.
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                for piece in (HALF_A_REQUEST, b"\r\nAccept: application/json", b"\r\n\r\n"):
+                    sock.sendall(piece)
+                    time.sleep(0.3)
+                assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
+            kept = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            try:
+                for _ in range(2):
+                    kept.request("GET", "/api/v1/health")
+                    resp = kept.getresponse()
+                    assert resp.status == 200 and json.loads(resp.read())["status"] == "ok"
+            finally:
+                kept.close()
         finally:
             for sock in slow:
                 sock.close()
