@@ -13,7 +13,7 @@ round by round so machine noise hits all alike):
   smaller document than a two-page certificate).
 
 Web half, :func:`bench_verification_endpoint`: the public check page ``GET /v/<token>``, served by
-gunicorn as ``lims serve`` runs it (sync workers, two per core) over PostgreSQL holding 1,000,000
+gunicorn as ``lims serve`` ran it when measured (sync workers, two per core) over PostgreSQL holding 1,000,000
 certificates (``--certificates``), against a trivial JSON route added to the same app on the same
 server; two servers side by side, the app as deployed and the same app without its front door
 (:mod:`lims.web.front_door`), every phase of both interleaved round by round, with a Python load
@@ -219,7 +219,7 @@ from lims.web.front_door import VerificationFrontDoor
 
 
 class Bench(BaseApplication):
-    def load_config(self):  # the same set-up as `lims serve`: gunicorn sync workers, 2 per core (at most 4)
+    def load_config(self):  # `lims serve` as measured: gunicorn sync workers, 2 per core (at most 4)
         import os
         self.cfg.set("bind", "127.0.0.1:" + sys.argv[1])
         self.cfg.set("workers", min(4, (os.cpu_count() or 1) * 2))

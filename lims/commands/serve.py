@@ -1,4 +1,11 @@
-"""``lims serve``: gunicorn when installed, the Flask server otherwise."""
+"""``lims serve``: gunicorn when installed, the Flask server otherwise.
+
+gunicorn runs :class:`lims.commands.gworker.HeadFirstWorker`: gunicorn's ``gthread`` worker
+(``--workers`` processes of ``--threads`` threads each) whose main loop reads each request's head
+before a thread serves it, so clients that send half a request and then nothing cannot keep the
+threads busy (docs/reliability.md, "Slow clients"). Each request has its own database session
+(:func:`lims.web.context.get_db`, kept in Flask's per-request ``g``) from the engine's pool.
+"""
 from __future__ import annotations
 
 import os
@@ -12,7 +19,16 @@ if TYPE_CHECKING:
     from flask import Flask
 
 
-def run_server(host: str, port: int, workers: int | None = None) -> None:
+#: Threads per worker process: requests one process serves at once (each with its own session).
+DEFAULT_THREADS = 8
+
+
+def default_workers() -> int:
+    """Worker processes when ``--workers`` is not given: two per core, at most four."""
+    return min(4, (os.cpu_count() or 1) * 2)
+
+
+def run_server(host: str, port: int, workers: int | None = None, threads: int = DEFAULT_THREADS) -> None:
     """Serve ``lims.app:create_app`` until Ctrl-C."""
     url = f"http://{host}:{port}"
     try:
@@ -27,7 +43,12 @@ def run_server(host: str, port: int, workers: int | None = None) -> None:
     class _Gunicorn(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers or min(4, (os.cpu_count() or 1) * 2))
+            from lims.commands import gworker
+
+            self.cfg.set("workers", workers or default_workers())
+            self.cfg.set("worker_class", "lims.commands.gworker.HeadFirstWorker")
+            self.cfg.set("threads", threads)
+            self.cfg.set("keepalive", gworker.KEEPALIVE)
             self.cfg.set("accesslog", "-" if access_log() else None)
             self.cfg.set("graceful_timeout", 5)
 
@@ -37,7 +58,8 @@ def run_server(host: str, port: int, workers: int | None = None) -> None:
 
             return create_app()
 
-    click.echo(f"serving on {url} (gunicorn; Ctrl-C stops)")
+    click.echo(f"serving on {url} (gunicorn, {workers or default_workers()} workers of {threads} threads; "
+               "Ctrl-C stops)")
     _Gunicorn().run()
 
 
@@ -51,7 +73,10 @@ def _flask_server(host: str, port: int, url: str) -> None:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", type=click.IntRange(1, 64), default=None, help="gunicorn worker processes")
-def command(host: str, port: int, workers: int | None) -> None:
-    """Serve the web app and the API."""
-    run_server(host, port, workers)
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="gunicorn worker processes  [default: two per core, at most 4]")
+@click.option("--threads", type=click.IntRange(1, 256), default=DEFAULT_THREADS, show_default=True,
+              help="threads per worker: requests each worker serves at once")
+def command(host: str, port: int, workers: int | None, threads: int) -> None:
+    """Serve the web app and the API (behind a reverse proxy in production: docs/deployment.md)."""
+    run_server(host, port, workers, threads)

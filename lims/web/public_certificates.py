@@ -19,6 +19,8 @@ signing keys) the certificate services use.
 """
 from __future__ import annotations
 
+import threading
+
 from flask import (
     Blueprint,
     Flask,
@@ -42,14 +44,18 @@ from lims.web.front_door import COUNTED, VerificationFrontDoor
 from lims.web.public_reads import read_public_view
 
 bp = Blueprint("public_certificates", __name__)
+_context_lock = threading.Lock()
 
 
 def certificate_context(app: Flask) -> certs.CertificateContext:
     """The app's certificate context, built once from its settings (:class:`lims.config.Settings`)."""
     ctx = app.extensions.get("lims.certificates")
     if ctx is None:
-        ctx = certs.context_from_settings(app.config["LIMS"])
-        app.extensions["lims.certificates"] = ctx
+        with _context_lock:  # the threads of one worker: built once
+            ctx = app.extensions.get("lims.certificates")
+            if ctx is None:
+                ctx = certs.context_from_settings(app.config["LIMS"])
+                app.extensions["lims.certificates"] = ctx
     return ctx
 
 

@@ -45,6 +45,13 @@ def init_web(app: Flask) -> None:
         g.lang = str(get_locale() or "vi")
         g._lang_token = set_language(g.lang)
 
+    @app.teardown_request
+    def _language_forgotten(_exc: BaseException | None) -> None:
+        # A thread of `lims serve` serves request after request: what runs before the next
+        # request's own choice (a 429 from the rate limiter, an error page) must not speak the
+        # language of the previous client.
+        set_language(None)
+
     app.before_request(refuse_control_characters)  # in the request's language
 
     @app.context_processor
