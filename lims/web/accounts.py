@@ -20,15 +20,13 @@ from lims.errors import LimsError, ValidationError
 from lims.models import Role
 from lims.services import users
 from lims.services.inputs import parse
+from lims.web import login_limits
 from lims.web.auth import acting_user, roles_required
 from lims.web.context import get_db
-from lims.web.extensions import limiter
 from lims.web.transaction import rollback
 
 bp = Blueprint("accounts", __name__)
 
-#: Guessing the current password from a stolen session is as slow as guessing it at sign-in.
-PASSWORD_LIMIT = "20 per minute"
 
 
 # ---------------------------------------------------------------- one's own password
@@ -38,11 +36,21 @@ def _had_remember_cookie() -> bool:
     return bool(request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")))
 
 
+def _password_blocked(seconds: int) -> ResponseReturnValue:
+    message = _("Too many failed sign-ins. Please try again in %(n)s seconds.", n=seconds)
+    return login_limits.too_many(seconds, "account/password.html", errors={"": message})
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
-@limiter.limit(PASSWORD_LIMIT, methods=["POST"])
 def password() -> ResponseReturnValue:
+    """Change one's own password. A wrong current password counts as a failed sign-in of the
+    account from this address (:mod:`lims.web.login_limits`): blocked, the answer is 429."""
     errors: dict[str, str] = {}
+    username = getattr(acting_user(), "username", "")
     if request.method == "POST":
+        seconds = login_limits.wait(username)
+        if seconds:
+            return _password_blocked(seconds)
         form = request.form
         try:
             if form.get("new_password", "") != form.get("new_password_again", ""):
@@ -53,6 +61,9 @@ def password() -> ResponseReturnValue:
         except ValidationError as exc:
             rollback()
             errors = exc.errors or {"": exc.message}
+            seconds = login_limits.password_refused(username, errors)
+            if seconds:
+                return _password_blocked(seconds)
         else:
             # Other sessions now name an old version; this one is signed in again with the new one.
             login_user(user, remember=_had_remember_cookie())

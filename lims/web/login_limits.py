@@ -19,7 +19,7 @@ from lims.web import transaction
 from lims.web.context import get_db, wants_json
 from lims.web.errors import problem
 
-__all__ = ["count_failure", "count_success", "init_login_limits", "too_many", "wait"]
+__all__ = ["count_failure", "count_success", "init_login_limits", "password_refused", "too_many", "wait"]
 
 _KEY = "lims.login_throttle"
 
@@ -59,12 +59,20 @@ def count_success(username: str) -> None:
     _throttle().succeeded(get_db(), username, _address())
 
 
-def too_many(seconds: int) -> ResponseReturnValue:
-    """429 with ``Retry-After``: the sign-in page with the message, or the JSON problem."""
+def too_many(seconds: int, template: str = "login.html", **context: object) -> ResponseReturnValue:
+    """429 with ``Retry-After``: the page (the sign-in page unless ``template`` is given) with the
+    message, or the JSON problem."""
     message = _("Too many failed sign-ins. Please try again in %(n)s seconds.", n=seconds)
     if wants_json():
         resp = problem(429, message, {"retry_after": seconds})
     else:
-        resp = make_response(render_template("login.html", error=message), 429)
+        resp = make_response(render_template(template, error=message, **context), 429)
     resp.headers["Retry-After"] = str(seconds)
     return resp
+
+
+def password_refused(username: str, errors: dict[str, str]) -> int:
+    """After a refused password change: count a wrong current password as a failed sign-in of
+    ``username`` from this address (guessing it from a stolen session is as slow as guessing it
+    at the sign-in page); the seconds to wait from now on (0: none)."""
+    return count_failure(username) if "current_password" in errors else 0

@@ -12,16 +12,16 @@ from flask_login import login_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from lims.errors import ValidationError
 from lims.models import Role
 from lims.services import users
 from lims.services.inputs import parse
-from lims.web.accounts import PASSWORD_LIMIT
+from lims.web import login_limits
 from lims.web.api.blueprints import api_blueprint
 from lims.web.api.catalog import UserSchema
 from lims.web.api.common import body, json_body
 from lims.web.auth import acting_user, roles_required
 from lims.web.context import get_db
-from lims.web.extensions import limiter
 
 bp = Blueprint("api_users", __name__, url_prefix="", description="Users: API tokens, deactivation, password")
 api_blueprint(bp)
@@ -101,15 +101,24 @@ class UserDeactivate(MethodView):
 
 @bp.route("/me/password")
 class MyPassword(MethodView):
-    decorators = [limiter.limit(PASSWORD_LIMIT)]
-
     @bp.doc(**body(ChangePasswordSchema))
     @bp.response(204)
     def post(self):
         """Change your own password, giving the current one: every session and remember cookie of
         yours ends (a browser session making this call stays signed in); API tokens stay valid.
-        422: the current password is wrong, or the new one too short or the same."""
-        user = users.change_password(get_db(), acting_user(), parse(users.ChangePassword, json_body()))
+        422: the current password is wrong, or the new one too short or the same; a wrong current
+        password counts as a failed sign-in from this address (429 once blocked)."""
+        username = getattr(acting_user(), "username", "")
+        seconds = login_limits.wait(username)
+        if seconds:
+            return login_limits.too_many(seconds)
+        try:
+            user = users.change_password(get_db(), acting_user(), parse(users.ChangePassword, json_body()))
+        except ValidationError as exc:
+            seconds = login_limits.password_refused(username, exc.errors or {})
+            if seconds:
+                return login_limits.too_many(seconds)
+            raise
         if not g.get("api_token_auth"):
             login_user(user)  # this browser session carries the new version
         return None
