@@ -1,27 +1,41 @@
 """Audit chain: each event's hash covers its content and the previous event's hash.
 
-``verify_chain`` walks the chain in order and reports the first event whose stored hash,
-link or sequence number does not match what it recomputes, so an edit made behind the
-application's back (SQL console, restored backup) is caught.
+Events are hashed with HMAC-SHA256 under the audit key (:mod:`lims.services.audit_keys`), kept
+outside the database, so someone who can write to the database but has not the key can
+neither edit an event nor recompute the hashes after it. Chains begun by earlier releases
+were plain SHA-256: ``lims db upgrade`` re-anchors them with an ``audit.keyed`` event
+(:func:`reanchor`), itself keyed; the events before it stay as they were and are checked as
+SHA-256. :mod:`lims.services.audit_verify` walks the chain, checks the signed checkpoints of
+its head kept outside the database (:mod:`lims.services.audit_checkpoints`) and compares the
+statuses stored in the tables with the last events about them.
 """
 from __future__ import annotations
 
 import enum
 import hashlib
 import json
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from lims import config
+from lims.db import AUDIT_KEY_FILE_INFO
 from lims.models import AuditEvent
 from lims.services import policy
-from lims.services.policy import Actor
+from lims.services.audit_keys import key_id, load_key, mac
+from lims.services.policy import SYSTEM, Actor
+
+if TYPE_CHECKING:
+    from lims.services.audit_verify import ChainReport
 
 GENESIS = "0" * 64
+KEYED = "audit.keyed"  # the event from which the chain is keyed (re-anchored on upgrade)
+RESTORED = "audit.restored"  # appended after a restore from backup (lims.services.audit_verify)
+KEY_FILE_INFO = AUDIT_KEY_FILE_INFO  # Session.info: the audit key file of the app's sessions
 _PG_LOCK_KEY = 7_410_171  # advisory lock that serialises appends on PostgreSQL
 _LOCKED = "lims.audit.chain_locked"  # session.info: the transaction that holds the chain's lock
 
@@ -60,12 +74,33 @@ def snapshot(obj: Any, exclude: tuple[str, ...] = ("password_hash",)) -> dict:
     }
 
 
+def canonical(fields: dict) -> bytes:
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
 def _digest(fields: dict) -> str:
-    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    """The plain SHA-256 hash of earlier releases (events before the ``audit.keyed`` one)."""
+    return hashlib.sha256(canonical(fields)).hexdigest()
 
 
-def _fields(ev: AuditEvent) -> dict:
+def keyed_digest(key: bytes, fields: dict) -> str:
+    """The HMAC-SHA256 of an event's fields under the audit key."""
+    return mac(key, canonical(fields))
+
+
+def key_file(session: Session) -> Path:
+    """The audit key file of this session: its app's (``Session.info``), else the configured one."""
+    path = session.info.get(KEY_FILE_INFO)
+    return Path(path) if path else config.audit_key_file()
+
+
+def session_key(session: Session, *, create: bool = True) -> bytes:
+    """The audit key of this session's chain (read once per process, made on first use)."""
+    return load_key(key_file(session), create=create)
+
+
+def _fields(ev: Any) -> dict:
+    """The hashed fields of an event (an :class:`AuditEvent` or a row with the same names)."""
     at = ev.at.astimezone(UTC).isoformat(timespec="microseconds")
     return {
         "seq": ev.seq,
@@ -124,6 +159,7 @@ def record(
     after: dict | None = None,
 ) -> AuditEvent:
     """Append one event to the chain inside the caller's transaction (``actor`` None or SYSTEM: "system")."""
+    key = session_key(session)
     if entity is not None:
         session.flush()
         entity_type = entity_type or entity.__tablename__
@@ -147,49 +183,51 @@ def record(
         prev_hash=prev,
         hash="",
     )
-    ev.hash = _digest(_fields(ev))
+    ev.hash = keyed_digest(key, _fields(ev))
     session.add(ev)
     session.flush()
     return ev
 
 
-@dataclass
-class ChainReport:
-    ok: bool
-    checked: int
-    first_bad_seq: int | None = None
-    first_bad_id: int | None = None
-    reason: str = ""
+def scheme(session: Session, key: bytes) -> str:
+    """``"empty"``, ``"keyed"`` (an ``audit.keyed`` event, or a keyed first event), ``"plain"``
+    (a chain of earlier releases, not re-anchored yet) or ``"unknown"`` (the first event matches
+    neither: edited, or written with another key)."""
+    first = session.execute(select(*_COLUMNS).order_by(AuditEvent.seq).limit(1)).first()
+    if first is None:
+        return "empty"
+    if session.scalar(select(AuditEvent.seq).where(AuditEvent.action == KEYED).limit(1)) is not None:
+        return "keyed"
+    if keyed_digest(key, _fields(first)) == first.hash:
+        return "keyed"
+    return "plain" if _digest(_fields(first)) == first.hash else "unknown"
 
 
-def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
-    """Walk the chain in sequence order; stop at the first event that does not match."""
-    prev = GENESIS
-    expected_seq = 1
-    checked = 0
-    last_seq = 0
-    while True:
-        rows = session.scalars(
-            select(AuditEvent).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(batch)
-        ).all()
-        if not rows:
-            break
-        for ev in rows:
-            if ev.seq != expected_seq:
-                return ChainReport(False, checked, ev.seq, ev.id,
-                                   f"sequence jumps from {expected_seq - 1} to {ev.seq}: an event is missing")
-            if ev.prev_hash != prev:
-                return ChainReport(False, checked, ev.seq, ev.id,
-                                   "its link to the previous event does not match")
-            if _digest(_fields(ev)) != ev.hash:
-                return ChainReport(False, checked, ev.seq, ev.id,
-                                   "its content does not match its hash (edited after it was written)")
-            prev = ev.hash
-            expected_seq += 1
-            checked += 1
-            last_seq = ev.seq
-        session.expunge_all()
-    return ChainReport(True, checked)
+def reanchor(session: Session) -> AuditEvent | None:
+    """Key a plain chain from here on: append the ``audit.keyed`` event (keyed itself) after
+    the last plain event. Nothing when the chain is empty, keyed already, or cannot be read as
+    plain (``lims audit verify`` says why)."""
+    key = session_key(session)
+    lock_chain(session)
+    if scheme(session, key) != "plain":
+        return None
+    head = session.scalar(select(func.max(AuditEvent.seq))) or 0
+    return record(session, SYSTEM, KEYED, entity_type="audit", entity_id=head, after={
+        "scheme": "hmac-sha256", "plain_until_seq": head, "key_id": key_id(key),
+        "note": f"chain re-anchored: events up to seq {head} were hashed with SHA-256; from here on keyed",
+    })
+
+
+_COLUMNS = (AuditEvent.id, AuditEvent.seq, AuditEvent.at, AuditEvent.actor, AuditEvent.action,
+            AuditEvent.entity_type, AuditEvent.entity_id, AuditEvent.before, AuditEvent.after,
+            AuditEvent.prev_hash, AuditEvent.hash)
+
+
+def verify_chain(session: Session, **options: Any) -> ChainReport:
+    """Walk the chain (:func:`lims.services.audit_verify.verify_chain`, which see)."""
+    from lims.services.audit_verify import verify_chain as verify
+
+    return verify(session, **options)
 
 
 def count_events(session: Session) -> int:
