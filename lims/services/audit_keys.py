@@ -87,7 +87,8 @@ def key_id(key: bytes) -> str:
 
 
 def mac(key: bytes, message: bytes) -> str:
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    """HMAC-SHA256 of ``message`` under ``key``, in hexadecimal (the one-shot C implementation)."""
+    return hmac.digest(key, message, "sha256").hex()
 
 
 def forget_keys() -> None:

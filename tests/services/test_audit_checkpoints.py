@@ -238,3 +238,23 @@ def test_rows_without_an_event_about_the_field_are_not_disagreements(db, sample,
     db.execute(text("UPDATE record SET status = 'returned' WHERE id = :id"), {"id": record.id})
     db.commit()
     assert audit.verify_chain(db).ok
+
+
+def test_a_status_change_committed_while_verify_reads_the_tables_is_not_a_disagreement(db, sample, ctx, monkeypatch):
+    from lims.services import audit_verify
+
+    cert = certs.issue_for_record(db, sample.reviewer, sample.scale_record(db), context=ctx)
+    db.commit()
+    real, calls = audit_verify._disagreements, []
+
+    def revoked_meanwhile(session, state):
+        if not calls:  # a reviewer revokes between the walk and the reading of the tables
+            certs.revoke_certificate(db, sample.reviewer, cert.id, certs.RevokeCertificate(reason="Chuẩn hỏng"))
+            db.commit()
+        calls.append(1)
+        return real(session, state)
+
+    monkeypatch.setattr(audit_verify, "_disagreements", revoked_meanwhile)
+    report = audit.verify_chain(db)
+    assert report.ok and len(calls) == 2  # the revoke event was walked, the table read again
+    assert report.head_seq == db.scalar(select(AuditEvent.seq).where(AuditEvent.action == "certificate.revoke"))
