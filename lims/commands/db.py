@@ -29,11 +29,14 @@ def _reanchor_audit_chain() -> None:
     from lims.commands._context import unit_of_work
     from lims.config import audit_checkpoint_dir
     from lims.i18n import _
-    from lims.services.audit import reanchor
+    from lims.services.audit import reanchor, scheme, session_key
     from lims.services.audit_verify import take_checkpoint
 
     with unit_of_work() as session:
         event = reanchor(session)
+        if event is None and scheme(session, session_key(session)) == "unknown":
+            click.echo(_("The first audit event matches neither SHA-256 nor this instance's audit key: the chain "
+                         "was not re-anchored. Run `lims audit verify`."), err=True)
     if event is None:
         return
     click.echo(_("audit chain re-anchored: events up to #%(plain)s were hashed with SHA-256; from event #%(seq)s on "

@@ -187,6 +187,16 @@ def test_an_empty_or_keyed_chain_is_not_re_anchored(db):
     assert db.scalar(select(func.count()).select_from(AuditEvent)) == 1
 
 
+def test_a_chain_whose_first_event_matches_neither_scheme_is_left_alone_by_the_upgrade(db):
+    _org(db, "Org")
+    rehash_plain(db)
+    db.execute(text("UPDATE audit_event SET actor = 'intruder' WHERE seq = 1"))
+    db.commit()
+    assert audit.scheme(db, audit.session_key(db)) == "unknown"
+    assert audit.reanchor(db) is None
+    assert db.scalar(select(func.count()).select_from(AuditEvent)) == 1  # nothing appended
+
+
 def test_a_keyed_event_after_plain_ones_without_the_marker_is_refused(db):
     for i in range(2):
         _org(db, f"Org {i}")
