@@ -196,7 +196,9 @@ def verify_chain(session: Session, *, checkpoint_dir: Path | None = None, check_
     :class:`lims.services.audit_keys.AuditKeyError` when the chain has events but the key file
     is missing or unreadable."""
     count = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
-    if key is None and count:
+    checkpoints = checkpoint_dir is not None and checkpoint_dir.is_dir() and \
+        any(checkpoint_dir.glob("checkpoint-*.json"))
+    if key is None and (count or checkpoints):  # an empty chain with checkpoints was emptied
         key = session_key(session, create=False)
     walk = _Walk(session, key)
     report = walk.report

@@ -82,6 +82,16 @@ def test_truncation_is_caught_by_the_checkpoint_naming_its_seq(db, tmp_path):
     assert finding.failure and "truncated" in finding.message and "#5" in finding.message and "#3" in finding.message
 
 
+def test_a_chain_emptied_after_a_checkpoint_is_caught(db, tmp_path):
+    _orgs(db, 2)
+    take_checkpoint(db, tmp_path)
+    _delete_from(db, 1)
+    report = audit.verify_chain(db, checkpoint_dir=tmp_path)
+    assert report.walk_ok and report.checked == 0 and not report.ok
+    (finding,) = report.checkpoint_findings
+    assert "truncated" in finding.message and "#2" in finding.message
+
+
 def test_truncation_then_new_events_is_caught_as_a_different_hash(db, tmp_path):
     _orgs(db, 4)
     take_checkpoint(db, tmp_path)
