@@ -91,7 +91,9 @@ def keyed_digest(key: bytes, fields: dict) -> str:
 def key_file(session: Session) -> Path:
     """The audit key file of this session: its app's (``Session.info``), else the configured one."""
     path = session.info.get(KEY_FILE_INFO)
-    return Path(path) if path else config.audit_key_file()
+    if not path:  # resolved once per session, not at each event
+        path = session.info[KEY_FILE_INFO] = str(config.audit_key_file())
+    return Path(path)
 
 
 def session_key(session: Session, *, create: bool = True) -> bytes:
