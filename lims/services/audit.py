@@ -11,57 +11,40 @@ statuses stored in the tables with the last events about them.
 """
 from __future__ import annotations
 
-import enum
-import hashlib
-import json
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from lims import config
-from lims.db import AUDIT_KEY_FILE_INFO
 from lims.models import AuditEvent
 from lims.services import policy
-from lims.services.audit_keys import key_id, load_key, mac
+from lims.services.audit_hashing import COLUMNS as _COLUMNS
+from lims.services.audit_hashing import (
+    GENESIS,
+    KEY_FILE_INFO,
+    KEYED,
+    RESTORED,
+    canonical,
+    jsonable,
+    key_file,
+    keyed_digest,
+    session_key,
+)
+from lims.services.audit_hashing import event_fields as _fields
+from lims.services.audit_hashing import plain_digest as _digest
+from lims.services.audit_keys import key_id
+from lims.services.audit_verify import ChainReport, verify_chain
 from lims.services.policy import SYSTEM, Actor
 
-if TYPE_CHECKING:
-    from lims.services.audit_verify import ChainReport
+__all__ = [
+    "GENESIS", "KEYED", "KEY_FILE_INFO", "RESTORED", "ChainReport", "canonical", "count_events", "jsonable",
+    "key_file", "keyed_digest", "lock_chain", "reanchor", "record", "scheme", "session_key", "snapshot",
+    "verify_chain", "_digest", "_fields",
+]
 
-GENESIS = "0" * 64
-KEYED = "audit.keyed"  # the event from which the chain is keyed (re-anchored on upgrade)
-RESTORED = "audit.restored"  # appended after a restore from backup (lims.services.audit_verify)
-KEY_FILE_INFO = AUDIT_KEY_FILE_INFO  # Session.info: the audit key file of the app's sessions
 _PG_LOCK_KEY = 7_410_171  # advisory lock that serialises appends on PostgreSQL
 _LOCKED = "lims.audit.chain_locked"  # session.info: the transaction that holds the chain's lock
-
-
-def jsonable(value: Any) -> Any:
-    """Convert a value to plain JSON types, deterministically."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return value
-    if isinstance(value, enum.Enum):
-        return jsonable(value.value)
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC)
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        items = [jsonable(v) for v in value]
-        return sorted(items, key=repr) if isinstance(value, (set, frozenset)) else items
-    return str(value)
 
 
 def snapshot(obj: Any, exclude: tuple[str, ...] = ("password_hash",)) -> dict:
@@ -71,49 +54,6 @@ def snapshot(obj: Any, exclude: tuple[str, ...] = ("password_hash",)) -> dict:
         col.key: jsonable(getattr(obj, col.key))
         for col in mapper.column_attrs
         if col.key not in exclude
-    }
-
-
-def canonical(fields: dict) -> bytes:
-    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def _digest(fields: dict) -> str:
-    """The plain SHA-256 hash of earlier releases (events before the ``audit.keyed`` one)."""
-    return hashlib.sha256(canonical(fields)).hexdigest()
-
-
-def keyed_digest(key: bytes, fields: dict) -> str:
-    """The HMAC-SHA256 of an event's fields under the audit key."""
-    return mac(key, canonical(fields))
-
-
-def key_file(session: Session) -> Path:
-    """The audit key file of this session: its app's (``Session.info``), else the configured one."""
-    path = session.info.get(KEY_FILE_INFO)
-    if not path:  # resolved once per session, not at each event
-        path = session.info[KEY_FILE_INFO] = str(config.audit_key_file())
-    return Path(path)
-
-
-def session_key(session: Session, *, create: bool = True) -> bytes:
-    """The audit key of this session's chain (read once per process, made on first use)."""
-    return load_key(key_file(session), create=create)
-
-
-def _fields(ev: Any) -> dict:
-    """The hashed fields of an event (an :class:`AuditEvent` or a row with the same names)."""
-    at = ev.at.astimezone(UTC).isoformat(timespec="microseconds")
-    return {
-        "seq": ev.seq,
-        "at": at,
-        "actor": ev.actor,
-        "action": ev.action,
-        "entity_type": ev.entity_type,
-        "entity_id": ev.entity_id,
-        "before": ev.before,
-        "after": ev.after,
-        "prev_hash": ev.prev_hash,
     }
 
 
@@ -218,18 +158,6 @@ def reanchor(session: Session) -> AuditEvent | None:
         "scheme": "hmac-sha256", "plain_until_seq": head, "key_id": key_id(key),
         "note": f"chain re-anchored: events up to seq {head} were hashed with SHA-256; from here on keyed",
     })
-
-
-_COLUMNS = (AuditEvent.id, AuditEvent.seq, AuditEvent.at, AuditEvent.actor, AuditEvent.action,
-            AuditEvent.entity_type, AuditEvent.entity_id, AuditEvent.before, AuditEvent.after,
-            AuditEvent.prev_hash, AuditEvent.hash)
-
-
-def verify_chain(session: Session, **options: Any) -> ChainReport:
-    """Walk the chain (:func:`lims.services.audit_verify.verify_chain`, which see)."""
-    from lims.services.audit_verify import verify_chain as verify
-
-    return verify(session, **options)
 
 
 def count_events(session: Session) -> int:

@@ -28,18 +28,18 @@ from sqlalchemy.orm import Session
 from lims.errors import LimsError
 from lims.i18n import _
 from lims.models import AuditEvent, Certificate, Instrument, Record
-from lims.services.audit import (
-    _COLUMNS,
+from lims.services.audit_checkpoints import BadCheckpoint, read_checkpoints, write_checkpoint
+from lims.services.audit_hashing import COLUMNS as _COLUMNS
+from lims.services.audit_hashing import (
     GENESIS,
     KEYED,
     RESTORED,
-    _digest,
-    _fields,
     jsonable,
     keyed_digest,
     session_key,
 )
-from lims.services.audit_checkpoints import BadCheckpoint, read_checkpoints, write_checkpoint
+from lims.services.audit_hashing import event_fields as _fields
+from lims.services.audit_hashing import plain_digest as _digest
 from lims.services.audit_keys import key_id
 
 #: entity type -> (model, field): the stored values compared with the last event's ``after``.

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select, text
 
+from lims import config
 from lims.cli import main
 from lims.i18n import use_language
 from lims.models import AuditEvent
@@ -66,7 +67,7 @@ def test_new_events_are_hmac_sha256_under_the_audit_key_kept_in_a_private_file(d
     path = audit.key_file(db)
     key = load_key(path)
     assert ev.hash == audit.keyed_digest(key, audit._fields(ev)) != audit._digest(audit._fields(ev))
-    assert path == audit.config.audit_key_file()  # the app's sessions and the commands agree (the test run's key)
+    assert path == config.audit_key_file()  # the app's sessions and the commands agree (the test run's key)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert len(bytes.fromhex(path.read_text().strip())) == 32
 
