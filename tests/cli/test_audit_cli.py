@@ -118,3 +118,22 @@ def test_checkpoint_refuses_an_edited_head_and_writes_nothing(cli, db, engine):
     result = cli.invoke(main, ["audit", "checkpoint"])
     assert result.exit_code == 1 and "#2" in result.output and "lims audit verify" in result.output
     assert not _checkpoints()
+
+
+def test_after_a_restore_event_verify_lists_the_superseded_checkpoints_and_passes(cli, db, engine):
+    from lims.services import audit
+
+    _orgs(db, 3)
+    assert cli.invoke(main, ["audit", "checkpoint"]).exit_code == 0  # head #3
+    with engine.begin() as conn:
+        head_hash = conn.execute(text("SELECT hash FROM audit_event WHERE seq = 2")).scalar_one()
+        conn.execute(text("DELETE FROM audit_event WHERE seq = 3"))  # the backup ended at #2
+    before = cli.invoke(main, ["audit", "verify"])
+    assert before.exit_code == 1 and "truncated" in before.output
+    audit.record(db, None, "audit.restored", entity_type="audit", entity_id="2", after={
+        "head_seq": 2, "head_hash": head_hash, "archive_sha256": "ab" * 32, "backup_at": "2026-11-28T02:15:00+00:00"})
+    db.commit()
+    result = cli.invoke(main, ["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "checkpoints checked: 1 (0 failed, 1 superseded by a restore)" in result.output
+    assert "superseded by the restore at seq 3 (back to event #2)" in result.output
