@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     engine = make_engine(settings.database_url)
     app.extensions["lims.engine"] = engine
-    app.extensions["lims.sessions"] = make_session_factory(engine)
+    app.extensions["lims.sessions"] = make_session_factory(engine, settings.audit_key_file)
 
     @app.teardown_appcontext
     def _close_session(exc: BaseException | None) -> None:

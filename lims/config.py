@@ -24,6 +24,8 @@
 | ``LIMS_LOGIN_MAX_DELAY`` | ``900`` | seconds: the cap of that growing delay (2, 4, 8, … seconds) |
 | ``LIMS_LOGIN_ADDRESS_LIMIT`` | ``30`` | failed sign-ins from one address (any accounts) in a window that block it |
 | ``LIMS_LOGIN_WINDOW`` | ``900`` | seconds: the address's window and block; quiet counters restart after it |
+| ``LIMS_AUDIT_KEY_FILE`` | ``instance/audit.key`` | the audit chain's HMAC key, made on first use (0600) |
+| ``LIMS_AUDIT_CHECKPOINT_DIR`` | ``instance/audit-checkpoints/`` | signed checkpoints of the audit chain's head |
 """
 from __future__ import annotations
 
@@ -68,6 +70,19 @@ def _secret_key(folder: Path) -> str:
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
     return key
+
+
+def audit_key_file(folder: Path | None = None) -> Path:
+    """``LIMS_AUDIT_KEY_FILE``: the audit chain's HMAC key (default ``<instance>/audit.key``)."""
+    env = os.environ.get("LIMS_AUDIT_KEY_FILE")
+    return Path(env).resolve() if env else (folder or instance_path()) / "audit.key"
+
+
+def audit_checkpoint_dir(folder: Path | None = None) -> Path:
+    """``LIMS_AUDIT_CHECKPOINT_DIR``: where the audit chain's signed checkpoints are written
+    (default ``<instance>/audit-checkpoints/``)."""
+    env = os.environ.get("LIMS_AUDIT_CHECKPOINT_DIR")
+    return Path(env).resolve() if env else (folder or instance_path()) / "audit-checkpoints"
 
 
 def database_url(folder: Path | None = None) -> str:
@@ -172,6 +187,7 @@ class Settings:
     language: str
     ratelimit_storage_url: str
     signing_key_path: Path
+    audit_key_file: Path = Path("audit.key")
     trusted_proxies: int = 0
     certificate_number_pattern: str = DEFAULT_CERTIFICATE_NUMBER_PATTERN
     stamp_number_pattern: str = DEFAULT_STAMP_NUMBER_PATTERN
@@ -199,6 +215,7 @@ class Settings:
             language=language,
             ratelimit_storage_url=os.environ.get("LIMS_RATELIMIT_STORAGE_URL", "memory://"),
             signing_key_path=Path(os.environ.get("LIMS_SIGNING_KEY_FILE") or folder / "signing-keys"),
+            audit_key_file=audit_key_file(folder),
             trusted_proxies=_non_negative_int("LIMS_TRUSTED_PROXIES"),
             certificate_number_pattern=os.environ.get("LIMS_CERTIFICATE_NUMBER_PATTERN")
             or DEFAULT_CERTIFICATE_NUMBER_PATTERN,

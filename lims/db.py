@@ -45,8 +45,15 @@ def _create_private(database: str | None) -> None:
     os.chmod(database, 0o600)  # whatever the umask
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+#: ``Session.info`` key: the audit key file of an app's sessions (:func:`lims.services.audit.key_file`).
+AUDIT_KEY_FILE_INFO = "lims.audit.key_file"
+
+
+def make_session_factory(engine: Engine, audit_key_file: os.PathLike | str | None = None) -> sessionmaker[Session]:
+    """Sessions on ``engine``; ``audit_key_file``: the key their audit events are hashed with
+    (default: ``LIMS_AUDIT_KEY_FILE`` or ``<instance>/audit.key``)."""
+    info = {AUDIT_KEY_FILE_INFO: str(audit_key_file)} if audit_key_file else {}
+    return sessionmaker(bind=engine, expire_on_commit=False, info=info)
 
 
 @contextmanager

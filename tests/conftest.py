@@ -25,6 +25,7 @@ undone after each test; ``make_app`` builds a dedicated app for tests that need 
 from __future__ import annotations
 
 import copy
+import itertools
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,6 +38,7 @@ from sqlalchemy import event, text
 from tests.helpers import PASSWORD
 
 TEST_DB_URL = os.environ.get("LIMS_TEST_DATABASE_URL")
+_TEST_NUMBERS = itertools.count(1)
 APP_EXTRA = {"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False}
 
 
@@ -45,7 +47,23 @@ APP_EXTRA = {"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": Fa
 
 @pytest.fixture(scope="session")
 def instance_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("instance")
+    """The run's instance folder. Its ``audit.key`` is the audit key of every app and every
+    session of the run (``LIMS_AUDIT_KEY_FILE``), wherever a test points ``LIMS_INSTANCE_PATH``."""
+    folder = tmp_path_factory.mktemp("instance")
+    os.environ["LIMS_AUDIT_KEY_FILE"] = str(folder / "audit.key")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def _checkpoint_root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("audit-checkpoints")
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoints(_checkpoint_root, monkeypatch) -> None:
+    """Each test has a checkpoint folder of its own (``LIMS_AUDIT_CHECKPOINT_DIR``, made when a
+    command first writes there): the checkpoints of one test's chain say nothing of the next's."""
+    monkeypatch.setenv("LIMS_AUDIT_CHECKPOINT_DIR", str(_checkpoint_root / str(next(_TEST_NUMBERS))))
 
 
 @pytest.fixture(scope="session")

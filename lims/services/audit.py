@@ -1,17 +1,17 @@
 """Audit chain: each event's hash covers its content and the previous event's hash.
 
-``verify_chain`` walks the chain in order and reports the first event whose stored hash,
-link or sequence number does not match what it recomputes, so an edit made behind the
-application's back (SQL console, restored backup) is caught.
+Events are hashed with HMAC-SHA256 under the audit key (:mod:`lims.services.audit_keys`), kept
+outside the database, so someone who can write to the database but has not the key can
+neither edit an event nor recompute the hashes after it. Chains begun by earlier releases
+were plain SHA-256: ``lims db upgrade`` re-anchors them with an ``audit.keyed`` event
+(:func:`reanchor`), itself keyed; the events before it stay as they were and are checked as
+SHA-256. :mod:`lims.services.audit_verify` walks the chain, checks the signed checkpoints of
+its head kept outside the database (:mod:`lims.services.audit_checkpoints`) and compares the
+statuses stored in the tables with the last events about them.
 """
 from __future__ import annotations
 
-import enum
-import hashlib
-import json
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event, func, select, text
@@ -19,35 +19,32 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from lims.models import AuditEvent
 from lims.services import policy
-from lims.services.policy import Actor
+from lims.services.audit_hashing import COLUMNS as _COLUMNS
+from lims.services.audit_hashing import (
+    GENESIS,
+    KEY_FILE_INFO,
+    KEYED,
+    RESTORED,
+    canonical,
+    jsonable,
+    key_file,
+    keyed_digest,
+    session_key,
+)
+from lims.services.audit_hashing import event_fields as _fields
+from lims.services.audit_hashing import plain_digest as _digest
+from lims.services.audit_keys import key_id
+from lims.services.audit_verify import ChainReport, verify_chain
+from lims.services.policy import SYSTEM, Actor
 
-GENESIS = "0" * 64
+__all__ = [
+    "GENESIS", "KEYED", "KEY_FILE_INFO", "RESTORED", "ChainReport", "canonical", "count_events", "jsonable",
+    "key_file", "keyed_digest", "lock_chain", "reanchor", "record", "scheme", "session_key", "snapshot",
+    "verify_chain", "_digest", "_fields",
+]
+
 _PG_LOCK_KEY = 7_410_171  # advisory lock that serialises appends on PostgreSQL
 _LOCKED = "lims.audit.chain_locked"  # session.info: the transaction that holds the chain's lock
-
-
-def jsonable(value: Any) -> Any:
-    """Convert a value to plain JSON types, deterministically."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return value
-    if isinstance(value, enum.Enum):
-        return jsonable(value.value)
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC)
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        items = [jsonable(v) for v in value]
-        return sorted(items, key=repr) if isinstance(value, (set, frozenset)) else items
-    return str(value)
 
 
 def snapshot(obj: Any, exclude: tuple[str, ...] = ("password_hash",)) -> dict:
@@ -57,26 +54,6 @@ def snapshot(obj: Any, exclude: tuple[str, ...] = ("password_hash",)) -> dict:
         col.key: jsonable(getattr(obj, col.key))
         for col in mapper.column_attrs
         if col.key not in exclude
-    }
-
-
-def _digest(fields: dict) -> str:
-    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def _fields(ev: AuditEvent) -> dict:
-    at = ev.at.astimezone(UTC).isoformat(timespec="microseconds")
-    return {
-        "seq": ev.seq,
-        "at": at,
-        "actor": ev.actor,
-        "action": ev.action,
-        "entity_type": ev.entity_type,
-        "entity_id": ev.entity_id,
-        "before": ev.before,
-        "after": ev.after,
-        "prev_hash": ev.prev_hash,
     }
 
 
@@ -124,6 +101,7 @@ def record(
     after: dict | None = None,
 ) -> AuditEvent:
     """Append one event to the chain inside the caller's transaction (``actor`` None or SYSTEM: "system")."""
+    key = session_key(session)
     if entity is not None:
         session.flush()
         entity_type = entity_type or entity.__tablename__
@@ -147,49 +125,39 @@ def record(
         prev_hash=prev,
         hash="",
     )
-    ev.hash = _digest(_fields(ev))
+    ev.hash = keyed_digest(key, _fields(ev))
     session.add(ev)
     session.flush()
     return ev
 
 
-@dataclass
-class ChainReport:
-    ok: bool
-    checked: int
-    first_bad_seq: int | None = None
-    first_bad_id: int | None = None
-    reason: str = ""
+def scheme(session: Session, key: bytes) -> str:
+    """``"empty"``, ``"keyed"`` (an ``audit.keyed`` event, or a keyed first event), ``"plain"``
+    (a chain of earlier releases, not re-anchored yet) or ``"unknown"`` (the first event matches
+    neither: edited, or written with another key)."""
+    first = session.execute(select(*_COLUMNS).order_by(AuditEvent.seq).limit(1)).first()
+    if first is None:
+        return "empty"
+    if session.scalar(select(AuditEvent.seq).where(AuditEvent.action == KEYED).limit(1)) is not None:
+        return "keyed"
+    if keyed_digest(key, _fields(first)) == first.hash:
+        return "keyed"
+    return "plain" if _digest(_fields(first)) == first.hash else "unknown"
 
 
-def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
-    """Walk the chain in sequence order; stop at the first event that does not match."""
-    prev = GENESIS
-    expected_seq = 1
-    checked = 0
-    last_seq = 0
-    while True:
-        rows = session.scalars(
-            select(AuditEvent).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(batch)
-        ).all()
-        if not rows:
-            break
-        for ev in rows:
-            if ev.seq != expected_seq:
-                return ChainReport(False, checked, ev.seq, ev.id,
-                                   f"sequence jumps from {expected_seq - 1} to {ev.seq}: an event is missing")
-            if ev.prev_hash != prev:
-                return ChainReport(False, checked, ev.seq, ev.id,
-                                   "its link to the previous event does not match")
-            if _digest(_fields(ev)) != ev.hash:
-                return ChainReport(False, checked, ev.seq, ev.id,
-                                   "its content does not match its hash (edited after it was written)")
-            prev = ev.hash
-            expected_seq += 1
-            checked += 1
-            last_seq = ev.seq
-        session.expunge_all()
-    return ChainReport(True, checked)
+def reanchor(session: Session) -> AuditEvent | None:
+    """Key a plain chain from here on: append the ``audit.keyed`` event (keyed itself) after
+    the last plain event. Nothing when the chain is empty, keyed already, or cannot be read as
+    plain (``lims audit verify`` says why)."""
+    key = session_key(session)
+    lock_chain(session)
+    if scheme(session, key) != "plain":
+        return None
+    head = session.scalar(select(func.max(AuditEvent.seq))) or 0
+    return record(session, SYSTEM, KEYED, entity_type="audit", entity_id=head, after={
+        "scheme": "hmac-sha256", "plain_until_seq": head, "key_id": key_id(key),
+        "note": f"chain re-anchored: events up to seq {head} were hashed with SHA-256; from here on keyed",
+    })
 
 
 def count_events(session: Session) -> int:

@@ -14,7 +14,6 @@ The archive's format is :mod:`lims.services.backup_archive`; the way back is
 """
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -70,7 +69,9 @@ def signing_key_file(signing_key_path: Path, instance: Path) -> Path:
 
 def audit_key_file(instance: Path) -> Path:
     """The audit chain's key: ``LIMS_AUDIT_KEY_FILE``, by default ``<instance>/audit.key``."""
-    return Path(os.environ.get("LIMS_AUDIT_KEY_FILE") or Path(instance) / "audit.key")
+    from lims import config
+
+    return config.audit_key_file(Path(instance))
 
 
 def column_kind(column: Any) -> str:

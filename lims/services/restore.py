@@ -87,6 +87,7 @@ def _restore(engine: Engine, instance: Path, archive: Archive, signing_key_path:
     manifest = archive.manifest
     _check_revision(manifest["revision"])
     _check_audit_head(archive)
+    _check_audit_key(archive, instance)
     ours = application_tables(archive)
     held = database_rows(engine, ours)
     if held and not force:
@@ -106,7 +107,7 @@ def _restore(engine: Engine, instance: Path, archive: Archive, signing_key_path:
     upgrade(url, manifest["revision"])
     counts = _load_rows(engine, archive, ours)
     upgrade(url, "head")
-    seq = _record_restore(engine, archive)
+    seq = _record_restore(engine, archive, instance)
     return RestoreReport(
         archive_sha256=archive.sha256, backup_at=manifest["created_at"], revision=manifest["revision"],
         tables=counts, files=len(manifest["files"]), audit_head_seq=manifest["audit"]["head_seq"],
@@ -141,6 +142,30 @@ def _check_audit_head(archive: Archive) -> None:
     if last != (head["head_seq"], head["head_hash"]):
         raise ArchiveError(f"the archive's audit head ({head['head_seq']}) is not its last event ({last[0]}): "
                            f"the archive is damaged; nothing was changed")
+
+
+#: Schema revisions of the releases whose audit chain was plain SHA-256 (keyed from 0004 on).
+PLAIN_CHAIN_REVISIONS = frozenset({"0001", "0002", "0003"})
+
+
+def _check_audit_key(archive: Archive, instance: Path) -> None:
+    """A keyed chain (re-anchored, or made by a release from 0004 on) can only be continued and
+    checked with the key it was written with: the operator supplies it before restoring (it is
+    not in the archive unless asked for)."""
+    from lims.services.audit_hashing import KEYED
+
+    if not archive.manifest["audit"]["head_seq"] or "audit.key" in archive.manifest.get("private_keys", []):
+        return
+    keyed = archive.manifest["revision"] not in PLAIN_CHAIN_REVISIONS
+    if not keyed:
+        columns, _kinds, rows = archive.table_rows("audit_event")
+        action_at = columns.index("action")
+        keyed = any(r[action_at] == KEYED for r in rows)
+    key = audit_key_file(instance)
+    if keyed and not key.is_file():
+        raise RestoreRefused(f"the archive's audit chain is keyed, and its key is not at {key}; nothing was "
+                             f"changed. Put the instance's audit key there (or set LIMS_AUDIT_KEY_FILE) first: "
+                             f"it is kept apart from backups")
 
 
 def _differing_files(instance: Path, files: list[dict[str, Any]]) -> list[str]:
@@ -242,11 +267,13 @@ def _reset_sequences(conn: Connection, meta: MetaData) -> None:
                          {"s": sequence, "v": top if top is not None else 1, "called": top is not None})
 
 
-def _record_restore(engine: Engine, archive: Archive) -> int:
+def _record_restore(engine: Engine, archive: Archive, instance: Path) -> int:
     from lims.services import audit
+    from lims.services.audit_hashing import KEY_FILE_INFO
 
     head = archive.manifest["audit"]
-    with Session(engine) as session:
+    with Session(engine, info={KEY_FILE_INFO: str(audit_key_file(instance))}) as session:
+        audit.reanchor(session)  # a plain chain of an earlier release is keyed from here on
         event = audit.record(session, None, "audit.restored", entity_type="audit", entity_id=str(head["head_seq"]),
                              after={"head_seq": head["head_seq"], "head_hash": head["head_hash"],
                                     "archive_sha256": archive.sha256, "backup_at": archive.manifest["created_at"]})

@@ -1,12 +1,15 @@
-"""Labs upgrade in place: a database made by the previous release keeps everything.
+"""Labs upgrade in place: a database made by an earlier release keeps everything.
 
-The fixture ``release-0002/`` was made by ``lims demo --no-serve`` of the release whose schema
-ends at migration 0002, exported by ``make_fixture.py`` (every row, the stored certificate PDFs
-and the demo signing key). The test loads it into a new database at migration 0002 — SQLite, or
+The fixtures ``release-0002/`` and ``release-0003/`` were made by ``lims demo --no-serve`` of the
+releases whose schema ends at migration 0002 and 0003, exported by ``make_fixture.py`` (every
+row, the stored certificate PDFs — and DCC XML files for 0003 — and the demo signing key). Each
+test runs over both: it loads the release into a new database at its migration — SQLite, or
 PostgreSQL when the suite runs there — runs ``lims db upgrade`` as a lab would, and checks that
-every record, certificate, stored PDF and audit event is still there and unchanged, that
-``lims audit verify`` passes, that the QR codes printed on the old certificates still open their
-public page, and that the new columns start as DESIGN.md says (scales get e = d).
+every record, certificate, stored file and audit event is still there and unchanged, that the
+plain SHA-256 audit chain of the release is re-anchored (an ``audit.keyed`` event, keyed with
+the instance's new audit key, and a checkpoint) and ``lims audit verify`` passes, that the QR
+codes printed on the old certificates still open their public page, and (0002) that the new
+columns start as DESIGN.md says (scales get e = d).
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import hashlib
 import json
 import os
 import shutil
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -29,19 +33,37 @@ from lims.migrate import upgrade
 from tests.conftest import TEST_DB_URL, build_app, dispose, limiter_restored
 from tests.helpers import qr_urls
 
-FIXTURE = Path(__file__).parent / "release-0002"
-#: The demo password ``lims demo`` printed when the fixture was made (every demo user has it).
-RELEASE_PASSWORD = "cNnOxbFkdSYG"
+HERE = Path(__file__).parent
 
 
-def _rows() -> dict[str, Any]:
-    with gzip.open(FIXTURE / "rows.json.gz", "rt", encoding="utf-8") as fh:
+@dataclass(frozen=True)
+class Release:
+    name: str
+    password: str  # the demo users' password when the fixture was made
+    certificates: int
+    events: int  # audit events, a plain SHA-256 chain
+
+    @property
+    def folder(self) -> Path:
+        return HERE / self.name
+
+
+RELEASES = [Release("release-0002", "cNnOxbFkdSYG", 5, 97), Release("release-0003", "Rel0003-demo-pw", 5, 104)]
+
+
+@pytest.fixture(params=RELEASES, ids=[r.name for r in RELEASES])
+def release(request) -> Release:
+    return request.param
+
+
+def _rows(release: Release) -> dict[str, Any]:
+    with gzip.open(release.folder / "rows.json.gz", "rt", encoding="utf-8") as fh:
         return json.load(fh)
 
 
 @pytest.fixture
-def release_database(tmp_path: Path):
-    """A new database holding the release's rows at its migration (0002)."""
+def release_database(tmp_path: Path, release: Release):
+    """A new database holding the release's rows at its migration."""
     if TEST_DB_URL:
         parsed = make_url(TEST_DB_URL)
         name = f"{parsed.database}_upgrade_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
@@ -52,7 +74,7 @@ def release_database(tmp_path: Path):
         url = parsed.set(database=name).render_as_string(hide_password=False)
     else:
         url = f"sqlite:///{tmp_path / 'release.sqlite3'}"
-    data = _rows()
+    data = _rows(release)
     upgrade(url, data["revision"])
     engine = create_engine(url)
     _load(engine, data["tables"])
@@ -99,21 +121,24 @@ def _load(engine: Any, tables: dict[str, Any]) -> None:
 
 
 @pytest.fixture
-def release_instance(tmp_path: Path) -> Path:
-    """The release's instance folder: stored PDFs and its signing key."""
+def release_instance(tmp_path: Path, release: Release, monkeypatch) -> Path:
+    """The release's instance folder: stored files and its signing key; no audit key yet (the
+    release had none: the upgrade makes it)."""
     instance = tmp_path / "instance"
-    shutil.copytree(FIXTURE / "files", instance / "certificates")
-    shutil.copytree(FIXTURE / "signing-keys", instance / "signing-keys")
+    shutil.copytree(release.folder / "files", instance / "certificates")
+    shutil.copytree(release.folder / "signing-keys", instance / "signing-keys")
+    monkeypatch.setenv("LIMS_AUDIT_KEY_FILE", str(instance / "audit.key"))
+    monkeypatch.setenv("LIMS_LANGUAGE", "en")
     return instance
 
 
-def _snapshot(url: str) -> dict[str, list[tuple]]:
+def _snapshot(url: str, release: Release) -> dict[str, list[tuple]]:
     """Every row of every table the release had, by column, as the database returns it."""
     engine = create_engine(url)
     meta = MetaData()
     meta.reflect(engine)
     out = {}
-    release_columns = {name: t["columns"] for name, t in _rows()["tables"].items()}
+    release_columns = {name: t["columns"] for name, t in _rows(release)["tables"].items()}
     with engine.connect() as conn:
         for name, columns in release_columns.items():
             table = meta.tables[name]
@@ -123,26 +148,48 @@ def _snapshot(url: str) -> dict[str, list[tuple]]:
     return out
 
 
-def test_db_upgrade_keeps_every_record_certificate_pdf_and_audit_event(release_database, release_instance,
-                                                                        monkeypatch):
+def test_db_upgrade_keeps_every_record_certificate_file_and_audit_event_and_keys_the_chain(
+        release_database, release_instance, release, monkeypatch):
     monkeypatch.setenv("LIMS_DATABASE_URL", release_database)
     monkeypatch.setenv("LIMS_INSTANCE_PATH", str(release_instance))
-    before = _snapshot(release_database)
-    assert len(before["certificate"]) == 5 and len(before["audit_event"]) == 97
+    before = _snapshot(release_database, release)
+    assert len(before["certificate"]) == release.certificates and len(before["audit_event"]) == release.events
 
     runner = CliRunner()
     result = runner.invoke(main, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
-    after = _snapshot(release_database)
-    assert after == before  # every row of the release, column by column
+    n = release.events
+    assert f"audit chain re-anchored: events up to #{n} were hashed with SHA-256" in result.output
+    assert "checkpoint written" in result.output
+    key_file = release_instance / "audit.key"
+    assert key_file.exists() and oct(key_file.stat().st_mode & 0o777) == "0o600"
+    after = _snapshot(release_database, release)
+    assert after["audit_event"][:n] == before["audit_event"]  # the release's events, unchanged
+    assert len(after["audit_event"]) == n + 1  # and the re-anchoring event
+    assert {k: v for k, v in after.items() if k != "audit_event"} == \
+        {k: v for k, v in before.items() if k != "audit_event"}  # every other row, column by column
+
+    engine = create_engine(release_database)
+    with engine.connect() as conn:
+        marker = conn.execute(text("SELECT seq, action, entity_type, prev_hash FROM audit_event "
+                                   "ORDER BY seq DESC LIMIT 1")).one()
+        plain_head = conn.execute(text("SELECT hash FROM audit_event WHERE seq = :s"), {"s": n}).scalar_one()
+    engine.dispose()
+    assert tuple(marker) == (n + 1, "audit.keyed", "audit", plain_head)
 
     verify = runner.invoke(main, ["audit", "verify"])
     assert verify.exit_code == 0, verify.output
-    assert "97" in verify.output
+    assert f"events checked: {n + 1}" in verify.output
+    assert f"SHA-256 up to event #{n}, HMAC-SHA256 (keyed) from event #{n + 1}" in verify.output
+    assert "checkpoints checked: 1 (0 failed" in verify.output  # the upgrade's checkpoint
+    again = runner.invoke(main, ["db", "upgrade"])
+    assert again.exit_code == 0 and "re-anchored" not in again.output  # once only
 
     engine = create_engine(release_database)
     with engine.connect() as conn:
         certs = conn.execute(text("SELECT number, pdf_path, pdf_sha256 FROM certificate ORDER BY id")).all()
+        dccs = conn.execute(text("SELECT number, dcc_path, dcc_sha256 FROM certificate WHERE dcc_path IS NOT NULL "
+                                 "ORDER BY id")).all()
         scales = conn.execute(text(
             "SELECT i.resolution, i.scale_interval FROM instrument i JOIN instrument_type t ON t.id = i.type_id "
             "WHERE t.quantity = 'mass'")).all()
@@ -154,10 +201,18 @@ def test_db_upgrade_keeps_every_record_certificate_pdf_and_audit_event(release_d
     for number, pdf_path, sha in certs:
         stored = (release_instance / pdf_path).read_bytes()
         assert hashlib.sha256(stored).hexdigest() == sha, number
-    # OIML R76-1 T.3.2.5: scales registered before e existed get e = d; nothing else gets an e.
-    assert scales and all(e == d for d, e in scales if d is not None)
-    assert others and all(e is None for (e,) in others)
-    assert all(json.loads(d) == {} if isinstance(d, str) else d == {} for (d,) in data)
+    stored_dccs = sorted((release_instance / "certificates").rglob("*.dcc.xml"))
+    assert len(dccs) == len(stored_dccs)
+    for number, dcc_path, sha in dccs:
+        assert hashlib.sha256((release_instance / dcc_path).read_bytes()).hexdigest() == sha, number
+    if release.name == "release-0002":
+        assert not dccs
+        # OIML R76-1 T.3.2.5: scales registered before e existed get e = d; nothing else gets an e.
+        assert scales and all(e == d for d, e in scales if d is not None)
+        assert others and all(e is None for (e,) in others)
+        assert all(json.loads(d) == {} if isinstance(d, str) else d == {} for (d,) in data)
+    else:
+        assert len(dccs) == release.certificates
 
 
 def test_qr_codes_printed_by_the_release_still_open_their_certificate(release_database, release_instance,
@@ -182,7 +237,7 @@ def test_qr_codes_printed_by_the_release_still_open_their_certificate(release_da
 
 
 def test_the_release_records_and_certificates_open_after_the_upgrade(release_database, release_instance,
-                                                                      monkeypatch):
+                                                                      release, monkeypatch):
     """Every record and certificate of the release opens as a page and through the API, and the
     records made with the release's procedures still show their stored results."""
     monkeypatch.setenv("LIMS_DATABASE_URL", release_database)
@@ -192,14 +247,15 @@ def test_the_release_records_and_certificates_open_after_the_upgrade(release_dat
     # records keep theirs); the spring dial scale procedure waits for its instrument type.
     loaded = CliRunner().invoke(main, ["procedures", "load"])
     assert loaded.exit_code == 0, loaded.output
-    assert "QTKĐ-CKTĐ-R76 v2: new version" in loaded.output
-    assert "QTKĐ-CĐHLX: skipped, no instrument type CAN-DHLX" in loaded.output
-    tables = _rows()["tables"]
+    if release.name == "release-0002":
+        assert "QTKĐ-CKTĐ-R76 v2: new version" in loaded.output
+        assert "QTKĐ-CĐHLX: skipped, no instrument type CAN-DHLX" in loaded.output
+    tables = _rows(release)["tables"]
     with limiter_restored():
         app = build_app(release_database, release_instance)
         try:
             client = app.test_client()
-            resp = client.post("/login", data={"username": "admin", "password": RELEASE_PASSWORD})
+            resp = client.post("/login", data={"username": "admin", "password": release.password})
             assert resp.status_code == 302
             for (record_id, *_rest) in tables["record"]["rows"]:
                 for path in (f"/records/{record_id}", f"/api/v1/records/{record_id}"):
