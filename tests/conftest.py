@@ -45,7 +45,7 @@ APP_EXTRA = {"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": Fa
 # ---------------------------------------------------------------- database and app, once per run
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def instance_dir(tmp_path_factory) -> Path:
     """The run's instance folder. Its ``audit.key`` is the audit key of every app and every
     session of the run (``LIMS_AUDIT_KEY_FILE``), wherever a test points ``LIMS_INSTANCE_PATH``."""

@@ -1,10 +1,11 @@
 """A backup made by an older release restores into this one.
 
-The release-0002 database (``release-0002/``, loaded as in ``test_upgrade_from_release.py``) is
-backed up at its migration (0002); the archive is restored into an empty database and instance
-folder holding only the signing key: the rows come back at 0002, the migrations take them to
+Each earlier release's database (``release-0002/``, ``release-0003/``, loaded as in
+``test_upgrade_from_release.py``) is backed up at its migration; the archive is restored into an
+empty database and instance folder holding only the signing key: the rows come back at that
+migration, the migrations take them to
 this release's head, every row and audit event of the release is still there, the chain
-verifies with the restore's own event after it, and each certificate's PDF matches its row.
+verifies with the keying event and the restore's own event after it, and each certificate's PDF matches its row.
 """
 from __future__ import annotations
 
@@ -20,9 +21,9 @@ from sqlalchemy import create_engine, text
 from lims.migrate import current_heads
 from tests.cli.backup_support import Databases, Site, rows
 from tests.conftest import TEST_DB_URL
-from tests.upgrade.test_upgrade_from_release import _rows, release_database, release_instance
+from tests.upgrade.test_upgrade_from_release import Release, _rows, release, release_database, release_instance
 
-__all__ = ["release_database", "release_instance"]  # fixtures used below
+__all__ = ["release", "release_database", "release_instance"]  # fixtures used below
 
 
 @pytest.fixture
@@ -32,14 +33,18 @@ def dbs(tmp_path) -> Iterator[Databases]:
     made.close()
 
 
-def test_a_release_0002_backup_restores_and_is_upgraded_to_head(release_database, release_instance, dbs, tmp_path):
-    release = Site(release_database, release_instance)
+def test_an_earlier_release_backup_restores_and_is_upgraded_to_head(release: Release, release_database,
+                                                                    release_instance, dbs, tmp_path):
+    """Its plain SHA-256 chain is keyed by the restore (an ``audit.keyed`` event) before the
+    ``audit.restored`` event: two events more, and the chain verifies."""
+    site = Site(release_database, release_instance)
     archive = tmp_path / "release.backup"
-    made = release.lims("backup", str(archive))
+    made = site.lims("backup", str(archive))
     assert made.exit_code == 0, made.output
     with zipfile.ZipFile(archive) as zf:
         manifest = json.loads(zf.read("manifest.json"))
-    assert manifest["revision"] == _rows()["revision"] and manifest["audit"]["head_seq"] == 97
+    assert manifest["revision"] == _rows(release)["revision"]
+    assert manifest["audit"]["head_seq"] == release.events
 
     instance = tmp_path / "restored" / "instance"
     shutil.copytree(release_instance / "signing-keys", instance / "signing-keys")
@@ -55,15 +60,15 @@ def test_a_release_0002_backup_restores_and_is_upgraded_to_head(release_database
     engine.dispose()
     before, after = rows(release_database), rows(target.url)
     old_columns, new_columns = _columns(release_database), _columns(target.url)
-    for name, table in _rows()["tables"].items():
+    for name, table in _rows(release)["tables"].items():
         columns = table["columns"]
-        assert len(after[name]) == len(before[name]) + (name == "audit_event"), name
+        assert len(after[name]) == len(before[name]) + 2 * (name == "audit_event"), name
         kept = [dict(zip(new_columns[name], row, strict=True)) for row in after[name][:len(before[name])]]
         old = [dict(zip(old_columns[name], row, strict=True)) for row in before[name]]
         assert [{c: r[c] for c in columns} for r in kept] == [{c: r[c] for c in columns} for r in old], name
     verify = target.lims("audit", "verify")
-    assert verify.exit_code == 0 and "98 events checked" in verify.output, verify.output
-    assert len(certs) == 5
+    assert verify.exit_code == 0 and verify.output.splitlines()[0].endswith(f": {release.events + 2}"), verify.output
+    assert len(certs) == release.certificates
     for number, pdf_path, sha in certs:
         assert hashlib.sha256((instance / pdf_path).read_bytes()).hexdigest() == sha, number
 
