@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import shutil
 import stat
 import zipfile
@@ -407,3 +408,34 @@ def test_a_keyed_chain_is_not_restored_without_its_audit_key(demo, dbs, tmp_path
     assert files_under(target.instance) == before
     assert not (target.instance / "audit.key").exists()
     assert rows(target.url) == {}
+
+
+def test_a_restore_event_stands_in_for_the_checkpoints_taken_after_the_backup(demo, dbs, tmp_path):
+    """Issue "Hardening", backup and restore: after the backup the lab went on (a new user) and
+    ``lims audit verify`` checkpointed the longer chain outside the database; restoring the backup
+    over it (``--force``) leaves that checkpoint naming a sequence the restored chain does not
+    reach. The restore's ``audit.restored`` event, keyed, names the archive's head: verify accepts
+    it in place of the later checkpoint and passes; without it the same chain is truncation."""
+    source = demo(ENGINES[-1])
+    archive = tmp_path / "lab.backup"
+    head = backup(source, archive)["audit"]["head_seq"]
+    site = empty_site(dbs, tmp_path, ENGINES[-1], source)
+    assert site.lims("restore", str(archive)).exit_code == 0
+    assert site.lims("user", "add", "late.user", "--role", "technician", "--password",
+                     "a long enough password").exit_code == 0
+    assert site.lims("audit", "verify").exit_code == 0  # checkpoints the chain beyond the backup
+    folder = Path(os.environ["LIMS_AUDIT_CHECKPOINT_DIR"])
+    later = [p for p in folder.glob("*.json") if int(p.stem.rsplit("seq", 1)[1]) > head + 1]
+    assert later, sorted(p.name for p in folder.glob("*.json"))
+
+    again = site.lims("restore", str(archive), "--force")
+    assert again.exit_code == 0, again.output
+    verify = site.lims("audit", "verify")
+    assert verify.exit_code == 0, verify.output
+
+    # The same restored chain without the restore event: the later checkpoint reports truncation.
+    engine = create_engine(site.url)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_event WHERE action = 'audit.restored'"))
+    engine.dispose()
+    assert site.lims("audit", "verify").exit_code == 1
