@@ -180,7 +180,11 @@ class CertificatePdf(MethodView):
 @bp.route("/<int:certificate_id>/document")
 class CertificateDocument(MethodView):
     @roles_required(*VIEWERS)
-    @bp.doc(**_binary("application/json", "the certificate document (format metrology-lims/certificate, version 1)"))
+    @bp.doc(responses={"200": {
+        "description": "the certificate document (format metrology-lims/certificate, version 1)",
+        "content": {"application/json": {"schema": {
+            "type": "object", "additionalProperties": True,
+            "description": "format, version, the document's data and its status today, numbers as stored"}}}}})
     def get(self, certificate_id: int):
         """The certificate as JSON: the same data as the PDF, numbers as stored."""
         cert = _load(certificate_id)
