@@ -10,7 +10,10 @@ past) stay in the service.
 Field types understood: ``str``, ``int``, ``float``, ``bool``, ``date``, their ``| None``
 forms (optional), ``Literal[...]`` (a choice), ``tuple[int, ...]`` / ``tuple[str, ...]`` (a
 list, or one value, or a comma-separated string), and ``Any`` / ``dict`` (passed through for a
-service that checks a nested structure itself). No text may hold a control character
+service that checks a nested structure itself). Values that come typed — a JSON body's, while
+:data:`lims.services.validation.typed_input` is on (the API's requests) — are never converted:
+a number for a name, text for a number, a number for true or false, one value for a list are
+refused naming the field (:class:`~lims.services.validation.Checker`'s ``strict``). No text may hold a control character
 (:func:`lims.services.validation.control_character`; TAB, LF and CR only in a multi-line text).
 Options go in the field's metadata::
 
@@ -85,11 +88,17 @@ def _as_list(raw: Any) -> list[Any]:
 
 
 def _tuple_of(c: Checker, name: str, raw: Any, item: Any) -> tuple[Any, ...]:
+    if c.strict and raw is not None and not isinstance(raw, (list, tuple)):
+        c.wrong_type(name, raw, "list")
+        return ()
     values: list[Any] = []
     for value in _as_list(raw):
         got: int | str | None
         if item is int:
             got = c.integer({name: value}, name)
+        elif c.strict and not isinstance(value, str):
+            c.wrong_type(name, value, "text")
+            continue
         else:
             got = str(value).strip()
             c.no_control(name, got)
