@@ -36,7 +36,7 @@ from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_
 from lims.i18n import _
 from lims.services.validation import Checker
 
-__all__ = ["INPUTS", "checked_later", "opts", "parse", "service_input"]
+__all__ = ["INPUTS", "checked_later", "opts", "parse", "service_input", "text_limits"]
 
 T = TypeVar("T")
 INPUTS: list[type] = []
@@ -154,6 +154,23 @@ def _nested_texts(c: Checker, name: str, raw: Any) -> None:
     elif isinstance(raw, (list, tuple)):
         for value in raw:
             _nested_texts(c, name, value)
+
+
+def text_limits(cls: object) -> dict[str, tuple[int, int]]:
+    """(fewest, most) characters of each text field of the input ``cls`` as :func:`parse` checks
+    them: at most ``max_len`` (255 by default); at least 1 when the field is required (a blank
+    text is missing). For the API's document (:func:`lims.web.openapi.document_text_limits`)."""
+    hints = get_type_hints(cls)
+    limits: dict[str, tuple[int, int]] = {}
+    for f in _input_fields(cls):
+        base, optional = _unwrap_optional(hints[f.name])
+        if not f.init or base is not str:
+            continue
+        meta = {**opts(), **dict(f.metadata)}
+        has_default = f.default is not _MISSING or f.default_factory is not _MISSING
+        required = bool(meta.get("required")) or (not optional and not has_default)
+        limits[f.name] = (1 if required else 0, meta["max_len"] or 255)
+    return limits
 
 
 def _input_fields(cls: object) -> tuple[dataclasses.Field[Any], ...]:

@@ -32,12 +32,13 @@ from typing import Any
 from apispec import BasePlugin
 from flask import Flask
 from flask_smorest import Api as _Api
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
+from lims.services.inputs import text_limits
 from lims.web.auth import ROLES_ATTR, is_public_endpoint
 from lims.web.unavailable import RETRY_AFTER
 
-__all__ = ["ERROR_RESPONSES", "Api", "ErrorResponses", "ErrorSchema"]
+__all__ = ["ERROR_RESPONSES", "Api", "ErrorResponses", "ErrorSchema", "document_text_limits"]
 
 UNSAFE = {"post", "put", "patch", "delete"}
 
@@ -95,6 +96,20 @@ def error_statuses(app: Flask, endpoint: str, method: str, operation: dict[str, 
     if "requestBody" in operation or any(p.get("in") == "query" for p in parameters if isinstance(p, dict)):
         statuses.append(422)
     return sorted(statuses)
+
+
+def document_text_limits(pairs: Any) -> None:
+    """Each request schema states the lengths its service input checks (``minLength``,
+    ``maxLength``: :func:`lims.services.inputs.text_limits`); ``pairs`` are (input, schema) as an
+    API module's ``INPUT_SCHEMAS`` holds them. Once per schema field: the schemas only document
+    (the services parse the body)."""
+    for input_cls, schema_cls in pairs:
+        declared = schema_cls._declared_fields
+        for name, (least, most) in text_limits(input_cls).items():
+            field = declared.get(name)
+            if not isinstance(field, fields.String) or any(isinstance(v, validate.Length) for v in field.validators):
+                continue
+            field.validators.append(validate.Length(min=least or None, max=most))
 
 
 class ErrorResponses(BasePlugin):

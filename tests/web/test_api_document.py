@@ -157,3 +157,15 @@ def test_each_download_is_sent_as_documented(issued, client, token_for, suffix, 
     if suffix == "document":
         schema = documented[mimetype]["schema"]
         jsonschema.validate(resp.get_json(), {**schema, "components": spec["components"]})
+
+
+def test_request_schemas_state_the_text_lengths_the_services_check(client, db, make_user, token_for):
+    organisation = _spec(client)["components"]["schemas"]["Organisation"]["properties"]
+    assert (organisation["name"]["minLength"], organisation["name"]["maxLength"]) == (1, 255)
+    assert "minLength" not in organisation["tax_code"] and organisation["tax_code"]["maxLength"] == 14
+    admin = token_for(make_user("boss", "admin"))
+    longest = organisation["name"]["maxLength"]
+    too_long = client.post("/api/v1/organisations", json={"name": "x" * (longest + 1)}, headers=admin)
+    assert too_long.status_code == 422 and "name" in too_long.get_json()["detail"]["fields"]
+    assert db.scalar(select(func.count()).select_from(Organisation)) == 0
+    assert client.post("/api/v1/organisations", json={"name": "x" * longest}, headers=admin).status_code == 201

@@ -11,12 +11,16 @@ from typing import Any
 
 from flask import Blueprint
 
-from lims.web.api import catalog, certificates, meta, workflow
+from lims.web.api import catalog, certificates, meta, workflow, workflow_schemas
+from lims.web.openapi import document_text_limits
 
 __all__ = ["BLUEPRINTS", "register"]
 
 # In the order the OpenAPI description lists them.
 BLUEPRINTS: list[Blueprint] = [meta.bp, catalog.bp, certificates.bp, workflow.bp]
+
+for _pairs in (catalog.INPUT_SCHEMAS, certificates.INPUT_SCHEMAS.items(), workflow_schemas.INPUT_SCHEMAS.items()):
+    document_text_limits(_pairs)
 
 
 def register(api: Any) -> None:
