@@ -95,8 +95,13 @@ def test_errors_sent_follow_the_documented_schema(client, db, make_user, token_f
     assert db.scalar(select(func.count()).select_from(Organisation)) == 0
 
 
+class _PartSchema(Schema):
+    seq = fields.Int(required=True)
+
+
 class _CountSchema(Schema):
     n = fields.Int(required=True)
+    parts = fields.List(fields.Nested(_PartSchema))
 
 
 def test_a_new_blueprint_gets_the_error_documentation_and_its_parse_errors_are_the_problem(make_app, make_user,
@@ -125,6 +130,9 @@ def test_a_new_blueprint_gets_the_error_documentation_and_its_parse_errors_are_t
     body = resp.get_json()
     jsonschema.validate(body, _error_schema(spec))
     assert body["error"].startswith("n: ") and "n" in body["detail"]["fields"]
+    nested = client.post("/api/v1/test-extra/1", json={"n": 1, "parts": [{"seq": 1}, {"seq": "x"}]}, headers=headers)
+    assert nested.status_code == 422 and list(nested.get_json()["detail"]["fields"]) == ["parts.1.seq"]
+    assert client.post("/api/v1/test-extra/1", json={"n": 2}, headers=headers).get_json() == {"n": 2}
 
 
 def test_the_503_of_a_database_that_cannot_be_reached_follows_the_schema(client, tmp_path):
