@@ -34,9 +34,9 @@ from datetime import date
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from lims.i18n import _
-from lims.services.validation import Checker
+from lims.services.validation import DB_INT_MAX, DB_INT_MIN, Checker
 
-__all__ = ["INPUTS", "checked_later", "opts", "parse", "service_input", "text_limits"]
+__all__ = ["INPUTS", "checked_later", "number_limits", "opts", "parse", "service_input", "text_limits"]
 
 T = TypeVar("T")
 INPUTS: list[type] = []
@@ -159,7 +159,7 @@ def _nested_texts(c: Checker, name: str, raw: Any) -> None:
 def text_limits(cls: object) -> dict[str, tuple[int, int]]:
     """(fewest, most) characters of each text field of the input ``cls`` as :func:`parse` checks
     them: at most ``max_len`` (255 by default); at least 1 when the field is required (a blank
-    text is missing). For the API's document (:func:`lims.web.openapi.document_text_limits`)."""
+    text is missing). For the API's document (:func:`lims.web.openapi.document_input_limits`)."""
     hints = get_type_hints(cls)
     limits: dict[str, tuple[int, int]] = {}
     for f in _input_fields(cls):
@@ -170,6 +170,25 @@ def text_limits(cls: object) -> dict[str, tuple[int, int]]:
         has_default = f.default is not _MISSING or f.default_factory is not _MISSING
         required = bool(meta.get("required")) or (not optional and not has_default)
         limits[f.name] = (1 if required else 0, meta["max_len"] or 255)
+    return limits
+
+
+def number_limits(cls: object) -> dict[str, tuple[float | None, float | None, bool]]:
+    """(lowest, highest, lowest allowed) of each number field of the input ``cls`` as :func:`parse`
+    checks them: whole numbers within the database's range and from ``minimum``; ``positive``
+    (above 0, not 0) and ``non_negative`` numbers. For the API's document."""
+    hints = get_type_hints(cls)
+    limits: dict[str, tuple[float | None, float | None, bool]] = {}
+    for f in _input_fields(cls):
+        base, _optional = _unwrap_optional(hints[f.name])
+        meta = {**opts(), **dict(f.metadata)}
+        if not f.init:
+            continue
+        if base is int:
+            low = DB_INT_MIN if meta["minimum"] is None else max(meta["minimum"], DB_INT_MIN)
+            limits[f.name] = (low, DB_INT_MAX, True)
+        elif base is float and (meta["positive"] or meta["non_negative"]):
+            limits[f.name] = (0, None, not meta["positive"])
     return limits
 
 

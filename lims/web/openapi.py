@@ -34,11 +34,11 @@ from flask import Flask
 from flask_smorest import Api as _Api
 from marshmallow import Schema, fields, validate
 
-from lims.services.inputs import text_limits
+from lims.services.inputs import number_limits, text_limits
 from lims.web.auth import ROLES_ATTR, is_public_endpoint
 from lims.web.unavailable import RETRY_AFTER
 
-__all__ = ["ERROR_RESPONSES", "Api", "ErrorResponses", "ErrorSchema", "document_text_limits"]
+__all__ = ["ERROR_RESPONSES", "Api", "ErrorResponses", "ErrorSchema", "document_input_limits"]
 
 UNSAFE = {"post", "put", "patch", "delete"}
 
@@ -98,18 +98,28 @@ def error_statuses(app: Flask, endpoint: str, method: str, operation: dict[str, 
     return sorted(statuses)
 
 
-def document_text_limits(pairs: Any) -> None:
-    """Each request schema states the lengths its service input checks (``minLength``,
-    ``maxLength``: :func:`lims.services.inputs.text_limits`); ``pairs`` are (input, schema) as an
-    API module's ``INPUT_SCHEMAS`` holds them. Once per schema field: the schemas only document
-    (the services parse the body)."""
+def document_input_limits(pairs: Any) -> None:
+    """Each request schema states the limits its service input checks: text lengths
+    (``minLength``, ``maxLength``: :func:`lims.services.inputs.text_limits`) and number ranges
+    (``minimum``, ``maximum``, ``exclusiveMinimum``: :func:`lims.services.inputs.number_limits`);
+    ``pairs`` are (input, schema) as an API module's ``INPUT_SCHEMAS`` holds them. Once per schema
+    field (one that has its own validator is left as it is), in place: the schema instances made at
+    import (``@bp.response(200, Schema(many=True))``) share their fields' validators and metadata.
+    The schemas only document; the services parse the body."""
     for input_cls, schema_cls in pairs:
         declared = schema_cls._declared_fields
         for name, (least, most) in text_limits(input_cls).items():
             field = declared.get(name)
-            if not isinstance(field, fields.String) or any(isinstance(v, validate.Length) for v in field.validators):
-                continue
-            field.validators.append(validate.Length(min=least or None, max=most))
+            if isinstance(field, fields.String) and not field.validators:
+                field.validators.append(validate.Length(min=least or None, max=most))
+        for name, (low, high, low_allowed) in number_limits(input_cls).items():
+            field = declared.get(name)
+            if isinstance(field, fields.Number) and not field.validators:
+                field.validators.append(validate.Range(min=low, max=high, min_inclusive=low_allowed))
+                if not low_allowed:  # apispec writes a Range's bounds, not whether they are allowed
+                    metadata = field.metadata  # typed Mapping; a dict of the field's own (marshmallow 4)
+                    if isinstance(metadata, dict):  # in place: schema instances share it
+                        metadata["exclusiveMinimum"] = True
 
 
 class ErrorResponses(BasePlugin):

@@ -177,3 +177,11 @@ def test_request_schemas_state_the_text_lengths_the_services_check(client, db, m
     assert too_long.status_code == 422 and "name" in too_long.get_json()["detail"]["fields"]
     assert db.scalar(select(func.count()).select_from(Organisation)) == 0
     assert client.post("/api/v1/organisations", json={"name": "x" * longest}, headers=admin).status_code == 201
+
+
+def test_request_schemas_state_the_number_ranges_the_services_check(client):
+    instrument = _spec(client)["components"]["schemas"]["Instrument"]["properties"]
+    assert (instrument["range_max"]["minimum"], instrument["range_max"]["exclusiveMinimum"]) == (0, True)
+    assert "exclusiveMinimum" not in instrument["max_tare"] and instrument["max_tare"]["minimum"] == 0
+    assert (instrument["load_supports"]["minimum"], instrument["load_supports"]["maximum"]) == (1, 2**31 - 1)
+    assert (instrument["owner_id"]["minimum"], instrument["owner_id"]["maximum"]) == (-(2**31), 2**31 - 1)

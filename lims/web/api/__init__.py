@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint
 
 from lims.web.api import catalog, certificates, meta, workflow, workflow_schemas
-from lims.web.openapi import document_text_limits
+from lims.web.openapi import document_input_limits
 
 __all__ = ["BLUEPRINTS", "register"]
 
@@ -20,7 +20,7 @@ __all__ = ["BLUEPRINTS", "register"]
 BLUEPRINTS: list[Blueprint] = [meta.bp, catalog.bp, certificates.bp, workflow.bp]
 
 for _pairs in (catalog.INPUT_SCHEMAS, certificates.INPUT_SCHEMAS.items(), workflow_schemas.INPUT_SCHEMAS.items()):
-    document_text_limits(_pairs)
+    document_input_limits(_pairs)
 
 
 def register(api: Any) -> None:
