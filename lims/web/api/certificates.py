@@ -17,6 +17,7 @@ from lims.web.api.blueprints import api_blueprint
 from lims.web.api.common import body, json_body, query_int
 from lims.web.auth import acting_user, roles_required
 from lims.web.context import get_db
+from lims.web.openapi import ErrorSchema
 from lims.web.public_certificates import certificate_context
 
 bp = Blueprint("api_certificates", __name__, url_prefix="/certificates",
@@ -207,6 +208,8 @@ class CertificateDcc(MethodView):
 class CertificateStamp(MethodView):
     @roles_required(Role.technician, Role.reviewer)
     @bp.doc(**_binary("application/pdf", "label of the verification stamp with its QR code"))
+    @bp.alt_response(422, schema=ErrorSchema, description="The certificate has no stamp: only a passed "
+                                                          "verification has one.")
     def get(self, certificate_id: int):
         """Printable verification-stamp label (passed verifications only)."""
         cert = _load(certificate_id)
