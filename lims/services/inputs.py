@@ -10,7 +10,10 @@ past) stay in the service.
 Field types understood: ``str``, ``int``, ``float``, ``bool``, ``date``, their ``| None``
 forms (optional), ``Literal[...]`` (a choice), ``tuple[int, ...]`` / ``tuple[str, ...]`` (a
 list, or one value, or a comma-separated string), and ``Any`` / ``dict`` (passed through for a
-service that checks a nested structure itself). No text may hold a control character
+service that checks a nested structure itself). Values that come typed — a JSON body's, while
+:data:`lims.services.validation.typed_input` is on (the API's requests) — are never converted:
+a number for a name, text for a number, a number for true or false, one value for a list are
+refused naming the field (:class:`~lims.services.validation.Checker`'s ``strict``). No text may hold a control character
 (:func:`lims.services.validation.control_character`; TAB, LF and CR only in a multi-line text).
 Options go in the field's metadata::
 
@@ -31,9 +34,9 @@ from datetime import date
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from lims.i18n import _
-from lims.services.validation import Checker
+from lims.services.validation import DB_INT_MAX, DB_INT_MIN, Checker
 
-__all__ = ["INPUTS", "checked_later", "opts", "parse", "service_input"]
+__all__ = ["INPUTS", "checked_later", "number_limits", "opts", "parse", "service_input", "text_limits"]
 
 T = TypeVar("T")
 INPUTS: list[type] = []
@@ -85,11 +88,17 @@ def _as_list(raw: Any) -> list[Any]:
 
 
 def _tuple_of(c: Checker, name: str, raw: Any, item: Any) -> tuple[Any, ...]:
+    if c.strict and raw is not None and not isinstance(raw, (list, tuple)):
+        c.wrong_type(name, raw, "list")
+        return ()
     values: list[Any] = []
     for value in _as_list(raw):
         got: int | str | None
         if item is int:
             got = c.integer({name: value}, name)
+        elif c.strict and not isinstance(value, str):
+            c.wrong_type(name, value, "text")
+            continue
         else:
             got = str(value).strip()
             c.no_control(name, got)
@@ -145,6 +154,42 @@ def _nested_texts(c: Checker, name: str, raw: Any) -> None:
     elif isinstance(raw, (list, tuple)):
         for value in raw:
             _nested_texts(c, name, value)
+
+
+def text_limits(cls: object) -> dict[str, tuple[int, int]]:
+    """(fewest, most) characters of each text field of the input ``cls`` as :func:`parse` checks
+    them: at most ``max_len`` (255 by default); at least 1 when the field is required (a blank
+    text is missing). For the API's document (:func:`lims.web.openapi.document_input_limits`)."""
+    hints = get_type_hints(cls)
+    limits: dict[str, tuple[int, int]] = {}
+    for f in _input_fields(cls):
+        base, optional = _unwrap_optional(hints[f.name])
+        if not f.init or base is not str:
+            continue
+        meta = {**opts(), **dict(f.metadata)}
+        has_default = f.default is not _MISSING or f.default_factory is not _MISSING
+        required = bool(meta.get("required")) or (not optional and not has_default)
+        limits[f.name] = (1 if required else 0, meta["max_len"] or 255)
+    return limits
+
+
+def number_limits(cls: object) -> dict[str, tuple[float | None, float | None, bool]]:
+    """(lowest, highest, lowest allowed) of each number field of the input ``cls`` as :func:`parse`
+    checks them: whole numbers within the database's range and from ``minimum``; ``positive``
+    (above 0, not 0) and ``non_negative`` numbers. For the API's document."""
+    hints = get_type_hints(cls)
+    limits: dict[str, tuple[float | None, float | None, bool]] = {}
+    for f in _input_fields(cls):
+        base, _optional = _unwrap_optional(hints[f.name])
+        meta = {**opts(), **dict(f.metadata)}
+        if not f.init:
+            continue
+        if base is int:
+            low = DB_INT_MIN if meta["minimum"] is None else max(meta["minimum"], DB_INT_MIN)
+            limits[f.name] = (low, DB_INT_MAX, True)
+        elif base is float and (meta["positive"] or meta["non_negative"]):
+            limits[f.name] = (0, None, not meta["positive"])
+    return limits
 
 
 def _input_fields(cls: object) -> tuple[dataclasses.Field[Any], ...]:

@@ -6,6 +6,9 @@ messages for the same mistake, naming the field.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from typing import Any
 
@@ -57,12 +60,72 @@ def control_character(value: str, *, multiline: bool = False) -> str | None:
     return f"U+{ord(found.group()):04X}" if found else None
 
 
+#: Whether the values being checked came typed, as a JSON body's do: then none is converted — a
+#: number where text is expected, text where a number or a date is, a number for true or false ... is
+#: refused naming the field. Forms, the query string and the CLI send text, which the checks convert.
+typed_input: ContextVar[bool] = ContextVar("typed_input", default=False)
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@contextmanager
+def typed() -> Iterator[None]:
+    """Check every value read within as typed (:data:`typed_input`): the API's requests."""
+    token = typed_input.set(True)
+    try:
+        yield
+    finally:
+        typed_input.reset(token)
+
+
+def json_type(value: Any) -> str:
+    """The JSON type of ``value`` as JSON names it (string, number, boolean, array, object, null)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, Mapping):
+        return "object"
+    if isinstance(value, (list, tuple)):
+        return "array"
+    return type(value).__name__
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 class Checker(FieldErrors):
-    """Reads and checks the fields of a form or JSON body (:class:`lims.errors.FieldErrors`)."""
+    """Reads and checks the fields of a form or JSON body (:class:`lims.errors.FieldErrors`).
+
+    ``strict`` (by default :data:`typed_input`): values must have the type the field takes, as a
+    JSON body's do; otherwise text is converted (forms, query strings, the CLI)."""
+
+    def __init__(self, *, strict: bool | None = None) -> None:
+        super().__init__()
+        self.strict = typed_input.get() if strict is None else strict
+
+    def wrong_type(self, field: str, value: Any, expected: str) -> None:
+        """Refuse a value of another JSON type than the field's, naming both."""
+        messages = {
+            "text": _("Must be text, not %(type)s.", type=json_type(value)),
+            "number": _("Must be a number, not %(type)s.", type=json_type(value)),
+            "integer": _("Must be a whole number, not %(type)s.", type=json_type(value)),
+            "boolean": _("Must be true or false, not %(type)s.", type=json_type(value)),
+            "list": _("Must be a list, not %(type)s.", type=json_type(value)),
+        }
+        self.fail(field, messages[expected])
 
     def text(self, data: dict, field: str, *, required: bool = True, max_len: int = 255, default: str = "",
              multiline: bool = False) -> str:
         value = data.get(field)
+        if self.strict and value is not None and not isinstance(value, str):
+            self.wrong_type(field, value, "text")
+            return default
         value = "" if value is None else str(value).strip()
         if not value:
             if required:
@@ -82,6 +145,9 @@ class Checker(FieldErrors):
     def number(self, data: dict, field: str, *, required: bool = True, positive: bool = False,
                non_negative: bool = False) -> float | None:
         value = data.get(field)
+        if (self.strict and value is not None and not _is_number(value)) or isinstance(value, bool):
+            self.wrong_type(field, value, "number")
+            return None
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
                 self.fail(field, _("This field is required."))
@@ -102,6 +168,9 @@ class Checker(FieldErrors):
 
     def integer(self, data: dict, field: str, *, required: bool = True, minimum: int | None = None) -> int | None:
         value = data.get(field)
+        if (self.strict and value is not None and not _is_number(value)) or isinstance(value, bool):
+            self.wrong_type(field, value, "integer")
+            return None
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
                 self.fail(field, _("This field is required."))
@@ -124,6 +193,9 @@ class Checker(FieldErrors):
     def choice(self, data: dict, field: str, choices: list[str] | tuple[str, ...], *,
                default: str | None = None) -> str:
         value = data.get(field)
+        if self.strict and value is not None and not isinstance(value, str):
+            self.fail(field, _("Must be one of: %(choices)s.", choices=", ".join(choices)))
+            return default or ""
         value = default if value in (None, "") else str(value)
         if value is None or value not in choices:
             self.fail(field, _("Must be one of: %(choices)s.", choices=", ".join(choices)))
@@ -132,6 +204,9 @@ class Checker(FieldErrors):
 
     def boolean(self, data: dict, field: str, default: bool = False) -> bool:
         value = data.get(field)
+        if self.strict and value is not None and not isinstance(value, bool):
+            self.wrong_type(field, value, "boolean")
+            return default
         if value is None or value == "":
             return default
         if isinstance(value, bool):
@@ -152,6 +227,9 @@ class Checker(FieldErrors):
             return None
         if isinstance(value, date):
             return value
+        if self.strict and not (isinstance(value, str) and _ISO_DAY.fullmatch(value.strip())):
+            self.fail(field, _("%(value)s is not a date (YYYY-MM-DD).", value=repr(value)))
+            return None
         try:
             return date.fromisoformat(str(value).strip())
         except ValueError:

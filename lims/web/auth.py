@@ -20,6 +20,8 @@ from lims.web.errors import problem
 from lims.web.extensions import login_manager
 
 PUBLIC_ATTR = "_lims_public"
+#: Set on a view by :func:`roles_required`: the roles it lets in (the OpenAPI document lists 403 for it).
+ROLES_ATTR = "_lims_roles"
 # Endpoints of libraries that are public by design (views we do not define ourselves).
 PUBLIC_ENDPOINTS = {"static", "api-docs.openapi_json"}
 
@@ -53,6 +55,7 @@ def roles_required(*roles: str | Role) -> Callable:
                 abort(403)
             return view(*args, **kwargs)
 
+        setattr(wrapped, ROLES_ATTR, roles)
         return wrapped
 
     return decorator

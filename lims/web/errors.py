@@ -84,11 +84,19 @@ def unexpected(exc: Exception) -> ResponseReturnValue:
 
 
 def _fields_of(data: Any) -> dict[str, str]:
-    """webargs/flask-smorest validation messages as one message per field."""
+    """webargs/flask-smorest validation messages as one message per field; a nested field is
+    named by its path (``points.0.seq``), as the services name theirs."""
     fields: dict[str, str] = {}
+
+    def walk(prefix: str, msgs: Any) -> None:
+        if isinstance(msgs, dict):
+            for key, inner in msgs.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        else:
+            fields[prefix] = "; ".join(str(m) for m in msgs) if isinstance(msgs, list) else str(msgs)
+
     for _location, messages in data["messages"].items():
-        for field, msgs in messages.items():
-            fields[field] = "; ".join(str(m) for m in msgs) if isinstance(msgs, list) else str(msgs)
+        walk("", messages)
     return fields
 
 

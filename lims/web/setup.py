@@ -16,12 +16,13 @@ from lims.web.api import BLUEPRINTS, register
 from lims.web.auth import init_auth
 from lims.web.converters import init_converters
 from lims.web.errors import init_errors
-from lims.web.extensions import Api, babel, csrf, limiter
+from lims.web.extensions import babel, csrf, limiter
 from lims.web.filters import init_filters
 from lims.web.headers import init_security_headers
 from lims.web.language import select_language
 from lims.web.login_limits import init_login_limits
 from lims.web.nav import init_nav
+from lims.web.openapi import Api
 from lims.web.query import refuse_control_characters
 from lims.web.transaction import wrap_views
 from lims.web.unavailable import init_unavailable

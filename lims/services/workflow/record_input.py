@@ -148,10 +148,11 @@ def _point_entries(c: Checker, raw_points: Any) -> list[tuple[int, dict]]:
         return []
     out = []
     for entry in raw_points:
+        seq = entry.get("seq") if isinstance(entry, dict) else None
         try:
-            if not isinstance(entry, dict) or entry.get("seq") is None:
+            if seq is None or isinstance(seq, bool) or (c.strict and not isinstance(seq, int)):
                 raise TypeError
-            out.append((int(entry["seq"]), entry))
+            out.append((int(seq), entry))
         except (TypeError, ValueError):
             c.fail("points", _("Each point must be a JSON object with its seq."))
     return out
@@ -285,21 +286,21 @@ def standards_input(c: Checker, session: Session, record: Record, raw: Any, on: 
     """The chosen standards, each of the procedure's quantity and usable on the day (None: not given)."""
     if raw is None:
         return None
-    if isinstance(raw, (str, int)):
+    if isinstance(raw, (str, int)) and not c.strict:
         raw = [raw] if str(raw).strip() else []
     if not isinstance(raw, (list, tuple)):
-        c.fail("standards", _("Must be a list."))
+        c.wrong_type("standards", raw, "list")
         return None
     quantity = record.procedure.spec.get("quantity")
     chosen: list[tuple[ReferenceStandard, StandardCalibration]] = []
     for item in raw:
         ident = item.get("id") if isinstance(item, dict) else item
-        try:
-            std = session.get(ReferenceStandard, int(str(ident).strip()))
-        except (TypeError, ValueError):
-            std = None
+        # A whole number within the database's range: a larger one would overflow its query.
+        std_id = c.integer({"standards": ident}, "standards", minimum=1)
+        std = None if std_id is None else session.get(ReferenceStandard, std_id)
         if std is None:
-            c.fail("standards", _("Nothing with id %(id)s.", id=ident))
+            if std_id is not None:
+                c.fail("standards", _("Nothing with id %(id)s.", id=ident))
             continue
         if std.quantity != quantity:
             c.fail("standards", _("%(code)s measures %(q)s, not %(want)s.", code=std.code, q=std.quantity,

@@ -56,6 +56,10 @@ def _customer(c: Checker, session: Session, actor: Actor | None, inp: NewService
 
 
 def _instrument_ids(c: Checker, raw_ids: Any) -> list[int]:
+    """Whole numbers within the database's range (a JSON body: a list of numbers, nothing converted)."""
+    if c.strict and raw_ids is not None and not isinstance(raw_ids, (list, tuple)):
+        c.wrong_type("instrument_ids", raw_ids, "list")
+        return []
     if isinstance(raw_ids, (str, int)):
         raw_ids = [raw_ids]
     ids: list[int] = []
@@ -63,10 +67,9 @@ def _instrument_ids(c: Checker, raw_ids: Any) -> list[int]:
         c.fail("instrument_ids", _("Choose at least one instrument."))
         return ids
     for raw in raw_ids:
-        try:
-            ids.append(int(str(raw).strip()))
-        except ValueError:
-            c.fail("instrument_ids", _("%(value)s is not a whole number.", value=repr(raw)))
+        value = c.integer({"instrument_ids": raw}, "instrument_ids", minimum=1)
+        if value is not None:
+            ids.append(value)
     if len(set(ids)) != len(ids):
         c.fail("instrument_ids", _("An instrument is listed twice."))
     return ids

@@ -1,4 +1,5 @@
-"""What every API blueprint shares: the CSRF check for cookie sessions (a leaf: API modules import it)."""
+"""What every API blueprint shares: the CSRF check for cookie sessions, and input checked as typed JSON
+(a leaf: API modules import it)."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,6 +7,8 @@ from typing import Any
 from flask import g, request
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError as WTFValidationError
+
+from lims.services.validation import typed_input
 
 __all__ = ["api_blueprint"]
 
@@ -22,7 +25,19 @@ def _csrf_for_cookie_sessions() -> None:
     return None
 
 
+def _typed_on() -> None:
+    typed_input.set(True)
+
+
+def _typed_off(_exc: BaseException | None) -> None:
+    typed_input.set(False)  # not reset(token): a streamed answer may end in another context
+
+
 def api_blueprint(bp: Any) -> Any:
-    """Make ``bp`` an API blueprint: unsafe requests of a cookie session need ``X-CSRFToken``."""
+    """Make ``bp`` an API blueprint: unsafe requests of a cookie session need ``X-CSRFToken``, and
+    the JSON body's values are checked as typed, never converted
+    (:data:`lims.services.validation.typed_input`)."""
+    bp.before_request(_typed_on)
     bp.before_request(_csrf_for_cookie_sessions)
+    bp.teardown_request(_typed_off)
     return bp

@@ -17,6 +17,7 @@ from lims.web.api.blueprints import api_blueprint
 from lims.web.api.common import body, json_body, query_int
 from lims.web.auth import acting_user, roles_required
 from lims.web.context import get_db
+from lims.web.openapi import ErrorSchema
 from lims.web.public_certificates import certificate_context
 
 bp = Blueprint("api_certificates", __name__, url_prefix="/certificates",
@@ -180,7 +181,11 @@ class CertificatePdf(MethodView):
 @bp.route("/<int:certificate_id>/document")
 class CertificateDocument(MethodView):
     @roles_required(*VIEWERS)
-    @bp.doc(**_binary("application/json", "the certificate document (format metrology-lims/certificate, version 1)"))
+    @bp.doc(responses={"200": {
+        "description": "the certificate document (format metrology-lims/certificate, version 1)",
+        "content": {"application/json": {"schema": {
+            "type": "object", "additionalProperties": True,
+            "description": "format, version, the document's data and its status today, numbers as stored"}}}}})
     def get(self, certificate_id: int):
         """The certificate as JSON: the same data as the PDF, numbers as stored."""
         cert = _load(certificate_id)
@@ -203,6 +208,8 @@ class CertificateDcc(MethodView):
 class CertificateStamp(MethodView):
     @roles_required(Role.technician, Role.reviewer)
     @bp.doc(**_binary("application/pdf", "label of the verification stamp with its QR code"))
+    @bp.alt_response(422, schema=ErrorSchema, description="The certificate has no stamp: only a passed "
+                                                          "verification has one.")
     def get(self, certificate_id: int):
         """Printable verification-stamp label (passed verifications only)."""
         cert = _load(certificate_id)

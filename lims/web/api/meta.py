@@ -15,6 +15,7 @@ from lims.web.api.blueprints import api_blueprint
 from lims.web.auth import public
 from lims.web.context import get_db
 from lims.web.extensions import limiter
+from lims.web.openapi import ERROR_RESPONSES, ErrorSchema
 from lims.web.unavailable import RETRY_AFTER, message, outage, request_language
 
 bp = Blueprint("api_meta", __name__, url_prefix="", description="Session and service status")
@@ -53,9 +54,10 @@ class Me(MethodView):
 @public
 @bp.route("/health")
 @bp.response(200, HealthSchema)
-@bp.alt_response(503, description="A dependency is down: ``detail`` names each one "
-                                  "(``database``, ``rate_limit_storage``) as ``unreachable``; "
-                                  "``Retry-After`` says when to ask again.")
+@bp.alt_response(503, schema=ErrorSchema, headers=ERROR_RESPONSES[503][2],
+                 description="A dependency is down: ``detail`` names each one "
+                             "(``database``, ``rate_limit_storage``) as ``unreachable``; "
+                             "``Retry-After`` says when to ask again.")
 @bp.doc(security=[])
 def health() -> Any:
     """Liveness and dependency check (no login): the database, and the rate-limit storage when

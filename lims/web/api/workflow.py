@@ -26,8 +26,10 @@ from lims.web.api.workflow_schemas import (
     AcceptSchema,
     CancelSchema,
     CaptureSchema,
+    ImpactSchema,
     OpenRecordSchema,
     OutOfToleranceSchema,
+    RecallByBusinessSchema,
     RecallSchema,
     RecordSchema,
     ReturnSchema,
@@ -38,6 +40,7 @@ from lims.web.api.workflow_schemas import (
 )
 from lims.web.auth import acting_user, roles_required
 from lims.web.context import get_db
+from lims.web.openapi import ERROR_RESPONSES
 
 bp = Blueprint("api_workflow", __name__, url_prefix="",
                description="Service requests, records with computed results, review, recall and standard impact")
@@ -172,6 +175,7 @@ def record_standards(record_id: int):
 @roles_required(Role.technician)
 @bp.doc(**body(CaptureSchema, "reads the device and saves the readings (or reference value) into the point"))
 @bp.response(200, RecordSchema)
+@bp.alt_response(502, response=ERROR_RESPONSES[502][0])
 def capture(record_id: int, seq: int):
     """Read a point from a device on the lab PC and save it (502 when the device fails; nothing changes)."""
     db = get_db()
@@ -244,6 +248,7 @@ def recall_list():
 @bp.route("/recall/by-business")
 @roles_required(Role.technician, Role.reviewer, Role.inspector)
 @bp.doc(parameters=RECALL_PARAMS[:1])
+@bp.response(200, RecallByBusinessSchema)
 def recall_by_business():
     """Per business: how many instruments are overdue and due soon (most overdue first)."""
     rows = recall.due_by_business(get_db(), acting_user(), days=query_int("days", 30, maximum=recall.MAX_DAYS))
@@ -282,8 +287,8 @@ def recall_export():
 
 @bp.route("/reference-standards/<int:standard_id>/impact")
 @roles_required(Role.technician, Role.reviewer)
-@bp.doc(responses={"200": {"description": "records and certificates that used the standard since its last "
-                                          "good calibration"}})
+@bp.response(200, ImpactSchema, description="records and certificates that used the standard since its last "
+                                             "good calibration")
 def impact(standard_id: int):
     """Every record and certificate that used a reference standard since its last good calibration."""
     return standard_impact.impact_of_standard(get_db(), acting_user(), standard_id).to_dict()
@@ -292,6 +297,7 @@ def impact(standard_id: int):
 @bp.route("/reference-standards/<int:standard_id>/out-of-tolerance", methods=["POST"])
 @roles_required(Role.reviewer)
 @bp.doc(**body(OutOfToleranceSchema))
+@bp.response(200, ImpactSchema, description="the standard's impact (as GET .../impact)")
 def out_of_tolerance(standard_id: int):
     """Mark a standard found out of tolerance; it can no longer be selected. Returns its impact."""
     db = get_db()

@@ -235,6 +235,69 @@ class RecallSchema(Schema):
     items = fields.List(fields.Nested(DueRowSchema))
 
 
+class BusinessDueSchema(Schema):
+    owner_id = fields.Int()
+    owner = fields.Str()
+    overdue = fields.Int(metadata={"description": "instruments past their due date"})
+    due_soon = fields.Int(metadata={"description": "instruments due within the days asked"})
+
+
+class RecallByBusinessSchema(Schema):
+    items = fields.List(fields.Nested(BusinessDueSchema))
+
+
+def _iso_date(**kwargs: Any) -> fields.Field:
+    """A date already written as YYYY-MM-DD (the impact's dictionary), documented as one."""
+    metadata = {"format": "date", **kwargs.pop("metadata", {})}
+    return fields.Str(metadata=metadata, **kwargs)
+
+
+class ImpactStandardSchema(Schema):
+    id = fields.Int()
+    code = fields.Str()
+    name = fields.Str()
+    status = fields.Str()
+
+
+class ImpactCalibrationSchema(Schema):
+    id = fields.Int()
+    certificate_number = fields.Str()
+    calibration_date = _iso_date()
+
+
+class ImpactRecordSchema(Schema):
+    id = fields.Int()
+    number = fields.Str()
+    status = fields.Str()
+    kind = fields.Str()
+    work_date = _iso_date(allow_none=True)
+    instrument_id = fields.Int()
+    serial_number = fields.Str()
+    owner = fields.Str()
+    verdict = fields.Str(allow_none=True)
+
+
+class ImpactCertificateSchema(Schema):
+    id = fields.Int()
+    number = fields.Str()
+    status = fields.Str()
+    kind = fields.Str()
+    issue_date = _iso_date()
+    record_id = fields.Int()
+    customer = fields.Str()
+
+
+class ImpactSchema(Schema):
+    """:meth:`lims.services.workflow.impact.Impact.to_dict`."""
+
+    standard = fields.Nested(ImpactStandardSchema)
+    found_bad_on = _iso_date(allow_none=True, metadata={"description": "when it was found out of tolerance"})
+    last_good_calibration = fields.Nested(ImpactCalibrationSchema, allow_none=True)
+    since = _iso_date(allow_none=True, metadata={"description": "records worked on from this day are listed"})
+    records = fields.List(fields.Nested(ImpactRecordSchema))
+    certificates = fields.List(fields.Nested(ImpactCertificateSchema))
+
+
 class OutOfToleranceSchema(Schema):
     since = fields.Date(required=True)
     reason = fields.Str(required=True)
