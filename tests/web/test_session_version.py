@@ -4,10 +4,13 @@ every copy of an older cookie is refused at its next request — pages go to the
 answers 401. A cookie from before versions existed ("<id>") counts as version 0."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask_login.utils import encode_cookie
 from sqlalchemy import select
 
 from lims.models import AuditEvent, User
+from lims.services.login_throttle import Rules, Throttle
 from tests.helpers import PASSWORD
 
 JSON = {"Accept": "application/json"}
@@ -188,6 +191,8 @@ def test_guessing_the_current_password_is_limited_as_sign_ins_are(make_app, make
     """A wrong current password counts as a failed sign-in (docs/reliability.md, "Sign-in limits"):
     after the 5 free ones the next is 429, in the browser and then in the API alike (one count)."""
     app = make_app(extra={"TESTING": True, "WTF_CSRF_ENABLED": False})
+    now = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)  # a clock that stands still: the 2 s block outlasts a slow run
+    app.extensions["lims.login_throttle"] = Throttle(Rules(free_attempts=5, max_delay=900), clock=lambda: now)
     bearer = token_for(make_user("ktv.guess", "technician"))
     browser = _signed_in(app, "ktv.guess")
     guess = {"current_password": "guess-0000", "new_password": "a-new-password-1",
