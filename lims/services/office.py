@@ -230,7 +230,7 @@ def _turnaround(session: Session, f: Filters) -> Table:
         median, p90 = quantile(h, 0.5), quantile(h, 0.9)
         rows.append((key, sum(n for _d, n in h), _round(median), _round(p90)))
     return Table("turnaround", _("Turnaround from request to certificate"),
-                 [(_("Month"), ""), (_("Certificates"), _("certificates")), (_("Median"), _("days")),
+                 [(_("Month"), ""), (_("Number issued"), _("certificates")), (_("Median"), _("days")),
                   (_("90th percentile"), _("days"))], rows)
 
 

@@ -33,8 +33,11 @@ def _lang() -> str:
     return str(g.get("lang", "vi"))
 
 
-def _label(value: object, lang: str) -> str:
+def _label(value: object, lang: str, short: bool = False) -> str:
+    """A row's label: a day as the language writes it (day and month only along a chart's axis)."""
     if isinstance(value, date):
+        if short:
+            return value.strftime("%d/%m") if lang == "vi" else value.strftime("%m-%d")
         return format_day(value, lang)
     if isinstance(value, str) and len(value) == 7 and value[4] == "-":  # a month, YYYY-MM
         return f"{value[5:]}/{value[:4]}" if lang == "vi" else value
@@ -50,7 +53,7 @@ def _fmt(value: float | int | None, digits: int | None = None) -> str:
 def chart(t: office.Table, lang: str):
     """The chart of one table: its first column along the bottom, the other numeric columns as bars
     (the pass-rate chart shows only the rate)."""
-    labels = [_label(row[0], lang) for row in t.rows]
+    labels = [_label(row[0], lang, short=True) for row in t.rows]
     columns = list(range(1, len(t.columns)))
     if t.key == "pass_rate":
         columns = [3]

@@ -27,9 +27,9 @@ def _nice_top(value: float) -> tuple[float, float]:
 
 
 def bar_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]], *, title: str,
-              unit: str, fmt: Callable[..., str], width: int = 640, height: int = 260) -> Markup:
+              unit: str, fmt: Callable[..., str], width: int = 480, height: int = 250) -> Markup:
     """Grouped bars: ``labels`` along the bottom, ``series`` as (name, values) — None draws no bar."""
-    left, right, upper, lower = 56, 10, 16, 52
+    left, right, upper, lower = 50, 8, 14, 50
     plot_w, plot_h = width - left - right, height - upper - lower
     values = [v for _n, vs in series for v in vs if v is not None]
     top, step = _nice_top(max(values, default=0.0))
@@ -44,14 +44,14 @@ def bar_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float 
     while tick <= top + 1e-9:
         parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
                      f'stroke="#eef1f4"/><text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" '
-                     f'font-size="11" fill="#5b6b7b">{escape(fmt(round(tick, 9)))}</text>')
+                     f'font-size="12" fill="#5b6b7b">{escape(fmt(round(tick, 9)))}</text>')
         tick += step
     parts.append(f'<text x="12" y="{upper + plot_h / 2:.1f}" font-size="11" fill="#1d2733" text-anchor="middle" '
                  f'transform="rotate(-90 12 {upper + plot_h / 2:.1f})">{escape(unit)}</text>')
     groups = max(len(labels), 1)
     group_w = plot_w / groups
     bar_w = group_w * 0.8 / max(len(series), 1)
-    every = max(1, math.ceil(groups / 12))  # at most 12 labels along the bottom
+    every = max(1, math.ceil(groups / 6))  # at most 6 labels along the bottom: they stay apart on a phone
     for i, label in enumerate(labels):
         x0 = left + group_w * i + group_w * 0.1
         for k, (name, vs) in enumerate(series):
@@ -63,12 +63,12 @@ def bar_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float 
                          f'<title>{escape(label)} – {escape(name)}: {escape(fmt(v))} {escape(unit)}</title></rect>')
         if i % every == 0:
             cx = left + group_w * (i + 0.5)
-            parts.append(f'<text x="{cx:.1f}" y="{upper + plot_h + 14}" text-anchor="middle" font-size="10" '
-                         f'fill="#1d2733">{escape(label[:14])}</text>')
+            parts.append(f'<text class="xl" x="{cx:.1f}" y="{upper + plot_h + 15}" text-anchor="middle" '
+                         f'font-size="12" fill="#1d2733">{escape(label[:14])}</text>')
     legend_y = height - 12
     for k, (name, _vs) in enumerate(series):
-        x = left + k * 150
+        x = left + k * 170
         parts.append(f'<rect x="{x}" y="{legend_y - 9}" width="12" height="10" fill="{PALETTE[k % len(PALETTE)]}"/>'
-                     f'<text x="{x + 17}" y="{legend_y}" font-size="11">{escape(name)}</text>')
+                     f'<text x="{x + 17}" y="{legend_y}" font-size="12">{escape(name)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
