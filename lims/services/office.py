@@ -13,10 +13,10 @@ instrument type; all days and weeks are UTC days (timestamps are stored in UTC):
 * **pass_rate** — approved verification records per instrument type: passed (verdict ``pass``) /
   total, in %.
 * **overdue** — instruments overdue at each month end of the period (the last 12): at day D an
-  instrument counts when its latest certificate issued on or before D (revoked ones left out) had
-  ``valid_until`` before D. Each certificate's successor comes from a window function (LEAD), so
-  one query answers every month end. A certificate without ``valid_until`` (calibration) never
-  makes its instrument overdue.
+  instrument counts when it has had a certificate by D and none is in force at D — the latest
+  ``valid_until`` among its certificates issued on or before D (revoked ones left out) is before
+  D. A certificate without ``valid_until`` (a calibration) neither counts nor ends one in force.
+  One pass over the certificates grouped by instrument answers every month end.
 * **technicians** — approved records per technician in the period.
 
 Seen by the office: reviewers and admins (:func:`lims.services.policy.can_see_office`).
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Integer, and_, case, cast, func, literal, or_, select, union_all
+from sqlalchemy import Date, Integer, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from lims.errors import PermissionDenied, ValidationError
@@ -266,25 +266,20 @@ def month_ends(f: Filters) -> list[date]:
 
 def _overdue(session: Session, f: Filters) -> Table:
     ends = month_ends(f)
+    columns = [(_("Month end"), ""), (_("Overdue"), _("instruments"))]
     if not ends:
-        return Table("overdue", _("Overdue instruments at each month end"),
-                     [(_("Month end"), ""), (_("Overdue"), _("instruments"))], [])
-    nxt = func.lead(Certificate.issue_date).over(partition_by=Certificate.instrument_id,
-                                                 order_by=(Certificate.issue_date, Certificate.id))
-    certs = select(Certificate.instrument_id, Certificate.issue_date, Certificate.valid_until,
-                   nxt.label("next_issue")).where(Certificate.status != "revoked",
-                                                  Certificate.issue_date <= ends[-1])
-    certs = _typed(certs, f, Certificate.instrument_id).subquery("c")
-    days = union_all(*[select(literal(d, Date).label("d")) for d in ends]).subquery("m")
-    q = (select(days.c.d, func.count(certs.c.instrument_id))
-         .select_from(days)
-         .outerjoin(certs, and_(certs.c.issue_date <= days.c.d, certs.c.valid_until < days.c.d,
-                                or_(certs.c.next_issue.is_(None), certs.c.next_issue > days.c.d)))
-         .group_by(days.c.d))
-    counts = {str(d)[:10]: int(n) for d, n in session.execute(q)}
-    return Table("overdue", _("Overdue instruments at each month end"),
-                 [(_("Month end"), ""), (_("Overdue"), _("instruments"))],
-                 [(d, counts.get(d.isoformat(), 0)) for d in ends])
+        return Table("overdue", _("Overdue instruments at each month end"), columns, [])
+    # One pass over the certificates, grouped by instrument: for each month end D, the latest
+    # valid_until among the instrument's certificates issued by D (NULL when none, or none dated).
+    latest = [func.max(case((Certificate.issue_date <= d, Certificate.valid_until))).label(f"m{k}")
+              for k, d in enumerate(ends)]
+    per = (select(*latest).where(Certificate.status != "revoked", Certificate.issue_date <= ends[-1])
+           .group_by(Certificate.instrument_id))
+    per = _typed(per, f, Certificate.instrument_id).subquery("per")
+    q = select(*[func.coalesce(func.sum(case((per.c[f"m{k}"] < d, 1), else_=0)), 0) for k, d in enumerate(ends)])
+    counts = session.execute(q).one()
+    return Table("overdue", _("Overdue instruments at each month end"), columns,
+                 [(d, int(n)) for d, n in zip(ends, counts, strict=True)])
 
 
 def _technicians(session: Session, f: Filters) -> Table:

@@ -24,7 +24,8 @@ Certificates (request received → issued = turnaround):
 * c_old1 of i1 issued 2025-01-10, valid until 2025-12-15; c_old3 of i3 issued 2025-05-01, valid
   until 2025-11-15; a revoked c_rev3 of i3 issued 2025-06-01, valid until 2025-09-30 (left out).
 
-Overdue at month ends 2025-10-31 … 2026-03-31: 0, 1 (i3), 2 (i1, i3), 2, 1 (i1), 0.
+Overdue (no certificate in force) at month ends 2025-10-31 … 2026-03-31: 0, 1 (i3), 2 (i1, i3), 2,
+1 (i1), 1 (i3: its latest dated certificate c5 ended 2026-03-20; the failed c3 has no valid_until).
 """
 from __future__ import annotations
 
