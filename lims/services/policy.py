@@ -33,7 +33,7 @@ __all__ = [
     "MAKER_ACTIONS", "actor_id", "actor_name", "has_role", "is_staff", "require", "require_staff",
     "is_technician", "require_technician", "record_makers", "made_record",
     "organisation_of", "can_see_organisation", "can_see_request", "can_see_record", "can_see_certificate",
-    "can_edit_record", "can_review_record", "can_manage_certificates", "can_print_stamp",
+    "can_edit_record", "can_review_record", "can_manage_certificates", "can_print_stamp", "can_see_office",
 ]
 
 
@@ -184,3 +184,8 @@ def can_manage_certificates(actor: Actor | None) -> bool:
 def can_print_stamp(actor: Actor | None, cert: Any) -> bool:
     """The stamp label is printed by the lab for a valid verification certificate."""
     return bool(cert.stamp_number) and cert.status == "valid" and has_role(actor, Role.technician, Role.reviewer)
+
+
+def can_see_office(actor: Actor | None) -> bool:
+    """The office dashboard (workload, turnaround, pass rates, overdue trend): reviewers and admins."""
+    return has_role(actor, Role.reviewer)
