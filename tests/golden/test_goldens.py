@@ -40,6 +40,9 @@ _PATTERNS = [
     (re.compile(r"\b\d{4}-\d{2}-\d{2}\b"), "<DATE>"),
     (re.compile(r"\b\d{1,2}/\d{1,2}/\d{4}\b"), "<DATE>"),
     (re.compile(r"\b\d{1,2}\.\d{1,2}\.\d{4}\b"), "<DATE>"),
+    (re.compile(r"ngày \d{1,2} tháng \d{1,2} năm"), "ngày <D> tháng <M> năm"),  # the signature's date line
+    (re.compile(r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December) "
+                r"(?=\d{4})"), "<D> <MONTH> "),
     (re.compile(r"\b\d{2}:\d{2}(:\d{2})?\b"), "<TIME>"),
     (re.compile(r"\b20\d\d\b"), "<YEAR>"),
     (re.compile(r"(uuid|UUID)[^<>\"]{0,20}[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<UUID>"),
