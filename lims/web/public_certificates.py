@@ -25,6 +25,7 @@ signing keys) the certificate services use.
 from __future__ import annotations
 
 import threading
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -126,8 +127,10 @@ def _not_genuine_answer():
     return render_template("public/not_genuine.html", message=message), 404
 
 
-def _page(view: certs.PublicView, ctx: certs.CertificateContext, pdf_url: str | None = None) -> Response:
-    """The check page (or its JSON) of ``view``, whose scope is already applied."""
+def _page(view: certs.PublicView, ctx: certs.CertificateContext, pdf_url: str | None = None,
+          keep_query: str = "") -> Response:
+    """The check page (or its JSON) of ``view``, whose scope is already applied; ``keep_query``
+    (``a=b&``) is kept by the language links."""
     if wants_json():
         resp = jsonify(view.as_json(ctx.base_url))
     else:
@@ -137,7 +140,8 @@ def _page(view: certs.PublicView, ctx: certs.CertificateContext, pdf_url: str | 
         # The page is translated with the service-layer catalog, cached per language (lims.i18n):
         # flask_babel's gettext looks its catalog up again at every call.
         resp = current_app.make_response(render_template("public/verify.html", v=view, newer_url=newer_url,
-                                                         pdf_url=pdf_url, _=fast_gettext, gettext=fast_gettext))
+                                                         pdf_url=pdf_url, keep_query=keep_query,
+                                                         _=fast_gettext, gettext=fast_gettext))
     resp.headers["Cache-Control"] = "no-store"
     resp.vary.add("Accept")
     return resp
@@ -184,6 +188,7 @@ def _no_lookup_asked() -> bool:
 def lookup():
     """Find a certificate by its number and stamp number (for a damaged QR): the status-only page."""
     number, stamp = request.args.get("number", ""), request.args.get("stamp", "")
+    keep_query = f"{urlencode({'number': number, 'stamp': stamp})}&"
     if _no_lookup_asked():
         return render_template("public/lookup.html", number="", stamp="", message=None)
     ctx = certificate_context(current_app)
@@ -192,5 +197,6 @@ def lookup():
     except (certs.NoSuchCertificate, ValidationError) as exc:
         if wants_json():
             return problem(exc.status, exc.message, {"found": False})
-        return render_template("public/lookup.html", number=number, stamp=stamp, message=exc.message), exc.status
-    return _page(view, ctx)
+        return render_template("public/lookup.html", number=number, stamp=stamp, message=exc.message,
+                               keep_query=keep_query), exc.status
+    return _page(view, ctx, keep_query=keep_query)
