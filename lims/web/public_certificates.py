@@ -188,9 +188,9 @@ def _no_lookup_asked() -> bool:
 def lookup():
     """Find a certificate by its number and stamp number (for a damaged QR): the status-only page."""
     number, stamp = request.args.get("number", ""), request.args.get("stamp", "")
-    keep_query = f"{urlencode({'number': number, 'stamp': stamp})}&"
     if _no_lookup_asked():
         return render_template("public/lookup.html", number="", stamp="", message=None)
+    keep_query = f"{urlencode({'number': number, 'stamp': stamp})}&"
     ctx = certificate_context(current_app)
     try:
         view, _token = certs.lookup_by_numbers(get_db(), number, stamp, ctx)

@@ -140,6 +140,7 @@ def test_the_lookup_by_numbers_answers_the_status_only_page(issued, client, lang
     form = client.get(f"/v/lookup?lang={lang}")
     text = form.get_data(as_text=True)
     assert form.status_code == 200 and 'name="number"' in text and 'name="stamp"' in text
+    assert 'href="?lang=vi"' in text  # the empty form's language switch asks nothing
     assert ("Tra cứu giấy chứng nhận theo số" if lang == "vi" else "Look a certificate up by its numbers") in text
     resp = client.get("/v/lookup", query_string={"number": f" {issued.cert.number.lower()} ",
                                                  "stamp": issued.cert.stamp_number})
