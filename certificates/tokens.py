@@ -6,7 +6,8 @@ and nobody without the laboratory's private key can make one.
 
 Binary layout, then base64url without padding (RFC 4648 section 5)::
 
-    byte 0        format: 0x01 = certificate id is an integer, 0x02 = a short ASCII uid
+    byte 0        format: 0x01 = certificate id is an integer, 0x02 = a short ASCII uid;
+                  0x03 and 0x04 = the same, scope "status" (the QR of a stamp sticker)
     bytes 1-3     key id: first 3 bytes of SHA-256 of the raw 32-byte public key
     bytes 4..n-65 certificate id: unsigned LEB128 integer, or the uid's ASCII bytes (1-32)
     last 64 bytes Ed25519 signature of DOMAIN + bytes 0..n-65
@@ -16,6 +17,11 @@ characters (96 up to id 268 435 455). With a base URL of up to 23 characters, su
 ``https://lims.tdc.gov.vn``, the URL ``<base_url>/v/<token>`` (at most 122 characters)
 encodes as QR version 7 at error correction M: 45 × 45 modules, 0.44 mm each on a 20 mm
 sticker. Base URLs up to 53 characters give version 8 (49 × 49 modules, 0.41 mm).
+
+The scope is part of the signed bytes: a **full** token (``0x01``/``0x02``, the QR on the
+certificate itself) is proof of holding the certificate and opens its PDF; a **status** token
+(``0x03``/``0x04``, the QR on a stamp sticker anyone can scan) shows validity only. Changing the
+format byte breaks the signature, so a status token can never be turned into a full one.
 
 The signature is checked with the key named in the token; the key id itself is never
 trusted: an unknown key id, like any malformed or altered token, raises :class:`InvalidToken`.
@@ -40,6 +46,13 @@ from certificates.errors import InvalidToken, KeyStoreError
 DOMAIN = b"metrology-lims certificate token v1\x00"
 FORMAT_INT = 0x01
 FORMAT_UID = 0x02
+FORMAT_INT_STATUS = 0x03
+FORMAT_UID_STATUS = 0x04
+#: A token's scope: ``full`` (the certificate's own QR: status and PDF) or ``status`` (a stamp's QR).
+SCOPE_FULL = "full"
+SCOPE_STATUS = "status"
+SCOPES = (SCOPE_FULL, SCOPE_STATUS)
+_STATUS_OFFSET = FORMAT_INT_STATUS - FORMAT_INT
 KEY_ID_BYTES = 3
 SIGNATURE_BYTES = 64
 MAX_UID_BYTES = 32
@@ -49,10 +62,11 @@ _UID_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 
 @dataclass(frozen=True)
 class TokenPayload:
-    """What a valid token says: which certificate, signed by which key."""
+    """What a valid token says: which certificate, signed by which key, and its scope."""
 
     certificate_id: int | str
     key_id: str
+    scope: str = SCOPE_FULL
 
 
 def b64url_encode(data: bytes) -> str:
@@ -125,13 +139,19 @@ def _encode_id(certificate_id: int | str) -> tuple[int, bytes]:
     raise ValueError(f"a certificate id is an integer or a short text, not {type(certificate_id).__name__}")
 
 
-def sign_token(certificate_id: int | str, keystore: Any) -> str:
+def sign_token(certificate_id: int | str, keystore: Any, *, scope: str = SCOPE_FULL) -> str:
     """Make the token for ``certificate_id`` with the keystore's current key.
 
     ``keystore`` is a :class:`certificates.keystore.KeyStore` (anything with
-    ``current_signing_key() -> (key_id, Ed25519PrivateKey)``).
+    ``current_signing_key() -> (key_id, Ed25519PrivateKey)``). ``scope`` is ``"full"`` (the
+    certificate's own QR) or ``"status"`` (a stamp sticker's QR: validity only). Ed25519 is
+    deterministic: the same id, scope and key always give the same token.
     """
+    if scope not in SCOPES:
+        raise ValueError(f"a token's scope is one of {', '.join(SCOPES)}, not {scope!r}")
     fmt, id_bytes = _encode_id(certificate_id)
+    if scope == SCOPE_STATUS:
+        fmt += _STATUS_OFFSET
     key_id, private_key = keystore.current_signing_key()
     body = bytes([fmt]) + b64url_decode(key_id) + id_bytes
     return b64url_encode(body + private_key.sign(DOMAIN + body))
@@ -235,7 +255,7 @@ def verify(token: Any, keys: PublicKeys) -> TokenPayload:
             raise InvalidToken("the token is too short")
         body, signature = raw[:-SIGNATURE_BYTES], raw[-SIGNATURE_BYTES:]
         fmt, key_id, id_bytes = body[0], b64url_encode(body[1:1 + KEY_ID_BYTES]), body[1 + KEY_ID_BYTES:]
-        if fmt not in (FORMAT_INT, FORMAT_UID):
+        if fmt not in (FORMAT_INT, FORMAT_UID, FORMAT_INT_STATUS, FORMAT_UID_STATUS):
             raise InvalidToken("the token has an unknown format")
         public_key = _lookup_key(keys, key_id)
         if public_key is None:
@@ -244,6 +264,9 @@ def verify(token: Any, keys: PublicKeys) -> TokenPayload:
             public_key.verify(signature, DOMAIN + body)
         except InvalidSignature:
             raise InvalidToken("the token's signature does not match: it was altered or forged") from None
+        scope = SCOPE_FULL
+        if fmt in (FORMAT_INT_STATUS, FORMAT_UID_STATUS):
+            fmt, scope = fmt - _STATUS_OFFSET, SCOPE_STATUS
         try:
             if fmt == FORMAT_INT:
                 certificate_id: int | str = _read_leb128(id_bytes)
@@ -253,7 +276,7 @@ def verify(token: Any, keys: PublicKeys) -> TokenPayload:
                 certificate_id = id_bytes.decode("ascii")
         except ValueError:
             raise InvalidToken("the token's certificate id is malformed") from None
-        return TokenPayload(certificate_id=certificate_id, key_id=key_id)
+        return TokenPayload(certificate_id=certificate_id, key_id=key_id, scope=scope)
     except (InvalidToken, KeyStoreError):
         raise
     except Exception as exc:  # noqa: BLE001 - the contract is: a bad token only ever raises InvalidToken

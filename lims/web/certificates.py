@@ -118,7 +118,8 @@ def _detail(cert: Certificate, *, errors: dict | None = None, form: dict | None 
     return render_template(
         "certificates/detail.html", cert=cert, summary=(cert.document or {}).get("summary", {}),
         tables=result_tables((cert.document or {}).get("certificate", {})),
-        verify_url=url, qr=Markup(svg), newer=certs.superseded_by(get_db(), cert),
+        verify_url=url, status_url=certs.status_url(cert, _ctx()) if cert.stamp_number else None,
+        qr=Markup(svg), newer=certs.superseded_by(get_db(), cert),
         can_manage=policy.can_manage_certificates(actor), can_print_stamp=policy.can_print_stamp(actor, cert),
         errors=errors or {}, form=form or {}, kind_labels=KIND_LABELS,
         pdf_present=bool(path and path.exists()), dcc_present=bool(dcc and dcc.exists()),

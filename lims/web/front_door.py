@@ -40,6 +40,7 @@ from jinja2 import Environment, Template, pass_context
 from limits import RateLimitItem, parse_many
 from werkzeug.http import http_date
 
+from certificates import tokens
 from lims.config import LANGUAGES
 from lims.i18n import translator
 from lims.services import certificates as certs
@@ -66,7 +67,7 @@ class VerificationFrontDoor:
     #: The Flask endpoint whose answers this front door gives; it is public (``@public``).
     ENDPOINT = "public_certificates.verify"
     PREFIX = "/v/"
-    RESERVED = frozenset({"keys"})  # /v/keys and any other static rule under /v/
+    RESERVED = frozenset({"keys", "lookup"})  # /v/keys and any other static rule under /v/
 
     def __init__(self, app: Flask, wsgi_app: WSGIApp, *, context: Callable[[], certs.CertificateContext],
                  limit: Callable[[], str]) -> None:
@@ -164,19 +165,19 @@ class VerificationFrontDoor:
             return None
         ctx = self.context()
         try:
-            certificate_id = certs.genuine_certificate_id(token, ctx)  # before any database work
-            view = read_public_view(self.app.extensions["lims.engine"], certificate_id)
+            certificate_id, scope = certs.genuine_token(token, ctx)  # before any database work
+            view = read_public_view(self.app.extensions["lims.engine"], certificate_id).for_scope(scope, ctx)
         except certs.NotGenuine:
             return None
         if self._wants_json(environ.get("HTTP_ACCEPT", ""), request):
             body, content_type = self._json(view, ctx)
         else:
-            newer_url = None
-            if view.superseded_by_token:
-                newer_url = f"{environ.get('SCRIPT_NAME', '')}{self.PREFIX}{quote(view.superseded_by_token)}"
+            root = f"{environ.get('SCRIPT_NAME', '')}{self.PREFIX}"
+            newer_url = f"{root}{quote(view.superseded_by_token)}" if view.superseded_by_token else None
+            pdf_url = f"{root}{quote(token)}/pdf" if scope == tokens.SCOPE_FULL else None
             translate = translator(lang)
-            body = self._template().render(v=view, newer_url=newer_url, lang=lang, languages=LANGUAGES,
-                                           _=translate, gettext=translate).encode()
+            body = self._template().render(v=view, newer_url=newer_url, pdf_url=pdf_url, lang=lang,
+                                           languages=LANGUAGES, _=translate, gettext=translate).encode()
             content_type = "text/html; charset=utf-8"
         return body, [("Content-Type", content_type), ("Content-Length", str(len(body))),
                       ("Cache-Control", "no-store"), ("Vary", "Accept, Cookie"), *headers_of(self.app)]

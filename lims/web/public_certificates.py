@@ -14,16 +14,23 @@ promises the same (current status read at every scan, the same limit, page and J
 Flask view below answers everything else (not genuine, language switch, signed-in users, over
 the limit).
 
+``GET /v/<token>/pdf`` gives the certificate's PDF to whoever holds its own (full) token; a
+status-only token (the QR on a stamp sticker) gets 404. ``GET /v/lookup?number=…&stamp=…``
+finds a certificate by its number and stamp number (a damaged QR) and answers the status-only
+page, under the same limit; a miss says "not found" without telling which number was wrong.
+
 This module also gives every request the certificate context (instance folder, base URL,
 signing keys) the certificate services use.
 """
 from __future__ import annotations
 
 import threading
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
     Flask,
+    Response,
     current_app,
     g,
     jsonify,
@@ -33,11 +40,13 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from certificates import tokens
+from lims.errors import ValidationError
 from lims.i18n import gettext as fast_gettext
 from lims.services import certificates as certs
 from lims.web import transaction
 from lims.web.auth import public
-from lims.web.context import wants_json
+from lims.web.context import get_db, wants_json
 from lims.web.errors import problem
 from lims.web.extensions import limiter
 from lims.web.front_door import COUNTED, VerificationFrontDoor
@@ -111,20 +120,17 @@ def keys():
     return resp
 
 
-@bp.route("/v/<token>")
-@public
-@limiter.limit(verify_limit, exempt_when=_counted_in_front)
-def verify(token: str):
-    """What the QR code on a certificate or stamp opens."""
-    ctx = certificate_context(current_app)
-    try:
-        certificate_id = certs.genuine_certificate_id(token, ctx)  # before any database work
-        view = read_public_view(current_app.extensions["lims.engine"], certificate_id)
-    except certs.NotGenuine:
-        message = _("This is not a genuine certificate of this lab.")
-        if wants_json():
-            return problem(404, message, {"genuine": False})
-        return render_template("public/not_genuine.html", message=message), 404
+def _not_genuine_answer():
+    message = _("This is not a genuine certificate of this lab.")
+    if wants_json():
+        return problem(404, message, {"genuine": False})
+    return render_template("public/not_genuine.html", message=message), 404
+
+
+def _page(view: certs.PublicView, ctx: certs.CertificateContext, pdf_url: str | None = None,
+          keep_query: str = "") -> Response:
+    """The check page (or its JSON) of ``view``, whose scope is already applied; ``keep_query``
+    (``a=b&``) is kept by the language links."""
     if wants_json():
         resp = jsonify(view.as_json(ctx.base_url))
     else:
@@ -134,7 +140,63 @@ def verify(token: str):
         # The page is translated with the service-layer catalog, cached per language (lims.i18n):
         # flask_babel's gettext looks its catalog up again at every call.
         resp = current_app.make_response(render_template("public/verify.html", v=view, newer_url=newer_url,
+                                                         pdf_url=pdf_url, keep_query=keep_query,
                                                          _=fast_gettext, gettext=fast_gettext))
     resp.headers["Cache-Control"] = "no-store"
     resp.vary.add("Accept")
     return resp
+
+
+@bp.route("/v/<token>")
+@public
+@limiter.limit(verify_limit, exempt_when=_counted_in_front)
+def verify(token: str):
+    """What the QR code on a certificate or stamp opens."""
+    ctx = certificate_context(current_app)
+    try:
+        certificate_id, scope = certs.genuine_token(token, ctx)  # before any database work
+        view = read_public_view(current_app.extensions["lims.engine"], certificate_id).for_scope(scope, ctx)
+    except certs.NotGenuine:
+        return _not_genuine_answer()
+    pdf_url = url_for("public_certificates.holder_pdf", token=token) if scope == tokens.SCOPE_FULL else None
+    return _page(view, ctx, pdf_url)
+
+
+@bp.route("/v/<token>/pdf")
+@public
+@limiter.limit(verify_limit)
+def holder_pdf(token: str):
+    """The certificate's PDF for whoever holds its own QR token (404 for a status-only token)."""
+    ctx = certificate_context(current_app)
+    try:
+        cert, data = certs.holder_pdf(get_db(), token, ctx)
+    except certs.NotGenuine:
+        return _not_genuine_answer()
+    resp = current_app.response_class(data, mimetype="application/pdf")
+    resp.headers["Content-Disposition"] = f'inline; filename="{certs.file_name_of(cert.number)}.pdf"'
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _no_lookup_asked() -> bool:
+    return "number" not in request.args and "stamp" not in request.args
+
+
+@bp.route("/v/lookup")
+@public
+@limiter.limit(verify_limit, exempt_when=_no_lookup_asked)
+def lookup():
+    """Find a certificate by its number and stamp number (for a damaged QR): the status-only page."""
+    number, stamp = request.args.get("number", ""), request.args.get("stamp", "")
+    if _no_lookup_asked():
+        return render_template("public/lookup.html", number="", stamp="", message=None)
+    keep_query = f"{urlencode({'number': number, 'stamp': stamp})}&"
+    ctx = certificate_context(current_app)
+    try:
+        view, _token = certs.lookup_by_numbers(get_db(), number, stamp, ctx)
+    except (certs.NoSuchCertificate, ValidationError) as exc:
+        if wants_json():
+            return problem(exc.status, exc.message, {"found": False})
+        return render_template("public/lookup.html", number=number, stamp=stamp, message=exc.message,
+                               keep_query=keep_query), exc.status
+    return _page(view, ctx, keep_query=keep_query)

@@ -55,6 +55,21 @@ def test_sign_and_verify_integer_and_uid(keystore: KeyStore) -> None:
         assert verify(token, keystore) == TokenPayload(certificate_id, keystore.current_key_id)
 
 
+def test_a_status_token_keeps_its_scope_and_length_and_cannot_become_a_full_one(keystore: KeyStore) -> None:
+    for certificate_id in (7, "a1B2-c3"):
+        full, status = sign_token(certificate_id, keystore), sign_token(certificate_id, keystore, scope="status")
+        assert verify(full, keystore).scope == "full"
+        assert verify(status, keystore) == TokenPayload(certificate_id, keystore.current_key_id, "status")
+        assert len(status) == len(full) and status != full
+        assert sign_token(certificate_id, keystore, scope="status") == status  # deterministic: one QR per stamp
+        raw = bytearray(b64url_decode(status))
+        raw[0] -= 2  # the scope byte of a full token, under the status token's signature
+        with pytest.raises(InvalidToken):
+            verify(b64url_encode(bytes(raw)), keystore)
+    with pytest.raises(ValueError):
+        sign_token(7, keystore, scope="owner")
+
+
 def test_token_length_and_qr_version_for_a_2_cm_sticker(keystore: KeyStore) -> None:
     """Layout in certificates.tokens: 1 + 3 + 3 + 64 = 71 bytes -> ceil(71 × 4 / 3) = 95 characters
     for ids below 2^21. https://lims.tdc.gov.vn/v/<token> is 23 + 3 + 95 = 121 characters, which

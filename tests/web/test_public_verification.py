@@ -41,9 +41,9 @@ def test_the_qr_code_on_the_pdf_opens_the_public_page_showing_valid(issued, clie
     assert "This is a genuine certificate of this lab and it is in force." in english
 
 
-def test_the_qr_code_on_the_stamp_label_opens_the_same_page(issued, login):
+def test_the_qr_code_on_the_stamp_label_opens_the_status_only_page(issued, login):
     label = login("reviewer1").get(f"/certificates/{issued.cert.id}/stamp.pdf").data
-    assert qr_urls(label, scale=8.0) == [certs.verify_url(issued.cert)]
+    assert qr_urls(label, scale=8.0) == [certs.status_url(issued.cert, issued.ctx)]
 
 
 @pytest.mark.committed

@@ -11,6 +11,7 @@ One module per concern:
 * :mod:`.queries` — one certificate, by number, lists, what superseded one, today's status;
 * :mod:`.exports` — PDF, JSON, DCC XML and stamp label of an issued certificate;
 * :mod:`.public` — the public check page's token check and one-query lookup;
+* :mod:`.holders` — the holder's PDF, the stamp's status-only link, the lookup by numbers;
 * :mod:`.files` — file names, the PDF and the DCC written after the commit, re-rendering missing files.
 
 Every name callers use is importable from here.
@@ -41,6 +42,8 @@ from lims.services.certificates.exports import (
     json_export,
     pdf_bytes,
     stamp_label,
+    status_token,
+    status_url,
     verification_token,
     verify_url,
 )
@@ -60,6 +63,11 @@ from lims.services.certificates.files import (
     store_rendered_dcc,
     write_pending,
 )
+from lims.services.certificates.holders import (
+    NoSuchCertificate,
+    holder_pdf,
+    lookup_by_numbers,
+)
 from lims.services.certificates.issue import (
     AmendCertificate,
     RevokeCertificate,
@@ -72,6 +80,7 @@ from lims.services.certificates.public import (
     NotGenuine,
     PublicView,
     genuine_certificate_id,
+    genuine_token,
     public_keys,
     public_lookup,
     public_statement,
@@ -94,16 +103,16 @@ from lims.services.certificates.queries import (
 )
 
 __all__ = [
-    "CERTIFICATE", "EXPIRED", "NOTICE", "PDF_FOLDER", "PUBLIC_STATUSES", "AmendCertificate", "CertificateContext",
-    "ExportError", "Issue",
-    "NotGenuine", "PendingFile", "PublicView", "RevokeCertificate", "add_months", "amend_certificate",
-    "amendable_records", "build_document", "certificate_number", "context_from_env", "context_from_settings",
-    "current_context", "dcc_export", "dcc_file", "dcc_path_of", "document_kind", "document_of", "effective_status",
-    "file_name_of", "genuine_certificate_id", "get_by_number", "get_certificate", "is_notice", "is_pass",
-    "issue_for_record", "json_export", "keystore_at", "list_certificates", "missing_dccs", "missing_pdfs",
+    "AmendCertificate", "CERTIFICATE", "CertificateContext", "EXPIRED", "ExportError", "Issue", "NOTICE",
+    "NoSuchCertificate", "NotGenuine", "PDF_FOLDER", "PUBLIC_STATUSES", "PendingFile", "PublicView",
+    "RevokeCertificate", "add_months", "amend_certificate", "amendable_records", "build_document",
+    "certificate_number", "context_from_env", "context_from_settings", "current_context", "dcc_export", "dcc_file",
+    "dcc_path_of", "document_kind", "document_of", "effective_status", "file_name_of", "genuine_certificate_id",
+    "genuine_token", "get_by_number", "get_certificate", "holder_pdf", "is_notice", "is_pass", "issue_for_record",
+    "json_export", "keystore_at", "list_certificates", "lookup_by_numbers", "missing_dccs", "missing_pdfs",
     "pdf_bytes", "pdf_file", "pdf_path_of", "public_keys", "public_lookup", "public_statement", "public_view",
     "public_view_from_row", "render_stored", "render_stored_dcc", "reset_context", "revoke_certificate",
-    "set_context", "stamp_label", "stamp_number", "status_label", "store_rendered", "store_rendered_dcc",
-    "superseded_by", "use_context", "valid_until_after", "validity_basis", "verification_token", "verify_url",
-    "write_pending",
+    "set_context", "stamp_label", "stamp_number", "status_label", "status_token", "status_url", "store_rendered",
+    "store_rendered_dcc", "superseded_by", "use_context", "valid_until_after", "validity_basis",
+    "verification_token", "verify_url", "write_pending",
 ]

@@ -42,8 +42,9 @@ class CertificateContext:
     how a passed verification's valid-until date is counted (``valid_until_rule``:
     ``same_day`` or ``end_of_month``, ``LIMS_VALID_UNTIL_RULE``).
 
-    ``genuine`` remembers, for this context's key store, the certificate id of each token whose
-    signature was found good (keys are only ever added, so a good signature stays good).
+    ``genuine`` remembers, for this context's key store, the certificate id and scope
+    (:data:`certificates.tokens.SCOPES`) of each token whose signature was found good (keys are
+    only ever added, so a good signature stays good).
     """
 
     instance_path: Path
@@ -53,15 +54,15 @@ class CertificateContext:
     stamp_pattern: str = DEFAULT_STAMP_NUMBER_PATTERN
     language: str = "vi"
     valid_until_rule: str = DEFAULT_VALID_UNTIL_RULE
-    genuine: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    genuine: dict[str, tuple[int, str]] = field(default_factory=dict, compare=False, repr=False)
 
     def verify_url(self, token: str) -> str:
         return tokens.verify_url(self.base_url, token)
 
-    def remember_genuine(self, token: str, certificate_id: int) -> None:
+    def remember_genuine(self, token: str, certificate_id: int, scope: str = tokens.SCOPE_FULL) -> None:
         if len(self.genuine) >= GENUINE_CACHE:
             self.genuine.clear()
-        self.genuine[token] = certificate_id
+        self.genuine[token] = (certificate_id, scope)
 
 
 _keystores: dict[str, KeyStore] = {}

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from certificates import jsonform
+from certificates import jsonform, tokens
 from certificates.dcc import to_dcc_xml
 from certificates.errors import CertificateError
 from certificates.hashing import sha256_hex
@@ -27,7 +27,7 @@ from lims.services.certificates.context import CertificateContext, current_conte
 from lims.services.certificates.files import dcc_file, pdf_file, render_stored_dcc
 
 __all__ = ["ExportError", "dcc_export", "document_of", "json_export", "pdf_bytes", "stamp_label",
-           "verification_token", "verify_url"]
+           "status_token", "status_url", "verification_token", "verify_url"]
 
 T = TypeVar("T")
 
@@ -63,6 +63,18 @@ def verify_url(cert: Certificate, ctx: CertificateContext | None = None) -> str:
     """The URL printed as QR on the certificate (as issued)."""
     stored = (cert.document or {}).get("verification", {}).get("url")
     return stored or (ctx or current_context()).verify_url(verification_token(cert))
+
+
+def status_token(cert: Certificate, ctx: CertificateContext | None = None) -> str:
+    """The status-only token of ``cert`` (the same each time for the same signing key)."""
+    return tokens.sign_token(cert.id, (ctx or current_context()).keystore, scope=tokens.SCOPE_STATUS)
+
+
+def status_url(cert: Certificate, ctx: CertificateContext | None = None) -> str:
+    """``<base_url>/v/<status token>``: the QR on the stamp sticker (tem kiểm định), which anyone
+    may scan. It shows validity only: no owner, no PDF (:mod:`.holders`)."""
+    ctx = ctx or current_context()
+    return ctx.verify_url(status_token(cert, ctx))
 
 
 def document_of(cert: Certificate, *, with_status: bool = True) -> CertificateDocument:
@@ -114,7 +126,8 @@ def dcc_export(cert: Certificate, ctx: CertificateContext | None = None) -> byte
 
 
 def stamp_label(cert: Certificate, *, lang: str | None = None, context: CertificateContext | None = None) -> bytes:
-    """Printable verification-stamp label (tem kiểm định) with the QR code.
+    """Printable verification-stamp label (tem kiểm định) with the QR code of the status-only
+    link (:func:`status_url`): a sticker is seen by anyone, so its QR opens no PDF.
 
     A passed verification of an instrument type without periodic verification (no valid-until
     date, Circular 23/2013/TT-BKHCN) gets a label that says so instead of a date."""
@@ -123,5 +136,5 @@ def stamp_label(cert: Certificate, *, lang: str | None = None, context: Certific
     summary = (cert.document or {}).get("summary", {})
     valid_until = cert.valid_until
     return _guarded(_("a stamp label"), cert, lambda: stamp_label_pdf(
-        verify_url(cert, context), cert.stamp_number or "", valid_until,
+        status_url(cert, context), cert.stamp_number or "", valid_until,
         lang=lang or cert.language, issuer=summary.get("laboratory")))

@@ -3,13 +3,16 @@
 The page and its JSON show the SHA-256 of the issued PDF and of the issued DCC XML, so a holder
 of either file can check it is the one the lab issued.
 
-Anonymous by design: the token's signature is the permission. It is checked before any
+Anonymous by design: the token's signature is the permission, and its signed scope says how
+much: a **full** token (the certificate's own QR) shows everything and opens the PDF; a
+**status** token (a stamp sticker's QR, or a lookup by numbers) shows validity only — no owner,
+no file hashes, no PDF (:meth:`PublicView.for_scope`). It is checked before any
 database work (forgeries cost no query), and a good one is remembered in the context
 (:attr:`CertificateContext.genuine`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
@@ -25,7 +28,7 @@ from lims.models import Certificate, CertificateStatus
 from lims.services.certificates.context import CertificateContext, current_context
 from lims.services.certificates.queries import EXPIRED
 
-__all__ = ["NotGenuine", "PublicView", "genuine_certificate_id", "public_keys", "public_lookup",
+__all__ = ["NotGenuine", "PublicView", "genuine_certificate_id", "genuine_token", "public_keys", "public_lookup",
            "public_statement", "public_view", "public_view_from_row"]
 
 
@@ -47,11 +50,26 @@ class PublicView:
     superseded_by_number: str | None
     superseded_by_token: str | None
     dcc_sha256: str | None = None
+    scope: str = tokens.SCOPE_FULL
+
+    def for_scope(self, scope: str, ctx: CertificateContext) -> PublicView:
+        """What a token of ``scope`` may see: a status token sees no owner, no file hashes, and
+        a link to the newer certificate that is itself status-only."""
+        if scope == tokens.SCOPE_FULL:
+            return self
+        newer = self.superseded_by_token
+        if newer:
+            newer = tokens.sign_token(genuine_token(newer, ctx)[0], ctx.keystore, scope=tokens.SCOPE_STATUS)
+        summary = {k: v for k, v in self.summary.items() if k != "owner"}
+        return replace(self, scope=tokens.SCOPE_STATUS, summary=summary, pdf_sha256=None, dcc_sha256=None,
+                       superseded_by_token=newer)
 
     def as_json(self, base_url: str) -> dict[str, Any]:
         s = self.summary
-        return {
+        full = self.scope == tokens.SCOPE_FULL
+        answer = {
             "genuine": True,
+            "scope": self.scope,
             "number": self.number,
             "kind": self.kind,
             "document": "non_conformity_notice" if s.get("notice") else "certificate",
@@ -72,15 +90,20 @@ class PublicView:
                               "url": tokens.verify_url(base_url, self.superseded_by_token)}
             if self.superseded_by_number and self.superseded_by_token else None,
         }
+        if not full:
+            for key in ("owner", "pdf_sha256", "dcc_sha256"):
+                del answer[key]
+        return answer
 
 
 def _not_genuine() -> NotGenuine:
     return NotGenuine(_("This is not a genuine certificate of this lab."))
 
 
-def genuine_certificate_id(token: str, ctx: CertificateContext | None = None) -> int:
-    """The certificate a token names, once its signature is checked (remembered in the context:
-    a signature that was good stays good, since keys are only ever added).
+def genuine_token(token: str, ctx: CertificateContext | None = None) -> tuple[int, str]:
+    """The certificate a token names and the token's scope (``full`` or ``status``), once its
+    signature is checked (remembered in the context: a signature that was good stays good,
+    since keys are only ever added).
 
     Raises :class:`NotGenuine` for a forged, altered or unknown-key token.
     """
@@ -94,8 +117,13 @@ def genuine_certificate_id(token: str, ctx: CertificateContext | None = None) ->
         raise _not_genuine() from None
     if not isinstance(payload.certificate_id, int):
         raise _not_genuine()
-    ctx.remember_genuine(token, payload.certificate_id)
-    return payload.certificate_id
+    ctx.remember_genuine(token, payload.certificate_id, payload.scope)
+    return payload.certificate_id, payload.scope
+
+
+def genuine_certificate_id(token: str, ctx: CertificateContext | None = None) -> int:
+    """The certificate a token of either scope names (see :func:`genuine_token`)."""
+    return genuine_token(token, ctx)[0]
 
 
 @lru_cache(maxsize=1)
@@ -118,7 +146,9 @@ def public_lookup(session: Session | Any, token: str, ctx: CertificateContext | 
     """Check the token's signature, then read the certificate in one query (``session`` may be a
     Session or a plain Connection). Raises :class:`NotGenuine` (404) for a forged, altered or unknown token.
     """
-    return public_view(session, genuine_certificate_id(token, ctx), today)
+    ctx = ctx or current_context()
+    certificate_id, scope = genuine_token(token, ctx)
+    return public_view(session, certificate_id, today).for_scope(scope, ctx)
 
 
 def public_view(session: Session | Any, certificate_id: int, today: date | None = None) -> PublicView:

@@ -50,7 +50,10 @@ class CertificateSchema(Schema):
     pdf_sha256 = fields.Str(allow_none=True)
     dcc_sha256 = fields.Str(allow_none=True, metadata={"description": "SHA-256 of the DCC XML as issued"})
     signing_key_id = fields.Str(allow_none=True)
-    verify_url = fields.Str(metadata={"description": "the URL of the QR code (public check page)"})
+    verify_url = fields.Str(metadata={"description": "the URL of the QR code on the certificate (public check "
+                                                     "page; its holder may download the PDF there)"})
+    status_url = fields.Str(metadata={"description": "the status-only URL, as on the stamp label's QR code: "
+                                                     "validity only, no owner, no PDF"})
     supersedes = fields.Str(allow_none=True, metadata={"description": "number of the certificate this one replaces"})
     superseded_by = fields.Str(allow_none=True)
     revoked_at = fields.DateTime(allow_none=True)
@@ -97,7 +100,8 @@ def as_dict(cert: Certificate) -> dict:
         "serial_number": cert.instrument.serial_number, "customer_id": cert.customer_id,
         "customer": cert.customer.name, "pdf_sha256": cert.pdf_sha256,
         "dcc_sha256": cert.dcc_sha256, "signing_key_id": cert.signing_key_id,
-        "verify_url": certs.verify_url(cert, ctx), "supersedes": cert.supersedes.number if cert.supersedes else None,
+        "verify_url": certs.verify_url(cert, ctx), "status_url": certs.status_url(cert, ctx),
+        "supersedes": cert.supersedes.number if cert.supersedes else None,
         "superseded_by": newer.number if newer else None, "revoked_at": cert.revoked_at,
         "revoke_reason": cert.revoke_reason or None,
     }
