@@ -2,12 +2,12 @@
 
 * :func:`update_instrument` — an admin or a technician corrects an instrument: the same input
   and checks as registering it (:class:`~lims.services.catalog.NewInstrument`), plus the
-  ``version_id`` read (optimistic locking: a stale one is a 409 and changes nothing). What
-  identifies the instrument and what its results were judged against (type, owner, serial
-  number, range, unit, d, e, accuracy class) is frozen once it has an approved record or a
-  certificate: a correction there would make them disagree, so it is refused with the reason
-  (registering a new instrument is the way). Location, status (withdrawing it from service),
-  intervals and the like stay editable. One audit event ``instrument.update`` holds the
+  ``version_id`` read (optimistic locking: a stale one is a 409 and changes nothing). What its
+  results were judged against (type, range, unit, d, e, accuracy class) is frozen once it has an
+  approved record or a certificate: a correction there would make them disagree, so it is refused
+  with the reason (registering a new instrument is the way). Serial number, owner, location,
+  status (withdrawing it from service), intervals and the like stay editable (a certificate with
+  a wrong serial number is then amended). One audit event ``instrument.update`` holds the
   changed fields before and after.
 * :func:`change_input` — a change given as some fields (a PATCH body, a form) over the
   instrument's current values, parsed with the creation's rules.
@@ -25,7 +25,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from lims.i18n import _
-from lims.models import AuditEvent, Certificate, Instrument, InstrumentType, Organisation, Record, Role
+from lims.models import AuditEvent, Certificate, Instrument, InstrumentType, Organisation, Record
 from lims.services import audit, policy
 from lims.services.catalog import NewInstrument, _check_range, _check_scale, get_visible_instrument
 from lims.services.inputs import parse, service_input
@@ -37,8 +37,10 @@ __all__ = ["FROZEN_WHEN_USED", "InstrumentChange", "InstrumentHistory", "change_
            "frozen_fields", "instrument_history", "update_instrument"]
 
 #: What a record or certificate of the instrument was made against: not changed once one exists.
-FROZEN_WHEN_USED = ("owner_id", "type_id", "serial_number", "range_min", "range_max", "range_unit",
-                    "resolution", "scale_interval", "accuracy_class")
+#: The serial number and the owner stay correctable: a certificate with a wrong one is amended
+#: (the corrected certificate reads them again from the catalogue).
+FROZEN_WHEN_USED = ("type_id", "range_min", "range_max", "range_unit", "resolution", "scale_interval",
+                    "accuracy_class")
 
 
 @service_input
@@ -78,7 +80,7 @@ def frozen_fields(session: Session, inst: Instrument) -> tuple[str, ...]:
 def update_instrument(session: Session, actor: Actor | None, instrument_id: int,
                       change: InstrumentChange) -> Instrument:
     """Correct an instrument (admin, technician); see the module's docstring. Writes nothing when refused."""
-    policy.require(actor, Role.admin, Role.technician)
+    policy.require(actor, *policy.INSTRUMENT_EDITORS)
     inst = get_visible_instrument(session, actor, instrument_id)
     check_version(inst, change.version_id, _("This instrument"))
     before = current_values(inst)
@@ -139,7 +141,7 @@ def instrument_history(session: Session, actor: Actor | None, instrument_id: int
     certs = list(session.scalars(select(Certificate).where(Certificate.instrument_id == inst.id)
                                  .order_by(Certificate.id.desc())))
     events: list[AuditEvent] = []
-    if policy.is_staff(actor):
+    if policy.can_see_instrument_history(actor):
         about_records = [str(r.id) for r in records]
         about_certs = [str(x.id) for x in certs]
         events = list(session.scalars(select(AuditEvent).where(or_(

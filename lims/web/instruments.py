@@ -28,7 +28,7 @@ from lims.web.transaction import rollback
 
 bp = Blueprint("instruments", __name__)
 
-EDIT_ROLES = (Role.admin, Role.technician)
+EDIT_ROLES = policy.INSTRUMENT_EDITORS
 
 
 def field_labels() -> dict[str, str]:
@@ -65,7 +65,8 @@ def instrument_page(instrument_id: int) -> ResponseReturnValue:
     return render_template("admin/instrument.html", h=history, inst=history.instrument,
                            labels=field_labels(), status_labels=STATUS_LABELS, kind_labels=KIND_LABELS,
                            event_words=_event_words(history),
-                           can_edit=policy.has_role(actor, *EDIT_ROLES), staff=policy.is_staff(actor))
+                           can_edit=policy.can_edit_instruments(actor), staff=policy.is_staff(actor),
+                           history_shown=policy.can_see_instrument_history(actor))
 
 
 def _form_value(value: Any) -> Any:

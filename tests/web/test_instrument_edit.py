@@ -129,9 +129,16 @@ def test_with_a_certificate_the_class_and_e_are_refused_but_location_and_status_
     assert "đăng ký một phương tiện đo mới" in fields["accuracy_class"]  # the way out, named
     assert _snapshot(db, scale.id) == before and _events(db) == events
     resp = client.patch(f"/api/v1/instruments/{scale.id}", headers=admin, json={
-        "version_id": scale.version_id, "location": "Kho C", "status": "scrapped"})
-    assert resp.status_code == 200
-    assert (resp.get_json()["location"], resp.get_json()["status"]) == ("Kho C", "scrapped")
+        "version_id": scale.version_id, "location": "Kho C", "status": "scrapped", "serial_number": "SN-FIXED"})
+    assert resp.status_code == 200  # a wrong serial number is corrected, then the certificate amended
+    body = resp.get_json()
+    assert (body["location"], body["status"], body["serial_number"]) == ("Kho C", "scrapped", "SN-FIXED")
+
+
+def test_the_amend_page_links_the_instrument_correction(client, db, issued, login):
+    login("reviewer1")
+    html = client.get(f"/certificates/{issued.cert.id}/amend").get_data(as_text=True)
+    assert f'href="/admin/instruments/{issued.scale.id}/edit"' in html
 
 
 # ---------------------------------------------------------------- pages

@@ -223,7 +223,7 @@ class InstrumentItem(MethodView):
     def patch(self, instrument_id: int):
         """Correct an instrument (admin, technician); withdraw it with status "scrapped" (409 when stale)."""
         db, actor = get_db(), acting_user()
-        policy.require(actor, Role.admin, Role.technician)
+        policy.require(actor, *policy.INSTRUMENT_EDITORS)
         inst = catalog.get_visible_instrument(db, actor, instrument_id)
         return instruments.update_instrument(db, actor, instrument_id, instruments.change_input(inst, json_body()))
 
