@@ -232,3 +232,11 @@ def test_a_withdrawn_instrument_is_not_offered_in_new_requests_and_keeps_its_cer
     assert f'name="instrument_ids" value="{scale.id}"' not in client.get("/requests/new").get_data(as_text=True)
     page = client.get(f"/admin/instruments/{scale.id}").get_data(as_text=True)
     assert issued.cert.number in page and 'data-status="scrapped"' in page
+
+
+def test_a_correction_that_changes_nothing_writes_nothing(client, db, admin, balance):
+    before, events = _snapshot(db, balance.id), _events(db)
+    resp = client.patch(f"/api/v1/instruments/{balance.id}", headers=admin,
+                        json={"version_id": balance.version_id, "location": "Kho A"})
+    assert resp.status_code == 200
+    assert _snapshot(db, balance.id) == before and _events(db) == events
