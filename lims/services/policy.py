@@ -34,6 +34,7 @@ __all__ = [
     "is_technician", "require_technician", "record_makers", "made_record",
     "organisation_of", "can_see_organisation", "can_see_request", "can_see_record", "can_see_certificate",
     "can_edit_record", "can_review_record", "can_manage_certificates", "can_print_stamp", "can_see_office",
+    "INSTRUMENT_EDITORS", "can_edit_instruments", "can_see_instrument_history",
 ]
 
 
@@ -179,6 +180,21 @@ def can_review_record(actor: Actor | None, record: Record) -> bool:
 def can_manage_certificates(actor: Actor | None) -> bool:
     """Amend and revoke: reviewers (and admins)."""
     return has_role(actor, Role.reviewer)
+
+
+#: Who corrects a registered instrument (those who register one).
+INSTRUMENT_EDITORS: Final = (Role.admin, Role.technician)
+
+
+def can_edit_instruments(actor: Actor | None) -> bool:
+    """Admins and technicians correct instruments (and withdraw them from service)."""
+    return has_role(actor, *INSTRUMENT_EDITORS)
+
+
+def can_see_instrument_history(actor: Actor | None) -> bool:
+    """The audit history of an instrument is the lab's: staff only (a business sees its own
+    instrument's data, records and certificates, not the audit internals)."""
+    return is_staff(actor)
 
 
 def can_print_stamp(actor: Actor | None, cert: Any) -> bool:

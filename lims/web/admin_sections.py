@@ -57,7 +57,8 @@ class Section:
     fields: tuple[Field, ...] = ()
     input: type | None = None  # the typed input the form is parsed into
     create: Callable[[Session, Actor | None, Any], Any] | None = None
-    detail: Callable[[Any], str] | None = None  # the URL of a row's own page, linked from its first cell
+    detail: Callable[[Any], str] | None = None  # the URL of a row's own page, linked from one cell
+    detail_column: int = 0  # the cell that links it (the first unless said)
 
 
 QUANTITY_LABELS = {
@@ -212,6 +213,7 @@ def instruments() -> Section:
                   lambda: [(s.value, str(STATUS_LABELS[s.value])) for s in InstrumentStatus]),
         ),
         input=catalog.NewInstrument, create=catalog.create_instrument,
+        detail=lambda i: url_for("instruments.instrument_page", instrument_id=i.id), detail_column=3,  # serial
     )
 
 

@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from lims.models import Role
-from lims.services import catalog, users
+from lims.services import catalog, instruments, policy, users
 from lims.services.inputs import parse
 from lims.services.policy import STAFF_ROLES
 from lims.web.api.blueprints import api_blueprint
@@ -73,6 +73,18 @@ class InstrumentSchema(Schema):
     calibration_interval_months = fields.Int(allow_none=True)
     next_due = fields.Date(allow_none=True)
     version_id = fields.Int(dump_only=True)
+
+
+class InstrumentChangeSchema(InstrumentSchema):
+    """A correction (PATCH): only the fields given change, checked as a registration is; the
+    version_id read is required. Type, owner, serial number, range, unit, d, e and class are
+    refused (422, naming them) once the instrument has an approved record or a certificate."""
+
+    version_id = fields.Int(required=True, metadata={"description": "the version_id read (409 when stale)"})
+
+
+#: What a registration requires and a correction (PATCH) may leave out.
+PATCH_OPTIONAL = ("owner_id", "type_id", "serial_number", "range_max", "range_unit")
 
 
 class StandardCalibrationSchema(Schema):
@@ -205,6 +217,15 @@ class InstrumentItem(MethodView):
     def get(self, instrument_id: int):
         """One instrument."""
         return catalog.get_visible_instrument(get_db(), acting_user(), instrument_id)
+
+    @bp.doc(**body(InstrumentChangeSchema(partial=PATCH_OPTIONAL), "only the fields given change; version_id required"))
+    @bp.response(200, InstrumentSchema)
+    def patch(self, instrument_id: int):
+        """Correct an instrument (admin, technician); withdraw it with status "scrapped" (409 when stale)."""
+        db, actor = get_db(), acting_user()
+        policy.require(actor, *policy.INSTRUMENT_EDITORS)
+        inst = catalog.get_visible_instrument(db, actor, instrument_id)
+        return instruments.update_instrument(db, actor, instrument_id, instruments.change_input(inst, json_body()))
 
 
 @bp.route("/reference-standards")

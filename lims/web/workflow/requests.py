@@ -5,7 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from lims.errors import Conflict, ValidationError
-from lims.models import OrgKind, Role
+from lims.models import InstrumentStatus, OrgKind, Role
 from lims.services import catalog, policy, workflow
 from lims.services.inputs import parse
 from lims.web import transaction
@@ -38,7 +38,9 @@ def _request_form_context(data: dict, errors: dict) -> dict:
         customer_id = str(policy.organisation_of(user))
     instruments = []
     if str(customer_id).isdigit():
-        instruments = catalog.list_instruments(db, owner_id=int(customer_id), limit=1000)
+        # A withdrawn (scrapped) instrument is refused by the service; the form does not offer it.
+        instruments = [i for i in catalog.list_instruments(db, owner_id=int(customer_id), limit=1000)
+                       if i.status != InstrumentStatus.scrapped.value]
     return {"data": data, "errors": errors, "customers": customers, "customer_id": str(customer_id),
             "instruments": instruments, "staff": staff}
 
