@@ -16,11 +16,15 @@ new verification) starts again. A mail the server does not accept marks nothing 
 """
 from __future__ import annotations
 
+import fcntl
+import os
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, exists, literal, select
+from sqlalchemy import Engine, and_, case, exists, literal, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from lims.config import SmtpSettings
@@ -42,6 +46,42 @@ from lims.services.mail import Mailer, MailError, message
 from lims.services.policy import SYSTEM
 
 RECALL_PATH = "/recall"
+_PG_RUN_LOCK = 7_410_172  # one reminder run at a time, on every host (audit.py holds 7_410_171)
+
+
+@contextmanager
+def one_run_at_a_time(engine: Engine) -> Iterator[bool]:
+    """Whether this process may run the reminders now (False: another run holds the lock). On
+    PostgreSQL a session advisory lock, held on a connection of its own for the whole run; on
+    SQLite (one host) an exclusive ``flock`` on ``<database file>.reminders.lock``."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            got = bool(conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": _PG_RUN_LOCK}))
+            conn.commit()
+            try:
+                yield got
+            finally:
+                if got:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_RUN_LOCK})
+                    conn.commit()
+        return
+    database = engine.url.database
+    if not database or database == ":memory:":
+        yield True
+        return
+    fd = os.open(database + ".reminders.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 @dataclass(frozen=True)
@@ -183,6 +223,20 @@ def send(factory: sessionmaker[Session], smtp: SmtpSettings | None, *, today: da
          default_language: str, dry_run: bool = False) -> RunReport:
     """Send every pending reminder (:func:`pending`), each business's mail in a transaction of its own."""
     report = RunReport()
+    if dry_run:  # sends and marks nothing: no need to wait for a run under way
+        return _send(factory, smtp, report, today=today, days=days, base_url=base_url,
+                     default_language=default_language, dry_run=True)
+    engine = factory.kw["bind"]
+    with one_run_at_a_time(engine.engine if hasattr(engine, "engine") else engine) as mine:
+        if not mine:
+            report.failed.append((None, _("Another reminder run is under way; this one sent nothing.")))
+            return report
+        return _send(factory, smtp, report, today=today, days=days, base_url=base_url,
+                     default_language=default_language, dry_run=dry_run)
+
+
+def _send(factory: sessionmaker[Session], smtp: SmtpSettings | None, report: RunReport, *, today: date, days: int,
+          base_url: str, default_language: str, dry_run: bool) -> RunReport:
     with factory() as session:
         reminders = pending(session, today=today, days=days, default_language=default_language)
     to_send: list[Reminder] = []

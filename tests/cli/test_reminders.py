@@ -14,6 +14,7 @@ from lims.cli import main
 from lims.commands import reminders as reminders_command
 from lims.models import AuditEvent, Instrument, ReminderSent, User
 from lims.services import catalog
+from lims.services import reminders as reminders_service
 from lims.services.policy import SYSTEM
 from lims.services.users import NewUser, Password, create_user
 from tests.helpers import PASSWORD
@@ -180,6 +181,18 @@ def test_a_mail_server_down_or_refusing_is_reported_exit_1_and_nothing_is_marked
     smtp_server.collector.refuse = False
     monkeypatch.setenv("LIMS_SMTP_PORT", str(smtp_server.port))
     assert cli.invoke(main, ["reminders", "send"]).exit_code == 0  # the next run sends them
+    assert len(smtp_server.messages) == 2
+
+
+def test_a_run_while_another_is_under_way_sends_nothing_and_exits_1(cli, db, world, smtp_server, engine):  # noqa: F811
+    with reminders_service.one_run_at_a_time(engine) as mine:
+        assert mine
+        result = cli.invoke(main, ["reminders", "send"])
+        assert result.exit_code == 1, result.output
+        assert "Another reminder run is under way; this one sent nothing." in result.output
+        assert smtp_server.messages == [] and _sent_rows(db) == []
+        assert cli.invoke(main, ["reminders", "send", "--dry-run"]).exit_code == 0  # a dry run may look
+    assert cli.invoke(main, ["reminders", "send"]).exit_code == 0
     assert len(smtp_server.messages) == 2
 
 
