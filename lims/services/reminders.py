@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import cast
 
 from sqlalchemy import Engine, and_, case, exists, literal, select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -46,6 +47,7 @@ from lims.services.mail import Mailer, MailError, message
 from lims.services.policy import SYSTEM
 
 RECALL_PATH = "/recall"
+OVERDUE, BEFORE_DUE = ReminderKind.overdue.value, ReminderKind.before_due.value  # plain str: read per row
 _PG_RUN_LOCK = 7_410_172  # one reminder run at a time, on every host (audit.py holds 7_410_171)
 
 
@@ -84,7 +86,7 @@ def one_run_at_a_time(engine: Engine) -> Iterator[bool]:
         os.close(fd)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DueItem:
     instrument_id: int
     kind: str  # ReminderKind value
@@ -111,11 +113,11 @@ class Reminder:
 
     @property
     def overdue(self) -> list[DueItem]:
-        return [i for i in self.items if i.kind == ReminderKind.overdue.value]
+        return [i for i in self.items if i.kind == OVERDUE]
 
     @property
     def due_soon(self) -> list[DueItem]:
-        return [i for i in self.items if i.kind == ReminderKind.before_due.value]
+        return [i for i in self.items if i.kind == BEFORE_DUE]
 
 
 @dataclass
@@ -127,10 +129,6 @@ class RunReport:
     @property
     def ok(self) -> bool:
         return not self.failed
-
-
-def _kind(due: date, today: date) -> str:
-    return ReminderKind.overdue.value if due < today else ReminderKind.before_due.value
 
 
 def pending(session: Session, *, today: date, days: int, default_language: str) -> list[Reminder]:
@@ -149,22 +147,23 @@ def pending(session: Session, *, today: date, days: int, default_language: str) 
          .order_by(Organisation.name, Organisation.id, Instrument.next_due, Instrument.id))
     out: dict[int, Reminder] = {}
     emails: dict[int, str] = {}
-    for row in session.execute(q):
-        reminder = out.get(row.owner_id)
+    rows = session.connection().execute(q).all()  # the query's next_due IS NOT NULL: every due is a date
+    for iid, owner_id, name, email, name_vi, name_en, maker, model, serial, next_due in rows:
+        due = cast(date, next_due)
+        reminder = out.get(owner_id)
         if reminder is None:
-            reminder = out[row.owner_id] = Reminder(row.owner_id, row.name, [], default_language)
-            emails[row.owner_id] = row.email or ""
-        reminder.items.append(DueItem(row.id, _kind(row.next_due, today), row.name_vi, row.name_en or "",
-                                      row.manufacturer or "", row.model or "", row.serial_number, row.next_due))
+            reminder = out[owner_id] = Reminder(owner_id, name, [], default_language)
+            emails[owner_id] = email or ""
+        reminder.items.append(DueItem(iid, OVERDUE if due < today else BEFORE_DUE, name_vi, name_en or "",
+                                      maker or "", model or "", serial, due))
     _recipients(session, out, emails, default_language)
     for reminder in out.values():  # overdue first, each part by due date
-        reminder.items.sort(key=lambda i: (i.kind != ReminderKind.overdue.value, i.due, i.instrument_id))
+        reminder.items.sort(key=lambda i: (i.kind != OVERDUE, i.due, i.instrument_id))
     return list(out.values())
 
 
 def _kind_expr(today: date):  # noqa: ANN202 - a SQL expression
-    return case((Instrument.next_due < literal(today), ReminderKind.overdue.value),
-                else_=ReminderKind.before_due.value)
+    return case((Instrument.next_due < literal(today), OVERDUE), else_=BEFORE_DUE)
 
 
 def _recipients(session: Session, reminders: dict[int, Reminder], emails: dict[int, str], default: str) -> None:
