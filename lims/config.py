@@ -26,6 +26,14 @@
 | ``LIMS_LOGIN_WINDOW`` | ``900`` | seconds: the address's window and block; quiet counters restart after it |
 | ``LIMS_AUDIT_KEY_FILE`` | ``instance/audit.key`` | the audit chain's HMAC key, made on first use (0600) |
 | ``LIMS_AUDIT_CHECKPOINT_DIR`` | ``instance/audit-checkpoints/`` | signed checkpoints of the audit chain's head |
+| ``LIMS_SMTP_HOST`` | none | mail server for reminders and password resets; unset: no mail is sent |
+| ``LIMS_SMTP_PORT`` | ``587`` (``465`` with ``ssl``) | its port |
+| ``LIMS_SMTP_SECURITY`` | ``starttls`` | ``starttls``, ``ssl`` (implicit TLS) or ``none`` (a local relay) |
+| ``LIMS_SMTP_USER`` / ``LIMS_SMTP_PASSWORD`` | none | sign-in at the mail server (none: no AUTH) |
+| ``LIMS_MAIL_FROM`` | ``lims@<host of LIMS_BASE_URL>`` | the sender of every mail |
+| ``LIMS_REMINDER_DAYS`` | ``30`` | days before an instrument's due date its business is reminded |
+| ``LIMS_RESET_TOKEN_MINUTES`` | ``60`` | minutes a password-reset link stays valid |
+| ``LIMS_RESET_RATE_LIMIT`` | ``5 per minute;20 per hour`` | password-reset requests per client address |
 """
 from __future__ import annotations
 
@@ -43,6 +51,10 @@ VALID_UNTIL_RULES = ("same_day", "end_of_month")
 DEFAULT_VALID_UNTIL_RULE = "same_day"
 DEFAULT_WORK_DATE_MAX_DAYS_BACK = 30
 DEFAULT_REMEMBER_DAYS = 14
+DEFAULT_REMINDER_DAYS = 30
+DEFAULT_RESET_TOKEN_MINUTES = 60
+DEFAULT_RESET_RATE_LIMIT = "5 per minute;20 per hour"
+SMTP_SECURITY = ("starttls", "ssl", "none")
 #: Sign-in limits (docs/reliability.md, "Sign-in limits"): setting -> (default, smallest allowed).
 LOGIN_LIMITS = {
     "LIMS_LOGIN_FREE_ATTEMPTS": (5, 0),
@@ -155,6 +167,56 @@ def login_limit(name: str) -> int:
     return int(raw)
 
 
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where mail goes (``LIMS_SMTP_*``, ``LIMS_MAIL_FROM``)."""
+
+    host: str
+    port: int
+    security: str  # one of SMTP_SECURITY
+    user: str
+    password: str
+    mail_from: str
+    timeout: float = 30.0
+
+
+def _whole(name: str, default: int, least: int = 1) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < least:
+        raise ValueError(f"{name} must be a whole number ({least} or more), not {raw!r}")
+    return int(raw)
+
+
+def smtp_settings(base_url: str | None = None) -> SmtpSettings | None:
+    """The mail server from ``LIMS_SMTP_*`` (None when ``LIMS_SMTP_HOST`` is unset: no mail)."""
+    host = os.environ.get("LIMS_SMTP_HOST", "").strip()
+    if not host:
+        return None
+    security = os.environ.get("LIMS_SMTP_SECURITY", "").strip().lower() or "starttls"
+    if security not in SMTP_SECURITY:
+        raise ValueError(f"LIMS_SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)}, not {security!r}")
+    port = _whole("LIMS_SMTP_PORT", 465 if security == "ssl" else 587)
+    if port > 65535:
+        raise ValueError(f"LIMS_SMTP_PORT must be a port number (1 to 65535), not {port}")
+    base = base_url or os.environ.get("LIMS_BASE_URL") or "http://127.0.0.1:5000"
+    domain = base.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0] or "localhost"
+    mail_from = os.environ.get("LIMS_MAIL_FROM", "").strip() or f"lims@{domain}"
+    return SmtpSettings(host=host, port=port, security=security, user=os.environ.get("LIMS_SMTP_USER", ""),
+                        password=os.environ.get("LIMS_SMTP_PASSWORD", ""), mail_from=mail_from)
+
+
+def reminder_days() -> int:
+    """``LIMS_REMINDER_DAYS``: days before an instrument's due date its business is reminded (default 30)."""
+    return _whole("LIMS_REMINDER_DAYS", DEFAULT_REMINDER_DAYS)
+
+
+def reset_token_minutes() -> int:
+    """``LIMS_RESET_TOKEN_MINUTES``: minutes a password-reset link stays valid (default 60)."""
+    return _whole("LIMS_RESET_TOKEN_MINUTES", DEFAULT_RESET_TOKEN_MINUTES)
+
+
 def mock_devices() -> bool:
     """``LIMS_MOCK_DEVICES``: whether capture accepts ``mock://`` simulated devices (default on;
     ``0``, ``off``, ``no`` or ``false`` turn them off)."""
@@ -198,6 +260,10 @@ class Settings:
     login_max_delay: int = LOGIN_LIMITS["LIMS_LOGIN_MAX_DELAY"][0]
     login_address_limit: int = LOGIN_LIMITS["LIMS_LOGIN_ADDRESS_LIMIT"][0]
     login_window: int = LOGIN_LIMITS["LIMS_LOGIN_WINDOW"][0]
+    smtp: SmtpSettings | None = None
+    reminder_days: int = DEFAULT_REMINDER_DAYS
+    reset_token_minutes: int = DEFAULT_RESET_TOKEN_MINUTES
+    reset_rate_limit: str = DEFAULT_RESET_RATE_LIMIT
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -205,13 +271,14 @@ class Settings:
         """The settings the environment gives; ``overrides`` (fields by name) win over it."""
         folder = Path(overrides.pop("instance_path", None) or instance_path())
         language = os.environ.get("LIMS_LANGUAGE", "vi")
+        base_url = (os.environ.get("LIMS_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
         if language not in LANGUAGES:
             language = "vi"
         settings = cls(
             instance_path=folder,
             database_url=overrides.pop("database_url", None) or database_url(folder),
             secret_key=overrides.pop("secret_key", None) or _secret_key(folder),
-            base_url=(os.environ.get("LIMS_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+            base_url=base_url,
             language=language,
             ratelimit_storage_url=os.environ.get("LIMS_RATELIMIT_STORAGE_URL", "memory://"),
             signing_key_path=Path(os.environ.get("LIMS_SIGNING_KEY_FILE") or folder / "signing-keys"),
@@ -227,6 +294,10 @@ class Settings:
             login_max_delay=login_limit("LIMS_LOGIN_MAX_DELAY"),
             login_address_limit=login_limit("LIMS_LOGIN_ADDRESS_LIMIT"),
             login_window=login_limit("LIMS_LOGIN_WINDOW"),
+            smtp=smtp_settings(base_url),
+            reminder_days=reminder_days(),
+            reset_token_minutes=reset_token_minutes(),
+            reset_rate_limit=os.environ.get("LIMS_RESET_RATE_LIMIT") or DEFAULT_RESET_RATE_LIMIT,
             extra=overrides.pop("extra", {}),
         )
         return replace(settings, **overrides)

@@ -11,6 +11,7 @@ from lims.models.catalog import (
     StandardStatus,
     WorkKind,
 )
+from lims.models.mail import ReminderKind, ReminderSent
 from lims.models.org import ApiToken, LoginThrottle, Organisation, OrgKind, Role, User, UserRole
 from lims.models.work import (
     Certificate,
@@ -27,7 +28,8 @@ from lims.models.work import (
 
 __all__ = [
     "ApiToken", "AuditEvent", "Base", "Instrument", "InstrumentStatus", "InstrumentType",
-    "LoginThrottle", "Organisation", "OrgKind", "Procedure", "ReferenceStandard", "Role", "StandardCalibration",
+    "LoginThrottle", "Organisation", "OrgKind", "Procedure", "ReferenceStandard", "ReminderKind",
+    "ReminderSent", "Role", "StandardCalibration",
     "StandardStatus", "User", "UserRole", "UTCDateTime", "WorkKind", "utcnow",
     "Certificate", "CertificateStatus", "NumberSequence", "Record", "RecordPoint", "RecordStandard",
     "RecordStatus", "RequestStatus", "ServiceRequest", "ServiceRequestItem",

@@ -273,6 +273,15 @@ class ChangePassword:
     new_password: Password
 
 
+def new_password_problem(new: str) -> str | None:
+    """What is wrong with ``new`` as a password (None: nothing); the rule of every password change."""
+    if len(new) < MIN_PASSWORD:
+        return _("At least %(n)s characters.", n=MIN_PASSWORD)
+    if control_character(new):
+        return _("A password cannot hold control characters.")
+    return None
+
+
 def change_password(session: Session, actor: Actor | None, ask: ChangePassword) -> User:
     """The signed-in user changes their own password, giving the current one. Every other session
     and remember cookie of theirs ends (the caller signs the current one in again). Audited
@@ -285,10 +294,9 @@ def change_password(session: Session, actor: Actor | None, ask: ChangePassword) 
     new = ask.new_password if isinstance(ask.new_password, str) else ""
     if not check_password_hash(user.password_hash, current):
         errors["current_password"] = _("This is not your current password.")
-    if len(new) < MIN_PASSWORD:
-        errors["new_password"] = _("At least %(n)s characters.", n=MIN_PASSWORD)
-    elif control_character(new):
-        errors["new_password"] = _("A password cannot hold control characters.")
+    problem = new_password_problem(new)
+    if problem:
+        errors["new_password"] = problem
     elif new == current:
         errors["new_password"] = _("The new password is the same as the current one.")
     if errors:
@@ -298,4 +306,22 @@ def change_password(session: Session, actor: Actor | None, ask: ChangePassword) 
     user.session_version += 1
     session.flush()
     audit.record(session, actor, "user.password", user, after={"sessions_ended": True})
+    return user
+
+
+def reset_password(session: Session, user: User, new_password: Password) -> User:
+    """Set the password of ``user``, who proved they read their mail (a password-reset link,
+    :mod:`lims.services.password_reset`): the rule of :func:`change_password`; every session and
+    remember cookie of theirs ends, and so does the link (it names the old session version).
+    Audited (``user.password_reset``, by the user, without any hash)."""
+    if not user.active:
+        raise PermissionDenied(_("This account is deactivated."))
+    new = new_password if isinstance(new_password, str) else ""
+    problem = new_password_problem(new)
+    if problem:
+        raise ValidationError(f"new_password: {problem}", field="new_password", errors={"new_password": problem})
+    user.password_hash = generate_password_hash(new)
+    user.session_version += 1
+    session.flush()
+    audit.record(session, user, "user.password_reset", user, after={"sessions_ended": True, "by": "e-mail link"})
     return user

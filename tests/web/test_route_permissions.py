@@ -14,6 +14,8 @@ PUBLIC_ENDPOINTS = {
     "static": "stylesheets and scripts",
     "public.home": "landing page that explains how to check a certificate",
     "ui.login": "the sign-in form",
+    "password_reset.forgot": "asking for a password-reset link (same answer for any name, rate-limited)",
+    "password_reset.reset": "the link of that mail: its signed, expiring, single-use token is the proof",
     "api_meta.health": "liveness probe for load balancers",
     "api-docs.openapi_json": "the API description",
 }
