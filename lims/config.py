@@ -5,7 +5,7 @@
 | ``LIMS_INSTANCE_PATH`` | ``./instance`` | folder for the SQLite file, the secret key and signing keys |
 | ``LIMS_DATABASE_URL`` | SQLite file ``instance/lims.sqlite3`` | SQLAlchemy URL; PostgreSQL for multi-user |
 | ``LIMS_SECRET_KEY`` | generated once into ``instance/secret_key`` | signs session cookies and CSRF tokens |
-| ``LIMS_BASE_URL`` | ``http://127.0.0.1:5000`` | public address used in QR links |
+| ``LIMS_BASE_URL`` | ``http://127.0.0.1:5000`` (``lims demo --port N``: port N) | public address used in QR links |
 | ``LIMS_LANGUAGE`` | ``vi`` | default language of pages and certificates (``vi`` or ``en``) |
 | ``LIMS_DEMO_PASSWORD`` | random, printed once | password of every demo user (``lims demo``), for scripts |
 | ``LIMS_ACCESS_LOG`` | off | any value: ``lims serve`` writes gunicorn's access log to standard output |
@@ -92,6 +92,21 @@ def database_url(folder: Path | None = None) -> str:
     folder = folder or instance_path()
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / 'lims.sqlite3'}"
+
+
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
+def served_base_url(host: str, port: int) -> str:
+    """The public address of a server started on ``host:port`` (``lims demo``): ``LIMS_BASE_URL``
+    when set, else that address (a wildcard host is reached as 127.0.0.1 from the same machine)."""
+    env = os.environ.get("LIMS_BASE_URL")
+    if env:
+        return env.rstrip("/")
+    shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    if ":" in shown:  # an IPv6 address
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
 
 
 def demo_password() -> str | None:
@@ -211,7 +226,7 @@ class Settings:
             instance_path=folder,
             database_url=overrides.pop("database_url", None) or database_url(folder),
             secret_key=overrides.pop("secret_key", None) or _secret_key(folder),
-            base_url=(os.environ.get("LIMS_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+            base_url=(os.environ.get("LIMS_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
             language=language,
             ratelimit_storage_url=os.environ.get("LIMS_RATELIMIT_STORAGE_URL", "memory://"),
             signing_key_path=Path(os.environ.get("LIMS_SIGNING_KEY_FILE") or folder / "signing-keys"),
