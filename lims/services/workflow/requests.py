@@ -30,7 +30,7 @@ from lims.services import audit
 from lims.services.numbering import next_value
 from lims.services.policy import Actor, actor_id, can_see_request, is_staff, organisation_of, require
 from lims.services.validation import Checker, require_exists
-from lims.services.workflow.common import REQUEST_NUMBER, VERIFICATION_TYPES, today, usable_procedure
+from lims.services.workflow.common import REQUEST_NUMBER, VERIFICATION_TYPES, today
 from lims.services.workflow.inputs import AcceptRequest, CancelRequest, NewServiceRequest
 from lims.services.workflow.labels import request_status_label
 from lims.services.workflow.locking import check_version
@@ -95,10 +95,10 @@ def _instruments(c: Checker, session: Session, ids: list[int], customer: Organis
 
 def serviceable_type_ids(session: Session, kind: str) -> set[int]:
     """The instrument types the lab can work on for this kind of work: those with an active
-    procedure of that kind that records can be made with (a request for any other is a dead end)."""
-    procs = session.scalars(select(Procedure).where(Procedure.active.is_(True), Procedure.kind == kind,
-                                                    Procedure.instrument_type_id.is_not(None)))
-    return {p.instrument_type_id for p in procs if p.instrument_type_id is not None and usable_procedure(p)}
+    procedure of that kind (a request for any other is a dead end)."""
+    ids = session.scalars(select(Procedure.instrument_type_id).distinct().where(
+        Procedure.active.is_(True), Procedure.kind == kind, Procedure.instrument_type_id.is_not(None)))
+    return {i for i in ids if i is not None}
 
 
 def no_procedure_message(kind: str) -> str:
