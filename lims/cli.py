@@ -27,6 +27,15 @@ class LimsGroup(click.Group):
         except Exception as exc:  # noqa: BLE001 - the last line of defence for users
             raise click.ClickException(_describe(exc)) from exc
 
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        """A command on the lab's data first checks that it found the project (:mod:`lims.commands._project`)."""
+        name, cmd, rest = super().resolve_command(ctx, args)
+        if name and not ctx.resilient_parsing:
+            from lims.commands._project import check_project
+
+            check_project(name, rest)
+        return name, cmd, rest
+
 
 def _describe(exc: Exception) -> str:
     from lims.errors import LimsError

@@ -5,7 +5,7 @@
 | ``LIMS_INSTANCE_PATH`` | ``./instance`` | folder for the SQLite file, the secret key and signing keys |
 | ``LIMS_DATABASE_URL`` | SQLite file ``instance/lims.sqlite3`` | SQLAlchemy URL; PostgreSQL for multi-user |
 | ``LIMS_SECRET_KEY`` | generated once into ``instance/secret_key`` | signs session cookies and CSRF tokens |
-| ``LIMS_BASE_URL`` | ``http://127.0.0.1:5000`` | public address used in QR links |
+| ``LIMS_BASE_URL`` | ``http://127.0.0.1:5000`` (``lims demo --port N``: port N) | public address used in QR links |
 | ``LIMS_LANGUAGE`` | ``vi`` | default language of pages and certificates (``vi`` or ``en``) |
 | ``LIMS_DEMO_PASSWORD`` | random, printed once | password of every demo user (``lims demo``), for scripts |
 | ``LIMS_ACCESS_LOG`` | off | any value: ``lims serve`` writes gunicorn's access log to standard output |
@@ -106,6 +106,21 @@ def database_url(folder: Path | None = None) -> str:
     return f"sqlite:///{folder / 'lims.sqlite3'}"
 
 
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
+def served_base_url(host: str, port: int) -> str:
+    """The public address of a server started on ``host:port`` (``lims demo``): ``LIMS_BASE_URL``
+    when set, else that address (a wildcard host is reached as 127.0.0.1 from the same machine)."""
+    env = os.environ.get("LIMS_BASE_URL")
+    if env:
+        return env.rstrip("/")
+    shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    if ":" in shown:  # an IPv6 address
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
+
+
 def demo_password() -> str | None:
     """The demo users' password asked for by ``LIMS_DEMO_PASSWORD`` (None: make one up)."""
     return os.environ.get("LIMS_DEMO_PASSWORD") or None
@@ -200,7 +215,7 @@ def smtp_settings(base_url: str | None = None) -> SmtpSettings | None:
     port = _whole("LIMS_SMTP_PORT", 465 if security == "ssl" else 587)
     if port > 65535:
         raise ValueError(f"LIMS_SMTP_PORT must be a port number (1 to 65535), not {port}")
-    base = base_url or os.environ.get("LIMS_BASE_URL") or "http://127.0.0.1:5000"
+    base = base_url or os.environ.get("LIMS_BASE_URL") or DEFAULT_BASE_URL
     domain = base.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0] or "localhost"
     mail_from = os.environ.get("LIMS_MAIL_FROM", "").strip() or f"lims@{domain}"
     return SmtpSettings(host=host, port=port, security=security, user=os.environ.get("LIMS_SMTP_USER", ""),
@@ -271,7 +286,7 @@ class Settings:
         """The settings the environment gives; ``overrides`` (fields by name) win over it."""
         folder = Path(overrides.pop("instance_path", None) or instance_path())
         language = os.environ.get("LIMS_LANGUAGE", "vi")
-        base_url = (os.environ.get("LIMS_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+        base_url = (os.environ.get("LIMS_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
         if language not in LANGUAGES:
             language = "vi"
         settings = cls(

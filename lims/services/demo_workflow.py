@@ -212,7 +212,7 @@ def seed_workflow(session: Session, ctx: DemoContext) -> None:
     _story_boiler_gauge(session, cast, hn, made["WK-2311840"], pace)
     _story_cold_store_thermometer(session, cast, ms, thermo, prt)
     _story_spring_scale(session, cast, ms, made["NH-60-88031"], weights)
-    _story_portal_request(session, cast, gauge)
+    _story_portal_request(session, cast, scale6)
 
 
 def _story_two_scales(session: Session, cast: _Cast, scale60: Instrument, scale300: Instrument,
@@ -317,10 +317,11 @@ def _story_spring_scale(session: Session, cast: _Cast, ms: Organisation, scale60
         version_id=rec.version_id, environment=_environment(26.0, 75.0), standards=weights, points=points))
 
 
-def _story_portal_request(session: Session, cast: _Cast, gauge: Instrument) -> None:
+def _story_portal_request(session: Session, cast: _Cast, scale6: Instrument) -> None:
     today = date.today()
-    # 5. A request filed by the business from its portal, not yet accepted by the lab.
+    # 5. A request filed by the business from its portal, not yet accepted by the lab: the periodic
+    # verification of its laboratory balance, a type the lab has a verification procedure for.
     workflow.create_service_request(session, cast.business, workflow.NewServiceRequest(
-        kind="verification", verification_type="periodic", instrument_ids=[gauge.id],
-        wanted_by=today + timedelta(days=14), notes="Áp kế trạm khí nén đã quá hạn kiểm định."))
+        kind="verification", verification_type="periodic", instrument_ids=[scale6.id],
+        wanted_by=today + timedelta(days=14), notes="Cân phòng thí nghiệm sắp đến hạn kiểm định."))
     session.flush()

@@ -66,6 +66,16 @@ def _download(data: bytes, mimetype: str, filename: str, *, inline: bool = False
 
 
 @bp.app_template_global()
+def notice_badge(cert: Certificate) -> Markup:
+    """A visible badge on a notice of non-conformity (a failed verification), wherever certificates
+    are listed; nothing for a certificate."""
+    if certs.document_kind(cert) != certs.NOTICE:
+        return Markup("")
+    return Markup('<span class="badge bad notice-badge" data-kind="non_conformity_notice">{}</span>').format(
+        _("Notice of non-conformity"))
+
+
+@bp.app_template_global()
 def certificate_status(cert: Certificate) -> tuple[str, str, str]:
     """(status, label, css class) for a certificate, expiry included. A notice of
     non-conformity (a failed verification) in force is badged as such, in red, never as valid."""

@@ -81,6 +81,13 @@ def test_a_list_of_ids_must_be_a_list_of_numbers_within_the_database_range(clien
         "owner_id": org["id"], "type_id": itype["id"], "serial_number": "SN-1", "range_max": 60,
         "range_unit": "kg"}).get_json()
     tech = token_for(make_user("tech", "technician"))
+    # The lab has a calibration procedure for the type (a request for any other type is refused).
+    from lims.models import Procedure
+
+    db.add(Procedure(code="QT-CAN", title_vi="Quy trình hiệu chuẩn cân", kind="calibration",
+                     instrument_type_id=itype["id"],
+                     spec={"quantity": "mass", "tests": [{"test": "calibration", "readings": 1, "values": [60]}]}))
+    db.commit()
 
     def request(ids):
         return client.post("/api/v1/service-requests", headers=tech,

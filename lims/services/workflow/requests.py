@@ -11,12 +11,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from lims.errors import Conflict, NotFound, PermissionDenied
-from lims.i18n import _
+from lims.i18n import _, current_language
 from lims.models import (
     Instrument,
     InstrumentStatus,
     Organisation,
     OrgKind,
+    Procedure,
     Record,
     RecordStatus,
     RequestStatus,
@@ -34,7 +35,8 @@ from lims.services.workflow.inputs import AcceptRequest, CancelRequest, NewServi
 from lims.services.workflow.labels import request_status_label
 from lims.services.workflow.locking import check_version
 
-__all__ = ["create_service_request", "get_service_request", "list_service_requests", "count_service_requests",
+__all__ = ["create_service_request", "serviceable_type_ids", "no_procedure_message",
+           "get_service_request", "list_service_requests", "count_service_requests",
            "accept_service_request", "cancel_service_request", "update_request_progress"]
 
 
@@ -91,6 +93,29 @@ def _instruments(c: Checker, session: Session, ids: list[int], customer: Organis
     return instruments
 
 
+def serviceable_type_ids(session: Session, kind: str) -> set[int]:
+    """The instrument types the lab can work on for this kind of work: those with an active
+    procedure of that kind (a request for any other is a dead end)."""
+    ids = session.scalars(select(Procedure.instrument_type_id).distinct().where(
+        Procedure.active.is_(True), Procedure.kind == kind, Procedure.instrument_type_id.is_not(None)))
+    return {i for i in ids if i is not None}
+
+
+def no_procedure_message(kind: str) -> str:
+    if kind == WorkKind.verification.value:
+        return _("The lab has no verification procedure for this instrument type")
+    return _("The lab has no calibration procedure for this instrument type")
+
+
+def _serviceable(c: Checker, session: Session, kind: str, instruments: list[Instrument]) -> None:
+    """Refuses instruments whose type has no procedure for the kind of work (named by type and serial)."""
+    allowed = serviceable_type_ids(session, kind)
+    for inst in instruments:
+        if inst.type_id not in allowed:
+            c.fail("instrument_ids", _("%(reason)s: %(type)s, S/N %(serial)s.", reason=no_procedure_message(kind),
+                                        type=inst.type.name(current_language()), serial=inst.serial_number))
+
+
 def create_service_request(session: Session, actor: Actor | None, inp: NewServiceRequest) -> ServiceRequest:
     """File a request: a business for its own instruments, the lab for any customer."""
     require(actor, Role.technician, Role.business)
@@ -105,6 +130,8 @@ def create_service_request(session: Session, actor: Actor | None, inp: NewServic
     instruments: list[Instrument] = []
     if ids and customer is not None and "instrument_ids" not in c.errors:
         instruments = _instruments(c, session, ids, customer)
+        if kind and "instrument_ids" not in c.errors:
+            _serviceable(c, session, kind, instruments)
     if inp.wanted_by is not None and inp.wanted_by < today():
         c.fail("wanted_by", _("The date is in the past."))
     if inp.site_address and not inp.on_site:

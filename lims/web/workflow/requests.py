@@ -36,20 +36,29 @@ def _request_form_context(data: dict, errors: dict) -> dict:
     else:
         customers = []
         customer_id = str(policy.organisation_of(user))
+    kind: str = data["kind"] if data.get("kind") in KINDS else KINDS[0]
+    data["kind"] = kind
     instruments = []
     if str(customer_id).isdigit():
         # A withdrawn (scrapped) instrument is refused by the service; the form does not offer it.
         instruments = [i for i in catalog.list_instruments(db, owner_id=int(customer_id), limit=1000)
                        if i.status != InstrumentStatus.scrapped.value]
+    # Only what the lab can work on: a type without a procedure for this kind of work is not offered.
+    allowed = workflow.serviceable_type_ids(db, kind)
+    offered = [i for i in instruments if i.type_id in allowed]
     return {"data": data, "errors": errors, "customers": customers, "customer_id": str(customer_id),
-            "instruments": instruments, "staff": staff}
+            "instruments": offered, "not_offered": [i for i in instruments if i.type_id not in allowed],
+            "no_procedure": workflow.no_procedure_message(kind), "kinds": KINDS, "staff": staff}
+
+
+KINDS = ("verification", "calibration")
 
 
 @bp.route("/requests/new", methods=["GET", "POST"])
 @roles_required(Role.technician, Role.business)
 def request_new():
     if request.method == "GET":
-        data = {"customer_id": request.args.get("customer_id", ""), "kind": "verification"}
+        data = {"customer_id": request.args.get("customer_id", ""), "kind": request.args.get("kind", "")}
         return render_template("workflow/request_form.html", **_request_form_context(data, {}))
     data = request.form.to_dict()
     data["instrument_ids"] = request.form.getlist("instrument_ids")
