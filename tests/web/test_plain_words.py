@@ -123,3 +123,31 @@ def test_a_wrong_method_and_a_forbidden_page_speak_vietnamese(client, login, lab
     assert wrong.status_code == 405
     assert wrong.get_json()["error"].startswith("Không thể thực hiện thao tác theo cách này")
     assert not any(stock in forbidden.get_data(as_text=True) + wrong.get_data(as_text=True) for stock in STOCK)
+
+
+def test_reading_errors_on_the_record_page_speak_vietnamese_with_units_as_people_write_them(db, lab, client, login):
+    from tests.web.test_workflow_pages import form_for
+
+    rec = open_scale_record(db, lab)
+    login("tech")
+    resp = client.post(f"/records/{rec.id}?lang=vi",
+                       data=form_for(rec, **{"p-2-readings": "5 bar", "env-temperature": "20 kg"}))
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    assert "không đọc được &#39;5 bar&#39; theo kg: bar là áp suất, kg là khối lượng" in page
+    assert "theo °C: kg là khối lượng, °C là nhiệt độ" in page
+    assert "cannot be read" not in page and "degC" not in page
+    db.expire_all()
+    assert db.get(Record, rec.id).version_id == rec.version_id  # nothing was saved
+
+
+def test_unit_reading_messages_follow_the_language():
+    from lims.metrology.errors import UnitError
+    from lims.metrology.units import parse_quantity
+
+    with use_language("vi"), pytest.raises(UnitError) as vi:
+        parse_quantity("abc", "kg")
+    assert vi.value.message == "'abc' không phải là một số kèm đơn vị (ví dụ '10,02 bar')"
+    with use_language("en"), pytest.raises(UnitError) as en:
+        parse_quantity("21 kg", "degC")
+    assert en.value.message == "'21 kg' cannot be read in °C: kg is a mass, °C is a temperature"
