@@ -26,6 +26,21 @@ FIELDS = {
     "due_date": N_("Due date"), "resolution": N_("Resolution"), "technician_id": N_("Technician"),
     "year_of_manufacture": N_("Year of manufacture"), "calibration_date": N_("Calibration date"),
     "record_id": N_("Record"),
+    # the catalogue's forms (lims/web/admin_sections.py)
+    "accuracy_class": N_("Accuracy class"), "address": N_("Address"), "calibrated_by": N_("Calibrated by"),
+    "calibration_interval_months": N_("Agreed calibration interval (months)"),
+    "certificate_number": N_("Certificate number"), "coverage_factor": N_("Coverage factor k"),
+    "expanded_uncertainty": N_("Expanded uncertainty U"), "full_name": N_("Full name"), "job_title": N_("Job title"),
+    "kind": N_("Kind"), "location": N_("Location"), "manufacturer": N_("Manufacturer"),
+    "max_tare": N_("Maximum additive tare T+ (scales)"), "model": N_("Model"), "name": N_("Name"),
+    "name_en": N_("Name (English)"), "name_vi": N_("Name (Vietnamese)"), "notes": N_("Notes"),
+    "organisation_id": N_("Organisation (for business users)"), "owner_id": N_("Owner"),
+    "password": N_("Password"), "pattern_approval": N_("Pattern approval mark"), "phone": N_("Phone"),
+    "quantity": N_("Quantity"), "range_max": N_("Range to"), "range_min": N_("Range from"),
+    "range_unit": N_("Unit of the range"), "roles": N_("Roles"),
+    "scale_interval": N_("Verification scale interval e (scales)"), "status": N_("Status"),
+    "type_id": N_("Instrument type"), "uncertainty_unit": N_("Unit of U"), "unit": N_("Unit"),
+    "username": N_("Username"), "verification_interval_months": N_("Verification interval (months)"),
 }
 # The conditions of the environment (the procedure's ``environment`` keys).
 ENVIRONMENT = {
