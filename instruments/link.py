@@ -27,6 +27,7 @@ from instruments.errors import (
     PortError,
 )
 from instruments.settings import SerialSettings
+from lims.i18n import _
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from _typeshed import ReadableBuffer
@@ -101,16 +102,15 @@ def _explain_open_error(exc: Exception, settings: SerialSettings) -> str:
     code = getattr(exc, "errno", None)
     text = str(exc)
     if code == errno.ENOENT or "No such file" in text:
-        return (
-            "no such port: is the device plugged in and switched on? (`python -m serial.tools.list_ports` lists ports)"
-        )
+        return _("no such port: is the device plugged in and switched on? Check the port name in the workstation "
+                 "settings.")
     if code == errno.EACCES or "Permission denied" in text:
-        return "permission denied: the user needs access to serial ports (on Linux, the 'dialout' group)"
+        return _("permission denied: the user needs access to serial ports (on Linux, the 'dialout' group)")
     if code == errno.EBUSY or "exclusively lock" in text or "Device or resource busy" in text:
-        return "the port is in use by another program; close it and try again"
+        return _("the port is in use by another program; close it and try again")
     if isinstance(exc, ValueError):
-        return f"invalid serial settings {settings.describe()}: {text}"
-    return f"cannot open the port: {text}"
+        return _("invalid serial settings %(settings)s: %(reason)s", settings=settings.describe(), reason=text)
+    return _("cannot open the port: %(reason)s", reason=text)
 
 
 class Link:
@@ -147,11 +147,11 @@ class Link:
             self.port.write(data)
         except serial.SerialTimeoutException as exc:
             raise DeviceTimeout(
-                self.name, "the device does not accept data (handshake lines RTS/CTS or DTR/DSR blocked?)"
+                self.name, _("the device does not accept data (handshake lines RTS/CTS or DTR/DSR blocked?)")
             ) from exc
         except (serial.SerialException, OSError) as exc:
             raise Disconnected(
-                self.name, f"writing to the device failed ({exc}); is the cable still connected?"
+                self.name, _("writing to the device failed (%(reason)s); is the cable still connected?", reason=exc)
             ) from exc
 
     def send(self, command: str) -> None:
@@ -223,7 +223,7 @@ class Link:
                         self.name, f"incomplete line {partial!r}: the rest never arrived (device reset or cable fault?)"
                     )
                 raise DeviceTimeout(
-                    self.name, "no answer from the device: check it is switched on, the cable, and the baud rate"
+                    self.name, _("no answer from the device: check it is switched on, the cable, and the baud rate")
                 )
 
     def _decode(self, raw: bytes) -> str:
@@ -242,7 +242,7 @@ class Link:
         try:
             self.port.reset_input_buffer()
         except (serial.SerialException, OSError) as exc:
-            raise Disconnected(self.name, f"the port failed ({exc})") from exc
+            raise Disconnected(self.name, _("the port failed (%(reason)s)", reason=exc)) from exc
 
     def drain(self, quiet: float = 0.05, limit: float = 1.0) -> None:
         """Read and discard until nothing arrives for ``quiet`` seconds (at most ``limit``)."""
@@ -254,7 +254,7 @@ class Link:
                 waiting = self.port.in_waiting
                 chunk = self.port.read(waiting if waiting > 0 else 1)
             except (serial.SerialException, OSError) as exc:
-                raise Disconnected(self.name, f"the device disconnected: {exc}") from exc
+                raise Disconnected(self.name, _("the device disconnected: %(reason)s", reason=exc)) from exc
             now = time.monotonic()
             if chunk:
                 last = now

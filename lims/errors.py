@@ -7,8 +7,9 @@ them into a page or a JSON problem ``{"error": ..., "detail": ...}`` with the cl
 ``status`` (a 4xx for what the user can fix, a 5xx for a fault of the server or of a device);
 the CLI into a message on stderr and a non-zero exit code.
 
-This module imports nothing but the standard library's ``typing``, so the pure packages can
-build on it and stay free of Flask and the database.
+This module imports nothing but the standard library's ``typing`` when loaded (only a refusal of
+:class:`FieldErrors` loads :mod:`lims.field_labels`, which reads the catalogs), so the pure packages
+can build on it and stay free of Flask and the database.
 """
 from __future__ import annotations
 
@@ -49,7 +50,8 @@ class ValidationError(LimsError):
 
 class FieldErrors:
     """Collects every bad field of one input, then refuses them at once (first field in the
-    message, all of them in ``errors``) — so a form or API answer names every fault together."""
+    message, named as the form labels it; all of them in ``errors``, by their internal paths) — so a
+    form or API answer names every fault together."""
 
     def __init__(self) -> None:
         self.errors: dict[str, str] = {}
@@ -59,8 +61,10 @@ class FieldErrors:
 
     def done(self) -> None:
         if self.errors:
+            from lims.field_labels import field_label  # the catalogs, loaded only when refusing
+
             field, message = next(iter(self.errors.items()))
-            raise ValidationError(f"{field}: {message}", field=field, errors=dict(self.errors))
+            raise ValidationError(f"{field_label(field)}: {message}", field=field, errors=dict(self.errors))
 
 
 class NotFound(LimsError):

@@ -27,6 +27,7 @@ from instruments.link import Link, Port
 from instruments.reading import Reading
 from instruments.settings import SerialSettings
 from instruments.stability import StabilityDetector
+from lims.i18n import gettext
 
 Sample = list[Reading]
 T = TypeVar("T")
@@ -254,7 +255,8 @@ class Driver(ABC):
                     if taken == count:
                         return accepted
                 if max_readings is not None and seen >= max_readings and until_stable:
-                    raise NotStable(self.port_name, self._not_stable_cause(last, f"after {seen} readings"))
+                    cause = self._not_stable_cause(last, gettext("after %(n)s readings", n=seen))
+                    raise NotStable(self.port_name, cause)
                 if time.monotonic() >= deadline:
                     raise self._out_of_time(last, timeout, until_stable)
         except DeviceTimeout as exc:
@@ -264,20 +266,18 @@ class Driver(ABC):
         finally:
             stream.close()
             self.stop_quietly()
-        raise DeviceTimeout(self.port_name, "the device stopped sending readings")  # pragma: no cover
+        raise DeviceTimeout(self.port_name, gettext("the device stopped sending readings"))  # pragma: no cover
 
     def _out_of_time(self, last: Sample, timeout: float, until_stable: bool) -> InstrumentError:
         if until_stable:
-            return NotStable(self.port_name, self._not_stable_cause(last, f"within {timeout:g} s"))
-        return DeviceTimeout(self.port_name, f"not enough readings within {timeout:g} s")
+            return NotStable(self.port_name, self._not_stable_cause(last, gettext("within %(s)s s", s=f"{timeout:g}")))
+        return DeviceTimeout(self.port_name, gettext("not enough readings within %(s)s s", s=f"{timeout:g}"))
 
     @staticmethod
     def _not_stable_cause(last: Sample, when: str) -> str:
         shown = ", ".join(r.text() for r in last)
-        return (
-            f"no stable reading {when} (last reading {shown}, unstable): "
-            "check for draughts, vibration, or a load or temperature still changing"
-        )
+        return gettext("no stable reading %(when)s (last reading %(shown)s, unstable): check for draughts, "
+                       "vibration, or a load or temperature still changing", when=when, shown=shown)
 
     # -- helpers for subclasses -----------------------------------------------------------
     @staticmethod
@@ -303,7 +303,8 @@ class Driver(ABC):
                     if answer is not None:
                         return answer
                     if time.monotonic() >= deadline:
-                        raise DeviceTimeout(self.port_name, f"no answer to {command!r}, only other output")
+                        raise DeviceTimeout(self.port_name, gettext("no answer to %(command)s, only other output",
+                                                                    command=repr(command)))
             except GarbledResponse as exc:
                 error = exc
                 self.link.drain(quiet=0.02, limit=0.2)
@@ -353,4 +354,4 @@ class Driver(ABC):
                 bad = 0
                 yield sample
             elif deadline is not None and time.monotonic() >= deadline:
-                raise DeviceTimeout(self.port_name, "the device sends no readings, only other output")
+                raise DeviceTimeout(self.port_name, gettext("the device sends no readings, only other output"))

@@ -15,8 +15,17 @@ from typing import Any
 
 import pint
 
+from lims.i18n import _
 from lims.metrology.errors import UnitError
-from lims.metrology.units_registry import Q_, UnitInfo, canonical_unit, dimension_name, unit_info, ureg
+from lims.metrology.units_registry import (
+    Q_,
+    UnitInfo,
+    canonical_unit,
+    dimension_label,
+    shown_unit,
+    unit_info,
+    ureg,
+)
 
 __all__ = [
     "split_quantity", "parse_quantity", "same_kind", "as_delta", "quantity_to_dict", "quantity_from_dict",
@@ -35,20 +44,19 @@ def split_quantity(text: str, *, decimal_comma: bool = False) -> tuple[float, st
     """
     match = _NUMBER_RE.match(text)
     if match is None:
-        raise UnitError(f"'{text}' is not a number followed by a unit (for example '10.02 bar')")
+        raise UnitError(_("'%(text)s' is not a number followed by a unit (for example '10.02 bar')", text=text))
     number, unit_text = match.group(1), match.group(2)
     if "," in number:
         if not decimal_comma:
-            raise UnitError(
-                f"'{text}': write the number with a decimal point "
-                f"({number.replace(',', '.')}), not a comma"
-            )
+            raise UnitError(_("'%(text)s': write the number with a decimal point (%(number)s), not a comma",
+                              text=text, number=number.replace(",", ".")))
         number = number.replace(",", ".")
     return float(number.replace("\u2212", "-")), unit_text
 
 
-def _unit_label(info: UnitInfo) -> str:
-    return info.text if info.text != "dimensionless" else "no unit (a pure number)"
+def _people_unit(info: UnitInfo) -> str:
+    """The unit as a message to people names it (°C; "no unit" for a pure number), translated."""
+    return shown_unit(info.text) if info.text != "dimensionless" else _("no unit (a pure number)")
 
 
 def _check_dimension(q_text: str, info: UnitInfo, dimension: Any) -> None:
@@ -56,17 +64,17 @@ def _check_dimension(q_text: str, info: UnitInfo, dimension: Any) -> None:
         return
     if isinstance(dimension, str) and dimension.strip().startswith("["):
         wanted = ureg.get_dimensionality(dimension.strip())
-        wanted_label = dimension_name(wanted)
+        wanted_label = dimension_label(wanted)
         wanted_unit = dimension.strip()
     else:
         target = unit_info(dimension if isinstance(dimension, str) else canonical_unit(dimension))
         wanted = target.dimensionality
-        wanted_label = f"{dimension_name(wanted)} ({_unit_label(target)})"
+        wanted_label = f"{dimension_label(wanted)} ({_people_unit(target)})"
         wanted_unit = target.text
     if info.dimensionality != wanted:
         raise UnitError(
-            f"'{q_text}' is a {dimension_name(info.dimensionality)} ({_unit_label(info)}), "
-            f"but a {wanted_label} is expected",
+            _("'%(text)s' is %(kind)s (%(unit)s), but %(wanted)s is expected", text=q_text,
+              kind=dimension_label(info.dimensionality), unit=_people_unit(info), wanted=wanted_label),
             units=(info.text, wanted_unit),
         )
 
@@ -85,12 +93,12 @@ def _read_text(value: str, unit: str | None, decimal_comma: bool) -> tuple[float
     magnitude, unit_text = split_quantity(value, decimal_comma=decimal_comma)
     if not unit_text:
         if unit is None:
-            raise UnitError(f"'{value.strip()}' has no unit; write it as for example '{value.strip()} g'")
+            raise UnitError(_("'%(text)s' has no unit; write it as for example '%(text)s g'", text=value.strip()))
         unit_text = unit
     try:
         info = unit_info(unit_text)
     except UnitError as exc:
-        raise UnitError(f"{exc.message} in '{value.strip()}'", units=exc.units) from exc
+        raise UnitError(_("%(reason)s in '%(text)s'", reason=exc.message, text=value.strip()), units=exc.units) from exc
     return magnitude, info, value.strip()
 
 
@@ -99,17 +107,17 @@ def _convert(quantity: Any, info: UnitInfo, unit: str, shown: str) -> Any:
     target = unit_info(unit)
     if target.dimensionality != info.dimensionality:
         raise UnitError(
-            f"'{shown}' cannot be read in {target.text}: {_unit_label(info)} is a "
-            f"{dimension_name(info.dimensionality)}, {target.text} is a "
-            f"{dimension_name(target.dimensionality)}",
+            _("'%(text)s' cannot be read in %(unit)s: %(given)s is %(given_kind)s, %(unit)s is %(kind)s",
+              text=shown, unit=shown_unit(target.text), given=_people_unit(info),
+              given_kind=dimension_label(info.dimensionality), kind=dimension_label(target.dimensionality)),
             units=(info.text, target.text),
         )
     try:
         return quantity.to(target.unit)
     except pint.DimensionalityError as exc:  # e.g. delta_degC -> degC
         raise UnitError(
-            f"'{shown}' cannot be read in {target.text}: a temperature difference "
-            "(delta_degC, K) and a temperature (degC) do not convert into each other",
+            _("'%(text)s' cannot be read in %(unit)s: a temperature difference and a temperature do not "
+              "convert into each other", text=shown, unit=shown_unit(target.text)),
             units=(info.text, target.text),
         ) from exc
 
@@ -161,9 +169,9 @@ def same_kind(a: Any, b: Any) -> None:
     first, second = infos
     if first.dimensionality != second.dimensionality:
         raise UnitError(
-            f"{_unit_label(first)} (a {dimension_name(first.dimensionality)}) and "
-            f"{_unit_label(second)} (a {dimension_name(second.dimensionality)}) are not the same "
-            "kind of quantity",
+            _("%(first)s (%(first_kind)s) and %(second)s (%(second_kind)s) are not the same kind of quantity",
+              first=_people_unit(first), first_kind=dimension_label(first.dimensionality),
+              second=_people_unit(second), second_kind=dimension_label(second.dimensionality)),
             units=(first.text, second.text),
         )
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import pint
 
+from lims.i18n import N_, _
 from lims.metrology.errors import UnitError
 
 __all__ = ["ureg", "Q_", "Quantity", "UnitInfo", "unit_info", "canonical_unit", "dimension_name"]
@@ -83,6 +84,30 @@ _ASCII_SYMBOLS = {
     "kelvin": "K",
 }
 _ASCII_PREFIXES = {"µ": "u", "μ": "u"}
+
+
+# The same kinds of quantity as people read them in messages (through the catalogs).
+_DIMENSION_LABELS = {
+    "mass": N_("a mass"), "volume": N_("a volume"), "pressure": N_("a pressure"), "temperature": N_("a temperature"),
+    "length": N_("a length"), "time": N_("a time"), "electric current": N_("an electric current"),
+    "voltage": N_("a voltage"), "resistance": N_("a resistance"), "power": N_("a power"), "energy": N_("an energy"),
+    "frequency": N_("a frequency"), "speed": N_("a speed"), "mass concentration": N_("a mass concentration"),
+    "dose rate": N_("a dose rate"), "force": N_("a force"), "area": N_("an area"), "density": N_("a density"),
+    "volume flow": N_("a volume flow"), "dimensionless number": N_("a pure number"),
+}
+
+
+def dimension_label(dimensionality: Any) -> str:
+    """"a pressure", "a mass" ... in the current language, for messages people read."""
+    name = _DIMENSION_NAMES.get(dimensionality)
+    if name is None:
+        return _("a quantity of dimension %(dimension)s", dimension=str(dimensionality))
+    return _(_DIMENSION_LABELS[name])
+
+
+def shown_unit(text: str) -> str:
+    """A unit text as people write it in a message: °C, not degC or delta_degC."""
+    return text.replace("delta_degC", "°C").replace("degC", "°C").replace("percent_RH", "%RH")
 
 
 def dimension_name(dimensionality: Any) -> str:
@@ -166,7 +191,7 @@ def parse_unit(text: Any) -> Any:
         return ureg.parse_units(stripped)
     except (pint.UndefinedUnitError, pint.DefinitionSyntaxError, AttributeError, TypeError,
             ValueError, SyntaxError, AssertionError) as exc:
-        raise UnitError(f"unknown unit '{text}'", units=(text,)) from exc
+        raise UnitError(_("unknown unit '%(unit)s'", unit=text), units=(text,)) from exc
 
 
 def _prefix_and_base(name: str) -> tuple[str, str]:

@@ -155,7 +155,7 @@ def instrument_types() -> Section:
             Column(_l("Code"), lambda t: t.code),
             Column(_l("Name"), lambda t: t.name(_lang())),
             Column(_l("Quantity"), lambda t: QUANTITY_LABELS.get(t.quantity, t.quantity)),
-            Column(_l("Unit"), lambda t: t.unit),
+            Column(_l("Unit"), lambda t: unit_symbol(t.unit)),
             Column(_l("Legal control"), lambda t: _yes_no(t.requires_verification)),
             Column(_l("Verification interval"), lambda t: _interval(t.verification_interval_months)),
         ),

@@ -26,8 +26,8 @@ from certificates.formatting import format_measure
 from certificates.qr import qr_svg
 from lims.errors import ValidationError
 from lims.models import Certificate, Role
+from lims.services import audit_sentences, policy
 from lims.services import certificates as certs
-from lims.services import policy
 from lims.services.inputs import parse
 from lims.services.validation import DB_INT_MAX
 from lims.web import transaction
@@ -133,6 +133,7 @@ def _detail(cert: Certificate, *, errors: dict | None = None, form: dict | None 
         can_manage=policy.can_manage_certificates(actor), can_print_stamp=policy.can_print_stamp(actor, cert),
         errors=errors or {}, form=form or {}, kind_labels=KIND_LABELS,
         pdf_present=bool(path and path.exists()), dcc_present=bool(dcc and dcc.exists()),
+        events=audit_sentences.history_of(get_db(), "certificate", cert.id),
     ), status
 
 

@@ -23,12 +23,50 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from lims.errors import LimsError
+from lims.field_labels import field_label
+from lims.i18n import N_, _
 from lims.web import transaction
 from lims.web.conflicts import conflict_reason, database_conflict
 from lims.web.context import wants_json
 from lims.web.unavailable import database_unreachable, unavailable
 
-INTERNAL = "Internal error; it has been logged."
+INTERNAL = N_("Internal error; it has been logged.")
+
+# What each HTTP status says to people, in the page's language, instead of werkzeug's stock
+# English ("The requested URL was not found on the server..."): pages and API bodies alike.
+STATUS_MESSAGES = {
+    400: N_("The request could not be understood. Please check what was sent."),
+    401: N_("Please sign in first."),
+    403: N_("You are not allowed to open this page or to do this."),
+    404: N_("This page or item does not exist. Check the address, or go back and follow a link."),
+    405: N_("This action cannot be done this way (the method is not allowed here)."),
+    406: N_("This address cannot answer in the format asked for."),
+    408: N_("The request took too long. Please try again."),
+    409: N_("This conflicts with a change made meanwhile. Reload and try again."),
+    410: N_("This item is gone for good."),
+    411: N_("The request must say how long its body is."),
+    412: N_("The item was changed meanwhile. Reload and try again."),
+    413: N_("What was sent is too large."),
+    414: N_("The address is too long."),
+    415: N_("This kind of content cannot be accepted here."),
+    416: N_("The requested part of the file does not exist."),
+    422: N_("Some fields are not valid. Please correct them."),
+    428: N_("The request must name the version it changes."),
+    429: N_("Too many requests; please wait a moment and try again."),
+    431: N_("The request's headers are too large."),
+    500: INTERNAL,
+    501: N_("This is not available on this server."),
+    502: N_("A service this one relies on did not answer properly. Please try again later."),
+    503: N_("The service is unavailable for a moment. Please try again later."),
+    504: N_("A service this one relies on did not answer in time. Please try again later."),
+}
+
+
+def status_message(status: int) -> str:
+    """What ``status`` says to people, in the current language."""
+    if status in STATUS_MESSAGES:
+        return _(STATUS_MESSAGES[status])
+    return _(STATUS_MESSAGES[500]) if status >= 500 else _(STATUS_MESSAGES[400])
 
 
 def problem(status: int, error: str, detail: dict | None = None):
@@ -80,7 +118,7 @@ def unexpected(exc: Exception) -> ResponseReturnValue:
         return _unreachable(exc)
     current_app.logger.exception("unhandled error")
     transaction.rollback()
-    return answer(500, INTERNAL)
+    return answer(500, status_message(500))
 
 
 def _fields_of(data: Any) -> dict[str, str]:
@@ -108,9 +146,12 @@ def http_error(exc: HTTPException) -> ResponseReturnValue:
         fields = _fields_of(data)
         detail["fields"] = fields
         first = next(iter(fields.items()), None)
-        message = f"{first[0]}: {first[1]}" if first else "Invalid input."
-    else:
-        message = exc.description or exc.name
+        message = f"{field_label(first[0])}: {first[1]}" if first else status_message(status)
+    elif status == 429 or not exc.description or exc.description == type(exc).description:
+        # werkzeug's stock English, or the rate limiter's "5 per 1 minute"
+        message = status_message(status)
+    else:  # a message of our own (abort(404, _("...")))
+        message = str(exc.description)
     return answer(status, message, detail)
 
 

@@ -2,12 +2,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english() -> Iterator[None]:
+    """The measurement core's messages go through the catalogs (Vietnamese by default); these
+    tests read them in English, their message ids. A test of another language says so
+    (``with use_language("vi")``)."""
+    from lims.i18n import use_language
+
+    with use_language("en"):
+        yield
 
 
 def load_pressure_budget() -> dict:

@@ -102,7 +102,8 @@ def test_a_unit_no_certificate_can_print_is_refused_at_registration(client, db, 
         f"Đơn vị 'psi' không in được trên giấy chứng nhận. Hãy dùng một trong các đơn vị: {PRESSURE_UNITS}.")
     assert en.get_json()["detail"]["fields"][field] == (
         f"The unit 'psi' cannot be printed on a certificate. Use one of: {PRESSURE_UNITS}.")
-    assert en.get_json()["error"].startswith(f"{field}: The unit 'psi'")
+    label = {"unit": "Unit", "range_unit": "Unit of the range"}[field]  # the field as the form labels it
+    assert en.get_json()["error"].startswith(f"{label}: The unit 'psi'")
     assert _count(db, AuditEvent) == before_events
 
 

@@ -17,6 +17,7 @@ from lims.i18n import _
 from lims.metrology.errors import UnitError
 from lims.metrology.results import convert
 from lims.metrology.units import parse_quantity
+from lims.metrology.units_registry import shown_unit
 from lims.models import Instrument, Record, RecordPoint, ReferenceStandard, StandardCalibration
 from lims.services.validation import Checker
 from lims.services.workflow.procedures import MAX_READINGS
@@ -46,7 +47,7 @@ def parse_value(c: Checker, field: str, raw: Any, unit: str) -> float | None:
         c.fail(field, exc.message)
         return None
     except Exception:  # noqa: BLE001 - pint conversion errors between kinds of unit
-        c.fail(field, _("%(value)s cannot be read in %(unit)s.", value=repr(raw), unit=unit))
+        c.fail(field, _("%(value)s cannot be read in %(unit)s.", value=repr(raw), unit=shown_unit(unit or "")))
         return None
     value = float(q.magnitude)
     if not math.isfinite(value):

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy.orm import Session
 
 from lims.errors import Conflict, PermissionDenied, ValidationError
+from lims.field_labels import field_label
 from lims.i18n import _, current_language
 from lims.metrology.reporting import round_uncertainty
 from lims.metrology.units import Q_, format_quantity
@@ -102,8 +103,9 @@ def submit_record(session: Session, actor: Actor | None, record_id: int, inp: Ve
                                               reason=problem))
     if missing:
         field = next(iter(missing))
-        raise ValidationError(_("The record is not complete: %(field)s: %(reason)s", field=field,
-                                reason=missing[field]), field=field, errors=missing)
+        raise ValidationError(_("The record is not complete: %(field)s: %(reason)s",
+                                field=field_label(field, record.procedure.spec), reason=missing[field]),
+                              field=field, errors=missing)
     unfit = unfit_points(record)
     if unfit:
         field = next(iter(unfit))

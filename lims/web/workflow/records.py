@@ -12,7 +12,7 @@ from lims.errors import Conflict, ValidationError
 from lims.metrology.r76_tests import CHANGE_POINT_TESTS
 from lims.metrology.reported import reported_results
 from lims.models import Record, Role
-from lims.services import policy, workflow
+from lims.services import audit_sentences, policy, workflow
 from lims.services.inputs import parse
 from lims.services.workflow import capture as cap
 from lims.web import transaction
@@ -66,7 +66,8 @@ def _record_context(record: Record, *, form: dict | None = None, errors: dict | 
         "missing": workflow.missing_for_submission(record) if editable else {},
         "unfit": workflow.unfit_points(record) if editable else {},
         "change_point": bool(spec.get("change_point")), "change_point_tests": CHANGE_POINT_TESTS,
-        "events": workflow.record_events(db, record), "certificate": workflow.latest_certificate(db, record),
+        "events": audit_sentences.history(db, workflow.record_events(db, record)),
+        "certificate": workflow.latest_certificate(db, record),
         "targets": cap.capture_targets(spec), "workstation": ws, "expected": expected,
         "env_device": ws.get("thermo_hygrometer"), "work_date_days": work_date_max_days_back(),
     }
