@@ -408,3 +408,16 @@ def _language_reset() -> Iterator[None]:
     token = i18n.set_language(None)
     yield
     i18n._language.reset(token)
+
+
+@pytest.fixture
+def fresh_login_counts(db) -> int:
+    """No sign-in counter left by another test (failures are committed at once, in a session of
+    their own); the audit chain's last sequence number before the test."""
+    from sqlalchemy import delete, func, select
+
+    from lims.models import AuditEvent, LoginThrottle
+
+    db.execute(delete(LoginThrottle))
+    db.commit()
+    return db.scalar(select(func.max(AuditEvent.seq))) or 0

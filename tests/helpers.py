@@ -5,6 +5,7 @@ import dataclasses
 import importlib
 import inspect
 import pkgutil
+from datetime import UTC, datetime, timedelta
 from types import ModuleType
 
 #: The password of every user the fixtures and factories create.
@@ -66,3 +67,16 @@ def exception_classes(package: ModuleType) -> list[type[BaseException]]:
     return sorted({obj for module in modules for _, obj in inspect.getmembers(module, inspect.isclass)
                    if issubclass(obj, BaseException) and obj.__module__ == module.__name__},
                   key=lambda cls: (cls.__module__, cls.__qualname__))
+
+
+class Clock:
+    """A clock a test moves by hand (``advance``), for services that take one (e.g. the sign-in limits)."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)

@@ -1,8 +1,6 @@
 """Sign-in limits counted in the database (lims.services.login_throttle), with a clock of the test's own."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 from sqlalchemy import event, func, select
 
@@ -10,19 +8,11 @@ from lims.db import make_session_factory
 from lims.models import AuditEvent, LoginThrottle
 from lims.services import audit
 from lims.services.login_throttle import ACCOUNT, ADDRESS, Rules, Throttle, account_key
+from tests.helpers import Clock
+
+pytestmark = pytest.mark.usefixtures("fresh_login_counts")  # counts are committed: none of another test's
 
 A, B = "203.0.113.7", "198.51.100.9"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 def _throttle(**rules) -> tuple[Throttle, Clock]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,21 +11,10 @@ from sqlalchemy import func, select
 from lims.models import AuditEvent, LoginThrottle
 from lims.services import users
 from lims.services.login_throttle import ACCOUNT, ADDRESS, Rules, Throttle, account_key
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, Clock
 
 A, B = "203.0.113.7", "198.51.100.9"
 WRONG = "not the password"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 def _limits(app, clock: Clock, **rules) -> None:
@@ -53,8 +41,19 @@ def _counts(db) -> dict[tuple[str, str], int]:
     return {(r.scope, r.key): r.failures for r in db.scalars(select(LoginThrottle))}
 
 
+@pytest.fixture(autouse=True)
+def _fresh_counts(fresh_login_counts):
+    """Each test starts with no counter and counts only its own block events."""
+    global _FIRST_SEQ
+    _FIRST_SEQ = fresh_login_counts
+
+
+_FIRST_SEQ = 0
+
+
 def _blocked_events(db) -> int:
-    return db.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "login.blocked")) or 0
+    return db.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "login.blocked", AuditEvent.seq > _FIRST_SEQ)) or 0
 
 
 def test_the_failure_after_the_free_ones_is_429_with_retry_after_in_english_and_vietnamese(app, client, make_user):

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from lims.models import LoginThrottle, User
 from lims.services.login_throttle import Rules, Throttle
 from tests.helpers import PASSWORD
+
+pytestmark = pytest.mark.usefixtures("fresh_login_counts")  # counts are committed: none of another test's
 
 A, B = "203.0.113.7", "198.51.100.9"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from flask_login.utils import encode_cookie
 from sqlalchemy import select
 
@@ -187,6 +188,7 @@ def test_a_forged_or_malformed_session_id_is_anonymous(app, make_user):
         assert _refused(client), value
 
 
+@pytest.mark.usefixtures("fresh_login_counts")
 def test_guessing_the_current_password_is_limited_as_sign_ins_are(make_app, make_user, token_for):
     """A wrong current password counts as a failed sign-in (docs/reliability.md, "Sign-in limits"):
     after the 5 free ones the next is 429, in the browser and then in the API alike (one count)."""
