@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -62,7 +63,12 @@ class InstrumentType(Base):
     unit: Mapped[str] = mapped_column(String(32))  # the unit readings are given in
     requires_verification: Mapped[bool] = mapped_column(Boolean, default=False)  # nhóm 2
     verification_interval_months: Mapped[int | None] = mapped_column(Integer)
+    # Withdrawn: offered for no new instrument or request, kept for the instruments registered with it.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    version_id: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version_id}
 
     def name(self, lang: str = "vi") -> str:
         return self.name_en if lang == "en" and self.name_en else self.name_vi
@@ -131,10 +137,13 @@ class ReferenceStandard(Base):
     status: Mapped[str] = mapped_column(String(20), default=StandardStatus.in_use.value)
     out_of_tolerance_since: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    version_id: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     calibrations: Mapped[list[StandardCalibration]] = relationship(
         back_populates="standard", order_by="StandardCalibration.calibration_date", lazy="selectin"
     )
+
+    __mapper_args__ = {"version_id_col": version_id}
 
     @property
     def current_calibration(self) -> StandardCalibration | None:

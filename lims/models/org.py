@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lims.models.base import Base, UTCDateTime, utcnow
@@ -35,9 +35,14 @@ class Organisation(Base):
     address: Mapped[str] = mapped_column(String(500), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     email: Mapped[str] = mapped_column(String(255), default="")
+    # Withdrawn: offered for no new work, kept (with its records) for history.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    version_id: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     users: Mapped[list[User]] = relationship(back_populates="organisation")
+
+    __mapper_args__ = {"version_id_col": version_id}
 
 
 class User(Base):
@@ -56,6 +61,7 @@ class User(Base):
     # carrying an older version is refused at its next request (docs/reliability.md, "Sessions").
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    version_id: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -65,6 +71,8 @@ class User(Base):
     @property
     def roles(self) -> set[str]:
         return {r.role for r in self.role_rows}
+
+    __mapper_args__ = {"version_id_col": version_id}
 
     def has_role(self, *roles: str | Role) -> bool:
         wanted = {r.value if isinstance(r, Role) else r for r in roles}
