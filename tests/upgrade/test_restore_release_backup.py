@@ -1,6 +1,6 @@
 """A backup made by an older release restores into this one.
 
-Each earlier release's database (``release-0002/``, ``release-0003/``, loaded as in
+Each earlier release's database (``release-0002/``, ``release-0003/``, ``release-0005/``, loaded as in
 ``test_upgrade_from_release.py``) is backed up at its migration; the archive is restored into an
 empty database and instance folder holding only the signing key: the rows come back at that
 migration, the migrations take them to
@@ -35,8 +35,9 @@ def dbs(tmp_path) -> Iterator[Databases]:
 
 def test_an_earlier_release_backup_restores_and_is_upgraded_to_head(release: Release, release_database,
                                                                     release_instance, dbs, tmp_path):
-    """Its plain SHA-256 chain is keyed by the restore (an ``audit.keyed`` event) before the
-    ``audit.restored`` event: two events more, and the chain verifies."""
+    """A plain SHA-256 chain is keyed by the restore (an ``audit.keyed`` event) before the
+    ``audit.restored`` event: two events more; a keyed chain (0005) restores with its audit key and
+    gets the ``audit.restored`` event only; either way the chain verifies."""
     site = Site(release_database, release_instance)
     archive = tmp_path / "release.backup"
     made = site.lims("backup", str(archive))
@@ -48,6 +49,10 @@ def test_an_earlier_release_backup_restores_and_is_upgraded_to_head(release: Rel
 
     instance = tmp_path / "restored" / "instance"
     shutil.copytree(release_instance / "signing-keys", instance / "signing-keys")
+    if release.keyed:
+        shutil.copy(release_instance / "audit.key", instance / "audit.key")
+        (instance / "audit.key").chmod(0o600)
+    added = 1 if release.keyed else 2
     target = Site(dbs.new("postgresql" if TEST_DB_URL else "sqlite", "restored_release"), instance)
     result = target.lims("restore", str(archive))
     assert result.exit_code == 0, result.output
@@ -62,12 +67,12 @@ def test_an_earlier_release_backup_restores_and_is_upgraded_to_head(release: Rel
     old_columns, new_columns = _columns(release_database), _columns(target.url)
     for name, table in _rows(release)["tables"].items():
         columns = table["columns"]
-        assert len(after[name]) == len(before[name]) + 2 * (name == "audit_event"), name
+        assert len(after[name]) == len(before[name]) + added * (name == "audit_event"), name
         kept = [dict(zip(new_columns[name], row, strict=True)) for row in after[name][:len(before[name])]]
         old = [dict(zip(old_columns[name], row, strict=True)) for row in before[name]]
         assert [{c: r[c] for c in columns} for r in kept] == [{c: r[c] for c in columns} for r in old], name
     verify = target.lims("audit", "verify")
-    assert verify.exit_code == 0 and verify.output.splitlines()[0].endswith(f": {release.events + 2}"), verify.output
+    assert verify.exit_code == 0 and verify.output.splitlines()[0].endswith(f": {release.events + added}"), verify.output
     assert len(certs) == release.certificates
     for number, pdf_path, sha in certs:
         assert hashlib.sha256((instance / pdf_path).read_bytes()).hexdigest() == sha, number

@@ -1,9 +1,11 @@
 """Labs upgrade in place: a database made by an earlier release keeps everything.
 
-The fixtures ``release-0002/`` and ``release-0003/`` were made by ``lims demo --no-serve`` of the
-releases whose schema ends at migration 0002 and 0003, exported by ``make_fixture.py`` (every
-row, the stored certificate PDFs — and DCC XML files for 0003 — and the demo signing key). Each
-test runs over both: it loads the release into a new database at its migration — SQLite, or
+The fixtures ``release-0002/``, ``release-0003/`` and ``release-0005/`` were made by ``lims demo
+--no-serve`` of the releases whose schema ends at migration 0002, 0003 and 0005, exported by
+``make_fixture.py`` (every row, the stored certificate PDFs — and DCC XML files from 0003 — and the
+demo signing key; 0005 also its audit key, its chain being keyed already, and rows of what that
+release added: a failed sign-in counted, a password changed, an instrument corrected, reminders
+mailed). Each test runs over all of them: it loads the release into a new database at its migration — SQLite, or
 PostgreSQL when the suite runs there — runs ``lims db upgrade`` as a lab would, and checks that
 every record, certificate, stored file and audit event is still there and unchanged, that the
 plain SHA-256 audit chain of the release is re-anchored (an ``audit.keyed`` event, keyed with
@@ -41,14 +43,16 @@ class Release:
     name: str
     password: str  # the demo users' password when the fixture was made
     certificates: int
-    events: int  # audit events, a plain SHA-256 chain
+    events: int  # audit events
+    keyed: bool = False  # its chain is HMAC-keyed already (its audit key is in audit-key/)
 
     @property
     def folder(self) -> Path:
         return HERE / self.name
 
 
-RELEASES = [Release("release-0002", "cNnOxbFkdSYG", 5, 97), Release("release-0003", "Rel0003-demo-pw", 5, 104)]
+RELEASES = [Release("release-0002", "cNnOxbFkdSYG", 5, 97), Release("release-0003", "Rel0003-demo-pw", 5, 104),
+            Release("release-0005", "Rel0005-demo-pw", 5, 108, keyed=True)]
 
 
 @pytest.fixture(params=RELEASES, ids=[r.name for r in RELEASES])
@@ -122,11 +126,14 @@ def _load(engine: Any, tables: dict[str, Any]) -> None:
 
 @pytest.fixture
 def release_instance(tmp_path: Path, release: Release, monkeypatch) -> Path:
-    """The release's instance folder: stored files and its signing key; no audit key yet (the
-    release had none: the upgrade makes it)."""
+    """The release's instance folder: stored files and its signing key; its audit key when its chain
+    is keyed, else none yet (the release had none: the upgrade makes it)."""
     instance = tmp_path / "instance"
     shutil.copytree(release.folder / "files", instance / "certificates")
     shutil.copytree(release.folder / "signing-keys", instance / "signing-keys")
+    if release.keyed:
+        shutil.copy(release.folder / "audit-key" / "audit.key", instance / "audit.key")
+        (instance / "audit.key").chmod(0o600)
     monkeypatch.setenv("LIMS_AUDIT_KEY_FILE", str(instance / "audit.key"))
     monkeypatch.setenv("LIMS_LANGUAGE", "en")
     return instance
@@ -159,6 +166,13 @@ def test_db_upgrade_keeps_every_record_certificate_file_and_audit_event_and_keys
     result = runner.invoke(main, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
     n = release.events
+    if release.keyed:
+        assert "re-anchored" not in result.output
+        assert _snapshot(release_database, release) == before  # every row of the release, column by column
+        verify = runner.invoke(main, ["audit", "verify"])
+        assert verify.exit_code == 0, verify.output
+        assert f"events checked: {n}" in verify.output
+        return
     assert f"audit chain re-anchored: events up to #{n} were hashed with SHA-256" in result.output
     assert "checkpoint written" in result.output
     key_file = release_instance / "audit.key"
