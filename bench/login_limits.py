@@ -40,8 +40,8 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
+from served import empty_postgres
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 PASSWORD = "bench-login-password"
 USER = "bench.user"
@@ -57,21 +57,6 @@ def counted(url: str, forget: bool = False) -> int:
             conn.execute(text("DELETE FROM login_throttle"))
     engine.dispose()
     return int(found or 0)
-
-
-def reset_database(url: str) -> None:
-    """Create the database when missing, then empty it."""
-    parsed = make_url(url)
-    server = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}).first():
-            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    server.dispose()
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 class Client:
@@ -144,7 +129,7 @@ def main() -> None:
     env.pop("LIMS_RATELIMIT_STORAGE_URL", None)  # the default, each worker's memory, as the tester had
     if args.source:  # the commands run in the instance folder: ``lims`` is the source's, not the current folder's
         env["PYTHONPATH"] = str(args.source.resolve())
-    reset_database(args.url)
+    empty_postgres(args.url)
     subprocess.run([*LIMS, "db", "upgrade"], env=env, cwd=instance, check=True, capture_output=True)
     subprocess.run([*LIMS, "user", "add", USER, "--role", "technician"], env=env, cwd=instance, check=True,
                    capture_output=True)

@@ -43,9 +43,8 @@ from urllib.parse import urlsplit
 _HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(_HERE.parent))
 
-from served import ROOT, Client, Server, figures
+from served import ROOT, Client, Server, empty_postgres, figures
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 BENCH_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/lims_bench_scaleout"
 CHECKS = ("markings", "seals", "levelling", "zero_indicator", "condition")
@@ -62,16 +61,7 @@ def _lims(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 def demo_setup(url: str) -> dict[str, Any]:
     """Empty the database, seed the demo, make the API tokens."""
-    parsed = make_url(url)
-    server = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}).first():
-            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    server.dispose()
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+    empty_postgres(url)
     instance = tempfile.mkdtemp(prefix="lims-scaleout-")
     env = {"LIMS_DATABASE_URL": url, "LIMS_INSTANCE_PATH": instance, "LIMS_DEMO_PASSWORD": secrets.token_urlsafe(12)}
     done = _lims(env, "demo", "--no-serve")
@@ -84,6 +74,7 @@ def demo_setup(url: str) -> dict[str, Any]:
             raise RuntimeError(f"lims user token {username} failed: {made.stderr}")
         return made.stdout.strip().splitlines()[-1]
 
+    engine = create_engine(url)
     with engine.connect() as conn:
         scale = conn.scalar(text("SELECT id FROM instrument WHERE serial_number = 'MT-8823911'"))
     engine.dispose()

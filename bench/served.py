@@ -103,6 +103,24 @@ class Client:
             self.conn = None
 
 
+def empty_postgres(url: str) -> None:
+    """Create the PostgreSQL database of ``url`` when missing, then empty its public schema."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    server = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}).first():
+            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    server.dispose()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
 def figures(seconds: list[float]) -> dict[str, float]:
     """Median, 95th percentile and maximum, in milliseconds."""
     if not seconds:

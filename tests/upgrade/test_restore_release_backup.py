@@ -72,7 +72,8 @@ def test_an_earlier_release_backup_restores_and_is_upgraded_to_head(release: Rel
         old = [dict(zip(old_columns[name], row, strict=True)) for row in before[name]]
         assert [{c: r[c] for c in columns} for r in kept] == [{c: r[c] for c in columns} for r in old], name
     verify = target.lims("audit", "verify")
-    assert verify.exit_code == 0 and verify.output.splitlines()[0].endswith(f": {release.events + added}"), verify.output
+    assert verify.exit_code == 0, verify.output
+    assert verify.output.splitlines()[0].endswith(f": {release.events + added}"), verify.output
     assert len(certs) == release.certificates
     for number, pdf_path, sha in certs:
         assert hashlib.sha256((instance / pdf_path).read_bytes()).hexdigest() == sha, number
