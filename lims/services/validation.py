@@ -13,7 +13,8 @@ from datetime import date
 from typing import Any
 
 from lims.errors import FieldErrors
-from lims.i18n import _
+from lims.i18n import _, current_language
+from lims.metrology.number_reading import NumberTextError, read_number
 
 # The physical quantity an instrument type measures, and a unit of that quantity that any
 # unit given for it must be convertible to.
@@ -76,6 +77,14 @@ def typed() -> Iterator[None]:
         yield
     finally:
         typed_input.reset(token)
+
+
+def number_reading() -> dict[str, Any]:
+    """How typed text's numbers are read (:func:`lims.metrology.number_reading.read_number`): as the
+    page's language writes them (``1.000,5`` in Vietnamese, ``1,000.5`` in English); a program's
+    text (the API's, :data:`typed_input`) in the plain notation ``1000.5`` first, else in the
+    request's language."""
+    return {"lang": current_language(), "plain_first": typed_input.get()}
 
 
 def json_type(value: Any) -> str:
@@ -153,7 +162,10 @@ class Checker(FieldErrors):
                 self.fail(field, _("This field is required."))
             return None
         try:
-            number = float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
+            number = read_number(value, **number_reading()) if isinstance(value, str) else float(value)
+        except NumberTextError as exc:
+            self.fail(field, exc.message)
+            return None
         except (TypeError, ValueError):
             self.fail(field, _("%(value)s is not a number.", value=repr(value)))
             return None

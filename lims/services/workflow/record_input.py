@@ -8,6 +8,7 @@ came from (``points.3.readings``, ``environment.temperature``, ``standards``).
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
 from typing import Any
 
@@ -19,7 +20,7 @@ from lims.metrology.results import convert
 from lims.metrology.units import parse_quantity
 from lims.metrology.units_registry import shown_unit
 from lims.models import Instrument, Record, RecordPoint, ReferenceStandard, StandardCalibration
-from lims.services.validation import Checker
+from lims.services.validation import Checker, number_reading
 from lims.services.workflow.procedures import MAX_READINGS
 from lims.services.workflow.standards import calibration_in_force, standard_problem
 
@@ -28,7 +29,8 @@ __all__ = ["parse_value", "split_readings", "readings_bounds", "points_input", "
 
 
 def parse_value(c: Checker, field: str, raw: Any, unit: str) -> float | None:
-    """A number in ``unit``, or text with its own unit ("20001 g"); decimal comma accepted."""
+    """A number in ``unit``, or text with its own unit ("20001 g"), written as the page's language
+    writes numbers (:func:`~lims.services.validation.number_reading`)."""
     if isinstance(raw, dict):
         value, given = raw.get("value"), raw.get("unit")
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not isinstance(given, str):
@@ -42,7 +44,7 @@ def parse_value(c: Checker, field: str, raw: Any, unit: str) -> float | None:
         if isinstance(raw, (int, float)):
             q = parse_quantity(float(raw), unit)
         else:
-            q = parse_quantity(str(raw).strip(), unit, decimal_comma=True)
+            q = parse_quantity(str(raw).strip(), unit, **number_reading())
     except UnitError as exc:
         c.fail(field, exc.message)
         return None
@@ -79,12 +81,12 @@ def split_readings(raw: Any) -> list[Any]:
     return parts
 
 
+_NUMBERISH = re.compile(r"[+\-\u2212]?[\d.,]*\d[\d.,]*(?:[eE][+\-\u2212]?\d+)?")
+
+
 def _numberish(token: str) -> bool:
-    try:
-        float(token.replace(",", ".").replace("\u2212", "-"))
-        return True
-    except ValueError:
-        return False
+    """The token is written as a number (read, or refused as unreadable, by :func:`parse_value`)."""
+    return _NUMBERISH.fullmatch(token) is not None
 
 
 def readings_bounds(inst: Instrument) -> tuple[float, float]:
