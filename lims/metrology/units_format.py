@@ -11,7 +11,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
-from lims.i18n import current_language
+from lims.i18n import _, current_language
 from lims.metrology.errors import UnitError
 from lims.metrology.units_reading import parse_quantity
 from lims.metrology.units_registry import DISPLAY_SYMBOLS, exponent_text, parse_unit, unit_symbol
@@ -72,7 +72,7 @@ def format_number(
     more digits are grouped by threes with a no-break space (SI Brochure 5.4.4).
     """
     if not math.isfinite(value):
-        raise UnitError(f"{value!r} is not a finite number")
+        raise UnitError(_("%(value)s is not a finite number.", value=repr(value)))
     if digits is None:
         dec = Decimal(f"{value:.12g}")
         text = format(dec, "f")
@@ -83,7 +83,7 @@ def format_number(
         text = format(dec, "f")
     negative = text.startswith("-")
     text = text.lstrip("-")
-    integer, _, fraction = text.partition(".")
+    integer, _dot, fraction = text.partition(".")
     if group and len(integer) > 4:
         groups: list[str] = []
         while integer:

@@ -94,7 +94,7 @@ def _check_dimension(q_text: str, info: UnitInfo, dimension: Any) -> None:
 def _number_with_unit(value: int | float, unit: str | None, dimension: Any) -> Any:
     """A bare number read in ``unit`` (which it must have)."""
     if unit is None:
-        raise UnitError(f"the number {value!r} has no unit; give it one (for example '{value} g')")
+        raise UnitError(_("The number %(value)s has no unit; give it one (for example '%(value)s g').", value=value))
     info = unit_info(unit)
     _check_dimension(f"{value} {unit}", info, dimension)
     return Q_(float(value), info.unit)
@@ -161,15 +161,15 @@ def parse_quantity(
             value = Q_(value.magnitude, str(value.units))
         magnitude, info, shown = value.magnitude, unit_info(canonical_unit(value.units)), str(value)
     elif isinstance(value, bool):
-        raise UnitError(f"{value!r} is not a quantity")
+        raise UnitError(_("%(value)s is not a quantity.", value=repr(value)))
     elif isinstance(value, (int, float)):
         return _number_with_unit(value, unit, dimension)
     elif isinstance(value, str):
         magnitude, info, shown = _read_text(value, unit, decimal_comma, lang, plain_first)
     else:
-        raise UnitError(f"{value!r} is not a quantity (expected text such as '2 kg')")
+        raise UnitError(_("%(value)s is not a quantity (expected text such as '2 kg').", value=repr(value)))
     if not isinstance(magnitude, (int, float)) or not math.isfinite(float(magnitude)):
-        raise UnitError(f"'{shown}' is not a finite number")
+        raise UnitError(_("'%(text)s' is not a finite number.", text=shown))
     _check_dimension(shown, info, dimension)
     quantity = Q_(float(magnitude), info.unit)
     return quantity if unit is None else _convert(quantity, info, unit, shown)
@@ -213,8 +213,8 @@ def quantity_to_dict(quantity: Any) -> dict[str, Any]:
 def quantity_from_dict(data: dict[str, Any]) -> Any:
     """Inverse of :func:`quantity_to_dict`."""
     if not isinstance(data, dict) or "value" not in data or "unit" not in data:
-        raise UnitError(f"{data!r} is not a quantity (expected {{'value': ..., 'unit': ...}})")
+        raise UnitError(_("%(value)s is not a quantity (expected {'value': ..., 'unit': ...}).", value=repr(data)))
     value = data["value"]
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise UnitError(f"{value!r} is not a number")
+        raise UnitError(_("%(value)s is not a number.", value=repr(value)))
     return parse_quantity(float(value), data["unit"])

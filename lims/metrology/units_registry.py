@@ -183,7 +183,7 @@ def parse_unit(text: Any) -> Any:
     if isinstance(text, pint.Unit):
         return text
     if not isinstance(text, str):
-        raise UnitError(f"a unit must be given as text, not {text!r}")
+        raise UnitError(_("A unit must be given as text, not %(value)s.", value=repr(text)))
     stripped = text.strip()
     if stripped in ("", "1"):
         return ureg.Unit("")

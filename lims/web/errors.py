@@ -29,6 +29,7 @@ from lims.web import transaction
 from lims.web.conflicts import conflict_reason, database_conflict
 from lims.web.context import wants_json
 from lims.web.unavailable import database_unreachable, unavailable
+from lims.web.validation_messages import translated
 
 INTERNAL = N_("Internal error; it has been logged.")
 
@@ -131,7 +132,8 @@ def _fields_of(data: Any) -> dict[str, str]:
             for key, inner in msgs.items():
                 walk(f"{prefix}.{key}" if prefix else str(key), inner)
         else:
-            fields[prefix] = "; ".join(str(m) for m in msgs) if isinstance(msgs, list) else str(msgs)
+            items = msgs if isinstance(msgs, list) else [msgs]
+            fields[prefix] = "; ".join(translated(str(m)) for m in items)
 
     for _location, messages in data["messages"].items():
         walk("", messages)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from lims.errors import ValidationError
 from lims.i18n import _
+from lims.metrology.units_format import page_number, page_quantity
 from lims.metrology.units_registry import shown_unit
 from lims.models import Record
 from lims.services.policy import Actor, require_technician
@@ -107,7 +108,7 @@ def finish_capture(plan: CapturePlan, readings: list[DeviceReading]) -> dict[str
     for v in values:
         if not plan.low - 1e-9 <= v <= plan.high + 1e-9:
             msg = _("%(value)s is outside what this instrument can show (%(low)s … %(high)s %(unit)s).",
-                    value=f"{v:g} {shown_unit(plan.unit)}", low=f"{plan.low:g}", high=f"{plan.high:g}",
+                    value=page_quantity(v, plan.unit), low=page_number(plan.low), high=page_number(plan.high),
                     unit=shown_unit(plan.unit))
             raise ValidationError(msg, field=field, errors={field: msg})
     source = {"port": plan.port, "driver": plan.driver, "target": plan.target,

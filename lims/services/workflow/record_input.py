@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from lims.i18n import _
 from lims.metrology.errors import UnitError
 from lims.metrology.results import convert
-from lims.metrology.units import parse_quantity
+from lims.metrology.units import format_unit, parse_quantity
+from lims.metrology.units_format import page_number, page_quantity
 from lims.metrology.units_registry import shown_unit
 from lims.models import Instrument, Record, RecordPoint, ReferenceStandard, StandardCalibration
 from lims.services.validation import Checker, number_reading
@@ -111,7 +112,8 @@ def _point_readings(c: Checker, seq: int, raw: Any, point: RecordPoint, inst: In
         if not bound_low <= value <= bound_high:
             c.fail(f"points.{seq}.readings", _(
                 "%(value)s is outside what this instrument can show (%(low)s … %(high)s %(unit)s).",
-                value=f"{value:g} {point.unit}", low=f"{bound_low:g}", high=f"{bound_high:g}", unit=point.unit))
+                value=page_quantity(value, point.unit), low=page_number(bound_low), high=page_number(bound_high),
+                unit=format_unit(point.unit)))
             continue
         values.append(float(f"{value:.12g}"))
     return values
@@ -127,7 +129,8 @@ def _point_value(c: Checker, field: str, raw: Any, point: RecordPoint, inst: Ins
     slack = 1e-9 * max(1.0, abs(r_high))
     if not r_low - slack <= value <= r_high + slack:
         c.fail(field, _("%(value)s is outside the instrument's range (%(low)s … %(high)s %(unit)s).",
-                        value=f"{value:g} {point.unit}", low=f"{r_low:g}", high=f"{r_high:g}", unit=point.unit))
+                        value=page_quantity(value, point.unit), low=page_number(r_low), high=page_number(r_high),
+                        unit=format_unit(point.unit)))
     return float(f"{value:.12g}")
 
 
@@ -275,8 +278,8 @@ def environment_input(c: Checker, spec: dict, raw_env: Any, current: dict) -> di
         low, high = item.get("min"), item.get("max")
         if (low is not None and value < low) or (high is not None and value > high):
             c.fail(field, _("%(value)s is outside the conditions this procedure allows (%(low)s … %(high)s %(unit)s).",
-                            value=f"{value:g} {item['unit']}", low=f"{low:g}" if low is not None else "…",
-                            high=f"{high:g}" if high is not None else "…", unit=item["unit"]))
+                            value=page_quantity(value, item["unit"]), low=page_number(low) if low is not None else "…",
+                            high=page_number(high) if high is not None else "…", unit=format_unit(item["unit"])))
             continue
         out[key] = {"value": float(f"{value:.12g}"), "unit": item["unit"]}
         if source:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from lims.i18n import _
 from lims.metrology.results import StandardData, covers
+from lims.metrology.units_format import page_range
 from lims.models import Record, ReferenceStandard, Role, StandardCalibration, StandardStatus
 from lims.services.policy import Actor, require
 from lims.services.workflow.common import today
@@ -56,7 +57,7 @@ def standard_data(std: ReferenceStandard, cal: StandardCalibration) -> StandardD
 
 
 def range_text(std: ReferenceStandard) -> str:
-    return f"{std.range_min:g} … {std.range_max:g} {std.range_unit}"
+    return page_range(std.range_min, std.range_max, std.range_unit)
 
 
 def standard_choices(session: Session, record: Record) -> list[tuple[ReferenceStandard, str | None]]:
