@@ -18,6 +18,7 @@ from instruments.errors import Disconnected, InstrumentError, WrongDevice
 from instruments.link import open_port
 from instruments.reading import Reading
 from instruments.registry import get_driver
+from lims.i18n import _
 
 
 def resolve_driver(driver: str | type[Driver]) -> type[Driver]:
@@ -76,7 +77,7 @@ def capture(
     except InstrumentError:
         raise
     except (serial.SerialException, OSError) as exc:
-        raise Disconnected(port, f"the port failed: {exc}") from exc
+        raise Disconnected(port, _("the port failed: %(exc)s", exc=exc)) from exc
     finally:
         if device is not None:
             device.close()
@@ -108,7 +109,7 @@ def open_device(
     except BaseException as exc:
         handle.close()
         if isinstance(exc, (serial.SerialException, OSError)) and not isinstance(exc, InstrumentError):
-            raise Disconnected(port, f"the port failed: {exc}") from exc
+            raise Disconnected(port, _("the port failed: %(exc)s", exc=exc)) from exc
         raise
     return device
 
@@ -119,6 +120,6 @@ def check_serial(device: Driver, expected: str) -> None:
     if (found or "").strip() != expected.strip():
         raise WrongDevice(
             device.port_name,
-            f"the device on this port has serial number {found!r}, not {expected!r}: "
-            "connect the instrument being recorded",
+            _("the device on this port has serial number %(found)s, not %(expected)s: connect the "
+              "instrument being recorded", found=repr(found), expected=repr(expected)),
         )

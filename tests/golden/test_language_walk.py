@@ -15,9 +15,11 @@ from tests.golden.test_goldens import _collect, demo  # noqa: F401 - the demo fi
 # Phrases only English pages say (werkzeug's stock error texts among them), and only Vietnamese ones.
 ENGLISH = ("not found on the server", "permission to access", "Nothing was changed", "Nothing was saved",
            "Back to the start page", "Sign out", "Certificates", "Records", " cannot be read in ",
-           "is not a number followed by a unit", "Internal Server Error", "Method Not Allowed")
+           "is not a number followed by a unit", "Internal Server Error", "Method Not Allowed",
+           "rectangular", "can be read two ways", "Not a valid", "Missing data for required field")
 VIETNAMESE = ("Không tìm thấy", "Lưu và tính", "Đăng xuất", "Giấy chứng nhận", "Biên bản", "Quay về trang đầu",
-              "không đọc được", "Đơn vị cấp", "Người phê duyệt", "Nhiệt độ môi trường")
+              "không đọc được", "Đơn vị cấp", "Người phê duyệt", "Nhiệt độ môi trường", "chữ nhật",
+              "đọc được theo hai cách")
 INTERNAL = re.compile(r"points\.\d|\brecord\.(open|save|submit|approve|return)\b|environment\.temperature|"
                       r"\bdegC\b|certificate\.(issue|amend|revoke|supersede)\b")
 SHOWN_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
