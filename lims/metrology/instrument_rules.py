@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lims.errors import ValidationError
+from lims.field_labels import field_label
 from lims.i18n import _
 from lims.metrology.decision import decide_from_spec, parse_decision_spec
 from lims.metrology.errors import MetrologyError
@@ -72,7 +73,7 @@ def accuracy_percent(text: str | None) -> float | None:
 
 
 def _invalid(field: str, message: str) -> ValidationError:
-    return ValidationError(f"{field}: {message}", field=field, errors={field: message})
+    return ValidationError(f"{field_label(field)}: {message}", field=field, errors={field: message})
 
 
 def concrete_mpe_spec(rule: dict[str, Any], facts: InstrumentFacts,
