@@ -55,9 +55,9 @@ def capture(
     Raises :class:`~instruments.errors.InstrumentError` subclasses only.
     """
     if count < 1:
-        raise ValueError(f"count must be at least 1, got {count}")
+        raise ValueError(_("count must be at least 1, got %(count)s", count=count))
     if timeout <= 0:
-        raise ValueError(f"timeout must be positive, got {timeout}")
+        raise ValueError(_("timeout must be positive, got %(timeout)s", timeout=timeout))
     cls = resolve_driver(driver)
     handle = open_port(port, cls.settings.with_baudrate(baudrate))
     device: Driver | None = None

@@ -52,7 +52,7 @@ def _to_bool(text: str) -> bool:
         return True
     if value in {"0", "false", "no", "off"}:
         return False
-    raise ValueError(f"expected yes/no, got {text!r}")
+    raise ValueError(_("expected yes/no, got %(text)s", text=repr(text)))
 
 
 #: Converters for option values given as text (``lims read --option band=0.02``).
@@ -237,7 +237,7 @@ class Driver(ABC):
         coming but none settles within the time or ``max_readings``.
         """
         if count < 1:
-            raise ValueError(f"count must be at least 1, got {count}")
+            raise ValueError(_("count must be at least 1, got %(count)s", count=count))
         deadline = time.monotonic() + timeout
         accepted: list[Reading] = []
         taken = seen = 0

@@ -51,7 +51,8 @@ def canonical_function(name: str) -> str:
     if key in {"VOLT", "CURR"}:
         key += ":DC"
     if key not in FUNCTIONS:
-        raise ValueError(f"unknown measurement function {name!r} (use {', '.join(FUNCTIONS)})")
+        raise ValueError(_("unknown measurement function %(name)s (use %(functions)s)",
+                           name=repr(name), functions=', '.join(FUNCTIONS)))
     return key
 
 
