@@ -46,7 +46,7 @@ def normalise_distribution(name: object, symbol: str) -> str:
 
 
 _NAMES = {"normal": N_("normal"), "rectangular": N_("rectangular"), "triangular": N_("triangular"),
-          "arcsine": N_("arcsine (U-shaped)")}
+          "arcsine": N_("arcsine (U-shaped)"), "type A": N_("type A (from the readings)")}
 
 
 def distribution_name(key: str) -> str:
