@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
@@ -18,7 +19,7 @@ from lims.metrology.units_registry import DISPLAY_SYMBOLS, exponent_text, parse_
 from lims.metrology.units_table import lab_unit
 
 __all__ = ["format_unit", "format_number", "format_quantity", "page_number", "page_quantity", "page_range",
-           "shown_in", "format_class"]
+           "shown_in", "format_class", "page_day"]
 
 Lang = Literal["vi", "en"]
 
@@ -176,6 +177,17 @@ def page_range(low: float, high: float, unit: str | None, lang: str | None = Non
         symbol = page_quantity(0, hi_unit, lang, 0).split(" ", 1)[1] if hi_unit else ""
         return f"{page_number(lo_value, lang)} … {page_number(hi_value, lang)} {symbol}".strip()
     return f"{page_quantity(lo_value, lo_unit, lang)} … {page_quantity(hi_value, hi_unit, lang)}"
+
+
+def page_day(value: date | datetime | None, lang: str | None = None) -> str:
+    """A date (or date and time) as the language writes it: ``25/10/2026`` (vi), ``2026-10-25`` (en,
+    unambiguous in every English-speaking country); a dash when there is none."""
+    if value is None:
+        return "—"
+    with_time = isinstance(value, datetime)
+    if (lang or current_language()) == "vi":
+        return value.strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y")
+    return value.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
 
 
 _CLASS_NUMBER = re.compile(r"(\d+)[.,](\d+)")

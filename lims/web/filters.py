@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from flask import Flask, g
 
-from lims.metrology.units_format import format_class, page_number, page_quantity, page_range
+from lims.metrology.units_format import format_class, page_day, page_number, page_quantity, page_range
 
 
 def fmt_number(value: float | int | None, digits: int | None = None) -> str:
@@ -65,12 +65,8 @@ def fmt_date(value: date | datetime | None) -> str:
 
 
 def format_day(value: date | datetime | None, lang: str) -> str:
-    """A date (or date and time) as the page's language writes it."""
-    if value is None:
-        return "—"
-    if lang == "vi":
-        return value.strftime("%d/%m/%Y") if not isinstance(value, datetime) else value.strftime("%d/%m/%Y %H:%M")
-    return value.strftime("%Y-%m-%d") if not isinstance(value, datetime) else value.strftime("%Y-%m-%d %H:%M")
+    """A date (or date and time) as the page's language writes it (:func:`lims.metrology.units_format.page_day`)."""
+    return page_day(value, lang)
 
 
 def init_filters(app: Flask) -> None:

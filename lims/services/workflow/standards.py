@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from lims.i18n import _
 from lims.metrology.results import StandardData, covers
-from lims.metrology.units_format import page_range
+from lims.metrology.units_format import page_day, page_range
 from lims.models import Record, ReferenceStandard, Role, StandardCalibration, StandardStatus
 from lims.services.policy import Actor, require
 from lims.services.workflow.common import today
@@ -27,14 +27,14 @@ def standard_problem(std: ReferenceStandard, on: date) -> str | None:
     """Why a standard cannot be used on a day, or None when it can."""
     if std.status == StandardStatus.out_of_tolerance.value:
         since = std.out_of_tolerance_since
-        return _("out of tolerance since %(day)s", day=since.isoformat()) if since else _("out of tolerance")
+        return _("out of tolerance since %(day)s", day=page_day(since)) if since else _("out of tolerance")
     if std.status == StandardStatus.retired.value:
         return _("retired")
     cal = calibration_in_force(std, on)
     if cal is None:
-        return _("no calibration certificate in force on %(day)s", day=on.isoformat())
+        return _("no calibration certificate in force on %(day)s", day=page_day(on))
     if cal.due_date < on:
-        return _("its calibration was due on %(day)s (certificate %(number)s)", day=cal.due_date.isoformat(),
+        return _("its calibration was due on %(day)s (certificate %(number)s)", day=page_day(cal.due_date),
                  number=cal.certificate_number)
     return None
 
