@@ -146,7 +146,8 @@ def r76_instrument(accuracy_class: Any, e: Any, max_capacity: Any) -> R76Instrum
     max_q = _positive(_quantity(max_capacity, N_("the maximum capacity"), "[mass]"), N_("the maximum capacity"))
     n = float(max_q.to(e_q.units).magnitude / e_q.magnitude)
     if n < n_min * (1 - _REL_TOL) or n > n_max * (1 + _REL_TOL):
-        limit = f"{n_min:g} to {n_max:g}" if math.isfinite(n_max) else f"at least {n_min:g}"
+        limit = (_("%(low)s to %(high)s", low=f"{n_min:g}", high=f"{n_max:g}") if math.isfinite(n_max)
+                 else _("at least %(low)s", low=f"{n_min:g}"))
         raise MPEError(_("Class %(cls)s with e = %(e)s needs n = Max/e %(limit)s, but n = %(n)s.", cls=klass,
                          e=format_quantity(e_q, _lang()), limit=limit, n=f"{n:g}"))
     return R76Instrument(klass, n, Q_(min_e * float(e_q.magnitude), e_q.units))

@@ -44,6 +44,8 @@ from lims.i18n import _
 from lims.metrology.errors import UnitError
 from lims.metrology.reference.r111 import R111_CLASSES, r111_mpe_kg
 from lims.metrology.units import Q_, as_delta, canonical_unit, parse_quantity, ureg
+from lims.metrology.units_format import page_number
+from lims.metrology.units_registry import shown_unit
 
 _WEIGHT_KEYS = {"use", "class", "pieces"}
 _PIECE_KEYS = {"id", "nominal", "correction", "U", "k", "class"}
@@ -252,7 +254,8 @@ def _table(err: _Errors, data: dict[str, Any], quantity: str, unit: str) -> Corr
     good = sorted((p for p in points if p is not None), key=lambda p: p.at)
     for a, b in zip(good, good[1:], strict=False):
         if b.at - a.at <= 1e-12 * max(abs(a.at), abs(b.at), 1.0):
-            err.fail("data.points", _("Two calibration points are at %(at)s %(unit)s.", at=f"{a.at:g}", unit=unit))
+            err.fail("data.points", _("Two calibration points are at %(at)s %(unit)s.", at=page_number(a.at),
+                                      unit=shown_unit(unit)))
     err.done()
     return CorrectionTable(points=tuple(good), unit=unit, delta_unit=delta, **extras)
 

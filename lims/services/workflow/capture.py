@@ -100,7 +100,7 @@ def finish_capture(plan: CapturePlan, readings: list[DeviceReading]) -> dict[str
     """The readings of a plan converted to the point's unit and checked against the instrument's range."""
     fitting = [r for r in readings if fits(r.unit, plan.unit)]
     if not fitting:
-        shown = ", ".join(f"{r.value:g} {shown_unit(r.unit)}" for r in readings[:3])
+        shown = ", ".join(page_quantity(r.value, r.unit) for r in readings[:3])
         msg = _("The device sent %(value)s, which cannot be read in %(unit)s.", value=shown, unit=shown_unit(plan.unit))
         raise ValidationError(msg, field="readings", errors={"readings": msg})
     values = readings_in(fitting, plan.unit)

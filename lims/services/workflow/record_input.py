@@ -210,7 +210,7 @@ def _added_load(c: Checker, seq: int, raw: Any, point: RecordPoint, inst: Instru
     e_here = convert(e, inst.range_unit, point.unit)
     if not -1e-9 * e_here <= value <= e_here * (1 + 1e-9):
         c.fail(field, _("The additional load of the change-point method is from 0 to e (%(e)s).",
-                        e=f"{e_here:g} {point.unit}"))
+                        e=page_quantity(e_here, point.unit)))
         return None
     return float(f"{value:.12g}")
 
