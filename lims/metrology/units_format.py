@@ -163,7 +163,7 @@ def page_quantity(value: float | int, unit: str | None, lang: str | None = None,
         symbol = format_unit(unit)
     except (UnitError, ValueError, AttributeError, TypeError):  # show the stored text rather than fail
         symbol = unit
-    return f"{number} {symbol}".strip()
+    return f"{number}\u00a0{symbol}" if symbol else number  # a no-break space: the unit stays with its number
 
 
 def page_range(low: float, high: float, unit: str | None, lang: str | None = None) -> str:
@@ -174,8 +174,7 @@ def page_range(low: float, high: float, unit: str | None, lang: str | None = Non
     if lo_value == 0:
         lo_unit = hi_unit
     if lo_unit == hi_unit:
-        symbol = page_quantity(0, hi_unit, lang, 0).split(" ", 1)[1] if hi_unit else ""
-        return f"{page_number(lo_value, lang)} … {page_number(hi_value, lang)} {symbol}".strip()
+        return f"{page_number(lo_value, lang)} … {page_quantity(hi_value, hi_unit, lang)}"
     return f"{page_quantity(lo_value, lo_unit, lang)} … {page_quantity(hi_value, hi_unit, lang)}"
 
 

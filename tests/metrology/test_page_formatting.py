@@ -17,11 +17,12 @@ def test_the_1_mg_weight_is_1_mg():
     assert shown_in(0.005, "kg") == (5.0, "g")  # 0.005 kg = 5 g
     assert shown_in(0.5, "kg") == (0.5, "kg") and shown_in(0.0, "kg") == (0.0, "kg")
     assert shown_in(0.001, "bar") == (0.001, "bar")  # no smaller unit offered for a pressure
-    assert page_quantity(0.000001, "kg", "vi") == "1 mg"
-    assert page_quantity(0.00002, "kg", "en") == "0.02 g"  # 2e-5 kg = 0.02 g: two places suffice
-    assert page_range(0.000001, 20, "kg", "vi") == "1 mg … 20 kg"
-    assert page_range(0, 16, "bar", "vi") == "0 … 16 bar"
-    assert page_range(0, 1000.5, "degC", "vi") == "0 … 1.000,5 °C"
+    nbsp = "\u00a0"  # between a number and its unit: a line never breaks there
+    assert page_quantity(0.000001, "kg", "vi") == f"1{nbsp}mg"
+    assert page_quantity(0.00002, "kg", "en") == f"0.02{nbsp}g"  # 2e-5 kg = 0.02 g: two places suffice
+    assert page_range(0.000001, 20, "kg", "vi") == f"1{nbsp}mg … 20{nbsp}kg"
+    assert page_range(0, 16, "bar", "vi") == f"0 … 16{nbsp}bar"
+    assert page_range(0, 1000.5, "degC", "vi") == f"0 … 1.000,5{nbsp}°C"
 
 
 def test_accuracy_class_in_the_page_language():

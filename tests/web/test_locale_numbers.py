@@ -62,7 +62,7 @@ def test_pages_show_the_1_mg_weight_and_class_1_6_in_the_page_language(db, lab, 
     en = client.get(f"/admin/instruments/{inst.id}?lang=en").get_data(as_text=True)
     assert "<dd>1,6</dd>" in vi and "<dd>1.6</dd>" in en
     vi = client.get("/admin/standards?lang=vi").get_data(as_text=True)
-    assert "1 mg … 20 kg" in vi and "0,000001" not in vi
+    assert "1\u00a0mg … 20\u00a0kg" in vi and "0,000001" not in vi
 
 
 def test_marshmallow_validation_texts_speak_the_request_language():
@@ -81,3 +81,27 @@ def test_marshmallow_validation_texts_speak_the_request_language():
                                     "note": "Tự viết."}
     with use_language("en"):
         assert _fields_of(data)["points.0.seq"] == "Not a valid integer."
+
+
+def test_readings_separated_by_spaces_and_a_number_grouped_by_spaces():
+    """Spaces separate readings ("20,01 20,02", "100 100 100"); "1 000,5" — a thousand grouped by a space,
+    or the readings 1 and 0,5? — is kept whole and refused by the record (below); with its unit it is one
+    quantity ("5 000,5 g")."""
+    from lims.services.workflow.record_input import SpaceGrouped, split_readings
+
+    assert split_readings("20,01 20,02; 30.5") == ["20,01", "20,02", "30.5"]
+    assert split_readings("100 100 100") == ["100", "100", "100"]
+    assert split_readings("5 000,5 g") == ["5 000,5 g"]
+    grouped = split_readings("1 000,5")
+    assert grouped == ["1 000,5"] and isinstance(grouped[0], SpaceGrouped)
+
+
+def test_a_reading_grouped_by_a_space_is_refused_saying_how_to_write_it(db, lab, client, login):
+    rec = open_scale_record(db, lab)
+    seq = _weighing_seq(rec)
+    login("tech")
+    resp = client.post(f"/records/{rec.id}?lang=vi", data=form_for(rec, **{f"p-{seq}-readings": "5 000,5"}))
+    page = resp.get_data(as_text=True).replace("&#39;", "'")
+    assert resp.status_code == 422
+    assert ("'5 000,5' có thể là một số hoặc nhiều số đọc: viết 5000,5 nếu là một số, hoặc đặt ';' giữa các số "
+            "đọc.") in page

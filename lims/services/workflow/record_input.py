@@ -68,18 +68,37 @@ def split_readings(raw: Any) -> list[Any]:
     if isinstance(raw, (int, float)):
         return [raw]
     text = str(raw).replace("\n", ";").replace("\t", ";")
-    parts = []
+    parts: list[Any] = []
     for chunk in text.split(";"):
         chunk = chunk.strip()
         if not chunk:
             continue
         tokens = chunk.split()
-        # "20.01 20.02" is two readings; "20.01 kg" and "20001 g" are one reading with a unit.
+        # "20.01 20.02" is two readings; "20.01 kg" and "20001 g" are one reading with a unit; "1 000,5"
+        # could be either (a thousand grouped by a space, or two readings): refused by _point_readings.
         if len(tokens) > 1 and all(_numberish(t) for t in tokens):
-            parts.extend(tokens)
+            parts.extend([SpaceGrouped(chunk)] if _space_grouped(tokens) else tokens)
         else:
             parts.append(chunk)
     return parts
+
+
+class SpaceGrouped(str):
+    """Readings text that could be one number grouped by spaces or several readings (``1 000,5``)."""
+
+
+def _space_grouped(tokens: list[str]) -> bool:
+    """``tokens`` look like the digit groups of one number rather than readings: 1 to 3 digits, then
+    groups of exactly three (the last may carry the decimal part), one of them starting with 0 as no
+    reading is written ("1 000,5", "2 050"); "100 100 100" stays three readings."""
+    if not _FIRST_GROUP.fullmatch(tokens[0]) or not any(t.startswith("0") for t in tokens[1:]):
+        return False
+    return all(_NEXT_GROUP.fullmatch(t) for t in tokens[1:-1]) and _LAST_GROUP.fullmatch(tokens[-1]) is not None
+
+
+_FIRST_GROUP = re.compile(r"[+\-\u2212]?[1-9]\d{0,2}")
+_NEXT_GROUP = re.compile(r"\d{3}")
+_LAST_GROUP = re.compile(r"\d{3}(?:[.,]\d*)?")
 
 
 _NUMBERISH = re.compile(r"[+\-\u2212]?[\d.,]*\d[\d.,]*(?:[eE][+\-\u2212]?\d+)?")
@@ -106,6 +125,11 @@ def _point_readings(c: Checker, seq: int, raw: Any, point: RecordPoint, inst: In
     if len(raw_list) > MAX_READINGS:
         c.fail(f"points.{seq}.readings", _("At most %(n)s readings.", n=MAX_READINGS))
     for item in raw_list[:MAX_READINGS]:
+        if isinstance(item, SpaceGrouped):
+            c.fail(f"points.{seq}.readings", _(
+                "'%(text)s' could be one number or several readings: write %(number)s for one number, or put "
+                "';' between the readings.", text=str(item), number="".join(item.split())))
+            continue
         value = parse_value(c, f"points.{seq}.readings", item, point.unit)
         if value is None:
             continue
