@@ -105,3 +105,4 @@ def test_a_reading_grouped_by_a_space_is_refused_saying_how_to_write_it(db, lab,
     assert resp.status_code == 422
     assert ("'5 000,5' có thể là một số hoặc nhiều số đọc: viết 5000,5 nếu là một số, hoặc đặt ';' giữa các số "
             "đọc.") in page
+
