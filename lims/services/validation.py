@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from lims.errors import FieldErrors
-from lims.i18n import _, current_language
+from lims.i18n import N_, _, current_language
 from lims.metrology.number_reading import NumberTextError, read_number
 
 # The physical quantity an instrument type measures, and a unit of that quantity that any
@@ -104,6 +104,11 @@ def json_type(value: Any) -> str:
     return type(value).__name__
 
 
+#: JSON's type names as a message shows them (in English, the names themselves).
+_JSON_TYPES = {"string": N_("string"), "number": N_("number"), "boolean": N_("boolean"), "array": N_("array"),
+               "object": N_("object"), "null": N_("null")}
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -119,13 +124,16 @@ class Checker(FieldErrors):
         self.strict = typed_input.get() if strict is None else strict
 
     def wrong_type(self, field: str, value: Any, expected: str) -> None:
-        """Refuse a value of another JSON type than the field's, naming both."""
+        """Refuse a value of another JSON type than the field's, naming both (the type as JSON names it,
+        explained in the message's language)."""
+        given = json_type(value)
+        shown = _(_JSON_TYPES[given]) if given in _JSON_TYPES else given
         messages = {
-            "text": _("Must be text, not %(type)s.", type=json_type(value)),
-            "number": _("Must be a number, not %(type)s.", type=json_type(value)),
-            "integer": _("Must be a whole number, not %(type)s.", type=json_type(value)),
-            "boolean": _("Must be true or false, not %(type)s.", type=json_type(value)),
-            "list": _("Must be a list, not %(type)s.", type=json_type(value)),
+            "text": _("Must be text, not %(type)s.", type=shown),
+            "number": _("Must be a number, not %(type)s.", type=shown),
+            "integer": _("Must be a whole number, not %(type)s.", type=shown),
+            "boolean": _("Must be true or false, not %(type)s.", type=shown),
+            "list": _("Must be a list, not %(type)s.", type=shown),
         }
         self.fail(field, messages[expected])
 

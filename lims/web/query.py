@@ -7,7 +7,6 @@ from typing import overload
 from flask import request
 
 from lims.errors import ValidationError
-from lims.field_labels import field_label
 from lims.i18n import _
 from lims.services.validation import DB_INT_MAX, control_character
 
@@ -32,10 +31,10 @@ def query_int(name: str, default: int | None = None, *, minimum: int = 0, maximu
         value = int(raw)
     except ValueError:
         message = _("%(value)s is not a whole number.", value=repr(raw))
-        raise ValidationError(f"{field_label(name)}: {message}", field=name, errors={name: message}) from None
+        raise ValidationError(f"{name}: {message}", field=name, errors={name: message}) from None
     if value < minimum or value > hi:
         message = _("Must be between %(lo)s and %(hi)s.", lo=minimum, hi=hi)
-        raise ValidationError(f"{field_label(name)}: {message}", field=name, errors={name: message})
+        raise ValidationError(f"{name}: {message}", field=name, errors={name: message})
     return value
 
 
@@ -48,4 +47,4 @@ def refuse_control_characters() -> None:
         found = control_character(value) or control_character(name)
         if found:
             message = _("Contains a control character (%(char)s), which text may not hold.", char=found)
-            raise ValidationError(f"{field_label(name)}: {message}", field=name, errors={name: message})
+            raise ValidationError(f"{name}: {message}", field=name, errors={name: message})

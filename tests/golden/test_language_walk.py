@@ -127,7 +127,7 @@ def test_refusals_of_a_record_and_of_the_api_speak_one_language(app, demo):  # n
     resp = client.post("/login", data={"username": rec.technician.username, "password": PASSWORD})
     assert resp.status_code == 302
     faults: list[str] = []
-    expected = {"vi": ("đọc được theo hai cách", "không phải là số viết theo cách ở đây"),
+    expected = {"vi": ("đọc được theo hai cách", "không phải là một số viết đúng cách"),
                 "en": ("can be read two ways", "is not a number as it is written here")}
     for lang, two_ways in (("vi", "1.005"), ("en", "1,005")):
         form = {"version_id": str(rec.version_id), f"p-{first.seq}-readings": "5 bar",
