@@ -1,5 +1,6 @@
 """marshmallow's and webargs' validation messages ("Not a valid integer.", "Missing data for required
-field." ...) in the request's language: the API's 422 bodies speak it as the services' messages do.
+field." ...) and Flask-WTF's CSRF refusals in the request's language: the API's 422 bodies and the
+error pages speak it as the services' messages do.
 
 marshmallow fills its messages in English; each known one is translated through the catalogs, the
 ones with a value in them read back by a pattern (``Longer than maximum length 255.``). A message
@@ -22,6 +23,10 @@ _FIXED = (
     N_("Not a valid URL."), N_("Not a valid UUID."), N_("Not a valid utf-8 string."), N_("Number too large."),
     N_("Special numeric values (nan or infinity) are not permitted."),
     N_("String does not match expected pattern."), N_("Not a valid period of time."),
+    # Flask-WTF's refusals of a form without its CSRF token (a page left open too long ...).
+    N_("The CSRF token is missing."), N_("The CSRF session token is missing."), N_("The CSRF token has expired."),
+    N_("The CSRF token is invalid."), N_("The CSRF tokens do not match."), N_("The referrer header is missing."),
+    N_("The referrer does not match the host."),
 )
 
 _PATTERNS = (

@@ -106,3 +106,14 @@ def test_a_reading_grouped_by_a_space_is_refused_saying_how_to_write_it(db, lab,
     assert ("'5 000,5' có thể là một số hoặc nhiều số đọc: viết 5000,5 nếu là một số, hoặc đặt ';' giữa các số "
             "đọc.") in page
 
+
+
+def test_a_form_sent_without_its_csrf_token_is_refused_in_the_page_language(make_app):
+    """Flask-WTF's refusal ("The CSRF token is missing.") was English on Vietnamese pages; now the
+    catalogs translate it and say what to do."""
+    app = make_app(extra={"TESTING": True, "RATELIMIT_ENABLED": False})  # CSRF protection on, as in production
+    client = app.test_client()
+    for lang, text in (("vi", "Biểu mẫu thiếu mã bảo vệ (CSRF). Hãy tải lại trang rồi gửi lại."),
+                       ("en", "The CSRF token is missing.")):
+        resp = client.post(f"/login?lang={lang}", data={"username": "x", "password": "y"})
+        assert resp.status_code == 400 and text in resp.get_data(as_text=True)
