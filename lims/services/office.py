@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from lims.errors import PermissionDenied, ValidationError
 from lims.i18n import _
-from lims.models import Instrument, InstrumentType, OfficeDay, OfficeTurnaround, OverdueSpan, Record, User
+from lims.models import OPEN_END, Instrument, InstrumentType, OfficeDay, OfficeTurnaround, OverdueSpan, Record, User
 from lims.services.policy import Actor, can_see_office
 from lims.services.spreadsheet import csv_cell, xlsx_cell
 
@@ -250,12 +250,17 @@ def _overdue(session: Session, f: Filters) -> Table:
     columns = [(_("Month end"), ""), (_("Overdue"), _("instruments"))]
     if not ends:
         return Table("overdue", _("Overdue instruments at each month end"), columns, [])
-    # The overdue spans that reach the first month end and start by the last (an index range),
-    # each counted at the month ends it covers.
+    # The overdue spans that reach the first month end and start by the last, each counted at the
+    # month ends it covers: the open ones (end_day OPEN_END) and the closed ones, each an index range
+    # of ix_overdue_span_end_start.
     covers = [func.coalesce(func.sum(case(((OverdueSpan.start_day <= d) & (OverdueSpan.end_day >= d), 1),
                                           else_=0)), 0) for d in ends]
-    q = select(*covers).where(OverdueSpan.end_day >= ends[0], OverdueSpan.start_day <= ends[-1])
-    counts = session.execute(_typed(q, f, OverdueSpan.instrument_id)).one()
+    counts = [0] * len(ends)
+    for where in (OverdueSpan.end_day == OPEN_END,
+                  (OverdueSpan.end_day >= ends[0]) & (OverdueSpan.end_day < OPEN_END)):
+        q = select(*covers).where(where, OverdueSpan.start_day <= ends[-1])
+        part = session.execute(_typed(q, f, OverdueSpan.instrument_id)).one()
+        counts = [a + int(b) for a, b in zip(counts, part, strict=True)]
     return Table("overdue", _("Overdue instruments at each month end"), columns,
                  [(d, int(n)) for d, n in zip(ends, counts, strict=True)])
 
