@@ -71,9 +71,10 @@ def _fill(conn) -> None:
         f"WHERE c.supersedes_id IS NULL GROUP BY c.issue_date, i.type_id, {days}"))
     span = sa.table("overdue_span", sa.column("instrument_id"), sa.column("start_day", sa.Date),
                     sa.column("end_day", sa.Date))
-    result = conn.execution_options(stream_results=True).execute(sa.text(
+    result = conn.execute(sa.text(
         "SELECT instrument_id, issue_date, valid_until FROM certificate "
-        "WHERE status <> 'revoked' AND valid_until IS NOT NULL ORDER BY instrument_id"))
+        "WHERE status <> 'revoked' AND valid_until IS NOT NULL ORDER BY instrument_id"
+    ).execution_options(stream_results=True))
     rows = []
     current, certs = None, []
     for part in result.partitions(20000):
