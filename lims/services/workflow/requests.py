@@ -107,6 +107,17 @@ def no_procedure_message(kind: str) -> str:
     return _("The lab has no calibration procedure for this instrument type")
 
 
+def _not_in_open_request(c: Checker, session: Session, kind: str, instruments: list[Instrument]) -> None:
+    """Refuses instruments already in an open request of the same kind (named with that request)."""
+    from lims.services.workflow.due_requests import open_requests_of
+
+    open_ = open_requests_of(session, [i.id for i in instruments], kind)
+    for inst in instruments:
+        if inst.id in open_:
+            c.fail("instrument_ids", _("Instrument %(serial)s is already in open request %(number)s.",
+                                        serial=inst.serial_number, number=open_[inst.id][1]))
+
+
 def _serviceable(c: Checker, session: Session, kind: str, instruments: list[Instrument]) -> None:
     """Refuses instruments whose type has no procedure for the kind of work (named by type and serial)."""
     allowed = serviceable_type_ids(session, kind)
@@ -132,6 +143,8 @@ def create_service_request(session: Session, actor: Actor | None, inp: NewServic
         instruments = _instruments(c, session, ids, customer)
         if kind and "instrument_ids" not in c.errors:
             _serviceable(c, session, kind, instruments)
+        if kind and "instrument_ids" not in c.errors:
+            _not_in_open_request(c, session, kind, instruments)
     if inp.wanted_by is not None and inp.wanted_by < today():
         c.fail("wanted_by", _("The date is in the past."))
     if inp.site_address and not inp.on_site:

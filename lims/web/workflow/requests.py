@@ -58,7 +58,9 @@ KINDS = ("verification", "calibration")
 @roles_required(Role.technician, Role.business)
 def request_new():
     if request.method == "GET":
-        data = {"customer_id": request.args.get("customer_id", ""), "kind": request.args.get("kind", "")}
+        # instrument_ids pre-checks instruments (the dashboard's due list, the instruments list)
+        data = {"customer_id": request.args.get("customer_id", ""), "kind": request.args.get("kind", ""),
+                "instrument_ids": request.args.getlist("instrument_ids")}
         return render_template("workflow/request_form.html", **_request_form_context(data, {}))
     data = request.form.to_dict()
     data["instrument_ids"] = request.form.getlist("instrument_ids")
