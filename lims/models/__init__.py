@@ -29,7 +29,8 @@ from lims.models.work import (
 
 __all__ = [
     "ApiToken", "AuditEvent", "Base", "Instrument", "InstrumentStatus", "InstrumentType",
-    "LoginThrottle", "OfficeDay", "OfficeTurnaround", "OPEN_END", "OverdueSpan", "Organisation", "OrgKind", "Procedure", "ReferenceStandard", "ReminderKind",
+    "LoginThrottle", "Organisation", "OrgKind", "Procedure", "ReferenceStandard", "ReminderKind",
+    "OfficeDay", "OfficeTurnaround", "OPEN_END", "OverdueSpan",
     "ReminderSent", "Role", "StandardCalibration",
     "StandardStatus", "User", "UserRole", "UTCDateTime", "WorkKind", "utcnow",
     "Certificate", "CertificateStatus", "NumberSequence", "Record", "RecordPoint", "RecordStandard",

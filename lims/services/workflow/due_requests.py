@@ -20,8 +20,8 @@ from lims.models import Instrument, RequestStatus, ServiceRequest, ServiceReques
 from lims.services.policy import Actor
 from lims.services.workflow.recall import DueRow, due_list
 
-__all__ = ["OPEN_REQUEST_STATUSES", "DueOffer", "RequestState", "due_offers", "no_procedure_message", "open_requests_of",
-           "request_states"]
+__all__ = ["OPEN_REQUEST_STATUSES", "DueOffer", "RequestState", "due_offers", "no_procedure_message",
+           "open_requests_of", "request_states"]
 
 #: A request still to be worked on: an instrument in one is not put in another of the same kind.
 OPEN_REQUEST_STATUSES = (RequestStatus.submitted.value, RequestStatus.accepted.value,
