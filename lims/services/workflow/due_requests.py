@@ -4,8 +4,8 @@ For each instrument of the viewer's business overdue or due within ``LIMS_REMIND
 reminder setting), whether it can be put in a new request: not when its type has no procedure
 for the kind of work (the lab could not do it), nor when it is already in an open request of
 that kind (submitted, accepted or in progress) — that request is named instead.
-:func:`open_requests_of` is also the check :func:`lims.services.workflow.requests.create_service_request`
-makes before filing.
+The same check refuses such an instrument when a request is filed
+(:func:`lims.services.workflow.requests.create_service_request`).
 """
 from __future__ import annotations
 
@@ -16,17 +16,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.config import reminder_days
-from lims.models import Instrument, RequestStatus, ServiceRequest, ServiceRequestItem
+from lims.models import Instrument
 from lims.services.policy import Actor
 from lims.services.workflow.recall import DueRow, due_list
+from lims.services.workflow.requests import (
+    OPEN_REQUEST_STATUSES,
+    no_procedure_message,
+    open_requests_of,
+    serviceable_type_ids,
+)
 
 __all__ = ["OPEN_REQUEST_STATUSES", "DueOffer", "RequestState", "due_offers", "no_procedure_message",
            "open_requests_of", "request_states"]
-
-#: A request still to be worked on: an instrument in one is not put in another of the same kind.
-OPEN_REQUEST_STATUSES = (RequestStatus.submitted.value, RequestStatus.accepted.value,
-                         RequestStatus.in_progress.value)
-
 
 @dataclass(frozen=True)
 class RequestState:
@@ -49,24 +50,9 @@ class DueOffer:
     state: RequestState
 
 
-def open_requests_of(session: Session, instrument_ids: list[int], kind: str) -> dict[int, tuple[int, str]]:
-    """For each of the instruments already in an open request of ``kind``: (request id, number),
-    the oldest such request."""
-    if not instrument_ids:
-        return {}
-    q = (select(ServiceRequestItem.instrument_id, ServiceRequest.id, ServiceRequest.number)
-         .join(ServiceRequest, ServiceRequest.id == ServiceRequestItem.request_id)
-         .where(ServiceRequestItem.instrument_id.in_(instrument_ids), ServiceRequest.kind == kind,
-                ServiceRequest.status.in_(OPEN_REQUEST_STATUSES))
-         .order_by(ServiceRequest.id.desc()))
-    return {iid: (rid, number) for iid, rid, number in session.execute(q)}
-
-
 def request_states(session: Session, instrument_ids: list[int], kind: str = "verification") -> dict[int, RequestState]:
     """What stands in the way of requesting each instrument for ``kind`` (the caller has checked
     that the viewer may see them)."""
-    from lims.services.workflow.requests import serviceable_type_ids
-
     if not instrument_ids:
         return {}
     allowed = serviceable_type_ids(session, kind)
@@ -78,12 +64,6 @@ def request_states(session: Session, instrument_ids: list[int], kind: str = "ver
         rid, number = open_.get(iid, (None, None))
         out[iid] = RequestState(types.get(iid) in allowed, rid, number)
     return out
-
-
-def no_procedure_message(kind: str) -> str:
-    from lims.services.workflow.requests import no_procedure_message as message
-
-    return message(kind)
 
 
 def due_offers(session: Session, viewer: Actor | None, *, kind: str = "verification", days: int | None = None,

@@ -107,10 +107,26 @@ def no_procedure_message(kind: str) -> str:
     return _("The lab has no calibration procedure for this instrument type")
 
 
+#: A request still to be worked on: an instrument in one is not put in another of the same kind.
+OPEN_REQUEST_STATUSES = (RequestStatus.submitted.value, RequestStatus.accepted.value,
+                         RequestStatus.in_progress.value)
+
+
+def open_requests_of(session: Session, instrument_ids: list[int], kind: str) -> dict[int, tuple[int, str]]:
+    """For each of the instruments already in an open request of ``kind``: (request id, number),
+    the oldest such request."""
+    if not instrument_ids:
+        return {}
+    q = (select(ServiceRequestItem.instrument_id, ServiceRequest.id, ServiceRequest.number)
+         .join(ServiceRequest, ServiceRequest.id == ServiceRequestItem.request_id)
+         .where(ServiceRequestItem.instrument_id.in_(instrument_ids), ServiceRequest.kind == kind,
+                ServiceRequest.status.in_(OPEN_REQUEST_STATUSES))
+         .order_by(ServiceRequest.id.desc()))
+    return {iid: (rid, number) for iid, rid, number in session.execute(q)}
+
+
 def _not_in_open_request(c: Checker, session: Session, kind: str, instruments: list[Instrument]) -> None:
     """Refuses instruments already in an open request of the same kind (named with that request)."""
-    from lims.services.workflow.due_requests import open_requests_of
-
     open_ = open_requests_of(session, [i.id for i in instruments], kind)
     for inst in instruments:
         if inst.id in open_:
