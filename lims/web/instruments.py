@@ -68,7 +68,7 @@ def instrument_page(instrument_id: int) -> ResponseReturnValue:
     inst = history.instrument
     # A business is offered "Request verification" when the instrument is due or overdue.
     due_state = None
-    if (policy.has_role(actor, Role.business) and inst.next_due is not None and inst.status == "in_service"
+    if (policy.asks_for_own_instruments(actor) and inst.next_due is not None and inst.status == "in_service"
             and inst.next_due <= date.today() + timedelta(days=reminder_days())):
         due_state = due_requests.request_states(get_db(), [inst.id])[inst.id]
     return render_template("admin/instrument.html", h=history, inst=inst, due_state=due_state,

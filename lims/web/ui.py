@@ -133,7 +133,7 @@ def section_list(key: str) -> ResponseReturnValue:
     rows = section.rows(get_db(), actor)
     # A business ticks its instruments and requests their verification together.
     states = (due_requests.request_states(get_db(), [r.id for r in rows])
-              if key == "instruments" and policy.has_role(actor, Role.business) else None)
+              if key == "instruments" and policy.asks_for_own_instruments(actor) else None)
     return render_template(
         "admin/list.html", section=section, rows=rows, request_states=states,
         no_procedure=due_requests.no_procedure_message("verification"),
