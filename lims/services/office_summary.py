@@ -96,7 +96,10 @@ def certificate_issued(session: Session, cert: Certificate, record: Record) -> N
 
 
 def refresh_overdue(session: Session, instrument_id: int) -> None:
-    """Rewrite one instrument's overdue spans from its certificates (revoked ones left out)."""
+    """Rewrite one instrument's overdue spans from its certificates (revoked ones left out).
+
+    Two transactions never interleave here: each holds the audit chain's lock from its first
+    write (docs/reliability.md, "Lock order"), so the certificates read are all committed ones."""
     session.flush()
     rows = session.execute(select(Certificate.issue_date, Certificate.valid_until).where(
         Certificate.instrument_id == instrument_id, Certificate.status != "revoked")).all()
