@@ -164,3 +164,15 @@ def test_the_api_files_one_request_for_several_and_refuses_with_the_reason(db, l
         body = resp.get_json()
         assert resp.status_code == 422 and reason in str(body["detail"]), body
     assert _requests(db) == before
+
+
+def test_the_request_form_links_an_instrument_already_in_an_open_request(db, lab, due, client, login):
+    """The form offers no checkbox for OVER-1 once it is in an open verification request, and
+    links to that request."""
+    req = workflow.create_service_request(db, lab.biz, workflow.NewServiceRequest(
+        kind="verification", instrument_ids=[due["OVER-1"].id]))
+    db.commit()
+    login("biz")
+    page = client.get("/requests/new?kind=verification&lang=en").get_data(as_text=True)
+    assert _checkbox(due["OVER-1"].id) not in page and _checkbox(due["SOON-1"].id) in page
+    assert f'href="/requests/{req.id}"' in page and f"In open request {req.number}" in page
