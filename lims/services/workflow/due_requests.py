@@ -29,6 +29,7 @@ from lims.services.workflow.requests import (
 __all__ = ["OPEN_REQUEST_STATUSES", "DueOffer", "RequestState", "due_offers", "no_procedure_message",
            "open_requests_of", "request_states"]
 
+
 @dataclass(frozen=True)
 class RequestState:
     """Whether an instrument can be put in a new request of a kind of work, and if not, why."""
