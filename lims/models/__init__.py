@@ -12,6 +12,7 @@ from lims.models.catalog import (
     WorkKind,
 )
 from lims.models.mail import ReminderKind, ReminderSent
+from lims.models.office import OPEN_END, OfficeDay, OfficeTurnaround, OverdueSpan
 from lims.models.org import ApiToken, LoginThrottle, Organisation, OrgKind, Role, User, UserRole
 from lims.models.work import (
     Certificate,
@@ -29,6 +30,7 @@ from lims.models.work import (
 __all__ = [
     "ApiToken", "AuditEvent", "Base", "Instrument", "InstrumentStatus", "InstrumentType",
     "LoginThrottle", "Organisation", "OrgKind", "Procedure", "ReferenceStandard", "ReminderKind",
+    "OfficeDay", "OfficeTurnaround", "OPEN_END", "OverdueSpan",
     "ReminderSent", "Role", "StandardCalibration",
     "StandardStatus", "User", "UserRole", "UTCDateTime", "WorkKind", "utcnow",
     "Certificate", "CertificateStatus", "NumberSequence", "Record", "RecordPoint", "RecordStandard",

@@ -104,6 +104,7 @@ class Record(Base):
     __tablename__ = "record"
     __table_args__ = (
         Index("ix_record_instrument_approved", "instrument_id", "approved_at"),
+        Index("ix_record_created_instrument", "created_at", "instrument_id"),  # the office's weekly table
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

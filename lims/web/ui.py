@@ -19,6 +19,7 @@ from lims.errors import ValidationError
 from lims.models import Role
 from lims.services import catalog, policy, users
 from lims.services.inputs import parse
+from lims.services.workflow import due_requests
 from lims.web import login_limits
 from lims.web.admin_sections import SECTIONS, Section, calibration_rows, calibration_section
 from lims.web.auth import acting_user, public, roles_required
@@ -129,8 +130,13 @@ def _form_page(section: Section, save: Any, done: str) -> ResponseReturnValue:
 def section_list(key: str) -> ResponseReturnValue:
     section = _section(key, "list_roles")
     actor = acting_user()
+    rows = section.rows(get_db(), actor)
+    # A business ticks its instruments and requests their verification together.
+    states = (due_requests.request_states(get_db(), [r.id for r in rows])
+              if key == "instruments" and policy.asks_for_own_instruments(actor) else None)
     return render_template(
-        "admin/list.html", section=section, rows=section.rows(get_db(), actor),
+        "admin/list.html", section=section, rows=rows, request_states=states,
+        no_procedure=due_requests.no_procedure_message("verification"),
         can_create=policy.has_role(actor, *section.create_roles),
         can_add_calibration=key == "standards" and policy.has_role(actor, Role.admin),
     )

@@ -284,3 +284,27 @@ def test_the_release_records_and_certificates_open_after_the_upgrade(release_dat
                 assert hashlib.sha256(pdf.data).hexdigest() == cert_row["pdf_sha256"]
         finally:
             dispose(app)
+
+
+def test_the_upgrade_fills_the_office_summaries_as_the_services_would(release_database, release_instance,
+                                                                      release, monkeypatch):
+    """Migration 0009 fills the office dashboard's summaries from the release's records and
+    certificates: the same rows as recomputing them (``office_summary.rebuild``), not empty."""
+    from sqlalchemy.orm import Session
+
+    from lims.services import office_summary
+    from tests.services.test_office_summary import _summaries
+
+    monkeypatch.setenv("LIMS_DATABASE_URL", release_database)
+    monkeypatch.setenv("LIMS_INSTANCE_PATH", str(release_instance))
+    assert CliRunner().invoke(main, ["db", "upgrade"]).exit_code == 0
+    engine = create_engine(release_database)
+    try:
+        with Session(engine) as session:
+            filled = _summaries(session)
+            assert filled["day"] and filled["spans"]
+            office_summary.rebuild(session)
+            assert _summaries(session) == filled
+            session.rollback()
+    finally:
+        engine.dispose()

@@ -44,7 +44,7 @@ from lims.models import (
     User,
     WorkKind,
 )
-from lims.services import audit, policy
+from lims.services import audit, office_summary, policy
 from lims.services.catalog import the_lab
 from lims.services.certificates.context import CertificateContext, current_context
 from lims.services.certificates.document import (
@@ -181,6 +181,7 @@ def _issue(session: Session, actor: Actor, record: Record, ctx: CertificateConte
     queue_pdf(session, ctx, cert, pdf)  # written after the commit
     queue_dcc(session, ctx, cert, to_dcc_xml(doc, verify_url=url))  # the DCC is a record too
     session.flush()
+    office_summary.certificate_issued(session, cert, record)  # the office's turnaround and overdue spans
     return cert
 
 
@@ -340,6 +341,7 @@ def revoke_certificate(session: Session, actor: Actor | None, certificate_id: in
     now = datetime.now(UTC)
     _lock_status(session, cert, CertificateStatus.revoked.value, revoked_at=now,
                  revoked_by_id=policy.actor_id(actor), revoke_reason=data.reason)
+    office_summary.refresh_overdue(session, cert.instrument_id)  # a revoked certificate keeps nothing in force
     audit.record(session, actor, "certificate.revoke", cert, before={"status": CertificateStatus.valid.value},
                  after={"status": cert.status, "reason": data.reason, "revoked_at": now})
     return cert

@@ -107,6 +107,33 @@ def no_procedure_message(kind: str) -> str:
     return _("The lab has no calibration procedure for this instrument type")
 
 
+#: A request still to be worked on: an instrument in one is not put in another of the same kind.
+OPEN_REQUEST_STATUSES = (RequestStatus.submitted.value, RequestStatus.accepted.value,
+                         RequestStatus.in_progress.value)
+
+
+def open_requests_of(session: Session, instrument_ids: list[int], kind: str) -> dict[int, tuple[int, str]]:
+    """For each of the instruments already in an open request of ``kind``: (request id, number),
+    the oldest such request."""
+    if not instrument_ids:
+        return {}
+    q = (select(ServiceRequestItem.instrument_id, ServiceRequest.id, ServiceRequest.number)
+         .join(ServiceRequest, ServiceRequest.id == ServiceRequestItem.request_id)
+         .where(ServiceRequestItem.instrument_id.in_(instrument_ids), ServiceRequest.kind == kind,
+                ServiceRequest.status.in_(OPEN_REQUEST_STATUSES))
+         .order_by(ServiceRequest.id.desc()))
+    return {iid: (rid, number) for iid, rid, number in session.execute(q)}
+
+
+def _not_in_open_request(c: Checker, session: Session, kind: str, instruments: list[Instrument]) -> None:
+    """Refuses instruments already in an open request of the same kind (named with that request)."""
+    open_ = open_requests_of(session, [i.id for i in instruments], kind)
+    for inst in instruments:
+        if inst.id in open_:
+            c.fail("instrument_ids", _("Instrument %(serial)s is already in open request %(number)s.",
+                                        serial=inst.serial_number, number=open_[inst.id][1]))
+
+
 def _serviceable(c: Checker, session: Session, kind: str, instruments: list[Instrument]) -> None:
     """Refuses instruments whose type has no procedure for the kind of work (named by type and serial)."""
     allowed = serviceable_type_ids(session, kind)
@@ -132,6 +159,8 @@ def create_service_request(session: Session, actor: Actor | None, inp: NewServic
         instruments = _instruments(c, session, ids, customer)
         if kind and "instrument_ids" not in c.errors:
             _serviceable(c, session, kind, instruments)
+        if kind and "instrument_ids" not in c.errors:
+            _not_in_open_request(c, session, kind, instruments)
     if inp.wanted_by is not None and inp.wanted_by < today():
         c.fail("wanted_by", _("The date is in the past."))
     if inp.site_address and not inp.on_site:

@@ -70,7 +70,11 @@ class ServiceRequests(MethodView):
     @bp.doc(**body(ServiceRequestSchema))
     @bp.response(201, ServiceRequestSchema)
     def post(self):
-        """File a service request (a business for its own instruments; the lab for a customer)."""
+        """File a service request (a business for its own instruments; the lab for a customer).
+
+        Several instruments in one request (``instrument_ids``). Refused with 422 naming why,
+        nothing created: an instrument not of the customer, scrapped, of a type without a
+        procedure for the kind of work, or already in an open request of that kind."""
         db = get_db()
         req = workflow.create_service_request(db, acting_user(), parse(workflow.NewServiceRequest, json_body()))
         return req

@@ -46,8 +46,11 @@ def _request_form_context(data: dict, errors: dict) -> dict:
     # Only what the lab can work on: a type without a procedure for this kind of work is not offered.
     allowed = workflow.serviceable_type_ids(db, kind)
     offered = [i for i in instruments if i.type_id in allowed]
+    # One already in an open request of this kind links to it instead of a checkbox.
+    open_requests = workflow.open_requests_of(db, [i.id for i in offered], kind)
     return {"data": data, "errors": errors, "customers": customers, "customer_id": str(customer_id),
-            "instruments": offered, "not_offered": [i for i in instruments if i.type_id not in allowed],
+            "instruments": offered, "open_requests": open_requests,
+            "not_offered": [i for i in instruments if i.type_id not in allowed],
             "no_procedure": workflow.no_procedure_message(kind), "kinds": KINDS, "staff": staff}
 
 
@@ -58,7 +61,9 @@ KINDS = ("verification", "calibration")
 @roles_required(Role.technician, Role.business)
 def request_new():
     if request.method == "GET":
-        data = {"customer_id": request.args.get("customer_id", ""), "kind": request.args.get("kind", "")}
+        # instrument_ids pre-checks instruments (the dashboard's due list, the instruments list)
+        data = {"customer_id": request.args.get("customer_id", ""), "kind": request.args.get("kind", ""),
+                "instrument_ids": request.args.getlist("instrument_ids")}
         return render_template("workflow/request_form.html", **_request_form_context(data, {}))
     data = request.form.to_dict()
     data["instrument_ids"] = request.form.getlist("instrument_ids")
