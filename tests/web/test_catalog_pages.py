@@ -189,3 +189,15 @@ def test_lists_link_each_entry_page(client, db, lab, boss):
         as_text=True)
     assert f'href="/admin/standards/{lab.standards["P"].id}"' in client.get("/admin/standards").get_data(as_text=True)
     assert db.scalar(select(Organisation).where(Organisation.kind == "lab")) is not None
+
+
+def test_the_instrument_page_links_its_owner_and_type_for_staff_only(client, db, lab, login):
+    inst = lab.instruments["scale"]
+    login("tech")
+    html = client.get(f"/admin/instruments/{inst.id}").get_data(as_text=True)
+    assert f'href="/admin/organisations/{lab.business.id}"' in html
+    assert f'href="/admin/instrument-types/{lab.types["scale"].id}"' in html
+    client.post("/logout")
+    login("biz")
+    html = client.get(f"/admin/instruments/{inst.id}").get_data(as_text=True)
+    assert "/admin/organisations/" not in html and "/admin/instrument-types/" not in html
