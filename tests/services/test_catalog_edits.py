@@ -218,3 +218,18 @@ def test_a_withdrawn_type_takes_no_new_instrument_or_request(db, lab, admin):
         "version_id": inst.version_id, "location": "Kho 2"}))
     db.commit()
     assert db.get(Instrument, inst.id).location == "Kho 2"
+
+
+def test_a_tax_code_taken_at_the_same_moment_is_a_field_error_not_a_500(db, lab, admin):
+    """Another organisation with the tax code, not yet written when the check reads (as when two
+    saves race): the unique constraint answers at the write, and the service names the field
+    instead of letting the database error through (a 500 before)."""
+    biz = lab.business
+    change = catalog_edits.organisation_change(biz, {"version_id": biz.version_id, "tax_code": "0109999999"})
+    with db.no_autoflush:
+        db.add(Organisation(name="Công ty Đến Trước", tax_code="0109999999"))
+        with pytest.raises(ValidationError) as exc:
+            catalog_edits.update_organisation(db, admin, biz.id, change)
+    assert "0109999999" in exc.value.errors["tax_code"]
+    db.rollback()
+    assert _org_row(db, biz.id)[2] == "0101234567"
