@@ -54,8 +54,20 @@ def events_of(db: Session, entity_type: str, entity_id: int) -> list[tuple[Any, 
 
 
 def labels_of(section: Section) -> dict[str, str]:
-    """The form's label of each field (the history names fields as the form does)."""
-    return {f.name: str(f.label) for f in section.fields}
+    """The form's label of each field (the history names fields as the form does), and of the
+    fields changed by the buttons."""
+    labels = {"active": _("Active"), "out_of_tolerance_since": _("Out of tolerance since")}
+    return labels | {f.name: str(f.label) for f in section.fields}
+
+
+@bp.app_template_global("value_words")
+def value_words() -> dict[str, dict[str, str]]:
+    """The words of the values the history shows, by field (a role, a kind, a status … as people say it)."""
+    def words(labels: dict) -> dict[str, str]:
+        return {k: str(v) for k, v in labels.items()}
+
+    return {"kind": words(KIND_LABELS), "status": words(STATUS_LABELS), "roles": words(ROLE_LABELS),
+            "quantity": words(QUANTITY_LABELS), "language": {"vi": "Tiếng Việt", "en": "English"}}
 
 
 def edit_page(section: Section, obj: Any, values: dict[str, Any], change: Callable[[Any, dict], Any],

@@ -201,3 +201,17 @@ def test_the_instrument_page_links_its_owner_and_type_for_staff_only(client, db,
     login("biz")
     html = client.get(f"/admin/instruments/{inst.id}").get_data(as_text=True)
     assert "/admin/organisations/" not in html and "/admin/instrument-types/" not in html
+
+
+def test_the_history_names_fields_and_values_as_people_say_them(client, db, lab, boss):
+    """A withdrawal and a change of roles in the history: the field's label and the values' words
+    (before: "active: có → không", "roles: technician → …", the internal names)."""
+    scale = lab.types["scale"]
+    client.post(f"/admin/instrument-types/{scale.id}/active", data={"version_id": scale.version_id, "active": "0"})
+    history = client.get(f"/admin/instrument-types/{scale.id}").get_data(as_text=True).split('id="history"')[1]
+    assert "Hoạt động: có → không" in history and "active:" not in history
+    tech = lab.tech
+    client.post(f"/admin/users/{tech.id}/edit", data={"version_id": tech.version_id, "full_name": "Tech",
+                                                      "roles": ["technician", "reviewer"]})
+    history = client.get(f"/admin/users/{tech.id}").get_data(as_text=True).split('id="history"')[1]
+    assert "Vai trò: kiểm định viên → người soát xét, kiểm định viên" in history

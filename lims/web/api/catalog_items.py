@@ -11,6 +11,7 @@ organisation or standard (staff).
 """
 from __future__ import annotations
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
@@ -23,7 +24,6 @@ from lims.services.users import get_user_by_id
 from lims.web.api.blueprints import api_blueprint
 from lims.web.api.catalog import InstrumentTypeSchema, OrganisationSchema, ReferenceStandardSchema, UserSchema
 from lims.web.api.common import body, json_body
-from lims.web.api.users import _optional_body
 from lims.web.auth import acting_user, roles_required
 from lims.web.context import get_db
 
@@ -77,6 +77,11 @@ INPUT_SCHEMAS: tuple[tuple[type, type[Schema]], ...] = (
 )
 
 ONLY_GIVEN = "only the fields given change; version_id required"
+
+
+def _optional_body() -> dict:
+    """The JSON object sent, or nothing at all (an empty body)."""
+    return json_body() if request.get_data(cache=True) else {}
 
 
 @bp.route("/organisations/<int:organisation_id>")
