@@ -45,9 +45,10 @@ from lims.services.policy import Actor
 from lims.services.validation import Checker, check_tax_code
 from lims.services.workflow.locking import check_version
 
-__all__ = ["InstrumentTypeChange", "OrganisationChange", "apply_change", "get_instrument_type",
-           "get_organisation", "organisation_change", "organisation_refs", "type_change", "type_refs",
-           "type_frozen_fields", "update_instrument_type", "update_organisation"]
+__all__ = ["InstrumentTypeChange", "OrganisationChange", "apply_change", "change_of", "changed_fields",
+           "get_instrument_type", "get_organisation", "organisation_change", "organisation_frozen_fields",
+           "organisation_refs", "type_change", "type_frozen_fields", "type_refs", "update_instrument_type",
+           "update_organisation", "values_of"]
 
 T = TypeVar("T")
 
@@ -120,6 +121,13 @@ def organisation_change(org: Organisation, given: Mapping[str, Any]) -> Organisa
     return change_of(OrganisationChange, values_of(org, OrganisationChange), given)
 
 
+def organisation_frozen_fields(session: Session, org: Organisation) -> tuple[str, ...]:
+    """The fields that can no longer change: its kind once it has instruments or service requests."""
+    used = _count(session, Instrument, Instrument.owner_id == org.id) or \
+        _count(session, ServiceRequest, ServiceRequest.customer_id == org.id)
+    return ("kind",) if used else ()
+
+
 def update_organisation(session: Session, actor: Actor | None, organisation_id: int,
                         change: OrganisationChange) -> Organisation:
     """Correct, withdraw or reinstate an organisation (admin); see the module's docstring."""
@@ -139,8 +147,7 @@ def update_organisation(session: Session, actor: Actor | None, organisation_id: 
     if "email" in changed and change.email and "@" not in change.email:
         c.fail("email", _("%(value)s is not an e-mail address.", value=repr(change.email)))
     if "kind" in changed:
-        if _count(session, Instrument, Instrument.owner_id == org.id) or \
-                _count(session, ServiceRequest, ServiceRequest.customer_id == org.id):
+        if organisation_frozen_fields(session, org):
             c.fail("kind", _("This organisation has instruments or service requests, which were registered "
                              "for its kind; its kind can no longer be changed."))
         elif change.kind == OrgKind.lab.value and session.scalar(

@@ -144,6 +144,9 @@ def organisation_edit(organisation_id: int) -> ResponseReturnValue:
     values = catalog_edits.values_of(org, catalog_edits.OrganisationChange)
     return edit_page(SECTIONS["organisations"], org, values, catalog_edits.organisation_change,
                      lambda change: catalog_edits.update_organisation(db, actor, organisation_id, change),
+                     frozen=catalog_edits.organisation_frozen_fields(db, org),
+                     frozen_help=_("Fixed: instruments or service requests were registered for this kind of "
+                                   "organisation."),
                      title=_("Correct organisation %(name)s", name=org.name),
                      page=url_for("catalog_pages.organisation_page", organisation_id=organisation_id))
 
