@@ -179,12 +179,15 @@ class OrganisationRefs:
 def organisation_refs(session: Session, actor: Actor | None, organisation_id: int, *,
                       limit: int = 200) -> tuple[Organisation, OrganisationRefs]:
     """The organisation with its instruments, users and service requests (staff; the newest
-    ``limit`` of each, and how many there are)."""
+    ``limit`` of each, and how many there are). Its users only for an admin, who alone sees the
+    users' list."""
     policy.require_staff(actor)
     org = get_organisation(session, organisation_id)
     instruments = list(session.scalars(select(Instrument).where(Instrument.owner_id == org.id)
                                        .order_by(Instrument.id.desc()).limit(limit)))
-    users = list(session.scalars(select(User).where(User.organisation_id == org.id).order_by(User.username)))
+    users: list[User] = []
+    if policy.has_role(actor, Role.admin):
+        users = list(session.scalars(select(User).where(User.organisation_id == org.id).order_by(User.username)))
     requests = list(session.scalars(select(ServiceRequest).where(ServiceRequest.customer_id == org.id)
                                     .order_by(ServiceRequest.id.desc()).limit(limit)))
     return org, OrganisationRefs(instruments, users, requests,

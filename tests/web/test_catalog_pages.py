@@ -215,3 +215,10 @@ def test_the_history_names_fields_and_values_as_people_say_them(client, db, lab,
                                                       "roles": ["technician", "reviewer"]})
     history = client.get(f"/admin/users/{tech.id}").get_data(as_text=True).split('id="history"')[1]
     assert "Vai trò: kiểm định viên → người soát xét, kiểm định viên" in history
+
+
+def test_a_technician_sees_an_organisation_without_its_users(client, db, lab, login):
+    """The users' list is the admin's: the organisation's page shows its users to an admin only."""
+    login("tech")
+    html = client.get(f"/admin/organisations/{lab.business.id}").get_data(as_text=True)
+    assert "SC-60" in html and 'id="organisation-users"' not in html and "/admin/users/" not in html
