@@ -222,3 +222,20 @@ def test_a_technician_sees_an_organisation_without_its_users(client, db, lab, lo
     login("tech")
     html = client.get(f"/admin/organisations/{lab.business.id}").get_data(as_text=True)
     assert "SC-60" in html and 'id="organisation-users"' not in html and "/admin/users/" not in html
+
+
+def test_a_withdrawn_business_is_not_offered_as_customer_owner_or_organisation(client, db, lab, boss):
+    other = lab.other_business
+    client.post(f"/admin/organisations/{other.id}/active", data={"version_id": other.version_id, "active": "0"})
+
+    def options(url, select_id):
+        html = client.get(url).get_data(as_text=True)
+        return html.split(f'id="{select_id}"')[1].split("</select>")[0]
+
+    assert f'value="{other.id}"' not in options("/requests/new", "f-customer")
+    assert f'value="{lab.business.id}"' in options("/requests/new", "f-customer")
+    assert f'value="{other.id}"' not in options("/admin/instruments/new", "f-owner_id")
+    assert f'value="{other.id}"' not in options("/admin/users/new", "f-organisation_id")
+    # Its own instrument's form keeps it, marked withdrawn.
+    owned = options(f"/admin/instruments/{lab.instruments['other_scale'].id}/edit", "f-owner_id")
+    assert f'value="{other.id}" selected' in owned and "HTX Rau sạch (đã ngừng sử dụng)" in owned
