@@ -30,6 +30,7 @@ from lims.services import audit
 from lims.services.numbering import next_value
 from lims.services.policy import Actor, actor_id, can_see_request, is_staff, organisation_of, require
 from lims.services.validation import Checker, require_exists
+from lims.services.withdrawn import refuse_withdrawn_organisation, refuse_withdrawn_type
 from lims.services.workflow.common import REQUEST_NUMBER, VERIFICATION_TYPES, today
 from lims.services.workflow.inputs import AcceptRequest, CancelRequest, NewServiceRequest
 from lims.services.workflow.labels import request_status_label
@@ -47,6 +48,7 @@ def _customer(c: Checker, session: Session, actor: Actor | None, inp: NewService
         customer = session.get(Organisation, org) if org else None
         if customer is None:
             raise PermissionDenied(_("A business user belongs to a business."))
+        refuse_withdrawn_organisation(c, customer, "customer_id")
         return customer
     if inp.customer_id is None:
         c.fail("customer_id", _("This field is required."))
@@ -54,6 +56,7 @@ def _customer(c: Checker, session: Session, actor: Actor | None, inp: NewService
     customer = require_exists(c, session, Organisation, "customer_id", inp.customer_id)
     if customer is not None and customer.kind != OrgKind.business.value:
         c.fail("customer_id", _("The customer must be a business."))
+    refuse_withdrawn_organisation(c, customer, "customer_id")
     return customer
 
 
@@ -88,6 +91,8 @@ def _instruments(c: Checker, session: Session, ids: list[int], customer: Organis
                                         owner=customer.name))
         elif inst.status == InstrumentStatus.scrapped.value:
             c.fail("instrument_ids", _("Instrument %(serial)s is scrapped.", serial=inst.serial_number))
+        elif not inst.type.active:
+            refuse_withdrawn_type(c, inst.type, "instrument_ids")
         else:
             instruments.append(inst)
     return instruments

@@ -32,6 +32,8 @@ class OrganisationSchema(Schema):
     address = fields.Str()
     phone = fields.Str()
     email = fields.Str()
+    active = fields.Bool(dump_only=True, metadata={"description": "false: withdrawn (no new work)"})
+    version_id = fields.Int(dump_only=True)
 
 
 class InstrumentTypeSchema(Schema):
@@ -43,6 +45,8 @@ class InstrumentTypeSchema(Schema):
     unit = fields.Str(required=True, metadata={"description": "unit of readings, e.g. kg, bar, degC"})
     requires_verification = fields.Bool(metadata={"description": "subject to legal control (nhóm 2)"})
     verification_interval_months = fields.Int(allow_none=True)
+    active = fields.Bool(dump_only=True, metadata={"description": "false: withdrawn (no new instrument or request)"})
+    version_id = fields.Int(dump_only=True)
 
 
 class InstrumentSchema(Schema):
@@ -123,8 +127,9 @@ class ReferenceStandardSchema(Schema):
     range_max = fields.Float(required=True)
     range_unit = fields.Str(required=True)
     accuracy_class = fields.Str()
-    status = fields.Str(dump_only=True)
+    status = fields.Str(dump_only=True, metadata={"enum": ["in_use", "out_of_tolerance", "retired"]})
     calibrations = fields.List(fields.Nested(StandardCalibrationSchema), dump_only=True)
+    version_id = fields.Int(dump_only=True)
 
 
 class ProcedureSchema(Schema):
@@ -149,6 +154,8 @@ class UserSchema(Schema):
     roles = fields.List(fields.Str(), required=True)
     organisation_id = fields.Int(allow_none=True)
     active = fields.Bool(dump_only=True)
+    language = fields.Str(dump_only=True, allow_none=True)
+    version_id = fields.Int(dump_only=True)
 
 
 #: Each typed service input with the schema that documents it in the API (checked by a test).

@@ -31,7 +31,7 @@ def _request_form_context(data: dict, errors: dict) -> dict:
     user = acting_user()
     staff = policy.is_staff(user)
     if staff:
-        customers = catalog.list_organisations(db, OrgKind.business.value)
+        customers = catalog.list_organisations(db, OrgKind.business.value, active_only=True)
         customer_id = data.get("customer_id") or (str(customers[0].id) if customers else "")
     else:
         customers = []
@@ -43,6 +43,9 @@ def _request_form_context(data: dict, errors: dict) -> dict:
         # A withdrawn (scrapped) instrument is refused by the service; the form does not offer it.
         instruments = [i for i in catalog.list_instruments(db, owner_id=int(customer_id), limit=1000)
                        if i.status != InstrumentStatus.scrapped.value]
+    # An instrument of a withdrawn type is refused by the service; the form names it, not offered.
+    withdrawn = [i for i in instruments if not i.type.active]
+    instruments = [i for i in instruments if i.type.active]
     # Only what the lab can work on: a type without a procedure for this kind of work is not offered.
     allowed = workflow.serviceable_type_ids(db, kind)
     offered = [i for i in instruments if i.type_id in allowed]
@@ -51,6 +54,7 @@ def _request_form_context(data: dict, errors: dict) -> dict:
     return {"data": data, "errors": errors, "customers": customers, "customer_id": str(customer_id),
             "instruments": offered, "open_requests": open_requests,
             "not_offered": [i for i in instruments if i.type_id not in allowed],
+            "withdrawn_type": withdrawn,
             "no_procedure": workflow.no_procedure_message(kind), "kinds": KINDS, "staff": staff}
 
 
