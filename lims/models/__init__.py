@@ -15,6 +15,7 @@ from lims.models.mail import ReminderKind, ReminderSent
 from lims.models.org import ApiToken, LoginThrottle, Organisation, OrgKind, Role, User, UserRole
 from lims.models.work import (
     Certificate,
+    CertificateOrigin,
     CertificateStatus,
     NumberSequence,
     Record,
@@ -31,6 +32,6 @@ __all__ = [
     "LoginThrottle", "Organisation", "OrgKind", "Procedure", "ReferenceStandard", "ReminderKind",
     "ReminderSent", "Role", "StandardCalibration",
     "StandardStatus", "User", "UserRole", "UTCDateTime", "WorkKind", "utcnow",
-    "Certificate", "CertificateStatus", "NumberSequence", "Record", "RecordPoint", "RecordStandard",
+    "Certificate", "CertificateOrigin", "CertificateStatus", "NumberSequence", "Record", "RecordPoint", "RecordStandard",
     "RecordStatus", "RequestStatus", "ServiceRequest", "ServiceRequestItem",
 ]
