@@ -1,0 +1,282 @@
+"""Bringing a lab's history in (lims.services.imports): templates, the dry run that names every
+row and column at fault, all rows or none, duplicates, decimal commas and ambiguous numbers,
+imported certificates (their PDF kept with its SHA-256, the instrument's next due date), and
+the export that imports back into an empty system."""
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from datetime import date, timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from lims.errors import PermissionDenied
+from lims.i18n import use_language
+from lims.models import AuditEvent, Certificate, Instrument, Organisation, ReferenceStandard
+from lims.services import catalog, imports
+from lims.services.imports import ImportRefused, number_text, run_import
+from lims.services.policy import SYSTEM
+
+CUSTOMERS = (
+    "name,tax_code,address,phone,email\r\n"
+    "Công ty Cân Hữu Nghị,0101234567,12 Lê Lợi,0238 3841 234,kt@huunghi.vn\r\n"
+    "Cửa hàng xăng Mẫu Sơn,0209876543,,,\r\n"
+)
+
+
+def _csv(text: str) -> bytes:
+    return text.encode("utf-8-sig")
+
+
+@pytest.fixture
+def base(db):
+    """The lab and one instrument type (types are the lab's catalogue, not imported)."""
+    catalog.create_organisation(db, SYSTEM, catalog.NewOrganisation(name="Trung tâm KT TĐC", kind="lab"))
+    catalog.create_instrument_type(db, SYSTEM, catalog.NewInstrumentType(
+        code="NAWI", name_vi="Cân không tự động", name_en="Non-automatic weighing instrument", quantity="mass",
+        unit="kg", requires_verification=True, verification_interval_months=12))
+    db.flush()
+    return db
+
+
+def _import(db, kind, text_or_bytes, *, name="f.csv", dry_run=False, **kw):
+    data = _csv(text_or_bytes) if isinstance(text_or_bytes, str) else text_or_bytes
+    return run_import(db, SYSTEM, kind, name, data, dry_run=dry_run, **kw)
+
+
+def _instruments_csv(*rows: str) -> str:
+    return "owner,type_code,serial_number,range_max,range_unit,resolution\r\n" + "".join(r + "\r\n" for r in rows)
+
+
+def test_only_an_admin_imports(db, make_user):
+    tech = make_user("ktv", "technician")
+    with pytest.raises(PermissionDenied):
+        run_import(db, tech, "customers", "c.csv", _csv(CUSTOMERS))
+
+
+def test_customers_are_created_by_the_service_with_one_audit_event_for_the_import(base):
+    """Two rows: two organisations (each with the service's own organisation.create event) and one
+    import.run event naming the kind, file, its SHA-256 and the row count."""
+    data = _csv(CUSTOMERS)
+    result = _import(base, "customers", data, name="khach.csv")
+    assert result.ok and result.rows == 2
+    org = base.scalar(select(Organisation).where(Organisation.tax_code == "0101234567"))
+    assert (org.name, org.phone, org.email) == ("Công ty Cân Hữu Nghị", "0238 3841 234", "kt@huunghi.vn")
+    creates = base.scalar(select(func.count()).where(AuditEvent.action == "organisation.create"))
+    assert creates == 3  # the lab and the two rows
+    run = base.scalar(select(AuditEvent).where(AuditEvent.action == "import.run"))
+    assert run.after == {"kind": "customers", "file": "khach.csv", "sha256": hashlib.sha256(data).hexdigest(),
+                         "rows": 2}
+
+
+def test_the_dry_run_names_every_row_and_column_at_fault_and_writes_nothing(base):
+    """Row 2 is good; row 3 has a bad tax code and a bad e-mail; row 4 repeats row 2's tax code
+    and has no name; the dry run lists all four faults (in English and in Vietnamese) and the
+    database stays without any of the rows."""
+    text = ("name,tax_code,email\r\n"
+            "A,0101234567,a@x.vn\r\n"
+            "B,12345,not-mail\r\n"
+            ",0101234567,\r\n")
+    with use_language("en"):
+        result = _import(base, "customers", text, dry_run=True)
+    faults = [(e.row, e.column) for e in result.errors]
+    assert faults == [(3, "tax_code"), (3, "email"), (4, "name"), (4, "tax_code")]
+    messages = {(e.row, e.column): e.message for e in result.errors}
+    assert messages[(4, "tax_code")] == "The same tax code is in row 2."
+    assert messages[(4, "name")] == "This field is required."
+    with use_language("vi"):
+        vi = _import(base, "customers", text, dry_run=True)
+    assert {(e.row, e.column): e.message for e in vi.errors}[(4, "tax_code")] == "Mã số thuế này đã có ở dòng 2."
+    assert base.scalar(select(func.count()).select_from(Organisation)) == 1  # the lab only
+    assert base.scalar(select(func.count()).where(AuditEvent.action == "import.run")) == 0
+
+
+def test_a_good_dry_run_writes_nothing_either(base):
+    result = _import(base, "customers", CUSTOMERS, dry_run=True)
+    assert result.ok and result.rows == 2
+    assert base.scalar(select(func.count()).select_from(Organisation)) == 1
+
+
+def test_all_or_nothing_a_bad_row_900_of_1000_writes_nothing(base):
+    """999 good customers and one with a bad tax code at line 901 (row 900 of the data): the
+    import is refused with that one fault and not one organisation is written."""
+    lines = ["name,tax_code"] + [f"Cơ sở {i},{1000000000 + i}" for i in range(1, 1001)]
+    lines[900] = "Cơ sở 900,12-34"
+    with use_language("en"), pytest.raises(ImportRefused) as refused:
+        _import(base, "customers", "\r\n".join(lines))
+    result = refused.value.result
+    assert [(e.row, e.column) for e in result.errors] == [(901, "tax_code")]
+    assert refused.value.status == 422 and refused.value.detail["errors"][0]["row"] == 901
+    assert base.scalar(select(func.count()).select_from(Organisation)) == 1
+
+
+def test_a_duplicate_of_the_database_is_an_error_of_its_row(base):
+    _import(base, "customers", CUSTOMERS)
+    with use_language("en"):
+        result = _import(base, "customers", "name,tax_code\r\nOther,0209876543\r\n", dry_run=True)
+    assert [(e.row, e.column, e.message) for e in result.errors] == [
+        (2, "tax_code", "An organisation with tax code 0209876543 exists already.")]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("0,02", "0.02"), ("0.02", "0.02"), ("60", "60"), ("-1,5", "-1.5"), ("1,0000", "1.0000"), ("0,125", "0.125"),
+    ("1 234,5", None), ("1.234,5", None), ("1,000", None), ("12.500", None), ("abc", None),
+])
+def test_numbers_take_a_decimal_comma_or_point_and_refuse_what_reads_two_ways(text, expected):
+    """1,000 and 12.500 could carry a thousands separator: refused, not guessed."""
+    if expected is None:
+        with pytest.raises(ValueError):
+            number_text(text)
+    else:
+        assert number_text(text) == expected
+
+
+def test_instruments_by_owner_tax_code_or_name_with_decimal_commas(base):
+    _import(base, "customers", CUSTOMERS)
+    result = _import(base, "instruments", _instruments_csv(
+        '0101234567,NAWI,SN-1,60,kg,"0,02"',
+        'Cửa hàng xăng Mẫu Sơn,NAWI,SN-2,"1,5",kg,"0,0005"'))
+    assert result.ok
+    one, two = base.scalars(select(Instrument).order_by(Instrument.id))
+    assert (one.owner.tax_code, one.range_max, one.resolution) == ("0101234567", 60.0, 0.02)
+    assert (two.owner.name, two.range_max, two.resolution) == ("Cửa hàng xăng Mẫu Sơn", 1.5, 0.0005)
+
+
+def test_instrument_rows_obey_the_services_rules_and_name_their_columns(base):
+    """Unknown owner, unknown type, an ambiguous number, a resolution above the range (the
+    service's own rule) and a repeated owner + serial are each named by their column."""
+    _import(base, "customers", CUSTOMERS)
+    with use_language("en"):
+        result = _import(base, "instruments", _instruments_csv(
+            "0101234567,NAWI,SN-1,60,kg,",
+            "9999999999,NAWI,SN-2,60,kg,",
+            "0101234567,XX,SN-3,\"1,000\",kg,",
+            "0101234567,NAWI,SN-4,60,kg,80",
+            "0101234567,NAWI,SN-1,30,kg,"), dry_run=True)
+    got = [(e.row, e.column) for e in result.errors]
+    assert got == [(3, "owner"), (4, "type_code"), (4, "range_max"), (5, "resolution"), (6, "serial_number")]
+    assert "The same owner and serial number are in row 2." in [e.message for e in result.errors]
+
+
+def test_unknown_and_missing_columns_are_errors_of_the_header(base):
+    with use_language("en"):
+        result = _import(base, "instruments", "owner,colour\r\nA,red\r\n", dry_run=True)
+    assert [(e.row, e.column) for e in result.errors] == [
+        (1, "colour"), (1, "type_code"), (1, "serial_number"), (1, "range_max"), (1, "range_unit")]
+
+
+def test_the_template_has_keys_labels_and_an_example_row_the_import_refuses(base):
+    """Row 1 keys, row 2 labels in the page's language (required marked *), row 3 the example;
+    importing the template unchanged names the example row instead of importing it."""
+    with use_language("vi"):
+        data = imports.template_file("customers", "csv")
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[0] == "name,tax_code,address,phone,email"
+    assert lines[1].startswith("Tên *,Mã số thuế,")
+    with use_language("en"):
+        result = _import(base, "customers", data, dry_run=True)
+        xlsx = imports.template_file("instruments", "xlsx")
+    assert [(e.row, e.column) for e in result.errors] == [(3, None)]
+    sheet = load_workbook(io.BytesIO(xlsx)).worksheets[0]
+    assert [c.value for c in sheet[1]][:3] == ["owner", "type_code", "serial_number"]
+    assert [c.value for c in sheet[2]][0] == "Owner (tax code or name) *"
+
+
+def test_a_file_with_labels_only_and_semicolons_as_excel_writes_it(base):
+    """A header of Vietnamese labels (no keys row) and semicolons, as Excel saves CSV in a locale
+    with a decimal comma."""
+    text = "Tên;Mã số thuế;Điện thoại\r\nCông ty A;0101234567;0909\r\n"
+    result = _import(base, "customers", text)
+    assert result.ok and base.scalar(select(Organisation.phone).where(Organisation.tax_code == "0101234567")) == "0909"
+
+
+def test_reference_standards_one_row_per_calibration(base):
+    text = ("standard_code,name,quantity,range_max,range_unit,certificate_number,calibrated_by,calibration_date,"
+            "due_date,expanded_uncertainty,uncertainty_unit,coverage_factor\r\n"
+            'QC-1,Quả cân F1,mass,2,kg,V-2023/1,VMI,10/01/2023,10/01/2025,"0,0003",g,2\r\n'
+            'QC-1,Quả cân F1,mass,2,kg,V-2025/7,VMI,2025-01-09,2027-01-09,"0,0002",g,2\r\n')
+    assert _import(base, "standards", text).ok
+    std = base.scalar(select(ReferenceStandard).where(ReferenceStandard.code == "QC-1"))
+    assert [(c.certificate_number, c.expanded_uncertainty) for c in std.calibrations] == [
+        ("V-2023/1", 0.0003), ("V-2025/7", 0.0002)]
+
+
+# ---------------------------------------------------------------- certificates
+
+PDF = b"%PDF-1.4\n% a certificate the lab issued on paper, scanned\n%%EOF\n"
+
+
+def _with_instrument(db):
+    _import(db, "customers", CUSTOMERS)
+    _import(db, "instruments", _instruments_csv("0101234567,NAWI,SN-1,60,kg,"))
+    return db.scalar(select(Instrument))
+
+
+def test_past_certificates_with_their_pdf_in_a_zip(base, ctx):
+    """The ZIP holds the CSV and a PDF named by the certificate number: the certificate is kept as
+    imported, without record, with the PDF's SHA-256; the instrument's next due date follows the
+    latest valid-until; the PDF is written under the instance folder once committed."""
+    inst = _with_instrument(base)
+    last_year = date.today() - timedelta(days=200)
+    until = last_year + timedelta(days=364)
+    csv_text = ("number,kind,owner,serial_number,issue_date,valid_until,verdict,stamp_number\r\n"
+                f"KĐ-A/1,verification,0101234567,SN-1,{(last_year - timedelta(days=365)).strftime('%d/%m/%Y')},"
+                f"{(last_year - timedelta(days=1)).isoformat()},pass,T-1\r\n"
+                f"KĐ-A/2,verification,0101234567,SN-1,{last_year.strftime('%d/%m/%Y')},{until.isoformat()},pass,T-2\r\n")
+    bundle = io.BytesIO()
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.writestr("certificates.csv", _csv(csv_text))
+        archive.writestr("KĐ-A_2.pdf", PDF)
+    result = _import(base, "certificates", bundle.getvalue(), name="lich-su.zip")
+    assert result.ok and result.rows == 2
+    first, second = base.scalars(select(Certificate).order_by(Certificate.id))
+    assert (first.origin, first.record_id, first.seq, first.pdf_sha256) == ("imported", None, None, None)
+    assert second.pdf_sha256 == hashlib.sha256(PDF).hexdigest()
+    assert second.document["summary"]["imported"] is True and second.document["summary"]["owner"] == inst.owner.name
+    assert inst.next_due == until
+    from lims.services.certificates import write_pending
+
+    base.commit()
+    assert write_pending(base) == 1
+    assert (ctx.instance_path / second.pdf_path).read_bytes() == PDF
+
+
+def test_certificate_rows_at_fault(base, ctx):
+    _with_instrument(base)
+    text = ("number,kind,owner,serial_number,issue_date,valid_until,verdict,stamp_number,pdf_file\r\n"
+            "C-1,verification,0101234567,SN-9,01/02/2024,31/01/2025,pass,,\r\n"
+            "C-2,repair,0101234567,SN-1,31/02/2024,,,,\r\n"
+            "C-3,verification,0101234567,SN-1,01/02/2024,01/01/2024,fail,T-3,x.pdf\r\n"
+            "C-3,calibration,0101234567,SN-1,01/02/2024,,,,\r\n")
+    with use_language("en"):
+        result = _import(base, "certificates", text, dry_run=True)
+    got = [(e.row, e.column) for e in result.errors]
+    assert got == [(2, "serial_number"), (3, "kind"), (3, "issue_date"),
+                   (4, "valid_until"), (4, "stamp_number"), (4, "pdf_file"), (5, "number")]
+
+
+def test_export_imports_into_an_empty_system_and_exports_the_same(base, ctx):
+    """Export → delete nothing but import into the same-shaped empty data (a savepoint rolled
+    back) → export again: the same CSV bytes (numbers written so they read back exactly)."""
+    _import(base, "customers", CUSTOMERS)
+    _import(base, "instruments", _instruments_csv('0101234567,NAWI,SN-1,"12,1250",kg,"0,001"'))
+    _import(base, "certificates", "number,kind,owner,serial_number,issue_date,valid_until,verdict\r\n"
+                                  "C-1,calibration,0101234567,SN-1,01/02/2024,,\r\n")
+    files = {k: imports.export_file(base, SYSTEM, k, "csv") for k in ("customers", "instruments", "certificates")}
+    assert "12.1250" in files["instruments"].decode("utf-8-sig")
+    nested = base.begin_nested()
+    for model in (Certificate, Instrument):
+        for row in base.scalars(select(model)):
+            base.delete(row)
+    base.flush()
+    for org in base.scalars(select(Organisation).where(Organisation.kind == "business")):
+        base.delete(org)
+    base.flush()
+    for kind in ("customers", "instruments", "certificates"):
+        assert _import(base, kind, files[kind], name=f"{kind}.csv").ok
+    again = {k: imports.export_file(base, SYSTEM, k, "csv") for k in files}
+    nested.rollback()
+    assert again == files
