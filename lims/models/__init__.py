@@ -32,6 +32,6 @@ __all__ = [
     "LoginThrottle", "Organisation", "OrgKind", "Procedure", "ReferenceStandard", "ReminderKind",
     "ReminderSent", "Role", "StandardCalibration",
     "StandardStatus", "User", "UserRole", "UTCDateTime", "WorkKind", "utcnow",
-    "Certificate", "CertificateOrigin", "CertificateStatus", "NumberSequence", "Record", "RecordPoint", "RecordStandard",
-    "RecordStatus", "RequestStatus", "ServiceRequest", "ServiceRequestItem",
+    "Certificate", "CertificateOrigin", "CertificateStatus", "NumberSequence", "Record", "RecordPoint",
+    "RecordStandard", "RecordStatus", "RequestStatus", "ServiceRequest", "ServiceRequestItem",
 ]

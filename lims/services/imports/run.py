@@ -36,6 +36,7 @@ from lims.services.imports.certificate_rows import CERTIFICATE_COLUMNS, certific
 from lims.services.imports.context import ImportContext
 from lims.services.imports.table import Column, RowError, read_table, split_upload
 from lims.services.policy import Actor
+from lims.services.validation import typed_input
 
 __all__ = ["KINDS", "ImportKind", "ImportRefused", "ImportResult", "columns_of", "run_import"]
 
@@ -104,8 +105,19 @@ class ImportRefused(ValidationError):
 def run_import(session: Session, actor: Actor | None, kind: str, file_name: str, data: bytes, *,
                pdfs: dict[str, bytes] | None = None, dry_run: bool = True,
                context: CertificateContext | None = None) -> ImportResult:
-    """Check (``dry_run``) or import the rows of ``data`` (a CSV, XLSX or ZIP named ``file_name``)."""
+    """Check (``dry_run``) or import the rows of ``data`` (a CSV, XLSX or ZIP named ``file_name``).
+
+    Cells are text, read as a form's are (never as a JSON body's typed values), whoever calls."""
     policy.require(actor, Role.admin)
+    token = typed_input.set(False)
+    try:
+        return _run(session, actor, kind, file_name, data, pdfs=pdfs, dry_run=dry_run, context=context)
+    finally:
+        typed_input.reset(token)
+
+
+def _run(session: Session, actor: Actor | None, kind: str, file_name: str, data: bytes, *,
+         pdfs: dict[str, bytes] | None, dry_run: bool, context: CertificateContext | None) -> ImportResult:
     what = kind_of(kind)
     digest = hashlib.sha256(data).hexdigest()
     try:
