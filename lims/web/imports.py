@@ -16,6 +16,7 @@ from lims.errors import ValidationError
 from lims.models import Role
 from lims.services import imports
 from lims.services.imports.uploads import keep_upload, kept_upload
+from lims.web.api.imports import known
 from lims.web.auth import acting_user, roles_required
 from lims.web.context import get_db
 from lims.web.nav import NavItem
@@ -60,6 +61,7 @@ def import_page():
 @roles_required(Role.admin)
 def template(kind: str, fmt: str):
     """The template of ``kind``: keys, labels in the page's language, an example row."""
+    known(kind, fmt)
     return _download(imports.template_file(kind, fmt), fmt, f"{kind}-template.{fmt}")
 
 
@@ -107,6 +109,7 @@ def export(kind: str, fmt: str):
     """Every row of ``kind`` in the template's columns (imports back into an empty system)."""
     if kind == "all":
         return _download(export_all(fmt), "zip", f"lims-export-{fmt}.zip")
+    known(kind, fmt)
     return _download(imports.export_file(get_db(), acting_user(), kind, fmt), fmt, f"{kind}.{fmt}")
 
 

@@ -131,7 +131,7 @@ def test_an_imported_certificate_is_found_by_number_and_stamp_with_its_pdf_hash(
     with zipfile.ZipFile(bundle, "w") as archive:
         archive.writestr("certificates.csv", (
             "number,kind,owner,serial_number,issue_date,valid_until,verdict,stamp_number\r\n"
-            "KĐ-2024/0815,verification,0101234567,SN-1,15/03/2024,14/03/2025,pass,T24-0012345\r\n").encode("utf-8"))
+            "KĐ-2024/0815,verification,0101234567,SN-1,15/03/2024,14/03/2025,pass,T24-0012345\r\n").encode())
         archive.writestr("KĐ-2024_0815.pdf", PDF)
     resp = client.post("/api/v1/imports/certificates", headers=admin,
                        data={"file": (io.BytesIO(bundle.getvalue()), "lich-su.zip")})

@@ -6,7 +6,7 @@ from flask import Response, current_app, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from lims.errors import ValidationError
+from lims.errors import NotFound, ValidationError
 from lims.i18n import _
 from lims.models import Role
 from lims.services import imports
@@ -44,6 +44,12 @@ class ImportResultSchema(Schema):
     errors = fields.List(fields.Nested(RowErrorSchema))
 
 
+def known(kind: str, fmt: str | None = None) -> None:
+    """A kind or format in the path that is none of the documented ones: nothing there (404)."""
+    if kind not in imports.KINDS or (fmt is not None and fmt not in imports.FORMATS):
+        raise NotFound(_("There is no such import or export."))
+
+
 def _download(data: bytes, fmt: str, name: str) -> Response:
     resp = Response(data, mimetype=imports.FORMATS[fmt] if fmt in imports.FORMATS else "application/octet-stream")
     resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -66,6 +72,7 @@ def _download(data: bytes, fmt: str, name: str) -> Response:
                                                       "lists every row and column at fault")
 def import_file(kind: str):
     """Check (``dry_run=true``) or import a file of ``kind``: all rows or none."""
+    known(kind)
     upload = request.files.get("file")
     if upload is None:
         raise ValidationError(_("Choose the file to import."), field="file")
@@ -81,6 +88,7 @@ def import_file(kind: str):
 @bp.doc(parameters=[KIND, FORMAT], responses={"200": {"description": "the template", "content": FILE_CONTENT}})
 def template(kind: str, fmt: str):
     """The template of ``kind``: column keys, their labels in the request's language, an example row."""
+    known(kind, fmt)
     return _download(imports.template_file(kind, fmt), fmt, f"{kind}-template.{fmt}")
 
 
@@ -89,4 +97,5 @@ def template(kind: str, fmt: str):
 @export_bp.doc(parameters=[KIND, FORMAT], responses={"200": {"description": "every row", "content": FILE_CONTENT}})
 def export(kind: str, fmt: str):
     """Every row of ``kind`` in the import template's columns (imports back into an empty system)."""
+    known(kind, fmt)
     return _download(imports.export_file(get_db(), acting_user(), kind, fmt), fmt, f"{kind}.{fmt}")
