@@ -280,3 +280,22 @@ def test_export_imports_into_an_empty_system_and_exports_the_same(base, ctx):
     again = {k: imports.export_file(base, SYSTEM, k, "csv") for k in files}
     nested.rollback()
     assert again == files
+
+
+def test_an_imported_certificate_is_revoked_like_any_and_corrected_only_from_a_record(base, ctx):
+    """Revoking needs no record; amending without naming a newer approved record is refused on
+    record_id (an imported certificate has none of its own); the audit trail keeps both."""
+    from lims.errors import ValidationError
+    from lims.services import certificates as certs
+
+    _with_instrument(base)
+    _import(base, "certificates", "number,kind,owner,serial_number,issue_date,verdict,stamp_number\r\n"
+                                  "KĐ-1,verification,0101234567,SN-1,01/02/2024,pass,T-1\r\n")
+    cert = base.scalar(select(Certificate))
+    with use_language("en"), pytest.raises(ValidationError) as refused:
+        certs.amend_certificate(base, SYSTEM, cert.id, certs.AmendCertificate(reason="wrong serial number"))
+    assert set(refused.value.errors) == {"record_id"}
+    certs.revoke_certificate(base, SYSTEM, cert.id, certs.RevokeCertificate(reason="issued in error"))
+    assert cert.status == "revoked"
+    actions = list(base.scalars(select(AuditEvent.action).where(AuditEvent.entity_type == "certificate")))
+    assert actions == ["certificate.import", "certificate.revoke"]
