@@ -3,6 +3,7 @@ and the round trip the export promises — export, import into a fresh database 
 nothing), export again: the same files, byte for byte."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,46 @@ def test_export_imports_into_a_fresh_database_and_exports_the_same_files(cli, db
     lines = (first / "instruments.csv").read_bytes().decode("utf-8-sig").splitlines()
     assert lines[2:] == ["0101234567,NAWI,SN-1,,,0,60,kg,0.02,,III,,2025-03-14",
                          "Cơ sở Mẫu Sơn,NAWI,SN-2,,,0,12.1250,kg,0.0005,,II,,"]
+
+
+def test_an_imported_certificate_and_its_pdf_survive_backup_and_restore(tmp_path, monkeypatch):
+    """A fresh site imports a certificate with its PDF; ``lims backup`` then ``lims restore`` into
+    another empty site gives back the row (origin imported, no record) and the PDF with its
+    SHA-256, and ``lims audit verify`` agrees with the statuses."""
+    import hashlib
+
+    from sqlalchemy import create_engine, text
+
+    from lims.db import make_engine, make_session_factory
+    from tests.cli.backup_support import Site
+
+    pdf = b"%PDF-1.4\n% paper certificate, scanned\n%%EOF\n"
+    source = Site(f"sqlite:///{tmp_path / 'source.db'}", tmp_path / "source")
+    target = Site(f"sqlite:///{tmp_path / 'target.db'}", tmp_path / "target")
+    assert source.lims("db", "upgrade").exit_code == 0
+    monkeypatch.setenv("LIMS_INSTANCE_PATH", str(source.instance))  # the site's own audit key
+    monkeypatch.delenv("LIMS_AUDIT_KEY_FILE", raising=False)
+    engine = make_engine(source.url)
+    with make_session_factory(engine)() as session:
+        _catalogue(session)
+    engine.dispose()
+    for kind, text_ in (("customers", CUSTOMERS), ("instruments", INSTRUMENTS)):
+        assert source.lims("import", kind, str(_write(tmp_path, f"{kind}.csv", text_))).exit_code == 0
+    (tmp_path / "KĐ-2024_0815.pdf").write_bytes(pdf)
+    result = source.lims("import", "certificates", str(_write(tmp_path, "certificates.csv", CERTIFICATES)),
+                         "--pdf", str(tmp_path / "KĐ-2024_0815.pdf"))
+    assert result.exit_code == 0, result.output
+    archive = tmp_path / "site.backup"
+    assert source.lims("backup", str(archive)).exit_code == 0
+    target.instance.mkdir()
+    shutil.copy2(source.instance / "audit.key", target.instance / "audit.key")  # kept apart from backups
+    restored = target.lims("restore", str(archive))
+    assert restored.exit_code == 0, restored.output
+    assert target.lims("audit", "verify").exit_code == 0
+    check = create_engine(target.url)
+    with check.connect() as conn:
+        row = conn.execute(text("SELECT origin, record_id, pdf_sha256, pdf_path FROM certificate "
+                                "WHERE number = 'KĐ-2024/0815'")).one()
+    check.dispose()
+    assert row[:3] == ("imported", None, hashlib.sha256(pdf).hexdigest())
+    assert (target.instance / row[3]).read_bytes() == pdf
