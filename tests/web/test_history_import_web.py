@@ -153,3 +153,7 @@ def test_an_imported_certificate_is_found_by_number_and_stamp_with_its_pdf_hash(
     login("boss")
     detail = client.get(f"/certificates/{cert.id}?lang=en").get_data(as_text=True)
     assert 'data-origin="imported"' in detail and "DCC XML" not in detail
+    for path in ("/certificates", f"/admin/instruments/{cert.instrument_id}", "/recall", "/office"):
+        assert client.get(path).status_code == 200, path
+    listed = client.get("/api/v1/certificates", headers=admin).get_json()
+    assert [(c["number"], c["origin"]) for c in listed["items"]] == [("KĐ-2024/0815", "imported")]
