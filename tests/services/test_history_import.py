@@ -299,3 +299,28 @@ def test_an_imported_certificate_is_revoked_like_any_and_corrected_only_from_a_r
     assert cert.status == "revoked"
     actions = list(base.scalars(select(AuditEvent.action).where(AuditEvent.entity_type == "certificate")))
     assert actions == ["certificate.import", "certificate.revoke"]
+
+
+def test_an_xlsx_file_with_number_and_date_cells(base):
+    """Numbers and dates typed as such in Excel are taken as they are (no decimal-mark question);
+    a text cell "1,000" in the same sheet is still refused as ambiguous."""
+    from openpyxl import Workbook
+
+    _import(base, "customers", CUSTOMERS)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["owner", "type_code", "serial_number", "range_max", "range_unit", "resolution", "next_due"])
+    sheet.append(["0101234567", "NAWI", 4571, 12.125, "kg", 0.005, date(2027, 3, 15)])
+    sheet.append(["0101234567", "NAWI", "SN-2", "1,000", "kg", None, None])
+    out = io.BytesIO()
+    book.save(out)
+    with use_language("en"):
+        result = _import(base, "instruments", out.getvalue(), name="pt.xlsx", dry_run=True)
+    assert [(e.row, e.column) for e in result.errors] == [(3, "range_max")]
+    sheet.delete_rows(3)
+    out = io.BytesIO()
+    book.save(out)
+    assert _import(base, "instruments", out.getvalue(), name="pt.xlsx").ok
+    inst = base.scalar(select(Instrument))
+    assert (inst.serial_number, inst.range_max, inst.resolution, inst.next_due) == (
+        "4571", 12.125, 0.005, date(2027, 3, 15))
