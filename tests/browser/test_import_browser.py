@@ -45,6 +45,13 @@ def test_dry_run_lists_the_faults_then_the_corrected_file_is_imported(browser, l
         page.click("#import-run button[type=submit]")
         page.wait_for_selector(".flash")
         assert "Đã nhập 2 dòng từ khach-hang-sua.csv." in page.inner_text("body")
+        if width < 700:  # the menu folds on a phone
+            page.click(".menu-toggle")
+        page.click("nav >> text=Xuất dữ liệu")
+        page.wait_for_url("**/admin/export")
+        assert page.locator("#exports a[data-export]").count() == 8
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=str(tmp_path / f"export-{width}.png"), full_page=True)
     finally:
         context.close()
     names = set(db.scalars(select(Organisation.name)))
