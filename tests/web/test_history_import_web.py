@@ -157,3 +157,13 @@ def test_an_imported_certificate_is_found_by_number_and_stamp_with_its_pdf_hash(
         assert client.get(path).status_code == 200, path
     listed = client.get("/api/v1/certificates", headers=admin).get_json()
     assert [(c["number"], c["origin"]) for c in listed["items"]] == [("KĐ-2024/0815", "imported")]
+    whole = client.get("/admin/export/all.csv")
+    assert whole.status_code == 200 and whole.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(whole.get_data())) as archive:
+        # PDFs are named as the instance folder keeps them (ASCII: Đ becomes _), and the column says which
+        assert sorted(archive.namelist()) == ["K_-2024_0815.pdf", "certificates.csv", "customers.csv",
+                                              "instruments.csv", "standards.csv"]
+        assert archive.read("K_-2024_0815.pdf") == PDF
+        rows = archive.read("certificates.csv").decode("utf-8-sig").splitlines()
+    assert rows[2] == ("KĐ-2024/0815,verification,0101234567,SN-1,2024-03-15,2025-03-14,pass,T24-0012345,"
+                       "K_-2024_0815.pdf")
