@@ -324,3 +324,15 @@ def test_an_xlsx_file_with_number_and_date_cells(base):
     inst = base.scalar(select(Instrument))
     assert (inst.serial_number, inst.range_max, inst.resolution, inst.next_due) == (
         "4571", 12.125, 0.005, date(2027, 3, 15))
+
+
+def test_render_all_missing_leaves_imported_certificates_alone(base, ctx):
+    """An imported certificate has no document to draw a PDF or DCC from: ``render --all-missing``
+    does not list it, even before its PDF is written."""
+    from lims.services import certificates as certs
+
+    _with_instrument(base)
+    _import(base, "certificates", "number,kind,owner,serial_number,issue_date\r\n"
+                                  "HC-1,calibration,0101234567,SN-1,01/02/2024\r\n", pdfs={"HC-1.pdf": PDF})
+    assert base.scalar(select(Certificate.pdf_path)) == "certificates/2024/HC-1.pdf"
+    assert certs.missing_pdfs(base, ctx) == [] and certs.missing_dccs(base, ctx) == []

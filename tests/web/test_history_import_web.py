@@ -148,6 +148,15 @@ def test_an_imported_certificate_is_found_by_number_and_stamp_with_its_pdf_hash(
     assert (api["origin"], api["record_id"], api["record_number"]) == ("imported", None, None)
     assert api["pdf_sha256"] == hashlib.sha256(PDF).hexdigest()
     cert = db.scalar(select(Certificate))
+    # the status-only page its API verify_url opens (the stamp's scope) keeps the PDF's hash too
+    from lims.services import certificates as certs
+    from lims.web.public_certificates import certificate_context
+
+    ctx = certificate_context(client.application)
+    assert api["verify_url"] == certs.status_url(cert, ctx)
+    token = api["verify_url"].rsplit("/", 1)[1]
+    seen = certs.public_view(db, certs.genuine_certificate_id(token, ctx)).for_scope("status", ctx).as_json("")
+    assert seen["imported"] is True and seen["pdf_sha256"] == hashlib.sha256(PDF).hexdigest() and "owner" not in seen
     assert client.get(f"/api/v1/certificates/{cert.id}/pdf", headers=admin).get_data() == PDF
     assert client.get(f"/api/v1/certificates/{cert.id}/dcc", headers=admin).status_code == 404
     login("boss")
