@@ -336,3 +336,20 @@ def test_render_all_missing_leaves_imported_certificates_alone(base, ctx):
                                   "HC-1,calibration,0101234567,SN-1,01/02/2024\r\n", pdfs={"HC-1.pdf": PDF})
     assert base.scalar(select(Certificate.pdf_path)) == "certificates/2024/HC-1.pdf"
     assert certs.missing_pdfs(base, ctx) == [] and certs.missing_dccs(base, ctx) == []
+
+
+def test_a_number_of_this_systems_form_moves_its_counter_on(base, ctx):
+    """Certificate 2024-KD-000150 brought in: the verification counter of 2024 goes on at 151, so
+    a certificate issued later never gets the same number; a number of another form leaves it."""
+    from lims.services.imports.certificate_rows import sequence_of
+    from lims.services.numbering import next_value
+
+    assert sequence_of("{year}-{kind}-{seq:06d}", "2024-KD-000150", kind="verification", year=2024) == 150
+    assert sequence_of("{year}-{kind}-{seq:06d}", "2024-HC-000150", kind="verification", year=2024) is None
+    assert sequence_of("{year}-{kind}-{seq:06d}", "KĐ-2024/0815", kind="verification", year=2024) is None
+    _with_instrument(base)
+    _import(base, "certificates", "number,kind,owner,serial_number,issue_date,verdict\r\n"
+                                  "2024-KD-000150,verification,0101234567,SN-1,01/02/2024,pass\r\n"
+                                  "2024-KD-000007,verification,0101234567,SN-1,01/01/2024,pass\r\n")
+    assert next_value(base, "certificate:verification", 2024) == 151
+    assert next_value(base, "certificate:calibration", 2024) == 1

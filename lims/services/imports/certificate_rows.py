@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import string
 import unicodedata
 from datetime import date
 from typing import Any
@@ -25,6 +26,7 @@ from lims.services.certificates.context import current_context
 from lims.services.certificates.files import file_name_of, queue_pdf
 from lims.services.imports.context import ImportContext
 from lims.services.imports.table import Column, cells
+from lims.services.numbering import format_number, reserve_up_to
 from lims.services.validation import control_character
 
 __all__ = ["CERTIFICATE_COLUMNS", "certificate_row", "finish_certificates"]
@@ -130,6 +132,7 @@ def certificate_row(ctx: ImportContext, row: int, values: dict[str, Any]) -> dic
         return errors
     cert = _create(ctx, inst, number=number, kind=kind, issued=issued, until=until, verdict=verdict, stamp=stamp,
                    pdf=pdf, row=row)
+    _keep_number_free(ctx, cert)
     _follow_next_due(ctx, inst, cert)
     return errors
 
@@ -164,6 +167,33 @@ def _create(ctx: ImportContext, inst: Instrument, *, number: str, kind: str, iss
     audit.record(ctx.session, ctx.actor, "certificate.import", cert,
                  after=audit.snapshot(cert, exclude=("document",)))
     return cert
+
+
+def sequence_of(pattern: str, number: str, *, kind: str, year: int) -> int | None:
+    """The sequence number ``number`` carries when it has the form this system gives its own
+    certificates of ``kind`` in ``year`` (``LIMS_CERTIFICATE_NUMBER_PATTERN``); None otherwise."""
+    parts: list[str] = []
+    for literal, name, spec, _conversion in string.Formatter().parse(pattern):
+        parts.append(re.escape(literal))
+        if name == "seq":
+            parts.append(r"(\d+)")
+        elif name is not None:
+            field = "{" + name + (":" + spec if spec else "") + "}"
+            parts.append(re.escape(format_number(field, year=year, seq=0, kind=kind)))
+    try:
+        found = re.fullmatch("".join(parts), number)
+    except re.error:
+        return None
+    return int(found.group(1)) if found and found.re.groups == 1 else None
+
+
+def _keep_number_free(ctx: ImportContext, cert: Certificate) -> None:
+    """A number of this system's form: its counter goes on after it, so no certificate issued
+    later gets the same number."""
+    pattern = (ctx.certificates or current_context()).number_pattern
+    seq = sequence_of(pattern, cert.number, kind=cert.kind, year=cert.year)
+    if seq is not None:
+        reserve_up_to(ctx.session, f"certificate:{cert.kind}", cert.year, seq)
 
 
 def _follow_next_due(ctx: ImportContext, inst: Instrument, cert: Certificate) -> None:
