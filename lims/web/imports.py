@@ -15,7 +15,8 @@ from flask_babel import lazy_gettext as _l
 from lims.errors import ValidationError
 from lims.models import Role
 from lims.services import imports
-from lims.services.imports.uploads import keep_upload, kept_upload
+from lims.services.imports.uploads import discard_upload, keep_upload, kept_upload
+from lims.web import transaction
 from lims.web.api.imports import known
 from lims.web.auth import acting_user, roles_required
 from lims.web.context import get_db
@@ -86,13 +87,15 @@ def check():
 @roles_required(Role.admin)
 def run():
     """Import the file checked before (found by its SHA-256), all rows or none."""
-    kind = request.form.get("kind", "")
-    name, data, pdfs = kept_upload(_instance(), request.form.get("upload", ""))
+    kind, digest = request.form.get("kind", ""), request.form.get("upload", "")
+    name, data, pdfs = kept_upload(_instance(), digest)
     try:
         result = imports.run_import(get_db(), acting_user(), kind, name, data, pdfs=pdfs, dry_run=False,
                                     context=certificate_context(current_app))
     except imports.ImportRefused as refused:
         return _page(kind, result=refused.result, status=422)
+    instance = _instance()
+    transaction.after_commit(lambda: discard_upload(instance, digest))
     flash(_("Imported %(count)s rows from %(file)s.", count=result.rows, file=name), "success")
     return redirect(url_for("imports.import_page", kind=kind))
 

@@ -97,8 +97,15 @@ def test_page_checks_then_imports_the_same_file(client, login, admin, db, app):
     assert db.scalar(select(Organisation.name).where(Organisation.tax_code == "0101234567")) == "Công ty Cân Hữu Nghị"
     from lims.web.public_certificates import certificate_context
 
-    kept = certificate_context(app).instance_path / "imports" / digest / "file"
-    kept.write_bytes(b"name\r\nSomeone else\r\n")
+    folder = certificate_context(app).instance_path / "imports" / digest
+    assert not folder.exists()  # discarded once imported
+    other = "name,tax_code\r\nCơ sở Mẫu Sơn,0209876543\r\n"
+    checked = client.post("/admin/import", data={"kind": "customers", "file": _file(other, "them.csv"),
+                                                 "csrf_token": _csrf(client)}, content_type="multipart/form-data")
+    assert checked.status_code == 200
+    digest = hashlib.sha256(other.encode("utf-8-sig")).hexdigest()
+    folder = certificate_context(app).instance_path / "imports" / digest
+    (folder / "file").write_bytes(b"name\r\nSomeone else\r\n")
     changed = client.post("/admin/import/run?lang=en", data={"kind": "customers", "upload": digest,
                                                               "csrf_token": _csrf(client)})
     assert changed.status_code == 422 and "changed since it was checked" in changed.get_data(as_text=True)

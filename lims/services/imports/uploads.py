@@ -3,19 +3,21 @@
 The page checks a file (the dry run), then imports *the same file*: the upload is kept under
 the instance folder (``imports/<sha256>/``: the file, the PDFs beside it and a manifest of their
 names) and read back by its SHA-256 when the admin confirms; a file whose bytes no longer have
-that SHA-256 is refused. Names are kept in the manifest only, never used as paths.
+that SHA-256 is refused. Once imported (and committed) it is discarded. Names are kept in the
+manifest only, never used as paths.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import re
+import shutil
 from pathlib import Path
 
 from lims.errors import ValidationError
 from lims.i18n import _
 
-__all__ = ["FOLDER", "keep_upload", "kept_upload"]
+__all__ = ["FOLDER", "discard_upload", "keep_upload", "kept_upload"]
 
 FOLDER = "imports"
 _SHA = re.compile(r"[0-9a-f]{64}")
@@ -46,3 +48,10 @@ def kept_upload(instance: Path, digest: str) -> tuple[str, bytes, dict[str, byte
         raise ValidationError(_("The file changed since it was checked: check it again."), field="file")
     pdfs = {name: (folder / f"pdf-{i}").read_bytes() for i, name in enumerate(manifest["pdfs"])}
     return str(manifest["name"]), data, pdfs
+
+
+def discard_upload(instance: Path, digest: str) -> None:
+    """Forget a kept upload once it is imported (its rows are in the database, its PDFs under
+    ``certificates/``); a check never imported stays until the next upload of the same file."""
+    if _SHA.fullmatch(digest or ""):
+        shutil.rmtree(instance / FOLDER / digest, ignore_errors=True)
