@@ -353,3 +353,37 @@ def test_a_number_of_this_systems_form_moves_its_counter_on(base, ctx):
                                   "2024-KD-000007,verification,0101234567,SN-1,01/01/2024,pass\r\n")
     assert next_value(base, "certificate:verification", 2024) == 151
     assert next_value(base, "certificate:calibration", 2024) == 1
+
+
+def test_the_xlsx_export_imports_back_to_the_same_cells(base, ctx):
+    """XLSX round trip: export, import into the same-shaped empty data, export again: every cell equal."""
+    _import(base, "customers", CUSTOMERS)
+    _import(base, "instruments", _instruments_csv('0101234567,NAWI,=SN-1,"12,1250",kg,"0,001"'))
+    first = imports.export_file(base, SYSTEM, "instruments", "xlsx")
+    cells = [[c.value for c in row] for row in load_workbook(io.BytesIO(first)).worksheets[0].iter_rows()]
+    assert cells[2][:4] == ["0101234567", "NAWI", "=SN-1", None]  # a formula-like serial stays text
+    nested = base.begin_nested()
+    for row in base.scalars(select(Instrument)):
+        base.delete(row)
+    base.flush()
+    assert _import(base, "instruments", first, name="pt.xlsx").ok
+    again = imports.export_file(base, SYSTEM, "instruments", "xlsx")
+    nested.rollback()
+    assert [[c.value for c in row] for row in load_workbook(io.BytesIO(again)).worksheets[0].iter_rows()] == cells
+
+
+def test_a_kept_upload_comes_back_with_its_pdfs_and_is_refused_once_changed(tmp_path):
+    from lims.errors import ValidationError
+    from lims.services.imports.uploads import discard_upload, keep_upload, kept_upload
+
+    digest = keep_upload(tmp_path, "lich-su.csv", b"number\r\n", {"../../KĐ-1.pdf": PDF})
+    assert digest == hashlib.sha256(b"number\r\n").hexdigest()
+    assert kept_upload(tmp_path, digest) == ("lich-su.csv", b"number\r\n", {"../../KĐ-1.pdf": PDF})
+    assert sorted(p.name for p in (tmp_path / "imports" / digest).iterdir()) == ["file", "manifest.json", "pdf-0"]
+    (tmp_path / "imports" / digest / "file").write_bytes(b"other\r\n")
+    with pytest.raises(ValidationError):
+        kept_upload(tmp_path, digest)
+    with pytest.raises(ValidationError):
+        kept_upload(tmp_path, "../" + digest)
+    discard_upload(tmp_path, digest)
+    assert not (tmp_path / "imports" / digest).exists()
