@@ -14,12 +14,13 @@ from lims.commands._context import unit_of_work
 @click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 def command(kind: str, file: Path) -> None:
     """Write every row of KIND to FILE (.csv or .xlsx)."""
+    from lims.i18n import _
     from lims.services import imports
     from lims.services.policy import SYSTEM
 
     fmt = file.suffix.lower().lstrip(".")
     if fmt not in imports.FORMATS:
-        raise click.UsageError("FILE must end in .csv or .xlsx")
+        raise click.UsageError(_("The file name must end in .csv or .xlsx."))
     with unit_of_work() as session:
         file.write_bytes(imports.export_file(session, SYSTEM, kind, fmt))
     click.echo(str(file))

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from lims.errors import ValidationError
 from lims.i18n import _, translator
 
 __all__ = ["Column", "RowError", "Table", "TableFile", "day_text", "number_text", "read_table", "split_upload"]
@@ -96,8 +97,6 @@ def split_upload(name: str, data: bytes, pdfs: dict[str, bytes] | None = None) -
 
 
 def _file_error(message: str) -> Exception:
-    from lims.errors import ValidationError
-
     return ValidationError(message, field="file")
 
 
