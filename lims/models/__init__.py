@@ -16,6 +16,7 @@ from lims.models.office import OPEN_END, OfficeDay, OfficeTurnaround, OverdueSpa
 from lims.models.org import ApiToken, LoginThrottle, Organisation, OrgKind, Role, User, UserRole
 from lims.models.work import (
     Certificate,
+    CertificateOrigin,
     CertificateStatus,
     NumberSequence,
     Record,
@@ -33,6 +34,6 @@ __all__ = [
     "OfficeDay", "OfficeTurnaround", "OPEN_END", "OverdueSpan",
     "ReminderSent", "Role", "StandardCalibration",
     "StandardStatus", "User", "UserRole", "UTCDateTime", "WorkKind", "utcnow",
-    "Certificate", "CertificateStatus", "NumberSequence", "Record", "RecordPoint", "RecordStandard",
-    "RecordStatus", "RequestStatus", "ServiceRequest", "ServiceRequestItem",
+    "Certificate", "CertificateOrigin", "CertificateStatus", "NumberSequence", "Record", "RecordPoint",
+    "RecordStandard", "RecordStatus", "RequestStatus", "ServiceRequest", "ServiceRequestItem",
 ]

@@ -31,6 +31,8 @@ SENTENCES = {
     "certificate.supersede": N_("%(who)s marked the certificate as replaced by a corrected one"),
     "certificate.revoke": N_("%(who)s revoked the certificate"),
     "certificate.rerender": N_("%(who)s rebuilt the certificate's files"),
+    "certificate.import": N_("%(who)s imported the certificate from the lab's earlier records"),
+    "import.run": N_("%(who)s imported a file of the lab's records"),
     "instrument.create": N_("%(who)s registered the instrument"),
     "instrument.next_due": N_("%(who)s set the instrument's next due date"),
     "instrument.update": N_("%(who)s corrected the instrument"),

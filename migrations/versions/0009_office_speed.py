@@ -7,7 +7,7 @@ issue, amendment, revocation). The SQL and the span rule are copied from
 lims/services/office_summary.py as of this revision, so that this migration stays what it was.
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 Create Date: 2026-11-30 02:00:00
 """
 from datetime import date, timedelta
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0009'
-down_revision = '0006'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

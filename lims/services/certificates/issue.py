@@ -262,9 +262,13 @@ def _not_valid(cert: Certificate) -> Conflict:
                       "amended or revoked.", number=cert.number, status=status_label(cert.status)))
 
 
-def _amended_record(session: Session, c: Checker, old: Certificate, record_id: int | None) -> Record:
-    """The record the amendment is issued from: the same one, or a newer approved one without certificate."""
+def _amended_record(session: Session, c: Checker, old: Certificate, record_id: int | None) -> Record | None:
+    """The record the amendment is issued from: the same one, or a newer approved one without certificate
+    (the only way for a certificate imported from the lab's earlier records, which has none)."""
     if record_id is None or record_id == old.record_id:
+        if old.record is None:
+            c.fail("record_id", _("This certificate was imported from the lab's earlier records and has no "
+                                  "record: choose the approved record the corrected certificate is issued from."))
         return old.record
     record = session.get(Record, record_id)
     if record is None:
@@ -308,6 +312,7 @@ def amend_certificate(session: Session, actor: Actor | None, certificate_id: int
     if old.status != CertificateStatus.valid.value:
         raise _not_valid(old)
     c.done()
+    assert record is not None  # refused above when there is none
     issue_date = issue_date or date.today()
     reason = _amendment_reason(data)
     same = record.id == old.record_id

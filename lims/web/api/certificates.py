@@ -40,8 +40,11 @@ class CertificateSchema(Schema):
     valid_until = fields.Date(allow_none=True)
     stamp_number = fields.Str(allow_none=True, metadata={"description": "số tem of a passed verification"})
     language = fields.Str()
-    record_id = fields.Int()
-    record_number = fields.Str()
+    record_id = fields.Int(allow_none=True, metadata={"description": "none for an imported certificate"})
+    record_number = fields.Str(allow_none=True)
+    origin = fields.Str(metadata={"enum": ["issued", "imported"],
+                                  "description": "issued by this system, or imported from the lab's earlier "
+                                                 "records (issued before it: no record, QR token or DCC)"})
     instrument_id = fields.Int()
     instrument = fields.Str()
     serial_number = fields.Str()
@@ -95,7 +98,8 @@ def as_dict(cert: Certificate) -> dict:
         "document_type": "non_conformity_notice" if summary.get("notice") else "certificate",
         "status": certs.effective_status(cert), "verdict": summary.get("verdict"),
         "issue_date": cert.issue_date, "valid_until": cert.valid_until, "stamp_number": cert.stamp_number,
-        "language": cert.language, "record_id": cert.record_id, "record_number": cert.record.number,
+        "language": cert.language, "record_id": cert.record_id,
+        "record_number": cert.record.number if cert.record else None, "origin": cert.origin,
         "instrument_id": cert.instrument_id, "instrument": cert.instrument.type.name(lang),
         "serial_number": cert.instrument.serial_number, "customer_id": cert.customer_id,
         "customer": cert.customer.name, "pdf_sha256": cert.pdf_sha256,
