@@ -23,6 +23,7 @@ from lims.web import login_limits
 from lims.web.admin_sections import SECTIONS, Section, calibration_rows, calibration_section
 from lims.web.auth import acting_user, public, roles_required
 from lims.web.context import get_db
+from lims.web.lists import SEARCHABLE, section_page
 from lims.web.nav import NavItem
 
 bp = Blueprint("ui", __name__)
@@ -129,6 +130,8 @@ def _form_page(section: Section, save: Any, done: str) -> ResponseReturnValue:
 def section_list(key: str) -> ResponseReturnValue:
     section = _section(key, "list_roles")
     actor = acting_user()
+    if key in SEARCHABLE:
+        return section_page(section, actor, can_create=policy.has_role(actor, *section.create_roles))
     return render_template(
         "admin/list.html", section=section, rows=section.rows(get_db(), actor),
         can_create=policy.has_role(actor, *section.create_roles),
