@@ -217,7 +217,7 @@ class Certificate(Base):
     instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id"), index=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     issue_date: Mapped[date] = mapped_column(Date, index=True)
-    valid_until: Mapped[date | None] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date, index=True)
     status: Mapped[str] = mapped_column(String(20), default=CertificateStatus.valid.value)
     stamp_number: Mapped[str | None] = mapped_column(String(40))  # số tem, verification only
     language: Mapped[str] = mapped_column(String(5), default="vi")

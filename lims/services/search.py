@@ -31,14 +31,14 @@ from lims.models import (
 )
 from lims.services import listing, policy
 from lims.services.catalog import visible_owner
-from lims.services.certificates.queries import certificate_query
+from lims.services.certificates.queries import EXPIRED, certificate_query
 from lims.services.listing import Page, check_choice, check_range
 from lims.services.policy import Actor
 from lims.services.workflow.common import today
 
 __all__ = [
     "CertificateFilter", "DUE_CHOICES", "DUE_SOON_DAYS", "InstrumentFilter", "OrganisationFilter", "RecordFilter",
-    "RequestFilter", "SORTS", "search_certificates", "search_instruments", "search_organisations",
+    "RequestFilter", "SORTS", "default_sort", "search_certificates", "search_instruments", "search_organisations",
     "search_records", "search_requests",
 ]
 
@@ -61,9 +61,16 @@ SORTS: dict[str, tuple[dict[str, Any], str]] = {
 }
 
 
-def _sorted(q: Any, model: Any, which: str, sort: str | None) -> Any:
-    keys, default = SORTS[which]
-    return listing.ordered(q, model, keys, sort, default)
+def default_sort(which: str, f: Any = None) -> str:
+    """The sort of a list when none is asked: expired certificates by when they expired, latest first
+    (the date of issue of those is an old one: that order would scan most of the table)."""
+    if which == "certificates" and getattr(f, "status", None) == EXPIRED:
+        return "-valid_until"
+    return SORTS[which][1]
+
+
+def _sorted(q: Any, model: Any, which: str, f: Any) -> Any:
+    return listing.ordered(q, model, SORTS[which][0], f.sort, default_sort(which, f))
 
 
 def _day_start(day: date) -> datetime:
@@ -111,7 +118,7 @@ def search_instruments(session: Session, viewer: Actor | None, f: InstrumentFilt
         q = q.where(Instrument.next_due >= f.due_from)
     if f.due_to is not None:
         q = q.where(Instrument.next_due <= f.due_to)
-    q = _sorted(listing.matching(session, q, Instrument, f.q), Instrument, "instruments", f.sort)
+    q = _sorted(listing.matching(session, q, Instrument, f.q), Instrument, "instruments", f)
     return listing.page(session, q, Instrument, limit=limit, offset=offset)
 
 
@@ -137,7 +144,7 @@ def search_organisations(session: Session, viewer: Actor | None, f: Organisation
         q = q.where(Organisation.kind == f.kind)
     if f.active:
         q = q.where(Organisation.active.is_(f.active == "true"))
-    q = _sorted(listing.matching(session, q, Organisation, f.q), Organisation, "organisations", f.sort)
+    q = _sorted(listing.matching(session, q, Organisation, f.q), Organisation, "organisations", f)
     return listing.page(session, q, Organisation, limit=limit, offset=offset)
 
 
@@ -175,7 +182,7 @@ def search_requests(session: Session, viewer: Actor | None, f: RequestFilter, *,
         q = q.where(ServiceRequest.created_at >= _day_start(f.filed_from))
     if f.filed_to is not None:
         q = q.where(ServiceRequest.created_at < _day_start(f.filed_to + timedelta(days=1)))
-    q = _sorted(listing.matching(session, q, ServiceRequest, f.q), ServiceRequest, "requests", f.sort)
+    q = _sorted(listing.matching(session, q, ServiceRequest, f.q), ServiceRequest, "requests", f)
     return listing.page(session, q, ServiceRequest, limit=limit, offset=offset)
 
 
@@ -216,7 +223,7 @@ def search_records(session: Session, viewer: Actor | None, f: RecordFilter, *, l
         q = q.where(Record.work_date >= f.work_from)
     if f.work_to is not None:
         q = q.where(Record.work_date <= f.work_to)
-    q = _sorted(listing.matching(session, q, Record, f.q), Record, "records", f.sort)
+    q = _sorted(listing.matching(session, q, Record, f.q), Record, "records", f)
     return listing.page(session, q, Record, limit=limit, offset=offset)
 
 
@@ -243,5 +250,5 @@ def search_certificates(session: Session, viewer: Actor | None, f: CertificateFi
         q = q.where(Certificate.issue_date >= f.issued_from)
     if f.issued_to is not None:
         q = q.where(Certificate.issue_date <= f.issued_to)
-    q = _sorted(listing.matching(session, q, Certificate, f.q), Certificate, "certificates", f.sort)
+    q = _sorted(listing.matching(session, q, Certificate, f.q), Certificate, "certificates", f)
     return listing.page(session, q, Certificate, limit=limit, offset=offset)

@@ -112,7 +112,7 @@ def index():
     f = certificate_filter()
     found = search.search_certificates(get_db(), acting_user(), f, limit=per_page, offset=offset)
     return render_template("certificates/list.html", rows=found.rows, f=f,
-                           pager=pager(found, number, per_page, f.sort, search.SORTS["certificates"][1]),
+                           pager=pager(found, number, per_page, f.sort, search.default_sort("certificates", f)),
                            status_labels=STATUS_LABELS, kind_labels=KIND_LABELS)
 
 
