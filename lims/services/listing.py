@@ -128,10 +128,14 @@ def ordered(q: Select, model: Any, keys: Mapping[str, Any], sort: str | None, de
 
 def page(session: Session, q: Select, model: Any, *, limit: int, offset: int) -> Page:
     """The rows of ``q`` (which selects ``model``) from ``offset``, at most ``limit``, and how many
-    match in all, counted up to :data:`COUNT_CAP` + 1."""
-    rows = list(session.scalars(q.limit(limit).offset(offset)))
-    if offset == 0 and len(rows) < limit:
-        return Page(rows, len(rows), False, offset, limit)  # all of them: no count needed
+    match in all, counted up to :data:`COUNT_CAP` + 1 — no count at all when the page tells: a page
+    that is not full ends the list; a row beyond a page that reaches past the cap means "more"."""
+    fetched = list(session.scalars(q.limit(limit + 1).offset(offset)))
+    rows, more = fetched[:limit], len(fetched) > limit
+    if not more and (rows or offset == 0):
+        return Page(rows, offset + len(rows), False, offset, limit)
+    if more and offset + limit >= COUNT_CAP:
+        return Page(rows, COUNT_CAP, True, offset, limit)
     inner = q.order_by(None).with_only_columns(model.id).limit(COUNT_CAP + 1)
     n = session.scalar(select(func.count()).select_from(inner.subquery())) or 0
     return Page(rows, min(n, COUNT_CAP), n > COUNT_CAP, offset, limit)

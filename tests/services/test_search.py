@@ -155,3 +155,21 @@ def test_organisations_and_records_filters(db, lab):
     with pytest.raises(ValidationError) as exc:
         search.search_records(db, SYSTEM, search.RecordFilter(kind="repair"), **ALL)
     assert exc.value.field == "kind"
+
+
+def test_the_total_is_counted_up_to_the_cap(db, lab, monkeypatch):
+    """With the cap at 2 (10 000 in use): 4 instruments read as "more than 2" from the first page; a last
+    page that is not full gives the exact total without counting; a full page reaching past the cap
+    with a row beyond it says "more" without counting either."""
+    from lims.services import listing
+
+    monkeypatch.setattr(listing, "COUNT_CAP", 2)
+    f = search.InstrumentFilter(sort="serial")
+    first = search.search_instruments(db, SYSTEM, f, limit=1, offset=0)
+    assert (serials(first), first.total, first.capped) == (["PG-16"], 2, True)
+    deep = search.search_instruments(db, SYSTEM, f, limit=2, offset=1)
+    assert (serials(deep), deep.total, deep.capped) == (["SC-60", "SC-OTHER"], 2, True)
+    last = search.search_instruments(db, SYSTEM, f, limit=3, offset=3)
+    assert (serials(last), last.total, last.capped) == (["TH-104"], 4, False)
+    beyond = search.search_instruments(db, SYSTEM, f, limit=3, offset=10)
+    assert (beyond.rows, beyond.total, beyond.capped) == ([], 2, True)
