@@ -7,12 +7,15 @@ Each ``*_filter()`` reads ``q``, ``sort`` and the list's filters (whole numbers 
 """
 from __future__ import annotations
 
+from typing import Any
+
 from flask import g, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 
 from lims.services import catalog, policy
 from lims.services import search as lists
+from lims.services.listing import Page
 from lims.services.policy import Actor
 from lims.web.admin_sections import KIND_LABELS, STATUS_LABELS, Section
 from lims.web.context import get_db
@@ -71,8 +74,10 @@ def section_page(section: Section, actor: Actor | None, **context: object) -> Re
     """The admin list of ``section`` (instruments or organisations) searched, filtered, sorted, paged."""
     db = get_db()
     number, per_page, offset = page_paging()
+    f: lists.InstrumentFilter | lists.OrganisationFilter
+    found: Page[Any]
     if section.key == "instruments":
-        f: lists.InstrumentFilter | lists.OrganisationFilter = instrument_filter()
+        f = instrument_filter()
         found = lists.search_instruments(db, actor, f, limit=per_page, offset=offset)
         lang = g.get("lang", "vi")
         context["types"] = [(str(t.id), f"{t.code} — {t.name(lang)}") for t in catalog.list_instrument_types(db)]
