@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Connection
 
-__all__ = ["create_fts", "drop_fts", "fts_name", "is_fts_table"]
+__all__ = ["create_fts", "drop_all_fts", "drop_fts", "fts_name", "is_fts_table"]
 
 
 def fts_name(table: str) -> str:
@@ -41,3 +41,12 @@ def drop_fts(conn: Connection, table: str) -> None:
     for suffix in ("ai", "ad", "au"):
         conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {fts}_{suffix}")
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {fts}")
+
+
+def drop_all_fts(conn: Connection) -> None:
+    """Drop every search index of the database (their triggers and shadow tables with them)."""
+    names = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE "
+                                 "'CREATE VIRTUAL TABLE%USING fts5%'").scalars().all()
+    for name in names:
+        if name.endswith("_fts"):
+            drop_fts(conn, name.removesuffix("_fts"))
