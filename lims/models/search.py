@@ -28,6 +28,7 @@ from sqlalchemy import Integer, Select, Text, bindparam, column, event, or_, sel
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm import attributes as orm_attributes
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lims.models.catalog import Instrument, InstrumentType, Procedure
 from lims.models.org import Organisation
@@ -131,18 +132,21 @@ def _where(table: str, changed: dict[str, set[int]]) -> list[Any]:
     return out
 
 
-def refresh(conn: Connection, table: str, ids: Iterable[int]) -> None:
+def refresh(conn: Connection, table: str, ids: Iterable[int]) -> dict[str, dict[int, str]]:
     """Recompute the search text of the rows ``ids`` of ``table`` (``"organisation"``,
     ``"instrument_type"``, ``"instrument"``, ``"service_request"``, ``"record"``, ``"certificate"``)
-    and of every row that copies text from them."""
+    and of every row that copies text from them; the texts written, by table and id."""
     changed = {table: set(ids)}
+    written: dict[str, dict[int, str]] = {}
     if not changed[table]:
-        return
+        return written
     for name in SEARCHED:
         conditions = _where(name, changed)
         if conditions:
             for rows in _texts(conn, source(name).where(or_(*conditions))):
                 _write(conn, name, rows)
+                written.setdefault(name, {}).update(rows)
+    return written
 
 
 def refresh_all(conn: Connection, table: str, *, progress: Any = None) -> int:
@@ -181,6 +185,12 @@ def _after_flush(session: Session, flush_context: Any) -> None:
     if not touched:
         return
     conn = session.connection()
+    written: dict[str, dict[int, str]] = {}
     for name in ("organisation", "instrument_type", "instrument", "service_request", "record", "certificate"):
         if name in touched:
-            refresh(conn, name, touched[name])
+            for table, texts in refresh(conn, name, touched[name]).items():
+                written.setdefault(table, {}).update(texts)
+    for obj in [*session.identity_map.values(), *session.new]:  # the loaded rows show what was written
+        text = written.get(getattr(obj, "__tablename__", ""), {}).get(getattr(obj, "id", None))
+        if text is not None:
+            set_committed_value(obj, "search_text", text)

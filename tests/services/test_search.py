@@ -68,6 +68,7 @@ def test_the_search_text_follows_an_organisation_renamed(db, lab):
     assert [r.id for r in search.search_requests(db, SYSTEM, f, **ALL).rows] == [req.id]
     found = search.search_records(db, SYSTEM, search.RecordFilter(q="DONG DANG sc-60"), **ALL)
     assert [r.id for r in found.rows] == [rec.id]
+    assert "cong ty dong dang" in lab.instruments["scale"].search_text  # the loaded row shows it too
     db.expire_all()
     assert {i.id: i.version_id for i in db.scalars(select(Instrument))} == versions
 
@@ -173,3 +174,14 @@ def test_the_total_is_counted_up_to_the_cap(db, lab, monkeypatch):
     assert (serials(last), last.total, last.capped) == (["TH-104"], 4, False)
     beyond = search.search_instruments(db, SYSTEM, f, limit=3, offset=10)
     assert (beyond.rows, beyond.total, beyond.capped) == ([], 2, True)
+
+
+def test_the_search_text_is_no_part_of_the_audit_trail(db, lab):
+    """It is computed from other columns: an audit snapshot (and so the history) leaves it out."""
+    from lims.services import audit
+
+    inst = db.get(Instrument, lab.instruments["scale"].id)
+    assert inst.search_text  # filled
+    snap = audit.snapshot(inst)
+    assert "search_text" not in snap and snap["serial_number"] == "SC-60"
+    assert "search_text" not in audit.snapshot(inst, exclude=("location",))
