@@ -23,6 +23,7 @@ from lims.models import (
     Organisation,
     OrgKind,
     Record,
+    RecordStandard,
     RecordStatus,
     RequestStatus,
     Role,
@@ -202,8 +203,9 @@ class RecordFilter:
 
 
 def search_records(session: Session, viewer: Actor | None, f: RecordFilter, *, limit: int,
-                   offset: int) -> Page[Record]:
-    """Records (staff) matching ``f``."""
+                   offset: int, details: bool = False) -> Page[Record]:
+    """Records (staff) matching ``f``; ``details``: their points and standards loaded with them (the API
+    answers them), in two queries rather than two per record."""
     policy.require(viewer, Role.technician, Role.reviewer, Role.inspector)
     check_choice("status", f.status, [s.value for s in RecordStatus])
     check_choice("kind", f.kind, _KINDS)
@@ -211,6 +213,10 @@ def search_records(session: Session, viewer: Actor | None, f: RecordFilter, *, l
     q = select(Record).options(selectinload(Record.instrument).selectinload(Instrument.owner),
                                selectinload(Record.instrument).selectinload(Instrument.type),
                                selectinload(Record.technician), selectinload(Record.procedure))
+    if details:
+        q = q.options(selectinload(Record.points),
+                      selectinload(Record.standards).selectinload(RecordStandard.standard),
+                      selectinload(Record.standards).selectinload(RecordStandard.calibration))
     if f.status:
         q = q.where(Record.status == f.status)
     if f.kind:

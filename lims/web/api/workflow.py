@@ -132,7 +132,7 @@ class Records(MethodView):
 
         Numbers as reported, full precision under each record's `stored` (see `GET /records/{id}`).
         """
-        found = search.search_records(get_db(), acting_user(), record_filter(), **api_paging())
+        found = search.search_records(get_db(), acting_user(), record_filter(), details=True, **api_paging())
         return found.rows, total_headers(found)
 
     @roles_required(Role.technician)
