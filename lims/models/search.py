@@ -191,6 +191,6 @@ def _after_flush(session: Session, flush_context: Any) -> None:
             for table, texts in refresh(conn, name, touched[name]).items():
                 written.setdefault(table, {}).update(texts)
     for obj in [*session.identity_map.values(), *session.new]:  # the loaded rows show what was written
-        text = written.get(getattr(obj, "__tablename__", ""), {}).get(getattr(obj, "id", None))
+        text = written.get(getattr(obj, "__tablename__", ""), {}).get(getattr(obj, "id", 0))
         if text is not None:
             set_committed_value(obj, "search_text", text)
