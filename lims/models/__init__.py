@@ -1,4 +1,5 @@
 """SQLAlchemy 2.0 typed models. Importing this package registers every table on ``Base.metadata``."""
+from lims.models import search as _search  # noqa: F401  (registers the search-text upkeep)
 from lims.models.audit import AuditEvent
 from lims.models.base import Base, UTCDateTime, utcnow
 from lims.models.catalog import (

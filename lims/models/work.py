@@ -80,6 +80,8 @@ class ServiceRequest(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     version_id: Mapped[int] = mapped_column(Integer, default=1)
+    # Folded text the search box matches (lims.text_search.fold), kept up to date by lims.models.search.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     customer: Mapped[Organisation] = relationship()
     requested_by: Mapped[User | None] = relationship()
@@ -124,7 +126,7 @@ class Record(Base):
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     place: Mapped[str] = mapped_column(String(255), default="")  # where the work was done
     received_date: Mapped[date | None] = mapped_column(Date)
-    work_date: Mapped[date | None] = mapped_column(Date)
+    work_date: Mapped[date | None] = mapped_column(Date, index=True)
     work_date_reason: Mapped[str] = mapped_column(Text, default="")  # why the work date is far back
     # Environmental conditions: {"temperature": {"value": 23.1, "unit": "degC"}, "humidity": {...}, ...}
     environment: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -141,6 +143,8 @@ class Record(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     version_id: Mapped[int] = mapped_column(Integer, default=1)
+    # Folded text the search box matches (lims.text_search.fold), kept up to date by lims.models.search.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     instrument: Mapped[Instrument] = relationship()
     procedure: Mapped[Procedure] = relationship()
@@ -229,8 +233,8 @@ class Certificate(Base):
                                         server_default=CertificateOrigin.issued.value)
     instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id"), index=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
-    issue_date: Mapped[date] = mapped_column(Date)
-    valid_until: Mapped[date | None] = mapped_column(Date)
+    issue_date: Mapped[date] = mapped_column(Date, index=True)
+    valid_until: Mapped[date | None] = mapped_column(Date, index=True)
     status: Mapped[str] = mapped_column(String(20), default=CertificateStatus.valid.value)
     stamp_number: Mapped[str | None] = mapped_column(String(40))  # số tem, verification only
     language: Mapped[str] = mapped_column(String(5), default="vi")
@@ -247,6 +251,8 @@ class Certificate(Base):
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     revoke_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Folded text the search box matches (lims.text_search.fold), kept up to date by lims.models.search.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     record: Mapped[Record | None] = relationship()
     instrument: Mapped[Instrument] = relationship()

@@ -19,7 +19,6 @@ from lims.errors import ValidationError
 from lims.models import Role
 from lims.services import catalog, policy, standard_edits, users
 from lims.services.inputs import parse
-from lims.services.workflow import due_requests
 from lims.web import login_limits
 from lims.web.admin_sections import (
     QUANTITY_LABELS,
@@ -32,6 +31,7 @@ from lims.web.admin_sections import (
 from lims.web.auth import acting_user, public, roles_required
 from lims.web.catalog_pages import events_of, labels_of, standard_section
 from lims.web.context import get_db
+from lims.web.lists import SEARCHABLE, section_page
 from lims.web.nav import NavItem
 
 bp = Blueprint("ui", __name__)
@@ -138,13 +138,10 @@ def _form_page(section: Section, save: Any, done: str) -> ResponseReturnValue:
 def section_list(key: str) -> ResponseReturnValue:
     section = _section(key, "list_roles")
     actor = acting_user()
-    rows = section.rows(get_db(), actor)
-    # A business ticks its instruments and requests their verification together.
-    states = (due_requests.request_states(get_db(), [r.id for r in rows])
-              if key == "instruments" and policy.asks_for_own_instruments(actor) else None)
+    if key in SEARCHABLE:
+        return section_page(section, actor, can_create=policy.has_role(actor, *section.create_roles))
     return render_template(
-        "admin/list.html", section=section, rows=rows, request_states=states,
-        no_procedure=due_requests.no_procedure_message("verification"),
+        "admin/list.html", section=section, rows=section.rows(get_db(), actor),
         can_create=policy.has_role(actor, *section.create_roles),
         can_add_calibration=key == "standards" and policy.has_role(actor, Role.admin),
     )

@@ -5,14 +5,14 @@ so ``record_id`` and ``seq`` may be empty — only for an imported one (a check 
 Every existing certificate was issued by this system: ``origin`` starts as "issued".
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-30 02:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

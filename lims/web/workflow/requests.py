@@ -6,11 +6,13 @@ from flask_babel import gettext as _
 
 from lims.errors import Conflict, ValidationError
 from lims.models import InstrumentStatus, OrgKind, Role
-from lims.services import catalog, policy, workflow
+from lims.services import catalog, policy, search, workflow
 from lims.services.inputs import parse
 from lims.web import transaction
 from lims.web.auth import acting_user, roles_required
 from lims.web.context import get_db
+from lims.web.listing import page_paging, pager
+from lims.web.lists import request_filter
 from lims.web.workflow.blueprint import bp
 from lims.web.workflow.helpers import fail_page, transition
 
@@ -18,10 +20,12 @@ from lims.web.workflow.helpers import fail_page, transition
 @bp.route("/requests")
 @roles_required(Role.technician, Role.reviewer, Role.business)
 def requests_list():
-    db = get_db()
-    status = request.args.get("status") or None
-    rows = workflow.list_service_requests(db, acting_user(), status=status)
-    return render_template("workflow/requests.html", rows=rows, status=status,
+    """Service requests searched, filtered, sorted and paged (a business sees its own)."""
+    number, per_page, offset = page_paging()
+    f = request_filter()
+    found = search.search_requests(get_db(), acting_user(), f, limit=per_page, offset=offset)
+    return render_template("workflow/requests.html", rows=found.rows, f=f,
+                           pager=pager(found, number, per_page, f.sort, search.SORTS["requests"][1]),
                            statuses=["submitted", "accepted", "in_progress", "completed", "cancelled"],
                            can_file=policy.has_role(acting_user(), Role.technician, Role.business))
 
