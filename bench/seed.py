@@ -16,6 +16,12 @@ Run from the project root::
 
 ``--reset`` empties the tables first; without it the script refuses a database that already
 holds instruments.
+
+``--add-work`` adds, to a database seeded already, what the search lists need besides instruments
+and records (bench/search.py): a service request for every fourth instrument (one item each, in all
+statuses) and a verification certificate for every instrument's latest record. Either way the search
+text of the rows put in is filled at the end (lims.models.search.refresh_all: the rows go in with
+Core INSERTs, which no ORM flush sees).
 """
 from __future__ import annotations
 
@@ -187,9 +193,86 @@ def seed(url: str, instruments: int, records_per: int, businesses: int, reset: b
     else:
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))
+    fill_search_text(engine, ("organisation", "instrument", "record"))
     engine.dispose()
     print(f"seeded {instruments:,} instruments of {len(sizes):,} businesses and {instruments * records_per:,} "
           f"records in {time.perf_counter() - started:.1f} s ({url.split('@')[-1]})")
+
+
+def fill_search_text(engine, tables: tuple[str, ...]) -> None:
+    """Fill the search text of ``tables`` (rows put in with Core INSERTs), then refresh the statistics."""
+    from lims.models.search import refresh_all
+
+    for table in tables:
+        with engine.begin() as conn:
+            started = time.perf_counter()
+            n = refresh_all(conn, table)
+            print(f"search text of {n:,} rows of {table} in {time.perf_counter() - started:.1f} s")
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+    else:
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+
+
+REQUEST_STATUSES = ("submitted", "accepted", "in_progress", "completed", "completed", "completed", "cancelled")
+
+
+def add_work(url: str, seed_value: int) -> None:
+    """Service requests (every fourth instrument) and certificates (every instrument's latest record)."""
+    from lims.db import make_engine
+    from lims.migrate import upgrade
+    from lims.models import Certificate, Instrument, Record, ServiceRequest, ServiceRequestItem
+
+    rng = random.Random(seed_value)
+    upgrade(url)
+    engine = make_engine(url)
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        if conn.scalar(select(func.count()).select_from(Certificate)):
+            raise SystemExit("the database holds certificates already")
+        latest = conn.execute(select(Record.instrument_id, func.min(Record.id), Instrument.owner_id,
+                                     Instrument.next_due)
+                              .join(Instrument, Instrument.id == Record.instrument_id)
+                              .group_by(Record.instrument_id, Instrument.owner_id, Instrument.next_due)
+                              .order_by(Record.instrument_id)).all()
+        work = dict(conn.execute(select(Record.id, Record.work_date).where(Record.id.in_(
+            select(func.min(Record.id)).group_by(Record.instrument_id)))).all())
+    seqs: dict[int, int] = {}
+    bar = tqdm(total=len(latest) + len(latest) // 4, unit="row", desc="certificates + requests")
+    with engine.connect() as conn:
+        for start in range(0, len(latest), BATCH):
+            cert_rows, req_rows = [], []
+            for inst_id, rec_id, owner, due in latest[start:start + BATCH]:
+                day = work[rec_id]
+                seqs[day.year] = seq = seqs.get(day.year, 0) + 1
+                cert_rows.append({
+                    "number": f"KĐ-{day.year}-{seq:07d}", "kind": "verification", "year": day.year, "seq": seq,
+                    "record_id": rec_id, "instrument_id": inst_id, "customer_id": owner, "issue_date": day,
+                    "valid_until": due, "status": "valid", "stamp_number": f"T{day.year % 100:02d}{seq:07d}",
+                    "language": "vi", "document": {}, "revoke_reason": "", "created_at": now})
+                if inst_id % 4 == 0:
+                    req_rows.append((inst_id, owner, day))
+            conn.execute(insert(Certificate), cert_rows)
+            if req_rows:
+                ids = conn.execute(insert(ServiceRequest).returning(ServiceRequest.id, sort_by_parameter_order=True), [
+                    {"number": f"YC-{day.year}-{inst_id:07d}", "customer_id": owner, "requested_by_id": None,
+                     "kind": "verification", "status": rng.choice(REQUEST_STATUSES), "on_site": False,
+                     "site_address": "", "received_date": day, "wanted_by": day + timedelta(days=14), "notes": "",
+                     "created_at": datetime(day.year, day.month, day.day, 8, tzinfo=UTC), "version_id": 1}
+                    for inst_id, owner, day in req_rows]).scalars().all()
+                conn.execute(insert(ServiceRequestItem), [
+                    {"request_id": rid, "instrument_id": inst_id, "verification_type": "periodic"}
+                    for rid, (inst_id, _o, _d) in zip(ids, req_rows, strict=True)])
+            conn.commit()
+            bar.update(len(cert_rows) + len(req_rows))
+    bar.close()
+    print(f"added {len(latest):,} certificates and {len(latest) // 4:,} service requests in "
+          f"{time.perf_counter() - started:.1f} s")
+    fill_search_text(engine, ("service_request", "certificate"))
+    engine.dispose()
 
 
 def main() -> None:
@@ -200,7 +283,12 @@ def main() -> None:
     parser.add_argument("--businesses", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--reset", action="store_true", help="empty the tables first")
+    parser.add_argument("--add-work", action="store_true",
+                        help="add service requests and certificates to a database seeded already")
     args = parser.parse_args()
+    if args.add_work:
+        add_work(args.url, args.seed)
+        return
     seed(args.url, args.instruments, args.records_per_instrument, args.businesses, args.reset, args.seed)
 
 

@@ -23,6 +23,18 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """What autogenerate compares: not the search indexes the models do not declare (migration 0007:
+    SQLite's FTS5 tables and their shadow tables, PostgreSQL's trigram indexes)."""
+    if type_ == "table" and name is not None:
+        from lims.models.search_sqlite import is_fts_table
+
+        return not is_fts_table(name)
+    if type_ == "index" and name is not None:
+        return not name.startswith("ix_trgm_")
+    return True
+
+
 def current_heads() -> tuple[str, ...]:
     from alembic.script import ScriptDirectory
 

@@ -6,6 +6,7 @@ from sqlalchemy import pool
 
 from lims.config import database_url
 from lims.db import make_engine
+from lims.migrate import include_name
 from lims.models import Base
 
 config = context.config
@@ -18,7 +19,7 @@ def _url() -> str:
 
 def run_migrations_offline() -> None:
     context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True, compare_type=True)
+                      render_as_batch=True, compare_type=True, include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -47,7 +48,7 @@ def _run(connection) -> None:
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         connection.commit()  # the pragma holds outside a transaction; Alembic then begins its own
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                      compare_type=True)
+                      compare_type=True, include_name=include_name)
     try:
         with context.begin_transaction():
             context.run_migrations()

@@ -1,4 +1,5 @@
 """SQLAlchemy 2.0 typed models. Importing this package registers every table on ``Base.metadata``."""
+from lims.models import search as _search  # noqa: F401  (registers the search-text upkeep)
 from lims.models.audit import AuditEvent
 from lims.models.base import Base, UTCDateTime, utcnow
 from lims.models.catalog import (
@@ -12,9 +13,11 @@ from lims.models.catalog import (
     WorkKind,
 )
 from lims.models.mail import ReminderKind, ReminderSent
+from lims.models.office import OPEN_END, OfficeDay, OfficeTurnaround, OverdueSpan
 from lims.models.org import ApiToken, LoginThrottle, Organisation, OrgKind, Role, User, UserRole
 from lims.models.work import (
     Certificate,
+    CertificateOrigin,
     CertificateStatus,
     NumberSequence,
     Record,
@@ -29,8 +32,9 @@ from lims.models.work import (
 __all__ = [
     "ApiToken", "AuditEvent", "Base", "Instrument", "InstrumentStatus", "InstrumentType",
     "LoginThrottle", "Organisation", "OrgKind", "Procedure", "ReferenceStandard", "ReminderKind",
+    "OfficeDay", "OfficeTurnaround", "OPEN_END", "OverdueSpan",
     "ReminderSent", "Role", "StandardCalibration",
     "StandardStatus", "User", "UserRole", "UTCDateTime", "WorkKind", "utcnow",
-    "Certificate", "CertificateStatus", "NumberSequence", "Record", "RecordPoint", "RecordStandard",
-    "RecordStatus", "RequestStatus", "ServiceRequest", "ServiceRequestItem",
+    "Certificate", "CertificateOrigin", "CertificateStatus", "NumberSequence", "Record", "RecordPoint",
+    "RecordStandard", "RecordStatus", "RequestStatus", "ServiceRequest", "ServiceRequestItem",
 ]

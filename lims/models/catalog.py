@@ -92,7 +92,7 @@ class Instrument(Base):
     type_id: Mapped[int] = mapped_column(ForeignKey("instrument_type.id"), index=True)
     manufacturer: Mapped[str] = mapped_column(String(120), default="")
     model: Mapped[str] = mapped_column(String(120), default="")
-    serial_number: Mapped[str] = mapped_column(String(80))
+    serial_number: Mapped[str] = mapped_column(String(80), index=True)
     range_min: Mapped[float] = mapped_column(Float, default=0.0)
     range_max: Mapped[float] = mapped_column(Float)
     range_unit: Mapped[str] = mapped_column(String(32))
@@ -110,6 +110,8 @@ class Instrument(Base):
     next_due: Mapped[date | None] = mapped_column(Date, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     version_id: Mapped[int] = mapped_column(Integer, default=1)
+    # Folded text the search box matches (lims.text_search.fold), kept up to date by lims.models.search.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     owner: Mapped[Organisation] = relationship()
     type: Mapped[InstrumentType] = relationship()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, true
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lims.models.base import Base, UTCDateTime, utcnow
@@ -39,6 +39,8 @@ class Organisation(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     version_id: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Folded text the search box matches (lims.text_search.fold), kept up to date by lims.models.search.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     users: Mapped[list[User]] = relationship(back_populates="organisation")
 

@@ -57,6 +57,11 @@ class CertificateStatus(str, enum.Enum):
     # "expired" is not stored: it follows from valid_until and today's date.
 
 
+class CertificateOrigin(str, enum.Enum):
+    issued = "issued"  # issued by this system from an approved record
+    imported = "imported"  # issued on paper/PDF by the lab before the system, brought in from its records
+
+
 class ServiceRequest(Base):
     """Phiếu yêu cầu: a business asks for verification or calibration of instruments."""
 
@@ -75,6 +80,8 @@ class ServiceRequest(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     version_id: Mapped[int] = mapped_column(Integer, default=1)
+    # Folded text the search box matches (lims.text_search.fold), kept up to date by lims.models.search.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     customer: Mapped[Organisation] = relationship()
     requested_by: Mapped[User | None] = relationship()
@@ -104,6 +111,7 @@ class Record(Base):
     __tablename__ = "record"
     __table_args__ = (
         Index("ix_record_instrument_approved", "instrument_id", "approved_at"),
+        Index("ix_record_created_instrument", "created_at", "instrument_id"),  # the office's weekly table
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,7 +126,7 @@ class Record(Base):
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     place: Mapped[str] = mapped_column(String(255), default="")  # where the work was done
     received_date: Mapped[date | None] = mapped_column(Date)
-    work_date: Mapped[date | None] = mapped_column(Date)
+    work_date: Mapped[date | None] = mapped_column(Date, index=True)
     work_date_reason: Mapped[str] = mapped_column(Text, default="")  # why the work date is far back
     # Environmental conditions: {"temperature": {"value": 23.1, "unit": "degC"}, "humidity": {...}, ...}
     environment: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -135,6 +143,8 @@ class Record(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     version_id: Mapped[int] = mapped_column(Integer, default=1)
+    # Folded text the search box matches (lims.text_search.fold), kept up to date by lims.models.search.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     instrument: Mapped[Instrument] = relationship()
     procedure: Mapped[Procedure] = relationship()
@@ -196,24 +206,35 @@ class RecordStandard(Base):
 
 
 class Certificate(Base):
-    """Giấy chứng nhận kiểm định / hiệu chuẩn, issued when a record is approved."""
+    """Giấy chứng nhận kiểm định / hiệu chuẩn, issued when a record is approved.
+
+    An *imported* certificate (``origin`` "imported") was issued by the lab before this system,
+    on paper or as a PDF, and brought in from its records (lims.services.imports): it has no
+    record, no number of this system's sequence (``seq`` empty), no signed token and no DCC; it
+    stays verifiable by its number (and stamp number), with the SHA-256 of its PDF when one was given.
+    """
 
     __tablename__ = "certificate"
     __table_args__ = (
         UniqueConstraint("year", "kind", "seq"),
         CheckConstraint("seq > 0", name="seq_positive"),
+        CheckConstraint("origin IN ('issued', 'imported')", name="origin_known"),
+        CheckConstraint("origin = 'imported' OR (record_id IS NOT NULL AND seq IS NOT NULL)",
+                        name="issued_has_record"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(60), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
     year: Mapped[int] = mapped_column(Integer)
-    seq: Mapped[int] = mapped_column(Integer)
-    record_id: Mapped[int] = mapped_column(ForeignKey("record.id"), index=True)
+    seq: Mapped[int | None] = mapped_column(Integer)  # None for an imported certificate
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("record.id"), index=True)  # None: imported
+    origin: Mapped[str] = mapped_column(String(10), default=CertificateOrigin.issued.value,
+                                        server_default=CertificateOrigin.issued.value)
     instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id"), index=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
-    issue_date: Mapped[date] = mapped_column(Date)
-    valid_until: Mapped[date | None] = mapped_column(Date)
+    issue_date: Mapped[date] = mapped_column(Date, index=True)
+    valid_until: Mapped[date | None] = mapped_column(Date, index=True)
     status: Mapped[str] = mapped_column(String(20), default=CertificateStatus.valid.value)
     stamp_number: Mapped[str | None] = mapped_column(String(40))  # số tem, verification only
     language: Mapped[str] = mapped_column(String(5), default="vi")
@@ -230,13 +251,19 @@ class Certificate(Base):
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     revoke_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Folded text the search box matches (lims.text_search.fold), kept up to date by lims.models.search.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
-    record: Mapped[Record] = relationship()
+    record: Mapped[Record | None] = relationship()
     instrument: Mapped[Instrument] = relationship()
     customer: Mapped[Organisation] = relationship()
     issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
     revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])
     supersedes: Mapped[Certificate | None] = relationship(remote_side=[id], foreign_keys=[supersedes_id])
+
+    @property
+    def imported(self) -> bool:
+        return self.origin == CertificateOrigin.imported.value
 
 
 class NumberSequence(Base):

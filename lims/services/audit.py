@@ -47,13 +47,18 @@ _PG_LOCK_KEY = 7_410_171  # advisory lock that serialises appends on PostgreSQL
 _LOCKED = "lims.audit.chain_locked"  # session.info: the transaction that holds the chain's lock
 
 
+#: Columns computed from others (the folded search text, lims.models.search): no fact of their own,
+#: never part of an audit snapshot.
+DERIVED = frozenset({"search_text"})
+
+
 def snapshot(obj: Any, exclude: tuple[str, ...] = ("password_hash",)) -> dict:
-    """The column values of a model instance, as JSON."""
+    """The column values of a model instance, as JSON (derived columns left out)."""
     mapper = obj.__mapper__
     return {
         col.key: jsonable(getattr(obj, col.key))
         for col in mapper.column_attrs
-        if col.key not in exclude
+        if col.key not in exclude and col.key not in DERIVED
     }
 
 

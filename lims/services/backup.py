@@ -26,6 +26,7 @@ from sqlalchemy import JSON, Date, DateTime, LargeBinary, MetaData, Table, Text,
 from sqlalchemy.engine import Connection, Engine
 
 from lims import __version__
+from lims.models.search_sqlite import is_fts_table
 from lims.services.backup_archive import (
     FORMAT,
     FORMAT_VERSION,
@@ -111,9 +112,10 @@ def snapshot(engine: Engine) -> Iterator[Connection]:
 
 
 def read_snapshot_tables(conn: Connection) -> tuple[str, list[Table]]:
-    """The schema revision and the application's tables (not ``alembic_version``) in foreign-key order."""
+    """The schema revision and the application's tables (not ``alembic_version``) in foreign-key order;
+    not SQLite's full-text search tables, an index the migrations build from the rows (lims.models.search_sqlite)."""
     meta = MetaData()
-    meta.reflect(conn)
+    meta.reflect(conn, only=lambda name, _meta: not is_fts_table(name))
     if "alembic_version" not in meta.tables:
         raise ArchiveError("the database has no schema (run lims db upgrade first): nothing to back up")
     revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()

@@ -38,6 +38,7 @@ from lims.services import audit, policy
 from lims.services.inputs import opts, service_input
 from lims.services.policy import Actor
 from lims.services.validation import QUANTITY_UNITS, Checker, check_tax_code, require_exists
+from lims.services.withdrawn import refuse_withdrawn_organisation, refuse_withdrawn_type
 
 if TYPE_CHECKING:
     Quantity = str
@@ -166,10 +167,12 @@ def create_organisation(session: Session, actor: Actor | None, new: NewOrganisat
     return org
 
 
-def list_organisations(session: Session, kind: str | None = None) -> list[Organisation]:
+def list_organisations(session: Session, kind: str | None = None, *, active_only: bool = False) -> list[Organisation]:
     q = select(Organisation).order_by(Organisation.name)
     if kind:
         q = q.where(Organisation.kind == kind)
+    if active_only:  # what new work may name (a withdrawn one is kept for its records)
+        q = q.where(Organisation.active.is_(True))
     return list(session.scalars(q))
 
 
@@ -250,6 +253,8 @@ def create_instrument(session: Session, actor: Actor | None, new: NewInstrument)
     c = Checker()
     owner = require_exists(c, session, Organisation, "owner_id", new.owner_id)
     itype = require_exists(c, session, InstrumentType, "type_id", new.type_id)
+    refuse_withdrawn_organisation(c, owner, "owner_id")
+    refuse_withdrawn_type(c, itype, "type_id")
     if owner is not None and session.scalar(
         select(Instrument.id).where(Instrument.owner_id == owner.id, Instrument.serial_number == new.serial_number)
     ):

@@ -10,7 +10,8 @@ thermo-hygrometer. After this seeder a new user finds:
 * a scale verification **returned** by the reviewer with a comment;
 * a scale verification in **draft**, half done;
 * a service request filed by a business from its portal, not yet accepted;
-* instruments overdue and due soon for the recall list.
+* instruments overdue and due soon for the recall list, two of them (Hữu Nghị's market scales) in no
+  request yet, for its dashboard's "Due and overdue instruments".
 """
 from __future__ import annotations
 
@@ -216,6 +217,7 @@ def seed_workflow(session: Session, ctx: DemoContext) -> None:
     _story_cold_store_thermometer(session, cast, ms, thermo, prt)
     _story_spring_scale(session, cast, ms, made["NH-60-88031"], weights)
     _story_portal_request(session, cast, scale6)
+    _story_due_at_the_market(session, ctx, hn)
 
 
 def _story_two_scales(session: Session, cast: _Cast, scale60: Instrument, scale300: Instrument,
@@ -328,3 +330,17 @@ def _story_portal_request(session: Session, cast: _Cast, scale6: Instrument) -> 
         kind="verification", verification_type="periodic", instrument_ids=[scale6.id],
         wanted_by=today + timedelta(days=14), notes="Cân phòng thí nghiệm sắp đến hạn kiểm định."))
     session.flush()
+
+
+def _story_due_at_the_market(session: Session, ctx: DemoContext, hn: Organisation) -> None:
+    """6. Two scales of Hữu Nghị's market stalls are overdue and in no request yet: its dashboard
+    offers them for one verification request (a type the lab has a verification procedure for)."""
+    today = date.today()
+    scales = (("NHS-60", "NH-60-71402", 60, 0.2, "IIII", today - timedelta(days=12)),
+              ("DB-II 150", "CAS-150-2291", 150, 0.05, "III", today - timedelta(days=30)))
+    for model, serial, rmax, d, cls, due in scales:
+        inst = _instrument(session, ctx, catalog.NewInstrument(
+            owner_id=hn.id, type_id=ctx.types["CAN-KTD"].id, manufacturer="Nhơn Hòa" if serial.startswith("NH")
+            else "CAS", model=model, serial_number=serial, range_min=0, range_max=rmax, range_unit="kg",
+            resolution=d, accuracy_class=cls, location="Quầy Hữu Nghị, chợ Kỳ Lừa", scale_interval=d))
+        _set_due(session, inst, due)

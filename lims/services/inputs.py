@@ -131,6 +131,8 @@ def _field_value(c: Checker, data: dict[str, Any], f: dataclasses.Field[Any], tp
     if base is date:
         return c.day(data, name, required=required)
     if get_origin(base) is Literal:
+        if optional and raw in (None, ""):  # ``Literal[...] | None``: nothing chosen
+            return None
         choices = [str(a) for a in get_args(base)]
         default = f.default if isinstance(f.default, str) else None
         return c.choice(data, name, choices, default=default)

@@ -31,6 +31,7 @@ from lims.services.catalog import NewInstrument, _check_range, _check_scale, get
 from lims.services.inputs import parse, service_input
 from lims.services.policy import Actor
 from lims.services.validation import Checker, require_exists
+from lims.services.withdrawn import refuse_withdrawn_organisation, refuse_withdrawn_type
 from lims.services.workflow.locking import check_version
 
 __all__ = ["FROZEN_WHEN_USED", "InstrumentChange", "InstrumentHistory", "change_input", "current_values",
@@ -88,6 +89,8 @@ def update_instrument(session: Session, actor: Actor | None, instrument_id: int,
     c = Checker()
     owner = require_exists(c, session, Organisation, "owner_id", change.owner_id)
     itype = require_exists(c, session, InstrumentType, "type_id", change.type_id)
+    refuse_withdrawn_organisation(c, owner, "owner_id", kept=inst.owner_id)
+    refuse_withdrawn_type(c, itype, "type_id", kept=inst.type_id)
     rmin, unit = _check_range(c, change, itype.quantity if itype else None)
     after["range_min"], after["range_unit"] = rmin, unit
     for name in ("range_max", "resolution", "scale_interval", "max_tare"):

@@ -39,6 +39,24 @@ def next_value(session: Session, name: str, year: int) -> int:
     return int(value)
 
 
+def reserve_up_to(session: Session, name: str, year: int, value: int) -> None:
+    """Let the counter ``name`` of ``year`` go on after ``value`` (never back): a certificate the
+    lab issued before this system, brought in with a number of this system's form, keeps it."""
+    audit.lock_chain(session)  # the same lock order as next_value
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(
+        insert(NumberSequence)
+        .values(name=name, year=year, last_value=0)
+        .on_conflict_do_nothing(index_elements=["name", "year"])
+    )
+    session.execute(
+        update(NumberSequence)
+        .where(NumberSequence.name == name, NumberSequence.year == year, NumberSequence.last_value < value)
+        .values(last_value=value)
+    )
+
+
 def format_number(pattern: str, *, year: int, seq: int, kind: str = "", prefix: str = "") -> str:
     """Fill a pattern such as ``{year}-{kind}-{seq:06d}``; kind is shortened to KĐ/HC/TN codes."""
     short = {"verification": "KD", "calibration": "HC", "test": "TN"}.get(kind, kind.upper()[:3])

@@ -1,4 +1,4 @@
-"""The office dashboard: the lab's work in figures, computed by the database (GROUP BY).
+"""The office dashboard: the lab's work in figures, read from summaries kept by the services.
 
 Five tables, each for a period (``date_from`` … ``date_to``, both included) and optionally one
 instrument type; all days and weeks are UTC days (timestamps are stored in UTC):
@@ -8,16 +8,20 @@ instrument type; all days and weeks are UTC days (timestamps are stored in UTC):
 * **turnaround** — days from a request (its received date, else the day it was filed) to the
   first certificate issued for it (``issue_date``; amendments, which supersede, are not counted),
   per month of issue: count, median and 90th percentile (linear interpolation between ranks, as
-  PostgreSQL's ``percentile_cont``). The database returns one row per (month, days) with its count;
-  the percentiles are read from that histogram.
+  PostgreSQL's ``percentile_cont``), read from the (day, days, count) histogram of the summary.
 * **pass_rate** — approved verification records per instrument type: passed (verdict ``pass``) /
   total, in %.
 * **overdue** — instruments overdue at each month end of the period (the last 12): at day D an
   instrument counts when it has had a certificate by D and none is in force at D — the latest
   ``valid_until`` among its certificates issued on or before D (revoked ones left out) is before
   D. A certificate without ``valid_until`` (a calibration) neither counts nor ends one in force.
-  One pass over the certificates grouped by instrument answers every month end.
+  The instruments' overdue spans that reach the period answer every month end.
 * **technicians** — approved records per technician in the period.
+
+The figures come from the summaries of lims/models/office.py (approved records per day, type and
+technician; first certificates per issue day, type and turnaround; each instrument's overdue
+spans), kept by the services that approve records and issue, amend or revoke certificates, and
+from the records' ``created_at`` (an index range) for the records opened.
 
 Seen by the office: reviewers and admins (:func:`lims.services.policy.can_see_office`).
 """
@@ -30,20 +34,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Integer, case, cast, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from lims.errors import PermissionDenied, ValidationError
 from lims.i18n import _
-from lims.models import (
-    Certificate,
-    Instrument,
-    InstrumentType,
-    Record,
-    ServiceRequest,
-    ServiceRequestItem,
-    User,
-)
+from lims.models import OPEN_END, Instrument, InstrumentType, OfficeDay, OfficeTurnaround, OverdueSpan, Record, User
 from lims.services.policy import Actor, can_see_office
 from lims.services.spreadsheet import csv_cell, xlsx_cell
 
@@ -133,24 +129,6 @@ def _week_of(session: Session, column: Any) -> Any:
     return func.date(column, "weekday 0", "-6 days")
 
 
-def _month_of(session: Session, column: Any) -> Any:
-    if _dialect(session) == "postgresql":
-        return func.to_char(column, "YYYY-MM")
-    return func.strftime("%Y-%m", column)
-
-
-def _days_between(session: Session, later: Any, earlier: Any) -> Any:
-    if _dialect(session) == "postgresql":
-        return later - earlier
-    return cast(func.julianday(later) - func.julianday(earlier), Integer)
-
-
-def _day_of(session: Session, column: Any) -> Any:
-    if _dialect(session) == "postgresql":
-        return cast(column, Date)
-    return func.date(column)
-
-
 def _start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
@@ -173,17 +151,26 @@ def weeks_of(f: Filters) -> list[date]:
 
 def _weekly(session: Session, f: Filters) -> Table:
     weeks = weeks_of(f)
-    lo, hi = _start(max(weeks[0], f.date_from)), _start(f.date_to + timedelta(days=1))
-    counts: dict[str, list[int]] = {w.isoformat(): [0, 0] for w in weeks}
-    for i, column in enumerate((Record.created_at, Record.approved_at)):
-        week = _week_of(session, column)
-        q = select(week, func.count()).where(column >= lo, column < hi).group_by(week)
-        for key, n in session.execute(_typed(q, f, Record.instrument_id)):
-            if key in counts:
-                counts[key][i] = int(n)
+    first = max(weeks[0], f.date_from)
+    counts: dict[date, list[int]] = {w: [0, 0] for w in weeks}
+    # Opened: the records' created_at in the weeks (an index range of ix_record_created_instrument).
+    week = _week_of(session, Record.created_at)
+    q = (select(week, func.count()).where(Record.created_at >= _start(first),
+                                           Record.created_at < _start(f.date_to + timedelta(days=1)))
+         .group_by(week))
+    for key, n in session.execute(_typed(q, f, Record.instrument_id)):
+        monday = date.fromisoformat(key)
+        if monday in counts:
+            counts[monday][0] = int(n)
+    # Approved: the days of office_day in the weeks.
+    q = select(OfficeDay.day, func.sum(OfficeDay.approved)).where(OfficeDay.day >= first, OfficeDay.day <= f.date_to)
+    if f.type_id is not None:
+        q = q.where(OfficeDay.type_id == f.type_id)
+    for day, n in session.execute(q.group_by(OfficeDay.day)):
+        counts[day - timedelta(days=day.weekday())][1] += int(n)
     return Table("weekly", _("Records opened and approved per week"),
                  [(_("Week starting"), ""), (_("Opened"), _("records")), (_("Approved"), _("records"))],
-                 [(w, *counts[w.isoformat()]) for w in weeks])
+                 [(w, *counts[w]) for w in weeks])
 
 
 def quantile(histogram: list[tuple[int, int]], q: float) -> float | None:
@@ -212,21 +199,18 @@ def _round(value: float | None) -> float | None:
 
 
 def _turnaround(session: Session, f: Filters) -> Table:
-    month = _month_of(session, Certificate.issue_date)
-    start = func.coalesce(ServiceRequest.received_date, _day_of(session, ServiceRequest.created_at))
-    days = _days_between(session, Certificate.issue_date, start)
-    q = (select(month, days, func.count())
-         .join(Record, Record.id == Certificate.record_id)
-         .join(ServiceRequestItem, ServiceRequestItem.id == Record.request_item_id)
-         .join(ServiceRequest, ServiceRequest.id == ServiceRequestItem.request_id)
-         .where(Certificate.supersedes_id.is_(None), Certificate.issue_date >= f.date_from,
-                Certificate.issue_date <= f.date_to)
-         .group_by(month, days).order_by(month, days))
-    hist: dict[str, list[tuple[int, int]]] = {}
-    for key, d, n in session.execute(_typed(q, f, Certificate.instrument_id)):
-        hist.setdefault(key, []).append((int(d), int(n)))
+    q = (select(OfficeTurnaround.day, OfficeTurnaround.days, func.sum(OfficeTurnaround.certificates))
+         .where(OfficeTurnaround.day >= f.date_from, OfficeTurnaround.day <= f.date_to)
+         .group_by(OfficeTurnaround.day, OfficeTurnaround.days))
+    if f.type_id is not None:
+        q = q.where(OfficeTurnaround.type_id == f.type_id)
+    per_month: dict[str, dict[int, int]] = {}
+    for day, d, n in session.execute(q):
+        month = per_month.setdefault(f"{day.year:04d}-{day.month:02d}", {})
+        month[int(d)] = month.get(int(d), 0) + int(n)
     rows = []
-    for key, h in hist.items():
+    for key in sorted(per_month):
+        h = sorted(per_month[key].items())
         median, p90 = quantile(h, 0.5), quantile(h, 0.9)
         rows.append((key, sum(n for _d, n in h), _round(median), _round(p90)))
     return Table("turnaround", _("Turnaround from request to certificate"),
@@ -235,14 +219,11 @@ def _turnaround(session: Session, f: Filters) -> Table:
 
 
 def _pass_rate(session: Session, f: Filters, lang: str) -> Table:
-    passed = func.sum(case((Record.verdict == "pass", 1), else_=0))
-    q = (select(Instrument.type_id, func.count(), passed)
-         .join(Instrument, Instrument.id == Record.instrument_id)
-         .where(Record.status == "approved", Record.kind == "verification",
-                Record.approved_at >= _start(f.date_from), Record.approved_at < _start(f.date_to + timedelta(days=1)))
-         .group_by(Instrument.type_id))
+    q = (select(OfficeDay.type_id, func.sum(OfficeDay.verifications), func.sum(OfficeDay.passed))
+         .where(OfficeDay.day >= f.date_from, OfficeDay.day <= f.date_to, OfficeDay.verifications > 0)
+         .group_by(OfficeDay.type_id))
     if f.type_id is not None:
-        q = q.where(Instrument.type_id == f.type_id)
+        q = q.where(OfficeDay.type_id == f.type_id)
     counts = {tid: (int(total), int(ok or 0)) for tid, total, ok in session.execute(q)}
     types = session.scalars(select(InstrumentType).where(InstrumentType.id.in_(counts))).all()
     rows = []
@@ -269,25 +250,28 @@ def _overdue(session: Session, f: Filters) -> Table:
     columns = [(_("Month end"), ""), (_("Overdue"), _("instruments"))]
     if not ends:
         return Table("overdue", _("Overdue instruments at each month end"), columns, [])
-    # One pass over the certificates, grouped by instrument: for each month end D, the latest
-    # valid_until among the instrument's certificates issued by D (NULL when none, or none dated).
-    latest = [func.max(case((Certificate.issue_date <= d, Certificate.valid_until))).label(f"m{k}")
-              for k, d in enumerate(ends)]
-    per = (select(*latest).where(Certificate.status != "revoked", Certificate.issue_date <= ends[-1])
-           .group_by(Certificate.instrument_id))
-    per = _typed(per, f, Certificate.instrument_id).subquery("per")
-    q = select(*[func.coalesce(func.sum(case((per.c[f"m{k}"] < d, 1), else_=0)), 0) for k, d in enumerate(ends)])
-    counts = session.execute(q).one()
+    # The overdue spans that reach the first month end and start by the last, each counted at the
+    # month ends it covers: the open ones (end_day OPEN_END) and the closed ones, each an index range
+    # of ix_overdue_span_end_start.
+    covers = [func.coalesce(func.sum(case(((OverdueSpan.start_day <= d) & (OverdueSpan.end_day >= d), 1),
+                                          else_=0)), 0) for d in ends]
+    counts = [0] * len(ends)
+    for where in (OverdueSpan.end_day == OPEN_END,
+                  (OverdueSpan.end_day >= ends[0]) & (OverdueSpan.end_day < OPEN_END)):
+        q = select(*covers).where(where, OverdueSpan.start_day <= ends[-1])
+        part = session.execute(_typed(q, f, OverdueSpan.instrument_id)).one()
+        counts = [a + int(b) for a, b in zip(counts, part, strict=True)]
     return Table("overdue", _("Overdue instruments at each month end"), columns,
                  [(d, int(n)) for d, n in zip(ends, counts, strict=True)])
 
 
 def _technicians(session: Session, f: Filters) -> Table:
-    q = (select(Record.technician_id, func.count())
-         .where(Record.status == "approved", Record.approved_at >= _start(f.date_from),
-                Record.approved_at < _start(f.date_to + timedelta(days=1)))
-         .group_by(Record.technician_id))
-    counts = dict(session.execute(_typed(q, f, Record.instrument_id)).all())
+    q = (select(OfficeDay.technician_id, func.sum(OfficeDay.approved))
+         .where(OfficeDay.day >= f.date_from, OfficeDay.day <= f.date_to)
+         .group_by(OfficeDay.technician_id))
+    if f.type_id is not None:
+        q = q.where(OfficeDay.type_id == f.type_id)
+    counts = dict(session.execute(q).all())
     users = session.execute(select(User.id, User.full_name, User.username).where(User.id.in_(counts))).all()
     rows = sorted(((name or username, int(counts[uid])) for uid, name, username in users),
                   key=lambda r: (-r[1], r[0]))

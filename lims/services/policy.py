@@ -205,3 +205,9 @@ def can_print_stamp(actor: Actor | None, cert: Any) -> bool:
 def can_see_office(actor: Actor | None) -> bool:
     """The office dashboard (workload, turnaround, pass rates, overdue trend): reviewers and admins."""
     return has_role(actor, Role.reviewer)
+
+
+def asks_for_own_instruments(actor: Actor | None) -> bool:
+    """A business user (not the lab's staff, though an admin holds every role) is offered its due
+    instruments to request, with checkboxes on its dashboard, instruments list and instrument page."""
+    return has_role(actor, Role.business) and not is_staff(actor)

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from lims.errors import LimsError
+from lims.models.search_sqlite import drop_all_fts
 from lims.services.backup import audit_key_file, signing_key_file
 from lims.services.backup_archive import Archive, ArchiveError, open_archive, safe_member_path
 
@@ -212,6 +213,8 @@ def _drop_tables(engine: Engine, tables: set[str]) -> None:
     then built at the archive's revision, whatever revision was there."""
     meta = MetaData()
     with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            drop_all_fts(conn)  # the search index of the tables dropped: built again by the migrations
         meta.reflect(conn, only=lambda name, _meta: name in tables)
         meta.drop_all(conn)
 

@@ -19,6 +19,7 @@ from lims.services import audit, policy
 from lims.services.inputs import opts, service_input
 from lims.services.policy import Actor
 from lims.services.validation import control_character
+from lims.services.withdrawn import withdrawn_organisation
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{3,64}$")
 MIN_PASSWORD = 8
@@ -67,8 +68,11 @@ def _check_new_user(session: Session, new: NewUser) -> None:
                              known=", ".join(sorted(valid_roles)))
     if Role.business.value in new.roles and new.organisation_id is None:
         errors["organisation_id"] = _("A business user belongs to a business.")
-    if new.organisation_id is not None and session.get(Organisation, new.organisation_id) is None:
+    org = session.get(Organisation, new.organisation_id) if new.organisation_id is not None else None
+    if new.organisation_id is not None and org is None:
         errors["organisation_id"] = _("No organisation with id %(id)s.", id=new.organisation_id)
+    elif org is not None and not org.active:
+        errors["organisation_id"] = withdrawn_organisation(org)
     if errors:
         field = next(iter(errors))
         raise ValidationError(f"{field_label(field)}: {errors[field]}", field=field, errors=errors)
@@ -206,6 +210,16 @@ def revoke_api_tokens(session: Session, actor: Actor | None, user_id: int, ask: 
     return rows
 
 
+def is_last_active_admin(session: Session, user: User) -> bool:
+    """Whether ``user`` is an active administrator and no other active user is one (then nobody
+    could manage users from the pages without them)."""
+    if not (user.active and Role.admin.value in user.roles):
+        return False
+    other = select(User.id).join(UserRole).where(UserRole.role == Role.admin.value, User.active.is_(True),
+                                                 User.id != user.id).limit(1)
+    return session.scalar(other) is None
+
+
 @service_input
 @dataclass(frozen=True, kw_only=True)
 class DeactivateUser:
@@ -226,6 +240,9 @@ def deactivate_user(session: Session, actor: Actor | None, user_id: int, ask: De
                               field="user_id")
     if not user.active:
         raise Conflict(_("%(name)s is already deactivated.", name=repr(user.username)), field="user_id")
+    if is_last_active_admin(session, user):
+        raise ValidationError(_("%(name)s is the last active administrator: make another user an "
+                                "administrator first.", name=repr(user.username)), field="user_id")
     user.active = False
     user.session_version += 1
     session.flush()

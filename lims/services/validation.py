@@ -79,12 +79,17 @@ def typed() -> Iterator[None]:
         typed_input.reset(token)
 
 
+#: Whether text numbers come in the plain notation ``1000.5`` first (a file's cells, which the import
+#: writes so, :func:`lims.services.imports.table.number_text`), whatever the page's language.
+plain_numbers: ContextVar[bool] = ContextVar("plain_numbers", default=False)
+
+
 def number_reading() -> dict[str, Any]:
     """How typed text's numbers are read (:func:`lims.metrology.number_reading.read_number`): as the
     page's language writes them (``1.000,5`` in Vietnamese, ``1,000.5`` in English); a program's
-    text (the API's, :data:`typed_input`) in the plain notation ``1000.5`` first, else in the
-    request's language."""
-    return {"lang": current_language(), "plain_first": typed_input.get()}
+    text (the API's, :data:`typed_input`; an imported file's, :data:`plain_numbers`) in the plain
+    notation ``1000.5`` first, else in the request's language."""
+    return {"lang": current_language(), "plain_first": typed_input.get() or plain_numbers.get()}
 
 
 def json_type(value: Any) -> str:

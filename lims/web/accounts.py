@@ -2,26 +2,33 @@
 
 * ``/account/password`` — the signed-in user changes their password (giving the current one);
   every other session and remember cookie of theirs ends, this browser stays signed in.
-* ``/admin/users/<id>`` — an admin sees the user's API tokens (labels and dates, never a token),
-  revokes one label's tokens or all of them, and deactivates the user after ticking a
-  confirmation. The same actions are in the API (:mod:`lims.web.api.users`).
+* ``/admin/users/<id>`` — an admin sees the user's data, roles and API tokens (labels and dates,
+  never a token), revokes one label's tokens or all of them, deactivates the user after ticking
+  a confirmation, reactivates a deactivated one, and corrects the account at ``/edit`` (name, job
+  title, e-mail, language, roles, organisation; the ``version_id`` read). The same actions are
+  in the API (:mod:`lims.web.api.users`, :mod:`lims.web.api.catalog_items`).
 
 Views parse, call one service and render; a refused action re-renders the page with the message
 and the error's status (nothing is committed: :mod:`lims.web.transaction`).
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_user
 
 from lims.errors import LimsError, ValidationError
 from lims.models import Role
-from lims.services import users
+from lims.services import user_edits, users
 from lims.services.inputs import parse
 from lims.web import login_limits
+from lims.web.admin_sections import ROLE_LABELS, SECTIONS, Field, Section
 from lims.web.auth import acting_user, roles_required
+from lims.web.catalog_pages import edit_page, events_of, labels_of
 from lims.web.context import get_db
 from lims.web.transaction import rollback
 
@@ -75,13 +82,24 @@ def password() -> ResponseReturnValue:
 # ---------------------------------------------------------------- an admin's page of one user
 
 
+def user_edit_section() -> Section:
+    """The user's form as corrected: no username or password (the user changes theirs), a language."""
+    keep = ("full_name", "job_title", "email", "roles", "organisation_id")
+    fields = [f for f in SECTIONS["users"].fields if f.name in keep]
+    language = Field("language", _l("Language of their pages and mails"), "select", False,
+                     lambda *_: [("vi", "Tiếng Việt"), ("en", "English")])
+    return replace(SECTIONS["users"], fields=(*fields[:3], language, *fields[3:]))
+
+
 def _user_page(user_id: int, error: LimsError | None = None) -> ResponseReturnValue:
     db, actor = get_db(), acting_user()
     user = users.get_user_by_id(db, user_id)
     tokens = users.api_tokens(db, actor, user_id)
     labels = sorted({t.label for t in tokens if not t.revoked})
     return render_template("admin/user.html", user=user, tokens=tokens, labels=labels, error=error,
-                           is_self=actor is not None and actor.id == user.id), (error.status if error else 200)
+                           is_self=actor is not None and actor.id == user.id, role_labels=ROLE_LABELS,
+                           field_labels=labels_of(user_edit_section()), events=events_of(db, "user_account", user.id),
+                           last_admin=users.is_last_active_admin(db, user)), (error.status if error else 200)
 
 
 @bp.route("/admin/users/<int:user_id>")
@@ -117,4 +135,28 @@ def user_deactivate(user_id: int) -> ResponseReturnValue:
         rollback()
         return _user_page(user_id, exc)
     flash(_("User %(name)s deactivated.", name=user.username), "success")
+    return redirect(url_for("accounts.user_detail", user_id=user_id))
+
+
+@bp.route("/admin/users/<int:user_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.admin)
+def user_edit(user_id: int) -> ResponseReturnValue:
+    db, actor = get_db(), acting_user()
+    user = users.get_user_by_id(db, user_id)
+    return edit_page(user_edit_section(), user, user_edits.user_values(user), user_edits.user_change,
+                     lambda change: user_edits.update_user(db, actor, user_id, change),
+                     title=_("Correct user %(name)s", name=user.username),
+                     page=url_for("accounts.user_detail", user_id=user_id))
+
+
+@bp.route("/admin/users/<int:user_id>/reactivate", methods=["POST"])
+@roles_required(Role.admin)
+def user_reactivate(user_id: int) -> ResponseReturnValue:
+    try:
+        ask = parse(user_edits.ReactivateUser, {"reason": request.form.get("reason", "")})
+        user = user_edits.reactivate_user(get_db(), acting_user(), user_id, ask)
+    except LimsError as exc:
+        rollback()
+        return _user_page(user_id, exc)
+    flash(_("User %(name)s reactivated.", name=user.username), "success")
     return redirect(url_for("accounts.user_detail", user_id=user_id))

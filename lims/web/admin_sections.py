@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from lims.metrology.errors import MetrologyError
 from lims.metrology.units import format_quantity
-from lims.models import InstrumentStatus, Role
+from lims.models import InstrumentStatus, Role, StandardStatus
 from lims.services import catalog, users
 from lims.services.catalog import min_capacity
 from lims.services.policy import STAFF_ROLES, Actor
@@ -26,7 +26,9 @@ from lims.services.validation import QUANTITY_UNITS
 from lims.web.context import get_db
 from lims.web.filters import fmt_class, fmt_number, fmt_range, unit_symbol
 
-Choices = Callable[[], list[tuple[str, str]]]
+#: A select's choices; called with the form's current value, so that an entry withdrawn since is
+#: still shown as chosen where it is kept (a withdrawn entry is offered for nothing new).
+Choices = Callable[..., list[tuple[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class Section:
     create: Callable[[Session, Actor | None, Any], Any] | None = None
     detail: Callable[[Any], str] | None = None  # the URL of a row's own page, linked from one cell
     detail_column: int = 0  # the cell that links it (the first unless said)
+    badge: Callable[[Any], Any] | None = None  # a withdrawn row's badge text (None: none)
 
 
 QUANTITY_LABELS = {
@@ -85,16 +88,24 @@ def _lang() -> str:
     return g.get("lang", "vi")
 
 
-def _org_choices() -> list[tuple[str, str]]:
-    return [(str(o.id), o.name) for o in catalog.list_organisations(get_db())]
+def _withdrawn_label(text: str) -> str:
+    return _("%(name)s (withdrawn)", name=text)
 
 
-def _type_choices() -> list[tuple[str, str]]:
+def _org_choices(current: str = "") -> list[tuple[str, str]]:
+    """Active organisations, and the one the form holds if it was withdrawn since (marked so)."""
+    return [(str(o.id), o.name if o.active else _withdrawn_label(o.name))
+            for o in catalog.list_organisations(get_db()) if o.active or str(o.id) == current]
+
+
+def _type_choices(current: str = "") -> list[tuple[str, str]]:
+    """Active instrument types, and the one the form holds if it was withdrawn since (marked so)."""
     lang = _lang()
-    return [(str(t.id), f"{t.code} — {t.name(lang)}") for t in catalog.list_instrument_types(get_db())]
+    return [(str(t.id), f"{t.code} — {t.name(lang)}" if t.active else _withdrawn_label(f"{t.code} — {t.name(lang)}"))
+            for t in catalog.list_instrument_types(get_db()) if t.active or str(t.id) == current]
 
 
-def _quantity_choices() -> list[tuple[str, str]]:
+def _quantity_choices(current: str = "") -> list[tuple[str, str]]:
     return [(q, QUANTITY_LABELS.get(q, q)) for q in sorted(QUANTITY_UNITS)]
 
 
@@ -133,13 +144,15 @@ def organisations() -> Section:
         fields=(
             Field("name", _l("Name"), required=True),
             Field("kind", _l("Kind"), "select", True,
-                  lambda: [("business", str(KIND_LABELS["business"])), ("lab", str(KIND_LABELS["lab"]))]),
+                  lambda *_: [("business", str(KIND_LABELS["business"])), ("lab", str(KIND_LABELS["lab"]))]),
             Field("tax_code", _l("Tax code"), help=_l("10 digits, or 10 digits-3 digits for a branch")),
             Field("address", _l("Address")),
             Field("phone", _l("Phone")),
             Field("email", _l("E-mail")),
         ),
         input=catalog.NewOrganisation, create=catalog.create_organisation,
+        detail=lambda o: url_for("catalog_pages.organisation_page", organisation_id=o.id),
+        badge=lambda o: None if o.active else _("withdrawn"),
     )
 
 
@@ -169,6 +182,8 @@ def instrument_types() -> Section:
             Field("verification_interval_months", _l("Verification interval (months)"), "integer"),
         ),
         input=catalog.NewInstrumentType, create=catalog.create_instrument_type,
+        detail=lambda t: url_for("catalog_pages.type_page", type_id=t.id),
+        badge=lambda t: None if t.active else _("withdrawn"),
     )
 
 
@@ -210,7 +225,7 @@ def instruments() -> Section:
             Field("location", _l("Location")),
             Field("calibration_interval_months", _l("Agreed calibration interval (months)"), "integer"),
             Field("status", _l("Status"), "select", True,
-                  lambda: [(s.value, str(STATUS_LABELS[s.value])) for s in InstrumentStatus]),
+                  lambda *_: [(s.value, str(STATUS_LABELS[s.value])) for s in InstrumentStatus]),
         ),
         input=catalog.NewInstrument, create=catalog.create_instrument,
         detail=lambda i: url_for("instruments.instrument_page", instrument_id=i.id), detail_column=3,  # serial
@@ -247,6 +262,8 @@ def standards() -> Section:
             Field("accuracy_class", _l("Accuracy class")),
         ),
         input=catalog.NewReferenceStandard, create=catalog.create_reference_standard,
+        detail=lambda s: url_for("ui.standard_detail", standard_id=s.id),
+        badge=lambda s: STATUS_LABELS["retired"] if s.status == StandardStatus.retired.value else None,
     )
 
 
@@ -278,6 +295,7 @@ def user_section() -> Section:
         ),
         input=users.NewUser, create=users.create_user,
         detail=lambda u: url_for("accounts.user_detail", user_id=u.id),
+        badge=lambda u: None if u.active else _("deactivated"),
     )
 
 

@@ -26,22 +26,21 @@ from certificates.formatting import format_measure
 from certificates.qr import qr_svg
 from lims.errors import ValidationError
 from lims.models import Certificate, Role
-from lims.services import audit_sentences, policy
+from lims.services import audit_sentences, policy, search
 from lims.services import certificates as certs
 from lims.services.inputs import parse
-from lims.services.validation import DB_INT_MAX
 from lims.web import transaction
 from lims.web.auth import acting_user, roles_required
 from lims.web.context import get_db
+from lims.web.listing import page_paging, pager
+from lims.web.lists import certificate_filter
 from lims.web.nav import NavItem
 from lims.web.public_certificates import certificate_context
-from lims.web.query import query_int
 
 bp = Blueprint("certificates", __name__, url_prefix="/certificates")
 
 VIEWERS = (Role.technician, Role.reviewer, Role.inspector, Role.business)
 NAV = (NavItem("certificates.index", _l("Certificates"), VIEWERS, order=40),)
-PAGE = 50
 
 STATUS_LABELS = {"valid": _l("valid"), "expired": _l("expired"), "revoked": _l("revoked"),
                  "superseded": _l("superseded")}
@@ -108,15 +107,13 @@ def cert_measure(measure: dict | None, lang: str = "vi", signed: bool = False) -
 @bp.route("")
 @roles_required(*VIEWERS)
 def index():
-    status = request.args.get("status") or None
-    kind = request.args.get("kind") or None
-    query = request.args.get("q") or None
-    page = query_int("page", 1, minimum=1, maximum=DB_INT_MAX // PAGE)
-    rows, total = certs.list_certificates(get_db(), acting_user(), status=status, kind=kind, query=query,
-                                          limit=PAGE, offset=(page - 1) * PAGE)
-    return render_template("certificates/list.html", rows=rows, total=total, page=page, pages=max(1, -(-total // PAGE)),
-                           status=status or "", kind=kind or "", q=query or "", status_labels=STATUS_LABELS,
-                           kind_labels=KIND_LABELS)
+    """Certificates searched, filtered, sorted and paged (a business sees its own)."""
+    number, per_page, offset = page_paging()
+    f = certificate_filter()
+    found = search.search_certificates(get_db(), acting_user(), f, limit=per_page, offset=offset)
+    return render_template("certificates/list.html", rows=found.rows, f=f,
+                           pager=pager(found, number, per_page, f.sort, search.default_sort("certificates", f)),
+                           status_labels=STATUS_LABELS, kind_labels=KIND_LABELS)
 
 
 def _detail(cert: Certificate, *, errors: dict | None = None, form: dict | None = None, status: int = 200):

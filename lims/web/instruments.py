@@ -11,6 +11,7 @@ Views parse, call one service (:mod:`lims.services.instruments`) and render.
 """
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,9 +19,11 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from lims.config import reminder_days
 from lims.errors import Conflict, ValidationError
 from lims.models import Role
 from lims.services import catalog, instruments, policy
+from lims.services.workflow import due_requests
 from lims.web.admin_sections import KIND_LABELS, SECTIONS, STATUS_LABELS
 from lims.web.auth import acting_user, roles_required
 from lims.web.context import get_db
@@ -62,7 +65,14 @@ def _event_words(history: instruments.InstrumentHistory) -> dict[int, str]:
 def instrument_page(instrument_id: int) -> ResponseReturnValue:
     actor = acting_user()
     history = instruments.instrument_history(get_db(), actor, instrument_id)
-    return render_template("admin/instrument.html", h=history, inst=history.instrument,
+    inst = history.instrument
+    # A business is offered "Request verification" when the instrument is due or overdue.
+    due_state = None
+    if (policy.asks_for_own_instruments(actor) and inst.next_due is not None and inst.status == "in_service"
+            and inst.next_due <= date.today() + timedelta(days=reminder_days())):
+        due_state = due_requests.request_states(get_db(), [inst.id])[inst.id]
+    return render_template("admin/instrument.html", h=history, inst=inst, due_state=due_state,
+                           no_procedure=due_requests.no_procedure_message("verification"),
                            labels=field_labels(), status_labels=STATUS_LABELS, kind_labels=KIND_LABELS,
                            event_words=_event_words(history),
                            can_edit=policy.can_edit_instruments(actor), staff=policy.is_staff(actor),

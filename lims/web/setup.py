@@ -11,9 +11,11 @@ from flask_babel import get_locale
 from lims.config import LANGUAGES
 from lims.i18n import set_language
 from lims.web import accounts, certificates, instruments, office, password_reset, public, public_certificates, ui
+from lims.web import imports as imports_ui
 from lims.web import workflow as workflow_ui
 from lims.web.api import BLUEPRINTS, register
 from lims.web.auth import init_auth
+from lims.web.catalog_pages import bp as catalog_pages_bp
 from lims.web.converters import init_converters
 from lims.web.errors import init_errors
 from lims.web.extensions import babel, csrf, limiter
@@ -67,7 +69,9 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(certificates.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(office.bp)
+    app.register_blueprint(imports_ui.bp)
     app.register_blueprint(instruments.bp)
+    app.register_blueprint(catalog_pages_bp)
     app.register_blueprint(password_reset.bp)
     api = Api(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})

@@ -17,12 +17,21 @@ from flask_login import current_user, login_user, logout_user
 
 from lims.errors import ValidationError
 from lims.models import Role
-from lims.services import catalog, policy, users
+from lims.services import catalog, policy, standard_edits, users
 from lims.services.inputs import parse
 from lims.web import login_limits
-from lims.web.admin_sections import SECTIONS, Section, calibration_rows, calibration_section
+from lims.web.admin_sections import (
+    QUANTITY_LABELS,
+    SECTIONS,
+    STATUS_LABELS,
+    Section,
+    calibration_rows,
+    calibration_section,
+)
 from lims.web.auth import acting_user, public, roles_required
+from lims.web.catalog_pages import events_of, labels_of, standard_section
 from lims.web.context import get_db
+from lims.web.lists import SEARCHABLE, section_page
 from lims.web.nav import NavItem
 
 bp = Blueprint("ui", __name__)
@@ -129,6 +138,8 @@ def _form_page(section: Section, save: Any, done: str) -> ResponseReturnValue:
 def section_list(key: str) -> ResponseReturnValue:
     section = _section(key, "list_roles")
     actor = acting_user()
+    if key in SEARCHABLE:
+        return section_page(section, actor, can_create=policy.has_role(actor, *section.create_roles))
     return render_template(
         "admin/list.html", section=section, rows=section.rows(get_db(), actor),
         can_create=policy.has_role(actor, *section.create_roles),
@@ -158,8 +169,13 @@ def standard_calibration_create(standard_id: int) -> ResponseReturnValue:
 @bp.route("/admin/standards/<int:standard_id>")
 @roles_required(Role.admin, Role.technician, Role.reviewer)
 def standard_detail(standard_id: int) -> ResponseReturnValue:
-    """A reference standard with its calibrations and what each certificate states point by point."""
-    std = catalog.get_reference_standard(get_db(), standard_id)
-    calibrations = [(cal, *calibration_rows(cal)) for cal in reversed(std.calibrations)]
-    return render_template("admin/standard.html", std=std, calibrations=calibrations,
-                           can_add_calibration=policy.has_role(acting_user(), Role.admin))
+    """A reference standard with its calibrations and what each certificate states point by point,
+    the records that used it and its history; for an admin: Correct, Retire / Put back in use."""
+    db, actor = get_db(), acting_user()
+    std, refs = standard_edits.standard_refs(db, actor, standard_id)
+    calibrations = [(cal, *calibration_rows(cal)) for cal in refs.calibrations]
+    return render_template("admin/standard.html", std=std, calibrations=calibrations, refs=refs,
+                           can_add_calibration=policy.has_role(actor, Role.admin),
+                           is_admin=policy.has_role(actor, Role.admin), status_labels=STATUS_LABELS,
+                           quantity_labels=QUANTITY_LABELS, labels=labels_of(standard_section()),
+                           events=events_of(db, "reference_standard", std.id))

@@ -101,11 +101,13 @@ def seed_demo(site: Site) -> None:
 
 
 def rows(url: str) -> dict[str, list[tuple[str, ...]]]:
-    """Every row of every table (``alembic_version`` aside) by column, in primary-key order, each
-    value as JSON text (so SQLite and PostgreSQL answers compare)."""
+    """Every row of every table (``alembic_version`` and SQLite's search index aside) by column, in
+    primary-key order, each value as JSON text (so SQLite and PostgreSQL answers compare)."""
+    from lims.models.search_sqlite import is_fts_table
+
     engine = create_engine(url)
     meta = MetaData()
-    meta.reflect(engine)
+    meta.reflect(engine, only=lambda name, _meta: not is_fts_table(name))
     out = {}
     with engine.connect() as conn:
         for table in meta.sorted_tables:

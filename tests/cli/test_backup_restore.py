@@ -22,7 +22,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
 
+from lims.services import search
+from lims.services.policy import SYSTEM
 from tests.cli.backup_support import ENGINES, Databases, Site, files_under, rows, seed_demo, tables_empty
 from tests.conftest import build_app, dispose, limiter_restored
 from tests.helpers import qr_urls
@@ -153,6 +156,14 @@ def test_restore_into_an_empty_database_gives_back_every_row_file_and_qr_check(
         action, entity_id, after_json = conn.execute(text(
             "SELECT action, entity_id, after FROM audit_event ORDER BY seq DESC LIMIT 1")).one()
         head_hash = conn.execute(text("SELECT hash FROM audit_event WHERE seq = :s"), {"s": head}).scalar_one()
+        # the search text came back with the rows and the search index is built again (SQLite's FTS5
+        # tables are not archived): each certificate is found by its number typed in lower case
+        numbers = conn.execute(text("SELECT number FROM certificate")).scalars().all()
+    with Session(engine) as session:
+        for number in numbers:
+            found = search.search_certificates(session, SYSTEM, search.CertificateFilter(q=number.lower()),
+                                               limit=10, offset=0)
+            assert number in [c.number for c in found.rows]
     engine.dispose()
     restored = after_json if isinstance(after_json, dict) else json.loads(after_json)
     nulls = _sql_nulls(source.url)

@@ -103,6 +103,8 @@ def _collect(app, db) -> dict[str, str]:  # noqa: C901 - one list of what is pin
     pages += [f"/certificates/{i}" for i in cert_ids] + [f"/records/{i}/chart.svg" for i in record_ids]
     pages += [f"/admin/{key}" for key in ("organisations", "instrument-types", "instruments", "standards", "users")]
     pages += [f"/standards/{i}/impact" for i in (1, 2, 3)]
+    pages += ["/admin/organisations/2", "/admin/instrument-types/1", "/admin/standards/1", "/admin/users/2",
+              "/admin/organisations/2/edit"]  # one catalogue entry's page of each kind, and a correction form
     api = ["/api/v1/records", "/api/v1/certificates", "/api/v1/service-requests", "/api/v1/instruments",
            "/api/v1/organisations", "/api/v1/instrument-types", "/api/v1/procedures", "/api/v1/users",
            "/api/v1/reference-standards", "/api/v1/recall", "/api/v1/recall/by-business", "/api/v1/me",

@@ -50,3 +50,25 @@ def test_compiled_catalogs_match_their_sources():
         with mo_path.open("rb") as fh:
             mo = {m.id: m.string for m in read_mo(fh) if m.id}
         assert po == mo, f"{mo_path} is older than {po_path}"
+
+
+def test_a_message_kept_in_several_catalogs_has_one_translation():
+    """The feature catalogs are merged into one: a message id translated differently in two of them
+    would show whichever loads last (before: "withdrawn" read "đã ngừng sử dụng" on the catalogue's
+    pages and "đã ngừng" on the search filter, and which one a page got depended on load order)."""
+    seen: dict[str, tuple[str, str]] = {}
+    clashes = []
+    for folder in translation_dirs():
+        po = folder / "vi" / "LC_MESSAGES" / "messages.po"
+        if not po.exists():
+            continue
+        with po.open("rb") as fh:
+            for m in read_po(fh):
+                if not m.id or not m.string:
+                    continue
+                msgid = m.id if isinstance(m.id, str) else m.id[0]
+                text = m.string if isinstance(m.string, str) else "\x00".join(m.string)
+                first = seen.setdefault(msgid, (folder.name, text))
+                if first[1] != text:
+                    clashes.append(f"{msgid!r}: {first[0]} {first[1]!r}, {folder.name} {text!r}")
+    assert not clashes, "\n".join(clashes)

@@ -24,6 +24,9 @@ Certificates (request received → issued = turnaround):
 * c_old1 of i1 issued 2025-01-10, valid until 2025-12-15; c_old3 of i3 issued 2025-05-01, valid
   until 2025-11-15; a revoked c_rev3 of i3 issued 2025-06-01, valid until 2025-09-30 (left out).
 
+The rows are written directly (not through the services), so the office summaries are rebuilt
+from them at the end, as after a bulk import.
+
 Overdue (no certificate in force) at month ends 2025-10-31 … 2026-03-31: 0, 1 (i3), 2 (i1, i3), 2,
 1 (i1), 1 (i3: its latest dated certificate c5 ended 2026-03-20; the failed c3 has no valid_until).
 """
@@ -41,6 +44,7 @@ from lims.models import (
     ServiceRequest,
     ServiceRequestItem,
 )
+from lims.services import office_summary
 
 
 def _at(day: str, hour: int = 8) -> datetime:
@@ -110,5 +114,6 @@ def make_office_data(db, make_user) -> dict:
     cert(old1, i1, "2025-01-10", "2025-12-15")
     cert(old3, i3, "2025-05-01", "2025-11-15")
     cert(old3, i3, "2025-06-01", "2025-09-30", status="revoked")
+    office_summary.rebuild(db)  # the rows above were written directly, as a bulk import would
     db.commit()
     return {"lan": lan, "minh": minh, "can": can, "ap": ap}

@@ -284,3 +284,71 @@ def test_the_release_records_and_certificates_open_after_the_upgrade(release_dat
                 assert hashlib.sha256(pdf.data).hexdigest() == cert_row["pdf_sha256"]
         finally:
             dispose(app)
+
+
+def test_the_upgrade_fills_the_office_summaries_as_the_services_would(release_database, release_instance,
+                                                                      release, monkeypatch):
+    """Migration 0009 fills the office dashboard's summaries from the release's records and
+    certificates: the same rows as recomputing them (``office_summary.rebuild``), not empty."""
+    from sqlalchemy.orm import Session
+
+    from lims.services import office_summary
+    from tests.services.test_office_summary import _summaries
+
+    monkeypatch.setenv("LIMS_DATABASE_URL", release_database)
+    monkeypatch.setenv("LIMS_INSTANCE_PATH", str(release_instance))
+    assert CliRunner().invoke(main, ["db", "upgrade"]).exit_code == 0
+    engine = create_engine(release_database)
+    try:
+        with Session(engine) as session:
+            filled = _summaries(session)
+            assert filled["day"] and filled["spans"]
+            office_summary.rebuild(session)
+            assert _summaries(session) == filled
+            session.rollback()
+    finally:
+        engine.dispose()
+
+
+def test_search_finds_the_release_rows_after_the_upgrade(release_database, release_instance, release, monkeypatch):
+    """Migration 0007 fills the search text of the release's rows: each business's instruments are
+    found by its name typed without diacritics (API total = its instruments in the release), each
+    certificate by its number in lower case, each record by its number."""
+    from lims.text_search import fold
+
+    monkeypatch.setenv("LIMS_DATABASE_URL", release_database)
+    monkeypatch.setenv("LIMS_INSTANCE_PATH", str(release_instance))
+    assert CliRunner().invoke(main, ["db", "upgrade"]).exit_code == 0
+    tables = _rows(release)["tables"]
+
+    def rows(name: str) -> list[dict[str, Any]]:
+        return [dict(zip(tables[name]["columns"], row, strict=True)) for row in tables[name]["rows"]]
+
+    owned: dict[int, int] = {}
+    for inst in rows("instrument"):
+        owned[inst["owner_id"]] = owned.get(inst["owner_id"], 0) + 1
+    names = {o["id"]: o["name"] for o in rows("organisation")}
+    with limiter_restored():
+        app = build_app(release_database, release_instance)
+        try:
+            client = app.test_client()
+            assert client.post("/login", data={"username": "admin", "password": release.password}).status_code == 302
+            checked = 0
+            for owner_id, count in owned.items():
+                name = fold(names[owner_id])
+                if sum(fold(n) == name or name in fold(n) for n in names.values()) > 1:
+                    continue  # a name within another's: the count would mix them
+                resp = client.get("/api/v1/instruments", query_string={"q": name, "limit": 1000})
+                assert resp.status_code == 200
+                assert resp.headers["X-Total-Count"] == str(count), names[owner_id]
+                assert {i["owner_id"] for i in resp.get_json()} == {owner_id}
+                checked += 1
+            assert checked >= 1
+            for cert in rows("certificate"):
+                resp = client.get("/api/v1/certificates", query_string={"q": cert["number"].lower()})
+                assert cert["number"] in [c["number"] for c in resp.get_json()["items"]]
+            for rec in rows("record"):
+                resp = client.get("/api/v1/records", query_string={"q": rec["number"]})
+                assert [r["number"] for r in resp.get_json()] == [rec["number"]]
+        finally:
+            dispose(app)

@@ -20,9 +20,9 @@ from certificates.hashing import sha256_hex
 from certificates.model import CertificateDocument, Status
 from certificates.pdf import render_pdf
 from certificates.qr import stamp_label_pdf
-from lims.errors import LimsError, ValidationError
+from lims.errors import LimsError, NotFound, ValidationError
 from lims.i18n import _
-from lims.models import Certificate, CertificateStatus
+from lims.models import Certificate, CertificateOrigin, CertificateStatus
 from lims.services.certificates.context import CertificateContext, current_context
 from lims.services.certificates.files import dcc_file, pdf_file, render_stored_dcc
 
@@ -59,8 +59,18 @@ def verification_token(cert: Certificate) -> str:
     return (cert.document or {}).get("verification", {}).get("token", "")
 
 
+def _issued_only(cert: Certificate, what: str) -> None:
+    """Refuse what only a certificate issued by this system has (its document, DCC)."""
+    if cert.origin == CertificateOrigin.imported.value:
+        raise NotFound(_("Certificate %(number)s was imported from the lab's earlier records: it has no %(what)s.",
+                         number=cert.number, what=what))
+
+
 def verify_url(cert: Certificate, ctx: CertificateContext | None = None) -> str:
-    """The URL printed as QR on the certificate (as issued)."""
+    """The URL printed as QR on the certificate (as issued); for a certificate imported from the
+    lab's earlier records, which has no QR of this system, its status-only page."""
+    if cert.origin == CertificateOrigin.imported.value:
+        return status_url(cert, ctx)
     stored = (cert.document or {}).get("verification", {}).get("url")
     return stored or (ctx or current_context()).verify_url(verification_token(cert))
 
@@ -91,6 +101,12 @@ def pdf_bytes(cert: Certificate, *, lang: str | None = None, original: bool = Fa
     from the stored document (marked REVOKED / SUPERSEDED) unless ``original`` is asked."""
     ctx = context or current_context()
     lang = lang or cert.language
+    if cert.origin == CertificateOrigin.imported.value:  # the PDF as the lab gave it, never drawn
+        path = pdf_file(cert, ctx)
+        if path is None or not path.exists():
+            raise NotFound(_("Certificate %(number)s was imported from the lab's earlier records without "
+                             "its PDF.", number=cert.number))
+        return path.read_bytes()
     if lang == cert.language and (original or cert.status == CertificateStatus.valid.value):
         path = pdf_file(cert, ctx)
         if path is not None and path.exists():
@@ -101,6 +117,7 @@ def pdf_bytes(cert: Certificate, *, lang: str | None = None, original: bool = Fa
 
 def json_export(cert: Certificate) -> dict:
     """The document in the package's JSON form (``certificates.jsonform``), with today's status."""
+    _issued_only(cert, _("certificate document"))
     return _guarded("JSON form", cert, lambda: jsonform.to_json_dict(document_of(cert)))
 
 
@@ -112,6 +129,7 @@ def dcc_export(cert: Certificate, ctx: CertificateContext | None = None) -> byte
     kept DCC whose file is missing is written again only when the result has the recorded hash;
     otherwise it is refused, never served as if it were the issued one.
     """
+    _issued_only(cert, _("DCC"))
     path = dcc_file(cert, ctx)
     if path is not None and path.exists():
         return path.read_bytes()

@@ -28,7 +28,7 @@ from certificates import jsonform
 from certificates.dcc import to_dcc_xml
 from certificates.hashing import sha256_hex
 from certificates.pdf import render_pdf
-from lims.models import Certificate
+from lims.models import Certificate, CertificateOrigin
 from lims.services import audit
 from lims.services.certificates.context import CertificateContext, current_context
 
@@ -146,8 +146,11 @@ def missing_dccs(session: Session, ctx: CertificateContext | None = None) -> lis
 
 def _missing(session: Session, ctx: CertificateContext,
              file_of: Callable[[Certificate, CertificateContext], Path | None]) -> list[Certificate]:
-    """Certificates whose file (``file_of``) is not in the instance folder, in issue order."""
-    return [cert for cert in session.scalars(select(Certificate).order_by(Certificate.id))
+    """Certificates whose file (``file_of``) is not in the instance folder, in issue order. Not those
+    imported from the lab's earlier records: their PDF is the lab's own file, never drawn here (a
+    missing one comes back with the backup), and they have no DCC."""
+    query = select(Certificate).where(Certificate.origin == CertificateOrigin.issued.value).order_by(Certificate.id)
+    return [cert for cert in session.scalars(query)
             if (path := file_of(cert, ctx)) is None or not path.exists()]
 
 

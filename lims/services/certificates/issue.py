@@ -44,7 +44,7 @@ from lims.models import (
     User,
     WorkKind,
 )
-from lims.services import audit, policy
+from lims.services import audit, office_summary, policy
 from lims.services.catalog import the_lab
 from lims.services.certificates.context import CertificateContext, current_context
 from lims.services.certificates.document import (
@@ -181,6 +181,7 @@ def _issue(session: Session, actor: Actor, record: Record, ctx: CertificateConte
     queue_pdf(session, ctx, cert, pdf)  # written after the commit
     queue_dcc(session, ctx, cert, to_dcc_xml(doc, verify_url=url))  # the DCC is a record too
     session.flush()
+    office_summary.certificate_issued(session, cert, record)  # the office's turnaround and overdue spans
     return cert
 
 
@@ -261,9 +262,13 @@ def _not_valid(cert: Certificate) -> Conflict:
                       "amended or revoked.", number=cert.number, status=status_label(cert.status)))
 
 
-def _amended_record(session: Session, c: Checker, old: Certificate, record_id: int | None) -> Record:
-    """The record the amendment is issued from: the same one, or a newer approved one without certificate."""
+def _amended_record(session: Session, c: Checker, old: Certificate, record_id: int | None) -> Record | None:
+    """The record the amendment is issued from: the same one, or a newer approved one without certificate
+    (the only way for a certificate imported from the lab's earlier records, which has none)."""
     if record_id is None or record_id == old.record_id:
+        if old.record is None:
+            c.fail("record_id", _("This certificate was imported from the lab's earlier records and has no "
+                                  "record: choose the approved record the corrected certificate is issued from."))
         return old.record
     record = session.get(Record, record_id)
     if record is None:
@@ -307,6 +312,7 @@ def amend_certificate(session: Session, actor: Actor | None, certificate_id: int
     if old.status != CertificateStatus.valid.value:
         raise _not_valid(old)
     c.done()
+    assert record is not None  # refused above when there is none
     issue_date = issue_date or date.today()
     reason = _amendment_reason(data)
     same = record.id == old.record_id
@@ -340,6 +346,7 @@ def revoke_certificate(session: Session, actor: Actor | None, certificate_id: in
     now = datetime.now(UTC)
     _lock_status(session, cert, CertificateStatus.revoked.value, revoked_at=now,
                  revoked_by_id=policy.actor_id(actor), revoke_reason=data.reason)
+    office_summary.refresh_overdue(session, cert.instrument_id)  # a revoked certificate keeps nothing in force
     audit.record(session, actor, "certificate.revoke", cert, before={"status": CertificateStatus.valid.value},
                  after={"status": cert.status, "reason": data.reason, "revoked_at": now})
     return cert

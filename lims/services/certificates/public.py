@@ -61,7 +61,10 @@ class PublicView:
         if newer:
             newer = tokens.sign_token(genuine_token(newer, ctx)[0], ctx.keystore, scope=tokens.SCOPE_STATUS)
         summary = {k: v for k, v in self.summary.items() if k != "owner"}
-        return replace(self, scope=tokens.SCOPE_STATUS, summary=summary, pdf_sha256=None, dcc_sha256=None,
+        # A certificate imported from the lab's earlier records has no full token (no QR of this
+        # system): the SHA-256 of its PDF stays, so a holder of the PDF can check it here.
+        pdf_sha256 = self.pdf_sha256 if self.summary.get("imported") else None
+        return replace(self, scope=tokens.SCOPE_STATUS, summary=summary, pdf_sha256=pdf_sha256, dcc_sha256=None,
                        superseded_by_token=newer)
 
     def as_json(self, base_url: str) -> dict[str, Any]:
@@ -85,13 +88,14 @@ class PublicView:
             "pdf_sha256": self.pdf_sha256,
             "dcc_sha256": self.dcc_sha256,
             "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+            "imported": bool(s.get("imported")),
             "supersedes": s.get("supersedes"),
             "superseded_by": {"number": self.superseded_by_number,
                               "url": tokens.verify_url(base_url, self.superseded_by_token)}
             if self.superseded_by_number and self.superseded_by_token else None,
         }
         if not full:
-            for key in ("owner", "pdf_sha256", "dcc_sha256"):
+            for key in ("owner", "dcc_sha256") if s.get("imported") else ("owner", "pdf_sha256", "dcc_sha256"):
                 del answer[key]
         return answer
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from lims.errors import NotFound, PermissionDenied
@@ -17,17 +17,16 @@ from lims.models import (
     Certificate,
     CertificateStatus,
     Instrument,
-    Organisation,
     Record,
     RecordStatus,
     WorkKind,
 )
-from lims.services import policy
+from lims.services import listing, policy
 from lims.services.policy import Actor
 from lims.services.validation import Checker, control_character
 
-__all__ = ["CERTIFICATE", "EXPIRED", "NOTICE", "PUBLIC_STATUSES", "amendable_records", "document_kind",
-           "effective_status", "get_by_number",
+__all__ = ["CERTIFICATE", "EXPIRED", "NOTICE", "PUBLIC_STATUSES", "amendable_records", "certificate_query",
+           "document_kind", "effective_status", "get_by_number",
            "get_certificate", "list_certificates", "status_label", "superseded_by"]
 
 EXPIRED = "expired"
@@ -92,13 +91,12 @@ def _check_filters(status: str | None, kind: str | None) -> None:
     c.done()
 
 
-def list_certificates(session: Session, viewer: Actor | None, *, status: str | None = None,
-                      kind: str | None = None, query: str | None = None, limit: int = 100,
-                      offset: int = 0) -> tuple[list[Certificate], int]:
-    """Newest first; ``status`` may be ``expired``; ``query`` matches number, stamp, serial or customer."""
+def certificate_query(viewer: Actor | None, *, status: str | None = None, kind: str | None = None) -> Select:
+    """The certificates ``viewer`` may see (a business: its own, as customer or owner), of ``status``
+    (which may be ``expired``) and ``kind``."""
     _require_viewer(viewer)
     _check_filters(status, kind)
-    q = select(Certificate).join(Certificate.instrument).join(Certificate.customer)
+    q = select(Certificate)
     today = date.today()
     if status == EXPIRED:
         q = q.where(Certificate.status == CertificateStatus.valid.value, Certificate.valid_until < today)
@@ -109,18 +107,24 @@ def list_certificates(session: Session, viewer: Actor | None, *, status: str | N
         q = q.where(Certificate.status == status)
     if kind:
         q = q.where(Certificate.kind == kind)
-    if query and query.strip():
-        like = f"%{query.strip().lower()}%"
-        q = q.where(or_(func.lower(Certificate.number).like(like), func.lower(Certificate.stamp_number).like(like),
-                        func.lower(Instrument.serial_number).like(like), func.lower(Organisation.name).like(like)))
     if not policy.is_staff(viewer):
         org = policy.organisation_of(viewer)
         org = org if org is not None else -1
-        q = q.where(or_(Certificate.customer_id == org, Instrument.owner_id == org))
-    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = session.scalars(q.order_by(Certificate.issue_date.desc(), Certificate.id.desc())
-                           .limit(limit).offset(offset)).all()
-    return list(rows), total
+        owned = select(Instrument.id).where(Instrument.owner_id == org)
+        q = q.where(or_(Certificate.customer_id == org, Certificate.instrument_id.in_(owned)))
+    return q
+
+
+def list_certificates(session: Session, viewer: Actor | None, *, status: str | None = None,
+                      kind: str | None = None, query: str | None = None, limit: int = 100,
+                      offset: int = 0) -> tuple[list[Certificate], int]:
+    """Newest first; ``status`` may be ``expired``; ``query``'s words are found in the number, stamp,
+    serial number or customer, diacritics and case ignored (:mod:`lims.services.listing`); the total
+    is counted up to :data:`lims.services.listing.COUNT_CAP` + 1."""
+    q = listing.matching(session, certificate_query(viewer, status=status, kind=kind), Certificate, query)
+    q = q.order_by(Certificate.issue_date.desc(), Certificate.id.desc())
+    found = listing.page(session, q, Certificate, limit=limit, offset=offset)
+    return found.rows, found.total + (1 if found.capped else 0)
 
 
 def superseded_by(session: Session, cert: Certificate) -> Certificate | None:

@@ -68,6 +68,7 @@ from lims.services.workflow.requests import (
     get_service_request,
     list_service_requests,
     no_procedure_message,
+    open_requests_of,
     serviceable_type_ids,
     update_request_progress,
 )
@@ -102,5 +103,5 @@ __all__ = [
     "records_of_request", "request_status_label", "require_editable", "return_record", "run_capture",
     "save_record", "split_readings", "standard_choices", "standard_data", "standard_problem", "standards_in_use",
     "submit_record", "today", "update_request_progress", "usable_procedure",
-    "no_procedure_message", "serviceable_type_ids",
+    "no_procedure_message", "open_requests_of", "serviceable_type_ids",
 ]

@@ -30,6 +30,7 @@ from lims.services import audit
 from lims.services.numbering import next_value
 from lims.services.policy import Actor, actor_id, can_see_request, is_staff, organisation_of, require
 from lims.services.validation import Checker, require_exists
+from lims.services.withdrawn import refuse_withdrawn_organisation, refuse_withdrawn_type
 from lims.services.workflow.common import REQUEST_NUMBER, VERIFICATION_TYPES, today
 from lims.services.workflow.inputs import AcceptRequest, CancelRequest, NewServiceRequest
 from lims.services.workflow.labels import request_status_label
@@ -47,6 +48,7 @@ def _customer(c: Checker, session: Session, actor: Actor | None, inp: NewService
         customer = session.get(Organisation, org) if org else None
         if customer is None:
             raise PermissionDenied(_("A business user belongs to a business."))
+        refuse_withdrawn_organisation(c, customer, "customer_id")
         return customer
     if inp.customer_id is None:
         c.fail("customer_id", _("This field is required."))
@@ -54,6 +56,7 @@ def _customer(c: Checker, session: Session, actor: Actor | None, inp: NewService
     customer = require_exists(c, session, Organisation, "customer_id", inp.customer_id)
     if customer is not None and customer.kind != OrgKind.business.value:
         c.fail("customer_id", _("The customer must be a business."))
+    refuse_withdrawn_organisation(c, customer, "customer_id")
     return customer
 
 
@@ -88,6 +91,8 @@ def _instruments(c: Checker, session: Session, ids: list[int], customer: Organis
                                         owner=customer.name))
         elif inst.status == InstrumentStatus.scrapped.value:
             c.fail("instrument_ids", _("Instrument %(serial)s is scrapped.", serial=inst.serial_number))
+        elif not inst.type.active:
+            refuse_withdrawn_type(c, inst.type, "instrument_ids")
         else:
             instruments.append(inst)
     return instruments
@@ -105,6 +110,33 @@ def no_procedure_message(kind: str) -> str:
     if kind == WorkKind.verification.value:
         return _("The lab has no verification procedure for this instrument type")
     return _("The lab has no calibration procedure for this instrument type")
+
+
+#: A request still to be worked on: an instrument in one is not put in another of the same kind.
+OPEN_REQUEST_STATUSES = (RequestStatus.submitted.value, RequestStatus.accepted.value,
+                         RequestStatus.in_progress.value)
+
+
+def open_requests_of(session: Session, instrument_ids: list[int], kind: str) -> dict[int, tuple[int, str]]:
+    """For each of the instruments already in an open request of ``kind``: (request id, number),
+    the oldest such request."""
+    if not instrument_ids:
+        return {}
+    q = (select(ServiceRequestItem.instrument_id, ServiceRequest.id, ServiceRequest.number)
+         .join(ServiceRequest, ServiceRequest.id == ServiceRequestItem.request_id)
+         .where(ServiceRequestItem.instrument_id.in_(instrument_ids), ServiceRequest.kind == kind,
+                ServiceRequest.status.in_(OPEN_REQUEST_STATUSES))
+         .order_by(ServiceRequest.id.desc()))
+    return {iid: (rid, number) for iid, rid, number in session.execute(q)}
+
+
+def _not_in_open_request(c: Checker, session: Session, kind: str, instruments: list[Instrument]) -> None:
+    """Refuses instruments already in an open request of the same kind (named with that request)."""
+    open_ = open_requests_of(session, [i.id for i in instruments], kind)
+    for inst in instruments:
+        if inst.id in open_:
+            c.fail("instrument_ids", _("Instrument %(serial)s is already in open request %(number)s.",
+                                        serial=inst.serial_number, number=open_[inst.id][1]))
 
 
 def _serviceable(c: Checker, session: Session, kind: str, instruments: list[Instrument]) -> None:
@@ -132,6 +164,8 @@ def create_service_request(session: Session, actor: Actor | None, inp: NewServic
         instruments = _instruments(c, session, ids, customer)
         if kind and "instrument_ids" not in c.errors:
             _serviceable(c, session, kind, instruments)
+        if kind and "instrument_ids" not in c.errors:
+            _not_in_open_request(c, session, kind, instruments)
     if inp.wanted_by is not None and inp.wanted_by < today():
         c.fail("wanted_by", _("The date is in the past."))
     if inp.site_address and not inp.on_site:

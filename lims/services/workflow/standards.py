@@ -61,12 +61,16 @@ def range_text(std: ReferenceStandard) -> str:
 
 
 def standard_choices(session: Session, record: Record) -> list[tuple[ReferenceStandard, str | None]]:
-    """Standards of the procedure's quantity, each with the reason it cannot be selected (or None)."""
+    """Standards of the procedure's quantity, each with the reason it cannot be selected (or None).
+    A retired standard is not offered, unless the record names it already (then with its reason)."""
     quantity = record.procedure.spec.get("quantity")
     on = record.work_date or today()
+    named = {rs.standard_id for rs in record.standards}
     out = []
     for std in session.scalars(select(ReferenceStandard).where(ReferenceStandard.quantity == quantity)
                                .order_by(ReferenceStandard.code)):
+        if std.status == StandardStatus.retired.value and std.id not in named:
+            continue
         problem = standard_problem(std, on)
         if problem is None:
             cal = calibration_in_force(std, on)

@@ -18,7 +18,7 @@ from lims.i18n import _, current_language
 from lims.metrology.reporting import round_uncertainty
 from lims.metrology.units import Q_, format_quantity
 from lims.models import Record, RecordStatus, Role, StandardStatus, WorkKind
-from lims.services import audit
+from lims.services import audit, office_summary
 from lims.services.certificates import current_context, issue_for_record
 from lims.services.certificates.document import add_months, valid_until_after
 from lims.services.policy import Actor, actor_id, made_record, require, require_technician
@@ -165,6 +165,7 @@ def approve_record(session: Session, actor: Actor | None, record_id: int, inp: V
     record.approved_at = now
     record.reviewer_id = actor_id(actor) or record.reviewer_id
     session.flush()
+    office_summary.record_approved(session, record)  # the office dashboard's counts
     audit.record(session, actor, "record.approve", record, before=before,
                  after={"status": record.status, "verdict": record.verdict, "approved_at": now})
     _move_next_due(session, actor, record, now.date())

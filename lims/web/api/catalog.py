@@ -12,13 +12,16 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from lims.models import Role
-from lims.services import catalog, instruments, policy, users
+from lims.services import catalog, instruments, policy, search, users
 from lims.services.inputs import parse
 from lims.services.policy import STAFF_ROLES
 from lims.web.api.blueprints import api_blueprint
-from lims.web.api.common import body, int_param, json_body, query_int
+from lims.web.api.common import body, int_param, json_body
+from lims.web.api.list_params import TOTAL_HEADERS_DOC, date_param, enum_param, list_params
 from lims.web.auth import acting_user, roles_required
 from lims.web.context import get_db
+from lims.web.listing import api_paging, total_headers
+from lims.web.lists import instrument_filter, organisation_filter
 
 bp = Blueprint("api_catalog", __name__, url_prefix="", description="Organisations, instruments and standards")
 api_blueprint(bp)
@@ -32,6 +35,8 @@ class OrganisationSchema(Schema):
     address = fields.Str()
     phone = fields.Str()
     email = fields.Str()
+    active = fields.Bool(dump_only=True, metadata={"description": "false: withdrawn (no new work)"})
+    version_id = fields.Int(dump_only=True)
 
 
 class InstrumentTypeSchema(Schema):
@@ -43,6 +48,8 @@ class InstrumentTypeSchema(Schema):
     unit = fields.Str(required=True, metadata={"description": "unit of readings, e.g. kg, bar, degC"})
     requires_verification = fields.Bool(metadata={"description": "subject to legal control (nhóm 2)"})
     verification_interval_months = fields.Int(allow_none=True)
+    active = fields.Bool(dump_only=True, metadata={"description": "false: withdrawn (no new instrument or request)"})
+    version_id = fields.Int(dump_only=True)
 
 
 class InstrumentSchema(Schema):
@@ -123,8 +130,9 @@ class ReferenceStandardSchema(Schema):
     range_max = fields.Float(required=True)
     range_unit = fields.Str(required=True)
     accuracy_class = fields.Str()
-    status = fields.Str(dump_only=True)
+    status = fields.Str(dump_only=True, metadata={"enum": ["in_use", "out_of_tolerance", "retired"]})
     calibrations = fields.List(fields.Nested(StandardCalibrationSchema), dump_only=True)
+    version_id = fields.Int(dump_only=True)
 
 
 class ProcedureSchema(Schema):
@@ -149,6 +157,8 @@ class UserSchema(Schema):
     roles = fields.List(fields.Str(), required=True)
     organisation_id = fields.Int(allow_none=True)
     active = fields.Bool(dump_only=True)
+    language = fields.Str(dump_only=True, allow_none=True)
+    version_id = fields.Int(dump_only=True)
 
 
 #: Each typed service input with the schema that documents it in the API (checked by a test).
@@ -162,16 +172,17 @@ INPUT_SCHEMAS: tuple[tuple[type, type[Schema]], ...] = (
     (users.NewUser, UserSchema),
 )
 
-PAGING = [int_param("limit", "at most this many (default 200, max 1000)"), int_param("offset", "skip this many")]
-
-
 @bp.route("/organisations")
 class Organisations(MethodView):
     @roles_required(*STAFF_ROLES)
-    @bp.response(200, OrganisationSchema(many=True))
+    @bp.doc(parameters=list_params("organisations", "the name, tax code, address, phone or e-mail",
+                                   enum_param("kind", ["lab", "business"]),
+                                   enum_param("active", ["true", "false"], "in use (true) or withdrawn (false)")))
+    @bp.response(200, OrganisationSchema(many=True), headers=TOTAL_HEADERS_DOC)
     def get(self):
-        """List organisations (staff)."""
-        return catalog.list_organisations(get_db())
+        """List organisations (staff): searched, filtered, sorted (default by name), paged."""
+        found = search.search_organisations(get_db(), acting_user(), organisation_filter(), **api_paging())
+        return found.rows, total_headers(found)
 
     @bp.doc(**body(OrganisationSchema))
     @bp.response(201, OrganisationSchema)
@@ -196,13 +207,18 @@ class InstrumentTypes(MethodView):
 
 @bp.route("/instruments")
 class Instruments(MethodView):
-    @bp.doc(parameters=PAGING + [int_param("owner_id", "only this owner's instruments")])
-    @bp.response(200, InstrumentSchema(many=True))
+    @bp.doc(parameters=list_params(
+        "instruments", "the serial number, manufacturer, model, location, class, owner's name and tax code, type",
+        enum_param("status", ["in_service", "out_of_service", "scrapped"]),
+        int_param("type_id", "only this type's instruments"), int_param("owner_id", "only this owner's instruments"),
+        enum_param("due", list(search.DUE_CHOICES),
+                   f"overdue: next due before today; soon: due within {search.DUE_SOON_DAYS} days"),
+        date_param("due_from", "next due on or after"), date_param("due_to", "next due on or before")))
+    @bp.response(200, InstrumentSchema(many=True), headers=TOTAL_HEADERS_DOC)
     def get(self):
-        """List instruments; a business user sees only its own."""
-        return catalog.list_visible_instruments(get_db(), acting_user(), owner_id=query_int("owner_id"),
-                                                limit=query_int("limit", 200, maximum=1000),
-                                                offset=query_int("offset", 0))
+        """List instruments (a business user sees only its own): searched, filtered, sorted, paged."""
+        found = search.search_instruments(get_db(), acting_user(), instrument_filter(), **api_paging())
+        return found.rows, total_headers(found)
 
     @bp.doc(**body(InstrumentSchema))
     @bp.response(201, InstrumentSchema)

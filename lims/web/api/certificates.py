@@ -12,11 +12,15 @@ from lims.errors import ValidationError
 from lims.i18n import _
 from lims.models import Certificate, Role
 from lims.services import certificates as certs
+from lims.services import search
 from lims.services.inputs import parse
 from lims.web.api.blueprints import api_blueprint
-from lims.web.api.common import body, json_body, query_int
+from lims.web.api.common import body, json_body
+from lims.web.api.list_params import TOTAL_HEADERS_DOC, date_param, enum_param, list_params
 from lims.web.auth import acting_user, roles_required
 from lims.web.context import get_db
+from lims.web.listing import api_paging, total_headers
+from lims.web.lists import certificate_filter
 from lims.web.openapi import ErrorSchema
 from lims.web.public_certificates import certificate_context
 
@@ -40,8 +44,11 @@ class CertificateSchema(Schema):
     valid_until = fields.Date(allow_none=True)
     stamp_number = fields.Str(allow_none=True, metadata={"description": "số tem of a passed verification"})
     language = fields.Str()
-    record_id = fields.Int()
-    record_number = fields.Str()
+    record_id = fields.Int(allow_none=True, metadata={"description": "none for an imported certificate"})
+    record_number = fields.Str(allow_none=True)
+    origin = fields.Str(metadata={"enum": ["issued", "imported"],
+                                  "description": "issued by this system, or imported from the lab's earlier "
+                                                 "records (issued before it: no record, QR token or DCC)"})
     instrument_id = fields.Int()
     instrument = fields.Str()
     serial_number = fields.Str()
@@ -95,7 +102,8 @@ def as_dict(cert: Certificate) -> dict:
         "document_type": "non_conformity_notice" if summary.get("notice") else "certificate",
         "status": certs.effective_status(cert), "verdict": summary.get("verdict"),
         "issue_date": cert.issue_date, "valid_until": cert.valid_until, "stamp_number": cert.stamp_number,
-        "language": cert.language, "record_id": cert.record_id, "record_number": cert.record.number,
+        "language": cert.language, "record_id": cert.record_id,
+        "record_number": cert.record.number if cert.record else None, "origin": cert.origin,
         "instrument_id": cert.instrument_id, "instrument": cert.instrument.type.name(lang),
         "serial_number": cert.instrument.serial_number, "customer_id": cert.customer_id,
         "customer": cert.customer.name, "pdf_sha256": cert.pdf_sha256,
@@ -126,22 +134,17 @@ def _binary(mimetype: str, description: str) -> dict:
 @bp.route("")
 class Certificates(MethodView):
     @roles_required(*VIEWERS)
-    @bp.doc(parameters=[
-        {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(certs.PUBLIC_STATUSES)}},
-        {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["verification", "calibration"]}},
-        {"name": "q", "in": "query", "schema": {"type": "string"},
-         "description": "part of the number, stamp number, serial number or customer name"},
-        {"name": "limit", "in": "query", "schema": {"type": "integer"}, "description": "default 100, max 1000"},
-        {"name": "offset", "in": "query", "schema": {"type": "integer"}},
-    ])
-    @bp.response(200, CertificatePageSchema)
+    @bp.doc(parameters=list_params(
+        "certificates", "the number, stamp number, serial number, customer's and owner's names",
+        enum_param("status", list(certs.PUBLIC_STATUSES)), enum_param("kind", ["verification", "calibration"]),
+        date_param("issued_from", "issued on or after"), date_param("issued_to", "issued on or before"),
+        default_limit=100))
+    @bp.response(200, CertificatePageSchema, headers=TOTAL_HEADERS_DOC)
     def get(self):
-        """List certificates, newest first; a business user sees only its own."""
-        rows, total = certs.list_certificates(
-            get_db(), acting_user(), status=request.args.get("status") or None,
-            kind=request.args.get("kind") or None, query=request.args.get("q") or None,
-            limit=query_int("limit", 100, maximum=1000), offset=query_int("offset", 0))
-        return {"total": total, "items": [as_dict(c) for c in rows]}
+        """List certificates (a business user sees only its own): searched, filtered, sorted (newest first),
+        paged; ``total`` as the X-Total-Count header (at most 10,000: X-Total-Count-Capped says when more)."""
+        found = search.search_certificates(get_db(), acting_user(), certificate_filter(), **api_paging(100))
+        return {"total": found.total, "items": [as_dict(c) for c in found.rows]}, total_headers(found)
 
 
 @bp.route("/<int:certificate_id>")

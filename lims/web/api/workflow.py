@@ -14,14 +14,15 @@ from flask_smorest import Blueprint
 
 from lims.errors import ValidationError
 from lims.i18n import _, current_language
-from lims.models import Role
-from lims.services import workflow
+from lims.models import RecordStatus, RequestStatus, Role
+from lims.services import search, workflow
 from lims.services.inputs import parse
 from lims.services.workflow import capture as cap
 from lims.services.workflow import impact as standard_impact
 from lims.services.workflow import recall
 from lims.web.api.blueprints import api_blueprint
 from lims.web.api.common import body, int_param, json_body, query_int
+from lims.web.api.list_params import TOTAL_HEADERS_DOC, date_param, enum_param, list_params
 from lims.web.api.workflow_schemas import (
     AcceptSchema,
     CancelSchema,
@@ -40,6 +41,8 @@ from lims.web.api.workflow_schemas import (
 )
 from lims.web.auth import acting_user, roles_required
 from lims.web.context import get_db
+from lims.web.listing import api_paging, total_headers
+from lims.web.lists import record_filter, request_filter
 from lims.web.openapi import ERROR_RESPONSES
 
 bp = Blueprint("api_workflow", __name__, url_prefix="",
@@ -59,18 +62,26 @@ def _paging() -> dict:
 @bp.route("/service-requests")
 class ServiceRequests(MethodView):
     @roles_required(Role.technician, Role.reviewer, Role.business)
-    @bp.doc(parameters=PAGING + [{"name": "status", "in": "query", "schema": {"type": "string"}}])
-    @bp.response(200, ServiceRequestSchema(many=True))
+    @bp.doc(parameters=list_params(
+        "requests", "the number, customer's name and tax code, site address and notes",
+        enum_param("status", [s.value for s in RequestStatus]), enum_param("kind", ["verification", "calibration"]),
+        int_param("customer_id", "only this customer's (staff)"),
+        date_param("filed_from", "filed on or after"), date_param("filed_to", "filed on or before")))
+    @bp.response(200, ServiceRequestSchema(many=True), headers=TOTAL_HEADERS_DOC)
     def get(self):
-        """List service requests (a business sees its own)."""
-        return workflow.list_service_requests(get_db(), acting_user(), status=request.args.get("status") or None,
-                                              **_paging())
+        """List service requests (a business sees its own): searched, filtered, sorted (newest first), paged."""
+        found = search.search_requests(get_db(), acting_user(), request_filter(), **api_paging())
+        return found.rows, total_headers(found)
 
     @roles_required(Role.technician, Role.business)
     @bp.doc(**body(ServiceRequestSchema))
     @bp.response(201, ServiceRequestSchema)
     def post(self):
-        """File a service request (a business for its own instruments; the lab for a customer)."""
+        """File a service request (a business for its own instruments; the lab for a customer).
+
+        Several instruments in one request (``instrument_ids``). Refused with 422 naming why,
+        nothing created: an instrument not of the customer, scrapped, of a type without a
+        procedure for the kind of work, or already in an open request of that kind."""
         db = get_db()
         req = workflow.create_service_request(db, acting_user(), parse(workflow.NewServiceRequest, json_body()))
         return req
@@ -113,18 +124,20 @@ def cancel_request(request_id: int):
 @bp.route("/records")
 class Records(MethodView):
     @roles_required(Role.technician, Role.reviewer)
-    @bp.doc(parameters=PAGING + [{"name": "status", "in": "query", "schema": {"type": "string"}},
-                                 int_param("technician_id", "only this technician's"),
-                                 int_param("instrument_id", "only this instrument's")])
-    @bp.response(200, RecordSchema(many=True))
+    @bp.doc(parameters=list_params(
+        "records", "the number, instrument's serial number, manufacturer and model, owner's name, procedure code",
+        enum_param("status", [s.value for s in RecordStatus]),
+        enum_param("kind", ["verification", "calibration", "test"]),
+        int_param("technician_id", "only this technician's"), int_param("instrument_id", "only this instrument's"),
+        date_param("work_from", "work date on or after"), date_param("work_to", "work date on or before")))
+    @bp.response(200, RecordSchema(many=True), headers=TOTAL_HEADERS_DOC)
     def get(self):
-        """List records (staff).
+        """List records (staff): searched, filtered, sorted (newest first), paged.
 
         Numbers as reported, full precision under each record's `stored` (see `GET /records/{id}`).
         """
-        return workflow.list_records(get_db(), acting_user(), status=request.args.get("status") or None,
-                                     technician_id=query_int("technician_id"),
-                                     instrument_id=query_int("instrument_id"), **_paging())
+        found = search.search_records(get_db(), acting_user(), record_filter(), details=True, **api_paging())
+        return found.rows, total_headers(found)
 
     @roles_required(Role.technician)
     @bp.doc(**body(OpenRecordSchema))

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from lims.config import reminder_days
 from lims.models import Role
 from lims.services import policy, workflow
+from lims.services.workflow import due_requests
 from lims.services.workflow import recall as recall_service
 from lims.web.auth import acting_user
 from lims.web.context import get_db
@@ -22,7 +24,7 @@ from lims.web.workflow.blueprint import bp
 from lims.web.workflow.helpers import input_number, quantity_text, sig2, unit_text, wf_helpers
 
 __all__ = ["bp", "input_number", "quantity_text", "recall", "records", "requests", "sig2", "standards", "unit_text",
-           "wf_helpers", "workflow_panel", "workstation"]
+           "wf_helpers", "workflow_panel", "due_panel", "workstation"]
 
 
 
@@ -40,3 +42,14 @@ def workflow_panel() -> dict:
     out["can_see_records"] = policy.has_role(user, Role.technician, Role.reviewer)
     out["own_work"] = user is not None and user.has_role(Role.technician)  # an admin has no records of their own
     return out
+
+
+@bp.app_template_global("due_panel")
+def due_panel() -> dict:
+    """A business's instruments overdue or due within ``LIMS_REMINDER_DAYS``, each with what stands
+    in the way of requesting its verification (the dashboard's "Due and overdue instruments")."""
+    user = acting_user()
+    if not policy.asks_for_own_instruments(user):  # an admin holds the business role too
+        return {"shown": False}
+    return {"shown": True, "offers": due_requests.due_offers(get_db(), user), "days": reminder_days(),
+            "no_procedure": workflow.no_procedure_message("verification")}

@@ -19,4 +19,5 @@ NAV = (
     NavItem("workflow.standards_overview", _l("Standards in use"), (Role.technician, Role.reviewer), order=23),
     NavItem("workflow.workstation_settings", _l("Workstation"), (Role.technician,), order=24),
 )
-PANELS = (Panel("workflow/panel.html", policy.STAFF_ROLES + (Role.business,)),)
+PANELS = (Panel("workflow/panel.html", policy.STAFF_ROLES + (Role.business,)),
+          Panel("workflow/due_panel.html", (Role.business,)))

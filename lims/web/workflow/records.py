@@ -12,13 +12,15 @@ from lims.errors import Conflict, ValidationError
 from lims.metrology.r76_tests import CHANGE_POINT_TESTS
 from lims.metrology.reported import reported_results
 from lims.models import Record, Role
-from lims.services import audit_sentences, policy, workflow
+from lims.services import audit_sentences, policy, search, workflow
 from lims.services.inputs import parse
 from lims.services.workflow import capture as cap
 from lims.web import transaction
 from lims.web.auth import acting_user, roles_required
 from lims.web.context import get_db
 from lims.web.filters import fmt_number
+from lims.web.listing import page_paging, pager
+from lims.web.lists import record_filter
 from lims.web.workflow.blueprint import bp
 from lims.web.workflow.chart import error_chart_svg
 from lims.web.workflow.helpers import TEST_LABELS, call_service, chart_title, fail_page, transition, unit_text
@@ -28,12 +30,15 @@ from lims.web.workflow.workstation import workstation
 @bp.route("/records")
 @roles_required(Role.technician, Role.reviewer)
 def records_list():
+    """Records searched, filtered, sorted and paged; ``mine=1``: only the signed-in technician's."""
     db = get_db()
-    status = request.args.get("status") or None
     mine = request.args.get("mine") == "1"
     user = acting_user()
-    rows = workflow.list_records(db, user, status=status, technician_id=policy.actor_id(user) if mine else None)
-    return render_template("workflow/records.html", rows=rows, status=status, mine=mine,
+    number, per_page, offset = page_paging()
+    f = record_filter(technician_id=(policy.actor_id(user) or -1) if mine else None)
+    found = search.search_records(db, user, f, limit=per_page, offset=offset)
+    return render_template("workflow/records.html", rows=found.rows, f=f, mine=mine,
+                           pager=pager(found, number, per_page, f.sort, search.SORTS["records"][1]),
                            statuses=["draft", "submitted", "returned", "approved"],
                            counts=workflow.counts_by_status(db, user))
 

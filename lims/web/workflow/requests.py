@@ -6,11 +6,13 @@ from flask_babel import gettext as _
 
 from lims.errors import Conflict, ValidationError
 from lims.models import InstrumentStatus, OrgKind, Role
-from lims.services import catalog, policy, workflow
+from lims.services import catalog, policy, search, workflow
 from lims.services.inputs import parse
 from lims.web import transaction
 from lims.web.auth import acting_user, roles_required
 from lims.web.context import get_db
+from lims.web.listing import page_paging, pager
+from lims.web.lists import request_filter
 from lims.web.workflow.blueprint import bp
 from lims.web.workflow.helpers import fail_page, transition
 
@@ -18,10 +20,12 @@ from lims.web.workflow.helpers import fail_page, transition
 @bp.route("/requests")
 @roles_required(Role.technician, Role.reviewer, Role.business)
 def requests_list():
-    db = get_db()
-    status = request.args.get("status") or None
-    rows = workflow.list_service_requests(db, acting_user(), status=status)
-    return render_template("workflow/requests.html", rows=rows, status=status,
+    """Service requests searched, filtered, sorted and paged (a business sees its own)."""
+    number, per_page, offset = page_paging()
+    f = request_filter()
+    found = search.search_requests(get_db(), acting_user(), f, limit=per_page, offset=offset)
+    return render_template("workflow/requests.html", rows=found.rows, f=f,
+                           pager=pager(found, number, per_page, f.sort, search.SORTS["requests"][1]),
                            statuses=["submitted", "accepted", "in_progress", "completed", "cancelled"],
                            can_file=policy.has_role(acting_user(), Role.technician, Role.business))
 
@@ -31,7 +35,7 @@ def _request_form_context(data: dict, errors: dict) -> dict:
     user = acting_user()
     staff = policy.is_staff(user)
     if staff:
-        customers = catalog.list_organisations(db, OrgKind.business.value)
+        customers = catalog.list_organisations(db, OrgKind.business.value, active_only=True)
         customer_id = data.get("customer_id") or (str(customers[0].id) if customers else "")
     else:
         customers = []
@@ -43,11 +47,18 @@ def _request_form_context(data: dict, errors: dict) -> dict:
         # A withdrawn (scrapped) instrument is refused by the service; the form does not offer it.
         instruments = [i for i in catalog.list_instruments(db, owner_id=int(customer_id), limit=1000)
                        if i.status != InstrumentStatus.scrapped.value]
+    # An instrument of a withdrawn type is refused by the service; the form names it, not offered.
+    withdrawn = [i for i in instruments if not i.type.active]
+    instruments = [i for i in instruments if i.type.active]
     # Only what the lab can work on: a type without a procedure for this kind of work is not offered.
     allowed = workflow.serviceable_type_ids(db, kind)
     offered = [i for i in instruments if i.type_id in allowed]
+    # One already in an open request of this kind links to it instead of a checkbox.
+    open_requests = workflow.open_requests_of(db, [i.id for i in offered], kind)
     return {"data": data, "errors": errors, "customers": customers, "customer_id": str(customer_id),
-            "instruments": offered, "not_offered": [i for i in instruments if i.type_id not in allowed],
+            "instruments": offered, "open_requests": open_requests,
+            "not_offered": [i for i in instruments if i.type_id not in allowed],
+            "withdrawn_type": withdrawn,
             "no_procedure": workflow.no_procedure_message(kind), "kinds": KINDS, "staff": staff}
 
 
@@ -58,7 +69,9 @@ KINDS = ("verification", "calibration")
 @roles_required(Role.technician, Role.business)
 def request_new():
     if request.method == "GET":
-        data = {"customer_id": request.args.get("customer_id", ""), "kind": request.args.get("kind", "")}
+        # instrument_ids pre-checks instruments (the dashboard's due list, the instruments list)
+        data = {"customer_id": request.args.get("customer_id", ""), "kind": request.args.get("kind", ""),
+                "instrument_ids": request.args.getlist("instrument_ids")}
         return render_template("workflow/request_form.html", **_request_form_context(data, {}))
     data = request.form.to_dict()
     data["instrument_ids"] = request.form.getlist("instrument_ids")
