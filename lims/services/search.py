@@ -251,7 +251,8 @@ def search_certificates(session: Session, viewer: Actor | None, f: CertificateFi
     """Certificates ``viewer`` may see (a business: its own, as customer or owner) matching ``f``."""
     check_range("issued_from", f.issued_from, "issued_to", f.issued_to)
     q = certificate_query(viewer, status=f.status, kind=f.kind).options(
-        selectinload(Certificate.instrument).selectinload(Instrument.type), selectinload(Certificate.customer))
+        selectinload(Certificate.instrument).selectinload(Instrument.type), selectinload(Certificate.customer),
+        selectinload(Certificate.record), selectinload(Certificate.supersedes))
     if f.issued_from is not None:
         q = q.where(Certificate.issue_date >= f.issued_from)
     if f.issued_to is not None:

@@ -47,9 +47,9 @@ def test_the_record_page_and_the_workstation_run_their_scripts_without_violation
     assert not page.is_visible(".main-nav")
     page.click(".menu-toggle")
     assert page.is_visible(".main-nav")
-    page.goto("/requests")
-    page.select_option("select[name=status]", "submitted")  # sends its form by itself
-    page.wait_for_url("**status=submitted**")
+    page.goto("/requests/new")
+    page.select_option("#f-kind", "calibration")  # sends its form by itself
+    page.wait_for_url("**kind=calibration**")
     assert _violations(console) == [], console
 
 

@@ -103,6 +103,9 @@ def test_the_form_comes_pre_checked_and_files_one_request_for_both(db, lab, due,
     for iid in (over, soon):
         assert f'{_checkbox(iid)} checked' in page
     assert f'{_checkbox(lab.instruments["scale"].id)} checked' not in page
+    # The kind's own form (sent when another kind is chosen) carries the ticks along.
+    for iid in (over, soon):
+        assert f'<input type="hidden" name="instrument_ids" value="{iid}">' in page
     before = _requests(db)
     resp = client.post("/requests/new", data={"kind": "verification", "verification_type": "periodic",
                                               "instrument_ids": [str(over), str(soon)]})

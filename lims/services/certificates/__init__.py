@@ -98,6 +98,7 @@ from lims.services.certificates.queries import (
     get_by_number,
     get_certificate,
     list_certificates,
+    newer_numbers,
     status_label,
     superseded_by,
 )
@@ -113,6 +114,6 @@ __all__ = [
     "pdf_bytes", "pdf_file", "pdf_path_of", "public_keys", "public_lookup", "public_statement", "public_view",
     "public_view_from_row", "render_stored", "render_stored_dcc", "reset_context", "revoke_certificate",
     "set_context", "stamp_label", "stamp_number", "status_label", "status_token", "status_url", "store_rendered",
-    "store_rendered_dcc", "superseded_by", "use_context", "valid_until_after", "validity_basis",
+    "store_rendered_dcc", "newer_numbers", "superseded_by", "use_context", "valid_until_after", "validity_basis",
     "verification_token", "verify_url", "write_pending",
 ]

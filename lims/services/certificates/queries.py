@@ -27,7 +27,7 @@ from lims.services.validation import Checker, control_character
 
 __all__ = ["CERTIFICATE", "EXPIRED", "NOTICE", "PUBLIC_STATUSES", "amendable_records", "certificate_query",
            "document_kind", "effective_status", "get_by_number",
-           "get_certificate", "list_certificates", "status_label", "superseded_by"]
+           "get_certificate", "list_certificates", "newer_numbers", "status_label", "superseded_by"]
 
 EXPIRED = "expired"
 #: The kinds of document a number of the verification register names (API ``document_type``).
@@ -129,6 +129,21 @@ def list_certificates(session: Session, viewer: Actor | None, *, status: str | N
 
 def superseded_by(session: Session, cert: Certificate) -> Certificate | None:
     return session.scalar(select(Certificate).where(Certificate.supersedes_id == cert.id).limit(1))
+
+
+def newer_numbers(session: Session, certificates: list[Certificate]) -> dict[int, str]:
+    """The number of the certificate superseding each of ``certificates`` that has one, by id: one
+    query for a page of a list (not one per row), looked up by ``supersedes_id``."""
+    ids = [c.id for c in certificates]
+    if not ids:
+        return {}
+    rows = session.execute(select(Certificate.supersedes_id, Certificate.number)
+                           .where(Certificate.supersedes_id.in_(ids)).order_by(Certificate.id)).all()
+    found: dict[int, str] = {}
+    for old_id, number in rows:
+        if old_id is not None:
+            found.setdefault(old_id, number)
+    return found
 
 
 def amendable_records(session: Session, cert: Certificate, limit: int = 20) -> list[Record]:

@@ -92,10 +92,17 @@ class AmendSchema(Schema):
 INPUT_SCHEMAS: dict[type, type[Schema]] = {certs.RevokeCertificate: ReasonSchema, certs.AmendCertificate: AmendSchema}
 
 
-def as_dict(cert: Certificate) -> dict:
+_UNKNOWN = object()
+
+
+def as_dict(cert: Certificate, newer_number: str | None | object = _UNKNOWN) -> dict:
+    """The certificate as the API gives it; a list passes ``newer_number`` (what supersedes it, read
+    for the whole page at once) so that no row asks on its own."""
     ctx = certificate_context(current_app)
     summary = (cert.document or {}).get("summary", {})
-    newer = certs.superseded_by(get_db(), cert)
+    if newer_number is _UNKNOWN:
+        newer = certs.superseded_by(get_db(), cert)
+        newer_number = newer.number if newer else None
     lang = request.accept_languages.best_match(["vi", "en"]) or "vi"
     return {
         "id": cert.id, "number": cert.number, "kind": cert.kind,
@@ -110,7 +117,7 @@ def as_dict(cert: Certificate) -> dict:
         "dcc_sha256": cert.dcc_sha256, "signing_key_id": cert.signing_key_id,
         "verify_url": certs.verify_url(cert, ctx), "status_url": certs.status_url(cert, ctx),
         "supersedes": cert.supersedes.number if cert.supersedes else None,
-        "superseded_by": newer.number if newer else None, "revoked_at": cert.revoked_at,
+        "superseded_by": newer_number, "revoked_at": cert.revoked_at,
         "revoke_reason": cert.revoke_reason or None,
     }
 
@@ -143,8 +150,11 @@ class Certificates(MethodView):
     def get(self):
         """List certificates (a business user sees only its own): searched, filtered, sorted (newest first),
         paged; ``total`` as the X-Total-Count header (at most 10,000: X-Total-Count-Capped says when more)."""
-        found = search.search_certificates(get_db(), acting_user(), certificate_filter(), **api_paging(100))
-        return {"total": found.total, "items": [as_dict(c) for c in found.rows]}, total_headers(found)
+        db = get_db()
+        found = search.search_certificates(db, acting_user(), certificate_filter(), **api_paging(100))
+        newer = certs.newer_numbers(db, found.rows)
+        return ({"total": found.total, "items": [as_dict(c, newer.get(c.id)) for c in found.rows]},
+                total_headers(found))
 
 
 @bp.route("/<int:certificate_id>")
