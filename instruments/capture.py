@@ -18,6 +18,7 @@ from instruments.errors import Disconnected, InstrumentError, WrongDevice
 from instruments.link import open_port
 from instruments.reading import Reading
 from instruments.registry import get_driver
+from lims.i18n import _
 
 
 def resolve_driver(driver: str | type[Driver]) -> type[Driver]:
@@ -54,9 +55,9 @@ def capture(
     Raises :class:`~instruments.errors.InstrumentError` subclasses only.
     """
     if count < 1:
-        raise ValueError(f"count must be at least 1, got {count}")
+        raise ValueError(_("count must be at least 1, got %(count)s", count=count))
     if timeout <= 0:
-        raise ValueError(f"timeout must be positive, got {timeout}")
+        raise ValueError(_("timeout must be positive, got %(timeout)s", timeout=timeout))
     cls = resolve_driver(driver)
     handle = open_port(port, cls.settings.with_baudrate(baudrate))
     device: Driver | None = None
@@ -76,7 +77,7 @@ def capture(
     except InstrumentError:
         raise
     except (serial.SerialException, OSError) as exc:
-        raise Disconnected(port, f"the port failed: {exc}") from exc
+        raise Disconnected(port, _("the port failed: %(exc)s", exc=exc)) from exc
     finally:
         if device is not None:
             device.close()
@@ -108,7 +109,7 @@ def open_device(
     except BaseException as exc:
         handle.close()
         if isinstance(exc, (serial.SerialException, OSError)) and not isinstance(exc, InstrumentError):
-            raise Disconnected(port, f"the port failed: {exc}") from exc
+            raise Disconnected(port, _("the port failed: %(exc)s", exc=exc)) from exc
         raise
     return device
 
@@ -119,6 +120,6 @@ def check_serial(device: Driver, expected: str) -> None:
     if (found or "").strip() != expected.strip():
         raise WrongDevice(
             device.port_name,
-            f"the device on this port has serial number {found!r}, not {expected!r}: "
-            "connect the instrument being recorded",
+            _("the device on this port has serial number %(found)s, not %(expected)s: connect the "
+              "instrument being recorded", found=repr(found), expected=repr(expected)),
         )

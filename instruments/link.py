@@ -199,8 +199,9 @@ class Link:
             except (serial.SerialException, OSError) as exc:
                 partial = bytes(buf)
                 buf.clear()
-                where = f" in the middle of a line ({partial!r})" if partial else ""
-                raise Disconnected(self.name, f"the device disconnected{where}: {exc}") from exc
+                where = _(" in the middle of a line (%(partial)s)", partial=repr(partial)) if partial else ""
+                raise Disconnected(self.name, _("the device disconnected%(where)s: %(exc)s",
+                                                where=where, exc=exc)) from exc
             if chunk:
                 buf += chunk
                 end = buf.find(term, start)
@@ -212,15 +213,16 @@ class Link:
                     buf.clear()
                     raise GarbledResponse(
                         self.name,
-                        f"no line end in {self.max_line} bytes (starts {sample!r}): "
-                        "check the baud rate, parity and line-end settings",
+                        _("no line end in %(max_line)s bytes (starts %(sample)s): check the baud rate, "
+                          "parity and line-end settings", max_line=self.max_line, sample=repr(sample)),
                     )
             if time.monotonic() >= limit:
                 if buf:
                     partial = bytes(buf)
                     buf.clear()
                     raise IncompleteLine(
-                        self.name, f"incomplete line {partial!r}: the rest never arrived (device reset or cable fault?)"
+                        self.name, _("incomplete line %(partial)s: the rest never arrived (device "
+                                     "reset or cable fault?)", partial=repr(partial))
                     )
                 raise DeviceTimeout(
                     self.name, _("no answer from the device: check it is switched on, the cable, and the baud rate")
@@ -232,7 +234,8 @@ class Link:
             if text.isprintable() or text.translate(_ALLOWED_CONTROLS).isprintable():
                 return text
         raise GarbledResponse(
-            self.name, f"garbled line {raw!r}: check the baud rate, data bits and parity match the device"
+            self.name, _("garbled line %(raw)s: check the baud rate, data bits and parity match the "
+                         "device", raw=repr(raw))
         )
 
     # -- housekeeping --------------------------------------------------------------

@@ -12,6 +12,7 @@ import pkgutil
 from typing import TYPE_CHECKING, TypeVar
 
 from instruments.errors import UnknownDriver
+from lims.i18n import _
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from instruments.drivers.base import Driver
@@ -52,7 +53,8 @@ def get_driver(name: str) -> type[Driver]:
     _load_builtin()
     cls = _DRIVERS.get(name.strip().lower())
     if cls is None:
-        raise UnknownDriver("", f"no driver named {name!r}; known drivers: {', '.join(driver_names())}")
+        raise UnknownDriver("", _("no driver named %(name)s; known drivers: %(driver_names)s",
+                                  name=repr(name), driver_names=', '.join(driver_names())))
     return cls
 
 

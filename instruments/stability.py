@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import deque
 
 from instruments.reading import Reading
+from lims.i18n import _
 
 
 class StabilityDetector:
@@ -26,11 +27,11 @@ class StabilityDetector:
 
     def __init__(self, count: int = 3, band: float | None = None, relative: float = 0.0) -> None:
         if count < 1:
-            raise ValueError(f"stability count must be at least 1, got {count}")
+            raise ValueError(_("stability count must be at least 1, got %(count)s", count=count))
         if band is not None and band < 0:
-            raise ValueError(f"stability band must not be negative, got {band}")
+            raise ValueError(_("stability band must not be negative, got %(band)s", band=band))
         if relative < 0:
-            raise ValueError(f"relative stability band must not be negative, got {relative}")
+            raise ValueError(_("relative stability band must not be negative, got %(relative)s", relative=relative))
         self.count = count
         self.band = band
         self.relative = relative

@@ -20,16 +20,17 @@ from instruments.errors import DeviceError, DeviceTimeout, GarbledResponse, Over
 from instruments.reading import Reading, utc_now
 from instruments.registry import register
 from instruments.settings import SerialSettings
+from lims.i18n import N_, _
 
 ACK = "\x06"
 _DATA = re.compile(r"(ST|US|QT|WT),([-+])(\d+(?:\.(\d*))?) *([A-Za-z%]*) *\Z")
 EC_CODES = {
-    "E0": "communication error (check baud rate and parity)",
-    "E1": "undefined command",
-    "E2": "not ready (the balance is busy)",
-    "E4": "command too long",
-    "E6": "format error in the command",
-    "E7": "parameter out of range",
+    "E0": N_("communication error (check baud rate and parity)"),
+    "E1": N_("undefined command"),
+    "E2": N_("not ready (the balance is busy)"),
+    "E4": N_("command too long"),
+    "E6": N_("format error in the command"),
+    "E7": N_("parameter out of range"),
 }
 
 
@@ -41,19 +42,24 @@ def parse_line(line: str, command: str = "Q", port: str = "") -> Reading | None:
     if match is None:
         if line.startswith("OL,"):
             if "-" in line[3:4]:
-                raise Underload(port, f"weight below the balance's range ({line}): check the pan, then re-zero")
-            raise Overload(port, f"weight above the balance's capacity ({line}): remove load")
+                raise Underload(port, _("weight below the balance's range (%(line)s): check the pan, "
+                                        "then re-zero", line=line))
+            raise Overload(port, _("weight above the balance's capacity (%(line)s): remove load", line=line))
         if line.startswith("EC,"):
             code = line[3:].strip()
-            raise DeviceError(port, f"the balance refused {command!r}: {EC_CODES.get(code, 'error ' + code)} ({line})")
-        raise GarbledResponse(port, f"unexpected answer {line!r} to {command!r}")
+            reason = _(EC_CODES[code]) if code in EC_CODES else _("error %(code)s", code=code)
+            raise DeviceError(port, _("the balance refused %(command)s: %(reason)s (%(line)s)",
+                                      command=repr(command), reason=reason, line=line))
+        raise GarbledResponse(port, _("unexpected answer %(line)s to %(command)s",
+                                      line=repr(line), command=repr(command)))
     header, sign, number, decimals, unit_text = match.groups()
     if header == "QT":
-        raise DeviceError(port, "the balance is in counting mode (QT): switch it to weighing")
+        raise DeviceError(port, _("the balance is in counting mode (QT): switch it to weighing"))
     unit = MASS_UNITS.get(unit_text)
     if unit is None:
         raise DeviceError(
-            port, f"the balance shows unit {unit_text!r}, not a mass unit this program knows: set it to g"
+            port, _("the balance shows unit %(unit_text)s, not a mass unit this program knows: set it "
+                    "to g", unit_text=repr(unit_text))
         )
     value = float(number)
     return Reading(
@@ -122,7 +128,8 @@ class AndBalance(Driver):
             return  # acknowledgements off: silence is the normal answer
         _ec_error(line, command, self.port_name)
         if line.strip() != ACK:
-            raise GarbledResponse(self.port_name, f"unexpected answer {line!r} to {command!r}")
+            raise GarbledResponse(self.port_name, _("unexpected answer %(line)s to %(command)s",
+                                                    line=repr(line), command=repr(command)))
 
     def zero(self) -> None:
         """``R``: re-zero."""
@@ -144,7 +151,8 @@ class AndBalance(Driver):
                     return None
                 _ec_error(line, command, self.port_name)
                 if not line.startswith(prefix + ","):
-                    raise GarbledResponse(self.port_name, f"unexpected answer {line!r} to {command!r}")
+                    raise GarbledResponse(self.port_name, _("unexpected answer %(line)s to %(command)s",
+                                                            line=repr(line), command=repr(command)))
                 return line[len(prefix) + 1 :].strip()
 
             return parse

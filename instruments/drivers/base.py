@@ -27,7 +27,7 @@ from instruments.link import Link, Port
 from instruments.reading import Reading
 from instruments.settings import SerialSettings
 from instruments.stability import StabilityDetector
-from lims.i18n import gettext
+from lims.i18n import _, gettext
 
 Sample = list[Reading]
 T = TypeVar("T")
@@ -52,7 +52,7 @@ def _to_bool(text: str) -> bool:
         return True
     if value in {"0", "false", "no", "off"}:
         return False
-    raise ValueError(f"expected yes/no, got {text!r}")
+    raise ValueError(_("expected yes/no, got %(text)s", text=repr(text)))
 
 
 #: Converters for option values given as text (``lims read --option band=0.02``).
@@ -119,9 +119,10 @@ class Driver(ABC):
         for key, value in options.items():
             kind = types.get(key)
             if kind is None:
-                known = ", ".join(sorted(types)) or "none"
+                known = ", ".join(sorted(types)) or _("none")
                 raise InvalidOption(
-                    str(getattr(port, "port", "")), f"driver {cls.name} has no option {key!r} (options: {known})"
+                    str(getattr(port, "port", "")), _("driver %(name)s has no option %(key)s (options: "
+                                                      "%(known)s)", name=cls.name, key=repr(key), known=known)
                 )
             try:
                 out[key] = CONVERTERS[kind](value) if isinstance(value, str) else kind(value)
@@ -141,15 +142,15 @@ class Driver(ABC):
 
     def identify(self) -> DeviceInfo:
         """Ask the device for model, serial number and firmware."""
-        raise NotSupported(self.port_name, f"the {self.name} driver cannot ask the device who it is")
+        raise NotSupported(self.port_name, _("the %(name)s driver cannot ask the device who it is", name=self.name))
 
     def zero(self) -> None:
         """Set the display to zero."""
-        raise NotSupported(self.port_name, f"the {self.name} driver has no zero command")
+        raise NotSupported(self.port_name, _("the %(name)s driver has no zero command", name=self.name))
 
     def tare(self) -> Reading | None:
         """Tare the current load; returns the tare value when the device reports it."""
-        raise NotSupported(self.port_name, f"the {self.name} driver has no tare command")
+        raise NotSupported(self.port_name, _("the %(name)s driver has no tare command", name=self.name))
 
     def stop(self) -> None:
         """Stop a continuous output started by :meth:`samples` (default: nothing to stop)."""
@@ -236,7 +237,7 @@ class Driver(ABC):
         coming but none settles within the time or ``max_readings``.
         """
         if count < 1:
-            raise ValueError(f"count must be at least 1, got {count}")
+            raise ValueError(_("count must be at least 1, got %(count)s", count=count))
         deadline = time.monotonic() + timeout
         accepted: list[Reading] = []
         taken = seen = 0
@@ -294,7 +295,7 @@ class Driver(ABC):
         """
         error: GarbledResponse | None = None
         wait = self.link.answer_timeout if timeout is None else timeout
-        for _ in range(self.retries + 1):
+        for _attempt in range(self.retries + 1):
             self.link.send(command)
             deadline = time.monotonic() + wait
             try:

@@ -16,6 +16,7 @@ from instruments.errors import DeviceError, GarbledResponse
 from instruments.reading import Reading, utc_now
 from instruments.registry import register
 from instruments.settings import SerialSettings
+from lims.i18n import _
 
 TEMPERATURE_UNITS = {"C": "degC", "F": "degF", "K": "K"}
 _READING = re.compile(r"\s*t\s*:\s*([-+]?\d+(?:\.(\d*))?)\s*([CFK])\s*\Z", re.IGNORECASE)
@@ -26,8 +27,10 @@ def parse_temperature(line: str, port: str = "") -> Reading:
     match = _READING.match(line)
     if match is None:
         if line.strip().lower().startswith("t:"):
-            raise DeviceError(port, f"the thermometer shows no temperature ({line.strip()}): is the probe connected?")
-        raise GarbledResponse(port, f"unexpected answer {line!r}: expected a reading like 't: 25.587 C'")
+            raise DeviceError(port, _("the thermometer shows no temperature (%(line)s): is the probe "
+                                      "connected?", line=line.strip()))
+        raise GarbledResponse(port, _("unexpected answer %(line)s: expected a reading like 't: 25.587 "
+                                      "C'", line=repr(line)))
     number, decimals, unit_letter = match.groups()
     return Reading(
         value=float(number),

@@ -17,6 +17,7 @@ from instruments.errors import DeviceError, GarbledResponse
 from instruments.reading import Reading, utc_now
 from instruments.registry import register
 from instruments.settings import SerialSettings
+from lims.i18n import _
 
 #: FORM quantity name -> channel
 CHANNELS = {"RH": "humidity", "T": "temperature", "Td": "dew_point", "Tdf": "frost_point", "Ta": "ambient_temperature"}
@@ -29,7 +30,8 @@ def parse_send(line: str, port: str = "") -> list[Reading]:
     """``RH= 98.4 %RH T= 31.1 'C`` -> [humidity 98.4 percent_RH, temperature 31.1 degC]."""
     fields = _FIELD.findall(line)
     if not fields:
-        raise GarbledResponse(port, f'unexpected answer {line!r}: expected e.g. "RH= 55.2 %RH T= 23.1 \'C"')
+        raise GarbledResponse(port, _("unexpected answer %(line)s: expected e.g. \"RH= 55.2 %%RH T= "
+                                      "23.1 'C\"", line=repr(line)))
     at = utc_now()
     readings: list[Reading] = []
     for name, number, unit_text in fields:
@@ -38,11 +40,13 @@ def parse_send(line: str, port: str = "") -> list[Reading]:
             continue
         if set(number) <= {"*"}:
             raise DeviceError(
-                port, f"the transmitter reports no valid {name} value ({line.strip()}): probe fault or warming up"
+                port, _("the transmitter reports no valid %(name)s value (%(line)s): probe fault or "
+                        "warming up", name=name, line=line.strip())
             )
         unit = UNITS.get(unit_text)
         if unit is None:
-            raise GarbledResponse(port, f"unknown unit {unit_text!r} in {line!r}")
+            raise GarbledResponse(port, _("unknown unit %(unit_text)s in %(line)s",
+                                          unit_text=repr(unit_text), line=repr(line)))
         try:
             value = float(number)
         except ValueError:
@@ -50,7 +54,7 @@ def parse_send(line: str, port: str = "") -> list[Reading]:
         decimals = len(number.split(".", 1)[1]) if "." in number else 0
         readings.append(Reading(value, unit, False, line, at, channel, decimals))
     if not readings:
-        raise GarbledResponse(port, f"no humidity or temperature in {line!r}")
+        raise GarbledResponse(port, _("no humidity or temperature in %(line)s", line=repr(line)))
     return readings
 
 

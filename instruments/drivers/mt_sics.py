@@ -27,6 +27,7 @@ from instruments.errors import (
 from instruments.reading import Reading, utc_now
 from instruments.registry import register
 from instruments.settings import SerialSettings
+from lims.i18n import N_, _
 
 #: MT-SICS unit text -> pint unit string
 MASS_UNITS: dict[str, str] = {
@@ -46,9 +47,9 @@ MASS_UNITS: dict[str, str] = {
 _VALUE = re.compile(r"([A-Z]+) ([SDA]) +([-+]?\d+(?:\.(\d*))?) +(\S+)\Z")
 _QUOTED = re.compile(r'"([^"]*)"')
 _COMMAND_ERRORS = {
-    "ES": "the balance did not understand the command {cmd!r} (ES, syntax error)",
-    "ET": "the balance received the command {cmd!r} garbled (ET, transmission error): check baud rate and parity",
-    "EL": "the balance cannot execute {cmd!r} now (EL, logical error)",
+    "ES": N_("the balance did not understand the command %(cmd)s (ES, syntax error)"),
+    "ET": N_("the balance received the command %(cmd)s garbled (ET, transmission error): check baud rate and parity"),
+    "EL": N_("the balance cannot execute %(cmd)s now (EL, logical error)"),
 }
 
 
@@ -56,7 +57,7 @@ def check_error(line: str, command: str, port: str = "") -> None:
     """Raise our exception for an MT-SICS error answer; return quietly otherwise."""
     head = line[:3].rstrip()
     if head in _COMMAND_ERRORS and line.strip() == head:
-        raise DeviceError(port, _COMMAND_ERRORS[head].format(cmd=command))
+        raise DeviceError(port, _(_COMMAND_ERRORS[head], cmd=repr(command)))
     parts = line.split()
     if len(parts) != 2:
         return
@@ -64,19 +65,25 @@ def check_error(line: str, command: str, port: str = "") -> None:
     if status == "+":
         if ident in {"Z", "T"}:
             raise OutOfRange(
-                port, f"{'zero' if ident == 'Z' else 'tare'} range exceeded ({line}): unload the pan first"
+                port, _("zero range exceeded (%(line)s): unload the pan first", line=line) if ident == "Z"
+                else _("tare range exceeded (%(line)s): unload the pan first", line=line)
             )
-        raise Overload(port, f"weight above the balance's capacity ({line}): remove load")
+        raise Overload(port, _("weight above the balance's capacity (%(line)s): remove load", line=line))
     if status == "-":
         if ident in {"Z", "T"}:
-            raise OutOfRange(port, f"{'zero' if ident == 'Z' else 'tare'} range exceeded ({line})")
-        raise Underload(port, f"weight below the balance's range ({line}): check the pan is in place, then zero")
+            raise OutOfRange(port, _("zero range exceeded (%(line)s)", line=line) if ident == "Z"
+                             else _("tare range exceeded (%(line)s)", line=line))
+        raise Underload(port, _("weight below the balance's range (%(line)s): check the pan is in "
+                                "place, then zero", line=line))
     if status == "I":
         if command == "S":
-            raise NotStable(port, f"the balance found no stable weight within its own time limit ({line})")
-        raise DeviceError(port, f"the balance cannot execute {command!r} now ({line}: busy or not stable)")
+            raise NotStable(port, _("the balance found no stable weight within its own time limit "
+                                    "(%(line)s)", line=line))
+        raise DeviceError(port, _("the balance cannot execute %(command)s now (%(line)s: busy or not "
+                                  "stable)", command=repr(command), line=line))
     if status == "L":
-        raise DeviceError(port, f"the balance refused a parameter of {command!r} ({line})")
+        raise DeviceError(port, _("the balance refused a parameter of %(command)s (%(line)s)",
+                                  command=repr(command), line=line))
 
 
 def parse_weight(line: str, command: str = "SI", port: str = "", channel: str = "weight") -> Reading:
@@ -89,13 +96,16 @@ def parse_weight(line: str, command: str = "SI", port: str = "", channel: str = 
     if match is None:
         check_error(line, command, port)
         if "Error" in line:
-            raise DeviceError(port, f"the weighing cell reports a fault ({line.strip()}): see the balance manual")
-        raise GarbledResponse(port, f"unexpected answer {line!r} to {command!r}")
+            raise DeviceError(port, _("the weighing cell reports a fault (%(line)s): see the balance "
+                                      "manual", line=line.strip()))
+        raise GarbledResponse(port, _("unexpected answer %(line)s to %(command)s",
+                                      line=repr(line), command=repr(command)))
     _ident, status, number, decimals, unit_text = match.groups()
     unit = MASS_UNITS.get(unit_text)
     if unit is None:
         raise DeviceError(
-            port, f"the balance shows unit {unit_text!r}, not a mass unit this program knows: set it to g or kg"
+            port, _("the balance shows unit %(unit_text)s, not a mass unit this program knows: set it "
+                    "to g or kg", unit_text=repr(unit_text))
         )
     return Reading(
         value=float(number),
@@ -112,7 +122,7 @@ def parse_quoted(line: str, ident: str, port: str = "") -> list[str]:
     """The quoted fields of an ``<ident> A "..."`` answer (``I2``, ``I4``...)."""
     check_error(line, ident, port)
     if not line.startswith(f"{ident} A"):
-        raise GarbledResponse(port, f"unexpected answer {line!r} to {ident!r}")
+        raise GarbledResponse(port, _("unexpected answer %(line)s to %(ident)s", line=repr(line), ident=repr(ident)))
     return _QUOTED.findall(line)
 
 
@@ -207,7 +217,7 @@ class MtSicsBalance(Driver):
         line = self._ask("Z", lambda text: text, self.answer_timeout * 5)
         check_error(line, "Z", self.port_name)
         if line.strip() != "Z A":
-            raise GarbledResponse(self.port_name, f"unexpected answer {line!r} to 'Z'")
+            raise GarbledResponse(self.port_name, _("unexpected answer %(line)s to 'Z'", line=repr(line)))
         self.stability.reset()
 
     def tare(self) -> Reading:
@@ -225,7 +235,7 @@ class MtSicsBalance(Driver):
         line = self._ask("TAC", lambda text: text)
         check_error(line, "TAC", self.port_name)
         if line.strip() != "TAC A":
-            raise GarbledResponse(self.port_name, f"unexpected answer {line!r} to 'TAC'")
+            raise GarbledResponse(self.port_name, _("unexpected answer %(line)s to 'TAC'", line=repr(line)))
 
 
 __all__ = ["MASS_UNITS", "MtSicsBalance", "check_error", "parse_quoted", "parse_weight"]

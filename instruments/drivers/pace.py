@@ -16,6 +16,7 @@ from instruments.errors import DeviceError, DeviceTimeout, GarbledResponse
 from instruments.reading import Reading, utc_now
 from instruments.registry import register
 from instruments.settings import SerialSettings
+from lims.i18n import _
 
 #: PACE unit names -> pint unit strings
 PRESSURE_UNITS = {
@@ -38,7 +39,7 @@ def parse_pressure(line: str, unit: str = "mbar", port: str = "") -> Reading:
     """``:SENS:PRES 1014.25`` -> 1014.25 in ``unit``."""
     match = _VALUE.match(line)
     if match is None:
-        raise GarbledResponse(port, f"unexpected answer {line!r}: expected ':SENS:PRES 1014.25'")
+        raise GarbledResponse(port, _("unexpected answer %(line)s: expected ':SENS:PRES 1014.25'", line=repr(line)))
     number, decimals = match.groups()
     return Reading(
         value=float(number),
@@ -57,7 +58,8 @@ def parse_unit(line: str, port: str = "") -> str:
     unit = PRESSURE_UNITS.get(name)
     if unit is None:
         raise DeviceError(
-            port, f"the controller reports pressure unit {line.strip()!r}, which this program does not know"
+            port, _("the controller reports pressure unit %(line)s, which this program does not know",
+                    line=repr(line.strip()))
         )
     return unit
 
@@ -95,7 +97,7 @@ class DruckPace(Driver):
         line = self._ask(":SYST:ERR?", lambda text: text)
         body = line.split(" ", 1)[1] if line.startswith(":") and " " in line else line
         if not body.strip().startswith(("0,", "+0,")):
-            raise DeviceError(self.port_name, f"the controller reports: {body.strip()}")
+            raise DeviceError(self.port_name, _("the controller reports: %(body)s", body=body.strip()))
 
     def identify(self) -> DeviceInfo:
         """``*IDN?`` -> manufacturer, model, serial number, firmware."""

@@ -35,6 +35,7 @@ from instruments.reading import Reading, utc_now
 from instruments.registry import register
 from instruments.settings import SerialSettings
 from lims.errors import LimsError
+from lims.i18n import _
 
 ESC = "\x1b"
 _LOOSE = re.compile(r"\s*(?:(?:N|G|T|NET|Stat)\s+)?([+-]?)\s*(\d+(?:\.(\d*))?)\s*([A-Za-z]*)\s*\Z")
@@ -64,14 +65,15 @@ def parse_line(line: str, port: str = "") -> Reading:
         _check_status(line, port)
         loose = _LOOSE.match(line)
         if loose is None:
-            raise GarbledResponse(port, f"unexpected output {line!r} from the balance")
+            raise GarbledResponse(port, _("unexpected output %(line)s from the balance", line=repr(line)))
         sign, number, decimals, unit_text = loose.groups()
     unit = None
     if unit_text:
         unit = MASS_UNITS.get(unit_text)
         if unit is None:
             raise DeviceError(
-                port, f"the balance shows unit {unit_text!r}, not a mass unit this program knows: set it to g or kg"
+                port, _("the balance shows unit %(unit_text)s, not a mass unit this program knows: set "
+                        "it to g or kg", unit_text=repr(unit_text))
             )
     value = float(number)
     if sign == "-":
@@ -92,13 +94,16 @@ def _check_status(line: str, port: str) -> None:
     for word in _STATUS:
         if word in words or (word == "--" and "--" in line):
             if word == "High":
-                raise Overload(port, f"weight above the balance's capacity ({line.strip()}): remove load")
+                raise Overload(port, _("weight above the balance's capacity (%(line)s): remove load",
+                                       line=line.strip()))
             if word == "Low":
-                raise Underload(port, f"weight below the balance's range ({line.strip()}): check the pan, then zero")
+                raise Underload(port, _("weight below the balance's range (%(line)s): check the pan, "
+                                        "then zero", line=line.strip()))
             if word == "Cal":
-                raise DeviceError(port, "the balance is adjusting (Cal): wait until it finishes, then read again")
+                raise DeviceError(port, _("the balance is adjusting (Cal): wait until it finishes, "
+                                          "then read again"))
             if word == "Err":
-                raise DeviceError(port, f"the balance shows an error ({line.strip()}): see its manual")
+                raise DeviceError(port, _("the balance shows an error (%(line)s): see its manual", line=line.strip()))
             raise NoValue(line)
 
 
@@ -118,7 +123,7 @@ class SartoriusSbi(Driver):
         super().__init__(port, **options)
         mode = self.options.get("mode", "poll").lower()
         if mode not in {"poll", "auto"}:
-            raise InvalidOption(self.port_name, f"option mode={mode!r}: use poll or auto")
+            raise InvalidOption(self.port_name, _("option mode=%(mode)s: use poll or auto", mode=repr(mode)))
         self.mode = mode
 
     def _parse(self, line: str) -> Reading:
@@ -132,7 +137,7 @@ class SartoriusSbi(Driver):
             left = deadline - time.monotonic()
             try:
                 if busy is not None and left <= 0:
-                    raise DeviceTimeout(self.port_name, "time is up")
+                    raise DeviceTimeout(self.port_name, _("time is up"))
                 if self.mode == "auto":
                     return [self._parse(self.link.read_line(deadline=deadline, timeout=wait))]
                 return [self._ask(f"{ESC}P", self._parse, max(0.0, left))]
@@ -143,7 +148,8 @@ class SartoriusSbi(Driver):
             except DeviceTimeout:
                 if busy is None:
                     raise
-                raise NotStable(self.port_name, f"the balance shows {str(busy).strip()!r} and gives no value") from None
+                raise NotStable(self.port_name, _("the balance shows %(busy)s and gives no value",
+                                                  busy=repr(str(busy).strip()))) from None
 
     def _samples(self, deadline: float | None) -> Iterator[Sample]:
         if self.mode == "poll":

@@ -19,6 +19,7 @@ from instruments.link import Port
 from instruments.reading import Reading, utc_now
 from instruments.registry import register
 from instruments.settings import SerialSettings
+from lims.i18n import _
 
 #: SCPI measurement function -> (pint unit, channel)
 FUNCTIONS: dict[str, tuple[str, str]] = {
@@ -50,7 +51,8 @@ def canonical_function(name: str) -> str:
     if key in {"VOLT", "CURR"}:
         key += ":DC"
     if key not in FUNCTIONS:
-        raise ValueError(f"unknown measurement function {name!r} (use {', '.join(FUNCTIONS)})")
+        raise ValueError(_("unknown measurement function %(name)s (use %(functions)s)",
+                           name=repr(name), functions=', '.join(FUNCTIONS)))
     return key
 
 
@@ -58,11 +60,13 @@ def parse_number(line: str, function: str = "VOLT:DC", port: str = "") -> Readin
     """Parse a SCPI reading such as ``+1.23456789E+00`` for the configured function."""
     match = _NUMBER.match(line)
     if match is None:
-        raise GarbledResponse(port, f"unexpected answer {line!r}: expected a number like +1.23456789E+00")
+        raise GarbledResponse(port, _("unexpected answer %(line)s: expected a number like "
+                                      "+1.23456789E+00", line=repr(line)))
     frac, exponent = match.group(3), match.group(4)
     value = float(line)
     if abs(value) >= OVERLOAD:
-        raise Overload(port, f"the meter is over range ({line.strip()}): choose a higher range or check the input")
+        raise Overload(port, _("the meter is over range (%(line)s): choose a higher range or check the "
+                               "input", line=line.strip()))
     unit, channel = FUNCTIONS[function]
     decimals = len(frac or "") - int(exponent or 0)
     return Reading(value=value, unit=unit, stable=False, raw=line, at=utc_now(), channel=channel, decimals=decimals)
@@ -117,12 +121,13 @@ class ScpiMultimeter(Driver):
     def errors(self, limit: int = 20) -> list[tuple[int, str]]:
         """Empty the error queue (``SYST:ERR?`` until ``+0,"No error"``)."""
         found: list[tuple[int, str]] = []
-        for _ in range(limit):
+        for _attempt in range(limit):
             line = self._ask("SYST:ERR?", lambda text: text)
             try:
                 code, message = parse_error(line)
             except ValueError:
-                raise GarbledResponse(self.port_name, f"unexpected answer {line!r} to 'SYST:ERR?'") from None
+                raise GarbledResponse(self.port_name, _("unexpected answer %(line)s to 'SYST:ERR?'",
+                                                        line=repr(line))) from None
             if code == 0:
                 break
             found.append((code, message))
@@ -133,7 +138,7 @@ class ScpiMultimeter(Driver):
         found = self.errors()
         if found:
             listed = "; ".join(f"{code} {message}" for code, message in found)
-            raise DeviceError(self.port_name, f"the meter reports: {listed}")
+            raise DeviceError(self.port_name, _("the meter reports: %(listed)s", listed=listed))
 
     def identify(self) -> DeviceInfo:
         """``*IDN?`` -> manufacturer, model, serial number, firmware."""
@@ -158,11 +163,13 @@ class ScpiMultimeter(Driver):
             except DeviceTimeout:
                 raise DeviceTimeout(
                     self.port_name,
-                    f"no answer to {command!r}: check the meter is switched on, the cable and the baud rate",
+                    _("no answer to %(command)s: check the meter is switched on, the cable and the "
+                      "baud rate", command=repr(command)),
                 ) from None
             if found:
                 listed = "; ".join(f"{code} {message}" for code, message in found)
-                raise DeviceError(self.port_name, f"no reading; the meter reports: {listed}") from None
+                raise DeviceError(self.port_name, _("no reading; the meter reports: %(listed)s",
+                                                    listed=listed)) from None
             raise
 
     def _read_now(self, timeout: float | None) -> Sample:

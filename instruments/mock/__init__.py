@@ -36,6 +36,7 @@ from instruments.mock.engine import Engine
 from instruments.mock.faults import LINE_FAULTS, FaultPlan
 from instruments.mock.options import Option, boolean, non_negative
 from lims.errors import LimsError
+from lims.i18n import _
 
 T = TypeVar("T", bound=type[SimulatedDevice])
 
@@ -95,17 +96,19 @@ def device_class(name: str) -> type[SimulatedDevice]:
     try:
         return _DEVICES[name.lower()]
     except KeyError:
-        raise MockUrlError(f"no simulated device {name!r}; known: {', '.join(device_names())}") from None
+        raise MockUrlError(_("no simulated device %(name)s; known: %(device_names)s",
+                             name=repr(name), device_names=', '.join(device_names()))) from None
 
 
 def parse_url(url: str) -> tuple[type[SimulatedDevice], dict[str, Any]]:
     """Split ``mock://DEVICE?options`` into the device class and parsed options."""
     parts = urlsplit(url)
     if parts.scheme.lower() != "mock":
-        raise MockUrlError(f"expected a URL like mock://mt-sics?weight=100.00g, got {url!r}")
+        raise MockUrlError(_("expected a URL like mock://mt-sics?weight=100.00g, got %(url)s", url=repr(url)))
     name = (parts.netloc or parts.path.strip("/")).strip()
     if not name:
-        raise MockUrlError(f"{url!r} names no device; known: {', '.join(device_names())}")
+        raise MockUrlError(_("%(url)s names no device; known: %(device_names)s",
+                             url=repr(url), device_names=', '.join(device_names())))
     cls = device_class(name)
     spec = {**COMMON_OPTIONS, **cls.options}
     params = {key: option.default for key, option in spec.items()}
@@ -113,16 +116,19 @@ def parse_url(url: str) -> tuple[type[SimulatedDevice], dict[str, Any]]:
         key = key.lower()
         option = spec.get(key)
         if option is None:
-            raise MockUrlError(f"mock device {cls.name} has no option {key!r} (options: {', '.join(sorted(spec))})")
+            raise MockUrlError(_("mock device %(name)s has no option %(key)s (options: %(sorted)s)",
+                                 name=cls.name, key=repr(key), sorted=', '.join(sorted(spec))))
         try:
             params[key] = option.parse(value)
         except ValueError as exc:
-            raise MockUrlError(f"option {key}={value!r} of mock://{cls.name}: {exc}") from None
+            raise MockUrlError(_("option %(key)s=%(value)s of mock://%(name)s: %(exc)s",
+                                 key=key, value=repr(value), name=cls.name, exc=exc)) from None
     kinds = frozenset(k.strip().lower() for k in params["fault"].split(",") if k.strip())
     unknown = kinds - LINE_FAULTS - cls.device_faults
     if unknown:
         allowed = ", ".join(sorted(LINE_FAULTS | cls.device_faults))
-        raise MockUrlError(f"mock://{cls.name} cannot simulate fault {', '.join(sorted(unknown))} (faults: {allowed})")
+        raise MockUrlError(_("mock://%(name)s cannot simulate fault %(sorted)s (faults: %(allowed)s)",
+                             name=cls.name, sorted=', '.join(sorted(unknown)), allowed=allowed))
     params["fault"] = kinds
     return cls, params
 

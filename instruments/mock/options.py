@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from lims.i18n import _
+
 
 class Measured(NamedTuple):
     """A number with the unit and the number of decimals it was written with."""
@@ -25,11 +27,13 @@ def measured(default_unit: str, units: tuple[str, ...] | None = None) -> Callabl
     def parse(text: str) -> Measured:
         match = _MEASURED.match(text)
         if match is None:
-            raise ValueError(f"expected a number with an optional unit, e.g. 100.00{default_unit}, got {text!r}")
+            raise ValueError(_("expected a number with an optional unit, e.g. 100.00%(default_unit)s, "
+                               "got %(text)s", default_unit=default_unit, text=repr(text)))
         number, decimals, unit = match.groups()
         unit = unit or default_unit
         if units is not None and unit not in units:
-            raise ValueError(f"unit {unit!r} not simulated (use one of {', '.join(units)})")
+            raise ValueError(_("unit %(unit)s not simulated (use one of %(units)s)",
+                               unit=repr(unit), units=', '.join(units)))
         return Measured(float(number), unit, len(decimals) if decimals is not None else 0)
 
     return parse
@@ -42,7 +46,7 @@ def boolean(text: str) -> bool:
         return True
     if value in {"0", "false", "no", "off"}:
         return False
-    raise ValueError(f"expected yes or no, got {text!r}")
+    raise ValueError(_("expected yes or no, got %(text)s", text=repr(text)))
 
 
 def non_negative(kind: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -51,7 +55,7 @@ def non_negative(kind: Callable[[str], Any]) -> Callable[[str], Any]:
     def parse(text: str) -> Any:
         value = kind(text)
         if value < 0:
-            raise ValueError(f"must not be negative, got {text!r}")
+            raise ValueError(_("must not be negative, got %(text)s", text=repr(text)))
         return value
 
     return parse
@@ -65,7 +69,8 @@ def choice(*allowed: str) -> Callable[[str], str]:
         try:
             return table[text.strip().lower()]
         except KeyError:
-            raise ValueError(f"expected one of {', '.join(allowed)}, got {text!r}") from None
+            raise ValueError(_("expected one of %(allowed)s, got %(text)s",
+                               allowed=', '.join(allowed), text=repr(text))) from None
 
     return parse
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 
 from instruments.mock.faults import FaultPlan
+from lims.i18n import _
 
 #: conversion of the simulated mass units to grams
 GRAMS = {"mg": 0.001, "g": 1.0, "kg": 1000.0}
@@ -106,4 +107,5 @@ def capacity_in(unit: str, capacity_value: float, capacity_unit: str) -> float:
         return capacity_value
     if unit in GRAMS and capacity_unit in GRAMS:
         return capacity_value * GRAMS[capacity_unit] / GRAMS[unit]
-    raise ValueError(f"capacity unit {capacity_unit!r} does not match weight unit {unit!r}")
+    raise ValueError(_("capacity unit %(capacity_unit)s does not match weight unit %(unit)s",
+                       capacity_unit=repr(capacity_unit), unit=repr(unit)))

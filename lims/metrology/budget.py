@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pint
 
+from lims.i18n import _
 from lims.metrology import expression as ex
 from lims.metrology.budget_inputs import (
     STATEMENT_KEYS,
@@ -37,12 +38,12 @@ from lims.metrology.errors import BudgetUnitError, UnitError
 from lims.metrology.units import (
     UnitInfo,
     canonical_unit,
-    dimension_name,
     require_reportable,
     split_quantity,
     unit_info,
     ureg,
 )
+from lims.metrology.units_registry import dimension_label, shown_unit
 
 __all__ = ["BudgetInput", "PreparedBudget", "prepare_budget", "parse_budget", "parse_input", "STATEMENTS",
            "DEFAULT_COVERAGE_PROBABILITY"]
@@ -137,7 +138,8 @@ class PreparedBudget:
         for symbol, new in values.items():
             entry = entries.get(symbol)
             if entry is None:
-                raise budget_error(symbol, "symbol", f"is not an input of this budget ({', '.join(self.symbols)})")
+                raise budget_error(symbol, "symbol", _("is not an input of this budget (%(symbols)s)",
+                                                       symbols=', '.join(self.symbols)))
             if isinstance(new, Mapping):
                 if any(key in new for key in STATEMENTS):
                     for key in STATEMENT_KEYS:
@@ -147,11 +149,13 @@ class PreparedBudget:
                 entry.update(new)
             elif isinstance(new, (list, tuple)):
                 if "readings" not in entry:
-                    raise budget_error(symbol, "readings", "this input is not stated by readings; give a value")
+                    raise budget_error(symbol, "readings", _("this input is not stated by readings; "
+                                                             "give a value"))
                 entry["readings"] = list(new)
             else:
                 if "readings" in entry:
-                    raise budget_error(symbol, "readings", "this input is stated by readings; give a list of readings")
+                    raise budget_error(symbol, "readings", _("this input is stated by readings; give a "
+                                                             "list of readings"))
                 entry["value"] = str(new) if isinstance(new, pint.Quantity) else new
         return prepare_budget(raw)
 
@@ -159,13 +163,14 @@ class PreparedBudget:
 def _measurand(raw: Any) -> tuple[str, UnitInfo]:
     if not isinstance(raw, Mapping):
         raise budget_error(None, "measurand",
-                           "the budget needs a 'measurand' such as {\"symbol\": \"E\", \"unit\": \"bar\"}")
+                           _("the budget needs a 'measurand' such as {\"symbol\": \"E\", \"unit\": \"bar\"}"))
     symbol = raw.get("symbol", "Y")
     if not isinstance(symbol, str) or not symbol.strip():
-        raise budget_error(None, "measurand", f"the measurand symbol must be text, not {symbol!r}")
+        raise budget_error(None, "measurand", _("the measurand symbol must be text, not %(symbol)s",
+                                                symbol=repr(symbol)))
     if not isinstance(raw.get("unit"), str):
-        raise budget_error(None, "measurand", "the measurand needs a 'unit' (for example \"bar\", "
-                                             "or \"dimensionless\" for a pure number)")
+        raise budget_error(None, "measurand", _("the measurand needs a 'unit' (for example \"bar\", or "
+                                                "\"dimensionless\" for a pure number)"))
     try:
         info = unit_info(raw["unit"])
         require_reportable(raw["unit"], "measurand")
@@ -178,7 +183,8 @@ def _coverage_probability(raw: Mapping[str, Any]) -> float:
     value = raw.get("coverage_probability", DEFAULT_COVERAGE_PROBABILITY)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
         raise budget_error(None, "coverage_probability",
-                   f"coverage_probability must be a number between 0 and 1 (for example 0.9545), not {value!r}")
+                   _("coverage_probability must be a number between 0 and 1 (for example 0.9545), not "
+                     "%(value)s", value=repr(value)))
     return float(value)
 
 
@@ -188,23 +194,26 @@ def _correlations(
     if raw is None:
         return ()
     if not isinstance(raw, Sequence) or isinstance(raw, str):
-        raise budget_error(None, "correlations", "correlations must be a list of {\"a\", \"b\", \"r\"}")
+        raise budget_error(None, "correlations", _("correlations must be a list of {\"a\", \"b\", \"r\"}"))
     pairs: dict[tuple[int, int], float] = {}
     for item in raw:
         if not isinstance(item, Mapping) or set(item) != {"a", "b", "r"}:
-            raise budget_error(None, "correlations", f"each correlation is {{\"a\", \"b\", \"r\"}}, not {item!r}")
+            raise budget_error(None, "correlations", _("each correlation is {\"a\", \"b\", \"r\"}, not "
+                                                       "%(item)s", item=repr(item)))
         a, b, r = item["a"], item["b"], item["r"]
         for name in (a, b):
             if name not in index:
-                raise budget_error(None, "correlations", f"the correlation names '{name}', which is not an input")
+                raise budget_error(None, "correlations", _("the correlation names '%(name)s', which is "
+                                                           "not an input", name=name))
         if a == b:
-            raise budget_error(a, "correlations", "an input cannot be correlated with itself")
+            raise budget_error(a, "correlations", _("an input cannot be correlated with itself"))
         if isinstance(r, bool) or not isinstance(r, (int, float)) or not -1 <= r <= 1:
             raise budget_error(a, "correlations",
-                               f"the correlation coefficient with '{b}' must be between -1 and 1, not {r!r}")
+                               _("the correlation coefficient with '%(b)s' must be between -1 and 1, "
+                                 "not %(r)s", b=b, r=repr(r)))
         key = (min(index[a], index[b]), max(index[a], index[b]))
         if key in pairs:
-            raise budget_error(a, "correlations", f"the correlation with '{b}' is given twice")
+            raise budget_error(a, "correlations", _("the correlation with '%(b)s' is given twice", b=b))
         pairs[key] = float(r)
     if not pairs:
         return ()
@@ -215,8 +224,9 @@ def _correlations(
         matrix[position[i], position[j]] = matrix[position[j], position[i]] = r
     if np.linalg.eigvalsh(matrix).min() < -1e-10:
         names = ", ".join(inputs[i].symbol for i in involved)
-        raise budget_error(None, "correlations", f"the correlation coefficients between {names} contradict each "
-                                         "other (the correlation matrix is not positive semi-definite)")
+        raise budget_error(None, "correlations", _("the correlation coefficients between %(names)s "
+                                                   "contradict each other (the correlation matrix is "
+                                                   "not positive semi-definite)", names=names))
     return tuple((i, j, r) for (i, j), r in sorted(pairs.items()) if r != 0)
 
 
@@ -233,8 +243,9 @@ def _sensitivity(value: Any, item: BudgetInput, measurand: UnitInfo) -> float:
             wanted = measurand.dimensionality / item.unit.dimensionality
             if info.dimensionality != wanted:
                 raise budget_unit_error(symbol, "sensitivity",
-                                f"sensitivity {value!r} must be in {measurand.delta_text} per "
-                                f"{item.unit.delta_text}", (info.text,))
+                                _("sensitivity %(value)s must be in %(delta_text)s per %(delta_text2)s",
+                                  value=repr(value), delta_text=shown_unit(measurand.delta_text),
+                                  delta_text2=shown_unit(item.unit.delta_text)), (info.text,))
             return number * info.scale
         value = number
     number = finite_number(value, symbol, "sensitivity")
@@ -252,25 +263,28 @@ def prepare_budget(budget: Mapping[str, Any] | PreparedBudget) -> PreparedBudget
     if isinstance(budget, PreparedBudget):
         return budget
     if not isinstance(budget, Mapping):
-        raise budget_error(None, None, "a budget must be a JSON object with measurand, model and inputs")
+        raise budget_error(None, None, _("a budget must be a JSON object with measurand, model and "
+                                         "inputs"))
     unknown = sorted(set(budget) - _TOP_KEYS)
     if unknown:
-        raise budget_error(None, unknown[0], f"the budget has an unknown key '{unknown[0]}' "
-                                     f"(known keys: {', '.join(sorted(_TOP_KEYS))})")
+        raise budget_error(None, unknown[0], _("the budget has an unknown key '%(unknown)s' (known "
+                                               "keys: %(sorted)s)",
+                                               unknown=unknown[0], sorted=', '.join(sorted(_TOP_KEYS))))
     measurand_symbol, measurand = _measurand(budget.get("measurand"))
     entries = budget.get("inputs")
     if not isinstance(entries, Sequence) or isinstance(entries, str) or not entries:
-        raise budget_error(None, "inputs", "the budget needs a list of 'inputs'")
+        raise budget_error(None, "inputs", _("the budget needs a list of 'inputs'"))
     inputs = tuple(parse_input(entry, n) for n, entry in enumerate(entries))
     symbols = tuple(item.symbol for item in inputs)
     index: dict[str, int] = {}
     for n, symbol in enumerate(symbols):
         if symbol in index:
-            raise budget_error(symbol, "symbol", "appears twice in the inputs")
+            raise budget_error(symbol, "symbol", _("appears twice in the inputs"))
         index[symbol] = n
     model_text = budget.get("model")
     if not isinstance(model_text, str):
-        raise budget_error(None, "model", "the budget needs a 'model' (an expression such as \"p_x - p_s\")")
+        raise budget_error(None, "model", _("the budget needs a 'model' (an expression such as \"p_x - "
+                                            "p_s\")"))
     program = _program(model_text, symbols)
     _check_model_units(program, inputs, measurand, measurand_symbol)
     grads = list(program.grads)
@@ -307,9 +321,10 @@ def _check_model_units(program: ModelProgram, inputs: Sequence[BudgetInput], mea
     if result.dimensionality != measurand.dimensionality:
         only = [inputs[i].symbol for i in program.used]
         raise BudgetUnitError(
-            f"the model gives {result.label}, but the measurand {symbol} is in {measurand.text} "
-            f"(a {dimension_name(measurand.dimensionality)}); check the units of "
-            f"{', '.join(only)}",
+            _("the model gives %(label)s, but the measurand %(symbol)s is in %(text)s ("
+              "%(dimension_name)s); check the units of %(only)s",
+              label=result.label, symbol=symbol, text=shown_unit(measurand.text),
+              dimension_name=dimension_label(measurand.dimensionality), only=', '.join(only)),
             input=only[0] if len(only) == 1 else None, field="model", units=(measurand.text,),
         )
     temperature_inputs = [inputs[i] for i in program.used
@@ -325,19 +340,22 @@ def _check_model_units(program: ModelProgram, inputs: Sequence[BudgetInput], mea
             kelvin.sort(key=lambda item: -abs(item.estimate * item.unit.scale))  # the likeliest first
             names = " or ".join(item.symbol for item in kelvin)
             raise BudgetUnitError(
-                f"input '{kelvin[0].symbol}': the model gives a temperature in °C, but the measurand "
-                f"{symbol} is a temperature difference ({measurand.text}); next to a value in °C a "
-                f"value in {kelvin[0].unit.text} is read as a difference, so if {names} is a "
-                "temperature, give it in degC",
+                _("input '%(symbol)s': the model gives a temperature in °C, but the measurand "
+                  "%(symbol2)s is a temperature difference (%(text)s); next to a value in °C a value "
+                  "in %(text2)s is read as a difference, so if %(names)s is a temperature, give it in "
+                  "°C",
+                  symbol=kelvin[0].symbol, symbol2=symbol, text=shown_unit(measurand.text),
+                  text2=shown_unit(kelvin[0].unit.text),
+                  names=names),
                 input=kelvin[0].symbol, field="value", units=(kelvin[0].unit.text, measurand.text))
         raise BudgetUnitError(
-            f"the model gives a temperature in °C, but the measurand {symbol} is a temperature "
-            f"difference ({measurand.text}); give the measurand unit as degC",
+            _("the model gives a temperature in °C, but the measurand %(symbol)s is a temperature "
+              "difference (%(text)s); give the measurand unit as °C", symbol=symbol, text=shown_unit(measurand.text)),
             field="measurand", units=(measurand.text,))
     if measurand.is_offset and not result.offset and temperature_inputs:
         raise BudgetUnitError(
-            f"the model gives a temperature difference, but the measurand {symbol} is in "
-            f"{measurand.text}; give the measurand unit as delta_degC or K",
+            _("the model gives a temperature difference, but the measurand %(symbol)s is in %(text)s; "
+              "give the measurand unit as Δ°C or K", symbol=symbol, text=shown_unit(measurand.text)),
             field="measurand", units=(measurand.text,))
 
 

@@ -16,10 +16,12 @@ from typing import Any
 
 import pint
 
+from lims.i18n import _
 from lims.metrology import expression as ex
 from lims.metrology.distributions import HALF_WIDTH_DIVISORS, normalise_distribution, type_a
 from lims.metrology.errors import BudgetError, BudgetUnitError, UnitError
-from lims.metrology.units import UnitInfo, canonical_unit, dimension_name, split_quantity, unit_info
+from lims.metrology.units import UnitInfo, canonical_unit, split_quantity, unit_info
+from lims.metrology.units_registry import dimension_label, shown_unit
 
 __all__ = ["BudgetInput", "DIMENSIONLESS", "STATEMENTS", "STATEMENT_KEYS", "budget_error", "budget_unit_error",
            "finite_number", "parse_input"]
@@ -48,7 +50,7 @@ class BudgetInput:
 
 def budget_error(symbol: str | None, field: str | None, message: str) -> BudgetError:
     """A :class:`BudgetError` whose message starts with the input at fault (if any)."""
-    prefix = f"input '{symbol}': " if symbol else ""
+    prefix = _("input '%(symbol)s': ", symbol=symbol) if symbol else ""
     return BudgetError(prefix + message, input=symbol, field=field)
 
 
@@ -56,14 +58,15 @@ def budget_unit_error(
     symbol: str | None, field: str | None, message: str, units: tuple[str, ...] = ()
 ) -> BudgetUnitError:
     """A :class:`BudgetUnitError` whose message starts with the input at fault (if any)."""
-    prefix = f"input '{symbol}': " if symbol else ""
+    prefix = _("input '%(symbol)s': ", symbol=symbol) if symbol else ""
     return BudgetUnitError(prefix + message, input=symbol, field=field, units=units)
 
 
 def finite_number(value: Any, symbol: str, field: str) -> float:
     """``value`` as a float; a boolean, text, NaN or infinity is refused."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise budget_error(symbol, field, f"{field} must be a finite number, not {value!r}")
+        raise budget_error(symbol, field, _("%(field)s must be a finite number, not %(value)s",
+                                            field=field, value=repr(value)))
     return float(value)
 
 
@@ -101,7 +104,8 @@ def _quantity(value: Any, symbol: str, field: str, default: UnitInfo | None) -> 
         return finite_number(float(value.magnitude), symbol, field), info
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return finite_number(value, symbol, field), default or DIMENSIONLESS
-    raise budget_error(symbol, field, f"{field} must be a quantity such as '0.5 mbar', not {value!r}")
+    raise budget_error(symbol, field, _("%(field)s must be a quantity such as '0.5 mbar', not %(value)s",
+                                        field=field, value=repr(value)))
 
 
 def _same_kind(symbol: str, field: str, text: Any, info: UnitInfo, target: UnitInfo) -> None:
@@ -110,15 +114,20 @@ def _same_kind(symbol: str, field: str, text: Any, info: UnitInfo, target: UnitI
     if target.dimensionality == DIMENSIONLESS.dimensionality:
         raise budget_unit_error(
             symbol, field,
-            f"{field} {text!r} is a {dimension_name(info.dimensionality)} ({info.text}), but {symbol} is "
-            f"given without a unit, so it is a pure number; write its value or readings with their unit "
-            f"too, or give the input a 'unit'",
+            _("%(field)s %(text)s is %(dimension_name)s (%(text2)s), but %(symbol)s is given without "
+              "a unit, so it is a pure number; write its value or readings with their unit too, or "
+              "give the input a 'unit'",
+              field=field, text=repr(text), dimension_name=dimension_label(info.dimensionality),
+              text2=shown_unit(info.text), symbol=symbol),
             (info.text, target.text),
         )
     raise budget_unit_error(
         symbol, field,
-        f"{field} {text!r} is a {dimension_name(info.dimensionality)} ({info.text}), but "
-        f"{symbol} is a {dimension_name(target.dimensionality)} ({target.text})",
+        _("%(field)s %(text)s is %(dimension_name)s (%(text2)s), but %(symbol)s is "
+          "%(dimension_name2)s (%(text3)s)",
+          field=field, text=repr(text), dimension_name=dimension_label(info.dimensionality),
+          text2=shown_unit(info.text), symbol=symbol,
+          dimension_name2=dimension_label(target.dimensionality), text3=shown_unit(target.text)),
         (info.text, target.text),
     )
 
@@ -128,14 +137,20 @@ def _difference(symbol: str, field: str, value: Any, target: UnitInfo, default: 
 
     A bare number is read in ``default``, the input's declared ``unit`` (if any)."""
     if default is None and _has_no_unit(value) and target.dimensionality != DIMENSIONLESS.dimensionality:
-        raise budget_unit_error(symbol, field, f"{field} {value!r} has no unit, but {symbol} is a "
-                                f"{dimension_name(target.dimensionality)} ({target.text}); write it with its unit "
-                                f"(for example '{str(value).strip()} {target.delta_text}') or give the input a 'unit'",
+        raise budget_unit_error(symbol, field, _("%(field)s %(value)s has no unit, but %(symbol)s is "
+                                                 "%(dimension_name)s (%(text)s); write it with its "
+                                                 "unit (for example '%(value2)s %(delta_text)s') or "
+                                                 "give the input a 'unit'",
+                                                 field=field, value=repr(value), symbol=symbol,
+                                                 dimension_name=dimension_label(target.dimensionality),
+                                                 text=shown_unit(target.text), value2=str(value).strip(),
+                                                 delta_text=shown_unit(target.delta_text)),
                                 (target.text,))
     number, info = _quantity(value, symbol, field, default)
     _same_kind(symbol, field, value, info, target)
     if number < 0:
-        raise budget_error(symbol, field, f"{field} {value!r} is negative; an uncertainty is zero or positive")
+        raise budget_error(symbol, field, _("%(field)s %(value)s is negative; an uncertainty is zero "
+                                            "or positive", field=field, value=repr(value)))
     return number * info.scale / target.scale
 
 
@@ -155,23 +170,25 @@ def _dof(value: Any, symbol: str, field: str) -> float:
     if isinstance(value, str) and value.strip().lower() in ("inf", "infinity", "∞"):
         return math.inf
     if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or value <= 0:
-        raise budget_error(symbol, field, f"{field} must be a positive number (or absent for infinite), not {value!r}")
+        raise budget_error(symbol, field, _("%(field)s must be a positive number (or absent for "
+                                            "infinite), not %(value)s", field=field, value=repr(value)))
     return float(value)
 
 
 def _coverage_factor(value: Any, symbol: str) -> float:
     if value is None:
-        raise budget_error(symbol, "k", "an expanded uncertainty needs its coverage factor 'k'")
+        raise budget_error(symbol, "k", _("an expanded uncertainty needs its coverage factor 'k'"))
     k = finite_number(value, symbol, "k")
     if k <= 0:
-        raise budget_error(symbol, "k", f"k must be positive, not {value!r}")
+        raise budget_error(symbol, "k", _("k must be positive, not %(value)s", value=repr(value)))
     return k
 
 
 def parse_input(entry: Any, position: int) -> BudgetInput:
     """One budget entry -> :class:`BudgetInput` (JCGM 100 4.2, 4.3; see module docstring)."""
     if not isinstance(entry, Mapping):
-        raise budget_error(None, "inputs", f"input number {position + 1} must be an object with a 'symbol'")
+        raise budget_error(None, "inputs", _("input number %(value)s must be an object with a 'symbol'",
+                                             value=position + 1))
     symbol = _symbol(entry, position)
     statement = _statement(entry, symbol)
     description = entry.get("description", entry.get("name"))
@@ -180,7 +197,7 @@ def parse_input(entry: Any, position: int) -> BudgetInput:
     if statement == "readings":
         return _parse_readings(entry, symbol, declared, description)
     if "value" not in entry:
-        raise budget_error(symbol, "value", "no 'value' (the estimate, for example '0 bar')")
+        raise budget_error(symbol, "value", _("no 'value' (the estimate, for example '0 bar')"))
     estimate, unit = _absolute(symbol, "value", entry["value"], declared)
     dof = _dof(entry.get("dof"), symbol, "dof")
     distribution = "normal"
@@ -196,11 +213,11 @@ def _symbol(entry: Mapping[str, Any], position: int) -> str:
     """The entry's symbol: a name that is not a function or constant of the model language."""
     symbol = entry.get("symbol")
     if not isinstance(symbol, str) or not symbol.isidentifier():
-        raise budget_error(None, "symbol", f"input number {position + 1} needs a 'symbol' that is a name "
-                                           f"such as 'p_x' (got {symbol!r})")
+        raise budget_error(None, "symbol", _("input number %(value)s needs a 'symbol' that is a name "
+                                             "such as 'p_x' (got %(symbol)s)", value=position + 1, symbol=repr(symbol)))
     if symbol in ex.RESERVED_NAMES:
-        raise budget_error(symbol, "symbol", f"'{symbol}' is a function or constant of the model language; "
-                                             "choose another symbol")
+        raise budget_error(symbol, "symbol", _("'%(symbol)s' is a function or constant of the model "
+                                               "language; choose another symbol", symbol=symbol))
     return symbol
 
 
@@ -209,14 +226,17 @@ def _statement(entry: Mapping[str, Any], symbol: str) -> str:
     unknown = sorted(set(entry) - _INPUT_KEYS)
     if unknown:
         raise budget_error(symbol, unknown[0],
-                           f"unknown key '{unknown[0]}' (known keys: {', '.join(sorted(_INPUT_KEYS))})")
+                           _("unknown key '%(unknown)s' (known keys: %(sorted)s)",
+                             unknown=unknown[0], sorted=', '.join(sorted(_INPUT_KEYS))))
     statements = [key for key in STATEMENTS if key in entry]
     if len(statements) != 1:
         if not statements:
-            raise budget_error(symbol, None, "no uncertainty statement: give exactly one of standard_uncertainty, "
-                                             "expanded_uncertainty with k, half_width with distribution, or readings")
-        raise budget_error(symbol, statements[1], f"two uncertainty statements ({statements[0]} and "
-                                                  f"{statements[1]}); give exactly one")
+            raise budget_error(symbol, None, _("no uncertainty statement: give exactly one of "
+                                               "standard_uncertainty, expanded_uncertainty with k, "
+                                               "half_width with distribution, or readings"))
+        raise budget_error(symbol, statements[1], _("two uncertainty statements (%(statements)s and "
+                                                    "%(statements2)s); give exactly one",
+                                                    statements=statements[0], statements2=statements[1]))
     return statements[0]
 
 
@@ -225,7 +245,8 @@ def _declared_unit(entry: Mapping[str, Any], symbol: str) -> UnitInfo | None:
     if "unit" not in entry:
         return None
     if not isinstance(entry["unit"], str):
-        raise budget_error(symbol, "unit", f"unit must be text such as 'bar', not {entry['unit']!r}")
+        raise budget_error(symbol, "unit", _("unit must be text such as 'bar', not %(entry)s",
+                                             entry=repr(entry['unit'])))
     try:
         return unit_info(entry["unit"])
     except UnitError as exc:
@@ -238,7 +259,8 @@ def _check_companion_keys(entry: Mapping[str, Any], symbol: str, statement: str)
         allowed = {"k": ("expanded_uncertainty", "half_width"),
                    "pooled_sd": ("readings",), "pooled_dof": ("readings",)}[key]
         if key in entry and statement not in allowed:
-            raise budget_error(symbol, key, f"'{key}' goes with {' or '.join(allowed)}, not with {statement}")
+            raise budget_error(symbol, key, _("'%(key)s' goes with %(allowed)s, not with %(statement)s",
+                                              key=key, allowed=' or '.join(allowed), statement=statement))
 
 
 def _stated_uncertainty(entry: Mapping[str, Any], symbol: str, statement: str, distribution: str,
@@ -248,18 +270,21 @@ def _stated_uncertainty(entry: Mapping[str, Any], symbol: str, statement: str, d
         return _difference(symbol, statement, entry[statement], unit, declared)
     if statement == "expanded_uncertainty":
         if distribution != "normal":
-            raise budget_error(symbol, "distribution", "an expanded uncertainty with k is normal; use half_width "
-                                                       f"for a {distribution} distribution")
+            raise budget_error(symbol, "distribution", _("an expanded uncertainty with k is normal; "
+                                                         "use half_width for a %(distribution)s "
+                                                         "distribution", distribution=distribution))
         expanded = _difference(symbol, statement, entry[statement], unit, declared)
         return expanded / _coverage_factor(entry.get("k"), symbol)
     if "distribution" not in entry:
-        raise budget_error(symbol, "distribution", "a half_width needs its 'distribution' "
-                                                   "(rectangular, triangular, arcsine, or normal with k)")
+        raise budget_error(symbol, "distribution", _("a half_width needs its 'distribution' "
+                                                     "(rectangular, triangular, arcsine, or normal "
+                                                     "with k)"))
     half_width = _difference(symbol, statement, entry[statement], unit, declared)
     if distribution == "normal":
         return half_width / _coverage_factor(entry.get("k"), symbol)
     if "k" in entry:
-        raise budget_error(symbol, "k", f"'k' only goes with a normal distribution, not {distribution}")
+        raise budget_error(symbol, "k", _("'k' only goes with a normal distribution, not "
+                                          "%(distribution)s", distribution=distribution))
     return half_width / HALF_WIDTH_DIVISORS[distribution]
 
 
@@ -278,12 +303,15 @@ def _parse_readings(entry: Mapping[str, Any], symbol: str, unit: UnitInfo | None
                     description: Any) -> BudgetInput:
     declared = unit
     if "value" in entry:
-        raise budget_error(symbol, "value", "give either readings (their mean is the estimate) or a value, not both")
+        raise budget_error(symbol, "value", _("give either readings (their mean is the estimate) or a "
+                                              "value, not both"))
     if "dof" in entry:
-        raise budget_error(symbol, "dof", "readings have n − 1 degrees of freedom; use pooled_dof with pooled_sd")
+        raise budget_error(symbol, "dof", _("readings have n − 1 degrees of freedom; use pooled_dof "
+                                            "with pooled_sd"))
     readings = entry["readings"]
     if not isinstance(readings, Sequence) or isinstance(readings, str) or not readings:
-        raise budget_error(symbol, "readings", "readings must be a list such as [\"10.02 bar\", \"10.03 bar\"]")
+        raise budget_error(symbol, "readings", _("readings must be a list such as [\"10.02 bar\", \"10.03 "
+                                                 "bar\"]"))
     values = []
     for reading in readings:
         number, unit = _absolute(symbol, "readings", reading, unit)
@@ -296,10 +324,10 @@ def _parse_readings(entry: Mapping[str, Any], symbol: str, unit: UnitInfo | None
         u, dof = pooled / math.sqrt(n), _dof(entry.get("pooled_dof"), symbol, "pooled_dof")
     else:
         if "pooled_dof" in entry:
-            raise budget_error(symbol, "pooled_dof", "pooled_dof goes with pooled_sd")
+            raise budget_error(symbol, "pooled_dof", _("pooled_dof goes with pooled_sd"))
         if n < 2:
-            raise budget_error(symbol, "readings", "one reading gives no type A uncertainty; take at least two "
-                                           "or give pooled_sd")
+            raise budget_error(symbol, "readings", _("one reading gives no type A uncertainty; take at "
+                                                     "least two or give pooled_sd"))
         u, dof = s / math.sqrt(n), float(n - 1)
     kind = "constant" if u == 0 else ("normal" if math.isinf(dof) else "t")
     return BudgetInput(symbol, unit, mean, u, dof, "type A", "readings", kind, u,

@@ -21,9 +21,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from lims.i18n import N_, _, current_language
 from lims.metrology.errors import DecisionError, UnitError
 from lims.metrology.reported import clean
 from lims.metrology.units import as_delta, canonical_unit, format_number, format_quantity, parse_quantity, unit_info
+from lims.metrology.units_registry import shown_unit
 
 __all__ = ["Verdict", "DecisionRule", "decide", "decide_from_spec", "parse_decision_spec", "OUTCOMES", "RULES"]
 
@@ -142,30 +144,37 @@ class Verdict:
         }
 
 
+def _lang() -> Literal["vi", "en"]:
+    """The language numbers in messages are written in (the catalogs' current one)."""
+    return "en" if current_language() == "en" else "vi"
+
+
 def _as_difference(value: Any, what: str) -> Any:
     try:
         return as_delta(parse_quantity(value))
     except UnitError as exc:
-        raise UnitError(f"{what}: {exc.message}", units=exc.units) from exc
+        raise UnitError(_("%(what)s: %(reason)s", what=_(what), reason=exc.message), units=exc.units) from exc
 
 
 def _in_unit(q: Any, unit: Any, what: str) -> float:
     a, b = unit_info(canonical_unit(q.units)), unit_info(canonical_unit(unit))
     if a.dimensionality != b.dimensionality:
-        raise UnitError(f"{what} is in {a.text}, which does not fit the MPE in {b.text}", units=(a.text, b.text))
+        raise UnitError(_("%(what)s is in %(unit)s, which does not fit the MPE in %(mpe_unit)s", what=_(what),
+                          unit=shown_unit(a.text), mpe_unit=shown_unit(b.text)), units=(a.text, b.text))
     return float(q.to(unit).magnitude)
 
 
 def _normalise_rule(rule: Any) -> str:
     name = _ALIASES.get(rule) if isinstance(rule, str) else None
     if name is None:
-        raise DecisionError(f"unknown decision rule {rule!r} (use simple, guard_band or non_binary)")
+        raise DecisionError(_("unknown decision rule %(rule)s (use simple, guard_band or non_binary).",
+                              rule=repr(rule)))
     return name
 
 
 def _check_r(r: Any) -> float:
     if isinstance(r, bool) or not isinstance(r, (int, float)) or not math.isfinite(r) or r < 0:
-        raise DecisionError(f"the guard band factor r must be a number ≥ 0 (w = r·U), not {r!r}")
+        raise DecisionError(_("The guard band factor r must be a number ≥ 0 (w = r·U), not %(r)s.", r=repr(r)))
     return float(r)
 
 
@@ -185,22 +194,23 @@ def decide(
     """
     name = _normalise_rule(rule)
     factor = 0.0 if name == "simple" else _check_r(r)
-    tl_q = _as_difference(mpe, "the MPE")
+    tl_q = _as_difference(mpe, N_("the MPE"))
     tl = float(tl_q.magnitude)
     if not tl > 0:
-        raise DecisionError(f"the MPE must be positive, not {format_quantity(tl_q, 'en')}")
+        raise DecisionError(_("The MPE must be positive, not %(mpe)s.", mpe=format_quantity(tl_q, _lang())))
     unit = tl_q.units
-    error_q = _as_difference(measured_error, "the measured error")
-    error = abs(_in_unit(error_q, unit, "the measured error"))
+    error_q = _as_difference(measured_error, N_("the measured error"))
+    error = abs(_in_unit(error_q, unit, N_("the measured error")))
     if expanded_uncertainty is None:
         if name != "simple":
-            raise DecisionError(f"the decision rule '{name}' needs the expanded uncertainty U")
+            raise DecisionError(_("The decision rule '%(rule)s' needs the expanded uncertainty U.", rule=name))
         u_q, u = None, 0.0
     else:
-        u_q = _as_difference(expanded_uncertainty, "the expanded uncertainty")
-        u = _in_unit(u_q, unit, "the expanded uncertainty")
+        u_q = _as_difference(expanded_uncertainty, N_("the expanded uncertainty"))
+        u = _in_unit(u_q, unit, N_("the expanded uncertainty"))
         if u < 0:
-            raise DecisionError(f"the expanded uncertainty must not be negative, not {format_quantity(u_q, 'en')}")
+            raise DecisionError(_("The expanded uncertainty must not be negative, not %(u)s.",
+                                  u=format_quantity(u_q, _lang())))
     w = factor * u
     eps = _REL_TOL * tl
     if name == "non_binary":
@@ -245,14 +255,15 @@ class DecisionRule:
 def parse_decision_spec(spec: Mapping[str, Any]) -> DecisionRule:
     """``{"rule": "simple"}``, ``{"rule": "guard_band", "r": 1.0}``, ``{"rule": "non_binary"}``."""
     if not isinstance(spec, Mapping) or "rule" not in spec:
-        raise DecisionError(f"a decision rule is an object with a 'rule' ({', '.join(RULES)}), not {spec!r}")
+        raise DecisionError(_("A decision rule is an object with a 'rule' (%(rules)s), not %(spec)s.",
+                              rules=", ".join(RULES), spec=repr(spec)))
     name = _normalise_rule(spec["rule"])
     unknown = sorted(set(spec) - {"rule", "r", "description"})
     if unknown:
-        raise DecisionError(f"the decision rule '{name}' has an unknown key '{unknown[0]}'")
+        raise DecisionError(_("The decision rule '%(rule)s' has an unknown key '%(key)s'.", rule=name, key=unknown[0]))
     if name == "simple":
         if "r" in spec and spec["r"] not in (0, 0.0):
-            raise DecisionError("simple acceptance has no guard band; remove 'r' or use guard_band")
+            raise DecisionError(_("Simple acceptance has no guard band; remove 'r' or use guard_band."))
         return DecisionRule("simple", 0.0)
     return DecisionRule(name, _check_r(spec.get("r", 1.0)))
 

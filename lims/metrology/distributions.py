@@ -13,9 +13,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from lims.i18n import N_, _
 from lims.metrology.errors import BudgetError
 
-__all__ = ["DISTRIBUTIONS", "HALF_WIDTH_DIVISORS", "normalise_distribution", "type_a"]
+__all__ = ["distribution_name", "DISTRIBUTIONS", "HALF_WIDTH_DIVISORS", "normalise_distribution", "type_a"]
 
 DISTRIBUTIONS = ("normal", "rectangular", "triangular", "arcsine")
 HALF_WIDTH_DIVISORS = {
@@ -37,11 +38,20 @@ def normalise_distribution(name: object, symbol: str) -> str:
     key = name.strip().lower() if isinstance(name, str) else None
     if key is None or key not in _ALIASES:
         raise BudgetError(
-            f"input '{symbol}': unknown distribution {name!r} "
-            f"(use one of {', '.join(DISTRIBUTIONS)}; 'U-shaped' means arcsine)",
+            _("Input '%(symbol)s': unknown distribution %(name)s (use one of %(known)s; 'U-shaped' means arcsine).",
+              symbol=symbol, name=repr(name), known=", ".join(DISTRIBUTIONS)),
             input=symbol, field="distribution",
         )
     return _ALIASES[key]
+
+
+_NAMES = {"normal": N_("normal"), "rectangular": N_("rectangular"), "triangular": N_("triangular"),
+          "arcsine": N_("arcsine (U-shaped)"), "type A": N_("type A (from the readings)")}
+
+
+def distribution_name(key: str) -> str:
+    """A distribution's name as a budget table shows it, in the current language."""
+    return _(_NAMES[key]) if key in _NAMES else key
 
 
 def type_a(values: Sequence[float]) -> tuple[float, float]:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from lims.i18n import _
 from lims.metrology.errors import BudgetError
 
 __all__ = ["Node", "Const", "Var", "Neg", "Bin", "Func", "parse_model", "derivative",
@@ -102,7 +103,8 @@ def _fold(op: str, a: float, b: float) -> float:
             return a / b
         return math.pow(a, b)
     except _NUMERIC_ERRORS as exc:
-        raise _model_error(f"the model computes {a!r} {op} {b!r}, which has no value") from exc
+        raise _model_error(_("the model computes %(a)s %(op)s %(b)s, which has no value",
+                             a=repr(a), op=op, b=repr(b))) from exc
 
 
 # Builders that simplify as they go (constant folding, x + 0, x * 1, x * 0 ...).
@@ -174,7 +176,8 @@ def func(name: str, a: Node, source: ast.AST | None = None) -> Node:
         try:
             return Const(_SCALAR_FUNCS[name](a.value), source)
         except _NUMERIC_ERRORS as exc:
-            raise _model_error(f"the model computes {name}({a.value!r}), which has no value") from exc
+            raise _model_error(_("the model computes %(name)s(%(value)s), which has no value",
+                                 name=name, value=repr(a.value))) from exc
     return Func(name, a, source)
 
 
@@ -188,29 +191,31 @@ def parse_model(text: str, symbols: Sequence[str]) -> Node:
     arithmetic over the inputs, naming the offending part.
     """
     if not isinstance(text, str) or not text.strip():
-        raise _model_error("the budget has no model (an expression such as 'p_x - p_s')")
+        raise _model_error(_("the budget has no model (an expression such as 'p_x - p_s')"))
     if len(text) > MAX_MODEL_LENGTH:
-        raise _model_error(f"the model is longer than {MAX_MODEL_LENGTH} characters")
+        raise _model_error(_("the model is longer than %(max_model_length)s characters",
+                             max_model_length=MAX_MODEL_LENGTH))
     cleaned = text.translate(_SYMBOL_TEXT).strip()
     try:
         tree = ast.parse(cleaned, mode="eval")
     except SyntaxError as exc:
-        where = f" near column {exc.offset}" if exc.offset else ""
-        raise _model_error(f"the model '{text}' is not a valid expression{where}") from exc
+        where = _(" near column %(column)s", column=exc.offset) if exc.offset else ""
+        raise _model_error(_("the model '%(text)s' is not a valid expression%(where)s",
+                             text=text, where=where)) from exc
     except (ValueError, RecursionError, MemoryError) as exc:
-        raise _model_error(f"the model '{text}' is not a valid expression") from exc
+        raise _model_error(_("the model '%(text)s' is not a valid expression", text=text)) from exc
     index = {name: i for i, name in enumerate(symbols)}
     try:
         return _convert(tree.body, index, text)
     except RecursionError as exc:
-        raise _model_error("the model is nested too deeply") from exc
+        raise _model_error(_("the model is nested too deeply")) from exc
 
 
 def _convert(node: ast.AST, index: dict[str, int], text: str) -> Node:
     if isinstance(node, ast.Constant):
         value = node.value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise _model_error(f"the model contains {ast.unparse(node)}, which is not a number")
+            raise _model_error(_("the model contains %(unparse)s, which is not a number", unparse=ast.unparse(node)))
         return Const(float(value), node)
     if isinstance(node, ast.Name):
         if node.id == "pi":
@@ -218,10 +223,10 @@ def _convert(node: ast.AST, index: dict[str, int], text: str) -> Node:
         if node.id in index:
             return Var(index[node.id], node.id, node)
         if node.id in FUNCTIONS:
-            raise _model_error(f"the function '{node.id}' needs an argument in parentheses")
-        known = ", ".join(sorted(index)) or "none"
+            raise _model_error(_("the function '%(id)s' needs an argument in parentheses", id=node.id))
+        known = ", ".join(sorted(index)) or _("none")
         raise _model_error(
-            f"the model uses '{node.id}', which is not one of the inputs ({known})", node.id
+            _("the model uses '%(id)s', which is not one of the inputs (%(known)s)", id=node.id, known=known), node.id
         )
     if isinstance(node, ast.BinOp) and type(node.op) in _AST_OPS:
         op = _AST_OPS[type(node.op)]
@@ -233,14 +238,14 @@ def _convert(node: ast.AST, index: dict[str, int], text: str) -> Node:
         name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
         if name not in FUNCTIONS:
             allowed = ", ".join(FUNCTIONS)
-            raise _model_error(f"the model calls '{name}', which is not an allowed function ({allowed})")
+            raise _model_error(_("the model calls '%(name)s', which is not an allowed function "
+                                 "(%(allowed)s)", name=name, allowed=allowed))
         if len(node.args) != 1 or node.keywords or isinstance(node.args[0], ast.Starred):
-            raise _model_error(f"'{name}' in the model takes exactly one argument")
+            raise _model_error(_("'%(name)s' in the model takes exactly one argument", name=name))
         return func(name, _convert(node.args[0], index, text), node)
     raise _model_error(
-        f"the model contains '{ast.unparse(node)}', which is not allowed "
-        "(use numbers, input symbols, + - * / **, parentheses and "
-        f"{', '.join(FUNCTIONS)}, pi)"
+        _("the model contains '%(unparse)s', which is not allowed (use numbers, input symbols, + - * / "
+          "**, parentheses and %(functions)s, pi)", unparse=ast.unparse(node), functions=', '.join(FUNCTIONS))
     )
 
 

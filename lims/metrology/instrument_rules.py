@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lims.errors import ValidationError
+from lims.field_labels import field_label
 from lims.i18n import _
 from lims.metrology.decision import decide_from_spec, parse_decision_spec
 from lims.metrology.errors import MetrologyError
@@ -33,6 +34,7 @@ from lims.metrology.mpe import r76_class, r76_instrument
 from lims.metrology.mpe_spec import mpe_from_spec, parse_mpe_spec
 from lims.metrology.tables import R76_MPE_BANDS
 from lims.metrology.units import Q_, as_delta
+from lims.metrology.units_format import page_quantity
 
 VERDICTS = ("pass", "conditional_pass", "conditional_fail", "fail")
 _SEVERITY = {v: n for n, v in enumerate(VERDICTS)}
@@ -72,7 +74,7 @@ def accuracy_percent(text: str | None) -> float | None:
 
 
 def _invalid(field: str, message: str) -> ValidationError:
-    return ValidationError(f"{field}: {message}", field=field, errors={field: message})
+    return ValidationError(f"{field_label(field)}: {message}", field=field, errors={field: message})
 
 
 def concrete_mpe_spec(rule: dict[str, Any], facts: InstrumentFacts,
@@ -143,7 +145,7 @@ def mpe_at(rule: dict[str, Any], facts: InstrumentFacts, load: float, unit: str,
         mpe = mpe_from_spec(spec, Q_(float(load), unit))
         return float(as_delta(mpe).to(as_delta(Q_(1.0, unit)).units).magnitude)
     except MetrologyError as exc:
-        raise _invalid("points", _("No MPE at %(load)s: %(reason)s", load=f"{load:g} {unit}",
+        raise _invalid("points", _("No MPE at %(load)s: %(reason)s", load=page_quantity(load, unit),
                                    reason=exc.message)) from exc
 
 

@@ -26,6 +26,7 @@ from typing import Any, Literal
 import numpy as np
 from scipy import special
 
+from lims.i18n import _
 from lims.metrology.budget import PreparedBudget
 from lims.metrology.errors import BudgetError
 
@@ -143,7 +144,8 @@ def coverage_interval(sorted_values: np.ndarray, p: float, kind: IntervalKind = 
     m = sorted_values.size
     q = int(p * m + 0.5)
     if q < 1 or q >= m:
-        raise BudgetError(f"{m} Monte Carlo trials are too few for a {p:.2%} coverage interval",
+        raise BudgetError(_("%(m)s Monte Carlo trials are too few for a %(p)s coverage interval",
+                            m=m, p=format(p, '.2%')),
                           field="monte_carlo")
     if kind == "symmetric":
         half = (m - q) / 2
@@ -169,8 +171,10 @@ def _check_trials(trials: Any, p: float) -> int:
     minimum = math.ceil(100.0 / (1.0 - p))
     if isinstance(trials, bool) or not isinstance(trials, int) or not minimum <= trials <= MAX_TRIALS:
         raise BudgetError(
-            f"the number of Monte Carlo trials must be a whole number from {minimum} to {MAX_TRIALS} "
-            f"for p = {p}, not {trials!r} (JCGM 101 7.2.2 recommends at least {math.ceil(1e4 / (1 - p))})",
+            _("the number of Monte Carlo trials must be a whole number from %(minimum)s to "
+              "%(max_trials)s for p = %(p)s, not %(trials)s (JCGM 101 7.2.2 recommends at least "
+              "%(ceil)s)",
+              minimum=minimum, max_trials=MAX_TRIALS, p=p, trials=repr(trials), ceil=math.ceil(1e4 / (1 - p))),
             field="monte_carlo")
     return trials
 
@@ -192,7 +196,8 @@ def run_monte_carlo(
     p = prepared.coverage_probability
     trials = _check_trials(trials, p)
     if interval not in ("shortest", "symmetric"):
-        raise BudgetError(f"the coverage interval is 'shortest' or 'symmetric', not {interval!r}",
+        raise BudgetError(_("the coverage interval is 'shortest' or 'symmetric', not %(interval)s",
+                            interval=repr(interval)),
                           field="monte_carlo")
     rng = np.random.default_rng(seed)
     model = prepared.program.vector
@@ -203,8 +208,9 @@ def run_monte_carlo(
             values[start:start + n] = model(sample_inputs(prepared, n, rng))
     bad = int(np.count_nonzero(~np.isfinite(values)))
     if bad:
-        raise BudgetError(f"Monte Carlo: the model has no value in {bad} of {trials} trials (for example a "
-                          "division by a sampled zero or the log of a negative number)", field="model")
+        raise BudgetError(_("Monte Carlo: the model has no value in %(bad)s of %(trials)s trials (for "
+                            "example a division by a sampled zero or the log of a negative number)",
+                            bad=bad, trials=trials), field="model")
     measurand = prepared.measurand
     values = (values - measurand.offset) / measurand.scale
     mean = float(values.mean())

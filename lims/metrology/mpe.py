@@ -19,6 +19,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from lims.i18n import N_, _, current_language
 from lims.metrology.errors import MPEError, UnitError
 from lims.metrology.tables import R76_CLASSES, R76_IN_SERVICE_FACTOR, R76_INSTRUMENT_LIMITS, R76_MPE_BANDS
 from lims.metrology.units import (
@@ -30,6 +31,7 @@ from lims.metrology.units import (
     parse_quantity,
     unit_info,
 )
+from lims.metrology.units_registry import shown_unit
 
 __all__ = [
     "MpeRule", "R76Rule", "PercentOfReadingRule", "PercentOfSpanRule", "FixedRule", "PiecewiseRule",
@@ -54,16 +56,22 @@ class MpeRule(Protocol):
         """The rule as data (inverse of :func:`parse_mpe_spec`)."""
 
 
+def _lang() -> Lang:
+    """The language numbers in messages are written in (the catalogs' current one)."""
+    return "en" if current_language() == "en" else "vi"
+
+
 def _quantity(value: Any, what: str, dimension: str | None = None) -> Any:
     try:
         return parse_quantity(value, dimension=dimension)
     except UnitError as exc:
-        raise UnitError(f"{what}: {exc.message}", units=exc.units) from exc
+        raise UnitError(_("%(what)s: %(reason)s", what=_(what), reason=exc.message), units=exc.units) from exc
 
 
 def _positive(q: Any, what: str) -> Any:
     if not q.magnitude > 0:
-        raise MPEError(f"{what} must be positive, not {q.magnitude:g} {canonical_unit(q.units)}")
+        raise MPEError(_("%(what)s must be positive, not %(value)s", what=_(what),
+                         value=format_quantity(q, _lang())))
     return q
 
 
@@ -71,7 +79,8 @@ def _compatible(q: Any, reference: Any, what: str, reference_what: str) -> None:
     a, b = unit_info(canonical_unit(q.units)), unit_info(canonical_unit(reference.units))
     if a.dimensionality != b.dimensionality:
         raise UnitError(
-            f"{what} is in {a.text}, which does not fit {reference_what} in {b.text}",
+            _("%(what)s is in %(unit)s, which does not fit %(other)s in %(other_unit)s", what=_(what),
+              unit=shown_unit(a.text), other=_(reference_what), other_unit=shown_unit(b.text)),
             units=(a.text, b.text),
         )
 
@@ -81,7 +90,7 @@ def r76_class(accuracy_class: Any) -> str:
     text = str(accuracy_class).strip().upper()
     text = {"1": "I", "2": "II", "3": "III", "4": "IIII"}.get(text, text)
     if text not in R76_CLASSES:
-        raise MPEError(f"unknown OIML R76 accuracy class {accuracy_class!r} (use I, II, III or IIII)")
+        raise MPEError(_("Unknown OIML R76 accuracy class %(cls)s (use I, II, III or IIII).", cls=repr(accuracy_class)))
     return text
 
 
@@ -97,8 +106,8 @@ def _r76_multiple(accuracy_class: str, m_e: float) -> float:
             return multiple
     top = R76_MPE_BANDS[accuracy_class][-1][0]
     raise MPEError(
-        f"a load of {format_number(m_e, 'en', None)} e is beyond the class {accuracy_class} table of "
-        f"OIML R76-1 (up to {format_number(top, 'en', 0)} e); check the load and e"
+        _("A load of %(load)s e is beyond the class %(cls)s table of OIML R76-1 (up to %(top)s e); check the "
+          "load and e.", load=format_number(m_e, _lang(), None), cls=accuracy_class, top=format_number(top, _lang(), 0))
     )
 
 
@@ -109,11 +118,11 @@ def r76_mpe(accuracy_class: Any, e: Any, load: Any, in_service: bool = False) ->
     2 000 e, 10 000 e); in service twice that (3.5.2). Returned in the unit of ``e``.
     """
     klass = r76_class(accuracy_class)
-    e_q = _positive(_quantity(e, "the verification scale interval e", "[mass]"), "e")
-    load_q = _quantity(load, "the load", canonical_unit(e_q.units))
+    e_q = _positive(_quantity(e, N_("the verification scale interval e"), "[mass]"), "e")
+    load_q = _quantity(load, N_("the load"), canonical_unit(e_q.units))
     m = load_q.to(e_q.units).magnitude
     if m < 0:
-        raise MPEError(f"the load {format_quantity(load_q, 'en')} is negative")
+        raise MPEError(_("The load %(load)s is negative.", load=format_quantity(load_q, _lang())))
     multiple = _r76_multiple(klass, m / e_q.magnitude)
     factor = R76_IN_SERVICE_FACTOR if in_service else 1.0
     return Q_(multiple * factor * float(e_q.magnitude), e_q.units)
@@ -134,11 +143,13 @@ def r76_instrument(accuracy_class: Any, e: Any, max_capacity: Any) -> R76Instrum
     Raises :class:`MPEError` when e or n is outside what the class allows.
     """
     klass, e_q, (n_min, n_max, min_e) = _r76_row(accuracy_class, e)
-    max_q = _positive(_quantity(max_capacity, "the maximum capacity", "[mass]"), "the maximum capacity")
+    max_q = _positive(_quantity(max_capacity, N_("the maximum capacity"), "[mass]"), N_("the maximum capacity"))
     n = float(max_q.to(e_q.units).magnitude / e_q.magnitude)
     if n < n_min * (1 - _REL_TOL) or n > n_max * (1 + _REL_TOL):
-        limit = f"{n_min:g} to {n_max:g}" if math.isfinite(n_max) else f"at least {n_min:g}"
-        raise MPEError(f"class {klass} with e = {format_quantity(e_q, 'en')} needs n = Max/e {limit}, but n = {n:g}")
+        limit = (_("%(low)s to %(high)s", low=f"{n_min:g}", high=f"{n_max:g}") if math.isfinite(n_max)
+                 else _("at least %(low)s", low=f"{n_min:g}"))
+        raise MPEError(_("Class %(cls)s with e = %(e)s needs n = Max/e %(limit)s, but n = %(n)s.", cls=klass,
+                         e=format_quantity(e_q, _lang()), limit=limit, n=f"{n:g}"))
     return R76Instrument(klass, n, Q_(min_e * float(e_q.magnitude), e_q.units))
 
 
@@ -157,7 +168,8 @@ def _r76_row(accuracy_class: Any, e: Any) -> tuple[str, Any, tuple[float, float,
     for e_low, e_high, n_min, n_max, min_e in R76_INSTRUMENT_LIMITS[klass]:
         if e_low * (1 - _REL_TOL) <= e_g <= e_high * (1 + _REL_TOL):
             return klass, e_q, (n_min, n_max, min_e)
-    raise MPEError(f"e = {format_quantity(e_q, 'en')} is not allowed for class {klass} (OIML R76-1 Table 3)")
+    raise MPEError(_("e = %(e)s is not allowed for class %(cls)s (OIML R76-1 Table 3).",
+                     e=format_quantity(e_q, _lang()), cls=klass))
 
 
 def percent_of_reading(percent: float, reading: Any, fixed: Any = None) -> Any:
@@ -167,11 +179,11 @@ def percent_of_reading(percent: float, reading: Any, fixed: Any = None) -> Any:
     a difference (delta_degC).
     """
     p = _percent(percent)
-    reading_q = _quantity(reading, "the reading")
+    reading_q = _quantity(reading, N_("the reading"))
     mpe = as_delta(Q_(abs(float(reading_q.magnitude)) * p / 100.0, reading_q.units))
     if fixed is not None:
-        fixed_q = as_delta(_quantity(fixed, "the fixed part of the MPE"))
-        _compatible(fixed_q, mpe, "the fixed part of the MPE", "the reading")
+        fixed_q = as_delta(_quantity(fixed, N_("the fixed part of the MPE")))
+        _compatible(fixed_q, mpe, N_("the fixed part of the MPE"), N_("the reading"))
         mpe = mpe + fixed_q.to(mpe.units)
     return mpe
 
@@ -189,29 +201,30 @@ def percent_of_span(percent: float, span: Any) -> Any:
 
 def fixed_mpe(value: Any) -> Any:
     """A fixed ±MPE (for example ±0.5 °C for a clinical thermometer)."""
-    return _positive(as_delta(_quantity(value, "the MPE")), "the MPE")
+    return _positive(as_delta(_quantity(value, N_("the MPE"))), N_("the MPE"))
 
 
 def _percent(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise MPEError(f"the percentage must be a positive number, not {value!r}")
+        raise MPEError(_("The percentage must be a positive number, not %(value)s.", value=repr(value)))
     return float(value)
 
 
 def _span(span: Any) -> tuple[Any, Any]:
     if isinstance(span, (list, tuple)):
         if len(span) != 2:
-            raise MPEError(f"a span is [low, high], not {span!r}")
-        low, high = _quantity(span[0], "the low end of the span"), _quantity(span[1], "the high end of the span")
-        _compatible(low, high, "the low end of the span", "the high end")
+            raise MPEError(_("A span is [low, high], not %(value)s.", value=repr(span)))
+        low = _quantity(span[0], N_("the low end of the span"))
+        high = _quantity(span[1], N_("the high end of the span"))
+        _compatible(low, high, N_("the low end of the span"), N_("the high end"))
         if unit_info(canonical_unit(low.units)).is_offset != unit_info(canonical_unit(high.units)).is_offset:
-            raise UnitError("give both ends of the span in the same kind of unit (both degC or both K)")
+            raise UnitError(_("Give both ends of the span in the same kind of unit (both °C or both K)."))
         high = high.to(low.units)
     else:
-        high = _quantity(span, "the full scale")
+        high = _quantity(span, N_("the full scale"))
         low = Q_(0.0, high.units)
     if not high.magnitude > low.magnitude:
-        raise MPEError("the span's high end must be above its low end")
+        raise MPEError(_("The span's high end must be above its low end."))
     return low, high
 
 
@@ -225,7 +238,7 @@ class R76Rule:
 
     def mpe(self, at: Any = None) -> Any:
         if at is None:
-            raise MPEError("the OIML R76 MPE depends on the load; give the load")
+            raise MPEError(_("The OIML R76 MPE depends on the load; give the load."))
         return r76_mpe(self.accuracy_class, self.e, at, self.in_service)
 
     def describe(self, lang: Lang = "vi") -> str:
@@ -259,7 +272,7 @@ class PercentOfReadingRule:
 
     def mpe(self, at: Any = None) -> Any:
         if at is None:
-            raise MPEError("a percent-of-reading MPE depends on the reading; give the reading")
+            raise MPEError(_("A percent-of-reading MPE depends on the reading; give the reading."))
         return percent_of_reading(self.percent, at, self.fixed)
 
     def describe(self, lang: Lang = "vi") -> str:
@@ -286,7 +299,7 @@ class PercentOfSpanRule:
     def mpe(self, at: Any = None) -> Any:
         result = percent_of_span(self.percent, list(self.span))
         if at is not None:
-            _compatible(as_delta(_quantity(at, "the reading")), result, "the reading", "the span")
+            _compatible(as_delta(_quantity(at, N_("the reading"))), result, N_("the reading"), N_("the span"))
         return result
 
     def describe(self, lang: Lang = "vi") -> str:
@@ -309,7 +322,7 @@ class FixedRule:
     def mpe(self, at: Any = None) -> Any:
         result = fixed_mpe(self.value)
         if at is not None:
-            _compatible(as_delta(_quantity(at, "the reading")), result, "the reading", "the MPE")
+            _compatible(as_delta(_quantity(at, N_("the reading"))), result, N_("the reading"), N_("the MPE"))
         return result
 
     def describe(self, lang: Lang = "vi") -> str:
@@ -327,17 +340,17 @@ class PiecewiseRule:
 
     def mpe(self, at: Any = None) -> Any:
         if at is None:
-            raise MPEError("a banded MPE depends on the reading; give the reading")
-        reading = _quantity(at, "the reading")
+            raise MPEError(_("A banded MPE depends on the reading; give the reading."))
+        reading = _quantity(at, N_("the reading"))
         for up_to, mpe in self.bands:
             if up_to is None:
                 return fixed_mpe(mpe)
-            limit = _quantity(up_to, "the band limit")
-            _compatible(reading, limit, "the reading", "the band limits")
+            limit = _quantity(up_to, N_("the band limit"))
+            _compatible(reading, limit, N_("the reading"), N_("the band limits"))
             if abs(float(reading.to(limit.units).magnitude)) <= float(limit.magnitude) * (1 + _REL_TOL):
                 return fixed_mpe(mpe)
-        raise MPEError(f"the reading {format_quantity(reading, 'en')} is above the last band "
-                       f"(up to {self.bands[-1][0]})")
+        raise MPEError(_("The reading %(reading)s is above the last band (up to %(limit)s).",
+                         reading=format_quantity(reading, _lang()), limit=self.bands[-1][0]))
 
     def describe(self, lang: Lang = "vi") -> str:
         parts = []

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from itertools import pairwise
 from typing import Any
 
+from lims.i18n import _
 from lims.metrology.errors import MPEError
 from lims.metrology.mpe import (
     FixedRule,
@@ -37,17 +38,17 @@ def _keys(spec: Mapping[str, Any], required: set[str], optional: set[str]) -> No
     rule = spec["rule"]
     missing = sorted(required - set(spec))
     if missing:
-        raise MPEError(f"the MPE rule '{rule}' needs '{missing[0]}'")
+        raise MPEError(_("The MPE rule '%(rule)s' needs '%(key)s'.", rule=rule, key=missing[0]))
     unknown = sorted(set(spec) - required - optional - {"rule", "description"})
     if unknown:
-        raise MPEError(f"the MPE rule '{rule}' has an unknown key '{unknown[0]}'")
+        raise MPEError(_("The MPE rule '%(rule)s' has an unknown key '%(key)s'.", rule=rule, key=unknown[0]))
 
 
 def _parse_r76(spec: Mapping[str, Any]) -> MpeRule:
     _keys(spec, {"accuracy_class", "e"}, {"in_service"})
     in_service = spec.get("in_service", False)
     if not isinstance(in_service, bool):
-        raise MPEError(f"in_service must be true or false, not {in_service!r}")
+        raise MPEError(_("in_service must be true or false, not %(value)s.", value=repr(in_service)))
     e = _text(spec["e"], "e")
     _positive(_quantity(e, "e", "[mass]"), "e")
     return R76Rule(r76_class(spec["accuracy_class"]), e, in_service)
@@ -63,14 +64,14 @@ def _parse_percent_of_reading(spec: Mapping[str, Any]) -> MpeRule:
 def _parse_percent_of_span(spec: Mapping[str, Any]) -> MpeRule:
     _keys(spec, set(), {"percent", "accuracy_class", "span", "full_scale"})
     if ("percent" in spec) == ("accuracy_class" in spec):
-        raise MPEError("the MPE rule 'percent_of_span' needs either 'percent' or 'accuracy_class'")
+        raise MPEError(_("The MPE rule 'percent_of_span' needs either 'percent' or 'accuracy_class'."))
     if ("span" in spec) == ("full_scale" in spec):
-        raise MPEError("the MPE rule 'percent_of_span' needs either 'span' [low, high] or 'full_scale'")
+        raise MPEError(_("The MPE rule 'percent_of_span' needs either 'span' [low, high] or 'full_scale'."))
     percent = _percent(spec.get("percent", spec.get("accuracy_class")))
     if "span" in spec:
         raw = spec["span"]
         if not isinstance(raw, Sequence) or isinstance(raw, str) or len(raw) != 2:
-            raise MPEError(f"a span is [low, high], not {raw!r}")
+            raise MPEError(_("A span is [low, high], not %(value)s.", value=repr(raw)))
         span = (_text(raw[0], "the low end of the span"), _text(raw[1], "the high end of the span"))
     else:
         high = _text(spec["full_scale"], "the full scale")
@@ -90,21 +91,21 @@ def _parse_piecewise(spec: Mapping[str, Any]) -> MpeRule:
     _keys(spec, {"bands"}, set())
     raw = spec["bands"]
     if not isinstance(raw, Sequence) or isinstance(raw, str) or not raw:
-        raise MPEError("'bands' is a list of {\"up_to\": ..., \"mpe\": ...}")
+        raise MPEError(_("'bands' is a list of {\"up_to\": ..., \"mpe\": ...}"))
     bands = []
     for n, band in enumerate(raw):
         if not isinstance(band, Mapping) or set(band) != {"up_to", "mpe"}:
-            raise MPEError(f"band {n + 1} must be {{\"up_to\": ..., \"mpe\": ...}}")
+            raise MPEError(_("Band %(n)s must be {\"up_to\": ..., \"mpe\": ...}", n=n + 1))
         up_to = band["up_to"]
         if up_to is None and n != len(raw) - 1:
-            raise MPEError("only the last band may have no upper limit (\"up_to\": null)")
+            raise MPEError(_("only the last band may have no upper limit (\"up_to\": null)."))
         bands.append((None if up_to is None else _text(up_to, "up_to"), _text(band["mpe"], "mpe")))
         fixed_mpe(bands[-1][1])
     limits = [_quantity(u, "up_to") for u, _ in bands if u is not None]
     for a, b in pairwise(limits):
         _compatible(b, a, "a band limit", "the first band limit")
         if not b.to(a.units).magnitude > a.magnitude:
-            raise MPEError("the band limits must increase")
+            raise MPEError(_("The band limits must increase."))
     return PiecewiseRule(tuple(bands))
 
 
@@ -120,10 +121,12 @@ RULES = {
 def parse_mpe_spec(spec: Mapping[str, Any]) -> MpeRule:
     """An MPE rule from data; raises :class:`MPEError` or :class:`UnitError` naming the fault."""
     if not isinstance(spec, Mapping) or "rule" not in spec:
-        raise MPEError(f"an MPE rule is an object with a 'rule' ({', '.join(RULES)}), not {spec!r}")
+        raise MPEError(_("An MPE rule is an object with a 'rule' (%(rules)s), not %(spec)s.", rules=", ".join(RULES),
+                         spec=repr(spec)))
     parser = RULES.get(spec["rule"])
     if parser is None:
-        raise MPEError(f"unknown MPE rule {spec['rule']!r} (known: {', '.join(RULES)})")
+        raise MPEError(_("unknown MPE rule %(rule)s (known: %(rules)s).", rule=repr(spec["rule"]),
+                         rules=", ".join(RULES)))
     return parser(spec)
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from scipy import special
 
-from lims.i18n import N_, translator
+from lims.i18n import N_, _, translator
 from lims.metrology.budget import (
     DEFAULT_COVERAGE_PROBABILITY,
     BudgetInput,
@@ -75,12 +75,12 @@ def coverage_factor(dof: float, p: float = DEFAULT_COVERAGE_PROBABILITY, *, frac
     stays 27); a ν below 1 is used as it is.
     """
     if not 0 < p < 1:
-        raise BudgetError(f"the coverage probability must be between 0 and 1, not {p!r}",
+        raise BudgetError(_("the coverage probability must be between 0 and 1, not %(p)s", p=repr(p)),
                           field="coverage_probability")
     if math.isinf(dof):
         return _normal_quantile(p)
     if not dof > 0:
-        raise BudgetError(f"degrees of freedom must be positive, not {dof!r}", field="dof")
+        raise BudgetError(_("degrees of freedom must be positive, not %(dof)s", dof=repr(dof)), field="dof")
     if not fractional_dof and dof >= 1:
         dof = float(math.floor(dof * (1.0 + 1e-9)))
     return _t_quantile(dof, p)
@@ -199,10 +199,12 @@ def _gum(budget: PreparedBudget, fractional_dof: bool) -> BudgetResult:
         y = budget.program.scalar(env)
         c = [g if isinstance(g, float) else g(env) for g in budget.grads]
     except NUMERIC_ERRORS as exc:
-        raise BudgetError(f"the model '{budget.model}' has no value at the input estimates ({exc})",
+        raise BudgetError(_("the model '%(model)s' has no value at the input estimates (%(exc)s)",
+                            model=budget.model, exc=exc),
                           field="model") from exc
     if not math.isfinite(y) or not all(math.isfinite(ci) for ci in c):
-        raise BudgetError(f"the model '{budget.model}' has no finite value or slope at the input estimates",
+        raise BudgetError(_("the model '%(model)s' has no finite value or slope at the input estimates",
+                            model=budget.model),
                           field="model")
     signed = [ci * u for ci, u in zip(c, budget.u_base, strict=True)]
     variance = math.fsum(x * x for x in signed)
@@ -255,16 +257,18 @@ def load_budget(path: str | Path) -> dict[str, Any]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise BudgetError(f"cannot read the budget file {str(path)!r}: {exc.strerror or exc}") from exc
+        raise BudgetError(_("cannot read the budget file %(path)s: %(value)s",
+                            path=repr(str(path)), value=exc.strerror or exc)) from exc
     except UnicodeDecodeError as exc:
-        raise BudgetError(f"the budget file {str(path)!r} is not UTF-8 text") from exc
+        raise BudgetError(_("the budget file %(path)s is not UTF-8 text", path=repr(str(path)))) from exc
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise BudgetError(f"the budget file {str(path)!r} is not valid JSON: {exc.msg} "
-                          f"(line {exc.lineno}, column {exc.colno})") from exc
+        raise BudgetError(_("the budget file %(path)s is not valid JSON: %(msg)s (line %(lineno)s, "
+                            "column %(colno)s)",
+                            path=repr(str(path)), msg=exc.msg, lineno=exc.lineno, colno=exc.colno)) from exc
     if not isinstance(data, dict):
-        raise BudgetError(f"the budget file {str(path)!r} must hold one JSON object")
+        raise BudgetError(_("the budget file %(path)s must hold one JSON object", path=repr(str(path))))
     return data
 
 

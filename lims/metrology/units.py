@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lims.field_labels import field_label
 from lims.i18n import _
 from lims.metrology.errors import UnitError
 from lims.metrology.units_dsi import dsi_unit, sirp_unit
@@ -82,7 +83,11 @@ def _accepted_like(text: Any) -> list[str]:
     except UnitError:
         wanted = None
     same = [row.pint for row in UNIT_TABLE if unit_info(row.pint).dimensionality == wanted]
-    return same or [row.pint for row in UNIT_TABLE]
+    return [_TYPED.get(text, text) for text in same or [row.pint for row in UNIT_TABLE]]
+
+
+#: Units as people type them where the storage text is not how they write it (each is read back).
+_TYPED = {"degC": "°C", "delta_degC": "Δ°C", "percent_RH": "%RH"}
 
 
 def require_reportable(text: Any, field: str) -> LabUnit:
@@ -101,4 +106,4 @@ def require_reportable(text: Any, field: str) -> LabUnit:
     given = str(text).strip()
     reason = _("The unit %(unit)s cannot be printed on a certificate. Use one of: %(accepted)s.",
                unit=repr(given), accepted=", ".join(_accepted_like(text)))
-    raise UnitError(f"{field}: {reason}", field=field, units=(given,), reason=reason)
+    raise UnitError(f"{field_label(field)}: {reason}", field=field, units=(given,), reason=reason)

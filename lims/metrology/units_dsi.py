@@ -17,6 +17,7 @@ from typing import Any
 from dsi_unit import DsiUnit  # type: ignore[import-untyped]
 from dsi_unit.unit_mapping import PREFIX_TO_SCALE_MAP  # type: ignore[import-untyped]
 
+from lims.i18n import _
 from lims.metrology.errors import UnitError
 from lims.metrology.units_registry import parse_unit, unit_symbol
 
@@ -48,7 +49,8 @@ def sirp_unit(unit: Any) -> str:
         symbol = unit_symbol(name, _SIRP_SYMBOLS)
         if exponent != 1:
             if not float(exponent).is_integer() or "." in symbol:
-                raise UnitError(f"the unit '{unit}' has no D-SI spelling (the power {exponent} of {name})",
+                raise UnitError(_("the unit '%(unit)s' has no D-SI spelling (the power %(exponent)s of "
+                                  "%(name)s)", unit=unit, exponent=exponent, name=name),
                                 units=(str(unit),))
             symbol += str(int(exponent))
         parts.append(symbol)
@@ -79,8 +81,9 @@ def dsi_unit(unit: str) -> str:
     sirp = sirp_unit(unit)
     parsed = _parse(sirp)
     if parsed.non_dsi_unit or not parsed.valid:
-        reason = "; ".join(str(w) for w in parsed.warnings) or "not a D-SI unit"
-        raise UnitError(f"the unit '{unit}' has no D-SI spelling ({reason})", units=(unit,))
+        reason = "; ".join(str(w) for w in parsed.warnings) or _("not a D-SI unit")
+        raise UnitError(_("the unit '%(unit)s' has no D-SI spelling (%(reason)s)",
+                          unit=unit, reason=reason), units=(unit,))
     return str(parsed)
 
 

@@ -1,8 +1,10 @@
 """Reading quantities: text such as ``"10.02 bar"``, a number and its unit, or a pint quantity.
 
 * Every number carries its unit: a bare number without a unit is refused.
-* A decimal comma is accepted only when asked for (``1,000`` is a thousand in English and
-  one in Vietnamese).
+* Text typed on a page is read in the page's language (``lang``: ``1.000,5 kg`` in Vietnamese,
+  ``1,000.5 kg`` in English) by :func:`lims.metrology.number_reading.read_number`, which refuses
+  what could be read two ways; without ``lang`` the plain notation ``1000.5 kg`` is read, and a
+  decimal comma only when asked for (``1,000`` is a thousand in English and one in Vietnamese).
 * Temperatures follow pint's offset-unit rules: a temperature is ``degC`` (or ``K``), a
   temperature *difference* (an error, a deviation, an uncertainty) is ``delta_degC`` or ``K``.
 * Quantities cross the database boundary as ``{"value": float, "unit": canonical text}``.
@@ -17,6 +19,7 @@ import pint
 
 from lims.i18n import _
 from lims.metrology.errors import UnitError
+from lims.metrology.number_reading import NUMBER_AND_UNIT, read_number
 from lims.metrology.units_registry import (
     Q_,
     UnitInfo,
@@ -36,12 +39,21 @@ _NUMBER_RE = re.compile(
 )
 
 
-def split_quantity(text: str, *, decimal_comma: bool = False) -> tuple[float, str]:
+def split_quantity(text: str, *, decimal_comma: bool = False, lang: str | None = None,
+                   plain_first: bool = False) -> tuple[float, str]:
     """Split ``"10.02 bar"`` into ``(10.02, "bar")`` without pint (fast path).
 
-    A decimal comma (``"10,02 bar"``) is accepted only with ``decimal_comma=True``, because
-    ``1,000`` is a thousand in English and one in Vietnamese.
+    ``lang`` (``"vi"``, ``"en"``): the number is written as a page in that language writes it
+    (:func:`~lims.metrology.number_reading.read_number`; ``plain_first``: ``1000.5`` in the plain
+    notation first). Without it, a decimal comma (``"10,02 bar"``) is accepted only with
+    ``decimal_comma=True``, because ``1,000`` is a thousand in English and one in Vietnamese.
     """
+    if lang is not None:
+        found = NUMBER_AND_UNIT.fullmatch(text)
+        if found is None:
+            raise UnitError(_("'%(text)s' is not a number followed by a unit (for example '%(example)s')",
+                              text=text.strip(), example="10,02 bar" if lang == "vi" else "10.02 bar"))
+        return read_number(found.group(1), lang, plain_first=plain_first), found.group(2) or ""
     match = _NUMBER_RE.match(text)
     if match is None:
         raise UnitError(_("'%(text)s' is not a number followed by a unit (for example '10.02 bar')", text=text))
@@ -82,15 +94,16 @@ def _check_dimension(q_text: str, info: UnitInfo, dimension: Any) -> None:
 def _number_with_unit(value: int | float, unit: str | None, dimension: Any) -> Any:
     """A bare number read in ``unit`` (which it must have)."""
     if unit is None:
-        raise UnitError(f"the number {value!r} has no unit; give it one (for example '{value} g')")
+        raise UnitError(_("The number %(value)s has no unit; give it one (for example '%(value)s g').", value=value))
     info = unit_info(unit)
     _check_dimension(f"{value} {unit}", info, dimension)
     return Q_(float(value), info.unit)
 
 
-def _read_text(value: str, unit: str | None, decimal_comma: bool) -> tuple[float, UnitInfo, str]:
+def _read_text(value: str, unit: str | None, decimal_comma: bool, lang: str | None,
+               plain_first: bool) -> tuple[float, UnitInfo, str]:
     """Magnitude, unit and the text as shown in messages, from ``"10.02 bar"`` (or ``"10.02"`` in ``unit``)."""
-    magnitude, unit_text = split_quantity(value, decimal_comma=decimal_comma)
+    magnitude, unit_text = split_quantity(value, decimal_comma=decimal_comma, lang=lang, plain_first=plain_first)
     if not unit_text:
         if unit is None:
             raise UnitError(_("'%(text)s' has no unit; write it as for example '%(text)s g'", text=value.strip()))
@@ -128,6 +141,8 @@ def parse_quantity(
     *,
     dimension: str | None = None,
     decimal_comma: bool = False,
+    lang: str | None = None,
+    plain_first: bool = False,
 ) -> Any:
     """Read a quantity from text (``"2 kg"``), a number plus ``unit``, or a pint quantity.
 
@@ -137,6 +152,7 @@ def parse_quantity(
       expected.
     * A bare number without ``unit`` is refused: every number carries its unit. Use
       ``unit="dimensionless"`` for a pure number.
+    * ``lang``, ``plain_first``, ``decimal_comma``: how text's number is written (:func:`split_quantity`).
 
     Raises :class:`UnitError` naming both units when they do not fit.
     """
@@ -145,15 +161,15 @@ def parse_quantity(
             value = Q_(value.magnitude, str(value.units))
         magnitude, info, shown = value.magnitude, unit_info(canonical_unit(value.units)), str(value)
     elif isinstance(value, bool):
-        raise UnitError(f"{value!r} is not a quantity")
+        raise UnitError(_("%(value)s is not a quantity.", value=repr(value)))
     elif isinstance(value, (int, float)):
         return _number_with_unit(value, unit, dimension)
     elif isinstance(value, str):
-        magnitude, info, shown = _read_text(value, unit, decimal_comma)
+        magnitude, info, shown = _read_text(value, unit, decimal_comma, lang, plain_first)
     else:
-        raise UnitError(f"{value!r} is not a quantity (expected text such as '2 kg')")
+        raise UnitError(_("%(value)s is not a quantity (expected text such as '2 kg').", value=repr(value)))
     if not isinstance(magnitude, (int, float)) or not math.isfinite(float(magnitude)):
-        raise UnitError(f"'{shown}' is not a finite number")
+        raise UnitError(_("'%(text)s' is not a finite number.", text=shown))
     _check_dimension(shown, info, dimension)
     quantity = Q_(float(magnitude), info.unit)
     return quantity if unit is None else _convert(quantity, info, unit, shown)
@@ -197,8 +213,8 @@ def quantity_to_dict(quantity: Any) -> dict[str, Any]:
 def quantity_from_dict(data: dict[str, Any]) -> Any:
     """Inverse of :func:`quantity_to_dict`."""
     if not isinstance(data, dict) or "value" not in data or "unit" not in data:
-        raise UnitError(f"{data!r} is not a quantity (expected {{'value': ..., 'unit': ...}})")
+        raise UnitError(_("%(value)s is not a quantity (expected {'value': ..., 'unit': ...}).", value=repr(data)))
     value = data["value"]
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise UnitError(f"{value!r} is not a number")
+        raise UnitError(_("%(value)s is not a number.", value=repr(value)))
     return parse_quantity(float(value), data["unit"])

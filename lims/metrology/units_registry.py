@@ -154,8 +154,8 @@ def unit_info(text: str) -> UnitInfo:
     offset_names = [name for name in container if not ureg._units[name].is_multiplicative]
     if offset_names and (len(container) != 1 or container[offset_names[0]] != 1):
         raise UnitError(
-            f"unit '{text}': a temperature in {unit_symbol(offset_names[0], DISPLAY_SYMBOLS)} can only "
-            "stand alone; inside a compound unit use K or delta_degC",
+            _("unit '%(unit)s': a temperature in %(symbol)s can only stand alone; inside a compound unit use "
+              "K or Δ°C", unit=text, symbol=unit_symbol(offset_names[0], DISPLAY_SYMBOLS)),
             units=(text,),
         )
     is_offset = bool(offset_names)
@@ -183,7 +183,7 @@ def parse_unit(text: Any) -> Any:
     if isinstance(text, pint.Unit):
         return text
     if not isinstance(text, str):
-        raise UnitError(f"a unit must be given as text, not {text!r}")
+        raise UnitError(_("A unit must be given as text, not %(value)s.", value=repr(text)))
     stripped = text.strip()
     if stripped in ("", "1"):
         return ureg.Unit("")

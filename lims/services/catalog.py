@@ -22,6 +22,7 @@ from lims.i18n import _
 from lims.metrology.errors import MetrologyError
 from lims.metrology.mpe import r76_min_capacity
 from lims.metrology.reference.calibration_data import parse_calibration_data
+from lims.metrology.units_format import page_quantity
 from lims.models import (
     Instrument,
     InstrumentType,
@@ -215,7 +216,8 @@ def _check_range(c: Checker, new: NewInstrument | NewReferenceStandard, quantity
     if rmin < 0 and quantity not in _SIGNED_QUANTITIES:
         c.fail("range_min", _("A negative lower limit makes no sense for this quantity."))
     if new.range_max <= rmin:
-        c.fail("range_max", _("The upper limit must be above the lower limit (%(low)s).", low=f"{rmin:g}"))
+        c.fail("range_max", _("The upper limit must be above the lower limit (%(low)s).",
+                              low=page_quantity(rmin, unit)))
     return rmin, unit
 
 
@@ -236,11 +238,12 @@ def _check_scale(c: Checker, new: NewInstrument, rmin: float) -> None:
     if new.scale_interval is not None:
         if new.resolution is not None and new.resolution > new.scale_interval * (1 + 1e-9):
             c.fail("resolution", _("The actual scale interval d must not exceed the verification scale "
-                                   "interval e (%(e)s).", e=f"{new.scale_interval:g}"))
+                                   "interval e (%(e)s).", e=page_quantity(new.scale_interval, new.range_unit)))
         if new.scale_interval >= new.range_max - rmin:
             c.fail("scale_interval", _("The verification scale interval e must be smaller than the range."))
     if new.max_tare is not None and new.max_tare > new.range_max:
-        c.fail("max_tare", _("The maximum tare cannot exceed Max (%(max)s).", max=f"{new.range_max:g}"))
+        c.fail("max_tare", _("The maximum tare cannot exceed Max (%(max)s).",
+                             max=page_quantity(new.range_max, new.range_unit)))
     if new.year_of_manufacture is not None and new.year_of_manufacture > date.today().year:
         c.fail("year_of_manufacture", _("The year is in the future."))
 

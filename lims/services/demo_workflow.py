@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.errors import LimsError
+from lims.i18n import current_language
 from lims.metrology.r76_tests import CHANGE_POINT_TESTS
 from lims.models import Instrument, Organisation, Procedure, Record, RecordPoint, ReferenceStandard, User
 from lims.services import audit, catalog, workflow
@@ -60,10 +61,12 @@ def _set_due(session: Session, inst: Instrument, due: date) -> None:
 
 
 def _capture(port: str, driver: str, count: int = 1) -> tuple[list[str], dict]:
-    """Readings as text with their units ("6200.0 mbar"), and where they came from."""
+    """Readings as text with their units ("6200,0 mbar" on a Vietnamese page), and where they came from."""
     readings = read_device(port, driver, count=count, until_stable=True, timeout=10)
     source = {"port": port, "driver": driver, "raw": [r.raw for r in readings], "at": readings[-1].at}
-    return [f"{r.value!r} {r.unit}" for r in readings], source
+    # As the record page's capture button fills the field: the page's decimal mark, no grouping.
+    mark = "," if current_language() == "vi" else "."
+    return [f"{r.value!r}".replace(".", mark) + f" {r.unit}" for r in readings], source
 
 
 def _balance(inst: Instrument, load: float, offset: float, count: int = 1, noise: float = 0.0,

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lims.config import SmtpSettings
 from lims.i18n import _, use_language
+from lims.metrology.units_format import page_day
 from lims.models import (
     Instrument,
     InstrumentStatus,
@@ -210,7 +211,7 @@ def subject_and_body(reminder: Reminder, *, base_url: str, days: int) -> tuple[s
                 maker = " ".join(x for x in (item.manufacturer, item.model) if x)
                 lines.append(_("%(no)s. %(type)s%(maker)s, serial number %(serial)s, due %(due)s", no=number,
                                type=item.type_name(reminder.language), maker=f" ({maker})" if maker else "",
-                               serial=item.serial_number, due=item.due.strftime("%d/%m/%Y")))
+                               serial=item.serial_number, due=page_day(item.due, reminder.language)))
             lines.append("")
         lines += [_("To request verification, sign in and open the recall page:"), base_url + RECALL_PATH, "",
                   _("This message is sent automatically; you will be reminded once before each due date and "

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lims.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from lims.field_labels import field_label
 from lims.i18n import _
 from lims.models import ApiToken, Organisation, Role, User, UserRole, utcnow
 from lims.services import audit, policy
@@ -74,7 +75,7 @@ def _check_new_user(session: Session, new: NewUser) -> None:
         errors["organisation_id"] = withdrawn_organisation(org)
     if errors:
         field = next(iter(errors))
-        raise ValidationError(f"{field}: {errors[field]}", field=field, errors=errors)
+        raise ValidationError(f"{field_label(field)}: {errors[field]}", field=field, errors=errors)
 
 
 def create_user(session: Session, actor: Actor | None, new: NewUser) -> User:
@@ -318,7 +319,7 @@ def change_password(session: Session, actor: Actor | None, ask: ChangePassword) 
         errors["new_password"] = _("The new password is the same as the current one.")
     if errors:
         field_name = next(iter(errors))
-        raise ValidationError(f"{field_name}: {errors[field_name]}", field=field_name, errors=errors)
+        raise ValidationError(f"{field_label(field_name)}: {errors[field_name]}", field=field_name, errors=errors)
     user.password_hash = generate_password_hash(new)
     user.session_version += 1
     session.flush()

@@ -13,7 +13,8 @@ from datetime import date
 from typing import Any
 
 from lims.errors import FieldErrors
-from lims.i18n import _
+from lims.i18n import N_, _, current_language
+from lims.metrology.number_reading import NumberTextError, read_number
 
 # The physical quantity an instrument type measures, and a unit of that quantity that any
 # unit given for it must be convertible to.
@@ -78,6 +79,19 @@ def typed() -> Iterator[None]:
         typed_input.reset(token)
 
 
+#: Whether text numbers come in the plain notation ``1000.5`` first (a file's cells, which the import
+#: writes so, :func:`lims.services.imports.table.number_text`), whatever the page's language.
+plain_numbers: ContextVar[bool] = ContextVar("plain_numbers", default=False)
+
+
+def number_reading() -> dict[str, Any]:
+    """How typed text's numbers are read (:func:`lims.metrology.number_reading.read_number`): as the
+    page's language writes them (``1.000,5`` in Vietnamese, ``1,000.5`` in English); a program's
+    text (the API's, :data:`typed_input`; an imported file's, :data:`plain_numbers`) in the plain
+    notation ``1000.5`` first, else in the request's language."""
+    return {"lang": current_language(), "plain_first": typed_input.get() or plain_numbers.get()}
+
+
 def json_type(value: Any) -> str:
     """The JSON type of ``value`` as JSON names it (string, number, boolean, array, object, null)."""
     if value is None:
@@ -95,6 +109,11 @@ def json_type(value: Any) -> str:
     return type(value).__name__
 
 
+#: JSON's type names as a message shows them (in English, the names themselves).
+_JSON_TYPES = {"string": N_("string"), "number": N_("number"), "boolean": N_("boolean"), "array": N_("array"),
+               "object": N_("object"), "null": N_("null")}
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -110,13 +129,16 @@ class Checker(FieldErrors):
         self.strict = typed_input.get() if strict is None else strict
 
     def wrong_type(self, field: str, value: Any, expected: str) -> None:
-        """Refuse a value of another JSON type than the field's, naming both."""
+        """Refuse a value of another JSON type than the field's, naming both (the type as JSON names it,
+        explained in the message's language)."""
+        given = json_type(value)
+        shown = _(_JSON_TYPES[given]) if given in _JSON_TYPES else given
         messages = {
-            "text": _("Must be text, not %(type)s.", type=json_type(value)),
-            "number": _("Must be a number, not %(type)s.", type=json_type(value)),
-            "integer": _("Must be a whole number, not %(type)s.", type=json_type(value)),
-            "boolean": _("Must be true or false, not %(type)s.", type=json_type(value)),
-            "list": _("Must be a list, not %(type)s.", type=json_type(value)),
+            "text": _("Must be text, not %(type)s.", type=shown),
+            "number": _("Must be a number, not %(type)s.", type=shown),
+            "integer": _("Must be a whole number, not %(type)s.", type=shown),
+            "boolean": _("Must be true or false, not %(type)s.", type=shown),
+            "list": _("Must be a list, not %(type)s.", type=shown),
         }
         self.fail(field, messages[expected])
 
@@ -153,7 +175,10 @@ class Checker(FieldErrors):
                 self.fail(field, _("This field is required."))
             return None
         try:
-            number = float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
+            number = read_number(value, **number_reading()) if isinstance(value, str) else float(value)
+        except NumberTextError as exc:
+            self.fail(field, exc.message)
+            return None
         except (TypeError, ValueError):
             self.fail(field, _("%(value)s is not a number.", value=repr(value)))
             return None

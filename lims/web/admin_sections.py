@@ -24,7 +24,7 @@ from lims.services.catalog import min_capacity
 from lims.services.policy import STAFF_ROLES, Actor
 from lims.services.validation import QUANTITY_UNITS
 from lims.web.context import get_db
-from lims.web.filters import fmt_number, unit_symbol
+from lims.web.filters import fmt_class, fmt_number, fmt_range, unit_symbol
 
 #: A select's choices; called with the form's current value, so that an entry withdrawn since is
 #: still shown as chosen where it is kept (a withdrawn entry is offered for nothing new).
@@ -110,7 +110,7 @@ def _quantity_choices(current: str = "") -> list[tuple[str, str]]:
 
 
 def _range(obj: Any) -> str:
-    return f"{fmt_number(obj.range_min)} … {fmt_number(obj.range_max)} {unit_symbol(obj.range_unit)}"
+    return fmt_range(obj.range_min, obj.range_max, obj.range_unit)
 
 
 def _scale_intervals(inst: Any) -> str:
@@ -198,7 +198,7 @@ def instruments() -> Section:
             Column(_l("Manufacturer / model"), lambda i: " ".join(x for x in (i.manufacturer, i.model) if x)),
             Column(_l("Serial number"), lambda i: i.serial_number),
             Column(_l("Range"), _range),
-            Column(_l("Accuracy class"), lambda i: i.accuracy_class or "—"),
+            Column(_l("Accuracy class"), lambda i: fmt_class(i.accuracy_class)),
             Column(_l("e / d"), _scale_intervals),
             Column(_l("Status"), lambda i: STATUS_LABELS.get(i.status, i.status)),
             Column(_l("Next due"), lambda i: i.next_due),

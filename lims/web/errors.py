@@ -17,18 +17,20 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from flask import Flask, current_app, jsonify, render_template
+from flask import Flask, current_app, g, has_request_context, jsonify, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from lims.errors import LimsError
 from lims.field_labels import field_label
-from lims.i18n import N_, _
+from lims.i18n import N_, _, set_language
 from lims.web import transaction
 from lims.web.conflicts import conflict_reason, database_conflict
 from lims.web.context import wants_json
 from lims.web.unavailable import database_unreachable, unavailable
+from lims.web.validation_messages import translated
 
 INTERNAL = N_("Internal error; it has been logged.")
 
@@ -131,14 +133,24 @@ def _fields_of(data: Any) -> dict[str, str]:
             for key, inner in msgs.items():
                 walk(f"{prefix}.{key}" if prefix else str(key), inner)
         else:
-            fields[prefix] = "; ".join(str(m) for m in msgs) if isinstance(msgs, list) else str(msgs)
+            items = msgs if isinstance(msgs, list) else [msgs]
+            fields[prefix] = "; ".join(translated(str(m)) for m in items)
 
     for _location, messages in data["messages"].items():
         walk("", messages)
     return fields
 
 
+def request_language() -> None:
+    """Choose the request's language if nothing has yet: an error raised before the request's own
+    choice (Flask-WTF's CSRF refusal, the rate limiter's 429) speaks the page's language too."""
+    if has_request_context() and "lang" not in g:
+        g.lang = str(get_locale() or "vi")
+        g._lang_token = set_language(g.lang)
+
+
 def http_error(exc: HTTPException) -> ResponseReturnValue:
+    request_language()
     status = exc.code or 500
     detail: dict = {}
     data = getattr(exc, "data", None)
@@ -150,8 +162,8 @@ def http_error(exc: HTTPException) -> ResponseReturnValue:
     elif status == 429 or not exc.description or exc.description == type(exc).description:
         # werkzeug's stock English, or the rate limiter's "5 per 1 minute"
         message = status_message(status)
-    else:  # a message of our own (abort(404, _("...")))
-        message = str(exc.description)
+    else:  # a message of our own (abort(404, _("..."))), or a library's that the catalogs translate (CSRF)
+        message = translated(str(exc.description))
     return answer(status, message, detail)
 
 

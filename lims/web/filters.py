@@ -5,31 +5,34 @@ from datetime import date, datetime
 
 from flask import Flask, g
 
+from lims.metrology.units_format import format_class, page_day, page_number, page_quantity, page_range
+
 
 def fmt_number(value: float | int | None, digits: int | None = None) -> str:
-    """Vietnamese pages use a decimal comma and a dot between thousands; English the reverse."""
+    """Vietnamese pages use a decimal comma and a dot between thousands; English the reverse
+    (:func:`lims.metrology.units_format.page_number`)."""
     if value is None:
         return "—"
-    if isinstance(value, int) and digits is None:
-        text = f"{value:,}"
-    elif digits is not None:
-        text = f"{value:,.{digits}f}"
-    else:
-        text = f"{value:,.10g}" if abs(value) >= 1e15 else _plain(value)
-    if g.get("lang", "vi") == "vi":
-        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return text
-
-
-def _plain(value: float) -> str:
-    text = f"{value:,.6f}".rstrip("0").rstrip(".")
-    return text if text not in ("-0", "") else "0"
+    return page_number(value, g.get("lang", "vi"), digits)
 
 
 def fmt_quantity(value: float | None, unit: str | None, digits: int | None = None) -> str:
+    """A value with its unit's symbol; a small mass in a smaller unit ("1 mg", not "0,000001 kg")."""
     if value is None:
         return "—"
-    return f"{fmt_number(value, digits)} {unit_symbol(unit)}".strip()
+    return page_quantity(value, unit, g.get("lang", "vi"), digits)
+
+
+def fmt_range(low: float | None, high: float | None, unit: str | None) -> str:
+    """A measuring range: "0 … 16 bar"; "1 mg … 20 kg" when one end is small."""
+    if low is None or high is None:
+        return "—"
+    return page_range(low, high, unit, g.get("lang", "vi"))
+
+
+def fmt_class(value: str | None) -> str:
+    """An accuracy class in the page's language: "1,6" on Vietnamese pages, "1.6" on English ones."""
+    return format_class(value, g.get("lang", "vi"))
 
 
 def unit_symbol(unit: str | None) -> str:
@@ -62,12 +65,8 @@ def fmt_date(value: date | datetime | None) -> str:
 
 
 def format_day(value: date | datetime | None, lang: str) -> str:
-    """A date (or date and time) as the page's language writes it."""
-    if value is None:
-        return "—"
-    if lang == "vi":
-        return value.strftime("%d/%m/%Y") if not isinstance(value, datetime) else value.strftime("%d/%m/%Y %H:%M")
-    return value.strftime("%Y-%m-%d") if not isinstance(value, datetime) else value.strftime("%Y-%m-%d %H:%M")
+    """A date (or date and time) as the page's language writes it (:func:`lims.metrology.units_format.page_day`)."""
+    return page_day(value, lang)
 
 
 def init_filters(app: Flask) -> None:
@@ -76,3 +75,5 @@ def init_filters(app: Flask) -> None:
     app.add_template_filter(fmt_date, "day")
     app.add_template_filter(unit_symbol, "unit")
     app.add_template_filter(fmt_k, "k")
+    app.add_template_filter(fmt_class, "klass")
+    app.add_template_filter(fmt_range, "range")

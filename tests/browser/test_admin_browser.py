@@ -38,7 +38,7 @@ def test_admin_registers_an_instrument_after_fixing_a_wrong_unit(page, sign_in, 
     page.click("button:has-text('Lưu')")
     page.wait_for_url("**/admin/instruments")
     row = page.locator("table.data tbody tr", has_text="MT-8823911")
-    assert "0 … 60 kg" in row.inner_text()
+    assert "0 … 60\u00a0kg" in row.inner_text()
     page.click("text=EN")
     assert "Instruments" in page.locator("h1").inner_text()
     assert "Non-automatic weighing instrument" in page.locator("table.data").inner_text()

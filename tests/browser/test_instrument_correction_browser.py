@@ -50,7 +50,7 @@ def test_the_admin_corrects_the_mistyped_balance_then_the_technician_opens_the_r
     page.fill("input[name=scale_interval]", "0,1")
     page.click("button:has-text('Lưu')")
     page.wait_for_url(f"**/admin/instruments/{balance.id}")
-    assert page.inner_text("#instrument-resolution") == "0,01 g"
+    assert page.inner_text("#instrument-resolution") == "0,01\u00a0g"  # a no-break space keeps the unit with its number
     history = page.inner_text("#instrument-history")
     assert "Thông tin phương tiện đo được sửa" in history and "3,2 → 3.200" in history  # in the page's number format
     page.click("text=Đăng xuất")

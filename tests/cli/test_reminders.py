@@ -108,7 +108,7 @@ def test_one_mail_per_business_to_its_people_in_its_language_and_nothing_the_sec
     assert f"{BASE}/recall" in body and "Kính gửi Công ty Hữu Nghị," in body
 
     assert dongdang.subject == "Verification due soon: 1 instrument(s) of Dong Dang Trading"
-    edge = (TODAY + timedelta(days=30)).strftime("%d/%m/%Y")
+    edge = (TODAY + timedelta(days=30)).isoformat()  # English pages and mails write dates as 2026-10-25
     assert f"1. Analytical balance, serial number B1-EDGE, due {edge}" in dongdang.body
     assert "within 30 days" in dongdang.body and f"{BASE}/recall" in dongdang.body
 

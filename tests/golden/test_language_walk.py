@@ -15,9 +15,11 @@ from tests.golden.test_goldens import _collect, demo  # noqa: F401 - the demo fi
 # Phrases only English pages say (werkzeug's stock error texts among them), and only Vietnamese ones.
 ENGLISH = ("not found on the server", "permission to access", "Nothing was changed", "Nothing was saved",
            "Back to the start page", "Sign out", "Certificates", "Records", " cannot be read in ",
-           "is not a number followed by a unit", "Internal Server Error", "Method Not Allowed")
+           "is not a number followed by a unit", "Internal Server Error", "Method Not Allowed",
+           "rectangular", "can be read two ways", "Not a valid", "Missing data for required field")
 VIETNAMESE = ("Không tìm thấy", "Lưu và tính", "Đăng xuất", "Giấy chứng nhận", "Biên bản", "Quay về trang đầu",
-              "không đọc được", "Đơn vị cấp", "Người phê duyệt", "Nhiệt độ môi trường")
+              "không đọc được", "Đơn vị cấp", "Người phê duyệt", "Nhiệt độ môi trường", "chữ nhật",
+              "đọc được theo hai cách")
 INTERNAL = re.compile(r"points\.\d|\brecord\.(open|save|submit|approve|return)\b|environment\.temperature|"
                       r"\bdegC\b|certificate\.(issue|amend|revoke|supersede)\b")
 SHOWN_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
@@ -91,3 +93,64 @@ def test_every_page_of_the_demo_speaks_one_language(app, demo):  # noqa: F811 - 
             faults += _faults(f"{path} ({resp.status_code})", resp.get_data(as_text=True), lang)
     assert walked > 80, walked
     assert not faults, "\n".join(faults[:60])
+
+
+def _json_text(body: object) -> str:
+    """Every text of a JSON answer (its values, not its keys nor ``detail.field``: the field paths are for
+    programs)."""
+    if isinstance(body, dict):
+        return " ".join(_json_text(v) for k, v in body.items() if k != "field")
+    if isinstance(body, list):
+        return " ".join(_json_text(v) for v in body)
+    return str(body) if isinstance(body, str) else ""
+
+
+@pytest.mark.committed  # the demo, as the golden walk reads it
+def test_refusals_of_a_record_and_of_the_api_speak_one_language(app, demo):  # noqa: F811 - the fixture
+    """A record's page after bad readings (a pressure in a mass, text, a number that could be read two
+    ways, a bad environment value), its budget table, and the API's 422 answers to the same input, in
+    Vietnamese and in English: each in one language, with no internal names (``points.1.``, ``degC``).
+    Before, the unit and number messages and the budget table's distributions were English on
+    Vietnamese pages, and a Vietnamese form refused "1.000,5"."""
+    from sqlalchemy import select
+
+    from lims.models import Record
+    from lims.services.policy import SYSTEM
+    from lims.services.users import create_api_token
+    from tests.golden.test_goldens import PASSWORD
+
+    rec = demo.scalars(select(Record).where(Record.status.in_(("draft", "returned"))).order_by(Record.id)).first()
+    assert rec is not None
+    first, second, third = sorted(rec.points, key=lambda p: p.seq)[:3]
+    env_key = rec.procedure.spec["environment"][0]["key"]
+    client = app.test_client()
+    resp = client.post("/login", data={"username": rec.technician.username, "password": PASSWORD})
+    assert resp.status_code == 302
+    faults: list[str] = []
+    expected = {"vi": ("đọc được theo hai cách", "không phải là một số viết đúng cách"),
+                "en": ("can be read two ways", "is not a number as it is written here")}
+    for lang, two_ways in (("vi", "1.005"), ("en", "1,005")):
+        form = {"version_id": str(rec.version_id), f"p-{first.seq}-readings": "5 bar",
+                f"p-{second.seq}-readings": "1.00,5", f"p-{third.seq}-readings": two_ways, f"env-{env_key}": "abc"}
+        resp = client.post(f"/records/{rec.id}?lang={lang}", data=form)
+        html = resp.get_data(as_text=True)
+        assert resp.status_code == 422, html[:500]
+        text = shown_text(html)
+        assert all(phrase in text for phrase in expected[lang]), (lang, text[:3000])
+        faults += _faults(f"record {rec.id} refused ({lang})", html, lang)
+        page = client.get(f"/records/{rec.id}?lang={lang}").get_data(as_text=True)
+        faults += _faults(f"record {rec.id} ({lang})", page, lang)
+    token = create_api_token(demo, SYSTEM, rec.technician)
+    demo.commit()
+    client = app.test_client()  # a program's: no session, its language from Accept-Language
+    for lang, two_ways in (("vi", "1,000.5 kg"), ("en", "1.000,5 kg")):
+        headers = {"Authorization": f"Bearer {token}", "Accept-Language": lang}
+        bodies = [{"version_id": rec.version_id, "points": [{"seq": first.seq, "readings": ["5 bar"]},
+                                                            {"seq": second.seq, "readings": [two_ways]}]},
+                  {"version_id": "one", "points": "none"}, {"points": [{"seq": "x"}]}]
+        for body in bodies:
+            resp = client.put(f"/api/v1/records/{rec.id}", json=body, headers=headers)
+            answer = resp.get_json()
+            assert resp.status_code == 422, answer
+            faults += _faults(f"PUT /api/v1/records/{rec.id} {body} ({lang})", _json_text(answer), lang)
+    assert not faults, "\n".join(faults)

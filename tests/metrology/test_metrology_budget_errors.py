@@ -173,7 +173,7 @@ def test_reference_temperature_written_in_kelvin_is_named() -> None:
             {"symbol": "dt_res", "value": "0 K", "half_width": "0.005 K", "distribution": "rectangular"},
         ],
     }
-    with pytest.raises(BudgetUnitError, match="if t_s or dt_res is a temperature, give it in degC") as caught:
+    with pytest.raises(BudgetUnitError, match="if t_s or dt_res is a temperature, give it in °C") as caught:
         evaluate_budget(budget)
     assert caught.value.input == "t_s"
     budget["inputs"][1]["value"] = "20.000 degC"

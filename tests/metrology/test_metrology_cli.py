@@ -156,4 +156,6 @@ def test_installed_entry_point_prints_no_traceback(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", "from lims.cli import main; main()", "uncertainty",
                            "evaluate", str(bad)], capture_output=True, text=True, check=False)
     assert proc.returncode == 2
-    assert "input 'a'" in proc.stderr and "Traceback" not in proc.stderr
+    # The program speaks Vietnamese unless LIMS_LANGUAGE says otherwise: the whole message, input included.
+    assert "đầu vào 'a': standard_uncertainty '1 g' là khối lượng (g), nhưng a là áp suất (bar)" in proc.stderr
+    assert "Traceback" not in proc.stderr

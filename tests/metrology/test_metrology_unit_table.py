@@ -122,7 +122,7 @@ def test_reportable_units_in_any_spelling_pint_reads(text: str, stored: str) -> 
 
 @pytest.mark.parametrize(("text", "accepted"), [
     ("psi", "Pa, kPa, MPa, bar, mbar, mmHg"),  # pint knows it; D-SI and the certificates do not
-    ("degF", "degC, K, delta_degC"),
+    ("degF", "°C, K, Δ°C"),
     ("inch", "mm, m, km"),
     ("kilofoo", "mg, g, kg, t,"),  # unknown to pint: every unit of the table is listed
 ])
@@ -136,5 +136,5 @@ def test_other_units_are_refused_naming_the_field_and_the_accepted_units(text: s
     error = caught.value
     assert error.field == "range_unit" and error.units == (text,)
     assert error.reason.startswith(f"The unit '{text}' cannot be printed on a certificate. Use one of: {accepted}")
-    assert str(error) == f"range_unit: {error.reason}"
+    assert str(error) == f"Unit of the range: {error.reason}"  # the field as the form labels it
     assert isinstance(error, ValueError) and error.to_problem()["detail"]["field"] == "range_unit"

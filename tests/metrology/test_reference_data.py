@@ -89,7 +89,7 @@ def test_a_load_the_set_cannot_make_is_refused_with_what_is_left():
     with use_language("en"), pytest.raises(ValidationError) as caught:
         _at(27.3, "kg", _weights())
     assert caught.value.field == "standards"
-    assert "QC-F1 cannot make 27.3 kg" in caught.value.message and "300000 mg are left" in caught.value.message
+    assert "QC-F1 cannot make 27.3 kg" in caught.value.message and "300,000 mg are left" in caught.value.message
 
 
 PRT_NOW = {"points": [{"at": "0 degC", "correction": "-0.004 delta_degC", "U": "0.020 delta_degC", "k": 2},
@@ -114,7 +114,7 @@ def test_a_reference_thermometer_interpolated_with_drift_from_two_calibrations_a
     assert ref.u == pytest.approx(0.010, abs=1e-12)
     assert ref.readout_half_width == pytest.approx(0.0005, abs=1e-12)
     assert ref.error_bound == pytest.approx(0.02225974, abs=1e-9)
-    with use_language("en"), pytest.raises(ValidationError, match="calibrated from 0 to 100 degC"):
+    with use_language("en"), pytest.raises(ValidationError, match="calibrated from 0 to 100 °C"):
         _at(120.0, "degC", PRT_NOW, quantity="temperature", range_unit="degC")
 
 

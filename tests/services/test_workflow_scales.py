@@ -91,7 +91,7 @@ def test_the_change_point_load_is_between_0_and_e(db, lab):
             "version_id": rec.version_id, "points": [{"seq": 2, "readings": [0.2], "added_load": "20 g"},
                                                      {"seq": 3, "readings": [5.0], "added_load": "-1 g"}]}))
     assert set(exc.value.errors) == {"points.2.added_load", "points.3.added_load"}
-    assert "0.01 kg" in exc.value.errors["points.2.added_load"]
+    assert "0.01\u00a0kg" in exc.value.errors["points.2.added_load"]
 
 
 def test_a_spring_dial_scale_is_verified_with_its_own_procedure_and_hysteresis(db, lab):

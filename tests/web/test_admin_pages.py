@@ -27,7 +27,7 @@ def test_create_instrument_through_the_form(db, make_user, login):
         "range_max": "60", "range_unit": "kg", "resolution": "0,02", "status": "in_service"})
     assert resp.status_code == 302
     page = client.get("/admin/instruments").get_data(as_text=True)
-    assert "A-1" in page and "0 … 60 kg" in page
+    assert "A-1" in page and "0 … 60\u00a0kg" in page
 
 
 def test_form_error_marks_the_field_and_writes_nothing(db, make_user, login):

@@ -40,10 +40,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from lims.errors import FieldErrors
-from lims.i18n import _
+from lims.i18n import _, current_language
 from lims.metrology.errors import UnitError
+from lims.metrology.number_reading import read_number
 from lims.metrology.reference.r111 import R111_CLASSES, r111_mpe_kg
 from lims.metrology.units import Q_, as_delta, canonical_unit, parse_quantity, ureg
+from lims.metrology.units_format import page_number
+from lims.metrology.units_registry import shown_unit
 
 _WEIGHT_KEYS = {"use", "class", "pieces"}
 _PIECE_KEYS = {"id", "nominal", "correction", "U", "k", "class"}
@@ -107,7 +110,7 @@ def _quantity(err: _Errors, field: str, raw: Any, like: str, *, required: bool =
         return None
     delta = like.startswith("delta_")
     try:
-        q = parse_quantity(str(raw))
+        q = parse_quantity(str(raw), lang=current_language(), plain_first=True)
         if delta:
             q = as_delta(q)
         if not q.is_compatible_with(ureg.Unit(like)):
@@ -115,7 +118,7 @@ def _quantity(err: _Errors, field: str, raw: Any, like: str, *, required: bool =
         return float(q.to(like).magnitude)
     except (UnitError, ValueError, TypeError, AttributeError):
         err.fail(field, _("%(value)s is not a quantity with a unit like %(unit)s (for example %(example)s).",
-                          value=repr(raw), unit=like, example=f"'1.5 {like}'"))
+                          value=repr(raw), unit=shown_unit(like), example=f"'1.5 {shown_unit(like)}'"))
         return None
 
 
@@ -123,7 +126,7 @@ def _k(err: _Errors, field: str, raw: Any) -> float:
     if raw is None or raw == "":
         return 2.0
     try:
-        k = float(raw)
+        k = read_number(raw, current_language(), plain_first=True) if isinstance(raw, str) else float(raw)
     except (TypeError, ValueError):
         k = -1.0
     if not k > 0 or k != k or k == float("inf"):
@@ -252,7 +255,8 @@ def _table(err: _Errors, data: dict[str, Any], quantity: str, unit: str) -> Corr
     good = sorted((p for p in points if p is not None), key=lambda p: p.at)
     for a, b in zip(good, good[1:], strict=False):
         if b.at - a.at <= 1e-12 * max(abs(a.at), abs(b.at), 1.0):
-            err.fail("data.points", _("Two calibration points are at %(at)s %(unit)s.", at=f"{a.at:g}", unit=unit))
+            err.fail("data.points", _("Two calibration points are at %(at)s %(unit)s.", at=page_number(a.at),
+                                      unit=shown_unit(unit)))
     err.done()
     return CorrectionTable(points=tuple(good), unit=unit, delta_unit=delta, **extras)
 

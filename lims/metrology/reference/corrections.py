@@ -29,6 +29,8 @@ from lims.i18n import _
 from lims.metrology.reference.base import ReferenceAt
 from lims.metrology.reference.calibration_data import CorrectionTable
 from lims.metrology.units import Q_
+from lims.metrology.units_format import page_number
+from lims.metrology.units_registry import shown_unit
 
 STANDARD_GRAVITY = 9.80665  # m/s²
 AIR_DENSITY = 1.2  # kg/m³ at one atmosphere (OIML R111-1 ρ₀)
@@ -97,8 +99,9 @@ def table_at(table: CorrectionTable, reading: float, unit: str, *, history: Sequ
     if correction is None:
         raise ValidationError(
             _("%(code)s is calibrated from %(low)s to %(high)s %(unit)s; %(value)s %(unit)s is outside.",
-              code=code, low=f"{table.points[0].at:g}", high=f"{table.points[-1].at:g}", unit=table.unit,
-              value=f"{t:g}"), field="standards")
+              code=code, low=page_number(table.points[0].at), high=page_number(table.points[-1].at),
+              unit=shown_unit(table.unit),
+              value=page_number(t)), field="standards")
     u, expanded = _u_at(table, t)
     drift = _drift([*history, table], t)
     if drift is None:

@@ -33,6 +33,7 @@ from lims.errors import ValidationError
 from lims.i18n import _
 from lims.metrology.reference.base import ReferenceAt
 from lims.metrology.reference.calibration_data import Piece, WeightSet
+from lims.metrology.units_format import page_number
 
 #: Loads and pieces are matched in micrograms (a piece of 1 mg is 1000 µg).
 _QUANTUM_KG = 1e-9
@@ -54,7 +55,7 @@ def combination(pieces: Sequence[Piece], load_kg: float, *, code: str = "") -> t
     if left != 0:
         raise ValidationError(
             _("%(code)s cannot make %(load)s kg from its pieces (largest first, each once): %(left)s mg are left.",
-              code=code, load=f"{load_kg:g}", left=f"{left * _QUANTUM_KG * 1e6:g}"), field="standards")
+              code=code, load=page_number(load_kg), left=page_number(left * _QUANTUM_KG * 1e6)), field="standards")
     return tuple(chosen)
 
 

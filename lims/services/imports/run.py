@@ -36,7 +36,7 @@ from lims.services.imports.certificate_rows import CERTIFICATE_COLUMNS, certific
 from lims.services.imports.context import ImportContext
 from lims.services.imports.table import Column, RowError, read_table, split_upload
 from lims.services.policy import Actor
-from lims.services.validation import typed_input
+from lims.services.validation import plain_numbers, typed_input
 
 __all__ = ["KINDS", "ImportKind", "ImportRefused", "ImportResult", "columns_of", "run_import"]
 
@@ -110,9 +110,11 @@ def run_import(session: Session, actor: Actor | None, kind: str, file_name: str,
     Cells are text, read as a form's are (never as a JSON body's typed values), whoever calls."""
     policy.require(actor, Role.admin)
     token = typed_input.set(False)
+    plain = plain_numbers.set(True)  # number_text gives each number cell in the plain notation
     try:
         return _run(session, actor, kind, file_name, data, pdfs=pdfs, dry_run=dry_run, context=context)
     finally:
+        plain_numbers.reset(plain)
         typed_input.reset(token)
 
 

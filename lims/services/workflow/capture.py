@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from lims.errors import ValidationError
 from lims.i18n import _
+from lims.metrology.units_format import page_number, page_quantity
 from lims.metrology.units_registry import shown_unit
 from lims.models import Record
 from lims.services.policy import Actor, require_technician
@@ -99,7 +100,7 @@ def finish_capture(plan: CapturePlan, readings: list[DeviceReading]) -> dict[str
     """The readings of a plan converted to the point's unit and checked against the instrument's range."""
     fitting = [r for r in readings if fits(r.unit, plan.unit)]
     if not fitting:
-        shown = ", ".join(f"{r.value:g} {shown_unit(r.unit)}" for r in readings[:3])
+        shown = ", ".join(page_quantity(r.value, r.unit) for r in readings[:3])
         msg = _("The device sent %(value)s, which cannot be read in %(unit)s.", value=shown, unit=shown_unit(plan.unit))
         raise ValidationError(msg, field="readings", errors={"readings": msg})
     values = readings_in(fitting, plan.unit)
@@ -107,7 +108,7 @@ def finish_capture(plan: CapturePlan, readings: list[DeviceReading]) -> dict[str
     for v in values:
         if not plan.low - 1e-9 <= v <= plan.high + 1e-9:
             msg = _("%(value)s is outside what this instrument can show (%(low)s … %(high)s %(unit)s).",
-                    value=f"{v:g} {shown_unit(plan.unit)}", low=f"{plan.low:g}", high=f"{plan.high:g}",
+                    value=page_quantity(v, plan.unit), low=page_number(plan.low), high=page_number(plan.high),
                     unit=shown_unit(plan.unit))
             raise ValidationError(msg, field=field, errors={field: msg})
     source = {"port": plan.port, "driver": plan.driver, "target": plan.target,

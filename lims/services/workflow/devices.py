@@ -26,6 +26,7 @@ from lims.errors import LimsError, ValidationError
 from lims.i18n import _
 from lims.metrology.errors import UnitError
 from lims.metrology.units import parse_quantity, unit_info
+from lims.metrology.units_format import page_quantity
 from lims.metrology.units_registry import shown_unit
 
 __all__ = ["ROLES", "ROLE_FOR_QUANTITY", "DEMO_PORTS", "CaptureError", "DeviceReading", "check_port", "check_driver",
@@ -186,7 +187,7 @@ def readings_in(readings: list[DeviceReading], unit: str, *, channel: str | None
             out.append(float(parse_quantity(r.value, r.unit).to(unit).magnitude) if r.unit != unit else r.value)
         except (UnitError, Exception) as exc:  # pint's DimensionalityError as well
             msg = _("The device sent %(value)s, which cannot be read in %(unit)s.",
-                    value=f"{r.value:g} {shown_unit(r.unit)}", unit=shown_unit(unit))
+                    value=page_quantity(r.value, r.unit), unit=shown_unit(unit))
             raise ValidationError(msg, field="readings", errors={"readings": msg}) from exc
     return out
 

@@ -52,6 +52,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.errors import ValidationError
+from lims.field_labels import field_label
 from lims.i18n import _
 from lims.metrology.errors import MetrologyError
 from lims.metrology.instrument_rules import InstrumentFacts, check_decision_rule, check_mpe_rule, r76_plan
@@ -86,7 +87,7 @@ class PlannedPoint:
 
 
 def _fail(field: str, message: str) -> ValidationError:
-    return ValidationError(f"{field}: {message}", field=field, errors={field: message})
+    return ValidationError(f"{field_label(field)}: {message}", field=field, errors={field: message})
 
 
 # ---------------------------------------------------------------- checking a spec

@@ -8,6 +8,7 @@ came from (``points.3.readings``, ``environment.temperature``, ``standards``).
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
 from typing import Any
 
@@ -16,10 +17,11 @@ from sqlalchemy.orm import Session
 from lims.i18n import _
 from lims.metrology.errors import UnitError
 from lims.metrology.results import convert
-from lims.metrology.units import parse_quantity
+from lims.metrology.units import format_unit, parse_quantity
+from lims.metrology.units_format import page_number, page_quantity
 from lims.metrology.units_registry import shown_unit
 from lims.models import Instrument, Record, RecordPoint, ReferenceStandard, StandardCalibration
-from lims.services.validation import Checker
+from lims.services.validation import Checker, number_reading
 from lims.services.workflow.procedures import MAX_READINGS
 from lims.services.workflow.standards import calibration_in_force, standard_problem
 
@@ -28,7 +30,8 @@ __all__ = ["parse_value", "split_readings", "readings_bounds", "points_input", "
 
 
 def parse_value(c: Checker, field: str, raw: Any, unit: str) -> float | None:
-    """A number in ``unit``, or text with its own unit ("20001 g"); decimal comma accepted."""
+    """A number in ``unit``, or text with its own unit ("20001 g"), written as the page's language
+    writes numbers (:func:`~lims.services.validation.number_reading`)."""
     if isinstance(raw, dict):
         value, given = raw.get("value"), raw.get("unit")
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not isinstance(given, str):
@@ -42,7 +45,7 @@ def parse_value(c: Checker, field: str, raw: Any, unit: str) -> float | None:
         if isinstance(raw, (int, float)):
             q = parse_quantity(float(raw), unit)
         else:
-            q = parse_quantity(str(raw).strip(), unit, decimal_comma=True)
+            q = parse_quantity(str(raw).strip(), unit, **number_reading())
     except UnitError as exc:
         c.fail(field, exc.message)
         return None
@@ -65,26 +68,45 @@ def split_readings(raw: Any) -> list[Any]:
     if isinstance(raw, (int, float)):
         return [raw]
     text = str(raw).replace("\n", ";").replace("\t", ";")
-    parts = []
+    parts: list[Any] = []
     for chunk in text.split(";"):
         chunk = chunk.strip()
         if not chunk:
             continue
         tokens = chunk.split()
-        # "20.01 20.02" is two readings; "20.01 kg" and "20001 g" are one reading with a unit.
+        # "20.01 20.02" is two readings; "20.01 kg" and "20001 g" are one reading with a unit; "1 000,5"
+        # could be either (a thousand grouped by a space, or two readings): refused by _point_readings.
         if len(tokens) > 1 and all(_numberish(t) for t in tokens):
-            parts.extend(tokens)
+            parts.extend([SpaceGrouped(chunk)] if _space_grouped(tokens) else tokens)
         else:
             parts.append(chunk)
     return parts
 
 
-def _numberish(token: str) -> bool:
-    try:
-        float(token.replace(",", ".").replace("\u2212", "-"))
-        return True
-    except ValueError:
+class SpaceGrouped(str):
+    """Readings text that could be one number grouped by spaces or several readings (``1 000,5``)."""
+
+
+def _space_grouped(tokens: list[str]) -> bool:
+    """``tokens`` look like the digit groups of one number rather than readings: 1 to 3 digits, then
+    groups of exactly three (the last may carry the decimal part), one of them starting with 0 as no
+    reading is written ("1 000,5", "2 050"); "100 100 100" stays three readings."""
+    if not _FIRST_GROUP.fullmatch(tokens[0]) or not any(t.startswith("0") for t in tokens[1:]):
         return False
+    return all(_NEXT_GROUP.fullmatch(t) for t in tokens[1:-1]) and _LAST_GROUP.fullmatch(tokens[-1]) is not None
+
+
+_FIRST_GROUP = re.compile(r"[+\-\u2212]?[1-9]\d{0,2}")
+_NEXT_GROUP = re.compile(r"\d{3}")
+_LAST_GROUP = re.compile(r"\d{3}(?:[.,]\d*)?")
+
+
+_NUMBERISH = re.compile(r"[+\-\u2212]?[\d.,]*\d[\d.,]*(?:[eE][+\-\u2212]?\d+)?")
+
+
+def _numberish(token: str) -> bool:
+    """The token is written as a number (read, or refused as unreadable, by :func:`parse_value`)."""
+    return _NUMBERISH.fullmatch(token) is not None
 
 
 def readings_bounds(inst: Instrument) -> tuple[float, float]:
@@ -103,13 +125,19 @@ def _point_readings(c: Checker, seq: int, raw: Any, point: RecordPoint, inst: In
     if len(raw_list) > MAX_READINGS:
         c.fail(f"points.{seq}.readings", _("At most %(n)s readings.", n=MAX_READINGS))
     for item in raw_list[:MAX_READINGS]:
+        if isinstance(item, SpaceGrouped):
+            c.fail(f"points.{seq}.readings", _(
+                "'%(text)s' could be one number or several readings: write %(number)s for one number, or put "
+                "';' between the readings.", text=str(item), number="".join(item.split())))
+            continue
         value = parse_value(c, f"points.{seq}.readings", item, point.unit)
         if value is None:
             continue
         if not bound_low <= value <= bound_high:
             c.fail(f"points.{seq}.readings", _(
                 "%(value)s is outside what this instrument can show (%(low)s … %(high)s %(unit)s).",
-                value=f"{value:g} {point.unit}", low=f"{bound_low:g}", high=f"{bound_high:g}", unit=point.unit))
+                value=page_quantity(value, point.unit), low=page_number(bound_low), high=page_number(bound_high),
+                unit=format_unit(point.unit)))
             continue
         values.append(float(f"{value:.12g}"))
     return values
@@ -125,7 +153,8 @@ def _point_value(c: Checker, field: str, raw: Any, point: RecordPoint, inst: Ins
     slack = 1e-9 * max(1.0, abs(r_high))
     if not r_low - slack <= value <= r_high + slack:
         c.fail(field, _("%(value)s is outside the instrument's range (%(low)s … %(high)s %(unit)s).",
-                        value=f"{value:g} {point.unit}", low=f"{r_low:g}", high=f"{r_high:g}", unit=point.unit))
+                        value=page_quantity(value, point.unit), low=page_number(r_low), high=page_number(r_high),
+                        unit=format_unit(point.unit)))
     return float(f"{value:.12g}")
 
 
@@ -205,7 +234,7 @@ def _added_load(c: Checker, seq: int, raw: Any, point: RecordPoint, inst: Instru
     e_here = convert(e, inst.range_unit, point.unit)
     if not -1e-9 * e_here <= value <= e_here * (1 + 1e-9):
         c.fail(field, _("The additional load of the change-point method is from 0 to e (%(e)s).",
-                        e=f"{e_here:g} {point.unit}"))
+                        e=page_quantity(e_here, point.unit)))
         return None
     return float(f"{value:.12g}")
 
@@ -273,8 +302,8 @@ def environment_input(c: Checker, spec: dict, raw_env: Any, current: dict) -> di
         low, high = item.get("min"), item.get("max")
         if (low is not None and value < low) or (high is not None and value > high):
             c.fail(field, _("%(value)s is outside the conditions this procedure allows (%(low)s … %(high)s %(unit)s).",
-                            value=f"{value:g} {item['unit']}", low=f"{low:g}" if low is not None else "…",
-                            high=f"{high:g}" if high is not None else "…", unit=item["unit"]))
+                            value=page_quantity(value, item["unit"]), low=page_number(low) if low is not None else "…",
+                            high=page_number(high) if high is not None else "…", unit=format_unit(item["unit"])))
             continue
         out[key] = {"value": float(f"{value:.12g}"), "unit": item["unit"]}
         if source:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from lims.i18n import _
 from lims.metrology.results import PointData, PointResult, StandardData, compute, covers
+from lims.metrology.units_format import page_quantity
 from lims.models import Record, RecordStandard, ReferenceStandard, StandardCalibration
 from lims.services import audit
 from lims.services.policy import Actor, require_technician
@@ -95,7 +96,7 @@ def _check_coverage(c: Checker, chosen: Chosen, std_data: list[StandardData], po
         value = pt.reference_value if pt.reference_value is not None else pt.nominal
         if pt.readings and value is not None and not any(covers(s, value, pt.unit) for s in std_data):
             c.fail(f"points.{pt.seq}.reference_value" if pt.reference_value is not None else f"points.{pt.seq}",
-                   _("No selected standard covers %(value)s (%(ranges)s).", value=f"{value:g} {pt.unit}",
+                   _("No selected standard covers %(value)s (%(ranges)s).", value=page_quantity(value, pt.unit),
                      ranges="; ".join(f"{x.code}: {range_text(x)}" for x, _cal in chosen)))
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from lims.i18n import _
 from lims.metrology.results import StandardData, covers
+from lims.metrology.units_format import page_day, page_range
 from lims.models import Record, ReferenceStandard, Role, StandardCalibration, StandardStatus
 from lims.services.policy import Actor, require
 from lims.services.workflow.common import today
@@ -26,14 +27,14 @@ def standard_problem(std: ReferenceStandard, on: date) -> str | None:
     """Why a standard cannot be used on a day, or None when it can."""
     if std.status == StandardStatus.out_of_tolerance.value:
         since = std.out_of_tolerance_since
-        return _("out of tolerance since %(day)s", day=since.isoformat()) if since else _("out of tolerance")
+        return _("out of tolerance since %(day)s", day=page_day(since)) if since else _("out of tolerance")
     if std.status == StandardStatus.retired.value:
         return _("retired")
     cal = calibration_in_force(std, on)
     if cal is None:
-        return _("no calibration certificate in force on %(day)s", day=on.isoformat())
+        return _("no calibration certificate in force on %(day)s", day=page_day(on))
     if cal.due_date < on:
-        return _("its calibration was due on %(day)s (certificate %(number)s)", day=cal.due_date.isoformat(),
+        return _("its calibration was due on %(day)s (certificate %(number)s)", day=page_day(cal.due_date),
                  number=cal.certificate_number)
     return None
 
@@ -56,7 +57,7 @@ def standard_data(std: ReferenceStandard, cal: StandardCalibration) -> StandardD
 
 
 def range_text(std: ReferenceStandard) -> str:
-    return f"{std.range_min:g} … {std.range_max:g} {std.range_unit}"
+    return page_range(std.range_min, std.range_max, std.range_unit)
 
 
 def standard_choices(session: Session, record: Record) -> list[tuple[ReferenceStandard, str | None]]:

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 
 from lims.config import work_date_max_days_back
 from lims.i18n import _
+from lims.metrology.units_format import page_day
 from lims.models import Record
 from lims.services.validation import Checker
 
@@ -40,7 +41,7 @@ def check_work_date(c: Checker, work_date: date | None, received: date | None, r
         c.fail("work_date", _("The date is in the future."))
     elif received is not None and work_date < received:
         c.fail("work_date", _("The work date is before the instrument was received (%(day)s).",
-                              day=received.isoformat()))
+                              day=page_day(received)))
     limit = work_date_max_days_back()
     if work_date < today - timedelta(days=limit) and not reason.strip():
         c.fail("work_date_reason", _("A work date more than %(n)s days back needs a reason.", n=limit))

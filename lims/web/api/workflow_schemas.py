@@ -172,7 +172,8 @@ class OpenRecordSchema(Schema):
 class PointInputSchema(Schema):
     seq = fields.Int(required=True)
     readings = fields.List(fields.Raw(), metadata={"description": "numbers in the point's unit, or text with a "
-                                                                  "unit such as '20001 g'"})
+                                                                  "unit such as '20001 g' (plain notation 1000.5, "
+                                                                  "else as the request's language writes numbers)"})
     nominal = fields.Raw()
     reference_value = fields.Raw()
     added_load = fields.Raw(metadata={"description": "OIML R76-1 A.4.4.3: the additional 0.1 e weights ΔL put on "

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from lims.errors import Conflict, ValidationError
 from lims.field_labels import field_label
+from lims.metrology.distributions import distribution_name
 from lims.metrology.reporting import result_places, round_to_places, round_uncertainty
 from lims.metrology.units import format_unit
 from lims.services import workflow
@@ -60,6 +61,7 @@ def wf_helpers() -> dict:
             "env": resolved(ENV_LABELS),
             "record_status": workflow.record_status_label, "request_status": workflow.request_status_label,
             "u": unit_text, "q": quantity_text, "sig2": sig2, "role": resolved(ROLE_LABELS),
+            "distribution": distribution_name,
             "target": resolved(TARGET_LABELS), "field": field_label,
             "inp": input_number, "places": places,
             "inp_list": lambda values: "; ".join(input_number(v) for v in values or [])}
