@@ -7,6 +7,7 @@
 | ``LIMS_SECRET_KEY`` | generated once into ``instance/secret_key`` | signs session cookies and CSRF tokens |
 | ``LIMS_BASE_URL`` | ``http://127.0.0.1:5000`` (``lims demo --port N``: port N) | public address used in QR links |
 | ``LIMS_LANGUAGE`` | ``vi`` | default language of pages and certificates (``vi`` or ``en``) |
+| ``LIMS_TIMEZONE`` | ``Asia/Ho_Chi_Minh`` | the lab's time zone: times on pages (stored in UTC) are shown in it |
 | ``LIMS_DEMO_PASSWORD`` | random, printed once | password of every demo user (``lims demo``), for scripts |
 | ``LIMS_ACCESS_LOG`` | off | any value: ``lims serve`` writes gunicorn's access log to standard output |
 | ``LIMS_RATELIMIT_STORAGE_URL`` | ``memory://`` | rate-limit storage; ``redis://host:6379`` shared by processes |
@@ -40,8 +41,10 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field, replace
+from datetime import timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 LANGUAGES = ("vi", "en")
 DEFAULT_CERTIFICATE_NUMBER_PATTERN = "{year}-{kind}-{seq:06d}"
@@ -232,6 +235,22 @@ def reset_token_minutes() -> int:
     return _whole("LIMS_RESET_TOKEN_MINUTES", DEFAULT_RESET_TOKEN_MINUTES)
 
 
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+
+def time_zone() -> tzinfo:
+    """``LIMS_TIMEZONE``: the lab's time zone (an IANA name, default ``Asia/Ho_Chi_Minh``), in which
+    pages show the times the database keeps in UTC. Vietnam keeps UTC+07:00 all year, so where the
+    system has no time zone database the default is that fixed offset."""
+    name = os.environ.get("LIMS_TIMEZONE", "").strip() or DEFAULT_TIMEZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        if name == DEFAULT_TIMEZONE:
+            return timezone(timedelta(hours=7), "ICT")
+        raise ValueError(f"LIMS_TIMEZONE must name a time zone such as {DEFAULT_TIMEZONE}, not {name!r}") from None
+
+
 def mock_devices() -> bool:
     """``LIMS_MOCK_DEVICES``: whether capture accepts ``mock://`` simulated devices (default on;
     ``0``, ``off``, ``no`` or ``false`` turn them off)."""
@@ -289,6 +308,7 @@ class Settings:
         base_url = (os.environ.get("LIMS_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
         if language not in LANGUAGES:
             language = "vi"
+        time_zone()  # a wrong LIMS_TIMEZONE is refused when the app starts, not on the first page
         settings = cls(
             instance_path=folder,
             database_url=overrides.pop("database_url", None) or database_url(folder),

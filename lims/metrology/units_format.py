@@ -180,10 +180,16 @@ def page_range(low: float, high: float, unit: str | None, lang: str | None = Non
 
 def page_day(value: date | datetime | None, lang: str | None = None) -> str:
     """A date (or date and time) as the language writes it: ``25/10/2026`` (vi), ``2026-10-25`` (en,
-    unambiguous in every English-speaking country); a dash when there is none."""
+    unambiguous in every English-speaking country); a dash when there is none. A time kept in UTC is
+    shown in the lab's time zone (``LIMS_TIMEZONE``, :func:`lims.config.time_zone`): 02:35 UTC is
+    09:35 in Lạng Sơn."""
     if value is None:
         return "—"
     with_time = isinstance(value, datetime)
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        from lims.config import time_zone
+
+        value = value.astimezone(time_zone())
     if (lang or current_language()) == "vi":
         return value.strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y")
     return value.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")

@@ -29,3 +29,31 @@ def test_accuracy_class_in_the_page_language():
     assert format_class("1.6", "vi") == "1,6" and format_class("1.6", "en") == "1.6"
     assert format_class("0,05 %", "en") == "0.05 %" and format_class("II", "vi") == "II"
     assert format_class("", "vi") == "—"
+
+
+def test_a_time_kept_in_utc_is_shown_in_the_labs_time_zone(monkeypatch):
+    """The database keeps UTC; Lạng Sơn reads UTC+07:00 (Asia/Ho_Chi_Minh, no summer time). Before,
+    a request filed at 09:35 in the morning in Lạng Sơn showed as 02:35 on every page. A time zone
+    named in LIMS_TIMEZONE is used instead; a wrong name is refused when the settings are read; a
+    date without a time is never shifted."""
+    from datetime import UTC, date, datetime
+
+    import pytest
+
+    from lims.config import Settings
+    from lims.metrology.units_format import page_day
+
+    filed = datetime(2026, 11, 30, 2, 35, tzinfo=UTC)
+    monkeypatch.delenv("LIMS_TIMEZONE", raising=False)
+    assert page_day(filed, "vi") == "30/11/2026 09:35"
+    assert page_day(filed, "en") == "2026-11-30 09:35"
+    late = datetime(2026, 11, 30, 18, 5, tzinfo=UTC)  # 01:05 the next day in Lạng Sơn
+    assert page_day(late, "vi") == "01/12/2026 01:05"
+    assert page_day(date(2026, 11, 30), "vi") == "30/11/2026"
+    monkeypatch.setenv("LIMS_TIMEZONE", "UTC")
+    assert page_day(filed, "vi") == "30/11/2026 02:35"
+    monkeypatch.setenv("LIMS_TIMEZONE", "Europe/Berlin")  # UTC+01:00 in winter
+    assert page_day(filed, "en") == "2026-11-30 03:35"
+    monkeypatch.setenv("LIMS_TIMEZONE", "Lang Son")
+    with pytest.raises(ValueError, match="LIMS_TIMEZONE"):
+        Settings.from_env(instance_path="/nonexistent-instance", secret_key="x", database_url="sqlite://")
