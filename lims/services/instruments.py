@@ -21,7 +21,7 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from lims.i18n import _
@@ -34,7 +34,8 @@ from lims.services.validation import Checker, require_exists
 from lims.services.withdrawn import refuse_withdrawn_organisation, refuse_withdrawn_type
 from lims.services.workflow.locking import check_version
 
-__all__ = ["FROZEN_WHEN_USED", "InstrumentChange", "InstrumentHistory", "change_input", "current_values",
+__all__ = ["FROZEN_WHEN_USED", "InstrumentChange", "InstrumentHistory", "change_input", "count_instruments",
+           "current_values", "instruments_of",
            "frozen_fields", "instrument_history", "update_instrument"]
 
 #: What a record or certificate of the instrument was made against: not changed once one exists.
@@ -50,6 +51,18 @@ class InstrumentChange(NewInstrument):
     """An instrument as corrected: every field of the registration, and the version it was read at."""
 
     version_id: int
+
+
+def count_instruments(session: Session, *, owner_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(Instrument).where(Instrument.owner_id == owner_id)) or 0
+
+
+def instruments_of(session: Session, owner_id: int, ids: list[int]) -> list[Instrument]:
+    """The instruments among ``ids`` that ``owner_id`` owns, by id."""
+    if not ids:
+        return []
+    return list(session.scalars(select(Instrument).where(Instrument.owner_id == owner_id, Instrument.id.in_(ids))
+                                .order_by(Instrument.id)))
 
 
 def current_values(inst: Instrument) -> dict[str, Any]:

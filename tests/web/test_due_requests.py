@@ -179,3 +179,26 @@ def test_the_request_form_links_an_instrument_already_in_an_open_request(db, lab
     page = client.get("/requests/new?kind=verification&lang=en").get_data(as_text=True)
     assert _checkbox(due["OVER-1"].id) not in page and _checkbox(due["SOON-1"].id) in page
     assert f'href="/requests/{req.id}"' in page and f"In open request {req.number}" in page
+
+
+def test_a_customer_with_more_instruments_than_the_form_lists_is_told_and_keeps_its_ticks(
+        db, lab, due, client, login, monkeypatch):
+    """The request form lists a customer's first instruments only (1,000; 2 here): it says how many
+    more there are and where to find them — it used to stop at 1,000 without a word — and an
+    instrument ticked elsewhere (the instruments list, the due panel) is offered and ticked whatever
+    its place."""
+    from lims.web.workflow import requests as request_pages
+
+    monkeypatch.setattr(request_pages, "FORM_INSTRUMENTS", 2)
+    owned = list(db.scalars(select(Instrument).where(Instrument.owner_id == lab.business.id).order_by(Instrument.id)))
+    serviceable = workflow.serviceable_type_ids(db, "verification")
+    assert len(owned) > 3
+    last = [i for i in owned[2:] if i.type_id in serviceable][-1]
+    login("biz")
+    page = client.get(f"/requests/new?kind=verification&instrument_ids={last.id}&lang=en").get_data(as_text=True)
+    assert f"This customer has {len(owned) - 2} more instruments than the 2 listed here" in page
+    assert f"/admin/instruments?owner_id={lab.business.id}" in page
+    assert f"{_checkbox(last.id)} checked" in page
+    assert all(_checkbox(i.id) not in page for i in owned[2:] if i.id != last.id)
+    page = client.get("/requests/new?kind=verification&lang=vi").get_data(as_text=True)
+    assert f"Khách hàng này còn {len(owned) - 2} phương tiện đo" in page

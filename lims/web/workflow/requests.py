@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from lims.errors import Conflict, ValidationError
 from lims.models import InstrumentStatus, OrgKind, Role
 from lims.services import catalog, policy, search, workflow
+from lims.services import instruments as instrument_service
 from lims.services.inputs import parse
 from lims.web import transaction
 from lims.web.auth import acting_user, roles_required
@@ -30,6 +31,10 @@ def requests_list():
                            can_file=policy.has_role(acting_user(), Role.technician, Role.business))
 
 
+#: Instruments of one customer the request form lists (a distributor may own thousands).
+FORM_INSTRUMENTS = 1000
+
+
 def _request_form_context(data: dict, errors: dict) -> dict:
     db = get_db()
     user = acting_user()
@@ -43,10 +48,17 @@ def _request_form_context(data: dict, errors: dict) -> dict:
     kind: str = data["kind"] if data.get("kind") in KINDS else KINDS[0]
     data["kind"] = kind
     instruments = []
+    more = 0
     if str(customer_id).isdigit():
+        owned = catalog.list_instruments(db, owner_id=int(customer_id), limit=FORM_INSTRUMENTS + 1)
+        if len(owned) > FORM_INSTRUMENTS:  # said on the form, never cut silently
+            owned = owned[:FORM_INSTRUMENTS]
+            more = instrument_service.count_instruments(db, owner_id=int(customer_id)) - FORM_INSTRUMENTS
+            # What was ticked elsewhere (the instruments list, the due panel) is offered whatever its place.
+            ticked = {int(i) for i in data.get("instrument_ids") or [] if str(i).isdigit()} - {i.id for i in owned}
+            owned += instrument_service.instruments_of(db, int(customer_id), sorted(ticked))
         # A withdrawn (scrapped) instrument is refused by the service; the form does not offer it.
-        instruments = [i for i in catalog.list_instruments(db, owner_id=int(customer_id), limit=1000)
-                       if i.status != InstrumentStatus.scrapped.value]
+        instruments = [i for i in owned if i.status != InstrumentStatus.scrapped.value]
     # An instrument of a withdrawn type is refused by the service; the form names it, not offered.
     withdrawn = [i for i in instruments if not i.type.active]
     instruments = [i for i in instruments if i.type.active]
@@ -58,7 +70,7 @@ def _request_form_context(data: dict, errors: dict) -> dict:
     return {"data": data, "errors": errors, "customers": customers, "customer_id": str(customer_id),
             "instruments": offered, "open_requests": open_requests,
             "not_offered": [i for i in instruments if i.type_id not in allowed],
-            "withdrawn_type": withdrawn,
+            "withdrawn_type": withdrawn, "more_instruments": more, "form_instruments": FORM_INSTRUMENTS,
             "no_procedure": workflow.no_procedure_message(kind), "kinds": KINDS, "staff": staff}
 
 
