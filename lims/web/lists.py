@@ -93,6 +93,7 @@ def section_page(section: Section, actor: Actor | None, **context: object) -> Re
         context["kinds"] = [("business", KIND_LABELS["business"]), ("lab", KIND_LABELS["lab"])]
         context["actives"] = [("true", _l("in use")), ("false", _l("withdrawn"))]
     default = lists.SORTS[section.key][1]
-    return render_template("admin/search_list.html", section=section, rows=found.rows, f=f,
+    sort_items = [(key, section.columns[i].label) for i, key in SEARCHABLE[section.key].items()]
+    return render_template("admin/search_list.html", section=section, rows=found.rows, f=f, sort_items=sort_items,
                            pager=pager(found, number, per_page, f.sort, default), sort_keys=SEARCHABLE[section.key],
                            staff=policy.is_staff(actor), **context)

@@ -87,3 +87,25 @@ def test_every_demo_page_fits_a_phone_with_every_cell_labelled(browser, live_ser
         assert faults == [], "\n".join(faults)
     finally:
         context.close()
+
+
+def test_a_phone_sorts_a_list_without_its_header_row(browser, live_server, sign_in, demo):
+    """A phone shows no table header, where the sort links of a wide screen are: the lists offer the
+    same sorts as a row of links there (and only there), each a second time the other way round."""
+    for width, shown in ((390, True), (1366, False)):
+        context = browser.new_context(base_url=live_server, viewport={"width": width, "height": 844})
+        page = context.new_page()
+        try:
+            sign_in(page, "admin", DEMO_PASSWORD)
+            for path in ("/records", "/requests", "/certificates", "/admin/instruments", "/admin/organisations"):
+                page.goto(f"{path}?lang=en")
+                assert page.is_visible(".sort-links") is shown, (path, width)
+            if shown:
+                page.goto("/records?lang=en")
+                page.click(".sort-links a:has-text('Work date')")
+                page.wait_for_url("**sort=work_date*")
+                assert page.get_attribute(".sort-links a:has-text('Work date')", "aria-current") == "true"
+                page.click(".sort-links a:has-text('Work date')")
+                page.wait_for_url("**sort=-work_date*")
+        finally:
+            context.close()
