@@ -130,7 +130,7 @@ def _detail(cert: Certificate, *, errors: dict | None = None, form: dict | None 
         can_manage=policy.can_manage_certificates(actor), can_print_stamp=policy.can_print_stamp(actor, cert),
         errors=errors or {}, form=form or {}, kind_labels=KIND_LABELS,
         pdf_present=bool(path and path.exists()), dcc_present=bool(dcc and dcc.exists()),
-        events=audit_sentences.history_of(get_db(), "certificate", cert.id),
+        events=audit_sentences.history_of(get_db(), "certificate", cert.id), staff=policy.is_staff(actor),
     ), status
 
 

@@ -239,3 +239,19 @@ def test_a_withdrawn_business_is_not_offered_as_customer_owner_or_organisation(c
     # Its own instrument's form keeps it, marked withdrawn.
     owned = options(f"/admin/instruments/{lab.instruments['other_scale'].id}/edit", "f-owner_id")
     assert f'value="{other.id}" selected' in owned and "HTX Rau sạch (đã ngừng sử dụng)" in owned
+
+
+def test_the_certificate_page_links_its_customer_for_staff_only(client, db, issued, login, make_user):
+    """A certificate's customer opens the customer's page for the lab's staff (to correct it before
+    an amendment); the business itself, which may not see organisation pages, gets the name only."""
+    from lims.models import Role
+
+    cert = issued.cert
+    login("reviewer1")
+    html = client.get(f"/certificates/{cert.id}").get_data(as_text=True)
+    assert f'href="/admin/organisations/{cert.customer_id}"' in html
+    client.post("/logout")
+    make_user("owner1", Role.business.value, organisation_id=cert.customer_id)
+    login("owner1")
+    resp = client.get(f"/certificates/{cert.id}")
+    assert resp.status_code == 200 and "/admin/organisations/" not in resp.get_data(as_text=True)
