@@ -34,7 +34,7 @@ from lims.models import (
     StandardCalibration,
     StandardStatus,
 )
-from lims.services import audit, policy
+from lims.services import audit, office_summary, policy
 from lims.services.inputs import opts, service_input
 from lims.services.policy import Actor
 from lims.services.validation import QUANTITY_UNITS, Checker, check_tax_code, require_exists
@@ -275,6 +275,8 @@ def create_instrument(session: Session, actor: Actor | None, new: NewInstrument)
     )
     session.add(inst)
     audit.record(session, actor, "instrument.create", inst, after=audit.snapshot(inst))
+    if inst.next_due is not None:
+        office_summary.refresh_overdue(session, inst.id)  # registered overdue: the office's trend counts it
     return inst
 
 

@@ -25,7 +25,7 @@ from lims.errors import LimsError
 from lims.i18n import current_language
 from lims.metrology.r76_tests import CHANGE_POINT_TESTS
 from lims.models import Instrument, Organisation, Procedure, Record, RecordPoint, ReferenceStandard, User
-from lims.services import audit, catalog, workflow
+from lims.services import audit, catalog, office_summary, workflow
 from lims.services.demo import DemoContext, seeder
 from lims.services.demo_standards import demo_standard
 from lims.services.policy import SYSTEM
@@ -58,6 +58,7 @@ def _set_due(session: Session, inst: Instrument, due: date) -> None:
     inst.next_due = due
     session.flush()
     audit.record(session, SYSTEM, "instrument.next_due", inst, before=before, after={"next_due": due})
+    office_summary.refresh_overdue(session, inst.id)
 
 
 def _capture(port: str, driver: str, count: int = 1) -> tuple[list[str], dict]:

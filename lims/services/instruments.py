@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from lims.i18n import _
 from lims.models import AuditEvent, Certificate, Instrument, InstrumentType, Organisation, Record
-from lims.services import audit, policy
+from lims.services import audit, office_summary, policy
 from lims.services.catalog import NewInstrument, _check_range, _check_scale, get_visible_instrument
 from lims.services.inputs import parse, service_input
 from lims.services.policy import Actor
@@ -133,6 +133,8 @@ def update_instrument(session: Session, actor: Actor | None, instrument_id: int,
     session.flush()
     audit.record(session, actor, "instrument.update", inst, before={n: before[n] for n in changed},
                  after={n: after[n] for n in changed})
+    if "next_due" in changed:
+        office_summary.refresh_overdue(session, inst.id)
     return inst
 
 

@@ -4,8 +4,9 @@ inputs and recomputable from the raw rows.
 * :func:`record_approved` — called by the approval of a record (lims/services/workflow/transitions.py).
 * :func:`certificate_issued` — called when a certificate is issued or an amendment supersedes one
   (lims/services/certificates/issue.py).
-* :func:`refresh_overdue` — an instrument's overdue spans rewritten from its certificates; called
-  on issue, amendment and revocation.
+* :func:`refresh_overdue` — an instrument's overdue spans rewritten from its certificates (or, when
+  this system holds none, from the due date it was registered with); called on issue, amendment and
+  revocation, and when an instrument is registered or its due date corrected.
 * :func:`rebuild` — every summary recomputed from the raw rows (after rows were written by other
   means than the services: a bulk import, ``bench/office.py --add-history``).
 
@@ -15,7 +16,7 @@ so that later changes here do not change what an old migration does).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Date, Integer, case, cast, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -33,7 +34,7 @@ from lims.models import (
     ServiceRequestItem,
 )
 
-__all__ = ["overdue_spans", "record_approved", "certificate_issued", "refresh_overdue", "rebuild"]
+__all__ = ["overdue_spans", "record_approved", "certificate_issued", "refresh_overdue", "registered_due", "rebuild"]
 
 
 def overdue_spans(certificates: Iterable[tuple[date, date | None]]) -> list[tuple[date, date]]:
@@ -95,8 +96,20 @@ def certificate_issued(session: Session, cert: Certificate, record: Record) -> N
     refresh_overdue(session, cert.instrument_id)
 
 
+def registered_due(created_at: datetime | date, next_due: date | None) -> list[tuple[date, date | None]]:
+    """What an instrument without a dated certificate in this system is judged by: the due date it
+    was registered with (from the business's earlier certificate), in force from the day it was
+    registered (UTC) — so an instrument registered overdue counts as overdue from that day on, as the
+    recall list and the business's dashboard say."""
+    if next_due is None:
+        return []
+    day = created_at.date() if isinstance(created_at, datetime) else created_at
+    return [(day, next_due)]
+
+
 def refresh_overdue(session: Session, instrument_id: int) -> None:
-    """Rewrite one instrument's overdue spans from its certificates (revoked ones left out).
+    """Rewrite one instrument's overdue spans from its certificates (revoked ones left out), or from
+    its registered due date when none of them is dated (:func:`registered_due`).
 
     Two transactions never interleave here: each holds the audit chain's lock from its first
     write (docs/reliability.md, "Lock order"), so the certificates read are all committed ones."""
@@ -104,7 +117,11 @@ def refresh_overdue(session: Session, instrument_id: int) -> None:
     rows = session.execute(select(Certificate.issue_date, Certificate.valid_until).where(
         Certificate.instrument_id == instrument_id, Certificate.status != "revoked")).all()
     session.execute(delete(OverdueSpan).where(OverdueSpan.instrument_id == instrument_id))
-    spans = overdue_spans((r[0], r[1]) for r in rows)
+    dated: list[tuple[date, date | None]] = [(r[0], r[1]) for r in rows if r[1] is not None]
+    if not dated:
+        inst = session.get(Instrument, instrument_id)
+        dated = registered_due(inst.created_at, inst.next_due) if inst is not None else []
+    spans = overdue_spans(dated)
     if spans:
         session.execute(insert(OverdueSpan), [{"instrument_id": instrument_id, "start_day": s, "end_day": e}
                                               for s, e in spans])
@@ -167,6 +184,17 @@ def rebuild(session: Session, batch: int = 20_000) -> None:
                 pending = []
         certs.append((issued, until))
     flush_instrument()
+    # Instruments without a dated certificate: their registered due date.
+    dated = select(Certificate.instrument_id).where(Certificate.status != "revoked",
+                                                    Certificate.valid_until.is_not(None))
+    registered = select(Instrument.id, Instrument.created_at, Instrument.next_due).where(
+        Instrument.next_due.is_not(None), Instrument.id.not_in(dated))
+    for instrument_id, created_at, next_due in session.execute(registered).yield_per(batch):
+        pending.extend({"instrument_id": instrument_id, "start_day": s, "end_day": e}
+                       for s, e in overdue_spans(registered_due(created_at, next_due)))
+        if len(pending) >= batch:
+            session.execute(insert(OverdueSpan), pending)
+            pending = []
     if pending:
         session.execute(insert(OverdueSpan), pending)
     session.flush()

@@ -89,6 +89,14 @@ def _fill(conn) -> None:
             rows = []
     if current is not None:
         rows.extend({"instrument_id": current, "start_day": s, "end_day": e} for s, e in _spans(certs))
+    # Instruments without a dated certificate: the due date they were registered with, in force from
+    # the day they were registered (lims.services.office_summary.registered_due).
+    registered = conn.execute(sa.text(
+        f"SELECT id, {day_of.format('created_at')}, next_due FROM instrument WHERE next_due IS NOT NULL "
+        "AND id NOT IN (SELECT instrument_id FROM certificate WHERE status <> 'revoked' AND valid_until IS NOT NULL)"))
+    for instrument_id, created_day, next_due in registered:
+        rows.extend({"instrument_id": instrument_id, "start_day": s, "end_day": e}
+                    for s, e in _spans([(_as_date(created_day), _as_date(next_due))]))
     if rows:
         conn.execute(span.insert(), rows)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Date, Integer, case, cast, func, select
+from sqlalchemy import Date, Integer, case, cast, func, select, union_all
 from sqlalchemy.orm import Session
 
 from lims.i18n import _
@@ -123,7 +123,16 @@ def _overdue(session: Session, f: Filters) -> Table:
               for k, d in enumerate(ends)]
     per = (select(*latest).where(Certificate.status != "revoked", Certificate.issue_date <= ends[-1])
            .group_by(Certificate.instrument_id))
-    per = _typed(per, f, Certificate.instrument_id).subquery("per")
+    per = _typed(per, f, Certificate.instrument_id)
+    # An instrument without a dated certificate: the due date it was registered with, from the day
+    # it was registered (UTC).
+    dated = select(Certificate.instrument_id).where(Certificate.status != "revoked",
+                                                    Certificate.valid_until.is_not(None))
+    registered_on = (cast(Instrument.created_at, Date) if _dialect(session) == "postgresql"
+                     else func.date(Instrument.created_at))
+    registered = select(*[case((registered_on <= d, Instrument.next_due)).label(f"m{k}") for k, d in enumerate(ends)]
+                        ).where(Instrument.next_due.is_not(None), Instrument.id.not_in(dated))
+    per = union_all(per, _typed(registered, f, Instrument.id)).subquery("per")
     q = select(*[func.coalesce(func.sum(case((per.c[f"m{k}"] < d, 1), else_=0)), 0) for k, d in enumerate(ends)])
     counts = session.execute(q).one()
     return Table("overdue", _("Overdue instruments at each month end"), columns,

@@ -215,8 +215,10 @@ def test_the_services_keep_the_summaries_through_approve_amend_and_revoke(db, la
 
 
 def test_a_revocation_reopens_the_gap_it_closed(db, lab, ctx):
-    """An instrument whose only certificate is revoked is overdue on no day (it has had none), and
-    one whose renewal is revoked is overdue again from the end of the earlier one."""
+    """An instrument whose only certificate is revoked is judged, as one never certified here, by
+    its due date as the recall list has it (:func:`office_summary.registered_due`: overdue from the
+    day after it, or from its registration if later), and one whose renewal is revoked is overdue
+    again from the end of the earlier one."""
     rec = complete_scale_record(db, lab, open_scale_record(db, lab))
     workflow.submit_record(db, lab.tech, rec.id, workflow.Version(version_id=rec.version_id))
     workflow.approve_record(db, lab.reviewer, rec.id, workflow.Version(version_id=rec.version_id))
@@ -226,4 +228,32 @@ def test_a_revocation_reopens_the_gap_it_closed(db, lab, ctx):
     assert _summaries(db)["spans"] == [(scale, cert.valid_until + timedelta(days=1), OPEN_END)]
     certs.revoke_certificate(db, lab.reviewer, cert.id, certs.RevokeCertificate(reason="Cấp nhầm khách hàng"))
     db.commit()
-    assert _kept_equals_rebuilt(db)["spans"] == []
+    inst = db.get(Instrument, scale)
+    start = max(inst.created_at.date(), inst.next_due + timedelta(days=1))
+    assert _kept_equals_rebuilt(db)["spans"] == [(scale, start, OPEN_END)]
+
+
+def test_an_instrument_registered_overdue_counts_in_the_trend_as_on_the_recall_list(db, lab, ctx):
+    """An instrument registered with the due date of the business's earlier certificate and no
+    certificate in this system (the demo's five overdue instruments) is overdue from the day after
+    that date, or from its registration if that is later — as the recall list and the business's
+    dashboard say (before, the office's trend counted it on no day: 0 against their 5). Registered
+    on day R with due date R − 10: one span from R on; due R + 20: from R + 21 on; once a certificate
+    is issued here, only the certificates count."""
+    from lims.services import catalog
+    from lims.services.policy import SYSTEM
+
+    def register(serial: str, due: date) -> Instrument:
+        return catalog.create_instrument(db, SYSTEM, catalog.NewInstrument(
+            owner_id=lab.business.id, type_id=lab.types["scale"].id, serial_number=serial, range_min=0,
+            range_max=30, range_unit="kg", resolution=0.01, scale_interval=0.01, accuracy_class="III",
+            next_due=due))
+
+    today = date.today()
+    late, soon = register("REG-LATE", today - timedelta(days=10)), register("REG-SOON", today + timedelta(days=20))
+    db.commit()
+    kept = _kept_equals_rebuilt(db)
+    registered_on = {i.id: i.created_at.date() for i in (late, soon)}
+    assert (late.id, registered_on[late.id], OPEN_END) in kept["spans"]
+    assert (soon.id, max(registered_on[soon.id], today + timedelta(days=21)), OPEN_END) in kept["spans"]
+    _assert_agree(db, lab.reviewer, [Filters(today - timedelta(days=40), today + timedelta(days=40))])

@@ -206,3 +206,4 @@ def _move_next_due(session: Session, actor: Actor | None, record: Record, approv
     session.flush()
     audit.record(session, actor, "instrument.next_due", inst, before=before,
                  after={"next_due": due, "record": record.number})
+    office_summary.refresh_overdue(session, inst.id)
