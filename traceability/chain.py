@@ -199,11 +199,12 @@ class _Builder:
         if edge not in self.edges:
             self.edges.append(edge)
 
-    def standard(self, code: str, on: date, depth: int, source: str, path: tuple[str, ...]) -> None:
+    def standard(self, code: str, on: date, depth: int, source: str, path: tuple[tuple[str, str], ...]) -> None:
         """The standard ``code`` used on ``on`` (by ``source``), its calibration then, and upwards."""
         node_id = f"standard:{code}@{_day(on)}"
-        if code in path:  # back to a standard already on this path
-            self.link(source, node_id, broken=True)
+        closes = [seen for seen_code, seen in path if seen_code == code]
+        if closes:  # back to a standard already on this path: link to it, broken, and stop
+            self.link(source, closes[0], broken=True)
             self.breaks.append(Break("cycle", source, {"standard": code}))
             return
         self.link(source, node_id)
@@ -218,9 +219,10 @@ class _Builder:
         if calibration is None:
             self.breaks.append(Break("no_calibration", node_id, {"standard": code, "day": _day(on)}))
             return
-        self.calibration(calibration, depth + 1, node_id, path + (code,))
+        self.calibration(calibration, depth + 1, node_id, path + ((code, node_id),))
 
-    def calibration(self, calibration: Calibration, depth: int, source: str, path: tuple[str, ...]) -> None:
+    def calibration(self, calibration: Calibration, depth: int, source: str,
+                    path: tuple[tuple[str, str], ...]) -> None:
         node_id = f"calibration:{calibration.certificate_number}"
         self.link(source, node_id)
         if not self.add(Node(node_id, "calibration", depth, calibration)):

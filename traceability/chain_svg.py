@@ -29,7 +29,7 @@ INK, MUTED, RED, BLUE = "#1d2733", "#5b6b7b", "#b3261e", "#0b5cad"
 
 
 def _wrap(text: str, bold: bool = False) -> list[str]:
-    return textwrap.wrap(text, CHARS - (3 if bold else 0)) or [""]
+    return textwrap.wrap(text, CHARS - (3 if bold else 0), break_on_hyphens=False) or [""]
 
 
 def _facts(node: Node) -> tuple[str, list[str]]:
@@ -122,8 +122,9 @@ def chain_svg(chain: Chain, title: str) -> str:
     for edge in chain.edges:
         if edge.source not in boxes or edge.target not in boxes:
             continue
-        colour = RED if edge.broken else BLUE
-        css = "link broken" if edge.broken else "link"
+        red = edge.broken or edge.target in broken_nodes  # a cycle, or a link into a broken node
+        colour = RED if red else BLUE
+        css = "link broken" if red else "link"
         dash = ' stroke-dasharray="5 4"' if edge.broken else ""
         src_top, src_bottom = boxes[edge.source]
         tgt_top, tgt_bottom = boxes[edge.target]
