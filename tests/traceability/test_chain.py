@@ -157,3 +157,11 @@ def test_the_package_is_pure():
             f"or m.startswith({forbidden!r}))))\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == ""
+
+
+def test_a_standard_of_the_result_out_of_tolerance_on_the_work_date(demo):
+    """The same rule at the bottom of the chain: P-03 out of tolerance since 2026-03-10, the work date."""
+    demo.standards["P-03"] = replace(demo.standards["P-03"], out_of_tolerance_since=date(2026, 3, 10))
+    chain = build_chain(*demo.args())
+    assert [(b.code, b.node) for b in chain.breaks] == [
+        ("out_of_tolerance", "standard:P-03@2026-03-10"), ("not_traced_to_si", "result:LS-KĐ-2026-00042")]
