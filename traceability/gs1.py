@@ -212,7 +212,7 @@ def parse_digital_link(uri: str) -> DigitalLink:
     uri = uri.strip()
     _check_base(uri)
     parts = urlsplit(uri)
-    segments = parts.path.split("/")[1:]
+    segments = parts.path.rstrip("/").split("/")[1:]
     start = next((i for i, s in enumerate(segments) if s in QUALIFIERS and i + 1 < len(segments)), None)
     if start is None:
         raise GS1Error(N_("The path holds no GS1 primary key (01 GTIN, 414 GLN or 00 SSCC)."))
