@@ -10,7 +10,8 @@ from babel.messages.pofile import read_po
 from lims.i18n import TRANSLATIONS, translation_dirs
 
 ROOT = Path(__file__).resolve().parents[2]
-METHODS = [("lims/**.py", "python"), ("instruments/**.py", "python"), ("lims/web/templates/**.html", "jinja2")]
+METHODS = [("lims/**.py", "python"), ("instruments/**.py", "python"), ("traceability/**.py", "python"),
+           ("lims/web/templates/**.html", "jinja2")]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "N_": None}
 
 
@@ -32,7 +33,7 @@ def test_every_message_in_code_and_templates_has_a_vietnamese_translation():
     for filename, _lineno, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map=METHODS, keywords=KEYWORDS
     ):
-        if not filename.startswith(("lims", "instruments")):
+        if not filename.startswith(("lims", "instruments", "traceability")):
             continue
         msgid = message if isinstance(message, str) else message[0]
         if not vi.get(msgid):

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("lims/metrology", "instruments", "lims/services", "lims/web")
+PACKAGES = ("lims/metrology", "instruments", "lims/services", "lims/web", "traceability")
 #: Built-in exceptions raised for a programming mistake of the caller, never shown on a page.
 PROGRAMMER_ERRORS = {"ValueError", "TypeError", "AssertionError", "NotImplementedError", "KeyError", "RuntimeError",
                      "LookupError", "SerialException"}
