@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
+from lims.errors import LimsError
 from lims.i18n import N_, gettext
 
 GTIN_LENGTHS = (8, 12, 13, 14)
@@ -37,8 +38,12 @@ _CS82 = re.compile(r"[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]*")
 _NET_WEIGHT = re.compile(r"310[0-5]")
 
 
-class GS1Error(ValueError):
-    """A refused GS1 key or Digital Link URI; ``reason`` says what is wrong."""
+class GS1Error(LimsError, ValueError):
+    """A refused GS1 key or Digital Link URI; ``reason`` says what is wrong (422 where a page or the
+    API shows it)."""
+
+    status = 422
+    code = "invalid"
 
     def __init__(self, template: str, **params: object) -> None:
         super().__init__(template % params if params else template)
