@@ -1,4 +1,4 @@
-"""``lims user add``, ``token``, ``revoke-token`` and ``deactivate``."""
+"""``lims user add``, ``token``, ``revoke-token``, ``deactivate`` and ``reactivate``."""
 from __future__ import annotations
 
 import click
@@ -78,3 +78,20 @@ def deactivate(username: str, reason: str) -> None:
     with unit_of_work() as session:
         deactivate_user(session, SYSTEM, get_user(session, username).id, ask)
         click.echo(_("User %(name)s deactivated.", name=username))
+
+
+@command.command("reactivate")
+@click.argument("username")
+@click.option("--reason", default="", help="kept in the audit trail")
+def reactivate(username: str, reason: str) -> None:
+    """Let the deactivated USERNAME sign in again; their API tokens answer again unless revoked."""
+    from lims.i18n import _
+    from lims.services.inputs import parse
+    from lims.services.policy import SYSTEM
+    from lims.services.user_edits import ReactivateUser, reactivate_user
+    from lims.services.users import get_user
+
+    ask = parse(ReactivateUser, {"reason": reason})
+    with unit_of_work() as session:
+        reactivate_user(session, SYSTEM, get_user(session, username).id, ask)
+        click.echo(_("User %(name)s reactivated: they can sign in again.", name=username))

@@ -113,6 +113,19 @@ def test_deactivate_ends_the_session_refuses_sign_in_and_tokens(lims, app, make_
     unknown = lims("user", "deactivate", "nobody")
     assert unknown.exit_code == 1 and "No user named 'nobody'" in unknown.output
 
+    # Reactivated from the command line too: they sign in again, and their token (refused while they
+    # were deactivated, never revoked) answers again; `lims user revoke-token` ends it for good.
+    back = lims("user", "reactivate", "ktv.gone", "--reason", "quay lại làm việc")
+    assert back.exit_code == 0, back.output
+    assert pages.get("/dashboard").status_code == 302  # the session ended by the deactivation stays ended
+    assert "User ktv.gone reactivated: they can sign in again." in back.output
+    assert app.test_client().post("/login", data={"username": "ktv.gone", "password": PASSWORD}).status_code == 302
+    assert app.test_client().get("/api/v1/me", headers=bearer).status_code == 200
+    [event] = _events(engine, "user.reactivate")
+    assert event.actor == "system" and event.before == {"active": False} and event.after["active"] is True
+    active = lims("user", "reactivate", "ktv.gone")
+    assert active.exit_code == 1 and "Traceback" not in active.output
+
 
 def test_the_messages_are_in_vietnamese_too(cli_env, make_user):
     lims = Lims(cli_env, "vi")
