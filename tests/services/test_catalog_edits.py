@@ -15,12 +15,10 @@ from lims.models import AuditEvent, Instrument, InstrumentType, Organisation
 from lims.services import catalog, catalog_edits, workflow
 from lims.services.audit_sentences import sentence
 from lims.services.policy import SYSTEM
+from tests.services.catalog_edit_support import events as _events
+from tests.services.catalog_edit_support import refused as _refused
 
 pytestmark = pytest.mark.usefixtures("english")
-
-
-def _events(db) -> int:
-    return db.scalar(select(func.count()).select_from(AuditEvent))
 
 
 def _org_row(db, org_id):
@@ -48,17 +46,6 @@ def _org_update(db, actor, org, **given):
 def _type_update(db, actor, itype, **given):
     change = catalog_edits.type_change(itype, {"version_id": itype.version_id, **given})
     return catalog_edits.update_instrument_type(db, actor, itype.id, change)
-
-
-def _refused(db, row, entity_id, call, field):
-    """``call`` is refused naming ``field``, and the entry and the audit chain are unchanged."""
-    before, events = row(db, entity_id), _events(db)
-    with pytest.raises(ValidationError) as exc:
-        call()
-    db.rollback()
-    assert field in exc.value.errors, exc.value.errors
-    assert row(db, entity_id) == before and _events(db) == events
-    return exc.value.errors[field]
 
 
 # ---------------------------------------------------------------- organisations

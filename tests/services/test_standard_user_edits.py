@@ -9,19 +9,16 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lims.errors import Conflict, PermissionDenied, ValidationError
 from lims.models import AuditEvent, ReferenceStandard, User
 from lims.services import standard_edits, user_edits, users, workflow
 from lims.services.audit_sentences import sentence
+from tests.services.catalog_edit_support import refused as _refused
 from tests.services.workflow_factory import complete_scale_record, open_scale_record
 
 pytestmark = pytest.mark.usefixtures("english")
-
-
-def _events(db) -> int:
-    return db.scalar(select(func.count()).select_from(AuditEvent))
 
 
 def _std_row(db, std_id):
@@ -49,16 +46,6 @@ def _std_update(db, actor, std, **given):
 def _user_update(db, actor, user, **given):
     change = user_edits.user_change(user, {"version_id": user.version_id, **given})
     return user_edits.update_user(db, actor, user.id, change)
-
-
-def _refused(db, row, entity_id, call, field):
-    before, events = row(db, entity_id), _events(db)
-    with pytest.raises(ValidationError) as exc:
-        call()
-    db.rollback()
-    assert field in exc.value.errors, exc.value.errors
-    assert row(db, entity_id) == before and _events(db) == events
-    return exc.value.errors[field]
 
 
 # ---------------------------------------------------------------- reference standards
