@@ -15,6 +15,7 @@ from lims.models.catalog import (
 from lims.models.mail import ReminderKind, ReminderSent
 from lims.models.office import OPEN_END, OfficeDay, OfficeTurnaround, OverdueSpan
 from lims.models.org import ApiToken, LoginThrottle, Organisation, OrgKind, Role, User, UserRole
+from lims.models.trace import Batch, Product, TraceCapture, TraceEvent, TraceEventBatch, TraceLocation
 from lims.models.work import (
     Certificate,
     CertificateOrigin,
@@ -37,4 +38,5 @@ __all__ = [
     "StandardStatus", "User", "UserRole", "UTCDateTime", "WorkKind", "utcnow",
     "Certificate", "CertificateOrigin", "CertificateStatus", "NumberSequence", "Record", "RecordPoint",
     "RecordStandard", "RecordStatus", "RequestStatus", "ServiceRequest", "ServiceRequestItem",
+    "Batch", "Product", "TraceCapture", "TraceEvent", "TraceEventBatch", "TraceLocation",
 ]
