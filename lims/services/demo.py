@@ -14,13 +14,14 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.models import Instrument, InstrumentType, Organisation, OrgKind, ReferenceStandard, User
 from lims.services import catalog
-from lims.services.demo_standards import demo_standard
+from lims.services.demo_standards import demo_standard, working_weights
 from lims.services.policy import SYSTEM
 from lims.services.users import NewUser, Password, create_user
 
@@ -77,6 +78,7 @@ def _seed_foundation(session: Session, ctx: DemoContext) -> None:
     _seed_instrument_types(session, ctx)
     _seed_standards(session, ctx)
     _seed_instruments(session, ctx)
+    _seed_working_weights(session, ctx)
 
 
 def _seed_organisations(session: Session, ctx: DemoContext) -> None:
@@ -130,6 +132,7 @@ def _seed_instrument_types(session: Session, ctx: DemoContext) -> None:
                                   verification_interval_months=12),
         catalog.NewInstrumentType(code="NHIET-KE", name_vi="Nhiệt kế điện tử", name_en="Digital thermometer",
                                   quantity="temperature", unit="degC", requires_verification=False),
+        catalog.NewInstrumentType(code="QUA-CAN", name_vi="Quả cân", name_en="Weights", quantity="mass", unit="kg"),
         catalog.NewInstrumentType(code="CDXD", name_vi="Cột đo xăng dầu", name_en="Fuel dispenser",
                                   quantity="volume", unit="L", requires_verification=True,
                                   verification_interval_months=12),
@@ -139,10 +142,20 @@ def _seed_instrument_types(session: Session, ctx: DemoContext) -> None:
 
 
 def _seed_standards(session: Session, ctx: DemoContext) -> None:
-    """The F1 weights, the pressure reference and the reference thermometer whose calibration is
-    overdue, each with two calibrations stating its values point by point (:mod:`.demo_standards`)."""
-    for code in ("QC-F1-01", "AP-CHUAN-01", "NK-CHUAN-01"):
+    """The F1 weights (calibrated by VMI against the national kilogram), the pressure reference
+    (by QUATEST 1, accredited, against VMI's national pressure standard), the reference thermometer
+    whose calibration is overdue, and one whose certificates name no upstream (its traceability chain
+    is broken), each with two calibrations stating its values point by point (:mod:`.demo_standards`)."""
+    for code in ("QC-F1-01", "AP-CHUAN-01", "NK-CHUAN-01", "NK-CHUAN-03"):
         ctx.standards[code] = demo_standard(session, code)
+
+
+def _seed_working_weights(session: Session, ctx: DemoContext) -> None:
+    """The working weights, calibrated by the lab against its F1 set (an approved record of the system)."""
+    assert ctx.lab is not None
+    ctx.standards["QC-CT-01"] = working_weights(
+        session, lab=ctx.lab, weights_type_id=ctx.types["QUA-CAN"].id, f1=ctx.standards["QC-F1-01"],
+        technician=ctx.user_objs["ktv.lan"], reviewer=ctx.user_objs["soatxet.minh"], today=date.today())
 
 
 def _seed_instruments(session: Session, ctx: DemoContext) -> None:

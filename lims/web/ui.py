@@ -17,7 +17,7 @@ from flask_login import current_user, login_user, logout_user
 
 from lims.errors import ValidationError
 from lims.models import Role
-from lims.services import catalog, policy, standard_edits, users
+from lims.services import catalog, policy, standard_calibrations, standard_edits, users
 from lims.services.inputs import parse
 from lims.web import login_limits
 from lims.web.admin_sections import (
@@ -161,8 +161,9 @@ def section_create(key: str) -> ResponseReturnValue:
 def standard_calibration_create(standard_id: int) -> ResponseReturnValue:
     db = get_db()
     std = catalog.get_reference_standard(db, standard_id)
-    section = calibration_section(_l("Calibration of %(code)s", code=std.code))
-    return _form_page(section, lambda new: catalog.add_standard_calibration(db, acting_user(), standard_id, new),
+    section = calibration_section(_l("Calibration of %(code)s", code=std.code), std)
+    return _form_page(section, lambda new: standard_calibrations.add_standard_calibration(db, acting_user(),
+                                                                                          standard_id, new),
                       url_for("ui.section_list", key="standards"))
 
 
