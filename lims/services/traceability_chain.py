@@ -41,7 +41,7 @@ from lims.services.policy import Actor
 from traceability import chain as tc
 from traceability.chain_svg import chain_svg
 
-__all__ = ["ChainView", "certificate_chain", "chain_json", "record_chain", "record_chain_problems"]
+__all__ = ["ChainView", "certificate_chain", "chain_json", "record_chain", "record_chain_problems", "standard_chain"]
 
 
 @dataclass
@@ -116,17 +116,24 @@ class ChainView:
         return [b.reason() for b in self.chain.breaks]
 
 
-def _build(session: Session, number: str, work_date: date, record: Record | None) -> ChainView:
-    codes = tuple(rs.standard.code for rs in record.standards) if record is not None else ()
+def _build(session: Session, result: tc.Result) -> ChainView:
     looked = _lookups(session)
-    chain = tc.build_chain(tc.Result(number, work_date, codes), looked.standards, looked.calibrations,
-                           looked.upstream_of)
-    return ChainView(chain, number, work_date, looked.standard_ids)
+    chain = tc.build_chain(result, looked.standards, looked.calibrations, looked.upstream_of)
+    return ChainView(chain, result.number, result.work_date, looked.standard_ids)
+
+
+def _codes(record: Record | None) -> tuple[str, ...]:
+    return tuple(rs.standard.code for rs in record.standards) if record is not None else ()
 
 
 def record_chain(session: Session, record: Record) -> ChainView:
     """The chain of a record on its work date (today while none is set)."""
-    return _build(session, record.number, record.work_date or date.today(), record)
+    return _build(session, tc.Result(record.number, record.work_date or date.today(), _codes(record), "record"))
+
+
+def standard_chain(session: Session, std: ReferenceStandard, day: date) -> ChainView:
+    """The chain of a standard used on ``day``: what a record of that day using it would trace through."""
+    return _build(session, tc.Result(std.code, day, (std.code,), "use"))
 
 
 def record_chain_problems(session: Session, record: Record) -> list[str]:
@@ -144,28 +151,24 @@ def certificate_chain(session: Session, actor: Actor | None, certificate_id: int
         raise NotFound(_("No certificate with id %(id)s.", id=certificate_id))
     record = cert.record
     work_date = (record.work_date if record is not None else None) or cert.issue_date
-    return cert, _build(session, cert.number, work_date, record)
+    return cert, _build(session, tc.Result(cert.number, work_date, _codes(record)))
 
 
 # ---------------------------------------------------------------- JSON
-
-
-def _day(value: date | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 def _node_json(node: tc.Node, standard_ids: dict[str, int]) -> dict[str, Any]:
     item = node.item
     out: dict[str, Any] = {"id": node.id, "kind": node.kind, "depth": node.depth}
     if isinstance(item, tc.Result):
-        out.update(number=item.number, work_date=_day(item.work_date))
+        out.update(number=item.number, work_date=item.work_date)
     elif isinstance(item, tc.Standard):
-        out.update(code=item.code, name=item.name, status=item.status, used_on=_day(node.on),
+        out.update(code=item.code, name=item.name, status=item.status, used_on=node.on,
                    standard_id=standard_ids.get(item.code))
     elif isinstance(item, tc.Calibration):
         out.update(certificate_number=item.certificate_number, standard_code=item.standard_code,
                    lab={"name": item.lab.name, "accreditation": item.lab.accreditation},
-                   calibration_date=_day(item.calibration_date), due_date=_day(item.due_date),
+                   calibration_date=item.calibration_date, due_date=item.due_date,
                    uncertainty={"value": item.uncertainty, "unit": item.unit, "k": item.k,
                                 "text": page_quantity(item.uncertainty, item.unit)})
     elif isinstance(item, tc.NationalStandard):
@@ -176,10 +179,10 @@ def _node_json(node: tc.Node, standard_ids: dict[str, int]) -> dict[str, Any]:
 
 
 def chain_json(view: ChainView) -> dict[str, Any]:
-    """The chain as the API answers it (schema: lims.web.api.traceability)."""
+    """The chain as the API answers it (schema: lims.web.api.traceability; dates as ``date``)."""
     chain = view.chain
     return {
-        "number": view.number, "work_date": _day(view.work_date), "reaches_si": chain.reaches_si,
+        "number": view.number, "work_date": view.work_date, "reaches_si": chain.reaches_si,
         "nodes": [_node_json(n, view.standard_ids) for n in chain.nodes],
         "edges": [{"source": e.source, "target": e.target, "broken": e.broken} for e in chain.edges],
         "breaks": [{"code": b.code, "node": b.node, "params": dict(b.params), "reason": b.reason()}
