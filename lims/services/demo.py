@@ -14,21 +14,21 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.models import Instrument, InstrumentType, Organisation, OrgKind, ReferenceStandard, User
 from lims.services import catalog
-from lims.services.demo_standards import demo_standard, working_weights
+from lims.services.demo_standards import demo_standard
 from lims.services.policy import SYSTEM
 from lims.services.users import NewUser, Password, create_user
 
 LAB_NAME = "Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng Lạng Sơn"
 
 #: The modules whose seeders run after the foundation, in this order.
-FEATURE_SEEDERS: tuple[str, ...] = ("lims.services.demo_workflow", "lims.services.demo_certificates")
+FEATURE_SEEDERS: tuple[str, ...] = ("lims.services.demo_workflow", "lims.services.demo_working_weights",
+                                     "lims.services.demo_certificates")
 
 
 @dataclass
@@ -78,7 +78,6 @@ def _seed_foundation(session: Session, ctx: DemoContext) -> None:
     _seed_instrument_types(session, ctx)
     _seed_standards(session, ctx)
     _seed_instruments(session, ctx)
-    _seed_working_weights(session, ctx)
 
 
 def _seed_organisations(session: Session, ctx: DemoContext) -> None:
@@ -148,14 +147,6 @@ def _seed_standards(session: Session, ctx: DemoContext) -> None:
     is broken), each with two calibrations stating its values point by point (:mod:`.demo_standards`)."""
     for code in ("QC-F1-01", "AP-CHUAN-01", "NK-CHUAN-01", "NK-CHUAN-03"):
         ctx.standards[code] = demo_standard(session, code)
-
-
-def _seed_working_weights(session: Session, ctx: DemoContext) -> None:
-    """The working weights, calibrated by the lab against its F1 set (an approved record of the system)."""
-    assert ctx.lab is not None
-    ctx.standards["QC-CT-01"] = working_weights(
-        session, lab=ctx.lab, weights_type_id=ctx.types["QUA-CAN"].id, f1=ctx.standards["QC-F1-01"],
-        technician=ctx.user_objs["ktv.lan"], reviewer=ctx.user_objs["soatxet.minh"], today=date.today())
 
 
 def _seed_instruments(session: Session, ctx: DemoContext) -> None:

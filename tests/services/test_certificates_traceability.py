@@ -16,7 +16,7 @@ from lims.services.demo_sample import sample_lab
 from tests.helpers import pdf_text
 
 ISSUE = date(2026, 3, 5)
-NATIONAL_MASS = "chuẩn quốc gia Chuẩn quốc gia khối lượng (kilôgam), Viện Đo lường Việt Nam (VMI)"
+NATIONAL_MASS = "chuẩn quốc gia “Chuẩn quốc gia khối lượng (kilôgam)” của Viện Đo lường Việt Nam (VMI)"
 
 
 @pytest.fixture
@@ -33,13 +33,13 @@ def test_the_document_names_lab_certificate_and_national_standard_of_each_standa
     assert standard["calibrated_by"] == "Viện Đo lường Việt Nam (VMI)"
     assert standard["certificate_number"] == "VMI-KL-0415"
     assert standard["upstream"]["vi"].startswith(NATIONAL_MASS)
-    assert standard["upstream"]["en"].startswith("national standard Chuẩn quốc gia khối lượng (kilôgam), "
+    assert standard["upstream"]["en"].startswith("the national standard “Chuẩn quốc gia khối lượng (kilôgam)” of "
                                                  "Viện Đo lường Việt Nam (VMI)")
     statement = cert.document["certificate"]["traceability_statement"]
     assert "S-QC-M1: giấy chứng nhận hiệu chuẩn số VMI-KL-0415 của Viện Đo lường Việt Nam (VMI), liên kết " \
            f"đến {NATIONAL_MASS}" in statement["vi"]
     assert "S-QC-M1: calibration certificate no. VMI-KL-0415 issued by Viện Đo lường Việt Nam (VMI), traceable " \
-           "to the national standard Chuẩn quốc gia khối lượng (kilôgam)" in statement["en"]
+           "to the national standard “Chuẩn quốc gia khối lượng (kilôgam)”" in statement["en"]
 
 
 @pytest.mark.parametrize(("lang", "words"), [

@@ -13,18 +13,18 @@ from lims.models import Record, StandardCalibration
 
 
 def upstream_text(cal: StandardCalibration) -> cm.LocalText | None:
-    """``chuẩn quốc gia … (VMI)`` / ``national standard … (VMI)``; an internal calibration's record and
-    standards; None when the calibration names no upstream."""
+    """``chuẩn quốc gia “…” của …`` / ``the national standard “…” of …`` with its KCDB reference; an
+    internal calibration's record and standards; None when the calibration names no upstream."""
     national = cal.national_standard
     if national is not None:
         ref = f", {national.kcdb_ref}" if national.kcdb_ref else ""
-        return cm.LocalText(f"chuẩn quốc gia {national.name}, {national.institute.name}{ref}",
-                            f"national standard {national.name}, {national.institute.name}{ref}")
+        return cm.LocalText(f"chuẩn quốc gia “{national.name}” của {national.institute.name}{ref}",
+                            f"the national standard “{national.name}” of {national.institute.name}{ref}")
     record = cal.record
     if record is not None:
         codes = ", ".join(rs.standard.code for rs in record.standards) or "—"
-        return cm.LocalText(f"hiệu chuẩn nội bộ, biên bản {record.number}, bằng chuẩn {codes}",
-                            f"internal calibration, record {record.number}, against {codes}")
+        return cm.LocalText(f"hiệu chuẩn nội bộ theo biên bản {record.number}, bằng chuẩn {codes}",
+                            f"an internal calibration (record {record.number}) against {codes}")
     return None
 
 
@@ -38,8 +38,7 @@ def traceability_statement(record: Record) -> cm.LocalText:
         vi.append(f"{rs.standard.code}: giấy chứng nhận hiệu chuẩn số {cal.certificate_number} của {lab}"
                   + (f", liên kết đến {up.vi}" if up else "") + ".")
         en.append(f"{rs.standard.code}: calibration certificate no. {cal.certificate_number} issued by {lab}"
-                  + (f", traceable to the {up.en}" if up and up.en and up.en.startswith("national") else
-                     f", {up.en}" if up and up.en else "") + ".")
+                  + (f", traceable to {up.en}" if up and up.en else "") + ".")
     return cm.LocalText(
         "Các chuẩn đo lường sử dụng được liên kết đến Hệ đơn vị đo quốc tế (SI) qua chuỗi hiệu chuẩn không "
         "đứt đoạn: " + " ".join(vi),
