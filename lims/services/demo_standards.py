@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lims.models import Organisation, ReferenceStandard, User
+from lims.models import Organisation, RecordStatus, ReferenceStandard, User
 from lims.services import catalog, standard_calibrations
 from lims.services.demo_sample import Point, approved_record, ensure_procedure
 from lims.services.demo_traceability import QUATEST1, VMI, calibration_lab, national_standard
@@ -173,7 +173,18 @@ def working_weights(session: Session, *, lab: Organisation, weights_type_id: int
     record = approved_record(session, instrument=inst, procedure=ensure_procedure(
         session, "calibration:weights", weights_type_id), technician=technician, reviewer=reviewer, points=points,
         standards=[f1], kind="calibration", work_date=work_date, verdict=None, decision_rule={},
-        place="Phòng khối lượng")
+        place="Phòng khối lượng", status=RecordStatus.submitted.value)
+    # The results as the workflow stores them (values with their units), so that the record's page reads them.
+    record.results = {**record.results, "complete": True, "points": [
+        {"seq": seq, "test": p.test, "label": p.label, "standard": f1.code, "decimals": 6, "verdict": None,
+         "coverage_factor": 2.0, "dof_effective": None, "mpe": None,
+         **{key: {"value": value, "unit": "kg"} for key, value in (
+             ("nominal", p.nominal), ("reference_value", p.nominal), ("indication", p.indication),
+             ("error", p.error), ("uncertainty", p.uncertainty))},
+         "readings": [{"value": p.indication, "unit": "kg"}]}
+        for seq, p in enumerate(points, start=1)]}
+    record.status = RecordStatus.approved.value
+    session.flush()
     std = catalog.create_reference_standard(session, SYSTEM, WORKING_WEIGHTS)
     std.instrument_id = inst.id
     new = standard_calibrations.NewStandardCalibration(
