@@ -66,8 +66,8 @@ def test_a_document_stored_before_the_upstream_existed_still_renders(cert):
     """Stored certificates are never re-rendered from new data: an old document (no ``upstream``,
     no statement) renders with the default statement."""
     stored = cert.document["certificate"]
-    old = {**stored, "traceability_statement": None,
-           "reference_standards": [{k: v for k, v in s.items() if k != "upstream"} for s in stored["reference_standards"]]}
+    standards = [{k: v for k, v in s.items() if k != "upstream"} for s in stored["reference_standards"]]
+    old = {**stored, "traceability_statement": None, "reference_standards": standards}
     text = " ".join(pdf_text(render_stored(old, "https://lab.example/v/x", "en")).split())
     assert "traceable to national standards and to the International System of Units" in text
     assert render_stored_dcc(old, "https://lab.example/v/x")
