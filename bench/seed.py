@@ -129,8 +129,11 @@ def seed(url: str, instruments: int, records_per: int, businesses: int, reset: b
             code="BENCH-STD", name="Bench standard", quantity="mass", manufacturer="", model="", serial_number="",
             range_min=0, range_max=1000, range_unit="kg", accuracy_class="", status="in_use", created_at=now)
             .returning(ReferenceStandard.id)).scalar_one()
+        vmi = conn.execute(insert(Organisation).values(
+            kind="calibration_lab", name="VMI", national_institute=True, address="", phone="", email="",
+            created_at=now).returning(Organisation.id)).scalar_one()
         conn.execute(insert(StandardCalibration).values(
-            standard_id=std, certificate_number="B-1", calibrated_by="VMI", calibration_date=today - timedelta(days=30),
+            standard_id=std, certificate_number="B-1", lab_id=vmi, calibration_date=today - timedelta(days=30),
             due_date=today + timedelta(days=300), expanded_uncertainty=1, uncertainty_unit="g", coverage_factor=2,
             notes="", created_at=now))
 

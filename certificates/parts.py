@@ -118,6 +118,9 @@ class EnvironmentalCondition:
 class ReferenceStandard:
     """A measurement standard used, with its own calibration (ISO/IEC 17025 7.8.4.1 c, 6.5).
 
+    ``calibrated_by`` is the calibrating lab as printed, with its accreditation
+    (``Trung tâm Kỹ thuật 1 (QUATEST 1) (VILAS 003)``); ``upstream`` what that calibration traces to.
+
     ``identification`` is printed (``QC-F1-01 (S/N HF-22051)``); ``asset_code`` (the lab's code)
     and ``serial_number`` (the maker's) are the same facts as data, for the DCC. Documents stored
     before these fields existed have them only in ``identification``.
@@ -131,6 +134,10 @@ class ReferenceStandard:
     accuracy: Text | None = None
     serial_number: str | None = None
     asset_code: str | None = None
+    # What its calibration was made against (ISO/IEC 17025 6.5): the national standard and its
+    # institute, or the lab's internal calibration and its higher standards. Documents stored
+    # before this field existed have none.
+    upstream: Text | None = None
 
     def __post_init__(self) -> None:
         require_text(self.name, "name")
@@ -139,6 +146,7 @@ class ReferenceStandard:
         require_date(self.valid_until, "valid_until", optional=True)
         for name in ("serial_number", "asset_code"):
             require_text(getattr(self, name), f"standard.{name}", optional=True)
+        require_text(self.upstream, "standard.upstream", optional=True)
 
 
 @dataclass(frozen=True)

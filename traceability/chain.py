@@ -39,11 +39,13 @@ SI_ID = "si"
 @dataclass(frozen=True)
 class Result:
     """A certificate or record whose values are to be traced: its number, the day the work was done
-    and the codes of the standards used."""
+    and the codes of the standards used. ``kind`` says what it is: a ``certificate``, a ``record``,
+    or the ``use`` of a standard on a day (its own chain, ``number`` being its code)."""
 
     number: str
     work_date: date
     standards: tuple[str, ...] = ()
+    kind: Literal["certificate", "record", "use"] = "certificate"
 
 
 @dataclass(frozen=True)

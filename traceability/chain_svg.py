@@ -36,8 +36,11 @@ def _facts(node: Node) -> tuple[str, list[str]]:
     """The box's title and its lines of facts, in the current language."""
     item = node.item
     if isinstance(item, Result):
-        return (_("Certificate %(number)s", number=item.number),
-                [_("Work date: %(day)s", day=page_day(item.work_date))])
+        if item.kind == "use":
+            return _("Use of %(code)s", code=item.number), [_("Used on %(day)s", day=page_day(item.work_date))]
+        head = _("Record %(number)s", number=item.number) if item.kind == "record" else \
+            _("Certificate %(number)s", number=item.number)
+        return head, [_("Work date: %(day)s", day=page_day(item.work_date))]
     if isinstance(item, Standard):
         lines = [item.name, _("Used on %(day)s", day=page_day(node.on))] if node.on else [item.name]
         return _("Standard %(code)s", code=item.code), lines
@@ -45,7 +48,7 @@ def _facts(node: Node) -> tuple[str, list[str]]:
         u = _("U = %(value)s (k = %(k)s)", value=page_quantity(item.uncertainty, item.unit),
               k=page_number(item.k))
         return (_("Calibration certificate %(number)s", number=item.certificate_number),
-                [f"{item.lab.name} ({item.lab.accreditation})",
+                [f"{item.lab.name} ({item.lab.accreditation})" if item.lab.accreditation else item.lab.name,
                  _("Calibrated %(day)s, due %(due)s", day=page_day(item.calibration_date), due=page_day(item.due_date)),
                  u])
     if isinstance(item, NationalStandard):

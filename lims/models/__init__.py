@@ -6,6 +6,7 @@ from lims.models.catalog import (
     Instrument,
     InstrumentStatus,
     InstrumentType,
+    NationalStandard,
     Procedure,
     ReferenceStandard,
     StandardCalibration,
@@ -32,7 +33,7 @@ from lims.models.work import (
 
 __all__ = [
     "ApiToken", "AuditEvent", "Base", "Instrument", "InstrumentStatus", "InstrumentType",
-    "LoginThrottle", "Organisation", "OrgKind", "Procedure", "ReferenceStandard", "ReminderKind",
+    "LoginThrottle", "NationalStandard", "Organisation", "OrgKind", "Procedure", "ReferenceStandard", "ReminderKind",
     "OfficeDay", "OfficeTurnaround", "OPEN_END", "OverdueSpan",
     "ReminderSent", "Role", "StandardCalibration",
     "StandardStatus", "User", "UserRole", "UTCDateTime", "WorkKind", "utcnow",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -24,6 +25,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lims.models.base import Base, UTCDateTime, utcnow
 from lims.models.org import Organisation
+
+if TYPE_CHECKING:
+    from lims.models.work import Record
 
 
 class WorkKind(str, enum.Enum):
@@ -138,9 +142,13 @@ class ReferenceStandard(Base):
     accuracy_class: Mapped[str] = mapped_column(String(32), default="")
     status: Mapped[str] = mapped_column(String(20), default=StandardStatus.in_use.value)
     out_of_tolerance_since: Mapped[date | None] = mapped_column(Date)
+    # The standard as an instrument of the lab, so that the lab can calibrate it with a record (an
+    # internal calibration: the record's own standards are the upstream of that calibration).
+    instrument_id: Mapped[int | None] = mapped_column(ForeignKey("instrument.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     version_id: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
+    instrument: Mapped[Instrument | None] = relationship()
     calibrations: Mapped[list[StandardCalibration]] = relationship(
         back_populates="standard", order_by="StandardCalibration.calibration_date", lazy="selectin"
     )
@@ -152,8 +160,32 @@ class ReferenceStandard(Base):
         return self.calibrations[-1] if self.calibrations else None
 
 
+class NationalStandard(Base):
+    """A national measurement standard (chuẩn quốc gia) kept by a national metrology institute: the
+    top of a traceability chain, under the SI (its CMC reference in the BIPM KCDB)."""
+
+    __tablename__ = "national_standard"
+    __table_args__ = (UniqueConstraint("institute_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institute_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    quantity: Mapped[str] = mapped_column(String(40))
+    kcdb_ref: Mapped[str] = mapped_column(String(120), default="", server_default="")  # CMC / KCDB reference
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    institute: Mapped[Organisation] = relationship()
+
+
 class StandardCalibration(Base):
-    """An external calibration certificate of a reference standard (traceability link)."""
+    """A calibration certificate of a reference standard: one link of its traceability chain.
+
+    ``lab_id`` is the calibrating lab (an organisation of kind ``calibration_lab``, or the lab
+    itself for an internal calibration). Its upstream is ``national_standard_id`` (at the top of
+    the chain) or ``record_id`` (an internal calibration: that record's standards are the higher
+    standards); neither means the chain breaks here (docs/traceability.md).
+    """
 
     __tablename__ = "standard_calibration"
     __table_args__ = (
@@ -165,7 +197,9 @@ class StandardCalibration(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     standard_id: Mapped[int] = mapped_column(ForeignKey("reference_standard.id"), index=True)
     certificate_number: Mapped[str] = mapped_column(String(80))
-    calibrated_by: Mapped[str] = mapped_column(String(255))  # e.g. Viện Đo lường Việt Nam (VMI)
+    lab_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    national_standard_id: Mapped[int | None] = mapped_column(ForeignKey("national_standard.id"), index=True)
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("record.id"), index=True)
     calibration_date: Mapped[date] = mapped_column(Date)
     due_date: Mapped[date] = mapped_column(Date)
     expanded_uncertainty: Mapped[float] = mapped_column(Float)
@@ -178,6 +212,19 @@ class StandardCalibration(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     standard: Mapped[ReferenceStandard] = relationship(back_populates="calibrations")
+    lab: Mapped[Organisation] = relationship(lazy="joined")
+    national_standard: Mapped[NationalStandard | None] = relationship()
+    record: Mapped[Record | None] = relationship()
+
+    @property
+    def calibrated_by(self) -> str:
+        """The calibrating lab as a certificate names it: its name and what vouches for it."""
+        return lab_text(self.lab)
+
+
+def lab_text(lab: Organisation) -> str:
+    """``"QUATEST 1 (VILAS 003)"``: a lab's name with its accreditation, if it has one."""
+    return f"{lab.name} ({lab.accreditation})" if lab.accreditation else lab.name
 
 
 class Procedure(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, true
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lims.models.base import Base, UTCDateTime, utcnow
@@ -13,6 +13,7 @@ from lims.models.base import Base, UTCDateTime, utcnow
 class OrgKind(str, enum.Enum):
     lab = "lab"
     business = "business"
+    calibration_lab = "calibration_lab"  # calibrates the lab's standards: an accredited lab or an NMI
 
 
 class Role(str, enum.Enum):
@@ -24,7 +25,12 @@ class Role(str, enum.Enum):
 
 
 class Organisation(Base):
-    """A business (doanh nghiệp, cơ sở) or the lab itself."""
+    """A business (doanh nghiệp, cơ sở), the lab itself, or a lab that calibrates the lab's standards.
+
+    A calibration lab vouches for its calibrations by its ``accreditation`` (e.g. ``VILAS 003``) or,
+    for a national metrology institute (``national_institute``), by the CIPM MRA and its CMCs in
+    the BIPM KCDB (ILAC P10); docs/traceability.md.
+    """
 
     __tablename__ = "organisation"
 
@@ -35,6 +41,8 @@ class Organisation(Base):
     address: Mapped[str] = mapped_column(String(500), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     email: Mapped[str] = mapped_column(String(255), default="")
+    accreditation: Mapped[str] = mapped_column(String(80), default="", server_default="")  # e.g. VILAS 003
+    national_institute: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Withdrawn: offered for no new work, kept (with its records) for history.
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

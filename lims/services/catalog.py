@@ -9,7 +9,6 @@ it writes. Who may do it is asked of :mod:`lims.services.policy`.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
@@ -17,11 +16,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lims.errors import NotFound, ValidationError
+from lims.errors import NotFound
 from lims.i18n import _
 from lims.metrology.errors import MetrologyError
 from lims.metrology.mpe import r76_min_capacity
-from lims.metrology.reference.calibration_data import parse_calibration_data
 from lims.metrology.units_format import page_quantity
 from lims.models import (
     Instrument,
@@ -31,8 +29,6 @@ from lims.models import (
     Procedure,
     ReferenceStandard,
     Role,
-    StandardCalibration,
-    StandardStatus,
 )
 from lims.services import audit, office_summary, policy
 from lims.services.inputs import opts, service_input
@@ -56,11 +52,15 @@ _SIGNED_QUANTITIES = ("temperature", "voltage", "current", "pressure")
 @dataclass(frozen=True, kw_only=True)
 class NewOrganisation:
     name: str
-    kind: Literal["lab", "business"] = "business"
+    kind: Literal["lab", "business", "calibration_lab"] = "business"
     tax_code: str | None = field(default=None, metadata=opts(max_len=14))
     address: str = field(default="", metadata=opts(max_len=500))
     phone: str = field(default="", metadata=opts(max_len=40))
     email: str = ""
+    # What vouches for a calibration lab's certificates (ILAC P10): its accreditation, or being a
+    # national metrology institute.
+    accreditation: str = field(default="", metadata=opts(max_len=80))
+    national_institute: bool = False
 
 
 @service_input
@@ -117,22 +117,6 @@ class NewReferenceStandard:
 
 @service_input
 @dataclass(frozen=True, kw_only=True)
-class NewStandardCalibration:
-    certificate_number: str = field(metadata=opts(max_len=80))
-    calibrated_by: str
-    calibration_date: date
-    due_date: date
-    expanded_uncertainty: float = field(metadata=opts(non_negative=True))
-    uncertainty_unit: str = field(metadata=opts(max_len=32))
-    coverage_factor: float | None = field(default=None, metadata=opts(positive=True))
-    notes: str = field(default="", metadata=opts(max_len=2000))
-    # What the certificate states point by point, a JSON object or its text (format and check:
-    # lims.metrology.reference.calibration_data); empty: the one U above for the whole range.
-    data: Any = None
-
-
-@service_input
-@dataclass(frozen=True, kw_only=True)
 class NewProcedure:
     code: str = field(metadata=opts(max_len=60))
     title_vi: str
@@ -159,9 +143,12 @@ def create_organisation(session: Session, actor: Actor | None, new: NewOrganisat
         c.fail("tax_code", _("An organisation with tax code %(code)s exists already.", code=new.tax_code))
     if new.email and "@" not in new.email:
         c.fail("email", _("%(value)s is not an e-mail address.", value=repr(new.email)))
+    if new.national_institute and new.kind != OrgKind.calibration_lab.value:
+        c.fail("national_institute", _("Only a calibration lab can be a national metrology institute."))
     c.done()
     org = Organisation(name=new.name, kind=new.kind, tax_code=new.tax_code, address=new.address,
-                       phone=new.phone, email=new.email)
+                       phone=new.phone, email=new.email, accreditation=new.accreditation,
+                       national_institute=new.national_institute)
     session.add(org)
     audit.record(session, actor, "organisation.create", org, after=audit.snapshot(org))
     return org
@@ -344,60 +331,6 @@ def get_reference_standard(session: Session, standard_id: int) -> ReferenceStand
     if std is None:
         raise NotFound(_("No reference standard with id %(id)s.", id=standard_id))
     return std
-
-
-def _calibration_data(c: Checker, std: ReferenceStandard, raw: Any) -> dict[str, Any]:
-    """The certificate's data as a JSON object, checked for the standard's quantity (every wrong
-    field named ``data.…``); ``{}`` when none was given."""
-    if isinstance(raw, str):
-        if not raw.strip():
-            return {}
-        try:
-            raw = json.loads(raw)
-        except ValueError:
-            c.fail("data", _("The calibration data must be a JSON object."))
-            return {}
-    if raw is None:
-        return {}
-    try:
-        parse_calibration_data(raw, quantity=std.quantity, unit=std.range_unit)
-    except ValidationError as exc:
-        for name, message in exc.errors.items():
-            c.fail(name, message)
-        return {}
-    return dict(raw)
-
-
-def add_standard_calibration(session: Session, actor: Actor | None, standard_id: int,
-                             new: NewStandardCalibration) -> StandardCalibration:
-    """Record an external calibration certificate of a reference standard."""
-    policy.require(actor, Role.admin)
-    std = get_reference_standard(session, standard_id)
-    c = Checker()
-    if new.due_date <= new.calibration_date:
-        c.fail("due_date", _("The due date must come after the calibration date."))
-    if new.calibration_date > date.today():
-        c.fail("calibration_date", _("The calibration date is in the future."))
-    u_unit = c.unit({"uncertainty_unit": new.uncertainty_unit}, "uncertainty_unit", quantity=std.quantity)
-    data = _calibration_data(c, std, new.data)
-    c.done()
-    cal = StandardCalibration(
-        standard_id=std.id, certificate_number=new.certificate_number, calibrated_by=new.calibrated_by,
-        calibration_date=new.calibration_date, due_date=new.due_date,
-        expanded_uncertainty=float(new.expanded_uncertainty), uncertainty_unit=u_unit,
-        coverage_factor=2.0 if new.coverage_factor is None else float(new.coverage_factor), notes=new.notes,
-        data=data,
-    )
-    session.add(cal)
-    if std.status == StandardStatus.out_of_tolerance.value:
-        before = audit.snapshot(std)
-        std.status = StandardStatus.in_use.value
-        std.out_of_tolerance_since = None
-        audit.record(session, actor, "reference_standard.back_in_use", std, before=before,
-                     after=audit.snapshot(std))
-    audit.record(session, actor, "standard_calibration.create", cal, after=audit.snapshot(cal))
-    session.refresh(std)
-    return cal
 
 
 def list_reference_standards(session: Session) -> list[ReferenceStandard]:

@@ -153,6 +153,8 @@ def update_organisation(session: Session, actor: Actor | None, organisation_id: 
         elif change.kind == OrgKind.lab.value and session.scalar(
                 select(Organisation.id).where(Organisation.kind == OrgKind.lab.value, Organisation.id != org.id)):
             c.fail("kind", _("There is one lab: another organisation is it already."))
+    if change.national_institute and change.kind != OrgKind.calibration_lab.value:
+        c.fail("national_institute", _("Only a calibration lab can be a national metrology institute."))
     if not change.active and OrgKind.lab.value in (org.kind, change.kind):
         c.fail("active", _("The lab itself cannot be withdrawn: its certificates and users need it."))
     c.done()

@@ -27,7 +27,8 @@ from lims.services.users import NewUser, Password, create_user
 LAB_NAME = "Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng Lạng Sơn"
 
 #: The modules whose seeders run after the foundation, in this order.
-FEATURE_SEEDERS: tuple[str, ...] = ("lims.services.demo_workflow", "lims.services.demo_certificates")
+FEATURE_SEEDERS: tuple[str, ...] = ("lims.services.demo_workflow", "lims.services.demo_working_weights",
+                                     "lims.services.demo_certificates")
 
 
 @dataclass
@@ -130,6 +131,7 @@ def _seed_instrument_types(session: Session, ctx: DemoContext) -> None:
                                   verification_interval_months=12),
         catalog.NewInstrumentType(code="NHIET-KE", name_vi="Nhiệt kế điện tử", name_en="Digital thermometer",
                                   quantity="temperature", unit="degC", requires_verification=False),
+        catalog.NewInstrumentType(code="QUA-CAN", name_vi="Quả cân", name_en="Weights", quantity="mass", unit="kg"),
         catalog.NewInstrumentType(code="CDXD", name_vi="Cột đo xăng dầu", name_en="Fuel dispenser",
                                   quantity="volume", unit="L", requires_verification=True,
                                   verification_interval_months=12),
@@ -139,9 +141,11 @@ def _seed_instrument_types(session: Session, ctx: DemoContext) -> None:
 
 
 def _seed_standards(session: Session, ctx: DemoContext) -> None:
-    """The F1 weights, the pressure reference and the reference thermometer whose calibration is
-    overdue, each with two calibrations stating its values point by point (:mod:`.demo_standards`)."""
-    for code in ("QC-F1-01", "AP-CHUAN-01", "NK-CHUAN-01"):
+    """The F1 weights (calibrated by VMI against the national kilogram), the pressure reference
+    (by QUATEST 1, accredited, against VMI's national pressure standard), the reference thermometer
+    whose calibration is overdue, and one whose certificates name no upstream (its traceability chain
+    is broken), each with two calibrations stating its values point by point (:mod:`.demo_standards`)."""
+    for code in ("QC-F1-01", "AP-CHUAN-01", "NK-CHUAN-01", "NK-CHUAN-03"):
         ctx.standards[code] = demo_standard(session, code)
 
 

@@ -25,6 +25,7 @@ from lims.models import (
     Certificate,
     CertificateStatus,
     Instrument,
+    OrgKind,
     Procedure,
     Record,
     RecordStatus,
@@ -128,7 +129,9 @@ class _Seeding:
         issued = {r for (r,) in self.session.execute(select(Certificate.record_id))}
         for record in self.session.scalars(select(Record).where(Record.status == RecordStatus.approved.value)
                                            .order_by(Record.id)):
-            if record.id not in issued and record.kind in ("verification", "calibration"):
+            internal = record.instrument.owner.kind == OrgKind.lab.value  # the lab's own standard: its
+            # calibration is recorded with the standard (demo_working_weights), issued to no customer
+            if record.id not in issued and record.kind in ("verification", "calibration") and not internal:
                 self.issue(record)
 
     def certificate_of(self, record: Record | None) -> Certificate | None:

@@ -30,7 +30,8 @@ from lims.models import (
     ReferenceStandard,
     User,
 )
-from lims.services import catalog, workflow
+from lims.services import catalog, standard_calibrations, workflow
+from lims.services.demo_traceability import QUATEST1, VMI, calibration_lab, national_standard
 from lims.services.numbering import next_value
 from lims.services.policy import SYSTEM
 from lims.services.users import NewUser, Password, create_user
@@ -47,6 +48,8 @@ PROCEDURES = {
                              "Bourdon tube pressure gauges – Calibration procedure"),
     "calibration:temperature": ("QTHC-NĐ-01", "Nhiệt kế chỉ thị số – Quy trình hiệu chuẩn",
                                 "Digital thermometers – Calibration procedure"),
+    "calibration:weights": ("QTHC-QC-01", "Quả cân – Quy trình hiệu chuẩn nội bộ",
+                            "Weights – Internal calibration procedure"),
     "verification:pressure": ("ĐLVN 08:2011", "Áp kế kiểu lò xo – Quy trình kiểm định",
                               "Bourdon tube pressure gauges – Verification procedure"),
 }
@@ -223,16 +226,18 @@ SAMPLE_TYPES = (
 
 
 class SampleCalibration(NamedTuple):
-    """A sample standard's external calibration, in force from 100 days before the day it is recorded."""
+    """A sample standard's external calibration, in force from 100 days before the day it is recorded,
+    by a demo calibration lab against VMI's national standard of the quantity (a whole chain)."""
 
     certificate_number: str
-    calibrated_by: str
+    calibrated_by: str  # a lab of lims.services.demo_traceability.LABS
     expanded_uncertainty: float
     uncertainty_unit: str
 
-    def on(self, today: date) -> catalog.NewStandardCalibration:
-        return catalog.NewStandardCalibration(
-            certificate_number=self.certificate_number, calibrated_by=self.calibrated_by,
+    def on(self, session: Session, quantity: str, today: date) -> standard_calibrations.NewStandardCalibration:
+        return standard_calibrations.NewStandardCalibration(
+            certificate_number=self.certificate_number, lab_id=calibration_lab(session, self.calibrated_by).id,
+            national_standard_id=national_standard(session, quantity).id,
             calibration_date=today - timedelta(days=100), due_date=today + timedelta(days=265),
             expanded_uncertainty=self.expanded_uncertainty, uncertainty_unit=self.uncertainty_unit,
             coverage_factor=2)
@@ -243,15 +248,15 @@ SAMPLE_STANDARDS = (
     (catalog.NewReferenceStandard(code="S-QC-M1", name="Bộ quả cân chuẩn M1 (1 g – 100 kg)", quantity="mass",
                                   range_min=0.001, range_max=100, range_unit="kg", accuracy_class="M1",
                                   serial_number="QC-2201"),
-     SampleCalibration(certificate_number="VMI-KL-0415", calibrated_by="Viện Đo lường Việt Nam (VMI)",
+     SampleCalibration(certificate_number="VMI-KL-0415", calibrated_by=VMI,
                        expanded_uncertainty=0.33, uncertainty_unit="mg")),
     (catalog.NewReferenceStandard(code="S-AP-01", name="Áp kế chuẩn chỉ thị số", quantity="pressure",
                                   range_min=0, range_max=60, range_unit="bar"),
-     SampleCalibration(certificate_number="VMI-AS-0188", calibrated_by="Viện Đo lường Việt Nam (VMI)",
+     SampleCalibration(certificate_number="VMI-AS-0188", calibrated_by=VMI,
                        expanded_uncertainty=15, uncertainty_unit="mbar")),
     (catalog.NewReferenceStandard(code="S-PRT-01", name="Nhiệt kế điện trở platin chuẩn", quantity="temperature",
                                   range_min=-50, range_max=400, range_unit="degC"),
-     SampleCalibration(certificate_number="Q1-NĐ-0932", calibrated_by="QUATEST 1",
+     SampleCalibration(certificate_number="Q1-NĐ-0932", calibrated_by=QUATEST1,
                        expanded_uncertainty=0.03, uncertainty_unit="delta_degC")),
 )
 
@@ -259,7 +264,8 @@ SAMPLE_STANDARDS = (
 def _sample_standard(session: Session, new: catalog.NewReferenceStandard,
                      calibration: SampleCalibration) -> ReferenceStandard:
     std = catalog.create_reference_standard(session, SYSTEM, new)
-    catalog.add_standard_calibration(session, SYSTEM, std.id, calibration.on(date.today()))
+    standard_calibrations.add_standard_calibration(session, SYSTEM, std.id,
+                                                   calibration.on(session, new.quantity, date.today()))
     return std
 
 

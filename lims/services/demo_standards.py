@@ -18,12 +18,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lims.models import ReferenceStandard
-from lims.services import catalog
+from lims.models import Organisation, RecordStatus, ReferenceStandard, User
+from lims.services import catalog, standard_calibrations
+from lims.services.demo_sample import Point, approved_record, ensure_procedure
+from lims.services.demo_traceability import QUATEST1, VMI, calibration_lab, national_standard
 from lims.services.policy import SYSTEM
-
-VMI = "Viện Đo lường Việt Nam (VMI)"
-QUATEST1 = "Trung tâm Kỹ thuật 1 (QUATEST 1)"
 
 # F1 set 1 mg – 20 kg: (id, nominal, correction now (mg), correction a year before (mg), U (mg)).
 _F1 = (
@@ -102,30 +101,41 @@ _STANDARDS: dict[str, catalog.NewReferenceStandard] = {s.code: s for s in (
         manufacturer="Zwiebel", model="M1 20 kg × 25", serial_number="ZW-M1-7781", range_min=1, range_max=500,
         range_unit="kg", accuracy_class="M1"),
     catalog.NewReferenceStandard(
+        code="NK-CHUAN-03", name="Nhiệt kế chuẩn chỉ thị số (chuỗi truy xuất chưa đủ)", quantity="temperature",
+        manufacturer="Fluke", model="1523 + 5622", serial_number="FL-1523-0417", range_min=-50, range_max=400,
+        range_unit="degC"),
+    catalog.NewReferenceStandard(
         code="NK-CHUAN-02", name="Nhiệt kế chuẩn Hart 1521 với đầu đo PRT 5626", quantity="temperature",
         manufacturer="Fluke/Hart", model="1521 + 5626", serial_number="HA-1521-3390", range_min=-80,
         range_max=300, range_unit="degC"),
 )}
 
 # code: (certificate number now, a year before, laboratory, days since the current calibration,
-#        its interval in days, the one U for the whole range and its unit)
-_CALIBRATIONS: dict[str, tuple[str, str, str, int, int, float, str]] = {
-    "QC-F1-01": ("VMI-KL-2026/0415", "VMI-KL-2025/0388", VMI, 120, 365, 30, "mg"),
-    "AP-CHUAN-01": ("VMI-AS-2026/0188", "VMI-AS-2025/0171", VMI, 200, 365, 16, "mbar"),
-    "NK-CHUAN-01": ("QUATEST1-NĐ-2025/0932", "QUATEST1-NĐ-2024/0870", QUATEST1, 400, 365, 0.05, "delta_degC"),
-    "QC-M1-500": ("VMI-KL-2026/0533", "VMI-KL-2025/0497", VMI, 60, 365, 300, "mg"),
-    "NK-CHUAN-02": ("VMI-ND-2026/0271", "VMI-ND-2025/0244", VMI, 90, 365, 0.03, "delta_degC"),
+#        its interval in days, the one U for the whole range and its unit, traced to VMI's national
+#        standard: False for NK-CHUAN-03, whose certificates name no upstream - the demo's broken chain)
+_CALIBRATIONS: dict[str, tuple[str, str, str, int, int, float, str, bool]] = {
+    "QC-F1-01": ("VMI-KL-2026/0415", "VMI-KL-2025/0388", VMI, 120, 365, 30, "mg", True),
+    "AP-CHUAN-01": ("QUATEST1-AS-2026/0188", "QUATEST1-AS-2025/0171", QUATEST1, 200, 365, 16, "mbar", True),
+    "NK-CHUAN-01": ("QUATEST1-NĐ-2025/0932", "QUATEST1-NĐ-2024/0870", QUATEST1, 400, 365, 0.05, "delta_degC", True),
+    "QC-M1-500": ("VMI-KL-2026/0533", "VMI-KL-2025/0497", VMI, 60, 365, 300, "mg", True),
+    "NK-CHUAN-02": ("VMI-ND-2026/0271", "VMI-ND-2025/0244", VMI, 90, 365, 0.03, "delta_degC", True),
+    "NK-CHUAN-03": ("QUATEST1-NĐ-2026/0102", "QUATEST1-NĐ-2025/0096", QUATEST1, 150, 365, 0.04, "delta_degC",
+                    False),
 }
 
 
-def calibrations_of(code: str, today: date) -> tuple[catalog.NewStandardCalibration, ...]:
+def calibrations_of(session: Session, code: str, today: date
+                    ) -> tuple[standard_calibrations.NewStandardCalibration, ...]:
     """The demo standard's two calibrations, the earlier first (NK-CHUAN-01's current one is overdue)."""
-    now_number, then_number, lab, age, interval, u, u_unit = _CALIBRATIONS[code]
+    now_number, then_number, lab, age, interval, u, u_unit, traced = _CALIBRATIONS[code]
     current = today - timedelta(days=age)
     earlier = current - timedelta(days=interval)
-    return tuple(catalog.NewStandardCalibration(
-        certificate_number=number, calibrated_by=lab, calibration_date=day, due_date=day + timedelta(days=interval),
-        expanded_uncertainty=u, uncertainty_unit=u_unit, coverage_factor=2, data=_data(code, now))
+    lab_id = calibration_lab(session, lab).id
+    upstream = national_standard(session, _STANDARDS[code].quantity).id if traced else None
+    return tuple(standard_calibrations.NewStandardCalibration(
+        certificate_number=number, lab_id=lab_id, national_standard_id=upstream, calibration_date=day,
+        due_date=day + timedelta(days=interval), expanded_uncertainty=u, uncertainty_unit=u_unit, coverage_factor=2,
+        data=_data(code, now))
         for number, day, now in ((then_number, earlier, False), (now_number, current, True)))
 
 
@@ -134,6 +144,51 @@ def demo_standard(session: Session, code: str) -> ReferenceStandard:
     std = session.scalar(select(ReferenceStandard).where(ReferenceStandard.code == code))
     if std is None:
         std = catalog.create_reference_standard(session, SYSTEM, _STANDARDS[code])
-        for cal in calibrations_of(code, date.today()):
-            catalog.add_standard_calibration(session, SYSTEM, std.id, cal)
+        for cal in calibrations_of(session, code, date.today()):
+            standard_calibrations.add_standard_calibration(session, SYSTEM, std.id, cal)
+    return std
+
+
+#: The lab's working weights, calibrated by the lab itself against its F1 set (an internal calibration).
+WORKING_WEIGHTS = catalog.NewReferenceStandard(
+    code="QC-CT-01", name="Bộ quả cân công tác cấp chính xác M1 (1 kg – 20 kg)", quantity="mass",
+    manufacturer="Zwiebel", model="M1 working set", serial_number="ZW-CT-3318", range_min=1, range_max=20,
+    range_unit="kg", accuracy_class="M1")
+#: Its calibration record: nominal (kg), error (mg), U (mg) of each weight against the F1 set.
+_WORKING_POINTS = ((1, 4.0, 1.7), (2, -6.0, 3.2), (5, 12.0, 8.0), (10, 20.0, 16.0), (20, -30.0, 32.0))
+
+
+def working_weights(session: Session, *, lab: Organisation, weights_type_id: int, f1: ReferenceStandard,
+                    technician: User, reviewer: User, today: date) -> ReferenceStandard:
+    """The working weights: one of the lab's instruments, calibrated 30 days ago by an approved record
+    of this system made with the F1 set; the calibration names that record as its upstream."""
+    inst = catalog.create_instrument(session, SYSTEM, catalog.NewInstrument(
+        owner_id=lab.id, type_id=weights_type_id, manufacturer="Zwiebel", model="M1 working set",
+        serial_number=WORKING_WEIGHTS.serial_number, range_min=1, range_max=20, range_unit="kg", accuracy_class="M1",
+        location="Phòng khối lượng"))
+    work_date = today - timedelta(days=30)
+    points = [Point(nominal=float(kg), indication=round(kg + err / 1e6, 9), error=round(err / 1e6, 9),
+                    uncertainty=round(u / 1e6, 9), mpe=None, verdict=None, unit="kg", test="calibration",
+                    label=f"{kg} kg") for kg, err, u in _WORKING_POINTS]
+    record = approved_record(session, instrument=inst, procedure=ensure_procedure(
+        session, "calibration:weights", weights_type_id), technician=technician, reviewer=reviewer, points=points,
+        standards=[f1], kind="calibration", work_date=work_date, verdict=None, decision_rule={},
+        place="Phòng khối lượng", status=RecordStatus.submitted.value)
+    # The results as the workflow stores them (values with their units), so that the record's page reads them.
+    record.results = {**record.results, "complete": True, "points": [
+        {"seq": seq, "test": p.test, "label": p.label, "standard": f1.code, "decimals": 6, "verdict": None,
+         "coverage_factor": 2.0, "dof_effective": None, "mpe": None,
+         **{key: {"value": value, "unit": "kg"} for key, value in (
+             ("nominal", p.nominal), ("reference_value", p.nominal), ("indication", p.indication),
+             ("error", p.error), ("uncertainty", p.uncertainty))},
+         "readings": [{"value": p.indication, "unit": "kg"}]}
+        for seq, p in enumerate(points, start=1)]}
+    record.status = RecordStatus.approved.value
+    session.flush()
+    std = catalog.create_reference_standard(session, SYSTEM, WORKING_WEIGHTS)
+    std.instrument_id = inst.id
+    new = standard_calibrations.NewStandardCalibration(
+        certificate_number=record.number, lab_id=lab.id, record_id=record.id, calibration_date=work_date,
+        due_date=work_date + timedelta(days=365), expanded_uncertainty=32, uncertainty_unit="mg", coverage_factor=2)
+    standard_calibrations.add_standard_calibration(session, SYSTEM, std.id, new)
     return std

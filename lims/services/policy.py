@@ -33,6 +33,7 @@ __all__ = [
     "MAKER_ACTIONS", "actor_id", "actor_name", "has_role", "is_staff", "require", "require_staff",
     "is_technician", "require_technician", "record_makers", "made_record",
     "organisation_of", "can_see_organisation", "can_see_request", "can_see_record", "can_see_certificate",
+    "can_see_traceability",
     "can_edit_record", "can_review_record", "can_manage_certificates", "can_print_stamp", "can_see_office",
     "INSTRUMENT_EDITORS", "can_edit_instruments", "can_see_instrument_history",
 ]
@@ -145,6 +146,15 @@ def can_see_certificate(actor: Actor | None, cert: Certificate) -> bool:
         return True
     org = organisation_of(actor)
     return org is not None and org in (cert.customer_id, cert.instrument.owner_id)
+
+
+def can_see_traceability(actor: Actor | None, cert: Certificate) -> bool:
+    """A certificate's traceability chain: the lab's staff (inspectors too) and the certificate's
+    own customer (not the owner of the instrument as such: the chain names the lab's suppliers)."""
+    if is_staff(actor):
+        return True
+    org = organisation_of(actor)
+    return org is not None and org == cert.customer_id
 
 
 def can_edit_record(actor: Actor | None, record: Record) -> bool:

@@ -19,12 +19,13 @@ from sqlalchemy.orm import Session
 from lims.metrology.errors import MetrologyError
 from lims.metrology.units import format_quantity
 from lims.models import InstrumentStatus, Role, StandardStatus
-from lims.services import catalog, users
+from lims.models.catalog import lab_text
+from lims.services import catalog, standard_calibrations, users
 from lims.services.catalog import min_capacity
 from lims.services.policy import STAFF_ROLES, Actor
 from lims.services.validation import QUANTITY_UNITS
 from lims.web.context import get_db
-from lims.web.filters import fmt_class, fmt_number, fmt_range, unit_symbol
+from lims.web.filters import fmt_class, fmt_date, fmt_number, fmt_range, unit_symbol
 
 #: A select's choices; called with the form's current value, so that an entry withdrawn since is
 #: still shown as chosen where it is kept (a withdrawn entry is offered for nothing new).
@@ -81,7 +82,7 @@ ROLE_LABELS = {
     "inspector": _l("inspector"), "business": _l("business"),
 }
 KIND_LABELS = {"verification": _l("verification"), "calibration": _l("calibration"), "test": _l("testing"),
-               "lab": _l("the lab"), "business": _l("business")}
+               "lab": _l("the lab"), "business": _l("business"), "calibration_lab": _l("calibration lab")}
 
 
 def _lang() -> str:
@@ -139,21 +140,32 @@ def organisations() -> Section:
             Column(_l("Name"), lambda o: o.name),
             Column(_l("Kind"), lambda o: KIND_LABELS.get(o.kind, o.kind)),
             Column(_l("Tax code"), lambda o: o.tax_code or "—"),
+            Column(_l("Accreditation"), _vouches),
             Column(_l("Address"), lambda o: o.address),
         ),
         fields=(
             Field("name", _l("Name"), required=True),
             Field("kind", _l("Kind"), "select", True,
-                  lambda *_: [("business", str(KIND_LABELS["business"])), ("lab", str(KIND_LABELS["lab"]))]),
+                  lambda *_: [(k, str(KIND_LABELS[k])) for k in ("business", "lab", "calibration_lab")]),
             Field("tax_code", _l("Tax code"), help=_l("10 digits, or 10 digits-3 digits for a branch")),
             Field("address", _l("Address")),
             Field("phone", _l("Phone")),
             Field("email", _l("E-mail")),
+            Field("accreditation", _l("Accreditation"), help=_l("a calibration lab's, e.g. VILAS 003")),
+            Field("national_institute", _l("National metrology institute"), "checkbox",
+                  help=_l("a calibration lab that keeps national standards (CIPM MRA, CMCs in the BIPM KCDB)")),
         ),
         input=catalog.NewOrganisation, create=catalog.create_organisation,
         detail=lambda o: url_for("catalog_pages.organisation_page", organisation_id=o.id),
         badge=lambda o: None if o.active else _("withdrawn"),
     )
+
+
+def _vouches(org: Any) -> str:
+    """What vouches for a calibration lab: its accreditation, or being a national metrology institute."""
+    if org.national_institute:
+        return _("national metrology institute") + (f" · {org.accreditation}" if org.accreditation else "")
+    return org.accreditation or "—"
 
 
 def _interval(months: int | None) -> str:
@@ -245,7 +257,7 @@ def standards() -> Section:
             Column(_l("Name"), lambda s: s.name),
             Column(_l("Range"), _range),
             Column(_l("Certificate"), _current_calibration("certificate_number")),
-            Column(_l("Calibrated by"), _current_calibration("calibrated_by")),
+            Column(_l("Calibrating lab"), _current_calibration("calibrated_by")),
             Column(_l("Calibration due"), _current_calibration("due_date", None)),
             Column(_l("Status"), lambda s: STATUS_LABELS.get(s.status, s.status)),
         ),
@@ -299,14 +311,37 @@ def user_section() -> Section:
     )
 
 
-def calibration_section(title: Any) -> Section:
-    """The form for an external calibration of a reference standard (listed under standards)."""
+def _lab_choices(current: str = "") -> list[tuple[str, str]]:
+    return [(str(o.id), lab_text(o)) for o in standard_calibrations.calibration_labs(get_db())]
+
+
+def _national_choices(current: str = "") -> list[tuple[str, str]]:
+    return [(str(n.id), f"{n.name} — {n.institute.name}")
+            for n in standard_calibrations.list_national_standards(get_db(), active_only=True)]
+
+
+def _record_choices(std: Any) -> Choices:
+    def choices(current: str = "") -> list[tuple[str, str]]:
+        return [(str(r.id), f"{r.number} ({fmt_date(r.work_date)})" if r.work_date else r.number)
+                for r in standard_calibrations.internal_records(get_db(), std)]
+    return choices
+
+
+def calibration_section(title: Any, std: Any = None) -> Section:
+    """The form for a calibration of a reference standard (listed under standards): its lab and
+    what it was made against (a national standard, or an internal calibration record)."""
     return Section(
         key="standards", title=title, list_roles=(), create_roles=(Role.admin,), rows=lambda db, actor: [],
         columns=(),
         fields=(
             Field("certificate_number", _l("Certificate number"), required=True),
-            Field("calibrated_by", _l("Calibrated by"), required=True),
+            Field("lab_id", _l("Calibrating lab"), "select", True, _lab_choices,
+                  help=_l("a calibration lab (admin: organisations), or the lab itself for an internal calibration")),
+            Field("national_standard_id", _l("Upstream: national standard"), "select", False, _national_choices,
+                  help=_l("the national standard the calibration was made against")),
+            Field("record_id", _l("Upstream: internal calibration record"), "select", False, _record_choices(std),
+                  help=_l("an internal calibration: the approved record of this standard's calibration, "
+                          "whose standards are the higher standards")),
             Field("calibration_date", _l("Calibration date"), "date", True),
             Field("due_date", _l("Due date"), "date", True),
             Field("expanded_uncertainty", _l("Expanded uncertainty U"), "number", True),
@@ -323,7 +358,29 @@ def calibration_section(title: Any) -> Section:
                 "\"0.001 delta_degC\"}; a pressure reference also \"medium\": \"gas\" or \"liquid\" with "
                 "\"medium_density\": \"860 kg/m**3\".")),
         ),
-        input=catalog.NewStandardCalibration,
+        input=standard_calibrations.NewStandardCalibration,
+    )
+
+
+def national_standards() -> Section:
+    return Section(
+        key="national-standards", title=_l("National standards"), list_roles=STAFF_ROLES,
+        create_roles=(Role.admin,), rows=lambda db, actor: standard_calibrations.list_national_standards(db),
+        columns=(
+            Column(_l("Name"), lambda n: n.name),
+            Column(_l("National metrology institute"), lambda n: n.institute.name),
+            Column(_l("Quantity"), lambda n: QUANTITY_LABELS.get(n.quantity, n.quantity)),
+            Column(_l("CMC / KCDB reference"), lambda n: n.kcdb_ref or "—"),
+        ),
+        fields=(
+            Field("institute_id", _l("National metrology institute"), "select", True,
+                  lambda *_: [(str(o.id), o.name) for o in catalog.list_organisations(get_db(), "calibration_lab")
+                              if o.national_institute and o.active]),
+            Field("name", _l("Name"), required=True),
+            Field("quantity", _l("Quantity"), "select", True, _quantity_choices),
+            Field("kcdb_ref", _l("CMC / KCDB reference")),
+        ),
+        input=standard_calibrations.NewNationalStandard, create=standard_calibrations.create_national_standard,
     )
 
 
@@ -356,4 +413,4 @@ def calibration_rows(cal: Any) -> tuple[list[Any], list[list[str]], str]:
 
 #: The admin list/create pages, by URL key, in menu order.
 SECTIONS: dict[str, Section] = {s.key: s for s in (instruments(), organisations(), instrument_types(),
-                                                     standards(), user_section())}
+                                                     standards(), national_standards(), user_section())}

@@ -26,7 +26,7 @@ from certificates.formatting import format_measure
 from certificates.qr import qr_svg
 from lims.errors import ValidationError
 from lims.models import Certificate, Role
-from lims.services import audit_sentences, policy, search
+from lims.services import audit_sentences, policy, search, traceability_chain
 from lims.services import certificates as certs
 from lims.services.inputs import parse
 from lims.web import transaction
@@ -131,6 +131,7 @@ def _detail(cert: Certificate, *, errors: dict | None = None, form: dict | None 
         errors=errors or {}, form=form or {}, kind_labels=KIND_LABELS,
         pdf_present=bool(path and path.exists()), dcc_present=bool(dcc and dcc.exists()),
         events=audit_sentences.history_of(get_db(), "certificate", cert.id), staff=policy.is_staff(actor),
+        can_see_traceability=policy.can_see_traceability(actor, cert),
     ), status
 
 
@@ -143,6 +144,15 @@ def _form(*names: str) -> dict[str, str]:
 @roles_required(*VIEWERS)
 def detail(certificate_id: int):
     return _detail(_load(certificate_id))
+
+
+@bp.route("/<int:certificate_id>/traceability")
+@roles_required(*VIEWERS)
+def traceability(certificate_id: int):
+    """The certificate's traceability chain drawn as SVG on the server (docs/traceability.md): the lab's
+    staff and the certificate's own customer; others get the certificate pages' 404."""
+    cert, view = traceability_chain.certificate_chain(get_db(), acting_user(), certificate_id)
+    return render_template("certificates/traceability.html", cert=cert, view=view, svg=Markup(view.svg()))
 
 
 @bp.route("/<int:certificate_id>/pdf")

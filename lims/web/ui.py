@@ -6,6 +6,7 @@ request's transaction is committed by :mod:`lims.web.transaction`.
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,10 +15,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
+from markupsafe import Markup
 
 from lims.errors import ValidationError
 from lims.models import Role
-from lims.services import catalog, policy, standard_edits, users
+from lims.services import catalog, policy, standard_calibrations, standard_edits, traceability_chain, users
 from lims.services.inputs import parse
 from lims.web import login_limits
 from lims.web.admin_sections import (
@@ -161,8 +163,9 @@ def section_create(key: str) -> ResponseReturnValue:
 def standard_calibration_create(standard_id: int) -> ResponseReturnValue:
     db = get_db()
     std = catalog.get_reference_standard(db, standard_id)
-    section = calibration_section(_l("Calibration of %(code)s", code=std.code))
-    return _form_page(section, lambda new: catalog.add_standard_calibration(db, acting_user(), standard_id, new),
+    section = calibration_section(_l("Calibration of %(code)s", code=std.code), std)
+    return _form_page(section, lambda new: standard_calibrations.add_standard_calibration(db, acting_user(),
+                                                                                          standard_id, new),
                       url_for("ui.section_list", key="standards"))
 
 
@@ -174,7 +177,9 @@ def standard_detail(standard_id: int) -> ResponseReturnValue:
     db, actor = get_db(), acting_user()
     std, refs = standard_edits.standard_refs(db, actor, standard_id)
     calibrations = [(cal, *calibration_rows(cal)) for cal in refs.calibrations]
+    chain = traceability_chain.standard_chain(db, std, date.today())  # as a record of today would trace it
     return render_template("admin/standard.html", std=std, calibrations=calibrations, refs=refs,
+                           chain=chain, chain_svg=Markup(chain.svg()),
                            can_add_calibration=policy.has_role(actor, Role.admin),
                            is_admin=policy.has_role(actor, Role.admin), status_labels=STATUS_LABELS,
                            quantity_labels=QUANTITY_LABELS, labels=labels_of(standard_section()),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from lims.models import Certificate, Instrument, Organisation, Record, ServiceRequest
+from lims.models import Certificate, Instrument, Organisation, Record, ReferenceStandard, ServiceRequest
 
 pytestmark = pytest.mark.browser
 
@@ -40,10 +40,13 @@ def demo(db, tmp_path):
 def _admin_pages(db) -> list[str]:
     pages = ["/dashboard", "/requests", "/requests/new", "/records", "/certificates", "/recall", "/standards",
              "/workstation", "/office", "/admin/import", "/admin/export", "/account/password"]
-    pages += [f"/admin/{key}" for key in ("organisations", "instrument-types", "instruments", "standards", "users")]
+    pages += [f"/admin/{key}" for key in ("organisations", "instrument-types", "instruments", "standards",
+                                          "national-standards", "users")]
     pages += [f"/records/{i}" for i in db.scalars(select(Record.id).order_by(Record.id))]
     pages += [f"/requests/{i}" for i in db.scalars(select(ServiceRequest.id).order_by(ServiceRequest.id))]
     pages += [f"/certificates/{i}" for i in db.scalars(select(Certificate.id).order_by(Certificate.id))]
+    pages += [f"/certificates/{i}/traceability" for i in db.scalars(select(Certificate.id).order_by(Certificate.id))]
+    pages += [f"/admin/standards/{i}" for i in db.scalars(select(ReferenceStandard.id).order_by(ReferenceStandard.id))]
     pages += [f"/admin/instruments/{i}" for i in db.scalars(select(Instrument.id).order_by(Instrument.id))]
     pages += [f"/admin/organisations/{i}" for i in db.scalars(select(Organisation.id).order_by(Organisation.id))]
     pages += ["/admin/organisations/2/edit", "/admin/instrument-types/1", "/admin/instrument-types/1/edit",

@@ -17,13 +17,15 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def lab(lab, db):
     """The workflow lab, with a set of weights whose calibration is past due."""
-    from lims.services import catalog
+    from lims.services import catalog, standard_calibrations
 
     old = catalog.create_reference_standard(db, SYSTEM, catalog.NewReferenceStandard(
         code="F2-OLD", name="Old F2 weights", quantity="mass", range_min=0.001, range_max=20, range_unit="kg"))
     today = date.today()
-    catalog.add_standard_calibration(db, SYSTEM, old.id, catalog.NewStandardCalibration(
-        certificate_number="OLD-1", calibrated_by="VMI", calibration_date=today - timedelta(days=500),
+    top = lab.national["mass"]
+    standard_calibrations.add_standard_calibration(db, SYSTEM, old.id, standard_calibrations.NewStandardCalibration(
+        certificate_number="OLD-1", lab_id=top.institute_id, national_standard_id=top.id,
+        calibration_date=today - timedelta(days=500),
         due_date=today - timedelta(days=10), expanded_uncertainty=1, uncertainty_unit="mg"))
     db.commit()
     return lab

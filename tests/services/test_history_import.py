@@ -202,6 +202,11 @@ def test_reference_standards_one_row_per_calibration(base):
     std = base.scalar(select(ReferenceStandard).where(ReferenceStandard.code == "QC-1"))
     assert [(c.certificate_number, c.expanded_uncertainty) for c in std.calibrations] == [
         ("V-2023/1", 0.0003), ("V-2025/7", 0.0002)]
+    # Issue 13: calibrated_by names the calibrating lab, made once as a calibration lab (audited).
+    labs = {c.lab for c in std.calibrations}
+    assert [(lab.name, lab.kind) for lab in labs] == [("VMI", "calibration_lab")]
+    assert base.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "organisation.create", AuditEvent.entity_id == str(labs.pop().id))) == 1
 
 
 # ---------------------------------------------------------------- certificates

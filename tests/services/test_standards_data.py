@@ -15,11 +15,12 @@ from certificates.keystore import KeyStore
 from lims.errors import ValidationError
 from lims.i18n import use_language
 from lims.models import Record, StandardCalibration
-from lims.services import catalog
+from lims.services import catalog, standard_calibrations
 from lims.services import certificates as certs
 from lims.services.demo import seed_demo
 from lims.services.inputs import parse
 from lims.services.policy import SYSTEM
+from lims.services.standard_calibrations import add_standard_calibration as add_calibration
 
 SQRT3 = math.sqrt(3)
 
@@ -86,10 +87,10 @@ def test_scale_reference_is_the_conventional_mass_of_the_f1_weights_cg18(demo):
     assert stored["reference_value"]["value"] == pytest.approx(20.000012, abs=1e-9)
 
 
-def _calibration(**over) -> catalog.NewStandardCalibration:
+def _calibration(lab_id: int, **over) -> standard_calibrations.NewStandardCalibration:
     """The input as a form or a JSON body gives it (``data`` as text or as an object)."""
-    return parse(catalog.NewStandardCalibration, {
-        "certificate_number": "VMI-1", "calibrated_by": "VMI", "calibration_date": "2026-01-10",
+    return parse(standard_calibrations.NewStandardCalibration, {
+        "certificate_number": "VMI-1", "lab_id": str(lab_id), "calibration_date": "2026-01-10",
         "due_date": "2027-01-10", "expanded_uncertainty": 30, "uncertainty_unit": "mg", **over})
 
 
@@ -97,18 +98,19 @@ def test_calibration_data_is_checked_on_entry_field_by_field_and_nothing_is_writ
     """A form's JSON text or an API's object; R111-1 5.2 and a wrong unit are named per field."""
     std = catalog.create_reference_standard(db, SYSTEM, catalog.NewReferenceStandard(
         code="QC-T", name="F1", quantity="mass", range_min=0.001, range_max=20, range_unit="kg"))
+    vmi = catalog.create_organisation(db, SYSTEM, catalog.NewOrganisation(name="VMI", kind="calibration_lab"))
     before = db.scalar(select(func.count()).select_from(StandardCalibration))
     bad = '{"class": "F1", "pieces": [{"id": "20kg", "nominal": "20 kg", "correction": "1 mg", "U": "40 mg"},' \
           ' {"id": "1kg", "nominal": "1 kg", "correction": "1 degC", "U": "1 mg"}]}'
     with use_language("en"), pytest.raises(ValidationError) as caught:
-        catalog.add_standard_calibration(db, SYSTEM, std.id, _calibration(data=bad, uncertainty_unit="bar"))
+        add_calibration(db, SYSTEM, std.id, _calibration(vmi.id, data=bad, uncertainty_unit="bar"))
     assert set(caught.value.errors) == {"uncertainty_unit", "data.pieces.1.U", "data.pieces.2.correction"}
     with use_language("vi"), pytest.raises(ValidationError) as caught:
-        catalog.add_standard_calibration(db, SYSTEM, std.id, _calibration(data="{not json"))
+        add_calibration(db, SYSTEM, std.id, _calibration(vmi.id, data="{not json"))
     assert caught.value.errors == {"data": "Dữ liệu hiệu chuẩn phải là một đối tượng JSON."}
     assert db.scalar(select(func.count()).select_from(StandardCalibration)) == before
     good = {"class": "F1", "pieces": [{"id": "20kg", "nominal": "20 kg", "correction": "12 mg", "U": "30 mg"}]}
-    cal = catalog.add_standard_calibration(db, SYSTEM, std.id, _calibration(data=good))
+    cal = add_calibration(db, SYSTEM, std.id, _calibration(vmi.id, data=good))
     assert cal.data == good
-    blank = catalog.add_standard_calibration(db, SYSTEM, std.id, _calibration(certificate_number="VMI-2", data=""))
+    blank = add_calibration(db, SYSTEM, std.id, _calibration(vmi.id, certificate_number="VMI-2", data=""))
     assert blank.data == {}

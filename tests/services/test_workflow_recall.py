@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from lims.errors import Conflict, PermissionDenied, ValidationError
 from lims.models import Certificate
-from lims.services import catalog, workflow
+from lims.services import catalog, standard_calibrations, workflow
 from lims.services.inputs import parse
 from lims.services.policy import SYSTEM
 from lims.services.workflow import impact as standard_impact
@@ -104,8 +104,10 @@ def test_impact_lists_what_used_the_standard_since_its_last_good_calibration(db,
     m1, f1 = lab.standards["M1"], lab.standards["F1"]
     # The F1 set's older certificate: U = 0.5 mg (2 g would be more than ⅓ of the MPE at Min, R76-1 3.7.1).
     for std, number, u, unit in ((m1, "CAL-M1-OLD", 2, "g"), (f1, "CAL-F1-OLD", 0.5, "mg")):
-        catalog.add_standard_calibration(db, SYSTEM, std.id, catalog.NewStandardCalibration(
-            certificate_number=number, calibrated_by="VMI", calibration_date=today - timedelta(days=420),
+        top = lab.national["mass"]
+        standard_calibrations.add_standard_calibration(db, SYSTEM, std.id, standard_calibrations.NewStandardCalibration(
+            certificate_number=number, lab_id=top.institute_id, national_standard_id=top.id,
+            calibration_date=today - timedelta(days=420),
             due_date=today - timedelta(days=55), expanded_uncertainty=u, uncertainty_unit=unit))
     db.commit()
 

@@ -20,7 +20,7 @@ from types import SimpleNamespace
 from sqlalchemy import select
 
 from lims.models import Procedure, User, UserRole
-from lims.services import catalog, workflow
+from lims.services import catalog, standard_calibrations, workflow
 from lims.services.policy import SYSTEM
 from lims.services.workflow import procedures
 from tests.helpers import PASSWORD
@@ -53,6 +53,7 @@ class Lab:
     standards: dict = field(default_factory=dict)
     instruments: dict = field(default_factory=dict)
     procedures: dict = field(default_factory=dict)
+    national: dict = field(default_factory=dict)  # VMI's national standards by quantity
 
     def __getattr__(self, name):  # lab.tech, lab.reviewer ...
         users = self.__dict__.get("users", {})
@@ -61,12 +62,25 @@ class Lab:
         raise AttributeError(name)
 
 
-def _standard(db, code, quantity, rmin, rmax, unit, u, u_unit, *, cal_days_ago=60, due_in=300):
+def national_standards(db) -> dict[str, object]:
+    """VMI, a national metrology institute, and its national standards of mass, pressure and
+    temperature: the top of every test standard's traceability chain."""
+    vmi = catalog.create_organisation(db, SYSTEM, catalog.NewOrganisation(
+        name="Viện Đo lường Việt Nam (VMI)", kind="calibration_lab", national_institute=True))
+    make = standard_calibrations.create_national_standard
+    return {quantity: make(db, SYSTEM, standard_calibrations.NewNationalStandard(
+        institute_id=vmi.id, name=f"National {quantity} standard", quantity=quantity, kcdb_ref=f"VMI-{quantity}"))
+        for quantity in ("mass", "pressure", "temperature")}
+
+
+def _standard(db, national, code, quantity, rmin, rmax, unit, u, u_unit, *, cal_days_ago=60, due_in=300):
+    """A standard calibrated by VMI against its national standard of the quantity (a whole chain)."""
     std = catalog.create_reference_standard(db, SYSTEM, catalog.NewReferenceStandard(
         code=code, name=f"Standard {code}", quantity=quantity, range_min=rmin, range_max=rmax, range_unit=unit))
     today = date.today()
-    catalog.add_standard_calibration(db, SYSTEM, std.id, catalog.NewStandardCalibration(
-        certificate_number=f"CAL-{code}", calibrated_by="Viện Đo lường Việt Nam (VMI)",
+    top = national[quantity]
+    standard_calibrations.add_standard_calibration(db, SYSTEM, std.id, standard_calibrations.NewStandardCalibration(
+        certificate_number=f"CAL-{code}", lab_id=top.institute_id, national_standard_id=top.id,
         calibration_date=today - timedelta(days=cal_days_ago), due_date=today + timedelta(days=due_in),
         expanded_uncertainty=u, uncertainty_unit=u_unit, coverage_factor=2))
     return std
@@ -97,11 +111,12 @@ def make_lab(db) -> Lab:
         requires_verification=True, verification_interval_months=12))
     lab.types["thermometer"] = catalog.create_instrument_type(db, SYSTEM, catalog.NewInstrumentType(
         code="NHIET-KE", name_vi="Nhiệt kế", name_en="Thermometer", quantity="temperature", unit="degC"))
-    lab.standards["F1"] = _standard(db, "F1", "mass", 0.000001, 20, "kg", 0.33, "mg")
-    lab.standards["M1"] = _standard(db, "M1", "mass", 1, 500, "kg", 2, "g")
-    lab.standards["P"] = _standard(db, "P60", "pressure", 0, 60, "bar", 15, "mbar")
-    lab.standards["T"] = _standard(db, "PRT", "temperature", -80, 300, "degC", 0.02, "delta_degC")
-    lab.standards["T_old"] = _standard(db, "PRT-OLD", "temperature", -50, 400, "degC", 0.03, "delta_degC",
+    national = lab.national = national_standards(db)
+    lab.standards["F1"] = _standard(db, national, "F1", "mass", 0.000001, 20, "kg", 0.33, "mg")
+    lab.standards["M1"] = _standard(db, national, "M1", "mass", 1, 500, "kg", 2, "g")
+    lab.standards["P"] = _standard(db, national, "P60", "pressure", 0, 60, "bar", 15, "mbar")
+    lab.standards["T"] = _standard(db, national, "PRT", "temperature", -80, 300, "degC", 0.02, "delta_degC")
+    lab.standards["T_old"] = _standard(db, national, "PRT-OLD", "temperature", -50, 400, "degC", 0.03, "delta_degC",
                                        cal_days_ago=400, due_in=-35)
     lab.instruments["scale"] = catalog.create_instrument(db, SYSTEM, catalog.NewInstrument(
         owner_id=biz.id, type_id=lab.types["scale"].id, manufacturer="Mettler Toledo", model="ICS425",

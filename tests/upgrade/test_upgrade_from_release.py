@@ -139,17 +139,28 @@ def release_instance(tmp_path: Path, release: Release, monkeypatch) -> Path:
     return instance
 
 
+#: Columns of the releases that a later migration moved elsewhere (checked on their own).
+MOVED = {("standard_calibration", "calibrated_by")}  # 0011: into organisations, linked by lab_id
+#: Tables to which a later migration adds rows (0011: the calibration labs).
+ADDED_TO = {"organisation"}
+
+
 def _snapshot(url: str, release: Release) -> dict[str, list[tuple]]:
-    """Every row of every table the release had, by column, as the database returns it."""
+    """Every row of every table the release had, by column, as the database returns it (the
+    release's rows only where an upgrade adds rows: :data:`ADDED_TO`)."""
     engine = create_engine(url)
     meta = MetaData()
     meta.reflect(engine)
     out = {}
-    release_columns = {name: t["columns"] for name, t in _rows(release)["tables"].items()}
+    tables = _rows(release)["tables"]
     with engine.connect() as conn:
-        for name, columns in release_columns.items():
+        for name, data in tables.items():
             table = meta.tables[name]
-            rows = conn.execute(select(*(table.c[c] for c in columns)).order_by(table.c[columns[0]])).all()
+            columns = [c for c in data["columns"] if (name, c) not in MOVED]
+            query = select(*(table.c[c] for c in columns)).order_by(table.c[columns[0]])
+            if name in ADDED_TO:
+                query = query.where(table.c.id.in_([row[data["columns"].index("id")] for row in data["rows"]]))
+            rows = conn.execute(query).all()
             out[name] = [tuple(json.dumps(v, sort_keys=True, default=str) for v in row) for row in rows]
     engine.dispose()
     return out
@@ -172,6 +183,7 @@ def test_db_upgrade_keeps_every_record_certificate_file_and_audit_event_and_keys
         verify = runner.invoke(main, ["audit", "verify"])
         assert verify.exit_code == 0, verify.output
         assert f"events checked: {n}" in verify.output
+        _check_calibration_labs(release_database, release)
         return
     assert f"audit chain re-anchored: events up to #{n} were hashed with SHA-256" in result.output
     assert "checkpoint written" in result.output
@@ -194,6 +206,7 @@ def test_db_upgrade_keeps_every_record_certificate_file_and_audit_event_and_keys
     verify = runner.invoke(main, ["audit", "verify"])
     assert verify.exit_code == 0, verify.output
     assert f"events checked: {n + 1}" in verify.output
+    _check_calibration_labs(release_database, release)
     assert f"SHA-256 up to event #{n}, HMAC-SHA256 (keyed) from event #{n + 1}" in verify.output
     assert "checkpoints checked: 1 (0 failed" in verify.output  # the upgrade's checkpoint
     again = runner.invoke(main, ["db", "upgrade"])
@@ -227,6 +240,26 @@ def test_db_upgrade_keeps_every_record_certificate_file_and_audit_event_and_keys
         assert all(json.loads(d) == {} if isinstance(d, str) else d == {} for (d,) in data)
     else:
         assert len(dccs) == release.certificates
+
+
+def _check_calibration_labs(url: str, release: Release) -> None:
+    """Migration 0011: each calibrated_by text of the release is now an organisation, the one each
+    of its calibrations links to (lab_id); VMI is a national metrology institute."""
+    data = _rows(release)["tables"]["standard_calibration"]
+    cols = data["columns"]
+    texts = {row[cols.index("id")]: row[cols.index("calibrated_by")].strip() for row in data["rows"]}
+    assert texts
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        linked = dict(conn.execute(text("SELECT c.id, o.name FROM standard_calibration c "
+                                        "JOIN organisation o ON o.id = c.lab_id")).all())
+        kinds = dict(conn.execute(text("SELECT name, kind FROM organisation")).all())
+        national = {name for (name,) in conn.execute(text("SELECT name FROM organisation "
+                                                          "WHERE national_institute"))}
+    engine.dispose()
+    assert linked == texts
+    assert all(kinds[name] == "calibration_lab" for name in texts.values())  # none of the names existed
+    assert {name for name in texts.values() if "VMI" in name} <= national
 
 
 def test_qr_codes_printed_by_the_release_still_open_their_certificate(release_database, release_instance,

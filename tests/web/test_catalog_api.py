@@ -161,13 +161,16 @@ def test_business_user_sees_only_its_own_instruments(client, db, admin_headers, 
 def test_standard_calibration_is_recorded_with_its_uncertainty(client, admin_headers):
     std = client.post("/api/v1/reference-standards", headers=admin_headers, json={
         "code": "QC-1", "name": "Quả cân F1", "quantity": "mass", "range_max": 20, "range_unit": "kg"}).get_json()
+    vmi = client.post("/api/v1/organisations", headers=admin_headers, json={
+        "name": "VMI", "kind": "calibration_lab", "national_institute": True}).get_json()
     resp = client.post(f"/api/v1/reference-standards/{std['id']}/calibrations", headers=admin_headers, json={
-        "certificate_number": "VMI-1", "calibrated_by": "VMI", "calibration_date": "2026-01-10",
+        "certificate_number": "VMI-1", "lab_id": vmi["id"], "calibration_date": "2026-01-10",
         "due_date": "2027-01-10", "expanded_uncertainty": 0.33, "uncertainty_unit": "mg", "coverage_factor": 2})
     assert resp.status_code == 201, resp.get_json()
     bad = client.post(f"/api/v1/reference-standards/{std['id']}/calibrations", headers=admin_headers, json={
-        "certificate_number": "VMI-2", "calibrated_by": "VMI", "calibration_date": "2026-01-10",
+        "certificate_number": "VMI-2", "lab_id": vmi["id"], "calibration_date": "2026-01-10",
         "due_date": "2027-01-10", "expanded_uncertainty": 0.33, "uncertainty_unit": "bar"})
     assert bad.status_code == 422 and "uncertainty_unit" in bad.get_json()["detail"]["fields"]
     listed = client.get("/api/v1/reference-standards", headers=admin_headers).get_json()
     assert listed[0]["calibrations"][0]["expanded_uncertainty"] == 0.33
+    assert listed[0]["calibrations"][0]["calibrated_by"] == "VMI"

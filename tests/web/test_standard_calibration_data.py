@@ -21,13 +21,16 @@ def admin_headers(make_user, token_for):
 
 @pytest.fixture
 def standard(client, admin_headers):
+    """A standard, with the id of the lab that calibrates it (``lab_id``)."""
+    vmi = client.post("/api/v1/organisations", headers=admin_headers, json={
+        "name": "VMI", "kind": "calibration_lab", "national_institute": True}).get_json()
     return client.post("/api/v1/reference-standards", headers=admin_headers, json={
         "code": "QC-F1", "name": "Quả cân F1", "quantity": "mass", "range_min": 0.000001, "range_max": 20,
-        "range_unit": "kg"}).get_json()
+        "range_unit": "kg"}).get_json() | {"lab_id": vmi["id"]}
 
 
-def _body(**over):
-    return {"certificate_number": "VMI-1", "calibrated_by": "VMI", "calibration_date": "2026-01-10",
+def _body(lab_id, **over):
+    return {"certificate_number": "VMI-1", "lab_id": lab_id, "calibration_date": "2026-01-10",
             "due_date": "2027-01-10", "expanded_uncertainty": 30, "uncertainty_unit": "mg", **over}
 
 
@@ -36,13 +39,13 @@ def test_api_refuses_wrong_calibration_data_naming_each_field_and_writes_nothing
     url = f"/api/v1/reference-standards/{standard['id']}/calibrations"
     data = {"class": "F1", "pieces": [{"id": "20kg", "nominal": "20 kg", "correction": "12 mg", "U": "35 mg"},
                                       {"id": "1kg", "nominal": "1 kg", "correction": "2 bar", "U": "1 mg"}]}
-    bad = client.post(url + "?lang=en", headers=admin_headers, json=_body(data=data))
+    bad = client.post(url + "?lang=en", headers=admin_headers, json=_body(standard["lab_id"], data=data))
     assert bad.status_code == 422
     fields = bad.get_json()["detail"]["fields"]
     assert set(fields) == {"data.pieces.1.U", "data.pieces.2.correction"}
     assert "OIML R111-1 5.2" in fields["data.pieces.1.U"]
     assert db.scalar(select(func.count()).select_from(StandardCalibration)) == 0
-    good = client.post(url, headers=admin_headers, json=_body(data=PIECES))
+    good = client.post(url, headers=admin_headers, json=_body(standard["lab_id"], data=PIECES))
     assert good.status_code == 201, good.get_json()
     assert good.get_json()["data"] == PIECES
     listed = client.get("/api/v1/reference-standards", headers=admin_headers).get_json()
@@ -55,7 +58,7 @@ def test_the_admin_form_takes_json_text_and_the_standards_page_shows_it(client, 
     url = f"/admin/standards/{standard['id']}/calibrations/new?lang=vi"
     page = client.get(url)
     assert page.status_code == 200 and 'name="data"' in page.get_data(as_text=True)
-    form = {k: str(v) for k, v in _body().items()}
+    form = {k: str(v) for k, v in _body(standard["lab_id"]).items()}
     refused = client.post(url, data={**form, "data": '{"points": []}'})
     assert refused.status_code == 422 and "Cần danh sách các quả cân của bộ." in refused.get_data(as_text=True)
     assert db.scalar(select(func.count()).select_from(StandardCalibration)) == 0

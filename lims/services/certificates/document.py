@@ -51,6 +51,7 @@ from lims.metrology.tables import R76_CLASSES
 from lims.models import Instrument, Organisation, Record, RecordStatus, User, WorkKind
 from lims.services.certificates.numbers import cert_unit, decimal_of, measure, measure_of
 from lims.services.certificates.rows import DIFFERENCE_UNITS, hysteresis_remark, result_sections
+from lims.services.certificates.traceability_text import traceability_statement, upstream_text
 
 ENVIRONMENT_NAMES: dict[str, tuple[str, str]] = {
     "temperature": ("Nhiệt độ", "Temperature"),
@@ -179,7 +180,7 @@ def _standards(record: Record) -> tuple[cm.ReferenceStandard, ...]:
         out.append(cm.ReferenceStandard(
             name=std.name, identification=ident, certificate_number=cal.certificate_number,
             calibrated_by=cal.calibrated_by, valid_until=cal.due_date, accuracy=accuracy,
-            serial_number=(std.serial_number or "").strip() or None, asset_code=std.code,
+            serial_number=(std.serial_number or "").strip() or None, asset_code=std.code, upstream=upstream_text(cal),
         ))
     return tuple(out)
 
@@ -392,6 +393,7 @@ def build_document(record: Record, lab: Organisation, customer: Organisation, si
             supersedes=issue.supersedes, language=issue.language,
             adjustment_note=ADJUSTED_NOTE if record.adjusted else None,
             remarks=_remarks(record, issue), amendment_reason=issue.amendment_reason,
+            traceability_statement=traceability_statement(record),
         )
     except DocumentError as exc:
         raise ValidationError(

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from lims.errors import ValidationError
 from lims.i18n import N_, _
 from lims.models import Organisation, ReferenceStandard
-from lims.services import catalog
+from lims.services import catalog, standard_calibrations
 from lims.services.imports.context import ImportContext, merge_errors
 from lims.services.imports.table import Column, cells
 from lims.services.inputs import parse
@@ -148,14 +148,20 @@ def standard_row(ctx: ImportContext, row: int, values: dict[str, Any]) -> dict[s
         errors.setdefault("certificate_number", _("This calibration of the standard is recorded already."))
     if not cal:
         return errors
+    lab_name = cal.pop("calibrated_by", None)
+    if lab_name and "calibrated_by" not in errors and not errors:
+        # the calibrating lab by its name: made a calibration lab when new (audited)
+        cal["lab_id"] = standard_calibrations.calibration_lab_named(ctx.session, ctx.actor, str(lab_name)).id
+    columns = {"lab_id": "calibrated_by"}
     try:
-        new_cal = parse(catalog.NewStandardCalibration, {k: v for k, v in cal.items() if k not in errors})
+        new_cal = parse(standard_calibrations.NewStandardCalibration,
+                        {k: v for k, v in cal.items() if k not in errors})
     except ValidationError as exc:
-        merge_errors(errors, exc)
+        merge_errors(errors, exc, columns)
         return errors
     if not errors and std is not None:
         try:
-            catalog.add_standard_calibration(ctx.session, ctx.actor, std.id, new_cal)
+            standard_calibrations.add_standard_calibration(ctx.session, ctx.actor, std.id, new_cal)
         except ValidationError as exc:
-            merge_errors(errors, exc)
+            merge_errors(errors, exc, columns)
     return errors

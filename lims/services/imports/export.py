@@ -80,7 +80,7 @@ def _standards(session: Session) -> Iterator[list[Any]]:
         if not cals:
             yield head + [""] * 7
         for cal in cals:
-            yield head + [cal.certificate_number, cal.calibrated_by, _day(cal.calibration_date), _day(cal.due_date),
+            yield head + [cal.certificate_number, cal.lab.name, _day(cal.calibration_date), _day(cal.due_date),
                           file_number(cal.expanded_uncertainty), cal.uncertainty_unit,
                           file_number(cal.coverage_factor)]
 

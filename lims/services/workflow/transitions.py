@@ -22,6 +22,7 @@ from lims.services import audit, office_summary
 from lims.services.certificates import current_context, issue_for_record
 from lims.services.certificates.document import add_months, valid_until_after
 from lims.services.policy import Actor, actor_id, made_record, require, require_technician
+from lims.services.traceability_chain import record_chain_problems
 from lims.services.workflow.common import today
 from lims.services.workflow.inputs import ReturnRecord, Version
 from lims.services.workflow.labels import record_status_label
@@ -159,6 +160,11 @@ def approve_record(session: Session, actor: Actor | None, record_id: int, inp: V
                              code=rs.standard.code), field="standards")
     if not (record.results or {}).get("complete"):
         raise Conflict(_("The record's results are not complete."))
+    broken = record_chain_problems(session, record)  # ISO/IEC 17025 6.5.1: an unbroken chain to the SI
+    if broken:
+        raise Conflict(_("The traceability chain of record %(number)s is broken: %(reasons)s",
+                         number=record.number, reasons=" ".join(broken)), field="standards",
+                       detail={"reasons": broken})
     before = {"status": record.status}
     now = datetime.now(UTC)
     record.status = RecordStatus.approved.value

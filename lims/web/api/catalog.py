@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from lims.models import Role
-from lims.services import catalog, instruments, policy, search, users
+from lims.services import catalog, instruments, policy, search, standard_calibrations, users
 from lims.services.inputs import parse
 from lims.services.policy import STAFF_ROLES
 from lims.web.api.blueprints import api_blueprint
@@ -29,12 +29,15 @@ api_blueprint(bp)
 
 class OrganisationSchema(Schema):
     id = fields.Int(dump_only=True)
-    kind = fields.Str(metadata={"enum": ["lab", "business"]})
+    kind = fields.Str(metadata={"enum": ["lab", "business", "calibration_lab"]})
     name = fields.Str(required=True)
     tax_code = fields.Str(allow_none=True, metadata={"description": "Vietnamese tax code (mã số thuế)"})
     address = fields.Str()
     phone = fields.Str()
     email = fields.Str()
+    accreditation = fields.Str(metadata={"description": "a calibration lab's accreditation, e.g. VILAS 003"})
+    national_institute = fields.Bool(metadata={
+        "description": "a national metrology institute (a calibration lab keeping national standards)"})
     active = fields.Bool(dump_only=True, metadata={"description": "false: withdrawn (no new work)"})
     version_id = fields.Int(dump_only=True)
 
@@ -97,7 +100,15 @@ PATCH_OPTIONAL = ("owner_id", "type_id", "serial_number", "range_max", "range_un
 class StandardCalibrationSchema(Schema):
     id = fields.Int(dump_only=True)
     certificate_number = fields.Str(required=True)
-    calibrated_by = fields.Str(required=True)
+    lab_id = fields.Int(required=True, metadata={
+        "description": "the calibrating lab: an organisation of kind calibration_lab, or the lab itself"})
+    calibrated_by = fields.Str(dump_only=True, metadata={"description": "the lab's name and accreditation"})
+    national_standard_id = fields.Int(allow_none=True, metadata={
+        "description": "upstream: the national standard it was made against (/national-standards)"})
+    record_id = fields.Int(allow_none=True, metadata={
+        "description": "upstream of an internal calibration: the approved calibration record of this standard "
+                       "(its instrument), whose standards are the higher standards. Neither upstream: the "
+                       "traceability chain breaks here."})
     calibration_date = fields.Date(required=True)
     due_date = fields.Date(required=True)
     expanded_uncertainty = fields.Float(required=True)
@@ -118,6 +129,15 @@ class StandardCalibrationSchema(Schema):
     })
 
 
+class NationalStandardSchema(Schema):
+    id = fields.Int(dump_only=True)
+    institute_id = fields.Int(required=True, metadata={"description": "a national metrology institute"})
+    name = fields.Str(required=True)
+    quantity = fields.Str(required=True)
+    kcdb_ref = fields.Str(metadata={"description": "its CMC / BIPM KCDB reference"})
+    active = fields.Bool(dump_only=True)
+
+
 class ReferenceStandardSchema(Schema):
     id = fields.Int(dump_only=True)
     code = fields.Str(required=True)
@@ -131,6 +151,8 @@ class ReferenceStandardSchema(Schema):
     range_unit = fields.Str(required=True)
     accuracy_class = fields.Str()
     status = fields.Str(dump_only=True, metadata={"enum": ["in_use", "out_of_tolerance", "retired"]})
+    instrument_id = fields.Int(dump_only=True, allow_none=True,
+                               metadata={"description": "the standard as an instrument of the lab"})
     calibrations = fields.List(fields.Nested(StandardCalibrationSchema), dump_only=True)
     version_id = fields.Int(dump_only=True)
 
@@ -167,7 +189,8 @@ INPUT_SCHEMAS: tuple[tuple[type, type[Schema]], ...] = (
     (catalog.NewInstrumentType, InstrumentTypeSchema),
     (catalog.NewInstrument, InstrumentSchema),
     (catalog.NewReferenceStandard, ReferenceStandardSchema),
-    (catalog.NewStandardCalibration, StandardCalibrationSchema),
+    (standard_calibrations.NewStandardCalibration, StandardCalibrationSchema),
+    (standard_calibrations.NewNationalStandard, NationalStandardSchema),
     (catalog.NewProcedure, ProcedureSchema),
     (users.NewUser, UserSchema),
 )
@@ -176,7 +199,7 @@ INPUT_SCHEMAS: tuple[tuple[type, type[Schema]], ...] = (
 class Organisations(MethodView):
     @roles_required(*STAFF_ROLES)
     @bp.doc(parameters=list_params("organisations", "the name, tax code, address, phone or e-mail",
-                                   enum_param("kind", ["lab", "business"]),
+                                   enum_param("kind", ["lab", "business", "calibration_lab"]),
                                    enum_param("active", ["true", "false"], "in use (true) or withdrawn (false)")))
     @bp.response(200, OrganisationSchema(many=True), headers=TOTAL_HEADERS_DOC)
     def get(self):
@@ -265,9 +288,26 @@ class StandardCalibrations(MethodView):
     @bp.doc(**body(StandardCalibrationSchema))
     @bp.response(201, StandardCalibrationSchema)
     def post(self, standard_id: int):
-        """Record an external calibration certificate of a reference standard (admin)."""
-        return catalog.add_standard_calibration(get_db(), acting_user(), standard_id,
-                                                parse(catalog.NewStandardCalibration, json_body()))
+        """Record a calibration certificate of a reference standard, with its calibrating lab and
+        upstream (admin)."""
+        return standard_calibrations.add_standard_calibration(
+            get_db(), acting_user(), standard_id, parse(standard_calibrations.NewStandardCalibration, json_body()))
+
+
+@bp.route("/national-standards")
+class NationalStandards(MethodView):
+    @roles_required(*STAFF_ROLES)
+    @bp.response(200, NationalStandardSchema(many=True))
+    def get(self):
+        """List the national standards the lab's calibrations trace to."""
+        return standard_calibrations.list_national_standards(get_db())
+
+    @bp.doc(**body(NationalStandardSchema))
+    @bp.response(201, NationalStandardSchema)
+    def post(self):
+        """Add a national standard of a national metrology institute (admin)."""
+        return standard_calibrations.create_national_standard(
+            get_db(), acting_user(), parse(standard_calibrations.NewNationalStandard, json_body()))
 
 
 @bp.route("/procedures")

@@ -12,7 +12,7 @@ from lims.errors import Conflict, ValidationError
 from lims.metrology.r76_tests import CHANGE_POINT_TESTS
 from lims.metrology.reported import reported_results
 from lims.models import Record, Role
-from lims.services import audit_sentences, policy, search, workflow
+from lims.services import audit_sentences, policy, search, traceability_chain, workflow
 from lims.services.inputs import parse
 from lims.services.workflow import capture as cap
 from lims.web import transaction
@@ -75,6 +75,8 @@ def _record_context(record: Record, *, form: dict | None = None, errors: dict | 
         "certificate": workflow.latest_certificate(db, record),
         "targets": cap.capture_targets(spec), "workstation": ws, "expected": expected,
         "env_device": ws.get("thermo_hygrometer"), "work_date_days": work_date_max_days_back(),
+        # ISO/IEC 17025 6.5: why the chain of the standards used does not reach the SI (approval is refused)
+        "chain_problems": traceability_chain.record_chain_problems(db, record) if record.standards else [],
     }
 
 
