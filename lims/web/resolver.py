@@ -115,6 +115,12 @@ def _product_links(product: views.ProductFacts) -> list[rs.Link]:
     return [_link(rs.DEFAULT_LINK, page, names, template=PRODUCT_DEFAULT), _link(rs.PIP, page, names)]
 
 
+def _here(href: str) -> str:
+    """A target on this resolver as a path: the client stays on the host it came through."""
+    root = base_url()
+    return request.script_root + href[len(root):] if href.startswith(root + "/") else href
+
+
 def _wants_linkset(link_type: str | None) -> bool:
     if link_type == "all":
         return True
@@ -130,7 +136,7 @@ def _answer(anchor: str, links: list[rs.Link], link_type: str | None, descriptio
         found.mimetype = rs.LINKSET_TYPE
         return _with_cors(found)
     chosen = next((k for k in links if k.link_type == link_type), links[0])
-    moved = redirect(chosen.href, 307)
+    moved = redirect(_here(chosen.href), 307)
     moved.headers["Link"] = rs.link_header(f"{anchor}?linkType=all", links)
     return _with_cors(moved)
 
