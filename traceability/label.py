@@ -19,6 +19,7 @@ from certificates.errors import RenderError
 from certificates.fonts import BOLD, REGULAR, font_path, register_fonts
 from certificates.qr import MM, QUIET_ZONE, draw_matrix, qr_matrix
 from lims.i18n import gettext
+from lims.metrology.units_format import page_number, page_quantity
 
 __all__ = ["LabelLayout", "PackageLabel", "label_layout", "label_pdf", "label_png", "MIN_MODULE_MM"]
 
@@ -100,8 +101,10 @@ def label_layout(label: PackageLabel) -> LabelLayout:
     side = min(height - 2 * _MARGIN * MM, width * 0.5)
     if side / modules / MM < MIN_MODULE_MM:
         raise RenderError(gettext("The link is too long for a %(width)s × %(height)s mm label: its QR modules would "
-                                  "be %(module).2f mm, under %(minimum)s mm.", width=f"{label.width_mm:g}",
-                                  height=f"{label.height_mm:g}", module=side / modules / MM, minimum=MIN_MODULE_MM))
+                                  "be %(module)s, under %(minimum)s.", width=page_number(label.width_mm),
+                                  height=page_number(label.height_mm),
+                                  module=page_quantity(side / modules / MM, "mm", digits=2),
+                                  minimum=page_quantity(MIN_MODULE_MM, "mm")))
     qr_x, qr_top = _MARGIN * MM, (height - side) / 2
     text_x = qr_x + side + _GAP * MM
     text_w = width - text_x - _MARGIN * MM

@@ -12,6 +12,7 @@ import zxingcpp
 from click.testing import CliRunner
 from PIL import Image
 
+from certificates.errors import RenderError
 from lims.cli import main
 from tests.helpers import pdf_text
 from tests.services.trace_public_factory import ANISE_GTIN, LOT, RAW_GTIN, RAW_LOT, make_trace
@@ -91,7 +92,7 @@ def test_gs1_x_dimension_qr_modules_are_at_least_0_33_mm_and_a_too_long_link_is_
     layout = label_layout(PackageLabel(uri=f"{BASE}/01/{ANISE_GTIN}/10/{LOT}", title="Hoa hồi"))
     assert layout.module_mm >= MIN_MODULE_MM
     too_long = PackageLabel(uri=f"{BASE}/01/{ANISE_GTIN}/10/{LOT}?x={'A' * 400}", title="Hoa hồi")
-    with pytest.raises(Exception, match="too long"):
+    with pytest.raises(RenderError, match="mô-đun QR chỉ còn 0,27\u00a0mm, nhỏ hơn 0,33\u00a0mm"):
         label_layout(too_long)
 
 
