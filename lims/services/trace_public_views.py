@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
+from functools import cache
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import select
+from sqlalchemy import Executable, bindparam, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from lims.metrology.units_table import UNIT_TABLE
@@ -28,6 +30,8 @@ __all__ = ["BatchFacts", "BatchPage", "ProductPage", "ShownEvent", "ShownInspect
            "certificate_links", "digital_link", "product_page", "public_documents", "read_batch", "read_product"]
 
 _UOM_UNITS = {u.unece: u.pint for u in UNIT_TABLE}
+#: Where the reads run: a session, or the kept autocommit connection of the public pages.
+Reader = Session | Connection
 
 
 def digital_link(base: str, gtin14: str, lot: str | None = None) -> str:
@@ -146,56 +150,81 @@ def _product_facts(row: Any) -> ProductFacts:
     return ProductFacts(**dict(zip(names, row[:11], strict=True)), disclosure=disclosure_of(row[11]))
 
 
-def read_product(session: Session, gtin14: str) -> ProductFacts | None:
+def read_product(db: Reader, gtin14: str) -> ProductFacts | None:
     """The product with this GTIN-14 and its producer, or None."""
-    row = session.execute(select(*_product_columns()).join(Organisation, Organisation.id == Product.owner_id)
-                          .where(Product.gtin == gtin14)).first()
+    row = db.execute(select(*_product_columns()).join(Organisation, Organisation.id == Product.owner_id)
+                     .where(Product.gtin == gtin14)).first()
     return _product_facts(row) if row else None
 
 
-def product_page(session: Session, product: ProductFacts) -> ProductPage:
-    """The product's batches, newest first (dates only when they are public)."""
-    rows = session.execute(select(Batch.lot, Batch.production_date, Batch.expiry_date)
-                           .where(Batch.product_id == product.id)
-                           .order_by(Batch.production_date.desc(), Batch.id.desc())).all()
+def product_page(db: Reader, gtin14: str) -> ProductPage | None:
+    """The product and its batches, newest first (dates only when they are public), in one query."""
+    rows = db.execute(select(*_product_columns(), Batch.lot, Batch.production_date, Batch.expiry_date)
+                      .join(Organisation, Organisation.id == Product.owner_id)
+                      .outerjoin(Batch, Batch.product_id == Product.id).where(Product.gtin == gtin14)
+                      .order_by(Batch.production_date.desc(), Batch.id.desc())).all()
+    if not rows:
+        return None
+    product = _product_facts(rows[0])
     dates = product.disclosure.dates
     return ProductPage(product, tuple((r.lot, r.production_date if dates else None, r.expiry_date if dates else None)
-                                      for r in rows))
+                                      for r in rows if r.lot is not None))
 
 
-def read_batch(session: Session, gtin14: str, lot: str) -> BatchFacts | None:
+_EVENT_COLUMNS = (TraceEvent.id.label("row_id"), TraceEvent.event_id, TraceEvent.event_type, TraceEvent.biz_step,
+                  TraceEvent.disposition, TraceEvent.event_time, TraceEvent.time_zone, TraceEvent.read_point,
+                  TraceEvent.biz_location, TraceEvent.owner_id.label("event_owner"), TraceEvent.record_id,
+                  TraceEvent.verdict, TraceEvent.error_declared, TraceEventBatch.role,
+                  TraceEventBatch.quantity.label("event_quantity"), TraceEventBatch.uom)
+
+
+@cache
+def _batch_statement(with_documents: bool) -> Executable:
+    """Built once: SQLAlchemy then finds its compiled form in its cache at every read."""
+    documents = (TraceEvent.document,) if with_documents else ()
+    return (select(*_product_columns(), Batch.id, Batch.lot, Batch.production_date, Batch.expiry_date,
+                   Batch.quantity, Batch.quantity_unit, Batch.location_id, *_EVENT_COLUMNS, *documents)
+            .join(Organisation, Organisation.id == Product.owner_id).join(Batch, Batch.product_id == Product.id)
+            .outerjoin(TraceEventBatch, TraceEventBatch.batch_id == Batch.id)
+            .outerjoin(TraceEvent, TraceEvent.id == TraceEventBatch.event_row_id)
+            .where(Product.gtin == bindparam("gtin"), Batch.lot == bindparam("lot"))
+            .order_by(TraceEvent.event_time, TraceEvent.id))
+
+
+@cache
+def _places_statement() -> Executable:
+    return (select(Organisation.id, Organisation.name, Organisation.kind, TraceLocation.id.label("place_id"),
+                   TraceLocation.name.label("place_name"), TraceLocation.address, TraceLocation.gln,
+                   TraceLocation.local_id)
+            .outerjoin(TraceLocation, TraceLocation.owner_id == Organisation.id)
+            .where(Organisation.id.in_(bindparam("owners", expanding=True))))
+
+
+def read_batch(db: Reader, gtin14: str, lot: str, with_documents: bool = False) -> BatchFacts | None:
     """The batch ``lot`` of the product with GTIN-14 ``gtin14`` and everything its public page
-    shows, or None when there is no such batch."""
-    row = session.execute(
-        select(*_product_columns(), Batch.id, Batch.lot, Batch.production_date, Batch.expiry_date, Batch.quantity,
-               Batch.quantity_unit, Batch.location_id)
-        .join(Organisation, Organisation.id == Product.owner_id).join(Batch, Batch.product_id == Product.id)
-        .where(Product.gtin == gtin14, Batch.lot == lot)).first()
-    if row is None:
+    shows, or None when there is no such batch: the batch with its events in one query, the
+    places of the businesses that recorded them in a second; the certificates of inspected
+    records and the raw-material lots of transformations only when there are some. The stored
+    EPCIS documents are read only ``with_documents`` (for :func:`public_documents`)."""
+    rows = db.execute(_batch_statement(with_documents), {"gtin": gtin14, "lot": lot}).all()
+    if not rows:
         return None
-    facts = BatchFacts(_product_facts(row), *row[12:])
-    facts.events = list(session.execute(
-        select(TraceEvent.id, TraceEvent.event_id, TraceEvent.event_type, TraceEvent.biz_step,
-               TraceEvent.disposition, TraceEvent.event_time, TraceEvent.time_zone, TraceEvent.read_point,
-               TraceEvent.biz_location, TraceEvent.owner_id, TraceEvent.record_id, TraceEvent.verdict,
-               TraceEvent.error_declared, TraceEvent.document, TraceEventBatch.role, TraceEventBatch.quantity,
-               TraceEventBatch.uom)
-        .join(TraceEventBatch, TraceEventBatch.event_row_id == TraceEvent.id)
-        .where(TraceEventBatch.batch_id == facts.batch_id)
-        .order_by(TraceEvent.event_time, TraceEvent.id)).all())
+    facts = BatchFacts(_product_facts(rows[0]), *rows[0][12:19])
     seen: set[int] = set()
-    facts.events = [e for e in facts.events if not (e.id in seen or seen.add(e.id))]  # type: ignore[func-returns-value]
+    for r in rows:
+        if r.row_id is not None and r.row_id not in seen:
+            seen.add(r.row_id)
+            facts.events.append(r)
     facts.erroneous = frozenset(e.event_id for e in facts.events if e.error_declared)
-    _read_places(session, facts)
+    _read_places(db, facts)
     records = {e.record_id for e in facts.events if e.record_id is not None}
     if records:
-        for cert in session.execute(
-                select(Certificate.id, Certificate.record_id, Certificate.number)
-                .where(Certificate.record_id.in_(records)).order_by(Certificate.id)):
+        for cert in db.execute(select(Certificate.id, Certificate.record_id, Certificate.number)
+                               .where(Certificate.record_id.in_(records)).order_by(Certificate.id)):
             facts.certificates[cert.record_id] = (cert.id, cert.number)  # the newest certificate of the record
-    made = [e.id for e in facts.events if e.event_type == "TransformationEvent" and e.role == "output"]
+    made = [e.row_id for e in facts.events if e.event_type == "TransformationEvent" and e.role == "output"]
     if made:
-        for input_row in session.execute(
+        for input_row in db.execute(
                 select(TraceEventBatch.event_row_id, Batch.lot, Product.name_vi, Product.name_en, Product.owner_id)
                 .join(Batch, Batch.id == TraceEventBatch.batch_id).join(Product, Product.id == Batch.product_id)
                 .where(TraceEventBatch.event_row_id.in_(made), TraceEventBatch.role == "input")
@@ -204,15 +233,10 @@ def read_batch(session: Session, gtin14: str, lot: str) -> BatchFacts | None:
     return facts
 
 
-def _read_places(session: Session, facts: BatchFacts) -> None:
-    owners = {facts.product.owner_id} | {e.owner_id for e in facts.events}
+def _read_places(db: Reader, facts: BatchFacts) -> None:
+    owners = {facts.product.owner_id} | {e.event_owner for e in facts.events}
     places = []
-    for r in session.execute(
-            select(Organisation.id, Organisation.name, Organisation.kind, TraceLocation.id.label("place_id"),
-                   TraceLocation.name.label("place_name"), TraceLocation.address, TraceLocation.gln,
-                   TraceLocation.local_id)
-            .outerjoin(TraceLocation, TraceLocation.owner_id == Organisation.id)
-            .where(Organisation.id.in_(owners))):
+    for r in db.execute(_places_statement(), {"owners": sorted(owners)}):
         facts.owners[r.id] = (r.name, r.kind)
         if r.place_id is not None:
             places.append(Place(r.place_id, r.id, r.name, r.kind, r.place_name, r.address or "", r.gln, r.local_id))
@@ -268,10 +292,10 @@ def batch_page(facts: BatchFacts, digital_link: str,
     if d.places and facts.location_id is not None and facts.location_id in facts.places.by_id:
         chain.append(_shown_place(facts, facts.places.by_id[facts.location_id], d) or ShownPlace(None, ""))
     for e in _facts_shown(facts):
-        owner_name, owner_kind = facts.owners.get(e.owner_id, ("", ""))
-        recorder = None if _is_partner(facts, e.owner_id, owner_kind) and not d.partners else owner_name
+        owner_name, owner_kind = facts.owners.get(e.event_owner, ("", ""))
+        recorder = None if _is_partner(facts, e.event_owner, owner_kind) and not d.partners else owner_name
         uri = e.biz_location or e.read_point
-        place = _shown_place(facts, facts.places.find(uri, e.owner_id), d) if d.places and uri else None
+        place = _shown_place(facts, facts.places.find(uri, e.event_owner), d) if d.places and uri else None
         if place is not None and (not chain or chain[-1] != place):
             chain.append(place)
         step, disposition = cbv_name(e.biz_step), cbv_name(e.disposition)
@@ -279,13 +303,13 @@ def batch_page(facts: BatchFacts, digital_link: str,
         verdict = e.verdict or (disposition if disposition in _VERDICTS else None)
         inputs: list[tuple[str, str, str]] = []
         hidden = 0
-        for i in facts.inputs.get(e.id, []):
+        for i in facts.inputs.get(e.row_id, []):
             if i.owner_id == facts.product.owner_id or d.partners:
                 inputs.append((i.name_vi, i.name_en, i.lot))
             else:
                 hidden += 1
         unit = _UOM_UNITS.get(e.uom or "", e.uom or "")
-        quantity = (e.quantity, unit) if d.quantities and e.quantity is not None else None
+        quantity = (e.event_quantity, unit) if d.quantities and e.event_quantity is not None else None
         when = _local(e.event_time, e.time_zone)
         events.append(ShownEvent(e.event_id, step, disposition, when, e.time_zone, place, recorder, quantity,
                                  tuple(inputs), hidden,
@@ -302,13 +326,14 @@ def batch_page(facts: BatchFacts, digital_link: str,
 
 def public_documents(facts: BatchFacts) -> list[dict[str, Any]]:
     """The batch's public events as EPCIS 2.0 JSON-LD objects, oldest first (erroneous events and
-    their declarations left out; each event filtered by :func:`public_event_document`)."""
+    their declarations left out; each event filtered by :func:`public_event_document`); the batch
+    must have been read ``with_documents``."""
     d = facts.product.disclosure
 
     def partner_place_of(owner: int) -> Callable[[str], bool]:
         return lambda uri: _partner_place(facts, facts.places.find(uri, owner))
 
-    return [public_event_document(e.document, d, partner_place=partner_place_of(e.owner_id))
+    return [public_event_document(e.document, d, partner_place=partner_place_of(e.event_owner))
             for e in _facts_shown(facts)]
 
 

@@ -33,7 +33,6 @@ from werkzeug.wrappers import Response as BaseResponse
 from lims.i18n import N_, translator
 from lims.services import trace_public_views as views
 from lims.web.auth import public
-from lims.web.context import get_db
 from lims.web.extensions import limiter
 from lims.web.public_certificates import verify_limit
 from lims.web.trace_pages import (
@@ -41,6 +40,7 @@ from lims.web.trace_pages import (
     certificate_url,
     digital_link,
     public_url,
+    read,
     refusal,
     unknown_lot,
     unknown_product,
@@ -167,14 +167,14 @@ def resolve(rest: str):
     lot = dict(link.qualifiers).get("10")
     link_type = rs.requested_link_type(request.args.get("linkType"))
     if lot is None:
-        product = views.read_product(get_db(), link.value)
+        product = read(views.read_product, link.value)
         if product is None:
             return unknown_product(link.value)
         return _answer(digital_link(link.value), _product_links(product), link_type,
                        product.name(g.get("lang", "vi")))
-    facts = views.read_batch(get_db(), link.value, lot)
+    facts = read(views.read_batch, link.value, lot, link_type == rs.EPCIS)
     if facts is None:
-        product = views.read_product(get_db(), link.value)
+        product = read(views.read_product, link.value)
         return unknown_product(link.value) if product is None else unknown_lot(product, lot)
     anchor = digital_link(link.value, lot)
     links = _batch_links(facts, link.value, lot)

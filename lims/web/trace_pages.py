@@ -9,24 +9,26 @@ with the reason, an unknown product or lot 404. Rate-limited like the certificat
 """
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, g, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from certificates import tokens
-from lims.i18n import gettext
-from lims.i18n import gettext as fast_gettext
+from lims.i18n import gettext, translator
 from lims.services import trace_public_views as views
 from lims.services.trace_public import BIZ_STEP_LABELS, DISPOSITION_LABELS
 from lims.web.auth import public
-from lims.web.context import get_db, wants_json
+from lims.web.context import wants_json
 from lims.web.errors import problem
 from lims.web.extensions import limiter
 from lims.web.public_certificates import certificate_context, verify_limit
+from lims.web.public_reads import read_kept
 from traceability.gs1 import GS1Error, gtin
 
 bp = Blueprint("trace_pages", __name__)
+T = TypeVar("T")
 
 PAGE_CACHE = "private, max-age=60"  # the page's language follows the visitor's session
 
@@ -48,7 +50,9 @@ def digital_link(gtin14: str, lot: str | None = None) -> str:
 
 def render(template: str, code: int = 200, **context: object) -> Response:
     """A public traceability page, translated with the cached service-layer catalog."""
-    html = render_template(template, lang=g.get("lang", "vi"), _=fast_gettext, gettext=fast_gettext, **context)
+    lang = g.get("lang", "vi")
+    translate = translator(lang)  # the language's catalog, looked up once
+    html = render_template(template, lang=lang, _=translate, gettext=translate, **context)
     return make_response(html, code)
 
 
@@ -71,6 +75,12 @@ def unknown_lot(product: views.ProductFacts, lot: str) -> Response:
     return refusal(404, gettext("%(product)s (GTIN %(gtin)s) has no lot %(lot)s registered here.",
                                 product=product.name(g.get("lang", "vi")), gtin=product.gtin, lot=lot),
                    {"gtin": product.gtin, "lot": lot})
+
+
+def read(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(connection, *args)`` on a kept autocommit connection (:func:`lims.web.public_reads.read_kept`):
+    these pages only read, and every scan of a package opens one."""
+    return read_kept(current_app.extensions["lims.engine"], lambda conn: fn(conn, *args))
 
 
 def certificate_url(certificate_id: int) -> str:
@@ -105,10 +115,9 @@ def product(gtin: str):
     checked = _canonical(gtin)
     if isinstance(checked, BaseResponse):
         return checked
-    facts = views.read_product(get_db(), checked)
-    if facts is None:
+    page = read(views.product_page, checked)
+    if page is None:
         return unknown_product(checked)
-    page = views.product_page(get_db(), facts)
     resp = render("public/trace_product.html", p=page, link=digital_link(checked))
     resp.headers["Cache-Control"] = PAGE_CACHE
     return resp
@@ -122,9 +131,9 @@ def batch(gtin: str, lot: str):
     checked = _canonical(gtin)
     if isinstance(checked, BaseResponse):
         return checked
-    facts = views.read_batch(get_db(), checked, lot)
+    facts = read(views.read_batch, checked, lot)
     if facts is None:
-        product_facts = views.read_product(get_db(), checked)
+        product_facts = read(views.read_product, checked)
         return unknown_product(checked) if product_facts is None else unknown_lot(product_facts, lot)
     page = views.batch_page(facts, digital_link(checked, lot), certificate_url)
     resp = render("public/trace_batch.html", p=page, product_url=url_for("trace_pages.product", gtin=checked),

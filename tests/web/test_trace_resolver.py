@@ -12,6 +12,9 @@ from tests.services.trace_public_factory import ANISE_GTIN, ERRONEOUS_ID, LOT, P
 from tests.traceability.epcis_reference import assert_schema_valid
 
 VOC = "https://gs1.org/voc/"
+# The resolver and its pages read on a kept connection of their own (lims.web.public_reads.read_kept),
+# as the certificate check page does: they see committed data only.
+pytestmark = pytest.mark.committed
 
 
 @pytest.fixture
@@ -154,7 +157,6 @@ def test_well_known_gs1resolver_describes_the_resolver(client, app):
     assert body["supportedLinkType"][0]["prefix"] == "gs1:"
 
 
-@pytest.mark.committed  # the check page reads the certificate on a connection of its own
 def test_the_inspection_links_to_the_status_only_check_page_of_the_records_certificate(client, db, issued):
     world = make_trace(db, record_id=issued.cert.record_id, lab=issued.lab)
     links = client.get(f"{world.path}?linkType=all").get_json()["linkset"][0]
