@@ -18,7 +18,7 @@ import click
 from lims.i18n import _
 
 #: Top-level commands that need the project's instance folder and an up-to-date database.
-PROJECT_COMMANDS = frozenset({"audit", "backup", "certificates", "procedures", "serve", "user"})
+PROJECT_COMMANDS = frozenset({"audit", "backup", "certificates", "procedures", "serve", "trace", "user"})
 #: Commands that need the instance folder only: the signing keys, and a backup (taken of a database at
 #: any revision, before its upgrade; it refuses a database without schema itself).
 INSTANCE_ONLY = frozenset({("certificates", "keys"), ("backup", "")})

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from lims.services import certificates as certs
 
-__all__ = ["Readers", "read_public_view", "readers"]
+__all__ = ["Readers", "read_kept", "read_public_view", "readers"]
 
 
 class Readers:
@@ -64,6 +65,30 @@ class Readers:
 
 #: One keeper per process (the engine is the app's; a process serves one app).
 readers = Readers()
+T = TypeVar("T")
+
+
+def read_kept(engine: Engine, read: Callable[[Connection], T]) -> T:
+    """``read(connection)`` on a kept autocommit connection (no pool check-out, no BEGIN/COMMIT):
+    the reads of the other public pages a QR code opens (the GS1 resolver's). A connection the
+    database dropped is replaced once; any other error closes it and is raised."""
+    for attempt in (1, 2):
+        conn = readers.take(engine)
+        try:
+            found = read(conn)
+        except DBAPIError as exc:
+            with contextlib.suppress(Exception):
+                conn.invalidate()
+            if attempt == 2 or not (exc.connection_invalidated or isinstance(exc, OperationalError)):
+                raise
+            continue
+        except BaseException:
+            with contextlib.suppress(Exception):
+                conn.close()
+            raise
+        readers.give_back(engine, conn)
+        return found
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _read_on_driver(conn: Connection, dialect: Any, certificate_id: int) -> certs.PublicView:

@@ -10,7 +10,18 @@ from flask_babel import get_locale
 
 from lims.config import LANGUAGES
 from lims.i18n import set_language
-from lims.web import accounts, certificates, instruments, office, password_reset, public, public_certificates, ui
+from lims.web import (
+    accounts,
+    certificates,
+    instruments,
+    office,
+    password_reset,
+    public,
+    public_certificates,
+    resolver,
+    trace_pages,
+    ui,
+)
 from lims.web import imports as imports_ui
 from lims.web import workflow as workflow_ui
 from lims.web.api import BLUEPRINTS, register
@@ -66,6 +77,8 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(public.bp)
     app.register_blueprint(workflow_ui.bp)
     app.register_blueprint(public_certificates.bp)
+    app.register_blueprint(trace_pages.bp)
+    app.register_blueprint(resolver.bp)
     app.register_blueprint(certificates.bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(office.bp)

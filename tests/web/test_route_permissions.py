@@ -19,7 +19,9 @@ PUBLIC_ENDPOINTS = {
     "api_meta.health": "liveness probe for load balancers",
     "api-docs.openapi_json": "the API description",
 }
-PUBLIC_PREFIXES = ("public_certificates.",)  # the certificate check page and the lab's public keys
+# the certificate check page and the lab's public keys; the GS1 resolver and the public product and
+# batch pages a package's QR code opens (what they show: lims.services.trace_public)
+PUBLIC_PREFIXES = ("public_certificates.", "resolver.", "trace_pages.")
 
 
 def _is_declared_public(endpoint: str) -> bool:
