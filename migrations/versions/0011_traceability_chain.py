@@ -16,8 +16,8 @@ Self-contained: the folding of names (lims.text_search.fold, for the search colu
 is copied here as of this revision.
 
 Revision ID: 0011
-Revises: 0009
-Create Date: 2026-12-01 02:00:00
+Revises: 0010
+Create Date: 2026-11-30 05:00:00
 """
 import re
 import unicodedata
@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0011'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
