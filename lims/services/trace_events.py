@@ -44,7 +44,7 @@ from traceability.epcis_events import (
 )
 
 __all__ = ["CaptureRefused", "EventQuery", "SOURCES", "batch_document", "batch_events", "capture", "declare_error",
-           "exported", "get_capture", "location_uri", "query", "query_from_args", "record", "record_uri"]
+           "exported", "find_batch", "get_capture", "location_uri", "query", "query_from_args", "record", "record_uri"]
 
 SOURCES = ("api", "form", "import", "lab", "demo")
 #: At most this many problems are reported for one document (the first ones, in document order).
@@ -278,6 +278,12 @@ def get_capture(session: Session, actor: Actor | None, capture_id: int) -> Trace
     if job is None or not policy.can_see_organisation(actor, job.owner_id):
         raise NotFound(_("There is no capture %(id)s.", id=capture_id))
     return job
+
+
+def find_batch(session: Session, gtin14: str, lot: str) -> Batch | None:
+    """The batch ``lot`` of the product with GTIN-14 ``gtin14``, if there is one."""
+    return session.scalar(select(Batch).join(Product, Batch.product_id == Product.id)
+                          .where(Product.gtin == gtin14, Batch.lot == lot))
 
 
 def batch_events(session: Session, batch: Batch, *, include_errors: bool = True) -> list[TraceEvent]:
