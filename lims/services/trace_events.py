@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, insert, select, text
 from sqlalchemy.orm import Session, lazyload
 
 from lims.config import base_url
@@ -213,6 +213,16 @@ def _new_batch(product: Product, q: QuantityFact, f: EventFacts, lookups: Lookup
                  location=place if place is not None and place.owner_id == product.owner_id else None)
 
 
+def _new_ids(session: Session, table: str, count: int) -> list[int]:
+    """``count`` ids for rows inserted with Core (an executemany without RETURNING: on PostgreSQL a
+    pipeline of one prepared statement, some five times faster than the ORM's batched INSERTs)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return list(session.scalars(select(func.nextval(func.pg_get_serial_sequence(table, "id")))
+                                    .select_from(func.generate_series(1, count))))
+    last = session.scalar(text(f"SELECT coalesce(max(id), 0) FROM {table}")) or 0  # SQLite: one writer at a time
+    return list(range(last + 1, last + count + 1))
+
+
 def _store(session: Session, actor: Actor, owner: int, source: str, ready: list[dict[str, Any]],
            parsed: Mapping[int, EventFacts], lookups: Lookups, registered: list[Batch]) -> TraceCapture:
     from lims.services.trace_rules import record_ids_of
@@ -220,30 +230,36 @@ def _store(session: Session, actor: Actor, owner: int, source: str, ready: list[
     job = TraceCapture(owner_id=owner, user_id=policy.actor_id(actor), source=source, status="accepted",
                        event_count=len(ready), errors=[])
     session.add(job)
+    session.add_all(registered)
     session.flush()
     now = datetime.now(UTC)
-    rows = []
+    ids = _new_ids(session, "trace_event", len(ready))
+    events: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
     for i, document in enumerate(ready):
         f = parsed[i]
         records = record_ids_of(f)
-        row = TraceEvent(
-            event_id=f.event_id, event_type=f.event_type, action=f.action, biz_step=f.biz_step,
-            disposition=f.disposition, event_time=f.event_time, time_zone=f.time_zone, record_time=now,
-            read_point=f.read_point, biz_location=f.biz_location, owner_id=owner,
-            record_id=records[0] if records else None, verdict=_verdict(f), error_declared=f.error is not None,
-            document=document, capture_id=job.id)
-        row.batches = [TraceEventBatch(batch=lookups.batches[(q.gtin14, q.lot)], role=q.role,
-                                       quantity=q.quantity, uom=q.uom) for q in f.quantities if q.lot]
-        rows.append(row)
-    session.add_all(rows)
-    session.flush()
+        events.append({
+            "id": ids[i], "event_id": f.event_id, "event_type": f.event_type, "action": f.action,
+            "biz_step": f.biz_step, "disposition": f.disposition, "event_time": f.event_time,
+            "time_zone": f.time_zone, "record_time": now, "read_point": f.read_point, "biz_location": f.biz_location,
+            "owner_id": owner, "capture_id": job.id, "record_id": records[0] if records else None,
+            "verdict": _verdict(f), "error_declared": f.error is not None, "document": document})
+        links += [{"event_row_id": ids[i], "batch_id": lookups.batches[(q.gtin14, q.lot)].id, "role": q.role,
+                   "quantity": q.quantity, "uom": q.uom} for q in f.quantities if q.lot]
+    session.execute(insert(TraceEvent.__table__), events)
+    if links:
+        link_ids = _new_ids(session, "trace_event_batch", len(links))
+        for link, link_id in zip(links, link_ids, strict=True):
+            link["id"] = link_id
+        session.execute(insert(TraceEventBatch.__table__), links)
     for batch in registered:
         audit.record(session, actor, "batch.create", batch,
                      after={"product": batch.product.gtin, "lot": batch.lot, "by": "commissioning event"})
     audit.record(session, actor, "trace.capture", job, after={
-        "source": source, "events": len(rows), "owner_id": owner,
-        "event_ids": [r.event_id for r in rows],
-        "declared_erroneous": [r.event_id for r in rows if r.error_declared]})
+        "source": source, "events": len(events), "owner_id": owner,
+        "event_ids": [e["event_id"] for e in events],
+        "declared_erroneous": [e["event_id"] for e in events if e["error_declared"]]})
     return job
 
 

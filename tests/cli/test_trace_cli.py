@@ -59,7 +59,7 @@ def test_a_partner_document_round_trips_import_then_export_event_by_event(cli, d
     assert_schema_valid(partner)
     source = tmp_path / "partner.jsonld"
     source.write_text(json.dumps(partner, ensure_ascii=False), "utf-8")
-    done = cli.invoke(main, ["trace", "import", str(source), "--as", "packer"])
+    done = cli.invoke(main, ["trace", "import", str(source), "--as", "trace.packer"])
     assert done.exit_code == 0, done.output
     assert "Stored 6 events" in done.output
 

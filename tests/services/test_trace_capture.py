@@ -218,3 +218,20 @@ def test_a_declaration_naming_a_corrective_event_that_does_not_exist_is_refused(
                                     corrective_ids=["urn:uuid:11111111-2222-4333-8444-555555555555"])
     problems = _refused(db, world.users["farmer"], document(declaration))
     assert problems[0]["field"] == "errorDeclaration/correctiveEventIDs/0"
+
+
+def test_the_lab_links_an_inspecting_event_to_its_record_with_the_verdict(db, world, lab):
+    """Issue 13 part 2: "for inspecting, a link to the lab or inspection record and its verdict"."""
+    from tests.services.workflow_factory import open_scale_record
+
+    record = open_scale_record(db, lab)
+    testres = {"bizTransactionList": [{"type": "testres", "bizTransaction": te.record_uri(record.id)}]}
+    event = object_event(ANISE_LOT, step="inspecting", disposition="non_conformant", quantity=None, **testres)
+    te.capture(db, world.users["tech"], document(event), source="lab")
+    stored = te.batch_events(db, world.batches["anise"])[-1]
+    assert (stored.record_id, stored.verdict) == (record.id, "non_conformant")
+    record.verdict = "pass"
+    db.flush()
+    again = object_event(ANISE_LOT, step="inspecting", disposition="non_conformant", quantity=None, **testres)
+    problems = _refused(db, world.users["tech"], document(again))
+    assert problems[0]["field"] == "disposition" and "must be conformant" in problems[0]["message"]

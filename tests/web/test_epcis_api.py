@@ -89,7 +89,7 @@ def test_events_are_a_valid_query_document_paged_by_the_link_header(client, db, 
     seen = []
     while url:
         answer = client.get(url, headers=headers)
-        assert answer.status_code == 200
+        assert answer.status_code == 200, answer.get_json()
         body = answer.get_json()
         assert body["type"] == "EPCISQueryDocument"
         assert_schema_valid(body)
