@@ -18,9 +18,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import exists, func, insert, select, text
+from sqlalchemy import Table, exists, func, insert, select, text
 from sqlalchemy.orm import Session, lazyload
 
 from lims.config import base_url
@@ -247,12 +247,12 @@ def _store(session: Session, actor: Actor, owner: int, source: str, ready: list[
             "verdict": _verdict(f), "error_declared": f.error is not None, "document": document})
         links += [{"event_row_id": ids[i], "batch_id": lookups.batches[(q.gtin14, q.lot)].id, "role": q.role,
                    "quantity": q.quantity, "uom": q.uom} for q in f.quantities if q.lot]
-    session.execute(insert(TraceEvent.__table__), events)
+    session.execute(insert(cast(Table, TraceEvent.__table__)), events)
     if links:
         link_ids = _new_ids(session, "trace_event_batch", len(links))
         for link, link_id in zip(links, link_ids, strict=True):
             link["id"] = link_id
-        session.execute(insert(TraceEventBatch.__table__), links)
+        session.execute(insert(cast(Table, TraceEventBatch.__table__)), links)
     for batch in registered:
         audit.record(session, actor, "batch.create", batch,
                      after={"product": batch.product.gtin, "lot": batch.lot, "by": "commissioning event"})
