@@ -81,7 +81,8 @@ def export(gtin: str, lot: str, output: Path) -> None:
         if batch is None:
             _refuse(_("There is no lot %(lot)s of GTIN %(gtin)s.", lot=lot, gtin=gtin14))
             return
-        document = trace_events.batch_document(session, batch)
-    output.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", "utf-8")
-    click.echo(_("Wrote %(count)s events of %(gtin)s lot %(lot)s to %(file)s.",
-                 count=len(document["epcisBody"]["eventList"]), gtin=gtin14, lot=lot, file=str(output)))
+        written = trace_events.batch_document_json(session, batch)
+    output.write_text(written + "\n", "utf-8")
+    count = len(json.loads(written)["epcisBody"]["eventList"])
+    click.echo(_("Wrote %(count)s events of %(gtin)s lot %(lot)s to %(file)s.", count=count, gtin=gtin14, lot=lot,
+                 file=str(output)))
