@@ -75,7 +75,7 @@ NEXT_DOC = {"Link": {"description": "the next page, as <URL>; rel=\"next\" (abse
 
 
 def _list_param(name: str, description: str, fmt: str | None = None) -> dict:
-    item = {"type": "string", **({"format": fmt} if fmt else {})}
+    item = {"type": "string", "minLength": 1, "maxLength": 255, **({"format": fmt} if fmt else {})}
     return {"name": name, "in": "query", "required": False, "description": description, "style": "pipeDelimited",
             "explode": False, "schema": {"type": "array", "items": item, "maxItems": 50}}
 
@@ -169,6 +169,9 @@ class Events(MethodView):
     @roles_required(*READERS)
     @bp.doc(parameters=QUERY_PARAMS)
     @bp.response(200, QueryDocumentSchema, headers=NEXT_DOC)
+    @bp.alt_response(414, schema={"type": "string"}, content_type="text/html",
+                     description="the request line is longer than the server takes (gunicorn: 4,094 bytes); "
+                                 "split the query")
     def get(self):
         """The events the user may read (a business: those it recorded and those about its products), oldest
         first, as an EPCISQueryDocument; the next page's URL in the ``Link`` header."""
