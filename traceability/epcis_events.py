@@ -35,6 +35,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from lims.errors import LimsError
 from lims.i18n import N_, gettext
+from traceability.cbv import BIZ_STEPS, CBV_TERMS, DISPOSITIONS, ERROR_REASONS, cbv_name
 from traceability.gs1 import DigitalLink, GS1Error, check_digit, gln, gtin, parse_digital_link
 
 __all__ = [
@@ -44,38 +45,12 @@ __all__ = [
     "object_event", "parse_event", "parse_location", "transformation_event", "utc_offset",
 ]
 
-#: CBV 2.0 §7.2 business steps (the enumeration of GS1's EPCIS 2.0 JSON Schema, bizStep).
-BIZ_STEPS: Final = (
-    "accepting", "arriving", "assembling", "collecting", "commissioning", "consigning", "creating_class_instance",
-    "cycle_counting", "decommissioning", "departing", "destroying", "disassembling", "dispensing", "encoding",
-    "entering_exiting", "holding", "inspecting", "installing", "killing", "loading", "other", "packing", "picking",
-    "receiving", "removing", "repackaging", "repairing", "replacing", "reserving", "retail_selling", "shipping",
-    "staging_outbound", "stock_taking", "stocking", "storing", "transporting", "unloading", "unpacking",
-    "void_shipping", "sensor_reporting", "sampling",
-)
-#: CBV 2.0 §7.3 dispositions.
-DISPOSITIONS: Final = (
-    "active", "container_closed", "damaged", "destroyed", "dispensed", "disposed", "encoded", "expired",
-    "in_progress", "in_transit", "inactive", "no_pedigree_match", "non_sellable_other", "partially_dispensed",
-    "recalled", "reserved", "retail_sold", "returned", "sellable_accessible", "sellable_not_accessible", "stolen",
-    "unknown", "available", "completeness_verified", "completeness_inferred", "conformant", "container_open",
-    "mismatch_instance", "mismatch_class", "mismatch_quantity", "needs_replacement", "non_conformant", "unavailable",
-)
-#: CBV 2.0 §7.5 error reasons.
-ERROR_REASONS: Final = ("did_not_occur", "incorrect_data")
 EVENT_TYPES: Final = ("ObjectEvent", "AggregationEvent", "TransformationEvent")
 #: Each quantity list of an event and the role of its classes.
 QUANTITY_LISTS: Final = (("quantityList", "object"), ("childQuantityList", "child"),
                          ("inputQuantityList", "input"), ("outputQuantityList", "output"))
 ACTIONS: Final = ("ADD", "OBSERVE", "DELETE")
 
-# The three spellings of a CBV term: bare word (EPCIS 2.0 JSON), CBV 2.0 Web URI, CBV 1.x URN.
-_CBV_PREFIXES: Final = {
-    "bizStep": ("https://ref.gs1.org/cbv/BizStep-", "https://gs1.org/voc/BizStep-", "urn:epcglobal:cbv:bizstep:"),
-    "disposition": ("https://ref.gs1.org/cbv/Disp-", "https://gs1.org/voc/Disp-", "urn:epcglobal:cbv:disp:"),
-    "reason": ("https://ref.gs1.org/cbv/ER-", "https://gs1.org/voc/ER-", "urn:epcglobal:cbv:er:"),
-}
-_CBV_TERMS: Final = {"bizStep": BIZ_STEPS, "disposition": DISPOSITIONS, "reason": ERROR_REASONS}
 _OFFSET = re.compile(r"[+-](0\d|1[0-4]):[0-5]\d")
 _URI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
 # Tag Data Standard 14.x: EPC class URNs of a lot and an SGTIN pattern of a product.
@@ -280,15 +255,6 @@ def location_id(*, gln: str | None, owner_key: str, local_id: str | None, base: 
 
 # --- reading ----------------------------------------------------------------------------------
 
-def cbv_name(kind: str, value: str) -> str:
-    """The CBV short name of a ``bizStep``, ``disposition`` or error ``reason`` written in any of its
-    three spellings; another vocabulary's URI is returned as it is."""
-    for prefix in _CBV_PREFIXES[kind]:
-        if value.startswith(prefix) and value[len(prefix):] in _CBV_TERMS[kind]:
-            return value[len(prefix):]
-    return value
-
-
 def _vocabulary(event: Mapping[str, Any], kind: str, field: str) -> str | None:
     value = event.get(field)
     if value is None:
@@ -296,7 +262,7 @@ def _vocabulary(event: Mapping[str, Any], kind: str, field: str) -> str | None:
     if not isinstance(value, str) or not value:
         raise EventError(field, N_("Must be a text."))
     name = cbv_name(kind, value)
-    if name not in _CBV_TERMS[kind] and not _URI_SCHEME.fullmatch(name):
+    if name not in CBV_TERMS[kind] and not _URI_SCHEME.fullmatch(name):
         raise EventError(field, N_("\"%(value)s\" is neither a CBV term nor a URI."), value=value)
     return name
 
