@@ -4,6 +4,9 @@
   or none; as the lab (the system) unless ``--as`` names the user whose organisation records it.
   Exit 0 when stored, 2 when refused (each problem on stderr as ``event N, field: message``).
 * ``lims trace export GTIN LOT -o FILE.json``: every event of the batch as an EPCIS 2.0 document.
+
+``lims trace list`` and ``lims trace label`` are in :mod:`lims.commands.trace_labels`, which adds
+them to this group (imported below, so the group always has all four).
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from lims.commands._context import unit_of_work
 
 @click.group("trace")
 def command() -> None:
-    """Product traceability: EPCIS 2.0 events of products' batches."""
+    """Product traceability: products and batches, their package labels, and EPCIS 2.0 events."""
 
 
 def _refuse(message: str) -> None:
@@ -86,3 +89,6 @@ def export(gtin: str, lot: str, output: Path) -> None:
     count = len(json.loads(written)["epcisBody"]["eventList"])
     click.echo(_("Wrote %(count)s events of %(gtin)s lot %(lot)s to %(file)s.", count=count, gtin=gtin14, lot=lot,
                  file=str(output)))
+
+
+from lims.commands import trace_labels as _labels  # noqa: E402,F401  (adds list and label)

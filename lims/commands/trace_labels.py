@@ -14,21 +14,12 @@ from pathlib import Path
 
 import click
 
+from lims.commands.trace import command as trace_group
+from lims.config import base_url
 from lims.i18n import _, current_language
 
 
-@click.group("trace")
-def command() -> None:
-    """Products and batches of product traceability, and their package labels."""
-
-
-def _base_url() -> str:
-    from lims.config import Settings
-
-    return Settings.from_env(database_url="unused", secret_key="unused").base_url
-
-
-@command.command("list")
+@trace_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help="An array of JSON objects.")
 def trace_list(as_json: bool) -> None:
     """List the products and their batches with their GS1 Digital Links."""
@@ -36,7 +27,7 @@ def trace_list(as_json: bool) -> None:
     from lims.services.trace_labels import catalogue
 
     with unit_of_work() as session:
-        entries = catalogue(session, _base_url())
+        entries = catalogue(session, base_url())
     if as_json:
         click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
         return
@@ -47,7 +38,7 @@ def trace_list(as_json: bool) -> None:
         click.echo(f"{e['gtin']}  {e['lot'] or '(' + _('no batch') + ')'}  {name} · {e['owner']}  {e['digital_link']}")
 
 
-@command.command("label")
+@trace_group.command("label")
 @click.argument("gtin_code", metavar="GTIN")
 @click.argument("lot")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
@@ -71,7 +62,7 @@ def trace_label(gtin_code: str, lot: str, output: Path, lang: str | None) -> Non
         click.echo(f"GTIN {gtin_code}: {exc.reason}", err=True)
         raise click.exceptions.Exit(2) from None
     with unit_of_work() as session:
-        label = package_label(session, _base_url(), gtin14, lot, lang or current_language())
+        label = package_label(session, base_url(), gtin14, lot, lang or current_language())
     if label is None:
         click.echo(_("Lot %(lot)s of GTIN %(gtin)s is not registered.", lot=lot, gtin=gtin14), err=True)
         raise click.exceptions.Exit(2)

@@ -15,7 +15,18 @@ from typing import Any
 
 from flask import Blueprint
 
-from lims.web.api import catalog, catalog_items, certificates, epcis, imports, meta, office, traceability, users, workflow
+from lims.web.api import (
+    catalog,
+    catalog_items,
+    certificates,
+    epcis,
+    imports,
+    meta,
+    office,
+    traceability,
+    users,
+    workflow,
+)
 from lims.web.openapi import document_input_limits
 
 __all__ = ["BLUEPRINTS", "register"]
