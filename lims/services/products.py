@@ -18,6 +18,7 @@ Batches are in :mod:`lims.services.batches`, places in :mod:`lims.services.trace
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from lims.config import DEFAULT_BASE_URL
 from lims.errors import NotFound, PermissionDenied, ValidationError
 from lims.i18n import _
 from lims.metrology.units import UNIT_TABLE, reportable_unit, unit_info
@@ -40,7 +42,7 @@ from lims.services.workflow.locking import check_version
 from traceability import gs1
 
 __all__ = ["DISCLOSURE_PARTS", "NET_KINDS", "NewProduct", "ProductChange", "ProductFilter", "PRODUCT_SORTS",
-           "check_owner", "create_product", "get_product", "like", "net_units", "owned_products", "product_change",
+           "check_owner", "create_product", "digital_link", "get_product", "like", "net_units", "owned_products", "product_change",
            "product_frozen", "product_values", "search_products", "table_unit", "unit_kind", "update_product"]
 
 #: The kinds of quantity a net content is stated in (Vietnamese rules on prepackaged goods), with a
@@ -131,6 +133,13 @@ def check_owner(session: Session, actor: Actor | None, c: Checker, owner_id: int
     elif not org.active:
         c.fail("owner_id", _("%(name)s has been withdrawn from the catalogue: it takes no new work.", name=org.name))
     return owner_id
+
+
+def digital_link(gtin14: str, lot: str | None = None) -> str:
+    """The GS1 Digital Link of a product, or of one of its batches, at the resolver's root
+    (``LIMS_BASE_URL``): ``{base}/01/{gtin14}`` and ``…/10/{lot}``."""
+    base = (os.environ.get("LIMS_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+    return gs1.DigitalLink.build(base, "01", gtin14, {"10": lot} if lot else None).uri
 
 
 def like(text: str) -> str:

@@ -15,14 +15,24 @@ from typing import Any
 
 from flask import Blueprint
 
-from lims.web.api import catalog, catalog_items, certificates, imports, meta, office, users, workflow
+from lims.web.api import (
+    catalog,
+    catalog_items,
+    certificates,
+    imports,
+    meta,
+    office,
+    trace_products,
+    users,
+    workflow,
+)
 from lims.web.openapi import document_input_limits
 
 __all__ = ["BLUEPRINTS", "register"]
 
 # In the order the OpenAPI description lists them.
 BLUEPRINTS: list[Blueprint] = [meta.bp, catalog.bp, catalog_items.bp, users.bp, certificates.bp, workflow.bp,
-                                office.bp, imports.bp, imports.export_bp]
+                                office.bp, imports.bp, imports.export_bp, trace_products.bp]
 
 for _info in pkgutil.iter_modules(__path__):  # every module of the package, a new one too
     _declared = getattr(importlib.import_module(f"{__name__}.{_info.name}"), "INPUT_SCHEMAS", ())
