@@ -112,6 +112,12 @@ def database_url(folder: Path | None = None) -> str:
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
+def base_url() -> str:
+    """``LIMS_BASE_URL`` without a trailing slash: the public address in QR codes and the root of the
+    GS1 resolver (the Digital Links of batches, the ids of places)."""
+    return (os.environ.get("LIMS_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+
+
 def served_base_url(host: str, port: int) -> str:
     """The public address of a server started on ``host:port`` (``lims demo``): ``LIMS_BASE_URL``
     when set, else that address (a wildcard host is reached as 127.0.0.1 from the same machine)."""

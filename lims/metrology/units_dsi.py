@@ -30,6 +30,7 @@ _SIRP_SYMBOLS = {
     "delta_degree_Celsius": "K",  # a difference of 1 °C is 1 K
     "percent": "percent",  # the syntax has no "%"; dsiunits reads the D-SI name
     "percent_RH": "percent",  # D-SI has no unit of its own for relative humidity
+    "piece": "one",  # a count of items is a pure number
     "watt_hour": "W.h",
     "degree": "°",
 }

@@ -26,6 +26,8 @@ __all__ = ["ureg", "Q_", "Quantity", "UnitInfo", "unit_info", "canonical_unit", 
 
 ureg: pint.UnitRegistry[float] = pint.UnitRegistry(autoconvert_offset_to_baseunit=False)
 ureg.define("percent_RH = 0.01")
+# A counted item of a product (UN/ECE Rec 20 H87, "piece"): a pure number, printed "pcs".
+ureg.define("piece = 1")
 _PRE_SUBSTITUTIONS = (
     (re.compile(r"%\s*RH\b"), "percent_RH"),
     (re.compile("℃"), "degC"),
@@ -67,6 +69,7 @@ DISPLAY_SYMBOLS = {
     "delta_degree_Fahrenheit": "°F",
     "percent": "%",
     "percent_RH": "%RH",
+    "piece": "pcs",
     "ohm": "Ω",
     "degree": "°",
 }
@@ -79,6 +82,7 @@ _ASCII_SYMBOLS = {
     "delta_degree_Fahrenheit": "delta_degF",
     "percent": "percent",
     "percent_RH": "percent_RH",
+    "piece": "piece",
     "ohm": "ohm",
     "degree": "deg",
     "kelvin": "K",

@@ -70,6 +70,8 @@ UNIT_TABLE: tuple[LabUnit, ...] = (
     LabUnit("percent_RH", "%RH", "P1", unece_confirmed=False),
     LabUnit("percent", "%", "P1"),
     LabUnit("dimensionless", "", "C62"),
+    # counted items of a product (traceability: lots counted in packages or pieces)
+    LabUnit("piece", "pcs", "H87"),
     # length, speed
     LabUnit("mm", "mm", "MMT"),
     LabUnit("m", "m", "MTR"),

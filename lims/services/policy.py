@@ -36,6 +36,8 @@ __all__ = [
     "organisation_of", "can_see_organisation", "can_see_request", "can_see_record", "can_see_certificate",
     "can_edit_record", "can_review_record", "can_manage_certificates", "can_print_stamp", "can_see_office",
     "INSTRUMENT_EDITORS", "can_edit_instruments", "can_see_instrument_history",
+    "EVENT_RECORDERS", "RECEIVING_STEPS", "can_record_events", "can_record_about_lot", "can_link_lab_record",
+    "can_declare_event_error", "sees_all_events",
 ]
 
 
@@ -238,3 +240,59 @@ def asks_for_own_instruments(actor: Actor | None) -> bool:
     """A business user (not the lab's staff, though an admin holds every role) is offered its due
     instruments to request, with checkboxes on its dashboard, instruments list and instrument page."""
     return has_role(actor, Role.business) and not is_staff(actor)
+
+
+# --- product traceability (EPCIS events) ---------------------------------------------------------
+
+#: Who records traceability events: businesses (about their own goods) and the lab's technicians and
+#: reviewers (inspecting events); inspectors only read.
+EVENT_RECORDERS: Final = (Role.business, Role.technician, Role.reviewer)
+#: The steps a business records about another business's lot when it happens at one of its own places.
+RECEIVING_STEPS: Final = ("receiving", "storing")
+
+
+def can_record_events(actor: Actor | None) -> bool:
+    """Businesses and the lab's technicians and reviewers capture EPCIS events (admins and the system too)."""
+    return has_role(actor, *EVENT_RECORDERS)
+
+
+def can_record_about_lot(actor: Actor | None, *, product_owner_id: int, biz_step: str | None, role: str,
+                         place_owner_id: int | None) -> bool:
+    """Whether ``actor`` may record an event naming a lot of a product of ``product_owner_id``:
+
+    * a business, about lots of its own products; about another business's lot only when it
+      receives or stores it, or takes it in as an input of a transformation, at one of its own
+      places (``place_owner_id``: the owner of the event's bizLocation, else of its readPoint);
+    * the lab (technicians, reviewers), ``inspecting`` events about any lot;
+    * the system (the ``lims`` command, the demo), anything.
+    """
+    if isinstance(actor, SystemActor):
+        return True
+    if biz_step == "inspecting" and has_role(actor, Role.technician, Role.reviewer):
+        return True
+    org = organisation_of(actor)
+    if org is None or not has_role(actor, Role.business):
+        return False
+    if org == product_owner_id:
+        return True
+    takes_in = biz_step in RECEIVING_STEPS or role == "input"
+    return takes_in and place_owner_id == org
+
+
+def can_link_lab_record(actor: Actor | None) -> bool:
+    """Only the lab links an inspecting event to one of its records (a ``testres`` transaction)."""
+    return isinstance(actor, SystemActor) or has_role(actor, Role.technician, Role.reviewer)
+
+
+def can_declare_event_error(actor: Actor | None, event_owner_id: int) -> bool:
+    """An error is declared by the organisation that recorded the event (or the system)."""
+    if isinstance(actor, SystemActor):
+        return True
+    org = organisation_of(actor)
+    return org is not None and org == event_owner_id and can_record_events(actor)
+
+
+def sees_all_events(actor: Actor | None) -> bool:
+    """The lab's people and inspectors read every event; a business, the events it recorded and
+    those about its products."""
+    return is_staff(actor)
