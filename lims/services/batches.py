@@ -6,8 +6,8 @@
 * Dates: the expiry date is not before the production date, the production date not after today
   (in the lab's time zone, ``LIMS_TIMEZONE``).
 * The quantity produced (> 0) is in a unit of the lab's table that fits the product: of the same
-  kind as its net quantity (mass, volume, length), or a count of packages (``dimensionless``,
-  UN/ECE Rec 20 ``C62``).
+  kind as its net quantity (mass, volume, length), or a count of packages (``piece``, UN/ECE
+  Rec 20 ``H87``).
 * The place where it was produced is one of the business's own places, in use.
 
 Who: as for products (:mod:`lims.services.products`). The lot is fixed once an event names the
@@ -34,7 +34,7 @@ from lims.services.catalog_edits import change_of, changed_fields, values_of
 from lims.services.inputs import opts, service_input
 from lims.services.listing import Page
 from lims.services.policy import Actor
-from lims.services.products import NET_KINDS, get_product, like, table_unit, unit_kind
+from lims.services.products import COUNT_UNIT, NET_KINDS, get_product, like, table_unit, unit_kind
 from lims.services.validation import Checker
 from traceability import gs1
 
@@ -76,7 +76,7 @@ def batch_units(product: Product) -> list[str]:
     kinds = (unit_kind(product.net_unit),) if product.net_unit else tuple(NET_KINDS)
     from lims.metrology.units import UNIT_TABLE
 
-    return [row.pint for row in UNIT_TABLE if unit_kind(row.pint) in kinds] + ["dimensionless"]
+    return [row.pint for row in UNIT_TABLE if unit_kind(row.pint) in kinds] + [COUNT_UNIT]
 
 
 def _check(session: Session, c: Checker, product: Product, new: NewBatch, *, own_id: int | None = None) -> str:

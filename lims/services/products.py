@@ -18,7 +18,6 @@ Batches are in :mod:`lims.services.batches`, places in :mod:`lims.services.trace
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +26,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from lims.config import DEFAULT_BASE_URL
+from lims.config import base_url
 from lims.errors import NotFound, PermissionDenied, ValidationError
 from lims.i18n import _
 from lims.metrology.units import UNIT_TABLE, reportable_unit, unit_info
@@ -41,9 +40,10 @@ from lims.services.validation import Checker
 from lims.services.workflow.locking import check_version
 from traceability import gs1
 
-__all__ = ["DISCLOSURE_PARTS", "NET_KINDS", "NewProduct", "ProductChange", "ProductFilter", "PRODUCT_SORTS",
-           "check_owner", "create_product", "digital_link", "get_product", "like", "net_units", "owned_products", "product_change",
-           "product_frozen", "product_values", "search_products", "table_unit", "unit_kind", "update_product"]
+__all__ = ["COUNT_UNIT", "DISCLOSURE_PARTS", "NET_KINDS", "NewProduct", "ProductChange", "ProductFilter",
+           "PRODUCT_SORTS", "check_owner", "create_product", "digital_link", "get_product", "like", "net_units",
+           "owned_products", "product_change", "product_frozen", "product_values", "search_products", "table_unit",
+           "unit_kind", "update_product"]
 
 #: The kinds of quantity a net content is stated in (Vietnamese rules on prepackaged goods), with a
 #: unit of each to compare dimensions with.
@@ -54,6 +54,9 @@ NET_KINDS: dict[str, str] = {"mass": "kg", "volume": "L", "length": "m"}
 #: public unless the business hides them; the names of partner businesses are not, unless it shows them.
 DISCLOSURE_PARTS: dict[str, bool] = {"product": True, "lot": True, "dates": True, "inspections": True,
                                      "places": True, "partners": False}
+
+#: The unit of a batch counted in packages or pieces (UN/ECE Rec 20 H87).
+COUNT_UNIT = "piece"
 
 PRODUCT_SORTS: dict[str, Any] = {"id": Product.id, "gtin": Product.gtin, "name": Product.name_vi,
                                  "category": Product.category}
@@ -89,15 +92,18 @@ class ProductChange(NewProduct):
 
 
 def unit_kind(unit: str) -> str | None:
-    """``mass``, ``volume``, ``length`` (:data:`NET_KINDS`), ``count`` for a pure number, or None."""
+    """``mass``, ``volume``, ``length`` (:data:`NET_KINDS`), ``count`` for counted pieces (Rec 20
+    ``H87``), or None for any other unit."""
     try:
-        dims = unit_info(unit).dimensionality
+        info = unit_info(unit)
     except Exception:
         return None
+    if info.text == COUNT_UNIT:
+        return "count"
     for kind, ref in NET_KINDS.items():
-        if dims == unit_info(ref).dimensionality:
+        if info.dimensionality == unit_info(ref).dimensionality:
             return kind
-    return "count" if unit_info("dimensionless").dimensionality == dims else None
+    return None
 
 
 def net_units() -> list[str]:
@@ -138,8 +144,7 @@ def check_owner(session: Session, actor: Actor | None, c: Checker, owner_id: int
 def digital_link(gtin14: str, lot: str | None = None) -> str:
     """The GS1 Digital Link of a product, or of one of its batches, at the resolver's root
     (``LIMS_BASE_URL``): ``{base}/01/{gtin14}`` and ``…/10/{lot}``."""
-    base = (os.environ.get("LIMS_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
-    return gs1.DigitalLink.build(base, "01", gtin14, {"10": lot} if lot else None).uri
+    return gs1.DigitalLink.build(base_url(), "01", gtin14, {"10": lot} if lot else None).uri
 
 
 def like(text: str) -> str:

@@ -136,15 +136,14 @@ def get_location(session: Session, actor: Actor | None, location_id: int) -> Tra
 
 def location_frozen(session: Session, place: TraceLocation) -> tuple[str, ...]:
     """The GLN and local identifier are fixed once a batch was produced at the place or an event
-    names it (an event's URI ends with its identifier)."""
+    names it (as readPoint or bizLocation, by :func:`lims.services.trace_events.location_uri`)."""
     used = session.scalar(select(Batch.id).where(Batch.location_id == place.id).limit(1)) is not None
-    ident = place.gln or place.local_id
-    if not used and ident:
-        ending = "%" + ident.replace("%", "\\%").replace("_", "\\_")
+    if not used and (place.gln or place.local_id):
+        from lims.services.trace_events import location_uri  # the capture service names places so
+
+        uri = location_uri(place)
         used = session.scalar(select(TraceEvent.id).where(
-            TraceEvent.owner_id == place.owner_id,
-            or_(TraceEvent.read_point.like(ending, escape="\\"),
-                TraceEvent.biz_location.like(ending, escape="\\"))).limit(1)) is not None
+            or_(TraceEvent.read_point == uri, TraceEvent.biz_location == uri)).limit(1)) is not None
     return ("owner_id", "gln", "local_id") if used else ("owner_id",)
 
 

@@ -164,7 +164,7 @@ def test_disclosure_keeps_only_what_differs_from_the_defaults(db, w):
 
 def test_a_batch_of_packages_is_counted_and_audited(db, w):
     b = w.batch(db, w.product(db))
-    assert (b.lot, b.quantity, b.quantity_unit) == ("HOI-2025-01", 2000.0, "dimensionless")
+    assert (b.lot, b.quantity, b.quantity_unit) == ("HOI-2025-01", 2000.0, "piece")
     assert db.scalars(select(AuditEvent.action).where(AuditEvent.action == "batch.create")).one()
 
 

@@ -39,7 +39,7 @@ class TraceWorld:
 
     def batch(self, db: Any, product: Product, owner: User | None = None, **given: Any) -> Batch:
         values = {"product_id": product.id, "lot": "HOI-2025-01", "production_date": date(2025, 10, 2),
-                  "expiry_date": date(2027, 10, 2), "quantity": 2000.0, "quantity_unit": "dimensionless"} | given
+                  "expiry_date": date(2027, 10, 2), "quantity": 2000.0, "quantity_unit": "piece"} | given
         return batches.create_batch(db, owner or self.farmer, batches.NewBatch(**values))
 
 

@@ -84,7 +84,7 @@ def test_batches_created_listed_and_refused_with_the_field(client, w, token_for)
     pid = _product(client, h).json["id"]
     resp = client.post("/api/v1/batches", json={"product_id": pid, "lot": "HOI-2025-01", "production_date":
                                                 "2025-10-02", "expiry_date": "2027-10-02", "quantity": 2000,
-                                                "quantity_unit": "dimensionless"}, headers=h)
+                                                "quantity_unit": "piece"}, headers=h)
     assert resp.status_code == 201, resp.json
     assert resp.json["digital_link"].endswith(f"/01/0{STAR_ANISE_GTIN}/10/HOI-2025-01")
     listed = client.get(f"/api/v1/batches?product_id={pid}", headers=h)

@@ -78,7 +78,7 @@ class BatchSchema(Schema):
     expiry_date = fields.Date(allow_none=True, metadata={"description": "not before the production date"})
     quantity = fields.Float(allow_none=True, metadata={"description": "quantity produced"})
     quantity_unit = fields.Str(metadata={
-        "description": "a unit of the kind of the product's net quantity, or \"dimensionless\" for a count of "
+        "description": "a unit of the kind of the product's net quantity, or \"piece\" for a count of "
                        "packages"})
     location_id = fields.Int(allow_none=True, metadata={"description": "the business's place where it was produced"})
     digital_link = fields.Function(lambda b: products.digital_link(b.product.gtin, b.lot), dump_only=True,
