@@ -61,7 +61,7 @@ from traceability import gs1
 from traceability.epcis_events import Quantity, aggregation_event, batch_class, object_event, transformation_event
 
 __all__ = ["DeclareError", "ERROR_REASONS", "NewEvent", "RecordInspection", "STEPS", "batch_for", "declare",
-           "incoming_batches", "partner_places", "record_event", "record_inspection"]
+           "incoming_batches", "partner_places", "record_event", "record_inspection", "verdict_disposition"]
 
 STEPS = ("commissioning", "shipping", "receiving", "storing", "packing", "transformation")
 #: The CBV 2.0 error reasons (§7.5) a declaration may give.
@@ -339,6 +339,11 @@ def record_inspection(session: Session, actor: Actor | None, record_id: int, new
                          biz_location=None, extra={"bizTransactionList": [
                              {"type": "testres", "bizTransaction": trace_events.record_uri(record.id)}]})
     return trace_events.record(session, actor, [event], source="lab")
+
+
+def verdict_disposition(record: Record) -> str | None:
+    """The CBV disposition an inspecting event from ``record`` carries (None: no verdict to link)."""
+    return _VERDICTS.get(record.verdict or "")
 
 
 def default_time() -> str:

@@ -12,6 +12,9 @@ from lims.config import LANGUAGES
 from lims.i18n import set_language
 from lims.web import accounts, certificates, instruments, office, password_reset, public, public_certificates, ui
 from lims.web import imports as imports_ui
+from lims.web import places as places_ui
+from lims.web import products as products_ui
+from lims.web import trace_recording as trace_recording_ui
 from lims.web import workflow as workflow_ui
 from lims.web.api import BLUEPRINTS, register
 from lims.web.auth import init_auth
@@ -73,6 +76,9 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(instruments.bp)
     app.register_blueprint(catalog_pages_bp)
     app.register_blueprint(password_reset.bp)
+    app.register_blueprint(products_ui.bp)  # products, batches and places of businesses
+    app.register_blueprint(places_ui.bp)
+    app.register_blueprint(trace_recording_ui.bp)
     api = Api(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
