@@ -27,7 +27,8 @@ from lims.services.users import NewUser, Password, create_user
 LAB_NAME = "Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng Lạng Sơn"
 
 #: The modules whose seeders run after the foundation, in this order.
-FEATURE_SEEDERS: tuple[str, ...] = ("lims.services.demo_workflow", "lims.services.demo_certificates")
+FEATURE_SEEDERS: tuple[str, ...] = ("lims.services.demo_workflow", "lims.services.demo_certificates",
+                                    "lims.services.demo_products")
 
 
 @dataclass
