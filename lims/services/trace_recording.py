@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 from lims.config import base_url, time_zone
 from lims.errors import NotFound, PermissionDenied
 from lims.i18n import _
-from lims.metrology.units import lab_unit
+from lims.metrology.units import UNIT_TABLE, lab_unit
 from lims.models import (
     Batch,
     Organisation,
@@ -61,7 +61,8 @@ from traceability import gs1
 from traceability.epcis_events import Quantity, aggregation_event, batch_class, object_event, transformation_event
 
 __all__ = ["DeclareError", "ERROR_REASONS", "NewEvent", "RecordInspection", "STEPS", "batch_for", "declare",
-           "incoming_batches", "partner_places", "record_event", "record_inspection", "verdict_disposition"]
+           "form_values", "incoming_batches", "partner_places", "record_event", "record_inspection",
+           "verdict_disposition"]
 
 STEPS = ("commissioning", "shipping", "receiving", "storing", "packing", "transformation")
 #: The CBV 2.0 error reasons (§7.5) a declaration may give.
@@ -346,6 +347,21 @@ def verdict_disposition(record: Record) -> str | None:
     return _VERDICTS.get(record.verdict or "")
 
 
+def form_values(session: Session, row: TraceEvent, batch: Batch) -> dict[str, Any]:
+    """What a stored event said, as its form's values (to correct it): the local time, the place, the
+    quantity of ``batch`` with its unit."""
+    values: dict[str, Any] = {"event_time": row.event_time.astimezone(time_zone()).strftime("%Y-%m-%dT%H:%M")}
+    uris = {row.read_point, row.biz_location}
+    for place in session.scalars(select(TraceLocation).where(TraceLocation.owner_id == row.owner_id)):
+        if trace_events.location_uri(place) in uris:
+            values["place_id"] = str(place.id)
+    link = next((link for link in row.batches if link.batch_id == batch.id and link.role != "input"), None)
+    if link is not None and link.quantity is not None:
+        row_unit = next((u for u in UNIT_TABLE if u.unece == link.uom), None)
+        values.update(quantity=link.quantity, quantity_unit=row_unit.pint if row_unit else "")
+    return values
+
+
 def default_time() -> str:
     """Now in local time as a form's ``datetime-local`` value."""
     return datetime.now(time_zone()).strftime("%Y-%m-%dT%H:%M")
@@ -355,7 +371,5 @@ def units_for(batch: Batch) -> list[str]:
     """The units a quantity of ``batch`` may be given in (its kind, and pieces)."""
     product = batch.product
     kinds = (unit_kind(product.net_unit),) if product.net_unit else tuple(NET_KINDS)
-    from lims.metrology.units import UNIT_TABLE
-
     return [row.pint for row in UNIT_TABLE if unit_kind(row.pint) in kinds] + [COUNT_UNIT]
 

@@ -28,6 +28,7 @@ from lims.services.inputs import parse
 from lims.web.auth import acting_user, roles_required
 from lims.web.context import get_db
 from lims.web.filters import unit_symbol
+from lims.web.instruments import _form_value
 from lims.web.nav import NavItem
 from lims.web.products import REASON_LABELS, STEP_LABELS
 from lims.web.transaction import rollback
@@ -123,8 +124,9 @@ def declare(event_row_id: int) -> ResponseReturnValue:
     editable = step in trace_recording.STEPS
     if not editable:  # an inspecting event (or another system's step): declared as not having happened
         step = "storing"
-    data: dict[str, Any] = {"reason": "incorrect_data" if editable else "did_not_occur", "event_time": "",
-                            "step": step}
+    data: dict[str, Any] = {"reason": "incorrect_data" if editable else "did_not_occur", "step": step,
+                            **({k: _form_value(v) for k, v in trace_recording.form_values(db, row, batch).items()}
+                               if editable else {})}
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
