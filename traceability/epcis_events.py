@@ -29,6 +29,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any, Final
 from urllib.parse import quote, unquote, urlsplit
 
@@ -334,6 +335,14 @@ def _gtin_from_urn(prefix: str, reference: str, field: str) -> str:
 
 def epc_class_key(epc_class: str, field: str = "epcClass") -> tuple[str, str | None]:
     """(GTIN-14, lot or None) of a GS1 Digital Link URI or an EPC class URN (LGTIN, SGTIN pattern)."""
+    try:
+        return _class_key(epc_class)
+    except EventError as exc:
+        raise EventError(field, exc.template, **exc.params) from None
+
+
+@lru_cache(maxsize=4096)  # a document names the same few lots again and again
+def _class_key(epc_class: str, field: str = "epcClass") -> tuple[str, str | None]:
     text = epc_class.strip()
     if text.startswith("urn:"):
         lot_match = _LGTIN.fullmatch(text)

@@ -78,6 +78,7 @@ SENTENCES = {
     "api_token.revoke": N_("%(who)s revoked an API token"),
     "login.blocked": N_("Sign-in was blocked after repeated failures (%(who)s)"),
     "audit.restored": N_("%(who)s restored the data from a backup"),
+    "trace.capture": N_("%(who)s recorded traceability events (EPCIS)"),
 }
 GENERIC = N_("%(who)s changed this item")
 

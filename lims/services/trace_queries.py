@@ -43,6 +43,7 @@ MAX_PER_PAGE = 1000
 PARAMETERS = ("EQ_bizStep", "MATCH_anyEPCClass", "GE_eventTime", "LT_eventTime", "EQ_bizLocation", "perPage",
               "nextPageToken")
 _MAX_VALUES = 50
+_MAC_BYTES = 16  # the token: the position as JSON, then this many bytes of its HMAC
 
 
 @dataclass(frozen=True)
@@ -121,8 +122,8 @@ def _token_key(session: Session) -> bytes:
 
 def _token(session: Session, params: EventQuery, row: TraceEvent) -> str:
     payload = json.dumps([row.event_time.isoformat(), row.id, params.fingerprint()], separators=(",", ":"))
-    mac = hmac.new(_token_key(session), payload.encode(), hashlib.sha256).digest()[:16]
-    return base64.urlsafe_b64encode(payload.encode() + b"." + mac).decode().rstrip("=")
+    mac = hmac.new(_token_key(session), payload.encode(), hashlib.sha256).digest()[:_MAC_BYTES]
+    return base64.urlsafe_b64encode(payload.encode() + mac).decode().rstrip("=")
 
 
 def _position(session: Session, params: EventQuery) -> tuple[datetime, int] | None:
@@ -133,8 +134,8 @@ def _position(session: Session, params: EventQuery) -> tuple[datetime, int] | No
                               field="nextPageToken")
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        payload, mac = raw.rsplit(b".", 1)
-        expected = hmac.new(_token_key(session), payload, hashlib.sha256).digest()[:16]
+        payload, mac = raw[:-_MAC_BYTES], raw[-_MAC_BYTES:]
+        expected = hmac.new(_token_key(session), payload, hashlib.sha256).digest()[:_MAC_BYTES]
         if not hmac.compare_digest(mac, expected):
             raise refused
         moment, row_id, fingerprint = json.loads(payload)

@@ -50,7 +50,7 @@ def make_world(db) -> TraceWorld:
     world = TraceWorld(lab, farm, packer)
     for username, role, org in (("tech", "technician", lab), ("inspector", "inspector", lab),
                                 ("farmer", "business", farm), ("packer", "business", packer)):
-        world.users[username] = _user(db, username, role, org)
+        world.users[username] = _user(db, f"trace.{username}", role, org)
     world.places["farm"] = TraceLocation(owner_id=farm.id, name="Vườn hồi Mẫu Sơn", gln=FARM_GLN)
     world.places["factory"] = TraceLocation(owner_id=packer.id, name="Xưởng chè", local_id="XUONG-1")
     world.products["anise"] = Product(owner_id=farm.id, gtin=ANISE, name_vi="Hoa hồi Lạng Sơn", net_unit="kg",
