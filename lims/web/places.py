@@ -23,13 +23,10 @@ from lims.web.admin_sections import Field
 from lims.web.auth import acting_user, roles_required
 from lims.web.context import get_db
 from lims.web.listing import page_paging, pager, query_text
-from lims.web.nav import NavItem
 from lims.web.products import MANAGERS, READERS, Form, form_page, owner_field
 from lims.web.transaction import rollback
 
 bp = Blueprint("places", __name__)
-
-NAV = (NavItem("places.places_list", _l("Places"), READERS, order=31),)
 
 
 def place_form(title: Any, *, new: bool) -> Form:

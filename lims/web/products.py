@@ -158,7 +158,9 @@ def products_list() -> ResponseReturnValue:
                                sort=(request.args.get("sort") or "").strip() or None)
     found = products.search_products(db, actor, f, limit=per_page, offset=offset)
     return render_template("products/list.html", found=found, f=f, pager=pager(found, number, per_page, f.sort, "name"),
-                           can_add=policy.has_role(actor, *MANAGERS), staff=policy.is_staff(actor))
+                           can_add=policy.has_role(actor, *MANAGERS), staff=policy.is_staff(actor),
+                           incoming=policy.has_role(actor, Role.business) and policy.organisation_of(actor) is not None
+                           and not policy.is_staff(actor))
 
 
 @bp.route("/products/new", methods=["GET", "POST"])

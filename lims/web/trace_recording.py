@@ -29,13 +29,11 @@ from lims.web.auth import acting_user, roles_required
 from lims.web.context import get_db
 from lims.web.filters import unit_symbol
 from lims.web.instruments import _form_value
-from lims.web.nav import NavItem
 from lims.web.products import REASON_LABELS, STEP_LABELS
 from lims.web.transaction import rollback
 
 bp = Blueprint("trace_recording", __name__)
 
-NAV = (NavItem("trace_recording.incoming", _l("Incoming goods"), (Role.business,), order=32),)
 LAB = (Role.technician, Role.reviewer)
 HELP = {
     "commissioning": _l("The batch was produced (or its lot number first applied) at this place."),
