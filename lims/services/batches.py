@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, selectinload
 from lims.config import time_zone
 from lims.errors import NotFound, PermissionDenied, ValidationError
 from lims.i18n import _
+from lims.metrology.units import UNIT_TABLE
 from lims.metrology.units_format import page_day
 from lims.models import Batch, Product, Role, TraceEventBatch, TraceLocation
 from lims.services import audit, listing, policy
@@ -74,8 +75,6 @@ def batch_units(product: Product) -> list[str]:
     """The units a batch of ``product`` may be counted in: those of its net quantity's kind (every
     mass, volume and length unit when it states none), and a count of packages."""
     kinds = (unit_kind(product.net_unit),) if product.net_unit else tuple(NET_KINDS)
-    from lims.metrology.units import UNIT_TABLE
-
     return [row.pint for row in UNIT_TABLE if unit_kind(row.pint) in kinds] + [COUNT_UNIT]
 
 

@@ -25,8 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lims.config import time_zone
-from lims.models import Batch, Instrument, Product, Record, TraceEvent, TraceLocation, User
-from lims.services import batches, products, trace_events, trace_locations
+from lims.models import Batch, Instrument, Product, Record, TraceEvent, User
+from lims.services import batches, products, trace_locations
 from lims.services.demo import DemoContext, seeder
 from lims.services.trace_recording import DeclareError, NewEvent, RecordInspection, declare, record_event
 from lims.services.trace_recording import record_inspection as inspect
@@ -140,15 +140,3 @@ def _inspection(session: Session, ctx: DemoContext, batch: Batch, owner_id: int)
     record = next((r for r, inst in found if inst.owner_id == owner_id), found[0][0])
     technician = _user(session, ctx, "ktv.lan")
     inspect(session, technician, record.id, RecordInspection(batch_id=batch.id, event_time=_at(18, 9)))
-
-
-def demo_places(session: Session) -> list[TraceLocation]:
-    """The demo's places (for checks): every place, by name."""
-    return list(session.scalars(select(TraceLocation).order_by(TraceLocation.name)))
-
-
-def demo_batch_document(session: Session, gtin13: str, lot: str) -> dict:  # type: ignore[type-arg]
-    """The EPCIS document of a demo batch (for checks and the tests)."""
-    batch = session.scalar(select(Batch).join(Product).where(Product.gtin == "0" + gtin13, Batch.lot == lot))
-    assert batch is not None
-    return trace_events.batch_document(session, batch)

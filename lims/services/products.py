@@ -42,7 +42,7 @@ from traceability import gs1
 
 __all__ = ["COUNT_UNIT", "DISCLOSURE_PARTS", "NET_KINDS", "NewProduct", "ProductChange", "ProductFilter",
            "PRODUCT_SORTS", "check_owner", "create_product", "digital_link", "get_product", "like", "net_units",
-           "owned_products", "product_change", "product_frozen", "product_values", "search_products", "table_unit",
+           "product_change", "product_frozen", "product_values", "search_products", "table_unit",
            "unit_kind", "update_product"]
 
 #: The kinds of quantity a net content is stated in (Vietnamese rules on prepackaged goods), with a
@@ -318,13 +318,3 @@ def search_products(session: Session, viewer: Actor | None, f: ProductFilter, *,
                           for col in (Product.gtin, Product.name_vi, Product.name_en, Product.category))))
     q = listing.ordered(q, Product, PRODUCT_SORTS, f.sort, "name")
     return listing.page(session, q, Product, limit=limit, offset=offset)
-
-
-def owned_products(session: Session, actor: Actor | None, *, active_only: bool = True) -> list[Product]:
-    """The products ``actor`` may name in new work (its own; an admin's: all), by name."""
-    q = select(Product).order_by(Product.name_vi, Product.id)
-    if not policy.has_role(actor, Role.admin):
-        q = q.where(Product.owner_id == (policy.organisation_of(actor) or -1))
-    if active_only:
-        q = q.where(Product.active.is_(True))
-    return list(session.scalars(q))

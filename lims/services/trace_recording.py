@@ -55,7 +55,7 @@ from lims.services import policy, trace_events
 from lims.services.batches import get_batch
 from lims.services.inputs import opts, service_input
 from lims.services.policy import Actor
-from lims.services.products import COUNT_UNIT, NET_KINDS, table_unit, unit_kind
+from lims.services.products import NET_KINDS, table_unit, unit_kind
 from lims.services.validation import Checker
 from traceability import gs1
 from traceability.epcis_events import Quantity, aggregation_event, batch_class, object_event, transformation_event
@@ -365,11 +365,3 @@ def form_values(session: Session, row: TraceEvent, batch: Batch) -> dict[str, An
 def default_time() -> str:
     """Now in local time as a form's ``datetime-local`` value."""
     return datetime.now(time_zone()).strftime("%Y-%m-%dT%H:%M")
-
-
-def units_for(batch: Batch) -> list[str]:
-    """The units a quantity of ``batch`` may be given in (its kind, and pieces)."""
-    product = batch.product
-    kinds = (unit_kind(product.net_unit),) if product.net_unit else tuple(NET_KINDS)
-    return [row.pint for row in UNIT_TABLE if unit_kind(row.pint) in kinds] + [COUNT_UNIT]
-

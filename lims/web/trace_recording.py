@@ -56,7 +56,7 @@ def _form_context(batch: Any, step: str) -> dict[str, Any]:
     context: dict[str, Any] = {
         "b": batch, "step": step, "step_labels": STEP_LABELS, "help": HELP,
         "places": trace_locations.owned_locations(db, owner),
-        "units": _unit_choices(trace_recording.units_for(batch)),
+        "units": _unit_choices(batches.batch_units(batch.product)),
     }
     if step == "shipping":
         context["partners"] = trace_recording.partner_places(db, actor)
