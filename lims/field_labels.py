@@ -26,6 +26,12 @@ FIELDS = {
     "due_date": N_("Due date"), "resolution": N_("Resolution"), "technician_id": N_("Technician"),
     "year_of_manufacture": N_("Year of manufacture"), "calibration_date": N_("Calibration date"),
     "record_id": N_("Record"),
+    # products, batches and places (lims/services/products.py, batches.py, trace_locations.py)
+    "gtin": N_("GTIN"), "net_quantity": N_("Net quantity"), "net_unit": N_("Unit of the net quantity"),
+    "category": N_("Category"), "description": N_("Description"), "product_id": N_("Product"),
+    "lot": N_("Lot number"), "production_date": N_("Production date"), "expiry_date": N_("Expiry date"),
+    "quantity_unit": N_("Unit of the quantity"), "location_id": N_("Place of production"), "gln": N_("GLN"),
+    "local_id": N_("Local identifier"), "disclosure": N_("What the public sees"),
     # the catalogue's forms (lims/web/admin_sections.py)
     "accuracy_class": N_("Accuracy class"), "address": N_("Address"), "calibrated_by": N_("Calibrated by"),
     "calibration_interval_months": N_("Agreed calibration interval (months)"),

@@ -28,7 +28,7 @@ LAB_NAME = "Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng L
 
 #: The modules whose seeders run after the foundation, in this order.
 FEATURE_SEEDERS: tuple[str, ...] = ("lims.services.demo_workflow", "lims.services.demo_working_weights",
-                                     "lims.services.demo_certificates")
+                                     "lims.services.demo_certificates", "lims.services.demo_products")
 
 
 @dataclass

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SYSTEM", "Actor", "SystemActor", "STAFF_ROLES", "EDITABLE_STATUSES",
+    "can_read_products", "can_manage_products", "products_owner",
     "MAKER_ACTIONS", "actor_id", "actor_name", "has_role", "is_staff", "require", "require_staff",
     "is_technician", "require_technician", "record_makers", "made_record",
     "organisation_of", "can_see_organisation", "can_see_request", "can_see_record", "can_see_certificate",
@@ -217,6 +218,32 @@ def can_print_stamp(actor: Actor | None, cert: Any) -> bool:
 def can_see_office(actor: Actor | None) -> bool:
     """The office dashboard (workload, turnaround, pass rates, overdue trend): reviewers and admins."""
     return has_role(actor, Role.reviewer)
+
+
+# --- product traceability: products, batches, places -------------------------------------------
+
+
+def can_read_products(actor: Actor | None, owner_id: int | None) -> bool:
+    """The lab's staff and inspectors read every business's products, batches and places; a
+    business user its own organisation's."""
+    return can_see_organisation(actor, owner_id)
+
+
+def can_manage_products(actor: Actor | None, owner_id: int | None) -> bool:
+    """A business user manages (creates, corrects, withdraws) its own organisation's products,
+    batches and places; an admin (and the system) any business's."""
+    if has_role(actor, Role.admin):
+        return True
+    org = organisation_of(actor)
+    return org is not None and org == owner_id and has_role(actor, Role.business)
+
+
+def products_owner(actor: Actor | None) -> int | None:
+    """Whose products ``actor`` sees: None for all (staff), else its own organisation (-1: none)."""
+    if is_staff(actor):
+        return None
+    org = organisation_of(actor)
+    return org if org is not None else -1
 
 
 def asks_for_own_instruments(actor: Actor | None) -> bool:

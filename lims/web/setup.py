@@ -23,6 +23,9 @@ from lims.web import (
     ui,
 )
 from lims.web import imports as imports_ui
+from lims.web import places as places_ui
+from lims.web import products as products_ui
+from lims.web import trace_recording as trace_recording_ui
 from lims.web import workflow as workflow_ui
 from lims.web.api import BLUEPRINTS, register
 from lims.web.auth import init_auth
@@ -86,6 +89,9 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(instruments.bp)
     app.register_blueprint(catalog_pages_bp)
     app.register_blueprint(password_reset.bp)
+    app.register_blueprint(products_ui.bp)  # products, batches and places of businesses
+    app.register_blueprint(places_ui.bp)
+    app.register_blueprint(trace_recording_ui.bp)
     api = Api(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]

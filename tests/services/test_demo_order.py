@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import lims.services.demo_certificates  # noqa: F401  (imported first, as a test fixture may)
+import lims.services.demo_products  # noqa: F401
 import lims.services.demo_workflow  # noqa: F401
 from lims.services import demo
 

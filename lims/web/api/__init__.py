@@ -23,6 +23,7 @@ from lims.web.api import (
     imports,
     meta,
     office,
+    trace_products,
     traceability,
     users,
     workflow,
@@ -33,7 +34,7 @@ __all__ = ["BLUEPRINTS", "register"]
 
 # In the order the OpenAPI description lists them.
 BLUEPRINTS: list[Blueprint] = [meta.bp, catalog.bp, catalog_items.bp, users.bp, certificates.bp, traceability.bp,
-                                workflow.bp, office.bp, imports.bp, imports.export_bp, epcis.bp]
+                                workflow.bp, office.bp, imports.bp, imports.export_bp, trace_products.bp, epcis.bp]
 
 for _info in pkgutil.iter_modules(__path__):  # every module of the package, a new one too
     _declared = getattr(importlib.import_module(f"{__name__}.{_info.name}"), "INPUT_SCHEMAS", ())
