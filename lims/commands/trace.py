@@ -5,8 +5,8 @@
   Exit 0 when stored, 2 when refused (each problem on stderr as ``event N, field: message``).
 * ``lims trace export GTIN LOT -o FILE.json``: every event of the batch as an EPCIS 2.0 document.
 
-``lims trace list`` and ``lims trace label`` are in :mod:`lims.commands.trace_labels`, which adds
-them to this group (imported below, so the group always has all four).
+``lims trace list`` and ``lims trace label`` are in :mod:`lims.commands.trace_labels`; this group
+holds all four.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from lims.commands import trace_labels
 from lims.commands._context import unit_of_work
 
 
@@ -91,4 +92,5 @@ def export(gtin: str, lot: str, output: Path) -> None:
                  file=str(output)))
 
 
-from lims.commands import trace_labels as _labels  # noqa: E402,F401  (adds list and label)
+command.add_command(trace_labels.trace_list)
+command.add_command(trace_labels.trace_label)

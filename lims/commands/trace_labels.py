@@ -14,12 +14,11 @@ from pathlib import Path
 
 import click
 
-from lims.commands.trace import command as trace_group
 from lims.config import base_url
 from lims.i18n import _, current_language
 
 
-@trace_group.command("list")
+@click.command("list")
 @click.option("--json", "as_json", is_flag=True, help="An array of JSON objects.")
 def trace_list(as_json: bool) -> None:
     """List the products and their batches with their GS1 Digital Links."""
@@ -38,7 +37,7 @@ def trace_list(as_json: bool) -> None:
         click.echo(f"{e['gtin']}  {e['lot'] or '(' + _('no batch') + ')'}  {name} · {e['owner']}  {e['digital_link']}")
 
 
-@trace_group.command("label")
+@click.command("label")
 @click.argument("gtin_code", metavar="GTIN")
 @click.argument("lot")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
