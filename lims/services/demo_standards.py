@@ -101,7 +101,7 @@ _STANDARDS: dict[str, catalog.NewReferenceStandard] = {s.code: s for s in (
         manufacturer="Zwiebel", model="M1 20 kg × 25", serial_number="ZW-M1-7781", range_min=1, range_max=500,
         range_unit="kg", accuracy_class="M1"),
     catalog.NewReferenceStandard(
-        code="NK-CHUAN-03", name="Nhiệt kế chuẩn chỉ thị số (chuỗi truy xuất chưa đủ)", quantity="temperature",
+        code="NK-CHUAN-03", name="Nhiệt kế chuẩn chỉ thị số Fluke 1523", quantity="temperature",
         manufacturer="Fluke", model="1523 + 5622", serial_number="FL-1523-0417", range_min=-50, range_max=400,
         range_unit="degC"),
     catalog.NewReferenceStandard(
