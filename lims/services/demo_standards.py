@@ -11,6 +11,7 @@ thermometer calibration uses: its readings 0.013 / 37.013 / 100.013 °C are corr
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -185,8 +186,8 @@ def working_weights(session: Session, *, lab: Organisation, weights_type_id: int
         for seq, p in enumerate(points, start=1)]}
     record.status = RecordStatus.approved.value
     session.flush()
-    std = catalog.create_reference_standard(session, SYSTEM, WORKING_WEIGHTS)
-    std.instrument_id = inst.id
+    std = catalog.create_reference_standard(session, SYSTEM,
+                                            dataclasses.replace(WORKING_WEIGHTS, instrument_id=inst.id))
     new = standard_calibrations.NewStandardCalibration(
         certificate_number=record.number, lab_id=lab.id, record_id=record.id, calibration_date=work_date,
         due_date=work_date + timedelta(days=365), expanded_uncertainty=32, uncertainty_unit="mg", coverage_factor=2)
