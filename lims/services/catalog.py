@@ -113,6 +113,8 @@ class NewReferenceStandard:
     model: str = field(default="", metadata=opts(max_len=120))
     serial_number: str = field(default="", metadata=opts(max_len=80))
     accuracy_class: str = field(default="", metadata=opts(max_len=32))
+    # The standard as one of the lab's instruments, so that the lab can calibrate it with a record.
+    instrument_id: int | None = None
 
 
 @service_input
@@ -315,15 +317,29 @@ def create_reference_standard(session: Session, actor: Actor | None, new: NewRef
     if session.scalar(select(ReferenceStandard.id).where(ReferenceStandard.code == new.code)):
         c.fail("code", _("A reference standard with code %(code)s exists already.", code=repr(new.code)))
     rmin, unit = _check_range(c, new, new.quantity)
+    check_standard_instrument(c, session, new.instrument_id)
     c.done()
     std = ReferenceStandard(
         code=new.code, name=new.name, quantity=new.quantity, range_min=rmin, range_max=float(new.range_max),
         range_unit=unit, manufacturer=new.manufacturer, model=new.model, serial_number=new.serial_number,
-        accuracy_class=new.accuracy_class,
+        accuracy_class=new.accuracy_class, instrument_id=new.instrument_id,
     )
     session.add(std)
     audit.record(session, actor, "reference_standard.create", std, after=audit.snapshot(std))
     return std
+
+
+def check_standard_instrument(c: Checker, session: Session, instrument_id: int | None,
+                              standard_id: int | None = None) -> None:
+    """A standard's instrument is one of the lab's own, and the instrument of no other standard."""
+    inst = require_exists(c, session, Instrument, "instrument_id", instrument_id)
+    if inst is None:
+        return
+    if inst.owner is None or inst.owner.kind != OrgKind.lab.value:
+        c.fail("instrument_id", _("%(serial)s is not an instrument of the lab.", serial=inst.serial_number))
+    elif session.scalar(select(ReferenceStandard.id).where(ReferenceStandard.instrument_id == inst.id,
+                                                           ReferenceStandard.id != (standard_id or -1))):
+        c.fail("instrument_id", _("%(serial)s is the instrument of another standard.", serial=inst.serial_number))
 
 
 def get_reference_standard(session: Session, standard_id: int) -> ReferenceStandard:

@@ -226,8 +226,9 @@ SAMPLE_TYPES = (
 
 
 class SampleCalibration(NamedTuple):
-    """A sample standard's external calibration, in force from 100 days before the day it is recorded,
-    by a demo calibration lab against VMI's national standard of the quantity (a whole chain)."""
+    """A sample standard's external calibration, by a demo calibration lab against VMI's national
+    standard of the quantity (a whole chain): a two-year certificate, in force from 400 days before
+    the day it is recorded, so that records dated back in tests find it in force on their work date."""
 
     certificate_number: str
     calibrated_by: str  # a lab of lims.services.demo_traceability.LABS
@@ -238,7 +239,7 @@ class SampleCalibration(NamedTuple):
         return standard_calibrations.NewStandardCalibration(
             certificate_number=self.certificate_number, lab_id=calibration_lab(session, self.calibrated_by).id,
             national_standard_id=national_standard(session, quantity).id,
-            calibration_date=today - timedelta(days=100), due_date=today + timedelta(days=265),
+            calibration_date=today - timedelta(days=400), due_date=today + timedelta(days=330),
             expanded_uncertainty=self.expanded_uncertainty, uncertainty_unit=self.uncertainty_unit,
             coverage_factor=2)
 

@@ -11,6 +11,7 @@ thermometer calibration uses: its readings 0.013 / 37.013 / 100.013 °C are corr
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -101,7 +102,7 @@ _STANDARDS: dict[str, catalog.NewReferenceStandard] = {s.code: s for s in (
         manufacturer="Zwiebel", model="M1 20 kg × 25", serial_number="ZW-M1-7781", range_min=1, range_max=500,
         range_unit="kg", accuracy_class="M1"),
     catalog.NewReferenceStandard(
-        code="NK-CHUAN-03", name="Nhiệt kế chuẩn chỉ thị số (chuỗi truy xuất chưa đủ)", quantity="temperature",
+        code="NK-CHUAN-03", name="Nhiệt kế chuẩn chỉ thị số Fluke 1523", quantity="temperature",
         manufacturer="Fluke", model="1523 + 5622", serial_number="FL-1523-0417", range_min=-50, range_max=400,
         range_unit="degC"),
     catalog.NewReferenceStandard(
@@ -185,8 +186,8 @@ def working_weights(session: Session, *, lab: Organisation, weights_type_id: int
         for seq, p in enumerate(points, start=1)]}
     record.status = RecordStatus.approved.value
     session.flush()
-    std = catalog.create_reference_standard(session, SYSTEM, WORKING_WEIGHTS)
-    std.instrument_id = inst.id
+    std = catalog.create_reference_standard(session, SYSTEM,
+                                            dataclasses.replace(WORKING_WEIGHTS, instrument_id=inst.id))
     new = standard_calibrations.NewStandardCalibration(
         certificate_number=record.number, lab_id=lab.id, record_id=record.id, calibration_date=work_date,
         due_date=work_date + timedelta(days=365), expanded_uncertainty=32, uncertainty_unit="mg", coverage_factor=2)

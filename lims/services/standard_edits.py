@@ -26,7 +26,12 @@ from sqlalchemy.orm import Session
 from lims.i18n import _
 from lims.models import Record, RecordStandard, ReferenceStandard, Role, StandardCalibration, StandardStatus
 from lims.services import policy
-from lims.services.catalog import NewReferenceStandard, _check_range, get_reference_standard
+from lims.services.catalog import (
+    NewReferenceStandard,
+    _check_range,
+    check_standard_instrument,
+    get_reference_standard,
+)
 from lims.services.catalog_edits import apply_change, change_of, changed_fields, values_of
 from lims.services.inputs import service_input
 from lims.services.policy import Actor
@@ -77,6 +82,8 @@ def update_reference_standard(session: Session, actor: Actor | None, standard_id
             select(ReferenceStandard.id).where(ReferenceStandard.code == change.code, ReferenceStandard.id != std.id)):
         c.fail("code", _("A reference standard with code %(code)s exists already.", code=repr(change.code)))
     after["range_min"], after["range_unit"] = _check_range(c, change, change.quantity)
+    if change.instrument_id != std.instrument_id:
+        check_standard_instrument(c, session, change.instrument_id, std.id)
     after["range_max"] = float(change.range_max)
     changed = changed_fields(before, after)
     if any(name in STANDARD_FROZEN_WHEN_USED for name in changed):

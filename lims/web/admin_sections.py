@@ -244,6 +244,15 @@ def instruments() -> Section:
     )
 
 
+def _lab_instrument_choices(current: str = "") -> list[tuple[str, str]]:
+    """The lab's own instruments (what a standard calibrated internally is)."""
+    lab = catalog.the_lab(get_db())
+    if lab is None:
+        return []
+    return [(str(i.id), f"{i.serial_number} — {i.type.name(_lang())}")
+            for i in catalog.list_instruments(get_db(), owner_id=lab.id)]
+
+
 def _current_calibration(attr: str, missing: Any = "—") -> Callable[[Any], Any]:
     return lambda s: getattr(s.current_calibration, attr) if s.current_calibration else missing
 
@@ -272,6 +281,8 @@ def standards() -> Section:
             Field("range_max", _l("Range to"), "number", True),
             Field("range_unit", _l("Unit of the range"), required=True),
             Field("accuracy_class", _l("Accuracy class")),
+            Field("instrument_id", _l("As an instrument of the lab"), "select", False, _lab_instrument_choices,
+                  help=_l("for a standard the lab calibrates itself: its calibration records are of this instrument")),
         ),
         input=catalog.NewReferenceStandard, create=catalog.create_reference_standard,
         detail=lambda s: url_for("ui.standard_detail", standard_id=s.id),

@@ -71,7 +71,8 @@ def test_an_approved_certificate_traces_through_vmi_to_the_si_in_few_queries(db,
     listen = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(engine, "before_cursor_execute", listen)
     try:
-        _cert, view = certificate_chain(db, lab.reviewer, cert.id)
+        with use_language("en"):
+            _cert, view = certificate_chain(db, lab.reviewer, cert.id)
     finally:
         event.remove(engine, "before_cursor_execute", listen)
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) <= 6
@@ -204,3 +205,17 @@ def test_a_national_standard_belongs_to_a_national_institute(db, lab):
         standard_calibrations.create_national_standard(db, SYSTEM, standard_calibrations.NewNationalStandard(
             institute_id=lab.business.id, name="Kilogram", quantity="mass"))
     assert refused.value.errors == {"institute_id": "Công ty Cân Việt is not a national metrology institute."}
+
+
+def test_a_standard_is_an_instrument_of_the_lab_and_of_one_standard_only(db, lab):
+    """The instrument an internal calibration is recorded on: the lab's own, not a customer's, and not
+    already another standard's (422 naming instrument_id, nothing written)."""
+    w1, inst = _lab_standard(db, lab, "W1")
+    for instrument, message in ((lab.instruments["scale"], "SC-60 is not an instrument of the lab."),
+                                (inst, "SN-W1 is the instrument of another standard.")):
+        with use_language("en"), pytest.raises(ValidationError) as refused:
+            catalog.create_reference_standard(db, SYSTEM, catalog.NewReferenceStandard(
+                code="W2", name="W2", quantity="mass", range_min=1, range_max=20, range_unit="kg",
+                instrument_id=instrument.id))
+        assert refused.value.errors == {"instrument_id": message}
+    assert db.scalar(select(func.count()).select_from(type(w1)).where(type(w1).code == "W2")) == 0

@@ -23,7 +23,7 @@ def test_the_menu_is_what_the_registered_blueprints_declare(app):
     menu = app.extensions["lims.nav"]
     assert all(item in menu.items for item in ui.NAV)
     assert [i.values["key"] for i in menu.items if i.endpoint == "ui.section_list"] == [
-        "instruments", "organisations", "instrument-types", "standards", "users"]
+        "instruments", "organisations", "instrument-types", "standards", "national-standards", "users"]
     assert len({(i.endpoint, tuple(i.values.items())) for i in menu.items}) == len(menu.items)
 
 

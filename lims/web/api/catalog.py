@@ -151,8 +151,9 @@ class ReferenceStandardSchema(Schema):
     range_unit = fields.Str(required=True)
     accuracy_class = fields.Str()
     status = fields.Str(dump_only=True, metadata={"enum": ["in_use", "out_of_tolerance", "retired"]})
-    instrument_id = fields.Int(dump_only=True, allow_none=True,
-                               metadata={"description": "the standard as an instrument of the lab"})
+    instrument_id = fields.Int(allow_none=True, metadata={
+        "description": "the standard as one of the lab's instruments, so that the lab can calibrate it with a "
+                       "record (an internal calibration)"})
     calibrations = fields.List(fields.Nested(StandardCalibrationSchema), dump_only=True)
     version_id = fields.Int(dump_only=True)
 
