@@ -123,7 +123,10 @@ def rows(url: str) -> dict[str, list[tuple[str, ...]]]:
 def _text(column: Any, value: Any) -> str:
     if isinstance(value, str) and column.name in ("before", "after", "document", "results", "environment",
                                                   "checks", "readings", "source", "spec", "data"):
-        value = json.loads(value)
+        try:  # JSON text (record readings, stored documents); a plain word (a capture's source) stays as it is
+            value = json.loads(value)
+        except ValueError:
+            pass
     return json.dumps(value, sort_keys=True, default=str)
 
 

@@ -33,7 +33,8 @@ def test_demo_seeds_once_and_reuses_its_data(cli_env, engine, monkeypatch):
     from sqlalchemy.orm import Session
 
     with Session(engine) as s:
-        assert s.scalar(select(func.count()).select_from(Organisation)) == 3
+        # the lab, two businesses, and the two calibrating labs of the standards (VMI, QUATEST 1)
+        assert s.scalar(select(func.count()).select_from(Organisation)) == 5
         assert s.scalar(select(func.count()).select_from(Instrument)) >= 5
         roles = {r for u in s.scalars(select(User)) for r in u.roles}
         assert roles == {"admin", "technician", "reviewer", "inspector", "business"}
