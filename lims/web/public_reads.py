@@ -2,7 +2,9 @@
 
 The page is the lab's busiest (every QR scan). A kept connection skips the pool's check-out
 and liveness ping, and autocommit skips BEGIN and ROLLBACK, so a scan costs one round trip.
-Used by the Flask view and by the front door (:mod:`lims.web.front_door`).
+Used by the Flask view and by the front door (:mod:`lims.web.front_door`); the GS1 resolver's
+pages and front door read the same way (:func:`read_rows_kept`). On PostgreSQL the kept
+connections plan their prepared statements once (``plan_cache_mode = force_generic_plan``).
 """
 from __future__ import annotations
 

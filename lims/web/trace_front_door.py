@@ -73,7 +73,7 @@ class Kept:
 
 
 def _gtin14(code: str) -> bool:
-    return len(code) == 14 and code.isdigit() and check_digit(code[:13]) == int(code[13])
+    return len(code) == 14 and code.isascii() and code.isdigit() and check_digit(code[:13]) == int(code[13])
 
 
 class TraceFrontDoor(PublicFrontDoor):
@@ -99,6 +99,8 @@ class TraceFrontDoor(PublicFrontDoor):
         path: str = environ.get("PATH_INFO", "")
         query = environ.get("QUERY_STRING", "")
         if path.startswith(PAGE_PREFIX):
+            if not path.isascii():  # WSGI's latin-1: read as werkzeug reads it
+                path = path.encode("latin-1").decode("utf-8", "replace")
             gtin14, sep, lot = path[len(PAGE_PREFIX):].partition("/10/")
             if query or not sep or not lot or lot.startswith("/") or "//" in lot or not _gtin14(gtin14):
                 return None

@@ -158,12 +158,14 @@ def test_what_the_front_door_hands_to_flask_is_counted_once(make_app, world):
     (f"/trace/01/{ANISE_GTIN}/10/NOPE-1", {}, 404),
     ("/01/08934567012340/10/X", {}, 400),  # a wrong check digit
     (f"/trace/01/{ANISE_GTIN[:-1]}0/10/{LOT}", {}, 400),
+    (f"/trace/01/{ANISE_GTIN[:-1]}\u0668/10/{LOT}", {}, 400),  # an Arabic-Indic digit is no GS1 digit
 ])
 def test_uncommon_requests_are_answered_by_flask(app, client, world, path, headers, status):
     seen = _served_by_flask(app)
+    sent = path.encode().decode("latin-1")  # as WSGI writes it
     resp = client.get(path, headers=headers)
-    assert resp.status_code == status and seen == [path]
-    assert client.head(LINK).status_code == 307 and seen == [path, LINK]  # HEAD: Flask
+    assert resp.status_code == status and seen == [sent]
+    assert client.head(LINK).status_code == 307 and seen == [sent, LINK]  # HEAD: Flask
 
 
 def test_a_signed_in_users_scan_is_answered_by_flask_in_their_language(app, client, db, login, make_user, world):
