@@ -14,12 +14,19 @@ no client reaches, so its cost is measured too.
 of ``bench/traceability.py`` calls it); run as a script, this file seeds a small data set into
 PostgreSQL (``--database-url``) and prints the figures::
 
-    python bench/trace_resolver.py [--batches 2000] [--events 10] [--seconds 5] [--rounds 3]
+    python bench/trace_resolver.py [--batches 2000] [--events 10] [--seconds 5] [--rounds 3] [--flask-only]
+
+``--flask-only`` starts a second server beside it, the same app without the resolver's front door
+(:mod:`lims.web.trace_front_door`), measured in the same rounds. The case "another batch each
+request" cycles through ``--spread`` batches, so that the front door seldom finds a kept answer
+(each worker keeps 256): the cost of a scan of a batch nobody scanned lately.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import itertools
 import json
 import os
 import socket
@@ -38,7 +45,11 @@ TRIVIAL = "trivial JSON route"
 BATCH_PAGE = "batch page (HTML)"
 EPCIS = "?linkType=gs1:epcis (EPCIS 2.0 JSON-LD)"
 REDIRECT = "plain Digital Link (307 to the page)"
+SPREAD = "batch page, another batch each request"
 TARGET = 0.70
+#: The two servers run side by side: the app as deployed, and the same app without the
+#: resolver's front door (lims.web.trace_front_door): Flask answers every request.
+SERVERS = {"front door": "door", "Flask only": "flask"}
 
 SERVE = """
 import sys
@@ -63,6 +74,12 @@ class Bench(BaseApplication):
 
     def load(self):
         app = create_app()
+        if sys.argv[2] == "flask":  # the same app without the resolver's front door
+            from lims.web.trace_front_door import TraceFrontDoor
+            outer = app
+            while not isinstance(outer.wsgi_app, TraceFrontDoor):
+                outer = outer.wsgi_app
+            outer.wsgi_app = outer.wsgi_app.wsgi_app
 
         @public
         def trivial():
@@ -83,14 +100,16 @@ def _free_port() -> int:
 
 
 @contextmanager
-def served(database_url: str, *, public_root: str = "https://truyxuat.tdc.gov.vn") -> Iterator[str]:
-    """The app served as ``lims serve`` serves it, plus ``/bench/trivial``; yields its base URL."""
+def served(database_url: str, *, public_root: str = "https://truyxuat.tdc.gov.vn",
+           variant: str = "door") -> Iterator[str]:
+    """The app served as ``lims serve`` serves it, plus ``/bench/trivial``; yields its base URL.
+    ``variant="flask"``: the same app without the resolver's front door."""
     port = _free_port()
     instance = tempfile.mkdtemp(prefix="lims-bench-resolver-")
     env = {**os.environ, "LIMS_DATABASE_URL": database_url, "LIMS_INSTANCE_PATH": instance,
            "LIMS_BASE_URL": public_root, "LIMS_SECRET_KEY": "bench", "LIMS_VERIFY_RATE_LIMIT": "100000000 per minute",
            "PYTHONPATH": str(ROOT)}
-    server = subprocess.Popen([sys.executable, "-c", SERVE, str(port)], env=env, cwd=str(ROOT))
+    server = subprocess.Popen([sys.executable, "-c", SERVE, str(port), variant], env=env, cwd=str(ROOT))
     try:
         for _ in range(600):
             with socket.socket() as s:
@@ -103,17 +122,18 @@ def served(database_url: str, *, public_root: str = "https://truyxuat.tdc.gov.vn
         server.wait(timeout=30)
 
 
-async def _load(host: str, port: int, request: bytes, ok_status: bytes, seconds: float,
+async def _load(host: str, port: int, requests: list[bytes], ok_status: bytes, seconds: float,
                 concurrency: int) -> tuple[int, int]:
-    """Closed-loop load: (answers with ``ok_status``, other answers) within ``seconds``."""
+    """Closed-loop load, the requests in turn: (answers with ``ok_status``, other answers) within ``seconds``."""
     ok = bad = 0
     stop = time.perf_counter() + seconds
+    turn = itertools.cycle(requests)
 
     async def client() -> None:
         nonlocal ok, bad
         while time.perf_counter() < stop:
             reader, writer = await asyncio.open_connection(host, port)
-            writer.write(request)
+            writer.write(next(turn))
             status = (await reader.readline())[9:12]
             await reader.read()  # until the server closes
             writer.close()
@@ -131,39 +151,63 @@ def _request(path: str, accept: str) -> bytes:
 
 
 def resolver_figures(base_url: str, gtin: str, lot: str, *, seconds: float = 5.0, rounds: int = 3,
-                     concurrency: int = 16) -> dict[str, Any]:
+                     concurrency: int = 16, lots: list[str] | None = None) -> dict[str, Any]:
     """Requests per second of the batch page, its ``gs1:epcis`` answer, the plain Digital Link (307)
     and the trivial route of the server at ``base_url`` (started by :func:`served`), each case in
-    turn for ``seconds``, ``rounds`` times; with each case's ratio to the trivial route."""
+    turn for ``seconds``, ``rounds`` times; with each case's ratio to the trivial route. With
+    ``lots`` (of the same GTIN), the page of another of them at each request too."""
+    return side_by_side({"server": base_url}, gtin, lot, seconds=seconds, rounds=rounds, concurrency=concurrency,
+                        lots=lots)["server"]
+
+
+def side_by_side(servers: dict[str, str], gtin: str, lot: str, *, seconds: float = 5.0, rounds: int = 3,
+                 concurrency: int = 16, lots: list[str] | None = None) -> dict[str, dict[str, Any]]:
+    """:func:`resolver_figures` of several servers (name -> base URL), every case of every server
+    measured in turn, round after round, so that machine noise hits them alike."""
     from urllib.parse import quote, urlsplit
 
-    where = urlsplit(base_url)
-    host, port = where.hostname or "127.0.0.1", where.port or 80
     link = f"/01/{gtin}/10/{quote(lot, safe='')}"
-    cases = {TRIVIAL: (_request("/bench/trivial", "application/json"), b"200"),
-             BATCH_PAGE: (_request(f"/trace/01/{gtin}/10/{quote(lot, safe='')}", "text/html"), b"200"),
-             EPCIS: (_request(f"{link}?linkType=gs1:epcis", "application/ld+json"), b"200"),
-             REDIRECT: (_request(link, "text/html"), b"307")}
-    counts = {name: [0, 0] for name in cases}
-    for request, status in cases.values():  # warm-up: every worker loads templates, catalogs, connections
-        asyncio.run(_load(host, port, request, status, 1.0, concurrency))
+    cases = {TRIVIAL: ([_request("/bench/trivial", "application/json")], b"200"),
+             BATCH_PAGE: ([_request(f"/trace/01/{gtin}/10/{quote(lot, safe='')}", "text/html")], b"200"),
+             EPCIS: ([_request(f"{link}?linkType=gs1:epcis", "application/ld+json")], b"200"),
+             REDIRECT: ([_request(link, "text/html")], b"307")}
+    if lots:
+        cases[SPREAD] = ([_request(f"/trace/01/{gtin}/10/{quote(other, safe='')}", "text/html") for other in lots],
+                         b"200")
+    where = {name: urlsplit(url) for name, url in servers.items()}
+    counts = {(server, case): [0, 0] for server in servers for case in cases}
+
+    def run(server: str, case: str, duration: float) -> tuple[int, int]:
+        requests, status = cases[case]
+        host, port = where[server].hostname or "127.0.0.1", where[server].port or 80
+        return asyncio.run(_load(host, port, requests, status, duration, concurrency))
+
+    for server in servers:  # warm-up: every worker loads templates, catalogs, connections
+        for case in cases:
+            run(server, case, 1.0)
     for _ in range(rounds):
-        for name, (request, status) in cases.items():
-            ok, bad = asyncio.run(_load(host, port, request, status, seconds, concurrency))
-            counts[name][0] += ok
-            counts[name][1] += bad
-    rates = {name: ok / (seconds * rounds) for name, (ok, _bad) in counts.items()}
-    ratios = {name: rates[name] / rates[TRIVIAL] for name in (BATCH_PAGE, EPCIS, REDIRECT)}
-    return {"requests_per_second": rates, "ratio_to_trivial": ratios,
-            "unexpected_answers": {name: bad for name, (_ok, bad) in counts.items() if bad},
-            "target": TARGET, "met": all(ratios[name] >= TARGET for name in (BATCH_PAGE, EPCIS))}
+        for server in servers:
+            for case in cases:
+                ok, bad = run(server, case, seconds)
+                counts[server, case][0] += ok
+                counts[server, case][1] += bad
+    figures = {}
+    for server in servers:
+        rates = {case: counts[server, case][0] / (seconds * rounds) for case in cases}
+        ratios = {case: rates[case] / rates[TRIVIAL] for case in cases if case != TRIVIAL}
+        figures[server] = {"requests_per_second": rates, "ratio_to_trivial": ratios,
+                           "unexpected_answers": {case: counts[server, case][1] for case in cases
+                                                  if counts[server, case][1]},
+                           "target": TARGET, "met": all(ratios[case] >= TARGET for case in (BATCH_PAGE, EPCIS))}
+    return figures
 
 
 def print_figures(figures: dict[str, Any]) -> None:
     for name, rate in figures["requests_per_second"].items():
         print(f"  {name:<42} {rate:8.0f} requests/s")
     for name, ratio in figures["ratio_to_trivial"].items():
-        verdict = "" if name == REDIRECT else f" (target >= {TARGET:.2f}: {'met' if ratio >= TARGET else 'NOT met'})"
+        met = "met" if ratio >= TARGET else "NOT met"
+        verdict = "" if name in (REDIRECT, SPREAD) else f" (target >= {TARGET:.2f}: {met})"
         print(f"  ratio {name} / {TRIVIAL}: {ratio:.2f}{verdict}")
     for name, bad in figures["unexpected_answers"].items():
         print(f"  warning: {bad} unexpected answers for {name}")
@@ -258,18 +302,26 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="seconds per case and round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--spread", type=int, default=2000, help="batches the spread case cycles through (0: none)")
+    parser.add_argument("--flask-only", action="store_true", help="also a server without the front door")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     started = time.perf_counter()
     gtin, lot = seed(args.database_url, args.batches, args.events)
     print(f"== seeded {args.batches:,} batches with {args.events} events each in "
           f"{time.perf_counter() - started:.0f} s; measuring GTIN {gtin} lot {lot} ==")
-    with served(args.database_url) as base_url:
-        figures = resolver_figures(base_url, gtin, lot, seconds=args.seconds, rounds=args.rounds,
-                                   concurrency=args.concurrency)
+    lots = [f"L{b:07d}" for b in range(1, min(args.spread, args.batches) + 1)]
+    variants = SERVERS if args.flask_only else {"front door": "door"}
+    with contextlib.ExitStack() as stack:
+        servers = {name: stack.enter_context(served(args.database_url, variant=variant))
+                   for name, variant in variants.items()}
+        figures = side_by_side(servers, gtin, lot, seconds=args.seconds, rounds=args.rounds,
+                               concurrency=args.concurrency, lots=lots)
     print(f"== GS1 resolver under gunicorn: {args.rounds} rounds of {args.seconds:g} s per case, "
           f"{args.concurrency} clients ==")
-    print_figures(figures)
+    for name, found in figures.items():
+        print(f"-- {name}")
+        print_figures(found)
 
 
 if __name__ == "__main__":

@@ -1,23 +1,27 @@
 """The public product and batch pages' data, read in a few queries (no query per event).
 
-:func:`read_batch` reads a batch with its product and producer, its events (with the quantity of
-this batch in each), the places and names of the businesses that recorded them, the certificates
-of inspected records and the raw-material lots of transformations: four or five queries whatever
-the number of events. :func:`batch_page` and :func:`public_documents` then apply the disclosure
-rules of :mod:`lims.services.trace_public` to what was read.
+:func:`read_batch_rows` reads a batch with its product and producer, its events (with the quantity
+of this batch in each), the places and names of the businesses that recorded them, the
+certificates of inspected records and the raw-material lots of transformations: two to four
+statements whatever the number of events, each taking only the GTIN and the lot, so a reader may
+send them together and keep them prepared; the rows stay plain values (JSON as its text), so two
+reads of unchanged data compare equal (the resolver's front door keeps its answers by them).
+:func:`batch_facts` makes the facts of them, :func:`read_batch` does both; :func:`batch_page` and
+:func:`public_documents` then apply the disclosure rules of :mod:`lims.services.trace_public`.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import cache
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Executable, bindparam, select
+from sqlalchemy import Executable, Text, bindparam, cast, func, literal_column, select, union
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from lims.metrology.units_table import UNIT_TABLE
 from lims.models import Batch, Certificate, Organisation, Product, TraceEvent, TraceEventBatch, TraceLocation
@@ -26,8 +30,10 @@ from lims.services.trace_places import Place, PlaceIndex
 from lims.services.trace_public import Disclosure, cbv_name, disclosure_of, public_event_document, shows_event
 from traceability.gs1 import DigitalLink, GS1Error
 
-__all__ = ["BatchFacts", "BatchPage", "ProductPage", "ShownEvent", "ShownInspection", "ShownPlace", "batch_page",
-           "certificate_links", "digital_link", "product_page", "public_documents", "read_batch", "read_product"]
+__all__ = ["BatchFacts", "BatchPage", "BatchRows", "Execute", "ProductPage", "ShownEvent", "ShownInspection",
+           "ShownPlace", "batch_facts", "batch_page", "batch_stamp_statement", "certificate_links", "digital_link",
+           "executing_on",
+           "product_page", "public_documents", "read_batch", "read_batch_rows", "read_product"]
 
 _UOM_UNITS = {u.unece: u.pint for u in UNIT_TABLE}
 #: Where the reads run: a session, or the kept autocommit connection of the public pages.
@@ -141,13 +147,18 @@ class ProductPage:
 def _product_columns() -> tuple[Any, ...]:
     return (Product.id, Product.gtin, Product.name_vi, Product.name_en, Product.net_quantity, Product.net_unit,
             Product.category, Product.description, Product.owner_id, Organisation.name, Organisation.address,
-            Product.disclosure)
+            cast(Product.disclosure, Text).label("disclosure"))
+
+
+def _loads(value: Any) -> Any:
+    """A JSON column read as its text (the reads cast it, so a row compares and hashes as plain values)."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _product_facts(row: Any) -> ProductFacts:
     names = ("id", "gtin", "name_vi", "name_en", "net_quantity", "net_unit", "category", "description", "owner_id",
              "producer", "producer_address")
-    return ProductFacts(**dict(zip(names, row[:11], strict=True)), disclosure=disclosure_of(row[11]))
+    return ProductFacts(**dict(zip(names, row[:11], strict=True)), disclosure=disclosure_of(_loads(row[11])))
 
 
 def read_product(db: Reader, gtin14: str) -> ProductFacts | None:
@@ -177,11 +188,20 @@ _EVENT_COLUMNS = (TraceEvent.id.label("row_id"), TraceEvent.event_id, TraceEvent
                   TraceEvent.verdict, TraceEvent.error_declared, TraceEventBatch.role,
                   TraceEventBatch.quantity.label("event_quantity"), TraceEventBatch.uom)
 
+# Every statement of a batch's read takes the same two parameters, ``gtin`` and ``lot``, and none
+# needs another's answer: a reader may send them together (one round trip, see
+# lims.web.public_reads.read_rows_kept) and keep them prepared.
+
+
+def _the_batch() -> Any:
+    return (select(Batch.id).join(Product, Product.id == Batch.product_id)
+            .where(Product.gtin == bindparam("gtin"), Batch.lot == bindparam("lot")).scalar_subquery())
+
 
 @cache
 def _batch_statement(with_documents: bool) -> Executable:
     """Built once: SQLAlchemy then finds its compiled form in its cache at every read."""
-    documents = (TraceEvent.document,) if with_documents else ()
+    documents = (cast(TraceEvent.document, Text).label("document"),) if with_documents else ()
     return (select(*_product_columns(), Batch.id, Batch.lot, Batch.production_date, Batch.expiry_date,
                    Batch.quantity, Batch.quantity_unit, Batch.location_id, *_EVENT_COLUMNS, *documents)
             .join(Organisation, Organisation.id == Product.owner_id).join(Batch, Batch.product_id == Product.id)
@@ -193,54 +213,121 @@ def _batch_statement(with_documents: bool) -> Executable:
 
 @cache
 def _places_statement() -> Executable:
+    """The producer and every business that recorded an event of the batch, with their places."""
+    owners = union(select(Product.owner_id).where(Product.gtin == bindparam("gtin")),
+                   select(TraceEvent.owner_id).join(TraceEventBatch, TraceEventBatch.event_row_id == TraceEvent.id)
+                   .where(TraceEventBatch.batch_id == _the_batch()))
     return (select(Organisation.id, Organisation.name, Organisation.kind, TraceLocation.id.label("place_id"),
                    TraceLocation.name.label("place_name"), TraceLocation.address, TraceLocation.gln,
                    TraceLocation.local_id)
             .outerjoin(TraceLocation, TraceLocation.owner_id == Organisation.id)
-            .where(Organisation.id.in_(bindparam("owners", expanding=True))))
+            .where(Organisation.id.in_(owners)).order_by(Organisation.id, TraceLocation.id))
 
 
-def read_batch(db: Reader, gtin14: str, lot: str, with_documents: bool = False) -> BatchFacts | None:
-    """The batch ``lot`` of the product with GTIN-14 ``gtin14`` and everything its public page
-    shows, or None when there is no such batch: the batch with its events in one query, the
-    places of the businesses that recorded them in a second; the certificates of inspected
-    records and the raw-material lots of transformations only when there are some. The stored
-    EPCIS documents are read only ``with_documents`` (for :func:`public_documents`)."""
-    rows = db.execute(_batch_statement(with_documents), {"gtin": gtin14, "lot": lot}).all()
-    if not rows:
+@cache
+def _certificates_statement() -> Executable:
+    """The certificates of the records of the batch's inspections, oldest first."""
+    records = (select(TraceEvent.record_id).join(TraceEventBatch, TraceEventBatch.event_row_id == TraceEvent.id)
+               .where(TraceEventBatch.batch_id == _the_batch(), TraceEvent.record_id.is_not(None)))
+    return (select(Certificate.id, Certificate.record_id, Certificate.number)
+            .where(Certificate.record_id.in_(records)).order_by(Certificate.id))
+
+
+@cache
+def _inputs_statement() -> Executable:
+    """The raw-material lots of the transformations that made the batch."""
+    made = (select(TraceEventBatch.event_row_id).join(TraceEvent, TraceEvent.id == TraceEventBatch.event_row_id)
+            .where(TraceEventBatch.batch_id == _the_batch(), TraceEventBatch.role == "output",
+                   TraceEvent.event_type == "TransformationEvent"))
+    used = aliased(TraceEventBatch)
+    return (select(used.event_row_id, Batch.lot, Product.name_vi, Product.name_en, Product.owner_id)
+            .join(Batch, Batch.id == used.batch_id).join(Product, Product.id == Batch.product_id)
+            .where(used.event_row_id.in_(made), used.role == "input").order_by(used.id))
+
+
+@dataclass(frozen=True)
+class BatchRows:
+    """What a batch's public answers are made of, as read: plain rows (JSON as its text), equal when
+    the database holds the same facts, so an answer made from them can be kept and compared."""
+
+    batch: tuple[Any, ...]
+    places: tuple[Any, ...]
+    certificates: tuple[Any, ...] = ()
+    inputs: tuple[Any, ...] = ()
+
+
+#: Runs statements with the parameters, answering the rows of each (in order).
+Execute = Callable[[Sequence[Executable], Mapping[str, Any]], Sequence[Sequence[Any]]]
+
+
+def executing_on(db: Reader) -> Execute:
+    """An :data:`Execute` on a session or connection, one statement after the other."""
+    return lambda statements, params: [db.execute(s, params).all() for s in statements]
+
+
+def read_batch_rows(execute: Execute, gtin14: str, lot: str, with_documents: bool = False) -> BatchRows | None:
+    """The rows of the batch ``lot`` of the product with GTIN-14 ``gtin14``, or None when there is no
+    such batch: the batch with its events and the places of the businesses that recorded them
+    (sent together), then the certificates of inspected records and the raw-material lots of
+    transformations only when there are some. The stored EPCIS documents are read only
+    ``with_documents`` (for :func:`public_documents`)."""
+    params = {"gtin": gtin14, "lot": lot}
+    batch, places = execute((_batch_statement(with_documents), _places_statement()), params)
+    if not batch:
         return None
-    facts = BatchFacts(_product_facts(rows[0]), *rows[0][12:19])
+    later = {}
+    if any(r.record_id is not None for r in batch):
+        later["certificates"] = _certificates_statement()
+    if any(r.event_type == "TransformationEvent" and r.role == "output" for r in batch):
+        later["inputs"] = _inputs_statement()
+    found = dict(zip(later, execute(tuple(later.values()), params), strict=True)) if later else {}
+    return BatchRows(tuple(batch), tuple(places), tuple(found.get("certificates", ())), tuple(found.get("inputs", ())))
+
+
+def batch_facts(rows: BatchRows) -> BatchFacts:
+    """The facts of a batch from its rows (:func:`read_batch_rows`)."""
+    first = rows.batch[0]
+    facts = BatchFacts(_product_facts(first), *first[12:19])
     seen: set[int] = set()
-    for r in rows:
+    for r in rows.batch:
         if r.row_id is not None and r.row_id not in seen:
             seen.add(r.row_id)
             facts.events.append(r)
     facts.erroneous = frozenset(e.event_id for e in facts.events if e.error_declared)
-    _read_places(db, facts)
-    records = {e.record_id for e in facts.events if e.record_id is not None}
-    if records:
-        for cert in db.execute(select(Certificate.id, Certificate.record_id, Certificate.number)
-                               .where(Certificate.record_id.in_(records)).order_by(Certificate.id)):
-            facts.certificates[cert.record_id] = (cert.id, cert.number)  # the newest certificate of the record
-    made = [e.row_id for e in facts.events if e.event_type == "TransformationEvent" and e.role == "output"]
-    if made:
-        for input_row in db.execute(
-                select(TraceEventBatch.event_row_id, Batch.lot, Product.name_vi, Product.name_en, Product.owner_id)
-                .join(Batch, Batch.id == TraceEventBatch.batch_id).join(Product, Product.id == Batch.product_id)
-                .where(TraceEventBatch.event_row_id.in_(made), TraceEventBatch.role == "input")
-                .order_by(TraceEventBatch.id)):
-            facts.inputs.setdefault(input_row.event_row_id, []).append(input_row)
-    return facts
-
-
-def _read_places(db: Reader, facts: BatchFacts) -> None:
-    owners = {facts.product.owner_id} | {e.event_owner for e in facts.events}
     places = []
-    for r in db.execute(_places_statement(), {"owners": sorted(owners)}):
+    for r in rows.places:
         facts.owners[r.id] = (r.name, r.kind)
         if r.place_id is not None:
             places.append(Place(r.place_id, r.id, r.name, r.kind, r.place_name, r.address or "", r.gln, r.local_id))
     facts.places = PlaceIndex(places)
+    for cert in rows.certificates:
+        facts.certificates[cert.record_id] = (cert.id, cert.number)  # the newest certificate of the record
+    for input_row in rows.inputs:
+        facts.inputs.setdefault(input_row.event_row_id, []).append(input_row)
+    return facts
+
+
+@cache
+def batch_stamp_statement(with_documents: bool = False) -> Executable:
+    """PostgreSQL only: one value that changes whenever any row :func:`read_batch_rows` may read
+    does — the MD5 of the text of every row of its four statements, in one statement (one
+    snapshot) taking the same ``gtin`` and ``lot``. Reading it costs the reader one short text
+    instead of the rows, in one statement instead of two. Kept prepared, it wants the generic
+    plan (``plan_cache_mode = force_generic_plan``): planning it costs more than running it."""
+    statements = (_batch_statement(with_documents), _places_statement(), _certificates_statement(),
+                  _inputs_statement())
+    parts = []
+    for n, statement in enumerate(statements):
+        rows = statement.subquery(f"stamped_{n}")  # type: ignore[attr-defined]  # each is a Select
+        text_of = func.string_agg(literal_column(f"stamped_{n}::text"), literal_column("'|'"))
+        parts.append(func.coalesce(select(text_of).select_from(rows).scalar_subquery(), ""))
+    return select(func.md5(func.concat_ws(literal_column("'#'"), *parts)).label("stamp"))
+
+
+def read_batch(db: Reader, gtin14: str, lot: str, with_documents: bool = False) -> BatchFacts | None:
+    """The batch and everything its public page shows (:func:`read_batch_rows`), or None."""
+    rows = read_batch_rows(executing_on(db), gtin14, lot, with_documents)
+    return batch_facts(rows) if rows is not None else None
 
 
 # ---------------------------------------------------------------- the disclosure rules applied
@@ -333,7 +420,7 @@ def public_documents(facts: BatchFacts) -> list[dict[str, Any]]:
     def partner_place_of(owner: int) -> Callable[[str], bool]:
         return lambda uri: _partner_place(facts, facts.places.find(uri, owner))
 
-    return [public_event_document(e.document, d, partner_place=partner_place_of(e.event_owner))
+    return [public_event_document(_loads(e.document), d, partner_place=partner_place_of(e.event_owner))
             for e in _facts_shown(facts)]
 
 

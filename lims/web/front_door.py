@@ -24,7 +24,9 @@ in the session), a signed-in user's session or remember cookie (their language p
 permanent session (its cookie is refreshed), and any unexpected error (logged; the app answers).
 A request counted here is marked with :data:`COUNTED` so the view's limit does not count it twice.
 
-Kept because it earns its place: see the benchmark figures in docs/certificates.md.
+Kept because it earns its place: see the benchmark figures in docs/certificates.md. What any front
+door shares (the path test, the count, the language, handing over to Flask) is
+:class:`PublicFrontDoor`; the GS1 resolver's (:mod:`lims.web.trace_front_door`) is another.
 """
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote
 
-from flask import Flask, Request
+from flask import Flask, Request, request
 from flask_limiter import HeaderNames
 from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE
 from jinja2 import Environment, Template, pass_context
@@ -51,59 +53,68 @@ from lims.web.language import prefers_json, remembered_language
 from lims.web.public_reads import read_public_view
 from lims.web.unavailable import database_unreachable
 
-__all__ = ["COUNTED", "VerificationFrontDoor"]
+__all__ = ["COUNTED", "Headers", "PublicFrontDoor", "VerificationFrontDoor", "counted_in_front"]
 
 #: Set in the WSGI environ when the front door has already counted the request against the
 #: client's limit (clients cannot set environ keys, only HTTP_* ones).
 COUNTED = "lims.verify.counted"
 
 Headers = list[tuple[str, str]]
+
+
+def counted_in_front() -> bool:
+    """For a view's ``@limiter.limit(..., exempt_when=counted_in_front)``: a front door counted it."""
+    return request.environ.get(COUNTED) is True
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-class VerificationFrontDoor:
-    """WSGI middleware answering the common case of ``GET /v/<token>`` before Flask."""
+class PublicFrontDoor:
+    """What every front door shares: the path test, counting the client against the page's limit
+    as its Flask view would, the page's language, and handing the rest to Flask. A subclass says
+    which requests it takes (:meth:`match`) and answers them (:meth:`answer`)."""
 
-    #: The Flask endpoint whose answers this front door gives; it is public (``@public``).
-    ENDPOINT = "public_certificates.verify"
-    PREFIX = "/v/"
-    RESERVED = frozenset({"keys", "lookup"})  # /v/keys and any other static rule under /v/
+    #: What the log says when an error sends a request to the full app.
+    NAME = "public page"
 
-    def __init__(self, app: Flask, wsgi_app: WSGIApp, *, context: Callable[[], certs.CertificateContext],
-                 limit: Callable[[], str]) -> None:
+    def __init__(self, app: Flask, wsgi_app: WSGIApp, *, limit: Callable[[], str], routes: dict[str, str]) -> None:
         self.app = app
         self.wsgi_app = wsgi_app
-        self.context = context
         self.limit = limit
-        self._env: Environment | None = None
         self._accept: dict[str, bool] = {}
         self._limits: tuple[str, list[RateLimitItem]] = ("", [])
-        app.extensions.setdefault("lims.front_door", {})[f"{self.PREFIX}<token>"] = self.ENDPOINT
+        app.extensions.setdefault("lims.front_door", {}).update(routes)  # rule -> endpoint, for the tests
+
+    def match(self, environ: dict[str, Any]) -> tuple[str, Any] | None:
+        """(endpoint, what :meth:`answer` needs) for a request this door may answer, else None."""
+        raise NotImplementedError
+
+    def answer(self, environ: dict[str, Any], found: Any, limit_headers: Headers,
+               start_response: Callable[..., Any]) -> Iterable[bytes] | None:
+        """Answer (``start_response`` called, body returned) or None: the full app answers."""
+        raise NotImplementedError
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        if not path.startswith(self.PREFIX) or environ.get("REQUEST_METHOD") != "GET":
+        if environ.get("REQUEST_METHOD") != "GET":
             return self.wsgi_app(environ, start_response)
-        token = path[len(self.PREFIX):]
-        if not token or "/" in token or token in self.RESERVED:
+        matched = self.match(environ)
+        if matched is None:
             return self.wsgi_app(environ, start_response)
+        endpoint, found = matched
         try:
-            limit_headers = self._count(environ)
+            limit_headers = self._count(environ, endpoint)
         except Exception:  # noqa: BLE001 - storage trouble: Flask-Limiter's settings decide (fallback, swallow, error)
             return self.wsgi_app(environ, start_response)
         if limit_headers is None:  # over the limit
             return self.wsgi_app(environ, start_response)
         try:
-            answer = self._answer(environ, token)
+            body = self.answer(environ, found, limit_headers, start_response)
         except Exception as exc:  # noqa: BLE001 - the full app answers (a 503 when the database is down)
             if not database_unreachable(exc):
-                self.app.logger.exception("public check page: the full app answers after an error")
-            answer = None
-        if answer is None:
+                self.app.logger.exception("%s: the full app answers after an error", self.NAME)
+            body = None
+        if body is None:
             return self._to_flask(environ, start_response, limit_headers)
-        body, headers = answer
-        start_response("200 OK", headers + limit_headers)
-        return [body]
+        return body
 
     def _to_flask(self, environ: dict[str, Any], start_response: Callable[..., Any],
                   limit_headers: Headers) -> Iterable[bytes]:
@@ -123,14 +134,14 @@ class VerificationFrontDoor:
             self._limits = (text, sorted(parse_many(text)))
         return self._limits[1]
 
-    def _count(self, environ: dict[str, Any]) -> Headers | None:
+    def _count(self, environ: dict[str, Any], endpoint: str) -> Headers | None:
         """Count the request as the view's ``@limiter.limit`` does; the X-RateLimit headers,
         or None when the client is over its limit."""
         config = self.app.config
         if not (config.get("RATELIMIT_ENABLED", True) and limiter.enabled and limiter.initialized):
             return []
         strategy = limiter.limiter
-        args = [environ.get("REMOTE_ADDR") or "127.0.0.1", self.ENDPOINT]
+        args = [environ.get("REMOTE_ADDR") or "127.0.0.1", endpoint]
         prefix = config.get("RATELIMIT_KEY_PREFIX")  # what Flask-Limiter applies (our Limiter sets none itself)
         if prefix:
             args.insert(0, prefix)
@@ -156,11 +167,67 @@ class VerificationFrontDoor:
                 (config.get("RATELIMIT_HEADER_RESET", HeaderNames.RESET.value), str(reset_at)),
                 (config.get("RATELIMIT_HEADER_RETRY_AFTER", HeaderNames.RETRY_AFTER.value), retry_after)]
 
+    # -- the language
+
+    def language(self, environ: dict[str, Any]) -> str | None:
+        """The page's language as :func:`lims.web.language.select_language` chooses it, or None
+        when only the full app can choose (or must remember) it."""
+        request = None
+        if "lang" in environ.get("QUERY_STRING", ""):
+            request = Request(environ)
+            if request.args.get("lang") in LANGUAGES:
+                return None  # a switch: the app remembers it in the session
+        if environ.get("HTTP_COOKIE"):
+            request = request or Request(environ)
+            stored: Any = self.app.session_interface.open_session(self.app, request) or {}  # Flask's own reading
+            if "_user_id" in stored or stored.get("_permanent"):
+                return None
+            remembered = remembered_language(stored)
+            if remembered:
+                return remembered
+            if self.app.config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE) in request.cookies:
+                return None
+        return str(self.app.config["LIMS"].language)
+
+
+class VerificationFrontDoor(PublicFrontDoor):
+    """WSGI middleware answering the common case of ``GET /v/<token>`` before Flask."""
+
+    #: The Flask endpoint whose answers this front door gives; it is public (``@public``).
+    ENDPOINT = "public_certificates.verify"
+    PREFIX = "/v/"
+    RESERVED = frozenset({"keys", "lookup"})  # /v/keys and any other static rule under /v/
+    NAME = "public check page"
+
+    def __init__(self, app: Flask, wsgi_app: WSGIApp, *, context: Callable[[], certs.CertificateContext],
+                 limit: Callable[[], str]) -> None:
+        super().__init__(app, wsgi_app, limit=limit, routes={f"{self.PREFIX}<token>": self.ENDPOINT})
+        self.context = context
+        self._env: Environment | None = None
+
+    def match(self, environ: dict[str, Any]) -> tuple[str, Any] | None:
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith(self.PREFIX):
+            return None
+        token = path[len(self.PREFIX):]
+        if not token or "/" in token or token in self.RESERVED:
+            return None
+        return self.ENDPOINT, token
+
+    def answer(self, environ: dict[str, Any], found: Any, limit_headers: Headers,
+               start_response: Callable[..., Any]) -> Iterable[bytes] | None:
+        answer = self._answer(environ, found)
+        if answer is None:
+            return None
+        body, headers = answer
+        start_response("200 OK", headers + limit_headers)
+        return [body]
+
     # -- the answer
 
     def _answer(self, environ: dict[str, Any], token: str) -> tuple[bytes, Headers] | None:
-        request = Request(environ)
-        lang = self._language(request)
+        req = Request(environ)
+        lang = self.language(environ)
         if lang is None:
             return None
         ctx = self.context()
@@ -169,7 +236,7 @@ class VerificationFrontDoor:
             view = read_public_view(self.app.extensions["lims.engine"], certificate_id).for_scope(scope, ctx)
         except certs.NotGenuine:
             return None
-        if self._wants_json(environ.get("HTTP_ACCEPT", ""), request):
+        if self._wants_json(environ.get("HTTP_ACCEPT", ""), req):
             body, content_type = self._json(view, ctx)
         else:
             root = f"{environ.get('SCRIPT_NAME', '')}{self.PREFIX}"
@@ -191,27 +258,11 @@ class VerificationFrontDoor:
         body = f"{provider.dumps(view.as_json(ctx.base_url), **args)}\n".encode()
         return body, getattr(provider, "mimetype", "application/json")
 
-    def _language(self, request: Request) -> str | None:
-        """The page's language as :func:`lims.web.language.select_language` chooses it, or None
-        when only the full app can choose (or must remember) it."""
-        if request.args.get("lang") in LANGUAGES:
-            return None  # a switch: the app remembers it in the session
-        if request.cookies:
-            stored: Any = self.app.session_interface.open_session(self.app, request) or {}  # Flask's own reading
-            if "_user_id" in stored or stored.get("_permanent"):
-                return None
-            remembered = remembered_language(stored)
-            if remembered:
-                return remembered
-            if self.app.config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE) in request.cookies:
-                return None
-        return str(self.app.config["LIMS"].language)
-
-    def _wants_json(self, header: str, request: Request) -> bool:
+    def _wants_json(self, header: str, req: Request) -> bool:
         """:func:`lims.web.language.prefers_json` of the Accept header, remembered per header."""
         found = self._accept.get(header)
         if found is None:
-            found = prefers_json(request.accept_mimetypes)
+            found = prefers_json(req.accept_mimetypes)
             if len(self._accept) < 256:
                 self._accept[header] = found
         return found

@@ -79,7 +79,7 @@ def _write_issued_files() -> None:
 def _install(state) -> None:
     app = state.app
     door = VerificationFrontDoor(app, app.wsgi_app, context=lambda: certificate_context(app),
-                                 limit=lambda: _limit_of(app))
+                                 limit=lambda: verify_limit_of(app))
     app.wsgi_app = door  # type: ignore[method-assign]  # the middleware pattern Flask documents
 
     @app.before_request
@@ -100,10 +100,10 @@ def _install(state) -> None:
 
 
 def verify_limit() -> str:
-    return _limit_of(current_app)
+    return verify_limit_of(current_app)
 
 
-def _limit_of(app: Flask) -> str:
+def verify_limit_of(app: Flask) -> str:
     return app.config.get("LIMS_VERIFY_RATE_LIMIT") or app.config["LIMS"].verify_rate_limit
 
 

@@ -18,7 +18,9 @@ keeps its slash):
   naming the linkset and the links.
 
 ``/.well-known/gs1resolver`` describes the resolver. Answers allow any origin (CORS) and are
-rate-limited like the certificate check page.
+rate-limited like the certificate check page. The usual answers of a batch's link (the 307 and
+``gs1:epcis``) are given again, while the batch's rows are unchanged, by the front door
+(:mod:`lims.web.trace_front_door`).
 """
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ from lims.i18n import N_, translator
 from lims.services import trace_public_views as views
 from lims.web.auth import public
 from lims.web.extensions import limiter
+from lims.web.front_door import counted_in_front
 from lims.web.public_certificates import verify_limit
 from lims.web.trace_pages import (
     base_url,
@@ -41,6 +44,7 @@ from lims.web.trace_pages import (
     digital_link,
     public_url,
     read,
+    read_batch,
     refusal,
     unknown_lot,
     unknown_product,
@@ -61,6 +65,9 @@ TITLES = {
     rs.CERTIFICATION_INFO: N_("Inspection certificate %(number)s"),
 }
 PRODUCT_DEFAULT = N_("Product information: %(product)s")
+#: Where the ``gs1:epcis`` answer leaves its ``creationDate`` in the WSGI environ (the front door
+#: keeps the rest of the answer and writes the time of each request there).
+CREATED = "lims.trace.created"
 
 
 def _with_cors(resp: BaseResponse, cache: str = RESOLVER_CACHE) -> BaseResponse:
@@ -143,6 +150,7 @@ def _answer(anchor: str, links: list[rs.Link], link_type: str | None, descriptio
 
 def _epcis_answer(facts: views.BatchFacts, anchor: str, links: list[rs.Link]) -> BaseResponse:
     document = epcis_document(views.public_documents(facts), datetime.now(UTC))
+    request.environ[CREATED] = document["creationDate"]
     resp = jsonify(document)
     resp.mimetype = rs.EPCIS_TYPE
     resp.headers["Link"] = rs.link_header(f"{anchor}?linkType=all", links)
@@ -151,7 +159,7 @@ def _epcis_answer(facts: views.BatchFacts, anchor: str, links: list[rs.Link]) ->
 
 @bp.route("/01/<path:rest>")
 @public
-@limiter.limit(verify_limit)
+@limiter.limit(verify_limit, exempt_when=counted_in_front)
 def resolve(rest: str):
     """A product's or batch's GS1 Digital Link (GET and HEAD)."""
     path, query = _raw_path(), request.query_string.decode("latin-1")
@@ -172,7 +180,7 @@ def resolve(rest: str):
             return unknown_product(link.value)
         return _answer(digital_link(link.value), _product_links(product), link_type,
                        product.name(g.get("lang", "vi")))
-    facts = read(views.read_batch, link.value, lot, link_type == rs.EPCIS)
+    facts = read_batch(link.value, lot, link_type == rs.EPCIS)
     if facts is None:
         product = read(views.read_product, link.value)
         return unknown_product(link.value) if product is None else unknown_lot(product, lot)

@@ -19,6 +19,7 @@ from lims.web import (
     public,
     public_certificates,
     resolver,
+    trace_front_door,
     trace_pages,
     ui,
 )
@@ -76,6 +77,9 @@ def init_web(app: Flask) -> None:
         return {"lang": g.get("lang", "vi"), "languages": LANGUAGES}
 
     init_filters(app)
+    # The GS1 resolver's usual answers, before Flask (and after the check page's front door,
+    # which public_certificates puts in front of it when registered).
+    trace_front_door.install(app)
     app.register_blueprint(ui.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(workflow_ui.bp)

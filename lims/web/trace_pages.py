@@ -6,13 +6,17 @@ standalone, phone-first pages in the site's language (``?lang=vi|en``), showing 
 product's disclosure settings make public (:mod:`lims.services.trace_public`). A GTIN that is
 not 14 digits long is redirected (301) to its 14-digit path; a malformed one is answered 400
 with the reason, an unknown product or lot 404. Rate-limited like the certificate check page.
+The batch page's usual answer is given again, while the batch's rows are unchanged, by the
+resolver's front door (:mod:`lims.web.trace_front_door`).
 """
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, g, make_response, redirect, render_template, request, url_for
+from sqlalchemy.engine import Engine
 from werkzeug.wrappers import Response as BaseResponse
 
 from certificates import tokens
@@ -23,8 +27,9 @@ from lims.web.auth import public
 from lims.web.context import wants_json
 from lims.web.errors import problem
 from lims.web.extensions import limiter
+from lims.web.front_door import counted_in_front
 from lims.web.public_certificates import certificate_context, verify_limit
-from lims.web.public_reads import read_kept
+from lims.web.public_reads import read_kept, read_rows_kept
 from traceability.gs1 import GS1Error, gtin
 
 bp = Blueprint("trace_pages", __name__)
@@ -83,6 +88,31 @@ def read(fn: Callable[..., T], *args: Any) -> T:
     return read_kept(current_app.extensions["lims.engine"], lambda conn: fn(conn, *args))
 
 
+def kept_batch_rows(engine: Engine, gtin14: str, lot: str, with_documents: bool = False) -> views.BatchRows | None:
+    """The rows of a batch (:func:`lims.services.trace_public_views.read_batch_rows`) on a kept
+    autocommit connection, its statements sent together and prepared on the driver
+    (:func:`lims.web.public_reads.read_rows_kept`); the front door reads them the same way."""
+    return views.read_batch_rows(partial(read_rows_kept, engine), gtin14, lot, with_documents)
+
+
+def batch_stamp(engine: Engine, gtin14: str, lot: str, with_documents: bool = False) -> Any:
+    """A value equal between two reads exactly when what :func:`kept_batch_rows` reads is: on
+    PostgreSQL with psycopg the MD5 the database computes of those rows
+    (:func:`lims.services.trace_public_views.batch_stamp_statement`, one statement), elsewhere the
+    rows themselves."""
+    if engine.dialect.driver == "psycopg":
+        ((stamp,),) = read_rows_kept(engine, [views.batch_stamp_statement(with_documents)],
+                                     {"gtin": gtin14, "lot": lot})[0]
+        return stamp
+    return kept_batch_rows(engine, gtin14, lot, with_documents)
+
+
+def read_batch(gtin14: str, lot: str, with_documents: bool = False) -> views.BatchFacts | None:
+    """The facts of a batch (:func:`kept_batch_rows`), or None."""
+    rows = kept_batch_rows(current_app.extensions["lims.engine"], gtin14, lot, with_documents)
+    return views.batch_facts(rows) if rows is not None else None
+
+
 def certificate_url(certificate_id: int) -> str:
     """The public check page of a certificate, its status-only token (no owner, no PDF)."""
     ctx = certificate_context(current_app)
@@ -125,13 +155,13 @@ def product(gtin: str):
 
 @bp.route("/trace/01/<gtin>/10/<path:lot>")
 @public
-@limiter.limit(verify_limit)
+@limiter.limit(verify_limit, exempt_when=counted_in_front)
 def batch(gtin: str, lot: str):
     """A batch: product, producer, dates, timeline, chain of places, inspection results."""
     checked = _canonical(gtin)
     if isinstance(checked, BaseResponse):
         return checked
-    facts = read(views.read_batch, checked, lot)
+    facts = read_batch(checked, lot)
     if facts is None:
         product_facts = read(views.read_product, checked)
         return unknown_product(checked) if product_facts is None else unknown_lot(product_facts, lot)
