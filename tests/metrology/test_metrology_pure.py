@@ -60,6 +60,7 @@ def test_every_exception_class_of_the_core_is_a_lims_error() -> None:
             found += [obj for _, obj in inspect.getmembers(module, inspect.isclass)
                       if issubclass(obj, BaseException) and obj.__module__ == name]
     assert {cls.__name__ for cls in found} == {"MetrologyError", "UnitError", "BudgetError", "BudgetUnitError",
-                                               "MPEError", "DecisionError", "NumberTextError", "GS1Error"}
+                                               "MPEError", "DecisionError", "NumberTextError", "GS1Error",
+                                               "EventError"}
     assert all(issubclass(cls, LimsError) for cls in found)
     assert all(issubclass(cls, ValueError) for cls in found if cls.__name__ != "MetrologyError")

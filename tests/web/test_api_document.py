@@ -48,6 +48,8 @@ def test_the_documented_error_body_is_error_and_detail(client):
         for status, response in op["responses"].items():
             if status.startswith("2"):
                 continue
+            if status == "414":  # answered by gunicorn before the app (its own text/html page), documented as such
+                continue
             content = _response(spec, response)["content"]
             assert list(content) == ["application/json"], (method, path, status)
             assert content["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}, (method, path)
