@@ -28,21 +28,22 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Final
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote
 
 from lims.errors import LimsError
 from lims.i18n import N_, gettext
 from traceability.cbv import BIZ_STEPS, CBV_TERMS, DISPOSITIONS, ERROR_REASONS, cbv_name
-from traceability.gs1 import DigitalLink, GS1Error, check_digit, gln, gtin, parse_digital_link
+from traceability.epcis_places import LOCAL_PLACE
+from traceability.gs1 import DigitalLink, GS1Error, check_digit, gtin, parse_digital_link
 
 __all__ = [
     "BIZ_STEPS", "DISPOSITIONS", "ERROR_REASONS", "EVENT_TYPES", "QUANTITY_LISTS", "EventError", "EventFacts",
-    "ErrorDeclarationFacts", "LocationRef", "Quantity", "QuantityFact", "aggregation_event", "batch_class",
+    "ErrorDeclarationFacts", "Quantity", "QuantityFact", "aggregation_event", "batch_class",
     "cbv_name", "epc_class_key", "error_declaration", "event_time_text", "gtin14", "location_id",
-    "object_event", "parse_event", "parse_location", "transformation_event", "utc_offset",
+    "object_event", "parse_event", "transformation_event",
 ]
 
 EVENT_TYPES: Final = ("ObjectEvent", "AggregationEvent", "TransformationEvent")
@@ -56,9 +57,7 @@ _URI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
 # Tag Data Standard 14.x: EPC class URNs of a lot and an SGTIN pattern of a product.
 _LGTIN = re.compile(r"urn:epc:class:lgtin:(\d{6,12})\.(\d{1,7})\.(.+)")
 _SGTIN_PATTERN = re.compile(r"urn:epc:idpat:sgtin:(\d{6,12})\.(\d{1,7})\.\*")
-_SGLN = re.compile(r"urn:epc:id:sgln:(\d{6,12})\.(\d{0,6})\.(.*)")
 #: The path of a place that has no GLN: ``{base}/loc/{owner}/{local id}`` (see :func:`location_id`).
-LOCAL_PLACE: Final = "loc"
 
 
 class EventError(LimsError, ValueError):
@@ -134,16 +133,6 @@ class EventFacts:
     error: ErrorDeclarationFacts | None
     test_results: tuple[str, ...]  # bizTransaction URIs of CBV type "testres" (inspection results)
     parent_id: str | None = None
-
-
-@dataclass(frozen=True)
-class LocationRef:
-    """What a location id names: a GLN, or a place without one (owner key and local id), or neither."""
-
-    uri: str
-    gln: str | None = None
-    owner_key: str | None = None
-    local_id: str | None = None
 
 
 # --- building ---------------------------------------------------------------------------------
@@ -419,40 +408,6 @@ def parse_event(event: Mapping[str, Any]) -> EventFacts:
         quantities=_quantities(event), error=_error_declaration(event), test_results=tests,
         parent_id=parent if isinstance(parent, str) else None,
     )
-
-
-def parse_location(uri: str) -> LocationRef:
-    """What a ``readPoint``/``bizLocation`` id names: a GLN (Digital Link ``…/414/{gln}`` or SGLN URN
-    ``urn:epc:id:sgln:CompanyPrefix.LocationRef.Extension``), a place written by :func:`location_id`
-    without a GLN, or nothing this repository knows (an outside place)."""
-    sgln = _SGLN.fullmatch(uri)
-    if sgln:
-        data = sgln.group(1) + sgln.group(2)
-        if len(data) == 12:
-            return LocationRef(uri, gln=data + str(check_digit(data)))
-        return LocationRef(uri)
-    if "://" not in uri:
-        return LocationRef(uri)
-    try:
-        link = parse_digital_link(uri)
-    except GS1Error:
-        link = None
-    if link is not None and link.key == "414":
-        try:
-            return LocationRef(uri, gln=gln(link.value))
-        except GS1Error:
-            return LocationRef(uri)
-    segments = urlsplit(uri).path.rstrip("/").split("/")
-    if len(segments) >= 3 and segments[-3] == LOCAL_PLACE:
-        return LocationRef(uri, owner_key=unquote(segments[-2]), local_id=unquote(segments[-1]))
-    return LocationRef(uri)
-
-
-def utc_offset(text: str) -> timezone:
-    """The :class:`datetime.timezone` of an offset such as ``+07:00``."""
-    sign = -1 if text.startswith("-") else 1
-    hours, minutes = int(text[1:3]), int(text[4:6])
-    return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
 def gtin14(code: str) -> str:

@@ -42,8 +42,8 @@ from traceability.epcis_events import (
     error_declaration,
     location_id,
     parse_event,
-    utc_offset,
 )
+from traceability.epcis_places import utc_offset
 
 __all__ = ["CaptureRefused", "EventQuery", "SOURCES", "batch_document", "batch_document_json", "batch_events",
            "capture", "declare_error", "exported", "find_batch", "get_capture", "location_uri", "query",

@@ -22,7 +22,8 @@ from lims.metrology.units import UNIT_TABLE, unit_info
 from lims.models import Batch, Organisation, OrgKind, Product, Record, TraceEvent, TraceLocation
 from lims.services import policy
 from lims.services.policy import Actor
-from traceability.epcis_events import EventFacts, LocationRef, QuantityFact, parse_location
+from traceability.epcis_events import EventFacts, QuantityFact
+from traceability.epcis_places import LocationRef, parse_location
 
 __all__ = ["COUNTING_UNITS", "FUTURE_TOLERANCE", "Problem", "Lookups", "lab_organisation_id", "load_lookups",
            "uom_problem", "unit_of"]

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from lims.metrology.units import UNIT_TABLE
 from lims.models import Batch, Organisation, Record, TraceEvent, TraceEventBatch, TraceLocation
 from lims.services import trace_events
-from traceability.epcis_events import utc_offset
+from traceability.epcis_places import utc_offset
 
 __all__ = ["Line", "Moved", "batch_timeline", "unit_of_code"]
 

@@ -24,9 +24,9 @@ from traceability.epcis_events import (
     location_id,
     object_event,
     parse_event,
-    parse_location,
     transformation_event,
 )
+from traceability.epcis_places import parse_location
 
 ICT = timezone(timedelta(hours=7))
 SCHEMAS = Path(__file__).resolve().parents[2] / "traceability" / "schemas" / "epcis" / "JSON-Schema" / "schemas"
